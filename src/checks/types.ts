@@ -1,0 +1,65 @@
+import type { Exchange, RecordedRequest, RecordedResponse } from '../http/exchange.ts'
+
+/** RFC 2119 level of the rule a check enforces. */
+export type Level = 'MUST' | 'SHOULD' | 'MAY'
+
+/** Outcome of a check, graded as SCIM-PUT-RULES.md says. */
+export type Outcome = 'passed' | 'failed' | 'warned' | 'observed' | 'skipped'
+
+/** Which contract judged the server: the vendor's document, or the RFCs. */
+export type Contract = 'rfc' | 'vendor'
+
+/** Report grouping of checks. */
+export type Area =
+  | 'status'
+  | 'schema'
+  | 'replace'
+  | 'readonly'
+  | 'meta'
+  | 'uniqueness'
+  | 'errors'
+  | 'auth'
+  | 'etag'
+  | 'media'
+  | 'stability'
+  | 'discovery'
+
+/** One attribute of a replace-semantics comparison: what was sent and what the server stored. */
+export interface AttributeDiff {
+  attribute: string
+  sent: unknown
+  stored: unknown
+  note: string
+}
+
+/** The result of one check in a run: the report's `results[]` entry. */
+export interface CheckResult {
+  id: string
+  title: string
+  level: Level
+  source: string
+  area: Area
+  contract: Contract
+  status: Outcome
+  message: string
+  counterexample: { request: RecordedRequest; response: RecordedResponse | null } | null
+  reproduce: string | null
+  seed: number
+  path: string | null
+  /** How many generated cases ran (1 for example-based checks). */
+  numRuns: number
+  /** Every exchange of the counterexample, in order (e.g. the PUT, then the GET that showed the stored value). */
+  exchanges?: Exchange[]
+  diff?: AttributeDiff[]
+  /** Observed server behaviour worth reporting (e.g. `omitted.name: retained`). */
+  traits?: Record<string, string>
+  durationMs?: number
+}
+
+/** A static finding about the vendor's OpenAPI document, judged against the RFC. */
+export interface SpecFinding {
+  id: string
+  level: Level
+  source: string
+  message: string
+}

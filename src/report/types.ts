@@ -1,0 +1,28 @@
+import type { CheckResult, SpecFinding } from '../checks/types.ts'
+
+export interface ReportSummary {
+  passed: number
+  failed: number
+  warned: number
+  observed: number
+  skipped: number
+  requests: number
+}
+
+/** The shape of `report.json` (fields may be added, none renamed). */
+export interface ConformanceReport {
+  tool: { name: 'scim-conformance'; version: string }
+  vendor: string
+  spec: string
+  target: string
+  seed: number
+  runs: number
+  startedAt: string
+  durationMs: number
+  summary: ReportSummary
+  results: CheckResult[]
+  specFindings: SpecFinding[]
+  /** Server behaviours observed during the run (MAY-level traits), e.g. `{ "omitted.name": "retained" }`. */
+  traits: Record<string, string>
+  strictRfc: boolean
+}

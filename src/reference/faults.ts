@@ -1,0 +1,57 @@
+/**
+ * Deliberate faults the reference server can be switched into. Each is one realistic bug of a SCIM
+ * PUT implementation; the project's tests switch them on to prove that the intended check catches
+ * the bug (and no unrelated check fails). A correct run never sets any of these.
+ */
+export const FAULTS = {
+  'put-returns-201': 'A successful PUT answers 201 Created instead of 200 OK.',
+  'put-returns-204': 'A successful PUT answers 204 No Content with no body.',
+  'upsert-unknown-id': 'PUT on an unknown id creates the user (201) instead of answering 404.',
+  'malformed-json-500': 'A body that is not JSON crashes the handler (500).',
+  'missing-username-accepted': 'A PUT without userName succeeds and keeps the old userName.',
+  'wrong-types-coerced': 'Wrong JSON types are coerced (e.g. "active": "false" stored as false) instead of 400.',
+  'duplicate-username-accepted': "Another user's userName is accepted and stored (no uniqueness check on PUT).",
+  'duplicate-username-500': "Another user's userName crashes the handler (500, e.g. a database constraint error).",
+  'case-variant-duplicate-accepted': 'userName uniqueness is checked case-sensitively, so a case variant is stored.',
+  'non-scim-error-bodies': 'Errors are answered as {"error": "..."} without the SCIM Error schema (or problem details).',
+  'numeric-error-status': 'SCIM Error bodies carry `status` as a JSON number instead of a string.',
+  'conflict-without-scimtype': 'The uniqueness 409 carries no scimType.',
+  'null-not-clearing': 'A null single-valued attribute leaves the old value in place.',
+  'empty-array-not-clearing': 'An empty array for a multi-valued attribute leaves the old values in place.',
+  'id-from-body': 'An `id` in the body replaces the resource id.',
+  'meta-from-body': '`meta.created` from the body is stored.',
+  'created-changes': '`meta.created` is reset to now on every PUT.',
+  'frozen-last-modified': '`meta.lastModified` never changes after creation.',
+  'frozen-version': '`meta.version` (and the ETag) never changes after creation.',
+  'password-echoed': 'The password sent is returned in the response and later GETs.',
+  'response-not-persisted': 'The PUT response shows the new values but nothing is stored.',
+  'stale-response': 'The PUT response shows the representation from before the PUT.',
+  'multi-valued-dropped': '`emails` (and other multi-valued attributes) are silently dropped by PUT.',
+  'extension-dropped': 'Extension-schema attributes are silently dropped by PUT.',
+  'case-sensitive-attribute-names': 'Attribute names are matched case-sensitively (`UserName` is not `userName`).',
+  'unicode-mangled': 'Non-ASCII characters are replaced by "?" when stored.',
+  'long-strings-truncated': 'String values are truncated to 255 characters when stored.',
+  'active-ignored': '`active` in a PUT is ignored (the old value is kept).',
+  'wrong-content-type': 'Responses are sent as text/html.',
+  'schemas-missing-in-response': 'Responses carry no `schemas` attribute.',
+  'wrong-meta-location': '`meta.location` points at the wrong resource.',
+  'if-match-ignored': 'A stale If-Match is ignored and the PUT succeeds.',
+  'etag-header-missing': 'With ETags enabled, responses carry no ETag header.',
+  'auth-ignored': 'Requests without a valid bearer token are served.',
+  'intermittent-500': 'Every fifth PUT answers 500.',
+  'groups-from-body': '`groups` sent in a PUT body is stored as the user\'s memberships.',
+  'two-primaries-stored': 'Two `primary: true` values in a multi-valued attribute are stored as sent.',
+  'schemas-not-validated': 'A PUT without `schemas` (or without the core URN) succeeds.',
+  'unknown-attribute-500': 'An unknown attribute crashes the handler (500).',
+  'scim-json-rejected': 'Requests with Content-Type application/scim+json are rejected with 415.',
+  'attributes-param-ignored': 'The `attributes` query parameter is ignored on PUT.',
+  'omitted-retained': 'Omitted attributes keep their old values (an RFC MAY, not a bug).',
+  'no-discovery': '/ServiceProviderConfig, /Schemas and /ResourceTypes answer 404.',
+} as const
+
+export type FaultName = keyof typeof FAULTS
+
+/** Fault switches: a set of names, each on. */
+export type Faults = ReadonlySet<FaultName>
+
+export const FAULT_NAMES = Object.keys(FAULTS) as FaultName[]

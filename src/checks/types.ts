@@ -54,6 +54,8 @@ export interface CheckResult {
   /** Observed server behaviour worth reporting (e.g. `omitted.name: retained`). */
   traits?: Record<string, string>
   durationMs?: number
+  /** HTTP exchanges the check sent. */
+  requests?: number
 }
 
 /** A static finding about the vendor's OpenAPI document, judged against the RFC. */

@@ -25,4 +25,10 @@ export interface ConformanceReport {
   /** Server behaviours observed during the run (MAY-level traits), e.g. `{ "omitted.name": "retained" }`. */
   traits: Record<string, string>
   strictRfc: boolean
+  /** Why some capabilities are unknown (e.g. `/Schemas answered 404`). */
+  discoveryNotes?: string[]
+  /** Problems of the harness itself (a check that crashed, a target it could not set up); each makes the run exit 2. */
+  harnessErrors?: string[]
+  /** True when the run was cut short (Ctrl-C, timeout): the results are partial. */
+  interrupted?: boolean
 }

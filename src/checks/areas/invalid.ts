@@ -1,0 +1,47 @@
+import { expectationFor, INVALID_MUTATIONS, judgeOutcome, type Grade, type InvalidCase, type Mutation } from '../../generate/invalid-scim-user.ts'
+import { getAttr } from '../compare.ts'
+import { defineCheck, verdict, type CheckDefinition } from '../define-check.ts'
+import type { Outcome } from '../types.ts'
+import { validPayloads } from '../probes/payloads.ts'
+import { bodyObject, getUser, is2xx, noResponse, putRaw, scimTypeOf, statusOf } from '../probes/requests.ts'
+
+const OUTCOME: Record<Grade, Outcome> = { pass: 'passed', warn: 'warned', observe: 'observed', fail: 'failed' }
+
+/** Kinds judged by a dedicated check that also inspects what was stored. */
+const DEDICATED = new Set(['duplicate-username', 'duplicate-username-case-variant', 'readonly-id-mismatch'])
+
+/**
+ * One check per kind of invalid payload: the server's answer is graded against the set of outcomes the
+ * RFC allows for that kind (SCIM-PUT-RULES 9, 13, 14, 19, 23, 26), never against one status code.
+ */
+function invalidPayloadCheck(m: Mutation): CheckDefinition<InvalidCase> {
+  const id = `put.invalid.${m.kind}`
+  return defineCheck({
+    id,
+    title: `Invalid payload (${m.violation}) gets an acceptable 4xx`,
+    level: m.expect.level,
+    source: m.rule,
+    area: 'status',
+    rule: m.expect.source,
+    users: 1,
+    maxRuns: 10,
+    skipIf: (ctx) => (m.appliesTo(ctx.profile) ? null : `the vendor's request schema has nothing to break this way (${m.violation})`),
+    cases: (ctx, users) => m.arbitrary(ctx.profile, { base: validPayloads(ctx, id), pathId: users.ids[0] }),
+    async run(ctx, users, c) {
+      const put = await putRaw(ctx, users.ids[0], c.body, c.contentType)
+      const broken = noResponse([put])
+      if (broken) return broken
+      const { grade, reason } = judgeOutcome(expectationFor(c.expect, ctx.profile), { status: statusOf(put)!, scimType: scimTypeOf(put) })
+      const message = `${reason}\n(case: ${c.violation})`
+      // Rule 9: a 2xx without userName that kept the old one is a warning; one that cleared it fails.
+      if (grade === 'fail' && is2xx(put) && m.kind.startsWith('username-')) {
+        const get = await getUser(ctx, users.ids[0])
+        const kept = typeof getAttr(bodyObject(get), 'userName') === 'string' && String(getAttr(bodyObject(get), 'userName')).trim() !== ''
+        return verdict(kept ? 'warned' : 'failed', `${message}\n${kept ? 'The old userName was kept (rule 9: warn).' : 'GET shows the user without a userName: every User MUST have a non-empty userName.'}`, [put, get])
+      }
+      return verdict(OUTCOME[grade], message, [put])
+    },
+  })
+}
+
+export const INVALID_CHECKS = INVALID_MUTATIONS.filter((m) => !DEDICATED.has(m.kind)).map(invalidPayloadCheck)

@@ -1,0 +1,205 @@
+import type { Exchange } from '../../http/exchange.ts'
+import type { CheckContext } from '../../run/context.ts'
+import { getAttr, isObject } from '../compare.ts'
+import { defineCheck, verdict, type CheckDefinition, type CheckUsers, type Verdict } from '../define-check.ts'
+import type { Area, Level } from '../types.ts'
+import { validPayloads } from '../probes/payloads.ts'
+import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser } from '../probes/requests.ts'
+import { CORE_USER_SCHEMA } from '../../profile/vendor-profile.ts'
+
+/** Before, PUT, after: the evidence every meta/schemas check judges. */
+interface Replaced {
+  before: Exchange
+  put: Exchange
+  get: Exchange
+}
+
+type Judge = (ctx: CheckContext, users: CheckUsers, r: Replaced) => Verdict
+
+/** A check that PUTs a changed, valid payload and judges before/PUT/GET; a failed PUT is another check's business. */
+function replaceJudged(spec: { id: string; title: string; level: Level; source: string; rule: string; area?: Area; maxRuns?: number; judge: Judge }): CheckDefinition<Record<string, unknown>> {
+  return defineCheck({
+    id: spec.id,
+    title: spec.title,
+    level: spec.level,
+    source: spec.source,
+    area: spec.area ?? 'meta',
+    rule: spec.rule,
+    users: 1,
+    maxRuns: spec.maxRuns ?? 10,
+    cases: (ctx) => validPayloads(ctx, spec.id),
+    async run(ctx, users, body) {
+      const before = await getUser(ctx, users.ids[0])
+      const put = await putUser(ctx, users.ids[0], body)
+      const broken = noResponse([before, put])
+      if (broken) return broken
+      if (!is2xx(put)) return verdict('passed', `PUT answered ${describeStatus(put)}; put.status.success-200 judges that`, [put])
+      const get = await getUser(ctx, users.ids[0])
+      return noResponse([before, put, get]) ?? spec.judge(ctx, users, { before, put, get })
+    },
+  })
+}
+
+const meta = (e: Exchange) => getAttr(bodyObject(e), 'meta')
+const metaField = (e: Exchange, field: string) => getAttr(meta(e), field)
+
+/** SCIM-PUT-RULES 11: meta.created is set once, when the resource is created. */
+export const createdStable = replaceJudged({
+  id: 'put.meta.created-stable',
+  title: 'meta.created does not change on PUT',
+  level: 'MUST',
+  source: 'RFC 7643 §3.1',
+  rule: 'created: The "DateTime" that the resource was added to the service provider.',
+  judge(_ctx, _users, { before, put, get }) {
+    const was = metaField(before, 'created')
+    if (was === undefined) return verdict('passed', 'the server returns no meta.created', [before, put, get])
+    const bad = [put, get].find((e) => bodyObject(e) && metaField(e, 'created') !== undefined && Date.parse(String(metaField(e, 'created'))) !== Date.parse(String(was)))
+    if (!bad) return verdict('passed', 'meta.created unchanged', [before, put, get])
+    return verdict('failed', `Received: meta.created ${JSON.stringify(metaField(bad, 'created'))} in the ${bad === put ? 'PUT response' : 'GET after the PUT'}\nExpected: ${JSON.stringify(was)}, as before the PUT\n\nKeep the creation time; a replace is not a creation`, [before, put, get], { focus: bad === put ? 1 : 2 })
+  },
+})
+
+/** Seconds-resolution clocks can make two writes share a lastModified: only judge when the server's own clock shows time passed. */
+function couldHaveAdvanced(was: string, put: Exchange): boolean {
+  if (/\.\d+/.test(was)) return true
+  const date = put.response?.headers.date
+  return date !== undefined && Date.parse(date) >= Date.parse(was) + 1000
+}
+
+/** SCIM-PUT-RULES 11: lastModified not earlier, and later after a real change (warn). */
+export const lastModifiedAdvances = replaceJudged({
+  id: 'put.meta.last-modified-advances',
+  title: 'meta.lastModified advances after a change',
+  level: 'SHOULD',
+  source: 'RFC 7643 §3.1',
+  rule: 'lastModified: The most recent DateTime that the details of this resource were updated at the service provider.',
+  judge(_ctx, _users, { before, put, get }) {
+    const was = metaField(before, 'lastModified')
+    const now = metaField(get, 'lastModified')
+    if (typeof was !== 'string' || typeof now !== 'string') return verdict('passed', 'the server returns no meta.lastModified', [before, put, get])
+    if (Date.parse(now) < Date.parse(was)) return verdict('warned', `Received: meta.lastModified went back from ${was} to ${now}\nExpected: a time not earlier than before`, [before, put, get], { focus: 2 })
+    if (Date.parse(now) === Date.parse(was) && couldHaveAdvanced(was, put)) {
+      return verdict('warned', `Received: meta.lastModified still ${now} after a PUT that changed the user\nExpected: the time of this update\n\nSet lastModified on every successful replace`, [before, put, get], { focus: 2 })
+    }
+    return verdict('passed', `meta.lastModified ${was} → ${now}`, [before, put, get])
+  },
+})
+
+/** SCIM-PUT-RULES 11 and RFC 7644 §3.14: the version changes with the content. */
+export const versionChanges = replaceJudged({
+  id: 'put.meta.version-changes',
+  title: 'meta.version changes after a change',
+  level: 'SHOULD',
+  source: 'RFC 7643 §3.1; RFC 7644 §3.14',
+  rule: 'version: The version of the resource being returned. This value must be the same as the entity-tag (ETag) HTTP response header.',
+  judge(_ctx, _users, { before, put, get }) {
+    const was = metaField(before, 'version')
+    const now = metaField(get, 'version')
+    if (was === undefined || now === undefined) return verdict('passed', 'the server returns no meta.version', [before, put, get])
+    if (was === now) return verdict('warned', `Received: meta.version still ${JSON.stringify(now)} after a PUT that changed the user\nExpected: a new version\n\nDerive the version from the content or bump it on every write`, [before, put, get], { focus: 2 })
+    return verdict('passed', `meta.version ${JSON.stringify(was)} → ${JSON.stringify(now)}`, [before, put, get])
+  },
+})
+
+export const resourceTypeUser = replaceJudged({
+  id: 'put.meta.resource-type',
+  title: 'meta.resourceType is "User"',
+  level: 'SHOULD',
+  source: 'RFC 7643 §3.1',
+  rule: 'resourceType: The name of the resource type of the resource.',
+  judge(_ctx, _users, { put, get }) {
+    const bad = [put, get].find((e) => bodyObject(e) && meta(e) !== undefined && metaField(e, 'resourceType') !== 'User')
+    if (!bad) return verdict('passed', 'meta.resourceType "User" (or no meta)', [put, get])
+    return verdict('warned', `Received: meta.resourceType ${JSON.stringify(metaField(bad, 'resourceType'))}\nExpected: "User"`, [put, get], { focus: bad === put ? 0 : 1 })
+  },
+})
+
+export const locationRight = replaceJudged({
+  id: 'put.meta.location',
+  title: 'meta.location is the URI of this user (…/Users/{id})',
+  level: 'SHOULD',
+  source: 'RFC 7643 §3.1',
+  rule: 'location: The URI of the resource being returned. This value MUST be the same as the "Content-Location" HTTP response header (if specified).',
+  judge(_ctx, users, { put, get }) {
+    const id = users.ids[0]
+    const bad = [put, get].find((e) => {
+      const location = metaField(e, 'location')
+      if (location === undefined || !bodyObject(e)) return false
+      return typeof location !== 'string' || !decodeURIComponent(location.replace(/\/$/, '')).endsWith(`/Users/${id}`)
+    })
+    if (!bad) return verdict('passed', 'meta.location ends with /Users/{id} (or no meta.location)', [put, get])
+    return verdict('warned', `Received: meta.location ${JSON.stringify(metaField(bad, 'location'))}\nExpected: a URI ending in /Users/${id}`, [put, get], { focus: bad === put ? 0 : 1 })
+  },
+})
+
+/** RFC 7643 §2.3.5: a DateTime is an xsd:dateTime, with date, time and (for SCIM) a zone. */
+const XSD_DATETIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/
+
+export const timestampsFormat = replaceJudged({
+  id: 'put.meta.timestamps-format',
+  title: 'meta.created and meta.lastModified are xsd:dateTime values',
+  level: 'MUST',
+  source: 'RFC 7643 §2.3.5',
+  rule: 'A DateTime value (e.g., 2008-01-23T04:56:22Z) MUST be encoded as a valid xsd:dateTime as specified in Section 3.3.7 of [XML-Schema].',
+  judge(_ctx, _users, { put, get }) {
+    for (const e of [put, get]) {
+      for (const field of ['created', 'lastModified']) {
+        const value = metaField(e, field)
+        if (value !== undefined && (typeof value !== 'string' || !XSD_DATETIME.test(value) || Number.isNaN(Date.parse(value)))) {
+          return verdict('failed', `Received: meta.${field} ${JSON.stringify(value)}\nExpected: an xsd:dateTime such as 2008-01-23T04:56:22Z`, [put, get], { focus: e === put ? 0 : 1 })
+        }
+      }
+    }
+    return verdict('passed', 'timestamps are xsd:dateTime', [put, get])
+  },
+})
+
+/** SCIM-PUT-RULES 12, RFC 7643 §3: schemas lists the core URN and each extension present, once. */
+export const responseSchemas = replaceJudged({
+  id: 'put.schemas.response',
+  title: 'The response schemas lists the core User URN and each extension present, once',
+  level: 'MUST',
+  source: 'RFC 7643 §3',
+  area: 'schema',
+  rule: 'schemas: ... Each String value must be a unique URI. All representations of SCIM schemas MUST include a non-empty array with value(s) of the URIs supported by that representation.',
+  judge(_ctx, _users, { put, get }) {
+    for (const e of [put, get]) {
+      const body = bodyObject(e)
+      if (!body) continue
+      const schemas = getAttr(body, 'schemas')
+      const where = e === put ? 'PUT response' : 'GET after the PUT'
+      const focus = e === put ? 0 : 1
+      if (!Array.isArray(schemas) || schemas.length === 0) return verdict('failed', `Received: ${where} with schemas ${JSON.stringify(schemas)}\nExpected: a non-empty array holding ${CORE_USER_SCHEMA}`, [put, get], { focus })
+      const lower = schemas.map((s) => String(s).toLowerCase())
+      if (!lower.includes(CORE_USER_SCHEMA.toLowerCase())) return verdict('failed', `Received: ${where} schemas ${JSON.stringify(schemas)}\nExpected: ${CORE_USER_SCHEMA} among them`, [put, get], { focus })
+      if (new Set(lower).size !== lower.length) return verdict('failed', `Received: ${where} schemas ${JSON.stringify(schemas)} with a duplicate\nExpected: each URI once`, [put, get], { focus })
+      const missing = Object.keys(body).filter((k) => /^urn:/i.test(k) && isObject(body[k]) && !lower.includes(k.toLowerCase()))
+      if (missing.length > 0) return verdict('failed', `Received: ${where} carries ${missing.join(', ')} but schemas ${JSON.stringify(schemas)} does not list it\nExpected: each extension present listed in schemas`, [put, get], { focus })
+    }
+    return verdict('passed', 'schemas lists the core URN and each extension present', [put, get])
+  },
+})
+
+/** SCIM-PUT-RULES 13: a case variant of the core URN — the RFC is silent on `schemas` values, so this is observed. */
+export const schemasCaseVariant = defineCheck({
+  id: 'put.schemas.case-variant',
+  title: 'A case variant of the core schema URN in the request (accepted or rejected)',
+  level: 'MAY',
+  source: 'RFC 7644 §3.10',
+  area: 'schema',
+  rule: 'The facets of a fully encoded attribute name are case-insensitive; the RFC says nothing of the `schemas` values themselves.',
+  users: 1,
+  maxRuns: 3,
+  cases: (ctx) => validPayloads(ctx, 'put.schemas.case-variant'),
+  async run(ctx, users, body) {
+    const schemas = (Array.isArray(body.schemas) ? body.schemas : [CORE_USER_SCHEMA]).map((s) => (String(s).toLowerCase() === CORE_USER_SCHEMA.toLowerCase() ? CORE_USER_SCHEMA.toUpperCase() : s))
+    const put = await putUser(ctx, users.ids[0], { ...body, schemas })
+    const broken = noResponse([put])
+    if (broken) return broken
+    if ((put.response?.status ?? 0) >= 500) return verdict('failed', `Received: ${describeStatus(put)} for an upper-case core URN\nExpected: acceptance or a 400`, [put])
+    const trait = is2xx(put) ? 'accepted' : `rejected (${describeStatus(put)})`
+    return verdict('observed', `upper-case core schema URN ${trait}`, [put], { traits: { 'schemas.coreUrnCaseVariant': trait } })
+  },
+})
+
+export const META_CHECKS = [createdStable, lastModifiedAdvances, versionChanges, resourceTypeUser, locationRight, timestampsFormat, responseSchemas, schemasCaseVariant]

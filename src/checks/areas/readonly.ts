@@ -1,0 +1,110 @@
+import fc from 'fast-check'
+import type { Exchange } from '../../http/exchange.ts'
+import type { CheckContext } from '../../run/context.ts'
+import type { CheckUsers } from '../define-check.ts'
+import { getAttr, isUnassigned, sameRepresentation } from '../compare.ts'
+import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { validPayloads } from '../probes/payloads.ts'
+import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, scimTypeOf, statusOf } from '../probes/requests.ts'
+
+type Body = Record<string, unknown>
+
+/**
+ * SCIM-PUT-RULES 8: RFC 7644 §3.5.1 (verified) says readOnly values "SHALL be ignored", while §3.12's
+ * own PUT example answers 400 mutability. Both pass; a stored change or a 5xx fails.
+ */
+async function judgeReadOnly(
+  ctx: CheckContext,
+  users: CheckUsers,
+  body: Body,
+  what: string,
+  changed: (before: Body, after: Body | null, put: Exchange, get: Exchange) => string | null,
+): Promise<Verdict> {
+  const id = users.ids[0]
+  const before = await getUser(ctx, id)
+  const put = await putUser(ctx, id, body)
+  const get = await getUser(ctx, id)
+  const broken = noResponse([before, put, get])
+  if (broken) return broken
+  const status = statusOf(put)!
+  if (status >= 500) return verdict('failed', `Received: ${describeStatus(put)} for a PUT carrying ${what}\nExpected: the value ignored (2xx) or 400 mutability`, [before, put, get], { focus: 1 })
+  const problem = changed(bodyObject(before) ?? {}, bodyObject(get), put, get)
+  if (problem) return verdict('failed', `Received: ${problem}\nExpected: ${what} ignored (readOnly values SHALL be ignored), or 400 mutability\n\nDrop readOnly attributes from PUT bodies before storing`, [before, put, get], { focus: 1 })
+  if (is2xx(put)) return verdict('passed', `${what} ignored`, [before, put, get], { traits: { [`readOnly.${what.split(' ')[0]}`]: 'ignored' } })
+  if (status === 400) {
+    const scimType = scimTypeOf(put)
+    if (scimType === 'mutability' || ctx.profile.error.format === 'problem') return verdict('passed', `${what} rejected with ${describeStatus(put)}`, [before, put, get], { traits: { [`readOnly.${what.split(' ')[0]}`]: 'rejected (400 mutability)' } })
+    return verdict('warned', `Received: ${describeStatus(put)} for a PUT carrying ${what}\nExpected: the value ignored, or 400 with scimType "mutability"`, [before, put, get], { focus: 1 })
+  }
+  return verdict('warned', `Received: ${describeStatus(put)} for a PUT carrying ${what}\nExpected: the value ignored (2xx) or 400 mutability`, [before, put, get], { focus: 1 })
+}
+
+export const idIgnored = defineCheck({
+  id: 'put.readonly.id-ignored',
+  title: 'An id in the body that differs from the path is ignored (or rejected with 400 mutability)',
+  level: 'MUST',
+  source: 'RFC 7644 §3.5.1; RFC 7643 §3.1',
+  area: 'readonly',
+  rule: 'readOnly: Any values provided SHALL be ignored. (RFC 7643 §3.1: id is readOnly, assigned by the service provider.)',
+  users: 1,
+  maxRuns: 10,
+  cases: (ctx) => fc.tuple(validPayloads(ctx, 'put.readonly.id-ignored'), fc.uuid({ version: 4 })),
+  run: (ctx, users, [body, decoy]) =>
+    judgeReadOnly(ctx, users, { ...body, id: decoy }, 'id (different from the path)', (_before, after, put, get) => {
+      if (statusOf(get) !== 200) return `the user is no longer found at its id after the PUT (GET answered ${statusOf(get)})`
+      if (getAttr(after, 'id') !== users.ids[0]) return `GET shows id ${JSON.stringify(getAttr(after, 'id'))}`
+      const returned = getAttr(bodyObject(put), 'id')
+      if (is2xx(put) && returned !== undefined && returned !== users.ids[0]) return `the PUT response shows id ${JSON.stringify(returned)}`
+      return null
+    }),
+})
+
+export const metaIgnored = defineCheck({
+  id: 'put.readonly.meta-ignored',
+  title: 'meta in the body (created, resourceType, location) is ignored',
+  level: 'MUST',
+  source: 'RFC 7643 §3.1; RFC 7644 §3.5.1',
+  area: 'readonly',
+  rule: 'meta: This attribute SHALL be ignored when provided by clients.',
+  users: 1,
+  maxRuns: 5,
+  cases: (ctx) => validPayloads(ctx, 'put.readonly.meta-ignored'),
+  run: (ctx, users, body) =>
+    judgeReadOnly(
+      ctx,
+      users,
+      { ...body, meta: { resourceType: 'Group', created: '2001-01-01T00:00:00Z', lastModified: '2001-01-01T00:00:00Z', location: 'https://decoy.invalid/Users/decoy', version: 'W/"decoy"' } },
+      'meta (decoy values)',
+      (before, after) => {
+        const b = getAttr(before, 'meta')
+        const a = getAttr(after, 'meta')
+        const changed: string[] = []
+        if (getAttr(a, 'created') !== getAttr(b, 'created')) changed.push(`meta.created ${JSON.stringify(getAttr(b, 'created'))} became ${JSON.stringify(getAttr(a, 'created'))}`)
+        if (getAttr(a, 'resourceType') === 'Group') changed.push('meta.resourceType became "Group"')
+        if (String(getAttr(a, 'location') ?? '').includes('decoy.invalid')) changed.push('meta.location took the decoy URL')
+        if (getAttr(a, 'version') === 'W/"decoy"') changed.push('meta.version took the decoy value')
+        return changed.length > 0 ? changed.join('; ') : null
+      },
+    ),
+})
+
+export const groupsIgnored = defineCheck({
+  id: 'put.readonly.groups-ignored',
+  title: 'groups in the body changes no membership',
+  level: 'MUST',
+  source: 'RFC 7643 §4.1.2; RFC 7644 §3.5.1',
+  area: 'readonly',
+  rule: 'groups: ... group membership changes MUST be applied via the "Group" Resource. The attribute is readOnly: values provided SHALL be ignored.',
+  users: 1,
+  maxRuns: 5,
+  cases: (ctx) => fc.tuple(validPayloads(ctx, 'put.readonly.groups-ignored'), fc.uuid({ version: 4 })),
+  run: (ctx, users, [body, group]) =>
+    judgeReadOnly(ctx, users, { ...body, groups: [{ value: group, display: 'decoy group' }] }, 'groups (a membership)', (before, after) => {
+      const b = getAttr(before, 'groups')
+      const a = getAttr(after, 'groups')
+      if (isUnassigned(b) && isUnassigned(a)) return null
+      return sameRepresentation({ groups: b }, { groups: a }, () => undefined).length > 0 ? `groups changed from ${JSON.stringify(b ?? [])} to ${JSON.stringify(a)}` : null
+    }),
+})
+
+export const READONLY_CHECKS = [idIgnored, metaIgnored, groupsIgnored]

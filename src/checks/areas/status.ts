@@ -1,0 +1,136 @@
+import fc from 'fast-check'
+import type { Exchange } from '../../http/exchange.ts'
+import type { CheckContext } from '../../run/context.ts'
+import { defineCheck, verdict } from '../define-check.ts'
+import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, statusOf } from '../probes/requests.ts'
+import { validPayloads } from '../probes/payloads.ts'
+import { mixedCases, sendCase } from '../probes/mixed-cases.ts'
+
+/**
+ * RFC 7644 §3.5.1: "Unless otherwise specified, a successful PUT operation returns a 200 OK response
+ * code and the entire resource within the response body".
+ */
+export const successReturns200 = defineCheck({
+  id: 'put.status.success-200',
+  title: 'A valid replace answers 200 OK with the entire resource',
+  level: 'MUST',
+  source: 'RFC 7644 §3.5.1',
+  area: 'status',
+  rule: 'Any values provided SHALL replace the existing attribute values. Unless otherwise specified, a successful PUT operation returns a 200 OK response code and the entire resource within the response body.',
+  users: 1,
+  cases: (ctx) => validPayloads(ctx, 'put.status.success-200'),
+  async run(ctx, users, body) {
+    const put = await putUser(ctx, users.ids[0], body)
+    const broken = noResponse([put])
+    if (broken) return broken
+    const status = statusOf(put)!
+    if (status === 200 && bodyObject(put)) return verdict('passed', '200 with the resource', [put])
+    if (status >= 200 && status < 300) {
+      return verdict('warned', `Received: ${status}${bodyObject(put) ? '' : ' without a resource body'}\nExpected: 200 OK with the entire resource in the body\n\nAnswer a successful PUT with 200 and the resource as a GET would return it`, [put])
+    }
+    return verdict('failed', `Received: ${describeStatus(put)} for a payload valid under the vendor's request schema\nExpected: 200 OK (the values provided SHALL replace the existing ones)\n\nAccept every payload the published schema allows`, [put])
+  },
+})
+
+/** RFC 7644 §3.5.1 (verified): "HTTP PUT MUST NOT be used to create new resources." */
+export const unknownIdIs404 = defineCheck({
+  id: 'put.status.unknown-id-404',
+  title: 'PUT on an unknown id answers 404 and creates nothing',
+  level: 'MUST',
+  source: 'RFC 7644 §3.5.1',
+  area: 'status',
+  rule: 'HTTP PUT MUST NOT be used to create new resources. (Table 8: 404 when the specified resource does not exist.)',
+  maxRuns: 5,
+  cases: (ctx) => fc.tuple(fc.uuid({ version: 4 }), validPayloads(ctx, 'put.status.unknown-id-404')),
+  async run(ctx, _users, [id, body]) {
+    const put = await putUser(ctx, id, body)
+    const broken = noResponse([put])
+    if (broken) return broken
+    const created = await findCreated(ctx, id, put, String((body as { userName?: unknown }).userName))
+    if (created) {
+      return verdict('failed', `Received: ${describeStatus(put)}, and the user now exists (${created.how})\nExpected: 404 Not Found, nothing created\n\nAnswer 404 for an id that does not exist; never upsert on PUT`, [put, ...created.exchanges])
+    }
+    const status = statusOf(put)!
+    if (status === 404) return verdict('passed', '404, nothing created', [put])
+    if (is2xx(put)) return verdict('failed', `Received: ${status} for an id that does not exist\nExpected: 404 Not Found\n\nAnswer 404 for an unknown id`, [put])
+    return verdict('warned', `Received: ${describeStatus(put)} for an id that does not exist (nothing was created)\nExpected: 404 Not Found (RFC 7644 Table 8)`, [put])
+  },
+})
+
+/** After a PUT on an unknown id: did it create a user? Cleans up what it finds (the target is left as it was found). */
+async function findCreated(ctx: CheckContext, id: string, put: Exchange, userName: string): Promise<{ how: string; exchanges: Exchange[] } | null> {
+  const exchanges: Exchange[] = []
+  const ids = new Set<string>()
+  const get = await getUser(ctx, id)
+  exchanges.push(get)
+  if (statusOf(get) === 200) ids.add(id)
+  const returnedId = bodyObject(put)?.id
+  if (is2xx(put) && typeof returnedId === 'string' && returnedId !== id) {
+    const other = await getUser(ctx, returnedId)
+    exchanges.push(other)
+    if (statusOf(other) === 200) ids.add(returnedId)
+  }
+  if (ctx.discovery.capabilities?.filter) {
+    const list = await ctx.client.send({ method: 'GET', path: ctx.users.usersPath(), query: { filter: `userName eq "${userName.replace(/["\\]/g, '\\$&')}"` } })
+    exchanges.push(list)
+    const resources = bodyObject(list)?.Resources
+    if (Array.isArray(resources)) for (const r of resources) if (r && typeof r.id === 'string') ids.add(r.id)
+  }
+  if (ids.size === 0) return null
+  for (const created of ids) await ctx.client.send({ method: 'DELETE', path: ctx.users.userPath(created) })
+  return { how: `found by ${[...ids].map((i) => `id ${i}`).join(', ')}; deleted again`, exchanges }
+}
+
+/** RFC 7644 §3.12 Table 8 and SCIM-PUT-RULES 19: no 5xx for any client input. */
+export const no5xx = defineCheck({
+  id: 'put.status.no-5xx',
+  title: 'No generated input, valid or invalid, makes the server answer 5xx',
+  level: 'MUST',
+  source: 'RFC 7644 §3.12',
+  area: 'status',
+  rule: 'Client errors are 4xx (Table 8: 400 schema violation, 409, 412...); 500 is an internal error, never the answer to a request the client can correct.',
+  users: 2,
+  cases: (ctx, users) => mixedCases(ctx, users, 'put.status.no-5xx'),
+  async run(ctx, users, input) {
+    const exchange = await sendCase(ctx, users, input)
+    const broken = noResponse([exchange])
+    if (broken) return broken
+    if ((statusOf(exchange) ?? 0) >= 500) {
+      return verdict('failed', `Received: ${describeStatus(exchange)} for ${input.label}\nExpected: a 2xx, or a 4xx that tells the client what to fix\n\nValidate the input and answer 400 instead of failing internally`, [exchange])
+    }
+    return verdict('passed', `${statusOf(exchange)} for ${input.label}`, [exchange])
+  },
+})
+
+/** Statuses HTTP defines for request-size and media-type errors, which Table 8 does not list but rule 26 expects. */
+const HTTP_CLIENT_STATUSES: Record<number, string> = { 413: 'oversize body', 415: 'unsupported media type' }
+const TABLE_8 = new Set([200, 400, 401, 403, 404, 409, 412, 500, 501])
+
+/**
+ * The vendor's document declares the operation's responses; RFC 7644 Table 8 lists the codes SCIM
+ * uses. A status that neither names is one no client is written to handle.
+ */
+export const statusDeclared = defineCheck({
+  id: 'put.status.declared',
+  title: 'Every response status is declared by the vendor document or allowed by RFC 7644 Table 8',
+  level: 'MUST',
+  source: 'vendor OpenAPI responses; RFC 7644 §3.12 Table 8',
+  area: 'status',
+  contract: 'vendor',
+  rule: "The response's status code is one the operation declares, or one RFC 7644 Table 8 defines for PUT.",
+  users: 2,
+  cases: (ctx, users) => mixedCases(ctx, users, 'put.status.declared'),
+  async run(ctx, users, input) {
+    const exchange = await sendCase(ctx, users, input)
+    const broken = noResponse([exchange])
+    if (broken) return broken
+    const status = statusOf(exchange)!
+    const declared = Object.keys(ctx.profile.op.responses)
+    const isDeclared = declared.includes(String(status)) || declared.includes(`${String(status)[0]}XX`) || declared.includes('default')
+    if (isDeclared || TABLE_8.has(status)) return verdict('passed', `${status} is declared or in Table 8`, [exchange])
+    if (HTTP_CLIENT_STATUSES[status] && input.httpStatusOk?.includes(status)) return verdict('passed', `${status} (${HTTP_CLIENT_STATUSES[status]}) for ${input.label}`, [exchange])
+    return verdict('failed', `Received: ${status} for ${input.label}\nExpected: one of ${[...new Set([...declared, ...TABLE_8].map(String))].join(', ')}\n\nAnswer with a status the API document declares (or declare this one)`, [exchange])
+  },
+})
+
+export const STATUS_CHECKS = [successReturns200, unknownIdIs404, no5xx, statusDeclared]

@@ -1,0 +1,104 @@
+import type { AttributeDefinition } from '../scim/attribute.ts'
+import type { AttributeDiff } from './types.ts'
+
+type Obj = Record<string, unknown>
+export const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** RFC 7643 §2.5: unassigned, null and [] "SHALL be considered to be equivalent in 'state'". */
+export function isUnassigned(value: unknown): boolean {
+  return value === undefined || value === null || (Array.isArray(value) && value.length === 0) || (isObject(value) && Object.values(value).every(isUnassigned))
+}
+
+/** Attribute names are case-insensitive (RFC 7643 §2.1): finds `name` in `obj` whatever its case. */
+export function getAttr(obj: unknown, name: string): unknown {
+  if (!isObject(obj)) return undefined
+  if (name in obj) return obj[name]
+  const lower = name.toLowerCase()
+  for (const key of Object.keys(obj)) if (key.toLowerCase() === lower) return obj[key]
+  return undefined
+}
+
+/** Looks up the characteristics of an attribute path (e.g. `name.givenName`). */
+export type CharacteristicsOf = (path: string) => AttributeDefinition | undefined
+
+/** Top-level keys that are not user data: compared by their own checks. */
+const NOT_DATA = new Set(['schemas', 'id', 'meta', 'groups', 'password'])
+
+/**
+ * Compares what a client sent with what the server stored, by SCIM's rules: names case-insensitive,
+ * strings case-insensitive unless `caseExact`, multi-valued attributes as sets, complex values on the
+ * sub-attributes sent (the server may add others), absent = null = []. Returns one diff per attribute that differs.
+ */
+export function diffStored(sent: Obj, stored: unknown, characteristicsOf: CharacteristicsOf, skip: ReadonlySet<string> = NOT_DATA): AttributeDiff[] {
+  const diffs: AttributeDiff[] = []
+  for (const [name, value] of Object.entries(sent)) {
+    if (skip.has(name.toLowerCase()) || skip.has(name)) continue
+    const got = getAttr(stored, name)
+    const note = differs(value, got, name, characteristicsOf)
+    if (note) diffs.push({ attribute: name, sent: value, stored: got, note })
+  }
+  return diffs
+}
+
+/** Why `stored` is not the value `sent` (null when they are equal under SCIM's rules). */
+export function differs(sent: unknown, stored: unknown, path: string, characteristicsOf: CharacteristicsOf): string | null {
+  if (isUnassigned(sent)) return isUnassigned(stored) ? null : 'sent empty (null/[]), stored a value'
+  if (isUnassigned(stored)) return 'sent a value, stored nothing'
+  const def = characteristicsOf(path)
+  if (Array.isArray(sent)) {
+    if (!Array.isArray(stored)) return 'sent a list, stored a single value'
+    // As sets: every sent value must have a stored match, and no extra values may appear.
+    const unmatched = [...stored]
+    for (const item of sent) {
+      const index = unmatched.findIndex((candidate) => differs(item, candidate, path, characteristicsOf) === null)
+      if (index === -1) return `value ${JSON.stringify(item)} not stored`
+      unmatched.splice(index, 1)
+    }
+    const extra = unmatched.filter((v) => !isUnassigned(v))
+    return extra.length > 0 ? `stored ${extra.length} value(s) that were not sent` : null
+  }
+  if (isObject(sent)) {
+    if (!isObject(stored)) return 'sent a complex value, stored a simple one'
+    for (const [sub, value] of Object.entries(sent)) {
+      const subPath = childPath(path, sub)
+      const got = getAttr(stored, sub)
+      // `primary: false` and no `primary` say the same thing.
+      if (sub.toLowerCase() === 'primary' && value === false && (got === undefined || got === null || got === false)) continue
+      const note = differs(value, got, subPath, characteristicsOf)
+      if (note) return `${sub}: ${note}`
+    }
+    return null
+  }
+  if (typeof sent === 'string' && typeof stored === 'string') {
+    if (sent === stored) return null
+    if (!(def?.caseExact ?? false) && sent.toLowerCase() === stored.toLowerCase()) return null
+    if (def?.type === 'dateTime' && Date.parse(sent) === Date.parse(stored) && !Number.isNaN(Date.parse(sent))) return null
+    return `string differs${sent.length !== stored.length ? ` (sent ${sent.length} chars, stored ${stored.length})` : ''}`
+  }
+  if (typeof sent === 'number' && typeof stored === 'number') return sent === stored ? null : 'number differs'
+  return sent === stored ? null : `sent ${typeof sent} ${JSON.stringify(sent)}, stored ${typeof stored} ${JSON.stringify(stored)}`
+}
+
+/** Deep equality of two resource representations under SCIM rules (used for PUT response vs GET). */
+export function sameRepresentation(a: unknown, b: unknown, characteristicsOf: CharacteristicsOf, ignore: ReadonlySet<string> = new Set()): AttributeDiff[] {
+  const diffs: AttributeDiff[] = []
+  const names = new Map<string, string>()
+  for (const source of [a, b]) if (isObject(source)) for (const k of Object.keys(source)) if (!names.has(k.toLowerCase())) names.set(k.toLowerCase(), k)
+  for (const [lower, name] of names) {
+    if (ignore.has(lower)) continue
+    const left = getAttr(a, name)
+    const right = getAttr(b, name)
+    const note = differs(left, right, name, characteristicsOf) ?? differs(right, left, name, characteristicsOf)
+    if (note) diffs.push({ attribute: name, sent: left, stored: right, note })
+  }
+  return diffs
+}
+
+/**
+ * Path of a sub-attribute: `name.givenName`, but `<schema urn>:role` for an extension's attributes
+ * (RFC 7644 §3.10 fully qualified names). A schema URN ends in its resource name (`…:User`).
+ */
+export function childPath(path: string, sub: string): string {
+  const last = path.slice(path.lastIndexOf(':') + 1)
+  return /^urn:/i.test(path) && !last.includes('.') && /^[A-Z]/.test(last) ? `${path}:${sub}` : `${path}.${sub}`
+}

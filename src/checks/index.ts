@@ -1,0 +1,46 @@
+import type { CheckDefinition } from './define-check.ts'
+import { ATTRIBUTES_CHECKS } from './areas/attributes-param.ts'
+import { AUTH_CHECKS } from './areas/auth.ts'
+import { ERROR_CHECKS } from './areas/errors.ts'
+import { ETAG_CHECKS } from './areas/etag.ts'
+import { INVALID_CHECKS } from './areas/invalid.ts'
+import { MEDIA_CHECKS } from './areas/media.ts'
+import { META_CHECKS } from './areas/meta.ts'
+import { READONLY_CHECKS } from './areas/readonly.ts'
+import { REPLACE_CHECKS } from './areas/replace.ts'
+import { STABILITY_CHECKS } from './areas/stability.ts'
+import { STATUS_CHECKS } from './areas/status.ts'
+import { UNIQUENESS_CHECKS } from './areas/uniqueness.ts'
+import { DECLARED_CHECKS } from './areas/declared.ts'
+
+/**
+ * Every check, in report order. An explicit list: importing a check file registers nothing. The ids are
+ * the `--only`/`--skip` values and the JUnit testcase names.
+ */
+// `any`: each check has its own case type, and the runner treats them all alike.
+export const CHECKS: readonly CheckDefinition<any>[] = [
+  ...STATUS_CHECKS,
+  ...INVALID_CHECKS,
+  ...ERROR_CHECKS,
+  ...REPLACE_CHECKS,
+  ...READONLY_CHECKS,
+  ...META_CHECKS,
+  ...UNIQUENESS_CHECKS,
+  ...AUTH_CHECKS,
+  ...ETAG_CHECKS,
+  ...MEDIA_CHECKS,
+  ...STABILITY_CHECKS,
+  ...ATTRIBUTES_CHECKS,
+  ...DECLARED_CHECKS,
+]
+
+/** Applies `--only` and `--skip` (exact ids, or a prefix ending in `*` such as `put.etag.*`). */
+export function selectChecks<T extends { id: string }>(checks: readonly T[], only: string[], skip: string[]): T[] {
+  const matches = (id: string, pattern: string) => (pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === pattern)
+  return checks.filter((c) => (only.length === 0 || only.some((p) => matches(c.id, p))) && !skip.some((p) => matches(c.id, p)))
+}
+
+/** Unknown ids in `--only`/`--skip` are a usage error (a typo would silently run nothing). */
+export function unknownCheckIds(patterns: string[]): string[] {
+  return patterns.filter((p) => selectChecks(CHECKS, [p], []).length === 0)
+}

@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util'
+import { UsageError } from '../errors.ts'
+
+export const RUN_OPTIONS = {
+  vendor: { type: 'string' },
+  spec: { type: 'string' },
+  target: { type: 'string' },
+  token: { type: 'string' },
+  seed: { type: 'string' },
+  runs: { type: 'string' },
+  concurrency: { type: 'string' },
+  rate: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  only: { type: 'string' },
+  skip: { type: 'string' },
+  'fail-on': { type: 'string' },
+  'report-dir': { type: 'string' },
+  'user-id': { type: 'string' },
+  'strict-rfc': { type: 'boolean' },
+  etag: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export const SERVE_OPTIONS = {
+  vendor: { type: 'string' },
+  spec: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  token: { type: 'string' },
+  etag: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export const SPEC_OPTIONS = {
+  vendor: { type: 'string' },
+  spec: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+type Options = typeof RUN_OPTIONS | typeof SERVE_OPTIONS | typeof SPEC_OPTIONS
+
+/** node:util parseArgs, with its errors turned into one-line usage errors. */
+export function parseFlags<T extends Options>(args: string[], options: T): Record<string, string | boolean | undefined> {
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true })
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}". Flags take the form --name value.`)
+    return values as Record<string, string | boolean | undefined>
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    throw new UsageError(`${message.replace(/\. To specify a positional argument.*$/, '')}. See --help.`)
+  }
+}
+
+export const HELP = `scim-conformance: conformance harness for SCIM 2.0 PUT /Users/{id}
+
+Usage:
+  scim-conformance run   [--vendor lightdash|maia|cube|generic|all] [--spec FILE] [--target URL] [--token T]
+                         [--seed N] [--runs N] [--concurrency N] [--rate N] [--timeout-ms N]
+                         [--only ID,...] [--skip ID,...] [--fail-on must|should] [--report-dir DIR]
+                         [--user-id ID] [--strict-rfc] [--etag]
+  scim-conformance audit-spec [--vendor V | --spec FILE]
+  scim-conformance serve [--vendor V] [--port N] [--token T] [--etag]
+  scim-conformance list-checks [--vendor V]
+
+run         Test a SCIM server. Without --target, the embedded reference server of each vendor is
+            started and tested (--vendor all is then the default). The token comes from --token or
+            SCIM_TOKEN and never appears in any output. Reports: junit.xml, report.json, report.html
+            in --report-dir (default reports/; reports/<vendor>/ for --vendor all).
+audit-spec  The static findings of a vendor's OpenAPI document against RFC 7643/7644.
+serve       Start the embedded reference server and print its base URL (Ctrl-C stops it).
+list-checks Every check: id, level, source, title.
+
+Exit codes: 0 no failure at the --fail-on level, 1 failures, 2 usage/configuration error or unreachable target.`

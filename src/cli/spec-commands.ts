@@ -1,0 +1,32 @@
+import { auditSpec } from '../audit/audit-spec.ts'
+import { CHECKS } from '../checks/index.ts'
+import { loadProfile } from '../profile/vendor-profile.ts'
+import { HELP, parseFlags, SPEC_OPTIONS } from './args.ts'
+
+/** `audit-spec`: the document's departures from the RFC, without a target. */
+export async function auditSpecCommand(args: string[]): Promise<number> {
+  const flags = parseFlags(args, SPEC_OPTIONS)
+  if (flags.help) return help()
+  const profile = await loadProfile({ vendor: (flags.vendor as string | undefined) ?? (flags.spec ? undefined : 'lightdash'), spec: flags.spec as string | undefined })
+  const findings = auditSpec(profile)
+  process.stdout.write(`Spec findings for ${profile.name} (${profile.specPath}), PUT ${profile.op.path}:\n`)
+  if (findings.length === 0) process.stdout.write('  none: the document agrees with RFC 7643/7644 on every audited point\n')
+  for (const f of findings) process.stdout.write(`  ${f.level.padEnd(6)} ${f.id}  [${f.source}]\n         ${f.message}\n`)
+  return 0
+}
+
+/** `list-checks`: id, level, source and title of every check. */
+export async function listChecksCommand(args: string[]): Promise<number> {
+  const flags = parseFlags(args, SPEC_OPTIONS)
+  if (flags.help) return help()
+  if (flags.vendor || flags.spec) await loadProfile({ vendor: flags.vendor as string | undefined, spec: flags.spec as string | undefined })
+  const width = Math.max(...CHECKS.map((c) => c.id.length))
+  for (const c of CHECKS) process.stdout.write(`${c.id.padEnd(width)}  ${c.level.padEnd(6)}  ${c.source.padEnd(34)}  ${c.title}\n`)
+  process.stdout.write(`${CHECKS.length} checks\n`)
+  return 0
+}
+
+function help(): number {
+  process.stdout.write(`${HELP}\n`)
+  return 0
+}

@@ -1,0 +1,149 @@
+import fc from 'fast-check'
+import type { JsonSchema } from '../../spec/json-schema.ts'
+import { freeText, plainEmail, plainUrl, token } from './text.ts'
+
+/**
+ * Core User attributes whose mutability is readOnly (RFC 7643 §3.1 `id`, `meta`; §4.1.2 `groups`).
+ * OpenAPI documents rarely mark them; the generator knows them anyway.
+ */
+export const READ_ONLY_CORE = ['id', 'meta', 'groups'] as const
+
+/** The RFC's own example id (RFC 7643 §8.1), used where a readable decoy is wanted. */
+export const EXAMPLE_ID = '2819c223-7f76-453a-919d-413861904646'
+
+/** Canonical `type` values per multi-valued attribute (RFC 7643 §4.1.2); others get work/home/other. */
+const TYPE_VALUES: Record<string, readonly string[]> = {
+  emails: ['work', 'home', 'other'],
+  phonenumbers: ['work', 'home', 'mobile', 'fax', 'pager', 'other'],
+  ims: ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo'],
+  photos: ['photo', 'thumbnail'],
+  addresses: ['work', 'home', 'other'],
+}
+const DEFAULT_TYPES = ['work', 'home', 'other'] as const
+
+const LANGUAGE_TAGS = ['en-US', 'en-GB', 'fr-FR', 'de-DE', 'ja-JP', 'pt-BR', 'zh-Hans-CN', 'da'] as const
+const TIME_ZONES = ['UTC', 'Europe/Paris', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'America/Sao_Paulo'] as const
+const COUNTRIES = ['US', 'FR', 'DE', 'JP', 'BR', 'IN', 'GB'] as const
+const USER_TYPES = ['Employee', 'Contractor', 'Intern', 'Temp', 'External'] as const
+
+/** Lower-cased attribute name and the multi-valued (or complex) attribute it belongs to. */
+function nameOf(path: readonly string[]): { attr: string; parent: string | undefined } {
+  const names = path.filter((p) => p !== '[]').map((p) => p.toLowerCase())
+  return { attr: names[names.length - 1] ?? '', parent: names[names.length - 2] }
+}
+
+/** True when any non-empty string up to `length` code points satisfies the schema (no enum, pattern or format). */
+export function acceptsPlainString(schema: JsonSchema, length: number): boolean {
+  const types = typeof schema.type === 'string' ? [schema.type] : Array.isArray(schema.type) ? schema.type : []
+  if (!types.includes('string')) return false
+  if (schema.enum !== undefined || 'const' in schema || schema.pattern !== undefined || schema.format !== undefined) return false
+  if (typeof schema.minLength === 'number' && schema.minLength > 1) return false
+  return typeof schema.maxLength !== 'number' || schema.maxLength >= length
+}
+
+/**
+ * Realistic values for an attribute the RFC describes but a vendor's schema types only as `string`:
+ * addresses for `emails.value`, URLs for `profileUrl`, language tags for `locale`, `type` canonical
+ * values, and so on. `undefined` when the generator should follow the schema.
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1
+ */
+export function knownValue(path: readonly string[], schema: JsonSchema, options: { id?: string } = {}): fc.Arbitrary<string> | undefined {
+  const { attr, parent } = nameOf(path)
+  const arbitrary = knownArbitrary(attr, parent, path.length, options)
+  if (!arbitrary) return undefined
+  // The longest value below is a URL of ~60 code points; a schema allowing fewer keeps its own strings.
+  return acceptsPlainString(schema, 128) ? arbitrary : undefined
+}
+
+function knownArbitrary(attr: string, parent: string | undefined, depth: number, options: { id?: string }): fc.Arbitrary<string> | undefined {
+  if (depth === 1 && attr === 'id') return options.id !== undefined ? fc.constant(options.id) : fc.uuid()
+  if (parent === 'meta') {
+    if (attr === 'resourcetype') return fc.constant('User')
+    if (attr === 'location') return fc.uuid().map((u) => `https://example.com/scim/v2/Users/${u}`)
+    if (attr === 'version') return token(4, 12).map((t) => `W/"${t}"`)
+    if (attr === 'created' || attr === 'lastmodified') return isoDateTime()
+  }
+  if (attr === 'type' && parent !== undefined) return fc.constantFrom(...(TYPE_VALUES[parent] ?? DEFAULT_TYPES))
+  if (attr === 'value') {
+    if (parent === 'emails') return plainEmail()
+    if (parent === 'phonenumbers') return fc.integer({ min: 0, max: 99 }).map((n) => `+1-555-01${String(n).padStart(2, '0')}`)
+    if (parent === 'photos') return plainUrl()
+    if (parent === 'ims') return token(3, 12)
+    if (parent === 'x509certificates') return fc.base64String({ minLength: 4, maxLength: 64 })
+    if (parent === 'groups' || parent === 'manager') return fc.uuid()
+  }
+  if ((attr === 'ref' || attr === '$ref') && parent !== undefined) return plainUrl()
+  if (attr === 'profileurl') return plainUrl()
+  if (attr === 'locale' || attr === 'preferredlanguage') return fc.constantFrom(...LANGUAGE_TAGS)
+  if (attr === 'timezone') return fc.constantFrom(...TIME_ZONES)
+  if (attr === 'country' && parent === 'addresses') return fc.constantFrom(...COUNTRIES)
+  if (attr === 'postalcode') return fc.integer({ min: 1000, max: 99999 }).map(String)
+  if (attr === 'usertype') return fc.constantFrom(...USER_TYPES)
+  if (attr === 'password') return freeText({ minLength: 12, maxLength: 64 })
+  return undefined
+}
+
+function isoDateTime(): fc.Arbitrary<string> {
+  return fc
+    .date({ min: new Date('2015-01-01T00:00:00.000Z'), max: new Date('2035-01-01T00:00:00.000Z'), noInvalidDate: true })
+    .map((d) => d.toISOString())
+}
+
+/** A readable, fixed value for the seed example (openapi-sampler writes `"string"` everywhere). */
+export function exampleValue(path: readonly string[], options: { id?: string } = {}): string | undefined {
+  const { attr, parent } = nameOf(path)
+  if (path.length === 1 && attr === 'id') return options.id ?? EXAMPLE_ID
+  if (parent === 'meta') {
+    const meta: Record<string, string> = {
+      resourcetype: 'User',
+      location: `https://example.com/scim/v2/Users/${options.id ?? EXAMPLE_ID}`,
+      version: 'W/"3694e05e9dff590"',
+      created: '2024-01-23T04:56:22Z',
+      lastmodified: '2024-05-13T04:42:34Z',
+    }
+    return meta[attr]
+  }
+  if (attr === 'type' && parent !== undefined) return (TYPE_VALUES[parent] ?? DEFAULT_TYPES)[0]
+  if (attr === 'value') {
+    const values: Record<string, string> = {
+      emails: 'ada.lovelace@example.com',
+      phonenumbers: '+1-555-0100',
+      photos: 'https://example.com/photos/ada.jpg',
+      ims: 'ada_lovelace',
+      x509certificates: 'MIIDQzCCAqygAwIBAgICEAAwDQYJKoZIhvcNAQEFBQAw',
+      groups: 'e9e30dba-f08f-4109-8486-d5c6a331660a',
+      manager: '26118915-6090-4610-87e4-49d8ca9f808d',
+      roles: 'member',
+      entitlements: 'analytics',
+    }
+    return parent ? values[parent] : undefined
+  }
+  if (attr === 'display') return parent === 'groups' ? 'Analysts' : 'Ada Lovelace'
+  const plain: Record<string, string> = {
+    givenname: 'Ada',
+    familyname: 'Lovelace',
+    middlename: 'King',
+    formatted: parent === 'addresses' ? '12 St James’s Square\nLondon SW1Y 4JH\nGB' : 'Ms. Ada King Lovelace',
+    honorificprefix: 'Ms.',
+    honorificsuffix: 'III',
+    displayname: 'Ada Lovelace',
+    nickname: 'Ada',
+    title: 'Analyst',
+    usertype: 'Employee',
+    locale: 'en-GB',
+    preferredlanguage: 'en-GB',
+    timezone: 'Europe/London',
+    profileurl: 'https://example.com/people/ada',
+    externalid: 'ada-0001',
+    password: 'correct-horse-battery-staple',
+    streetaddress: '12 St James’s Square',
+    locality: 'London',
+    region: 'London',
+    postalcode: 'SW1Y 4JH',
+    country: 'GB',
+    ref: 'https://example.com/scim/v2/Groups/e9e30dba-f08f-4109-8486-d5c6a331660a',
+    $ref: 'https://example.com/scim/v2/Groups/e9e30dba-f08f-4109-8486-d5c6a331660a',
+    role: 'member',
+  }
+  return plain[attr]
+}

@@ -1,0 +1,580 @@
+import fc from 'fast-check'
+import { UsageError } from '../errors.ts'
+import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, topLevelProperties, type VendorProfile } from '../profile/vendor-profile.ts'
+import type { JsonSchema } from '../spec/json-schema.ts'
+import { mergeAllOf } from './_internals/merge-all-of.ts'
+import { freeText, token } from './_internals/text.ts'
+import { readOnlyAttributes, scimUserAttribute, type ScimUserPayload } from './scim-user.ts'
+
+/** How one observed behaviour is graded (SCIM-PUT-RULES.md "Grading"). */
+export type Grade = 'pass' | 'warn' | 'observe' | 'fail'
+
+/** One acceptable server answer and the grade it earns. */
+export interface ExpectedOutcome {
+  /** Status codes, or `'2xx'` for any success. */
+  status: readonly number[] | '2xx'
+  /** `scimType` values that earn this grade; absent means any (including none). */
+  scimType?: readonly string[]
+  grade: 'pass' | 'warn' | 'observe'
+}
+
+/** What the RFC lets a server answer to one kind of invalid request, first matching outcome wins. */
+export interface Expectation {
+  /** RFC 2119 level of the sentence that decides it. */
+  level: 'MUST' | 'SHOULD' | 'MAY'
+  source: string
+  acceptable: readonly ExpectedOutcome[]
+  /** Grade of any answer no outcome lists (a 5xx always fails: RFC 7644 Table 8, rule 19). */
+  otherwise: 'fail' | 'warn' | 'observe'
+  /**
+   * Whether `scimType` is judged: false for a vendor whose errors are `application/problem+json`, which has no scimType.
+   * @defaultValue true
+   */
+  judgeScimType?: boolean
+  /** Said with any grade other than pass, e.g. what the harness cannot tell from the status alone. */
+  note?: string
+}
+
+/** One invalid request: the raw body text (possibly not JSON), its media type, and how to grade the answer. */
+export interface InvalidCase {
+  kind: string
+  violation: string
+  rule: string
+  body: string
+  contentType: string
+  expect: Expectation
+  /** The JSON value the body encodes, when it encodes one (`undefined` for a body that is not JSON). */
+  mutated: unknown
+}
+
+/** What a mutation builds on: valid payloads, and what it needs to know about the target. */
+export interface MutationContext {
+  /** Valid payloads to break, usually `scimUser(profile, …)`; shrinking a failure shrinks through them. */
+  base: fc.Arbitrary<ScimUserPayload>
+  /** userName of another user that exists on the server (uniqueness mutations use it, exact or as a case variant). */
+  otherUserName?: string
+  /** The id in the request path; `readonly-id-mismatch` sends a different one. */
+  pathId?: string
+}
+
+/** One labelled way to break a valid payload. */
+export interface Mutation {
+  /** Stable id, e.g. `username-missing`. */
+  kind: string
+  violation: string
+  rule: string
+  expect: Expectation
+  /** Context a mutation cannot do without. */
+  requires: readonly 'otherUserName'[]
+  /** False when the vendor's schema has nothing to break this way (e.g. no attribute with `primary`). */
+  appliesTo(profile: VendorProfile): boolean
+  arbitrary(profile: VendorProfile, ctx: MutationContext): fc.Arbitrary<InvalidCase>
+}
+
+const TWO_XX = '2xx' as const
+
+const USERNAME_REQUIRED: Expectation = {
+  level: 'MUST',
+  source: 'RFC 7644 §3.5.1 ("If an attribute is "required", clients MUST specify the attribute in the PUT request"); RFC 7643 §4.1.1',
+  acceptable: [
+    { status: [400], scimType: ['invalidValue'], grade: 'pass' },
+    { status: [400], grade: 'warn' },
+  ],
+  otherwise: 'fail',
+  note: 'A 2xx that kept the old userName would be a warn (rule 9); the status alone cannot tell, so any 2xx fails here.',
+}
+
+const SCHEMAS_REQUIRED: Expectation = {
+  level: 'SHOULD',
+  source: 'RFC 7643 §3 (schemas is REQUIRED and lists the core User); RFC 7644 §3.12 invalidSyntax',
+  acceptable: [
+    { status: [400], scimType: ['invalidSyntax', 'invalidValue'], grade: 'pass' },
+    { status: [400], grade: 'warn' },
+    { status: TWO_XX, grade: 'warn' },
+  ],
+  otherwise: 'fail',
+}
+
+const SCHEMAS_UNKNOWN: Expectation = {
+  level: 'MAY',
+  source: 'RFC 7643 §3 (schemas names the schemas the attributes come from; silent on an unknown URN)',
+  acceptable: [
+    { status: [400], grade: 'observe' },
+    { status: TWO_XX, grade: 'observe' },
+  ],
+  otherwise: 'warn',
+}
+
+const SCHEMA_VIOLATION: Expectation = {
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12 (Table 8: 400 "violates schema"; Table 9 invalidValue, invalidSyntax)',
+  acceptable: [
+    { status: [400], scimType: ['invalidValue', 'invalidSyntax'], grade: 'pass' },
+    { status: [400], grade: 'warn' },
+    { status: TWO_XX, grade: 'warn' },
+  ],
+  otherwise: 'fail',
+}
+
+const TWO_PRIMARIES: Expectation = {
+  level: 'MUST',
+  source: 'RFC 7643 §2.4 ("The primary attribute value "true" MUST appear no more than once")',
+  acceptable: [
+    { status: [400], scimType: ['invalidValue', 'invalidSyntax'], grade: 'pass' },
+    { status: [400], grade: 'warn' },
+    { status: TWO_XX, grade: 'observe' },
+  ],
+  otherwise: 'fail',
+  note: 'A 2xx passes if the server kept one primary; the check verifies what was stored.',
+}
+
+const UNIQUENESS: Expectation = {
+  level: 'MUST',
+  source: 'RFC 7643 §4.1.1 (userName "MUST be unique ... case insensitive"); RFC 7644 §3.12 (409, scimType uniqueness)',
+  acceptable: [
+    { status: [409], scimType: ['uniqueness'], grade: 'pass' },
+    { status: [409], grade: 'warn' },
+    { status: [400], scimType: ['uniqueness'], grade: 'warn' },
+  ],
+  otherwise: 'fail',
+}
+
+const MALFORMED: Expectation = {
+  level: 'MUST',
+  source: 'RFC 7644 §3.12 (Table 8: 400 "unparsable, syntactically incorrect"; Table 9 invalidSyntax)',
+  acceptable: [
+    { status: [400], scimType: ['invalidSyntax'], grade: 'pass' },
+    { status: [400], grade: 'warn' },
+  ],
+  otherwise: 'fail',
+}
+
+const OVERSIZE: Expectation = {
+  level: 'MAY',
+  source: 'RFC 7644 §3.12 (400); RFC 9110 §15.5.14 (413 Content Too Large); the RFC sets no size limit for PUT',
+  acceptable: [
+    { status: [400, 413], grade: 'pass' },
+    { status: TWO_XX, grade: 'observe' },
+  ],
+  otherwise: 'fail',
+}
+
+const MEDIA_TYPE: Expectation = {
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.1, §8.1 (requests are application/scim+json or application/json); RFC 9110 §15.5.16 (415)',
+  acceptable: [
+    { status: [415, 400], grade: 'pass' },
+    { status: TWO_XX, grade: 'warn' },
+  ],
+  otherwise: 'fail',
+}
+
+const UNKNOWN_ATTRIBUTE: Expectation = {
+  level: 'MAY',
+  source: 'RFC 7644 §3.5.1 (silent on unknown attributes: ignoring them or answering 400 are both fine)',
+  acceptable: [
+    { status: TWO_XX, grade: 'observe' },
+    { status: [400], grade: 'observe' },
+  ],
+  otherwise: 'warn',
+}
+
+const READ_ONLY_ID: Expectation = {
+  level: 'MUST',
+  source: 'RFC 7644 §3.5.1 (readOnly: "Any values provided SHALL be ignored"); RFC 7644 §3.12 (400 mutability example)',
+  acceptable: [
+    { status: TWO_XX, grade: 'pass' },
+    { status: [400], scimType: ['mutability'], grade: 'pass' },
+    { status: [400], grade: 'warn' },
+  ],
+  otherwise: 'fail',
+  note: 'A 2xx passes only if the stored id is unchanged; the check verifies it.',
+}
+
+/** The expectation as it applies to a vendor: scimType is not judged where errors are problem+json. */
+export function expectationFor(expect: Expectation, profile: VendorProfile): Expectation {
+  return { ...expect, judgeScimType: profile.error.format !== 'problem' }
+}
+
+/**
+ * Grades a server's answer to an invalid request. A 5xx always fails (RFC 7644 Table 8: no 5xx for
+ * client input); otherwise the first acceptable outcome that matches decides, else `otherwise`.
+ */
+export function judgeOutcome(expect: Expectation, observed: { status: number; scimType?: string | null }): { grade: Grade; reason: string } {
+  const { status } = observed
+  const scimType = observed.scimType ?? undefined
+  const judgeType = expect.judgeScimType !== false
+  const received = `${status}${scimType && judgeType ? ` scimType ${scimType}` : ''}`
+  const noteFor = (grade: Grade) => (grade !== 'pass' && expect.note ? ` ${expect.note}` : '')
+  if (status >= 500) {
+    return { grade: 'fail', reason: `Received ${received}: a 5xx answers client input (RFC 7644 §3.12 Table 8). Expected ${describeAcceptable(expect)}.` }
+  }
+  for (const outcome of expect.acceptable) {
+    const statusMatches = outcome.status === TWO_XX ? status >= 200 && status < 300 : outcome.status.includes(status)
+    if (!statusMatches) continue
+    if (judgeType && outcome.scimType && !(scimType !== undefined && outcome.scimType.includes(scimType))) continue
+    return { grade: outcome.grade, reason: `Received ${received}: ${outcome.grade} (${expect.level}, ${expect.source}).${noteFor(outcome.grade)}` }
+  }
+  return {
+    grade: expect.otherwise,
+    reason: `Received ${received}. Expected ${describeAcceptable(expect)} (${expect.level}, ${expect.source}).${noteFor(expect.otherwise)}`,
+  }
+}
+
+function describeAcceptable(expect: Expectation): string {
+  const judgeType = expect.judgeScimType !== false
+  const parts = expect.acceptable
+    .filter((o) => o.grade === 'pass')
+    .map((o) => {
+      const status = o.status === TWO_XX ? '2xx' : o.status.join(' or ')
+      return judgeType && o.scimType ? `${status} with scimType ${o.scimType.join(' or ')}` : status
+    })
+  return parts.length > 0 ? [...new Set(parts)].join(', or ') : expect.acceptable.map((o) => (o.status === TWO_XX ? '2xx' : o.status.join('/'))).join(', ')
+}
+
+const lower = (s: string) => s.toLowerCase()
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** A payload with one more extension key must list its URN, or it breaks a second rule. */
+function listExtension(profile: VendorProfile, payload: ScimUserPayload, key: string): ScimUserPayload {
+  if (!profile.extensionUrns.includes(key) || !Array.isArray(payload.schemas) || payload.schemas.includes(key)) return payload
+  return { ...payload, schemas: [...payload.schemas, key] }
+}
+
+type Built = { mutated: unknown; body?: string; contentType?: string; violation?: string }
+
+interface MutationSpec {
+  kind: string
+  violation: string
+  rule: string
+  expect: Expectation
+  requires?: readonly 'otherUserName'[]
+  appliesTo?: (profile: VendorProfile) => boolean
+  build: (profile: VendorProfile, ctx: MutationContext) => fc.Arbitrary<Built>
+}
+
+function define(spec: MutationSpec): Mutation {
+  return {
+    kind: spec.kind,
+    violation: spec.violation,
+    rule: spec.rule,
+    expect: spec.expect,
+    requires: spec.requires ?? [],
+    appliesTo: spec.appliesTo ?? (() => true),
+    arbitrary(profile, ctx) {
+      if (spec.requires?.includes('otherUserName') && ctx.otherUserName === undefined) {
+        throw new UsageError(`${spec.kind} needs ctx.otherUserName: the userName of another user that exists on the server.`)
+      }
+      const expect = expectationFor(spec.expect, profile)
+      return spec.build(profile, ctx).map((b) => ({
+        kind: spec.kind,
+        violation: b.violation ?? spec.violation,
+        rule: spec.rule,
+        body: b.body ?? JSON.stringify(b.mutated),
+        contentType: b.contentType ?? profile.requestMediaType,
+        expect,
+        mutated: b.mutated,
+      }))
+    },
+  }
+}
+
+const without = (payload: ScimUserPayload, key: string): ScimUserPayload => {
+  const { [key]: _removed, ...rest } = payload
+  return rest
+}
+
+type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'object'
+
+function typesOf(schema: JsonSchema): JsonType[] {
+  if (typeof schema.type === 'string') return [schema.type as JsonType]
+  if (Array.isArray(schema.type)) return schema.type as JsonType[]
+  if (schema.properties) return ['object']
+  if (schema.items) return ['array']
+  return []
+}
+
+/** One place in the vendor's schema where a value of the wrong JSON type can go. */
+export interface WrongTypeTarget {
+  /** e.g. `['emails', '[]', 'primary']` */
+  path: string[]
+  /** Readable path, e.g. `emails[].primary`. */
+  label: string
+  expected: JsonType
+  given: JsonType
+}
+
+/**
+ * Every attribute of the vendor's request schema (top level, sub-attributes of complex attributes and
+ * of multi-valued items) with the wrong type it gets: string where boolean, object where array,
+ * number where string, string where number, array where object. readOnly attributes are left out:
+ * a server may ignore them whatever their type.
+ */
+export function wrongTypeTargets(profile: VendorProfile): WrongTypeTarget[] {
+  const readOnly = new Set(readOnlyAttributes(profile).map(lower))
+  const out: WrongTypeTarget[] = []
+  const visit = (path: string[], schema: JsonSchema, depth: number) => {
+    const types = typesOf(schema)
+    const primary = types.find((t) => t !== 'null')
+    const given = primary ? WRONG_FOR[primary] : undefined
+    if (primary && given && !types.includes(given) && !(given === 'integer' && types.includes('number'))) {
+      out.push({ path, label: path.join('.').replace(/\.\[\]/g, '[]'), expected: primary, given })
+    }
+    if (depth > 0) return
+    if (primary === 'object') for (const [name, sub] of Object.entries(schema.properties ?? {})) visit([...path, name], mergeAllOf(sub), depth + 1)
+    if (primary === 'array' && schema.items && typeof schema.items === 'object') {
+      const items = mergeAllOf(schema.items)
+      if (typesOf(items).includes('object')) for (const [name, sub] of Object.entries(items.properties ?? {})) visit([...path, '[]', name], mergeAllOf(sub), depth + 1)
+    }
+  }
+  for (const [name, schema] of Object.entries(topLevelProperties(profile.requestSchema))) {
+    if (!readOnly.has(lower(name))) visit([name], mergeAllOf(schema), 0)
+  }
+  return out
+}
+
+const WRONG_FOR: Partial<Record<JsonType, JsonType>> = { boolean: 'string', array: 'object', string: 'integer', integer: 'string', number: 'string', object: 'array' }
+
+function wrongValue(profile: VendorProfile, target: WrongTypeTarget): fc.Arbitrary<unknown> {
+  switch (target.given) {
+    case 'string': return fc.constantFrom('true', 'false', 'yes', '42', '1.5')
+    case 'integer': return fc.integer({ min: -1000, max: 1000 })
+    // One entry of a multi-valued attribute, not wrapped in an array (a common client mistake).
+    case 'object': return target.path.includes('[]') ? fc.constant({ value: 'x' }) : scimUserAttribute(profile, [...target.path, '[]']).map((v) => (isObject(v) ? v : { value: v }))
+    // A complex value wrapped in an array, as if it were multi-valued.
+    case 'array': return target.path.includes('[]') ? fc.constant([{}]) : scimUserAttribute(profile, target.path).map((v) => [v])
+    default: return fc.constant(null)
+  }
+}
+
+function setWrong(profile: VendorProfile, payload: ScimUserPayload, target: WrongTypeTarget, wrong: unknown, item: unknown): ScimUserPayload {
+  const [top, second, third] = target.path
+  if (target.path.length === 1) return listExtension(profile, { ...payload, [top]: wrong }, top)
+  if (second !== '[]') {
+    const parent = isObject(payload[top]) ? payload[top] : {}
+    return listExtension(profile, { ...payload, [top]: { ...parent, [second]: wrong } }, top)
+  }
+  const existing = Array.isArray(payload[top]) && (payload[top] as unknown[]).length > 0 ? [...(payload[top] as unknown[])] : [item]
+  existing[0] = { ...(isObject(existing[0]) ? existing[0] : {}), [third]: wrong }
+  return listExtension(profile, { ...payload, [top]: existing }, top)
+}
+
+/** Top-level multi-valued attributes whose entries carry `primary`. */
+export function primaryTargets(profile: VendorProfile): string[] {
+  const readOnly = new Set(readOnlyAttributes(profile).map(lower))
+  return Object.entries(topLevelProperties(profile.requestSchema))
+    .filter(([name, schema]) => {
+      const merged = mergeAllOf(schema)
+      const items = merged.items && typeof merged.items === 'object' ? mergeAllOf(merged.items) : undefined
+      return !readOnly.has(lower(name)) && typesOf(merged).includes('array') && items?.properties?.primary !== undefined && merged.uniqueItems !== true
+    })
+    .map(([name]) => name)
+}
+
+function stringTargets(profile: VendorProfile): string[] {
+  const readOnly = new Set(readOnlyAttributes(profile).map(lower))
+  return Object.entries(topLevelProperties(profile.requestSchema))
+    .filter(([name, schema]) => !readOnly.has(lower(name)) && lower(name) !== 'password' && typesOf(mergeAllOf(schema))[0] === 'string')
+    .map(([name]) => name)
+}
+
+/** Case variants of a userName that differ from it and compare equal case-insensitively. */
+export function caseVariants(name: string): string[] {
+  const swap = Array.from(name, (ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase())).join('')
+  const capitalised = name.replace(/(^|[^\p{L}])(\p{L})/gu, (_m, before: string, letter: string) => before + letter.toUpperCase())
+  return [...new Set([name.toUpperCase(), swap, capitalised, name.toLowerCase()])].filter((v) => v !== name && lower(v) === lower(name))
+}
+
+/** Nesting depth of `deeply-nested`. */
+export const DEEP_NESTING = 1000
+
+/** Body size of `oversize-body`: just over 1 MiB. */
+export const OVERSIZE_BYTES = 1024 * 1024 + 1
+
+const UNKNOWN_URN = 'urn:example:params:scim:schemas:extension:scimc-unknown:2.0:User'
+
+function nested(kind: 'array' | 'object', depth: number): unknown {
+  let value: unknown = 'x'
+  for (let i = 0; i < depth; i++) value = kind === 'array' ? [value] : { value }
+  return value
+}
+
+/** The catalogue of invalid PUT bodies, each labelled with the rule it breaks and how to grade the answer. */
+export const INVALID_MUTATIONS: readonly Mutation[] = [
+  define({
+    kind: 'username-missing', violation: 'userName missing', rule: 'RFC 7643 §4.1.1; RFC 7644 §3.5.1', expect: USERNAME_REQUIRED,
+    build: (_p, { base }) => base.map((b) => ({ mutated: without(b, 'userName') })),
+  }),
+  define({
+    kind: 'username-empty', violation: 'userName is the empty string', rule: 'RFC 7643 §4.1.1', expect: USERNAME_REQUIRED,
+    build: (_p, { base }) => base.map((b) => ({ mutated: { ...b, userName: '' } })),
+  }),
+  define({
+    kind: 'username-null', violation: 'userName is null', rule: 'RFC 7643 §4.1.1; RFC 7644 §3.5.1', expect: USERNAME_REQUIRED,
+    build: (_p, { base }) => base.map((b) => ({ mutated: { ...b, userName: null } })),
+  }),
+  define({
+    kind: 'schemas-missing', violation: 'schemas missing', rule: 'RFC 7643 §3', expect: SCHEMAS_REQUIRED,
+    build: (_p, { base }) => base.map((b) => ({ mutated: without(b, 'schemas') })),
+  }),
+  define({
+    kind: 'schemas-empty', violation: 'schemas is []', rule: 'RFC 7643 §3', expect: SCHEMAS_REQUIRED,
+    build: (_p, { base }) => base.map((b) => ({ mutated: { ...b, schemas: [] } })),
+  }),
+  define({
+    kind: 'schemas-without-core', violation: `schemas lacks ${CORE_USER_SCHEMA}`, rule: 'RFC 7643 §3', expect: SCHEMAS_REQUIRED,
+    build: (_p, { base }) =>
+      fc.tuple(base, fc.constantFrom('extensions', 'group', 'enterprise')).map(([b, how]) => {
+        const extensions = (Array.isArray(b.schemas) ? b.schemas : []).filter((s) => s !== CORE_USER_SCHEMA)
+        const schemas = how === 'extensions' && extensions.length > 0 ? extensions
+          : how === 'group' ? ['urn:ietf:params:scim:schemas:core:2.0:Group', ...extensions]
+          : [ENTERPRISE_USER_SCHEMA, ...extensions.filter((e) => e !== ENTERPRISE_USER_SCHEMA)]
+        return { mutated: { ...b, schemas }, violation: `schemas is ${JSON.stringify(schemas)}: no ${CORE_USER_SCHEMA}` }
+      }),
+  }),
+  define({
+    kind: 'schemas-unknown-urn', violation: `schemas lists an unknown URN (${UNKNOWN_URN})`, rule: 'RFC 7643 §3', expect: SCHEMAS_UNKNOWN,
+    build: (_p, { base }) => base.map((b) => ({ mutated: { ...b, schemas: [...(Array.isArray(b.schemas) ? b.schemas : [CORE_USER_SCHEMA]), UNKNOWN_URN] } })),
+  }),
+  define({
+    kind: 'wrong-type', violation: 'an attribute has the wrong JSON type', rule: 'RFC 7644 §3.12', expect: SCHEMA_VIOLATION,
+    appliesTo: (profile) => wrongTypeTargets(profile).length > 0,
+    build: (profile, { base }) =>
+      fc.oneof(...wrongTypeTargets(profile).map((target) => {
+        const item = target.path[1] === '[]' ? scimUserAttribute(profile, target.path.slice(0, 2)) : fc.constant(undefined)
+        return fc.tuple(base, wrongValue(profile, target), item).map(([b, wrong, entry]) => ({
+          mutated: setWrong(profile, b, target, wrong, entry),
+          violation: `${target.label}: ${target.given} where ${target.expected} is declared`,
+        }))
+      })),
+  }),
+  define({
+    kind: 'two-primaries', violation: 'two entries of a multi-valued attribute have primary: true', rule: 'RFC 7643 §2.4', expect: TWO_PRIMARIES,
+    appliesTo: (profile) => primaryTargets(profile).length > 0,
+    build: (profile, { base }) =>
+      fc.oneof(...primaryTargets(profile).map((name) => {
+        const item = scimUserAttribute(profile, [name, '[]'])
+        return fc.tuple(base, item, item).map(([b, first, second]) => ({
+          mutated: listExtension(profile, { ...b, [name]: [{ ...(first as object), primary: true }, { ...(second as object), primary: true }] }, name),
+          violation: `${name} has two entries with primary: true`,
+        }))
+      })),
+  }),
+  define({
+    kind: 'duplicate-username', violation: "userName is another user's userName", rule: 'RFC 7643 §4.1.1', expect: UNIQUENESS, requires: ['otherUserName'],
+    build: (_p, { base, otherUserName }) => base.map((b) => ({ mutated: { ...b, userName: otherUserName } })),
+  }),
+  define({
+    kind: 'duplicate-username-case-variant', violation: "userName is a case variant of another user's userName", rule: 'RFC 7643 §4.1.1', expect: UNIQUENESS, requires: ['otherUserName'],
+    build: (_p, { base, otherUserName }) => {
+      const variants = caseVariants(otherUserName!)
+      if (variants.length === 0) throw new UsageError(`duplicate-username-case-variant: "${otherUserName}" has no letters, so it has no case variant. Use a userName with letters.`)
+      return fc.tuple(base, fc.constantFrom(...variants)).map(([b, variant]) => ({ mutated: { ...b, userName: variant }, violation: `userName "${variant}" differs from an existing "${otherUserName}" only in case` }))
+    },
+  }),
+  define({
+    kind: 'not-json', violation: 'the body is not JSON', rule: 'RFC 7644 §3.12', expect: MALFORMED,
+    build: (_p, { base }) =>
+      fc.tuple(base, fc.constantFrom('single-quotes', 'trailing-comma', 'unquoted-keys', 'undefined-value', 'form-encoded')).map(([b, how]) => {
+        const text = JSON.stringify(b)
+        const body = how === 'single-quotes' ? text.replace(/"/g, "'")
+          : how === 'trailing-comma' ? `${text.slice(0, -1)},}`
+          : how === 'unquoted-keys' ? text.replace(/"([A-Za-z_$][\w$]*)":/g, '$1:')
+          : how === 'undefined-value' ? `${text.slice(0, -1)},"nickName":undefined}`
+          : new URLSearchParams(Object.entries(b).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString()
+        return { mutated: undefined, body, violation: `the body is not JSON (${how})` }
+      }),
+  }),
+  define({
+    kind: 'truncated-json', violation: 'the body is JSON cut short', rule: 'RFC 7644 §3.12', expect: MALFORMED,
+    build: (_p, { base }) =>
+      fc.tuple(base, fc.nat()).map(([b, n]) => {
+        const points = Array.from(JSON.stringify(b))
+        // Any proper prefix of an object's text is unparsable: the closing brace is its last character.
+        // n shrinks to 0, which drops that brace alone.
+        const cut = points.length - 1 - (n % (points.length - 1))
+        return { mutated: undefined, body: points.slice(0, cut).join(''), violation: `the body is JSON cut after ${cut} of ${points.length} characters` }
+      }),
+  }),
+  define({
+    kind: 'json-array-body', violation: 'the body is a JSON array, not an object', rule: 'RFC 7644 §3.12', expect: MALFORMED,
+    build: (_p, { base }) => base.map((b) => ({ mutated: [b] })),
+  }),
+  define({
+    kind: 'json-scalar-body', violation: 'the body is a JSON scalar, not an object', rule: 'RFC 7644 §3.12', expect: MALFORMED,
+    build: (_p, { base }) =>
+      fc.tuple(base, fc.constantFrom('string', 'number', 'boolean', 'null')).map(([b, how]) => {
+        const scalar = how === 'string' ? String(b.userName) : how === 'number' ? 42 : how === 'boolean' ? true : null
+        return { mutated: scalar, violation: `the body is the JSON ${how} ${JSON.stringify(scalar)}` }
+      }),
+  }),
+  define({
+    kind: 'empty-body', violation: 'the body is empty', rule: 'RFC 7644 §3.12', expect: MALFORMED,
+    build: (_p, { base }) => base.map(() => ({ mutated: undefined, body: '' })),
+  }),
+  define({
+    kind: 'oversize-body', violation: 'the body is over 1 MiB (an unknown attribute padded)', rule: 'RFC 7644 §3.12; RFC 9110 §15.5.14', expect: OVERSIZE,
+    build: (profile, { base }) =>
+      base.map((b) => {
+        const name = unknownName(profile, 'scimcPadding')
+        const empty = JSON.stringify({ ...b, [name]: '' })
+        const mutated = { ...b, [name]: 'x'.repeat(Math.max(0, OVERSIZE_BYTES - Buffer.byteLength(empty))) }
+        return { mutated }
+      }),
+  }),
+  define({
+    kind: 'wrong-content-type', violation: 'a valid JSON body sent as text/plain', rule: 'RFC 7644 §8.1; RFC 9110 §15.5.16', expect: MEDIA_TYPE,
+    build: (_p, { base }) => base.map((b) => ({ mutated: b, contentType: 'text/plain' })),
+  }),
+  define({
+    kind: 'deeply-nested', violation: `a value nested ${DEEP_NESTING} deep where a string is declared`, rule: 'RFC 7644 §3.12', expect: SCHEMA_VIOLATION,
+    appliesTo: (profile) => stringTargets(profile).length > 0,
+    build: (profile, { base }) =>
+      fc.tuple(base, fc.constantFrom(...stringTargets(profile)), fc.constantFrom('array' as const, 'object' as const)).map(([b, name, how]) => ({
+        mutated: listExtension(profile, { ...b, [name]: nested(how, DEEP_NESTING) }, name),
+        violation: `${name} is ${how === 'array' ? 'an array' : 'an object'} nested ${DEEP_NESTING} deep where a string is declared`,
+      })),
+  }),
+  define({
+    kind: 'unknown-attribute', violation: 'a valid body plus an attribute no schema declares', rule: 'RFC 7644 §3.5.1', expect: UNKNOWN_ATTRIBUTE,
+    build: (profile, { base }) =>
+      fc.tuple(base, fc.constantFrom('scimcUnknown', 'favouriteColour', 'x-scimc-extra'), fc.oneof(freeText({ maxLength: 64 }), fc.integer(), fc.boolean(), token(1, 8).map((t) => ({ note: t })))).map(([b, wanted, value]) => {
+        const name = unknownName(profile, wanted)
+        return { mutated: { ...b, [name]: value }, violation: `unknown attribute "${name}" added` }
+      }),
+  }),
+  define({
+    kind: 'readonly-id-mismatch', violation: 'id differs from the id in the path', rule: 'RFC 7644 §3.5.1; RFC 7643 §3.1', expect: READ_ONLY_ID,
+    build: (_p, { base, pathId }) =>
+      fc.tuple(base, fc.uuid().filter((u) => u !== pathId)).map(([b, id]) => ({ mutated: { ...b, id }, violation: `id "${id}" differs from the path's id` })),
+  }),
+]
+
+/** A name no property of the vendor's schema has (compared case-insensitively, RFC 7643 §2.1). */
+function unknownName(profile: VendorProfile, wanted: string): string {
+  const known = new Set(Object.keys(topLevelProperties(profile.requestSchema)).map(lower))
+  let name = wanted
+  for (let i = 2; known.has(lower(name)); i++) name = `${wanted}${i}`
+  return name
+}
+
+/** The mutation with this kind; throws a `UsageError` listing the kinds otherwise. */
+export function mutation(kind: string): Mutation {
+  const found = INVALID_MUTATIONS.find((m) => m.kind === kind)
+  if (!found) throw new UsageError(`unknown mutation kind "${kind}". Choose one of ${INVALID_MUTATIONS.map((m) => m.kind).join(', ')}.`)
+  return found
+}
+
+/**
+ * Invalid PUT bodies of the given kinds (default: every kind that applies to the vendor and whose
+ * context is available), labelled with the rule each breaks.
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
+ */
+export function invalidScimUser(profile: VendorProfile, ctx: MutationContext, kinds?: readonly string[]): fc.Arbitrary<InvalidCase> {
+  const chosen = kinds
+    ? kinds.map(mutation)
+    : INVALID_MUTATIONS.filter((m) => m.appliesTo(profile) && !(m.requires.includes('otherUserName') && ctx.otherUserName === undefined))
+  const applicable = chosen.filter((m) => m.appliesTo(profile))
+  if (applicable.length === 0) throw new UsageError(`invalidScimUser: none of ${chosen.map((m) => m.kind).join(', ')} applies to ${profile.name}'s request schema.`)
+  return fc.oneof(...applicable.map((m) => m.arbitrary(profile, ctx)))
+}

@@ -1,0 +1,142 @@
+import { fc, test } from '@fast-check/vitest'
+import { describe, expect } from 'vitest'
+import { CORE_USER_SCHEMA, loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
+import { validateAgainst } from '../validate/ajv.ts'
+import { omittableAttributes, readOnlyAttributes, scimUser, scimUserExample, type ScimUserPayload } from './scim-user.ts'
+
+const SEED = 4242
+const VENDORS = ['lightdash', 'maia', 'cube'] as const
+const profiles: Record<string, VendorProfile> = {}
+for (const vendor of VENDORS) profiles[vendor] = await loadProfile({ vendor })
+
+const EMAIL = /^[a-z0-9]+(\.[a-z0-9]+)?@example\.(com|org|net)$/
+const PREFIX = 'scimc-run42-'
+
+/** The SCIM rules every valid payload keeps, beyond the vendor's schema. */
+function assertScimShape(profile: VendorProfile, payload: ScimUserPayload): void {
+  const verdict = validateAgainst(profile.requestSchema, payload)
+  expect(verdict.errors).toEqual([])
+  const schemas = payload.schemas as string[]
+  expect(schemas[0]).toBe(CORE_USER_SCHEMA)
+  expect(new Set(schemas).size).toBe(schemas.length)
+  for (const urn of profile.extensionUrns) expect(schemas.includes(urn)).toBe(urn in payload)
+  expect(payload.userName).toMatch(/^scimc-run42-[0-9a-z]{14}@example\.com$/)
+  for (const [name, value] of Object.entries(payload)) {
+    if (!Array.isArray(value)) continue
+    const primaries = value.filter((v) => v && typeof v === 'object' && (v as { primary?: unknown }).primary === true)
+    expect(primaries.length, `${name} has at most one primary`).toBeLessThanOrEqual(1)
+  }
+  for (const email of (payload.emails as { value?: string }[] | undefined) ?? []) expect(email.value).toMatch(EMAIL)
+  if ('active' in payload) expect(typeof payload.active).toBe('boolean')
+}
+
+describe.each(VENDORS)('scimUser(%s)', (vendor) => {
+  const profile = profiles[vendor]
+
+  test.prop([scimUser(profile, { userNamePrefix: PREFIX })], { numRuns: 1000, seed: SEED })(
+    'every payload validates against the vendor request schema and keeps the SCIM rules',
+    (payload) => {
+      assertScimShape(profile, payload)
+      // readOnly attributes are left out by default, unless the vendor requires them (Maia: meta).
+      for (const name of readOnlyAttributes(profile)) expect(name in payload).toBe(profile.requiredFields.includes(name))
+    },
+  )
+
+  test.prop([scimUser(profile, { userNamePrefix: PREFIX, readOnly: 'decoy', id: 'path-id-1' })], { numRuns: 200, seed: SEED })(
+    "readOnly: 'decoy' sends every readOnly attribute with a schema-valid decoy",
+    (payload) => {
+      assertScimShape(profile, payload)
+      for (const name of readOnlyAttributes(profile)) expect(name in payload).toBe(true)
+      if ('id' in payload) expect(payload.id).toBe('path-id-1')
+      const meta = payload.meta as Record<string, unknown> | undefined
+      if (meta && 'resourceType' in meta) expect(meta.resourceType).toBe('User')
+    },
+  )
+
+  test.prop([scimUser(profile, { userNamePrefix: PREFIX, readOnly: 'mixed', password: 'always', maxItems: 1 })], { numRuns: 200, seed: SEED })(
+    "readOnly: 'mixed', password: 'always', maxItems: 1",
+    (payload) => {
+      assertScimShape(profile, payload)
+      if (profile.requestSchema && JSON.stringify(profile.requestSchema).includes('"password"')) expect(typeof payload.password).toBe('string')
+      for (const value of Object.values(payload)) if (Array.isArray(value) && value !== payload.schemas) expect(value.length).toBeLessThanOrEqual(1)
+    },
+  )
+
+  test('userName is unique per case, even unbiased over many cases', () => {
+    const names = fc.sample(scimUser(profile), { seed: SEED, numRuns: 2000 }).map((p) => p.userName)
+    expect(new Set(names).size).toBe(names.length)
+  })
+
+  test('the seed example (openapi-sampler + SCIM knowledge) is valid and readable', () => {
+    const example = scimUserExample(profile, { userNamePrefix: PREFIX })
+    expect(validateAgainst(profile.requestSchema, example).errors).toEqual([])
+    expect(example.userName).toBe(`${PREFIX}example@example.com`)
+    expect(JSON.stringify(example)).not.toContain('"string"')
+  })
+
+  test('the example is mixed in with low weight, with a fresh userName each time', () => {
+    const example = scimUserExample(profile, { userNamePrefix: PREFIX })
+    const { userName: _u, ...rest } = example
+    const hits = fc.sample(scimUser(profile, { userNamePrefix: PREFIX }), { seed: SEED, numRuns: 1000 }).filter((p) => {
+      const { userName: _v, ...other } = p
+      return JSON.stringify(other) === JSON.stringify(rest)
+    })
+    expect(hits.length).toBeGreaterThan(10)
+    expect(hits.length).toBeLessThan(150)
+    expect(new Set(hits.map((h) => h.userName)).size).toBe(hits.length)
+  })
+
+  test('same seed and spec give the same payloads in the same order', async () => {
+    const again = await loadProfile({ vendor })
+    const first = fc.sample(scimUser(profile), { seed: 99, numRuns: 50 })
+    const second = fc.sample(scimUser(again), { seed: 99, numRuns: 50 })
+    expect(second).toEqual(first)
+    expect(fc.sample(scimUser(profile), { seed: 100, numRuns: 50 })).not.toEqual(first)
+    // fc.check with a fixed seed sees the same sequence too.
+    const seen: ScimUserPayload[][] = [[], []]
+    for (const run of [0, 1]) fc.check(fc.property(scimUser(run === 0 ? profile : again), (p) => void seen[run].push(p)), { seed: 7, numRuns: 30 })
+    expect(seen[1]).toEqual(seen[0])
+  })
+})
+
+describe('scimUser free text', () => {
+  test('strings include non-ASCII, leading/trailing whitespace and long values; userName, emails and schemas stay well-formed', () => {
+    const payloads = fc.sample(scimUser(profiles.maia), { seed: SEED, numRuns: 500 })
+    const strings = payloads.flatMap((p) => [p.displayName, p.nickName, p.title, (p.name as Record<string, unknown> | undefined)?.givenName]).filter((s): s is string => typeof s === 'string')
+    expect(strings.some((s) => /[^\x00-\x7f]/.test(s))).toBe(true)
+    expect(strings.some((s) => /\p{Script=Han}/u.test(s))).toBe(true)
+    expect(strings.some((s) => /\p{Extended_Pictographic}/u.test(s))).toBe(true)
+    expect(strings.some((s) => /^\s|\s$/.test(s))).toBe(true)
+    expect(strings.some((s) => Array.from(s).length > 256)).toBe(true)
+    expect(strings.every((s) => Array.from(s).length <= 1024)).toBe(true)
+  })
+
+  test('password is sometimes present, sometimes not', () => {
+    const payloads = fc.sample(scimUser(profiles.lightdash), { seed: SEED, numRuns: 200 })
+    expect(payloads.some((p) => 'password' in p)).toBe(true)
+    expect(payloads.some((p) => !('password' in p))).toBe(true)
+  })
+
+  test('sub-attributes `type` get canonical values', () => {
+    const payloads = fc.sample(scimUser(profiles.maia, { exampleWeight: 0 }), { seed: SEED, numRuns: 300 })
+    const types = payloads.flatMap((p) => ((p.emails as { type?: string }[] | undefined) ?? []).map((e) => e.type)).filter(Boolean)
+    expect(new Set(types)).toEqual(new Set(['work', 'home', 'other']))
+  })
+
+  test('omit leaves attributes out; omitting a required one throws', () => {
+    const payloads = fc.sample(scimUser(profiles.lightdash, { omit: ['roles'] }), { seed: SEED, numRuns: 100 })
+    expect(payloads.every((p) => !('roles' in p))).toBe(true)
+    expect(() => scimUser(profiles.maia, { omit: ['meta'] })).toThrow(/requires it/)
+    expect(() => scimUser(profiles.cube, { omit: ['userName'] })).toThrow(/requires it/)
+  })
+})
+
+describe('omittableAttributes', () => {
+  test.each([
+    ['lightdash', ['urn:lightdash:params:scim:schemas:extension:2.0:User', 'name', 'active', 'emails', 'roles', 'title']],
+    ['maia', ['active', 'addresses', 'displayName', 'emails', 'entitlements', 'externalId', 'ims', 'locale', 'name', 'nickName', 'phoneNumbers', 'photos', 'preferredLanguage', 'profileUrl', 'roles', 'timezone', 'title', 'userType', 'x509Certificates']],
+    ['cube', ['name', 'emails', 'active', 'externalId']],
+  ])('%s', (vendor, want) => {
+    expect(omittableAttributes(profiles[vendor])).toEqual(want)
+  })
+})

@@ -1,0 +1,282 @@
+import fc from 'fast-check'
+import { sample } from 'openapi-sampler'
+import type { JSONSchema7 } from 'json-schema'
+import { UsageError } from '../errors.ts'
+import { CORE_USER_SCHEMA, topLevelProperties, type VendorProfile } from '../profile/vendor-profile.ts'
+import type { JsonSchema } from '../spec/json-schema.ts'
+import { validateAgainst } from '../validate/ajv.ts'
+import { mergeAllOf } from './_internals/merge-all-of.ts'
+import { acceptsPlainString, exampleValue, knownValue, READ_ONLY_CORE } from './_internals/scim-knowledge.ts'
+import { schemaArbitrary, type LocationPlan, type SchemaLocation } from './schema-arbitrary.ts'
+
+/** A request body for `PUT /Users/{id}`: a JSON object. */
+export type ScimUserPayload = Record<string, unknown>
+
+/** Options of {@link scimUser}. */
+export interface ScimUserConstraints {
+  /**
+   * Start of every generated `userName`, so test users are recognisable (and can be cleaned up), e.g. `scimc-<runid>-`.
+   * @defaultValue 'scimc-'
+   */
+  userNamePrefix?: string
+  /**
+   * What to do with readOnly attributes (`id`, `meta`, `groups`, and any the schema marks `readOnly`):
+   * leave them out, always send decoy values, or send each one sometimes. A property the vendor's
+   * schema lists as required is always sent (with a decoy value), whatever this says.
+   * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.1
+   * @defaultValue 'omit'
+   */
+  readOnly?: 'omit' | 'decoy' | 'mixed'
+  /**
+   * Value of a generated `id` (when one is sent): pass the path's id to send a matching one.
+   * @defaultValue a random UUID (a decoy that differs from the path)
+   */
+  id?: string
+  /**
+   * Whether `password` (when the schema declares it) is sent.
+   * @defaultValue 'sometimes'
+   */
+  password?: 'always' | 'sometimes' | 'never'
+  /**
+   * Top-level attributes never to generate (for a server known to reject free values in them, e.g. `roles`).
+   * Naming a required attribute, `userName` or `schemas` throws a `UsageError`.
+   * @defaultValue []
+   */
+  omit?: string[]
+  /**
+   * Longest multi-valued attribute generated.
+   * @defaultValue 3
+   */
+  maxItems?: number
+  /**
+   * Longest free-text value, in code points.
+   * @defaultValue 1024
+   */
+  maxLength?: number
+  /**
+   * Weight (out of 100) of the openapi-sampler seed example among generated values; 0 leaves it out.
+   * @defaultValue 5
+   */
+  exampleWeight?: number
+}
+
+const lower = (s: string) => s.toLowerCase()
+
+/** Top-level attributes treated as readOnly: the RFC's (`id`, `meta`, `groups`) and any the schema marks `readOnly`. */
+export function readOnlyAttributes(profile: VendorProfile): string[] {
+  return Object.entries(topLevelProperties(profile.requestSchema))
+    .filter(([name, schema]) => READ_ONLY_CORE.includes(lower(name) as (typeof READ_ONLY_CORE)[number]) || mergeAllOf(schema).readOnly === true)
+    .map(([name]) => name)
+}
+
+/**
+ * readWrite top-level attributes, other than `userName` and `schemas`, that a payload may leave out:
+ * not readOnly, not writeOnly (`password`), not required by the vendor's schema.
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.1
+ */
+export function omittableAttributes(profile: VendorProfile): string[] {
+  const readOnly = new Set(readOnlyAttributes(profile).map(lower))
+  const required = new Set(profile.requiredFields.map(lower))
+  return Object.entries(topLevelProperties(profile.requestSchema))
+    .filter(([name, schema]) => {
+      const n = lower(name)
+      if (n === 'username' || n === 'schemas' || n === 'password') return false
+      return !readOnly.has(n) && !required.has(n) && mergeAllOf(schema).writeOnly !== true
+    })
+    .map(([name]) => name)
+}
+
+/**
+ * SCIM User accepted by the vendor's PUT schema, with what the RFC adds to it: `schemas` names the
+ * core User and each extension present, `userName` is unique and (by default) an email address
+ * starting with `userNamePrefix`, readOnly attributes are omitted or decoys, at most one `primary`
+ * per multi-valued attribute, and free text that stresses the server (non-ASCII, whitespace, long).
+ * Every value validates against `profile.requestSchema`.
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1
+ */
+export function scimUser(profile: VendorProfile, constraints: ScimUserConstraints = {}): fc.Arbitrary<ScimUserPayload> {
+  assertOmittable(profile, constraints.omit ?? [])
+  const generated = schemaArbitrary(profile.requestSchema, {
+    maxItems: constraints.maxItems ?? 3,
+    maxLength: constraints.maxLength ?? 1024,
+    override: planFor(profile, constraints),
+  }) as fc.Arbitrary<ScimUserPayload>
+  const values = generated.map((payload) => finish(profile, payload))
+  const weight = constraints.exampleWeight ?? 5
+  const example = weight > 0 ? seedExample(profile, constraints) : undefined
+  if (!example) return values
+  // The example's userName is replaced per case so that uniqueness holds for it too.
+  const exampleArbitrary = userName(profile, constraints).map((name) => ({ ...example, userName: name }))
+  return fc.oneof({ arbitrary: values, weight: 100 - weight }, { arbitrary: exampleArbitrary, weight })
+}
+
+/**
+ * The readable seed example for a vendor: openapi-sampler's `sample(schema)`, with SCIM knowledge applied
+ * (schemas, an email userName `<prefix>example@example.com`, realistic attribute values, readOnly handling).
+ * Run it first with `fc.check(property, { examples: [[scimUserExample(profile)]] })`.
+ */
+export function scimUserExample(profile: VendorProfile, constraints: ScimUserConstraints = {}): ScimUserPayload {
+  const example = seedExample(profile, constraints)
+  if (!example) throw new UsageError(`scimUserExample: openapi-sampler's example for ${profile.name} does not validate against its own request schema.`)
+  return example
+}
+
+/**
+ * Values for one attribute (or sub-attribute) of the vendor's User, with the same SCIM knowledge as
+ * {@link scimUser}: e.g. `['emails', '[]']` gives one email object. Used to build invalid payloads.
+ */
+export function scimUserAttribute(profile: VendorProfile, path: readonly string[], constraints: ScimUserConstraints = {}): fc.Arbitrary<unknown> {
+  let schema: JsonSchema = mergeAllOf(profile.requestSchema)
+  for (const segment of path) {
+    const next = segment === '[]' ? schema.items : schema.properties?.[segment]
+    if (!next || typeof next !== 'object') throw new UsageError(`scimUserAttribute: ${profile.name}'s request schema has no /${path.join('/')}.`)
+    schema = mergeAllOf(next)
+  }
+  const plan = planFor(profile, constraints)
+  return schemaArbitrary(schema, {
+    maxItems: constraints.maxItems ?? 3,
+    maxLength: constraints.maxLength ?? 1024,
+    override: (at) => plan({ ...at, path: [...path, ...at.path] }),
+  })
+}
+
+/** The userName arbitrary: `<prefix><16 random base-36 chars>@example.com`, or without the domain for `userNameFormat: 'any'`. */
+export function userName(profile: VendorProfile, constraints: ScimUserConstraints = {}): fc.Arbitrary<string> {
+  const prefix = constraints.userNamePrefix ?? 'scimc-'
+  // Unbiased and never shrunk: a shrunk or biased userName would collide with another case's user.
+  const unique = fc.noShrink(fc.noBias(fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }))))
+    .map(([a, b]) => `${a.toString(36).padStart(7, '0')}${b.toString(36).padStart(7, '0')}`)
+  return profile.declared.userNameFormat === 'email' ? unique.map((u) => `${prefix}${u}@example.com`) : unique.map((u) => `${prefix}${u}`)
+}
+
+function assertOmittable(profile: VendorProfile, omit: string[]): void {
+  const required = new Set(profile.requiredFields.map(lower))
+  for (const name of omit) {
+    const n = lower(name)
+    if (n === 'username' || n === 'schemas' || required.has(n)) {
+      throw new UsageError(`scimUser: cannot omit "${name}": ${profile.name} requires it (RFC 7644 §3.5.1: required attributes MUST be specified).`)
+    }
+  }
+}
+
+/** Where SCIM knowledge overrides the schema: userName, schemas, readOnly, password, omitted and well-known attributes. */
+function planFor(profile: VendorProfile, c: ScimUserConstraints): (at: SchemaLocation) => LocationPlan | undefined {
+  const readOnly = new Set(readOnlyAttributes(profile).map(lower))
+  const omit = new Set((c.omit ?? []).map(lower))
+  const mode = c.readOnly ?? 'omit'
+  const userNames = userName(profile, c)
+  const decoys = new Map<string, fc.Arbitrary<unknown>>()
+  const plan = (at: SchemaLocation): LocationPlan | undefined => {
+    if (at.path.length === 0) return undefined
+    if (at.path.length === 1) {
+      const name = lower(at.path[0])
+      if (name === 'username') return { arbitrary: userNames, presence: 'always' }
+      // Filled in by finish(); listed here so that it is always present.
+      if (name === 'schemas') return { arbitrary: fc.constant([CORE_USER_SCHEMA]), presence: 'always' }
+      if (omit.has(name)) return { presence: 'never' }
+      if (readOnly.has(name)) {
+        const presence = at.required ? 'always' : mode === 'omit' ? 'never' : mode === 'decoy' ? 'always' : 'sometimes'
+        if (presence === 'never') return { presence }
+        let decoy = decoys.get(name)
+        if (!decoy) {
+          // Compiled with the same knowledge (meta.resourceType "User", ISO timestamps), so it satisfies the schema.
+          decoy = schemaArbitrary(at.schema, {
+            maxItems: c.maxItems ?? 3,
+            maxLength: c.maxLength ?? 1024,
+            override: (inner) => known({ ...inner, path: [...at.path, ...inner.path] }),
+          })
+          decoys.set(name, decoy)
+        }
+        return { arbitrary: decoy, presence }
+      }
+      if (name === 'password') {
+        const presence = at.required ? 'always' : c.password === 'never' ? 'never' : c.password === 'always' ? 'always' : 'sometimes'
+        return { ...known(at), presence }
+      }
+    }
+    // A multi-valued attribute's entry without its `value` says nothing (RFC 7643 §2.4); always send it.
+    const n = at.path.length
+    if (n >= 2 && at.path[n - 2] === '[]' && lower(at.path[n - 1]) === 'value') return { ...known(at), presence: 'always' }
+    return known(at)
+  }
+  const known = (at: SchemaLocation): LocationPlan | undefined => {
+    const arbitrary = knownValue(at.path, at.schema, { id: c.id })
+    return arbitrary ? { arbitrary } : undefined
+  }
+  return plan
+}
+
+/** SCIM rules the schema cannot state: `schemas` lists core + present extensions, one `primary` per attribute. */
+function finish(profile: VendorProfile, payload: ScimUserPayload): ScimUserPayload {
+  const present = profile.extensionUrns.filter((urn) => urn in payload)
+  const { schemas: _schemas, ...rest } = payload
+  const out: ScimUserPayload = { schemas: [CORE_USER_SCHEMA, ...present], ...rest }
+  for (const value of Object.values(out)) singlePrimary(value)
+  for (const urn of present) {
+    const extension = out[urn]
+    if (extension && typeof extension === 'object' && !Array.isArray(extension)) for (const value of Object.values(extension)) singlePrimary(value)
+  }
+  return out
+}
+
+/** RFC 7643 §2.4: "The primary attribute value "true" MUST appear no more than once." Later `true`s become `false`. */
+function singlePrimary(value: unknown): void {
+  if (!Array.isArray(value)) return
+  let seen = false
+  for (const item of value) {
+    if (!item || typeof item !== 'object' || (item as Record<string, unknown>).primary !== true) continue
+    if (seen) (item as Record<string, unknown>).primary = false
+    seen = true
+  }
+}
+
+const examples = new WeakMap<VendorProfile, Map<string, ScimUserPayload | null>>()
+
+function seedExample(profile: VendorProfile, c: ScimUserConstraints): ScimUserPayload | undefined {
+  const key = JSON.stringify([c.userNamePrefix, c.readOnly, c.id, c.password, c.omit])
+  let perProfile = examples.get(profile)
+  if (!perProfile) examples.set(profile, (perProfile = new Map()))
+  if (perProfile.has(key)) return perProfile.get(key) ?? undefined
+  const built = buildExample(profile, c)
+  perProfile.set(key, built)
+  return built ?? undefined
+}
+
+function buildExample(profile: VendorProfile, c: ScimUserConstraints): ScimUserPayload | null {
+  const raw = sample(profile.requestSchema as JSONSchema7, { skipReadOnly: false, quiet: true })
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null
+  const readable = readableExample(raw, mergeAllOf(profile.requestSchema), [], c) as ScimUserPayload
+  const readOnly = readOnlyAttributes(profile)
+  const required = new Set(profile.requiredFields.map(lower))
+  const omit = new Set((c.omit ?? []).map(lower))
+  for (const name of Object.keys(readable)) {
+    const n = lower(name)
+    const keepReadOnly = required.has(n) || (c.readOnly ?? 'omit') !== 'omit'
+    if (omit.has(n) || (readOnly.includes(name) && !keepReadOnly) || (n === 'password' && c.password === 'never')) delete readable[name]
+  }
+  const prefix = c.userNamePrefix ?? 'scimc-'
+  readable.userName = profile.declared.userNameFormat === 'email' ? `${prefix}example@example.com` : `${prefix}example`
+  const out = finish(profile, readable)
+  return validateAgainst(profile.requestSchema, out).valid ? out : null
+}
+
+/** Swaps openapi-sampler's `"string"` placeholders for readable SCIM values where the schema allows them. */
+function readableExample(value: unknown, schema: JsonSchema, path: readonly string[], c: ScimUserConstraints): unknown {
+  if (Array.isArray(value)) {
+    const items = schema.items && typeof schema.items === 'object' ? mergeAllOf(schema.items) : {}
+    return value.map((v) => readableExample(v, items, [...path, '[]'], c))
+  }
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) {
+      const sub = schema.properties?.[k]
+      out[k] = readableExample(v, sub && typeof sub === 'object' ? mergeAllOf(sub) : {}, [...path, k], c)
+    }
+    return out
+  }
+  if (typeof value === 'string') {
+    const readable = exampleValue(path, { id: c.id })
+    if (readable !== undefined && acceptsPlainString(schema, readable.length)) return readable
+  }
+  return value
+}

@@ -1,0 +1,326 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
+import { Readable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { UsageError } from '../errors.ts'
+import { createScimClient } from './client.ts'
+import type { ClientOptions, ScimClient } from './client.ts'
+import type { Exchange } from './exchange.ts'
+
+const TOKEN = 'tok-3f9a1c7e5b2d4e8f'
+const MiB = 1024 * 1024
+
+type Route = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void
+
+/** What the server saw for the last request to each path. */
+const seen = new Map<string, { method: string; url: string; headers: IncomingMessage['headers']; body: Buffer }>()
+const routes = new Map<string, Route>()
+const held: ServerResponse[] = []
+const recorded: Exchange[] = []
+const clients: ScimClient[] = []
+let server: Server
+let baseUrl: string
+let otherServer: Server
+let otherHits = 0
+let otherUrl: string
+
+async function listen(target: Server | NetServer): Promise<string> {
+  target.listen(0, '127.0.0.1')
+  await once(target, 'listening')
+  return `http://127.0.0.1:${(target.address() as AddressInfo).port}`
+}
+
+function client(options: Partial<ClientOptions> = {}): ScimClient {
+  const created = createScimClient({ baseUrl: `${baseUrl}/scim/v2`, token: TOKEN, onExchange: (e) => recorded.push(e), ...options })
+  clients.push(created)
+  return created
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname
+      const body = Buffer.concat(chunks)
+      seen.set(path, { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
+      const route = routes.get(path)
+      if (route) return route(req, res, body)
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('no route')
+    })
+  })
+  otherServer = createServer((_req, res) => { otherHits++; res.end('other') })
+  baseUrl = await listen(server)
+  otherUrl = await listen(otherServer)
+})
+
+afterAll(async () => {
+  for (const c of clients) await c.close()
+  for (const res of held) res.destroy()
+  server.closeAllConnections()
+  otherServer.closeAllConnections()
+  server.close()
+  otherServer.close()
+  await Promise.all([once(server, 'close'), once(otherServer, 'close')])
+})
+
+describe('createScimClient', () => {
+  test('a JSON round trip records lower-cased headers, timing and the redacted token', async () => {
+    // Arrange
+    routes.set('/scim/v2/Users/abc', (_req, res, body) => {
+      res.writeHead(200, { 'Content-Type': 'application/scim+json', 'X-Request-Id': 'r-1' })
+      res.end(JSON.stringify({ ...JSON.parse(body.toString()), id: 'abc' }))
+    })
+    const c = client()
+    // Act
+    const exchange = await c.send({ method: 'PUT', path: '/Users/abc', query: { attributes: 'userName' }, json: { userName: 'bjensen', 'name': { givenName: 'Barbara' } } })
+    // Assert
+    expect(exchange.error).toBeNull()
+    expect(exchange.request).toEqual({
+      method: 'PUT',
+      url: `${baseUrl}/scim/v2/Users/abc?attributes=userName`,
+      headers: { accept: 'application/scim+json, application/json', 'content-type': 'application/scim+json', authorization: 'Bearer $SCIM_TOKEN' },
+      body: '{"userName":"bjensen","name":{"givenName":"Barbara"}}',
+    })
+    expect(exchange.response).toMatchObject({ status: 200, truncated: false, body: { id: 'abc', userName: 'bjensen' } })
+    expect(exchange.response?.headers).toMatchObject({ 'content-type': 'application/scim+json', 'x-request-id': 'r-1' })
+    expect(Object.keys(exchange.response?.headers ?? {}).every((name) => name === name.toLowerCase())).toBe(true)
+    expect(new Date(exchange.startedAt).toISOString()).toBe(exchange.startedAt)
+    expect(exchange.durationMs).toBeGreaterThanOrEqual(0)
+    const received = seen.get('/scim/v2/Users/abc')
+    expect(received?.headers.authorization).toBe(`Bearer ${TOKEN}`)
+    expect(received?.url).toBe('/scim/v2/Users/abc?attributes=userName')
+    expect(c.exchangeCount).toBe(1)
+  })
+
+  test('auth "none", an explicit bearer and header overrides', async () => {
+    // Arrange
+    routes.set('/scim/v2/Users/auth', (_req, res) => res.writeHead(401).end())
+    const c = client()
+    // Act
+    const none = await c.send({ method: 'GET', path: '/Users/auth', auth: 'none' })
+    const noneSeen = seen.get('/scim/v2/Users/auth')
+    const fake = await c.send({ method: 'GET', path: 'Users/auth', auth: { bearer: 'not-a-real-token' }, headers: { Accept: 'application/json' } })
+    const fakeSeen = seen.get('/scim/v2/Users/auth')
+    // Assert
+    expect(noneSeen?.headers.authorization).toBeUndefined()
+    expect(none.request.headers).toEqual({ accept: 'application/scim+json, application/json' })
+    expect(none.response?.body).toBeUndefined()
+    expect(fakeSeen?.headers.authorization).toBe('Bearer not-a-real-token')
+    expect(fakeSeen?.headers.accept).toBe('application/json')
+    expect(fake.request.headers).toEqual({ accept: 'application/json', authorization: 'Bearer not-a-real-token' })
+  })
+
+  test('a malformed raw body is sent byte for byte, with or without a Content-Type', async () => {
+    // Arrange
+    routes.set('/scim/v2/Users/raw', (_req, res) => res.writeHead(400, { 'content-type': 'application/scim+json' })
+      .end('{"status":"400","scimType":"invalidSyntax"}'))
+    const c = client()
+    const raw = '{"userName": "a\'b", "emails": [,]'
+    // Act
+    const text = await c.send({ method: 'PUT', path: '/Users/raw', rawBody: raw })
+    const textSeen = seen.get('/scim/v2/Users/raw')
+    const bytes = await c.send({ method: 'PUT', path: '/Users/raw', rawBody: new TextEncoder().encode('{"ü":'), contentType: null })
+    const bytesSeen = seen.get('/scim/v2/Users/raw')
+    // Assert
+    expect(textSeen?.body.toString()).toBe(raw)
+    expect(text.request.body).toBe(raw)
+    expect(text.response?.body).toEqual({ status: '400', scimType: 'invalidSyntax' })
+    expect(bytesSeen?.body.toString()).toBe('{"ü":')
+    expect(bytesSeen?.headers['content-type']).toBeUndefined()
+    expect(bytes.request.body).toBe('{"ü":')
+    expect(bytes.request.headers['content-type']).toBeUndefined()
+  })
+
+  test('an HTML error page keeps its text and has no parsed body', async () => {
+    // Arrange
+    const html = '<html><body><h1>502 Bad Gateway</h1></body></html>'
+    routes.set('/scim/v2/Users/html', (_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end(html))
+    // Act
+    const exchange = await client().send({ method: 'PUT', path: '/Users/html', json: {} })
+    // Assert
+    expect(exchange.error).toBeNull()
+    expect(exchange.response).toMatchObject({ status: 502, bodyText: html, body: undefined, truncated: false })
+  })
+
+  test('JSON is parsed whatever the Content-Type says', async () => {
+    routes.set('/scim/v2/Users/text-json', (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('{"id":"x"}'))
+    const exchange = await client().send({ method: 'GET', path: '/Users/text-json' })
+    expect(exchange.response?.body).toEqual({ id: 'x' })
+  })
+
+  test('a redirect to another host is recorded, not followed', async () => {
+    // Arrange
+    routes.set('/scim/v2/Users/moved', (_req, res) => res.writeHead(302, { location: `${otherUrl}/Users/moved` }).end())
+    // Act
+    const exchange = await client().send({ method: 'PUT', path: '/Users/moved', json: { userName: 'x' } })
+    // Assert
+    expect(exchange.response?.status).toBe(302)
+    expect(exchange.response?.headers.location).toBe(`${otherUrl}/Users/moved`)
+    expect(otherHits).toBe(0)
+  })
+
+  test('a refused connection yields ECONNREFUSED instead of a rejection', async () => {
+    // Arrange: a port that was just free
+    const closed = createServer()
+    const url = await listen(closed)
+    closed.close()
+    await once(closed, 'close')
+    const c = client({ baseUrl: url })
+    // Act
+    const exchange = await c.send({ method: 'PUT', path: '/Users/abc', json: {} })
+    // Assert
+    expect(exchange.response).toBeNull()
+    expect(exchange.error?.code).toBe('ECONNREFUSED')
+    expect(exchange.error?.message).not.toContain('\n')
+    expect(c.exchangeCount).toBe(1)
+  })
+
+  test('a server that never answers ends with the headers timeout', async () => {
+    routes.set('/scim/v2/Users/silent', (_req, res) => { held.push(res) })
+    const exchange = await client({ timeoutMs: 200 }).send({ method: 'PUT', path: '/Users/silent', json: {} })
+    expect(exchange.response).toBeNull()
+    expect(exchange.error).toEqual({ code: 'UND_ERR_HEADERS_TIMEOUT', message: 'No response headers within 200 ms.' })
+  })
+
+  test('a body that stalls ends with the body timeout', async () => {
+    routes.set('/scim/v2/Users/stall', (_req, res) => { res.writeHead(200, { 'content-length': '100' }).write('{"id":'); held.push(res) })
+    const exchange = await client({ timeoutMs: 200 }).send({ method: 'GET', path: '/Users/stall' })
+    expect(exchange.error?.code).toBe('UND_ERR_BODY_TIMEOUT')
+  })
+
+  test('a connection reset after the headers is a transport error', async () => {
+    routes.set('/scim/v2/Users/reset', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/scim+json', 'content-length': '1000' })
+      res.write('{"id":"abc",', () => res.socket?.destroy())
+    })
+    const exchange = await client().send({ method: 'PUT', path: '/Users/reset', json: {} })
+    expect(exchange.response).toBeNull()
+    expect(exchange.error?.code).toBe('UND_ERR_SOCKET')
+    expect(exchange.error?.message).toContain('after status 200')
+  })
+
+  test('a 50 MiB body is cut at the cap and the rest discarded', async () => {
+    // Arrange
+    const cap = MiB
+    routes.set('/scim/v2/Users/huge', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/scim+json' })
+      const chunk = Buffer.alloc(MiB, 'a')
+      Readable.from((function* () { for (let i = 0; i < 50; i++) yield chunk })()).pipe(res)
+    })
+    // Act
+    const exchange = await client({ maxResponseBytes: cap }).send({ method: 'GET', path: '/Users/huge' })
+    // Assert
+    expect(exchange.error).toBeNull()
+    expect(exchange.response?.truncated).toBe(true)
+    expect(exchange.response?.bodyText.length).toBeLessThanOrEqual(cap)
+    expect(exchange.response?.bodyText.length).toBe(cap)
+    expect(exchange.response?.body).toBeUndefined()
+  })
+
+  test('a body exactly at the cap is not truncated', async () => {
+    routes.set('/scim/v2/Users/exact', (_req, res) => res.end('{"id":"abcd"}'))
+    const exchange = await client({ maxResponseBytes: 13 }).send({ method: 'GET', path: '/Users/exact' })
+    expect(exchange.response).toMatchObject({ truncated: false, body: { id: 'abcd' } })
+  })
+
+  test('a Content-Length longer than the body is a transport error', async () => {
+    // Arrange: a raw socket server, since node:http will not send a lying Content-Length
+    const liar: NetServer = createNetServer((socket: Socket) => {
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"id":"x"}'))
+    })
+    const url = await listen(liar)
+    // Act
+    const exchange = await client({ baseUrl: url }).send({ method: 'GET', path: '/Users/x' })
+    liar.close()
+    // Assert
+    expect(exchange.response).toBeNull()
+    expect(exchange.error?.code).toBe('UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
+  })
+
+  test('never more than `concurrency` requests are in flight, even when all are sent at once', async () => {
+    // Arrange: the server holds requests until `limit` have arrived, then answers them together.
+    const limit = 3
+    const total = 3 * limit
+    let current = 0
+    let max = 0
+    const waiting: ServerResponse[] = []
+    routes.set('/scim/v2/Users/busy', (_req, res) => {
+      current++
+      max = Math.max(max, current)
+      waiting.push(res)
+      if (waiting.length < limit) return
+      for (const r of waiting.splice(0)) {
+        current--
+        r.end('{}')
+      }
+    })
+    const c = client({ concurrency: limit })
+    // Act
+    const exchanges = await Promise.all(Array.from({ length: total }, () => c.send({ method: 'GET', path: '/Users/busy' })))
+    // Assert
+    expect(exchanges.every((e) => e.response?.status === 200)).toBe(true)
+    expect(max).toBe(limit)
+    expect(c.exchangeCount).toBe(total)
+  })
+
+  test('the rate limit spaces out request starts', async () => {
+    // Arrange: a frozen fake clock whose sleep returns at once, so only the requested waits matter
+    routes.set('/scim/v2/Users/rated', (_req, res) => res.end('{}'))
+    const sleeps: number[] = []
+    const c = client({ rate: 4, clock: { now: () => 0, sleep: async (ms) => { sleeps.push(ms) } } })
+    // Act
+    const exchanges = await Promise.all([1, 2, 3].map(() => c.send({ method: 'GET', path: '/Users/rated' })))
+    // Assert
+    expect(sleeps).toEqual([250, 500])
+    expect(exchanges.map((e) => e.response?.status)).toEqual([200, 200, 200])
+  })
+
+  test('close() does not wait for a stuck server', async () => {
+    // Arrange
+    routes.set('/scim/v2/Users/stuck', (_req, res) => { held.push(res); server.emit('stuck') })
+    const c = createScimClient({ baseUrl, timeoutMs: 600_000 })
+    const arrived = once(server, 'stuck')
+    const pending = c.send({ method: 'GET', path: '/scim/v2/Users/stuck' })
+    await arrived
+    // Act
+    await c.close()
+    const exchange = await pending
+    // Assert
+    expect(exchange.error?.code).toBe('UND_ERR_DESTROYED')
+    const after = await c.send({ method: 'GET', path: '/Users/x' })
+    expect(after.response).toBeNull()
+    expect(after.error?.code).toMatch(/^UND_ERR_(DESTROYED|CLOSED)$/)
+  }, 10_000)
+
+  test('a token echoed by the server, in a URL or a body is redacted', async () => {
+    // Arrange
+    routes.set('/scim/v2/Users/echo', (_req, res) => {
+      res.writeHead(401, { 'www-authenticate': `Bearer error="invalid_token" token="${TOKEN}"` })
+      res.end(JSON.stringify({ detail: `token ${TOKEN} rejected` }))
+    })
+    // Act
+    const exchange = await client().send({ method: 'PUT', path: '/Users/echo', query: { t: TOKEN }, json: { note: TOKEN },
+      headers: { 'x-debug': `copy of ${TOKEN}` } })
+    // Assert
+    expect(seen.get('/scim/v2/Users/echo')?.body.toString()).toContain(TOKEN)
+    expect(exchange.request.url).toBe(`${baseUrl}/scim/v2/Users/echo?t=[redacted]`)
+    expect(exchange.request.body).toBe('{"note":"[redacted]"}')
+    expect(exchange.request.headers['x-debug']).toBe('copy of [redacted]')
+    expect(exchange.response?.body).toEqual({ detail: 'token [redacted] rejected' })
+    expect(exchange.response?.headers['www-authenticate']).toContain('token="[redacted]"')
+  })
+
+  test('an unusable base URL is a UsageError', () => {
+    expect(() => createScimClient({ baseUrl: 'not a url' })).toThrow(UsageError)
+    expect(() => createScimClient({ baseUrl: 'ftp://acme.example/scim' })).toThrow(/http: or https:/)
+  })
+
+  test('the token never appears in any recorded exchange', () => {
+    expect(recorded.length).toBeGreaterThan(20)
+    expect(JSON.stringify(recorded)).not.toContain(TOKEN)
+  })
+})

@@ -1,0 +1,202 @@
+import { Pool } from 'undici'
+import type { Dispatcher } from 'undici'
+import { UsageError } from '../errors.ts'
+import type { Exchange } from './exchange.ts'
+import { createRateLimiter } from './rate-limit.ts'
+import type { RateLimitClock } from './rate-limit.ts'
+import { DEFAULT_MAX_RESPONSE_BYTES, describeTransportError, recordExchange } from './record-exchange.ts'
+import type { RecordDispatchOptions } from './record-exchange.ts'
+import { redactSecret } from './redact.ts'
+
+/** Options for {@link createScimClient}. */
+export interface ClientOptions {
+  /** Target URL the request paths are appended to, path prefix kept: `https://acme.example/scim/v2`. */
+  baseUrl: string
+  /** Bearer token, sent as `Authorization: Bearer <token>` unless a request says otherwise; recorded as `Bearer $SCIM_TOKEN`. @defaultValue null */
+  token?: string | null
+  /** Per request: the wait for response headers, and the longest pause between body chunks (also the connect timeout). @defaultValue 10000 */
+  timeoutMs?: number
+  /** Maximum requests in flight (the pool's connection count); further sends queue. @defaultValue 8 */
+  concurrency?: number
+  /** Maximum request starts per second, evenly spaced; null is unlimited. @defaultValue null */
+  rate?: number | null
+  /** Bytes of response body kept; beyond it the rest is read and discarded, and `truncated` is true. @defaultValue 8 MiB */
+  maxResponseBytes?: number
+  /** Called with every exchange, e.g. to log or count. */
+  onExchange?: (exchange: Exchange) => void
+  /** Clock for the rate limiter (tests). @defaultValue the real clock */
+  clock?: RateLimitClock
+}
+
+/** One request for {@link ScimClient.send}. */
+export interface SendOptions {
+  method: string
+  /** Appended to the base URL's path, e.g. `/Users/abc`. */
+  path: string
+  query?: Record<string, string>
+  /** Serialised with `JSON.stringify`. */
+  json?: unknown
+  /** Sent as is (malformed payloads); wins over `json`. */
+  rawBody?: string | Uint8Array
+  /** `Content-Type` when a body is present; `null` sends none. @defaultValue 'application/scim+json' */
+  contentType?: string | null
+  /** Extra headers; they override the defaults (`Accept`, `Content-Type`, `Authorization`). */
+  headers?: Record<string, string>
+  /**
+   * `'token'` sends the client's token, `'none'` no credential, `{ bearer }` that value. An explicit
+   * bearer is recorded verbatim (it is a harness-made credential for negative tests, and the
+   * reproduction needs it) unless it equals the token: pass real secrets only as `ClientOptions.token`.
+   * @defaultValue 'token'
+   */
+  auth?: 'token' | 'none' | { bearer: string }
+}
+
+/** Sends requests to one SCIM target and records each as an {@link Exchange}. */
+export interface ScimClient {
+  /** Never rejects for transport failures: then `exchange.response` is null and `exchange.error` says how. */
+  send(options: SendOptions): Promise<Exchange>
+  /** Exchanges finished so far. */
+  readonly exchangeCount: number
+  /** Closes the connections; in-flight requests get a short grace period, then are destroyed. */
+  close(): Promise<void>
+}
+
+const ACCEPT = 'application/scim+json, application/json'
+const SCIM_JSON = 'application/scim+json'
+/** Longest `close()` waits for in-flight requests before destroying the pool. */
+const CLOSE_GRACE_MS = 1000
+
+/**
+ * An HTTP client for one SCIM target: an undici `Pool` (keep-alive, pipelining 1, `concurrency`
+ * connections) composed with the {@link recordExchange} interceptor. It never follows redirects and
+ * never retries: a retried 5xx would hide a finding.
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.1
+ */
+export function createScimClient(options: ClientOptions): ScimClient {
+  const { origin, prefix } = parseBaseUrl(options.baseUrl)
+  const token = options.token || null
+  const timeoutMs = positive('timeoutMs', options.timeoutMs ?? 10_000)
+  const concurrency = Math.floor(positive('concurrency', options.concurrency ?? 8))
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+  const limiter = createRateLimiter({ rate: options.rate, clock: options.clock })
+  const pool = new Pool(origin, {
+    connections: concurrency,
+    pipelining: 1,
+    connect: { timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  })
+  const dispatcher = pool.compose(recordExchange({ maxResponseBytes, token }))
+  let exchangeCount = 0
+  let inFlight = 0
+  let closing: Promise<void> | null = null
+
+  async function send(request: SendOptions): Promise<Exchange> {
+    const opts = dispatchOptions(request)
+    await limiter.acquire()
+    inFlight++
+    let exchange: Exchange
+    try {
+      exchange = await new Promise<Exchange>((resolve) => {
+        try {
+          const withSink: RecordDispatchOptions = { ...opts, onExchange: resolve }
+          dispatcher.dispatch(withSink, IGNORE)
+        } catch (error) {
+          // Only a handler bug lands here: undici reports its own failures through onResponseError.
+          resolve(unsentExchange(opts, error))
+        }
+      })
+    } finally {
+      inFlight--
+    }
+    exchangeCount++
+    options.onExchange?.(exchange)
+    return exchange
+  }
+
+  function dispatchOptions(request: SendOptions): RecordDispatchOptions {
+    const body = request.rawBody !== undefined ? request.rawBody
+      : request.json !== undefined ? JSON.stringify(request.json) : null
+    const headers: Record<string, string> = { accept: ACCEPT }
+    const contentType = request.contentType === undefined ? (body === null ? null : SCIM_JSON) : request.contentType
+    if (contentType !== null) headers['content-type'] = contentType
+    const auth = request.auth ?? 'token'
+    if (auth === 'token') {
+      if (token !== null) headers.authorization = `Bearer ${token}`
+    } else if (auth !== 'none') {
+      headers.authorization = `Bearer ${auth.bearer}`
+    }
+    for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value
+    const query = request.query && Object.keys(request.query).length > 0
+      ? `?${new URLSearchParams(request.query).toString()}` : ''
+    const path = `${prefix}${request.path.startsWith('/') ? '' : '/'}${request.path}${query}`
+    return { origin, path, method: request.method, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }
+  }
+
+  function unsentExchange(opts: RecordDispatchOptions, error: unknown): Exchange {
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(opts.headers as Record<string, string>)) {
+      headers[name] = redactSecret(value, token, name === 'authorization' ? '$SCIM_TOKEN' : undefined)
+    }
+    const body = opts.body == null ? null
+      : redactSecret(typeof opts.body === 'string' ? opts.body : new TextDecoder().decode(opts.body as Uint8Array), token)
+    return {
+      request: { method: opts.method, url: redactSecret(origin + opts.path, token), headers, body },
+      response: null,
+      error: describeTransportError(error),
+      startedAt: new Date().toISOString(),
+      durationMs: 0,
+    }
+  }
+
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      const closed = pool.close()
+      if (inFlight === 0) return closed
+      let timer: NodeJS.Timeout | undefined
+      const graceOver = new Promise<'grace over'>((resolve) => { timer = setTimeout(resolve, Math.min(timeoutMs, CLOSE_GRACE_MS), 'grace over') })
+      const outcome = await Promise.race([closed, graceOver])
+      clearTimeout(timer)
+      // A stuck server would keep a graceful close waiting until the timeouts fire.
+      if (outcome === 'grace over') await pool.destroy()
+      await closed
+    })()
+    return closing
+  }
+
+  return {
+    send,
+    get exchangeCount() { return exchangeCount },
+    close,
+  }
+}
+
+/** The terminal handler: the interceptor records everything, so the body is simply dropped here. */
+const IGNORE: Dispatcher.DispatchHandler = {
+  onRequestStart() {},
+  onResponseStart() {},
+  onResponseData() {},
+  onResponseEnd() {},
+  onResponseError() {},
+}
+
+function parseBaseUrl(baseUrl: string): { origin: string; prefix: string } {
+  let url: URL
+  try {
+    url = new URL(baseUrl)
+  } catch {
+    throw new UsageError(`Base URL ${JSON.stringify(baseUrl)} is not a URL. Pass one like https://acme.example/scim/v2.`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`Base URL ${baseUrl} uses ${url.protocol}; pass an http: or https: URL.`)
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new UsageError(`Base URL ${baseUrl} has a query or fragment; pass only scheme, host and path prefix.`)
+  }
+  return { origin: url.origin, prefix: url.pathname.replace(/\/+$/, '') }
+}
+
+function positive(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`${name} must be a positive number, received ${value}.`)
+  return value
+}

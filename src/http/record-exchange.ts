@@ -1,0 +1,248 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import { DecoratorHandler } from 'undici'
+import type { Dispatcher } from 'undici'
+import type { Exchange, RecordedRequest, RecordedResponse } from './exchange.ts'
+import { redactSecret } from './redact.ts'
+
+/** Default response body cap: 8 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+
+/** Options for {@link recordExchange}. */
+export interface RecordExchangeOptions {
+  /** Bytes of response body kept; the rest is read and discarded, never buffered. @defaultValue 8 MiB */
+  maxResponseBytes?: number
+  /**
+   * The bearer token. The `Authorization` header is recorded as `Bearer $SCIM_TOKEN`, and every other
+   * occurrence (URL, bodies, response headers) becomes `[redacted]`. @defaultValue null
+   */
+  token?: string | null
+  /** Called once for every finished dispatch, after the per-dispatch `onExchange`. */
+  onExchange?: (exchange: Exchange) => void
+}
+
+/**
+ * Dispatch options the interceptor reads. Like undici's own `dumpMaxSize` or `maxRedirections`, the
+ * per-request extra rides on the dispatch options; `onExchange` is how a caller gets its own exchange back.
+ */
+export interface RecordDispatchOptions extends Dispatcher.DispatchOptions {
+  onExchange?: (exchange: Exchange) => void
+}
+
+interface Handler {
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void
+}
+
+// undici's typings declare DecoratorHandler without its methods; its JS forwards all of them.
+const Decorator = DecoratorHandler as unknown as new (handler: Dispatcher.DispatchHandler) => Handler
+
+interface Sink {
+  maxResponseBytes: number
+  token: string | null
+  onExchange: ((exchange: Exchange) => void) | undefined
+}
+
+class RecordingHandler extends Decorator {
+  readonly #sink: Sink
+  readonly #request: RecordedRequest
+  readonly #timeouts: { headers: number | null; body: number | null }
+  readonly #onExchange: ((exchange: Exchange) => void) | undefined
+  #startedAt = new Date()
+  #started = performance.now()
+  #connected = false
+  #status = 0
+  #headers: Record<string, string> = {}
+  #chunks: Buffer[] = []
+  #kept = 0
+  #received = 0
+  #truncated = false
+  #done = false
+
+  constructor(opts: RecordDispatchOptions, handler: Dispatcher.DispatchHandler, sink: Sink) {
+    super(handler)
+    this.#sink = sink
+    this.#onExchange = opts.onExchange
+    this.#request = recordRequest(opts, sink.token)
+    this.#timeouts = { headers: opts.headersTimeout ?? null, body: opts.bodyTimeout ?? null }
+  }
+
+  override onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    // Time from the moment the request gets a connection, not from when it joined the pool's queue.
+    if (!this.#connected) {
+      this.#connected = true
+      this.#startedAt = new Date()
+      this.#started = performance.now()
+    }
+    super.onRequestStart(controller, context)
+  }
+
+  override onResponseStart(controller: Dispatcher.DispatchController, statusCode: number,
+    headers: IncomingHttpHeaders, statusMessage?: string): void {
+    this.#status = statusCode
+    this.#headers = redactRecord(flattenHeaders(headers), this.#sink.token)
+    super.onResponseStart(controller, statusCode, headers, statusMessage)
+  }
+
+  override onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#received += chunk.length
+    const room = this.#sink.maxResponseBytes - this.#kept
+    if (room > 0) {
+      // Copy the slice so a kept chunk does not pin a larger pooled buffer.
+      const kept = chunk.length <= room ? chunk : Buffer.from(chunk.subarray(0, room))
+      this.#chunks.push(kept)
+      this.#kept += kept.length
+    }
+    if (chunk.length > room) this.#truncated = true
+    super.onResponseData(controller, chunk)
+  }
+
+  override onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+    this.#finish(this.#response(), null)
+    super.onResponseEnd(controller, trailers)
+  }
+
+  override onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    const detail = this.#status === 0 ? '' : ` (after status ${this.#status} and ${this.#received} body bytes)`
+    const described = describeTransportError(error, this.#timeouts)
+    this.#finish(null, { code: described.code, message: described.message + detail })
+    super.onResponseError(controller, error)
+  }
+
+  #response(): RecordedResponse {
+    const raw = new TextDecoder().decode(Buffer.concat(this.#chunks, this.#kept))
+    this.#chunks = []
+    const bodyText = redactSecret(raw, this.#sink.token)
+    return { status: this.#status, headers: this.#headers, bodyText, body: parseJson(bodyText), truncated: this.#truncated }
+  }
+
+  #finish(response: RecordedResponse | null, error: Exchange['error']): void {
+    if (this.#done) return
+    this.#done = true
+    const exchange: Exchange = {
+      request: this.#request,
+      response,
+      error,
+      startedAt: this.#startedAt.toISOString(),
+      durationMs: Math.round((performance.now() - this.#started) * 1000) / 1000,
+    }
+    this.#onExchange?.(exchange)
+    this.#sink.onExchange?.(exchange)
+  }
+}
+
+/**
+ * An undici interceptor that records every dispatch as an {@link Exchange}: the request as sent
+ * (credential redacted), the status, lower-cased headers and up to `maxResponseBytes` of body, the
+ * timing, or the transport error. It is transparent: every callback still reaches the wrapped handler.
+ */
+export function recordExchange(options: RecordExchangeOptions = {}): Dispatcher.DispatcherComposeInterceptor {
+  const sink: Sink = {
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    token: options.token ?? null,
+    onExchange: options.onExchange,
+  }
+  if (!(sink.maxResponseBytes >= 0)) throw new RangeError(`maxResponseBytes must be >= 0, received ${sink.maxResponseBytes}`)
+  return (dispatch) => (opts, handler) => dispatch(opts, new RecordingHandler(opts, handler, sink))
+}
+
+/** The stable code and a one-line message for a transport failure (an undici or Node socket error). */
+export function describeTransportError(error: unknown,
+  timeouts: { headers?: number | null; body?: number | null } = {}): { code: string; message: string } {
+  const code = errorCode(error)
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return { code, message: `No response headers within ${timeouts.headers ?? '?'} ms.` }
+    case 'UND_ERR_BODY_TIMEOUT':
+      return { code, message: `Response body stalled for more than ${timeouts.body ?? '?'} ms.` }
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return { code, message: 'Could not connect before the timeout. Check the base URL and network access.' }
+    case 'ECONNREFUSED':
+      return { code, message: `${oneLineMessage(error)}. Is the target running, and is the base URL right?` }
+    default:
+      return { code, message: oneLineMessage(error) }
+  }
+}
+
+function errorCode(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const { code, errors, name } = error as { code?: unknown; errors?: unknown; name?: unknown }
+    if (typeof code === 'string' && code !== '') return code
+    // Node's happy-eyeballs connect reports an AggregateError whose members carry the codes.
+    if (Array.isArray(errors) && errors.length > 0) return errorCode(errors[0])
+    if (typeof name === 'string' && name !== '' && name !== 'Error') return name
+  }
+  return 'ERR_TRANSPORT'
+}
+
+function oneLineMessage(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error)
+  if (message === '' && error instanceof AggregateError && error.errors.length > 0) return oneLineMessage(error.errors[0])
+  message = message.replace(/\s*\n\s*/g, ' ').trim()
+  return message === '' ? errorCode(error) : message
+}
+
+function recordRequest(opts: Dispatcher.DispatchOptions, token: string | null): RecordedRequest {
+  const origin = opts.origin === undefined ? '' : String(opts.origin).replace(/\/$/, '')
+  return {
+    method: opts.method,
+    url: redactSecret(origin + opts.path, token),
+    headers: redactRecord(requestHeaders(opts.headers), token),
+    body: requestBody(opts.body, token),
+  }
+}
+
+function requestHeaders(headers: Dispatcher.DispatchOptions['headers']): Record<string, string> {
+  const out: Record<string, string> = {}
+  const add = (name: string, value: unknown) => {
+    if (value === undefined) return
+    const key = name.toLowerCase()
+    const text = Array.isArray(value) ? value.join(', ') : String(value)
+    out[key] = key in out ? `${out[key]}, ${text}` : text
+  }
+  if (headers == null) return out
+  if (Array.isArray(headers)) {
+    // A flat [name, value, name, value, …] list.
+    for (let i = 0; i + 1 < headers.length; i += 2) add(String(headers[i]), headers[i + 1])
+  } else if (Symbol.iterator in headers) {
+    for (const [name, value] of headers as Iterable<[string, string | string[] | undefined]>) add(name, value)
+  } else {
+    for (const [name, value] of Object.entries(headers)) add(name, value)
+  }
+  return out
+}
+
+function requestBody(body: Dispatcher.DispatchOptions['body'], token: string | null): string | null {
+  if (body == null) return null
+  if (typeof body === 'string') return redactSecret(body, token)
+  if (body instanceof Uint8Array) return redactSecret(new TextDecoder().decode(body), token)
+  return '[stream body not recorded]'
+}
+
+function redactRecord(headers: Record<string, string>, token: string | null): Record<string, string> {
+  if (!token) return headers
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = name === 'authorization' ? redactSecret(value, token, '$SCIM_TOKEN') : redactSecret(value, token)
+  }
+  return out
+}
+
+function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

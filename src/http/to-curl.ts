@@ -1,0 +1,48 @@
+import type { RecordedRequest } from './exchange.ts'
+
+/** Bodies longer than this (in UTF-8 bytes) are left out of the curl line. */
+export const MAX_CURL_BODY_BYTES = 64 * 1024
+
+const TOKEN_VARIABLE = '$SCIM_TOKEN'
+
+/**
+ * A copy-paste POSIX-shell curl command that replays `request`. Every argument is single-quoted
+ * (so `'`, `$`, `!` and unicode in a body or URL survive), except that `$SCIM_TOKEN` in a header stays
+ * double-quoted for the shell to expand. A body over 64 KiB is replaced by `--data-binary @body.json`
+ * with a note. NUL bytes cannot be passed as shell arguments, so such a body cannot be replayed verbatim.
+ */
+export function toCurl(request: RecordedRequest): string {
+  const parts = ['curl', '-sS']
+  // curl treats [] and {} in URLs as globs.
+  if (/[[\]{}]/.test(request.url)) parts.push('-g')
+  parts.push('-X', /^[A-Za-z]+$/.test(request.method) ? request.method : quote(request.method), quote(request.url))
+  for (const [name, value] of Object.entries(request.headers)) parts.push('-H', header(displayName(name), value))
+  if (request.body === null) return parts.join(' ')
+  // Without this curl would add `Content-Type: application/x-www-form-urlencoded` to a body sent without one.
+  if (!Object.keys(request.headers).some((name) => name.toLowerCase() === 'content-type')) parts.push('-H', quote('Content-Type:'))
+  const bytes = Buffer.byteLength(request.body, 'utf8')
+  if (bytes > MAX_CURL_BODY_BYTES) {
+    parts.push('--data-binary', '@body.json', `# body elided (${bytes} bytes > 64 KiB): save the recorded request body as body.json`)
+  } else {
+    parts.push('--data-raw', quote(request.body))
+  }
+  return parts.join(' ')
+}
+
+function header(name: string, value: string): string {
+  // `-H 'Name:'` would remove the header; `Name;` sends it empty.
+  if (value === '') return quote(`${name};`)
+  const pieces = `${name}: ${value}`.split(TOKEN_VARIABLE)
+  if (pieces.length === 1) return quote(pieces[0])
+  if (pieces.every((piece) => /^[\w .:/,;=+-]*$/.test(piece))) return `"${pieces.join(TOKEN_VARIABLE)}"`
+  return pieces.map((piece) => (piece === '' ? '' : quote(piece))).join(`"${TOKEN_VARIABLE}"`)
+}
+
+/** POSIX single quoting: nothing inside is special except `'`, written as `'\''`. */
+function quote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`
+}
+
+function displayName(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase())
+}

@@ -1,0 +1,146 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
+import { FAULT_NAMES, type FaultName } from './faults.ts'
+import { type ReferenceServer, startReferenceServer } from './server.ts'
+import { call, createUser, TOKEN, validBody } from './test-support.ts'
+
+let cube: VendorProfile
+
+beforeAll(async () => {
+  cube = await loadProfile({ vendor: 'cube' })
+})
+
+async function withServer(faults: FaultName[], run: (server: ReferenceServer) => Promise<void>, options: { etag?: boolean } = {}): Promise<void> {
+  const server = await startReferenceServer({ profile: cube, token: TOKEN, faults, etag: options.etag ?? false })
+  try {
+    await run(server)
+  } finally {
+    await server.close()
+  }
+}
+
+describe('fault switches', () => {
+  test('every fault in the catalogue is checked somewhere in the server code', async () => {
+    // Arrange
+    const dir = fileURLToPath(new URL('.', import.meta.url))
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'faults.ts')
+    const source = (await Promise.all(files.map((f) => readFile(`${dir}${f}`, 'utf8')))).join('\n')
+    // Act
+    const unused = FAULT_NAMES.filter((name) => !source.includes(`'${name}'`))
+    // Assert
+    expect(unused).toEqual([])
+  })
+
+  test('an unknown fault name is rejected', async () => {
+    await expect(startReferenceServer({ profile: cube, faults: ['no-such-fault' as FaultName] })).rejects.toThrow(/unknown reference-server fault/)
+  })
+
+  test('put-returns-204: a successful PUT answers 204 with no body', async () => {
+    await withServer(['put-returns-204'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName) })
+      expect(reply.status).toBe(204)
+      expect(reply.text).toBe('')
+    })
+  })
+
+  test('upsert-unknown-id: PUT on an unknown id creates the user', async () => {
+    await withServer(['upsert-unknown-id'], async (server) => {
+      const reply = await call(server, 'PUT', '/Users/made-up-id', { body: validBody('cube') })
+      expect(reply.status).toBe(201)
+      expect(server.users().map((u) => u.id)).toEqual(['made-up-id'])
+    })
+  })
+
+  test('null-not-clearing and omitted-retained keep old values', async () => {
+    await withServer(['null-not-clearing', 'omitted-retained'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const body: Record<string, unknown> = { ...validBody('cube', user.userName), name: null }
+      delete body.active
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body })
+      expect(reply.json).toMatchObject({ name: user.name, active: true })
+    })
+  })
+
+  test('intermittent-500: every fifth PUT answers 500', async () => {
+    await withServer(['intermittent-500'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const statuses: number[] = []
+      for (let i = 0; i < 10; i += 1) statuses.push((await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName) })).status)
+      expect(statuses).toEqual([200, 200, 200, 200, 500, 200, 200, 200, 200, 500])
+    })
+  })
+
+  test('wrong-types-coerced: "false" is stored as false instead of 400', async () => {
+    await withServer(['wrong-types-coerced'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody('cube', user.userName), active: 'false', externalId: 12 } })
+      expect(reply.status).toBe(200)
+      expect(reply.json).toMatchObject({ active: false, externalId: '12' })
+    })
+  })
+
+  test('case-sensitive-attribute-names: UserName is not userName', async () => {
+    await withServer(['case-sensitive-attribute-names'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const body: Record<string, unknown> = { ...validBody('cube'), UserName: user.userName }
+      delete body.userName
+      expect((await call(server, 'PUT', `/Users/${user.id}`, { body })).status).toBe(400)
+    })
+  })
+
+  test('unicode-mangled and long-strings-truncated alter stored strings', async () => {
+    await withServer(['unicode-mangled', 'long-strings-truncated'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const body = { ...validBody('cube', user.userName), name: { givenName: 'Zoë', familyName: 'x'.repeat(300) } }
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body })
+      expect(reply.json.name).toEqual({ givenName: 'Zo?', familyName: 'x'.repeat(255) })
+    })
+  })
+
+  test('no-discovery: the discovery endpoints answer 404', async () => {
+    await withServer(['no-discovery'], async (server) => {
+      for (const path of ['/ServiceProviderConfig', '/Schemas', '/ResourceTypes']) expect((await call(server, 'GET', path)).status).toBe(404)
+    })
+  })
+
+  test('non-scim-error-bodies and numeric-error-status change the error body', async () => {
+    await withServer(['non-scim-error-bodies'], async (server) => {
+      expect((await call(server, 'GET', '/Users/nobody')).json).toEqual({ error: expect.any(String) })
+    })
+    await withServer(['numeric-error-status'], async (server) => {
+      expect((await call(server, 'GET', '/Users/nobody')).json.status).toBe(404)
+    })
+  })
+
+  test('if-match-ignored: a stale If-Match succeeds', async () => {
+    await withServer(
+      ['if-match-ignored'],
+      async (server) => {
+        const user = await createUser(server, 'cube')
+        const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName), headers: { 'if-match': 'W/"999"' } })
+        expect(reply.status).toBe(200)
+      },
+      { etag: true },
+    )
+  })
+
+  test('password-echoed, id-from-body and auth-ignored', async () => {
+    await withServer(['password-echoed', 'id-from-body', 'auth-ignored'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { token: null, body: { ...validBody('cube', user.userName), id: 'new-id', password: 'pw' } })
+      expect(reply.status).toBe(200)
+      expect(reply.json.id).toBe('new-id')
+      expect((await call(server, 'GET', '/Users/new-id')).status).toBe(200)
+    })
+    const lightdash = await startReferenceServer({ profile: await loadProfile({ vendor: 'lightdash' }), faults: ['password-echoed'] })
+    try {
+      const user = await createUser(lightdash, 'lightdash', { ...validBody('lightdash'), password: 'pw' })
+      expect(user.password).toBe('pw')
+    } finally {
+      await lightdash.close()
+    }
+  })
+})

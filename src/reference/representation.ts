@@ -1,0 +1,48 @@
+import { CORE_USER_URN } from '../scim/core-schema.ts'
+import type { Faults } from './faults.ts'
+import type { Flavor } from './flavor.ts'
+import type { StoredUser } from './store.ts'
+
+type Obj = Record<string, unknown>
+
+/** `meta.version` of a stored user: a weak entity tag (RFC 7644 §3.14). */
+export function versionOf(user: StoredUser): string {
+  return `W/"${user.version}"`
+}
+
+/**
+ * The full User resource as GET returns it: `schemas`, `id`, attributes in schema order, extensions,
+ * `meta`. `password` (returned "never") is left out.
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1
+ */
+export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string, faults: Faults): Obj {
+  const resource: Obj = { schemas: [CORE_USER_URN], id: user.id }
+  for (const definition of flavor.attributes) {
+    if (definition.returned === 'never' && !faults.has('password-echoed')) continue
+    const value = user.data[definition.name]
+    if (value !== undefined) resource[definition.name] = structuredClone(value)
+  }
+  if (user.groups.length > 0) resource.groups = structuredClone(user.groups)
+  for (const extension of flavor.extensions) {
+    const value = user.data[extension.urn]
+    if (value !== undefined) resource[extension.urn] = structuredClone(value)
+  }
+  const location = faults.has('wrong-meta-location')
+    ? `${baseUrl}/Users/00000000-0000-0000-0000-000000000000`
+    : `${baseUrl}/Users/${encodeURIComponent(user.id)}`
+  resource.meta = {
+    resourceType: 'User',
+    created: user.created,
+    lastModified: new Date(user.lastModified).toISOString(),
+    location,
+    version: versionOf(user),
+  }
+  return withSchemas(resource, flavor)
+}
+
+/** Sets `schemas` to the core URN plus each extension URN whose attributes are present (RFC 7643 §3), first in key order. */
+export function withSchemas(resource: Obj, flavor: Flavor): Obj {
+  const { schemas: _ignored, ...rest } = resource
+  const present = flavor.extensions.filter((e) => rest[e.urn] !== undefined).map((e) => e.urn)
+  return { schemas: [CORE_USER_URN, ...present], ...rest }
+}

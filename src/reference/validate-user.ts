@@ -1,0 +1,253 @@
+import type { AttributeDefinition } from '../scim/attribute.ts'
+import { CORE_USER_URN } from '../scim/core-schema.ts'
+import type { Faults } from './faults.ts'
+import { type Flavor, READ_ONLY_NAMES, knownSchemaUrns } from './flavor.ts'
+
+/** What a request body asks for, by canonical name; `null` or `[]` means "clear". */
+export interface UserInput {
+  /** Top-level attributes present in the body (null when sent as null). */
+  values: Map<string, unknown>
+  /** Extension URN → its attributes present in the body; an extension sent as `null` maps to an empty, `cleared` entry. */
+  extensions: Map<string, { cleared: boolean; values: Map<string, unknown> }>
+  /** The readOnly parts of the body, kept only so that faults can misuse them. */
+  readOnly: { id?: unknown; meta?: unknown; groups?: unknown }
+  /** Top-level names the flavor does not know (ignored). */
+  unknown: string[]
+}
+
+export type ValidationFailure = { ok: false; status: 400 | 500; scimType?: 'invalidSyntax' | 'invalidValue'; detail: string }
+export type Validation = { ok: true; input: UserInput } | ValidationFailure
+
+export interface ValidateOptions {
+  faults: Faults
+  /** PUT checks the vendor's own required fields; POST only what the RFC requires. */
+  operation: 'put' | 'post'
+}
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+class Invalid extends Error {}
+
+/**
+ * Checks a User body against the flavor and RFC 7643 and normalises it to canonical names.
+ * Recursion follows the attribute definitions (at most two levels), never the body, so deeply
+ * nested junk is rejected at the first level where a definition says what is expected.
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.1
+ */
+export function validateUser(body: unknown, flavor: Flavor, options: ValidateOptions): Validation {
+  const { faults, operation } = options
+  const put = operation === 'put'
+  if (!isObj(body)) return syntax('The request body must be a JSON object.')
+  const match = nameMatcher(faults)
+
+  const schemasKey = Object.keys(body).find((k) => match(k, 'schemas'))
+  if (!(put && faults.has('schemas-not-validated'))) {
+    const failure = checkSchemas(schemasKey === undefined ? undefined : body[schemasKey], flavor)
+    if (failure) return failure
+  }
+
+  const input: UserInput = { values: new Map(), extensions: new Map(), readOnly: {}, unknown: [] }
+  try {
+    for (const [key, value] of Object.entries(body)) {
+      if (key === schemasKey) continue
+      const readOnly = READ_ONLY_NAMES.find((r) => match(key, r))
+      if (readOnly) {
+        input.readOnly[readOnly] = value
+        continue
+      }
+      const extension = flavor.extensions.find((e) => match(key, e.urn))
+      if (extension) {
+        if (input.extensions.has(extension.urn)) continue
+        input.extensions.set(extension.urn, extensionInput(value, extension.schema.attributes, extension.required, extension.urn, options))
+        continue
+      }
+      const definition = flavor.attributes.find((a) => match(key, a.name))
+      if (!definition) {
+        input.unknown.push(key)
+        continue
+      }
+      // The exact-case key wins over a case variant of the same attribute sent alongside it.
+      if (input.values.has(definition.name) && key !== definition.name) continue
+      input.values.set(definition.name, attributeValue(definition, value, definition.name, flavor.requiredSubAttributes.get(definition.name), options))
+    }
+  } catch (error) {
+    if (error instanceof Invalid) return { ok: false, status: 400, scimType: 'invalidValue', detail: error.message }
+    throw error
+  }
+
+  if (put && faults.has('unknown-attribute-500') && input.unknown.length > 0) {
+    return { ok: false, status: 500, detail: `Internal error while processing attribute "${input.unknown[0]}".` }
+  }
+  const userName = input.values.get('userName')
+  if (!(put && faults.has('missing-username-accepted')) && (typeof userName !== 'string' || userName.trim() === '')) {
+    return invalid('userName is required and must be a non-empty string (RFC 7643 §4.1.1).')
+  }
+  if (put) {
+    for (const field of flavor.requiredFields) {
+      const key = Object.keys(body).find((k) => match(k, field))
+      if (key === undefined || body[key] === null) return invalid(`"${field}" is required by this service's request schema.`)
+    }
+  }
+  return { ok: true, input }
+}
+
+function syntax(detail: string): ValidationFailure {
+  return { ok: false, status: 400, scimType: 'invalidSyntax', detail }
+}
+
+function invalid(detail: string): ValidationFailure {
+  return { ok: false, status: 400, scimType: 'invalidValue', detail }
+}
+
+/** Matches a body key against a canonical name: ignoring case (RFC 7643 §2.1) unless a fault makes it exact. */
+function nameMatcher(faults: Faults): (key: string, name: string) => boolean {
+  if (faults.has('case-sensitive-attribute-names')) return (key, name) => key === name
+  return (key, name) => key.toLowerCase() === name.toLowerCase()
+}
+
+/** RFC 7643 §3: `schemas` is REQUIRED, lists the core User URN and only URNs this service knows. */
+function checkSchemas(schemas: unknown, flavor: Flavor): ValidationFailure | undefined {
+  if (schemas === undefined || schemas === null) return syntax('"schemas" is required.')
+  if (!Array.isArray(schemas) || schemas.length === 0) return syntax('"schemas" must be a non-empty array of schema URNs.')
+  if (!schemas.every((s) => typeof s === 'string')) return syntax('"schemas" must contain only strings.')
+  const known = knownSchemaUrns(flavor).map((u) => u.toLowerCase())
+  const lower = (schemas as string[]).map((s) => s.toLowerCase())
+  if (!lower.includes(CORE_USER_URN.toLowerCase())) return syntax(`"schemas" must include "${CORE_USER_URN}".`)
+  const unknown = (schemas as string[]).find((s) => !known.includes(s.toLowerCase()))
+  if (unknown !== undefined) return syntax(`"schemas" lists an unknown schema "${unknown}".`)
+  return undefined
+}
+
+function extensionInput(
+  value: unknown,
+  attributes: AttributeDefinition[],
+  required: string[],
+  urn: string,
+  options: ValidateOptions,
+): { cleared: boolean; values: Map<string, unknown> } {
+  const values = new Map<string, unknown>()
+  if (value === null) return { cleared: true, values }
+  if (!isObj(value)) {
+    if (options.faults.has('wrong-types-coerced')) return { cleared: true, values }
+    throw new Invalid(`"${urn}" must be an object.`)
+  }
+  const match = nameMatcher(options.faults)
+  for (const [key, sub] of Object.entries(value)) {
+    const definition = attributes.find((a) => match(key, a.name))
+    if (!definition || definition.mutability === 'readOnly') continue
+    values.set(definition.name, attributeValue(definition, sub, `${urn}:${definition.name}`, undefined, options))
+  }
+  for (const name of required) {
+    const present = values.get(name)
+    if (present === undefined || present === null) throw new Invalid(`"${urn}:${name}" is required.`)
+  }
+  return { cleared: false, values }
+}
+
+/** The normalised value of one attribute, `null` to clear; throws `Invalid` on a wrong type. */
+function attributeValue(definition: AttributeDefinition, raw: unknown, path: string, requiredSubs: string[] | undefined, options: ValidateOptions): unknown {
+  const coerce = options.faults.has('wrong-types-coerced')
+  const value = coerce ? coerceShape(definition, raw) : raw
+  if (value === null) return null
+  if (!definition.multiValued) {
+    const single = singleValue(definition, value, path, requiredSubs, options)
+    return isObj(single) && Object.keys(single).length === 0 ? null : single
+  }
+  if (!Array.isArray(value)) throw new Invalid(`"${path}" is multi-valued and must be an array.`)
+  const items: unknown[] = []
+  for (const [i, item] of value.entries()) {
+    if (item === null) throw new Invalid(`"${path}[${i}]" must not be null.`)
+    // An element left empty (no known sub-attribute) is kept as sent: clients compare lists item by item.
+    items.push(singleValue(definition, item, `${path}[${i}]`, requiredSubs, options))
+  }
+  const primaries = items.filter((item) => isObj(item) && item.primary === true).length
+  if (primaries > 1 && !options.faults.has('two-primaries-stored')) {
+    throw new Invalid(`"${path}": the primary attribute value "true" MUST appear no more than once (RFC 7643 §2.4).`)
+  }
+  return items
+}
+
+function singleValue(definition: AttributeDefinition, raw: unknown, path: string, requiredSubs: string[] | undefined, options: ValidateOptions): unknown {
+  const value = options.faults.has('wrong-types-coerced') ? coercePrimitive(definition, raw) : raw
+  switch (definition.type) {
+    case 'string':
+    case 'reference':
+    case 'binary':
+    case 'dateTime':
+      if (typeof value !== 'string') throw new Invalid(`"${path}" must be a string.`)
+      return storedString(value, options.faults)
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new Invalid(`"${path}" must be a boolean.`)
+      return value
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new Invalid(`"${path}" must be an integer.`)
+      return value
+    case 'decimal':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new Invalid(`"${path}" must be a number.`)
+      return value
+    case 'complex':
+      return complexValue(definition, value, path, requiredSubs, options)
+  }
+}
+
+function complexValue(definition: AttributeDefinition, value: unknown, path: string, requiredSubs: string[] | undefined, options: ValidateOptions): Obj {
+  if (!isObj(value)) {
+    if (options.faults.has('wrong-types-coerced')) return {}
+    throw new Invalid(`"${path}" must be an object.`)
+  }
+  const match = nameMatcher(options.faults)
+  const out: Obj = {}
+  for (const [key, sub] of Object.entries(value)) {
+    const subDefinition = (definition.subAttributes ?? []).find((s) => match(key, s.name))
+    if (!subDefinition || sub === null || out[subDefinition.name] !== undefined) continue
+    const normalised = attributeValue(subDefinition, sub, `${path}.${subDefinition.name}`, undefined, options)
+    if (normalised !== null) out[subDefinition.name] = normalised
+  }
+  for (const name of requiredSubs ?? []) {
+    if (out[name] === undefined) throw new Invalid(`"${path}.${name}" is required.`)
+  }
+  return out
+}
+
+/** Applies the storage faults that alter strings. */
+function storedString(value: string, faults: Faults): string {
+  let out = value
+  if (faults.has('unicode-mangled')) out = out.replace(/[^\x00-\x7F]/gu, '?')
+  if (faults.has('long-strings-truncated') && out.length > 255) out = out.slice(0, 255)
+  return out
+}
+
+/** Fault 'wrong-types-coerced': wraps or unwraps arrays instead of rejecting them. */
+function coerceShape(definition: AttributeDefinition, value: unknown): unknown {
+  if (value === null) return null
+  if (definition.multiValued && !Array.isArray(value)) return [value]
+  if (!definition.multiValued && Array.isArray(value)) return value.length === 0 ? null : value[0]
+  if (definition.multiValued && Array.isArray(value)) return value.filter((v) => v !== null)
+  return value
+}
+
+/** Fault 'wrong-types-coerced': turns any primitive into the attribute's type instead of rejecting it. */
+function coercePrimitive(definition: AttributeDefinition, value: unknown): unknown {
+  switch (definition.type) {
+    case 'boolean':
+      if (typeof value === 'string') return value.trim().toLowerCase() === 'true'
+      if (typeof value === 'number') return value !== 0
+      return typeof value === 'boolean' ? value : Boolean(value)
+    case 'integer':
+    case 'decimal': {
+      const n = Number(value)
+      return Number.isFinite(n) ? (definition.type === 'integer' ? Math.trunc(n) : n) : 0
+    }
+    case 'complex':
+      return value
+    default:
+      if (typeof value === 'string') return value
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+      try {
+        return JSON.stringify(value) ?? ''
+      } catch {
+        return '' // too deeply nested to serialise
+      }
+  }
+}

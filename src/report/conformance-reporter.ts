@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs'
+import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node'
+import { auditSpec } from '../audit/audit-spec.ts'
+import { OUTCOME_RANK } from '../checks/define-check.ts'
+import type { CheckResult, SpecFinding } from '../checks/types.ts'
+import { oneLine } from '../errors.ts'
+import { loadProfile } from '../profile/vendor-profile.ts'
+import { configFromEnv } from '../run/config.ts'
+import type { ConformanceReport } from './types.ts'
+import { writeReports } from './write-reports.ts'
+
+export const TOOL_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+/**
+ * Collects each check's result from `task.meta` as vitest reports it, and at the end of the run writes
+ * report.json and report.html (vitest's own junit reporter writes junit.xml beside them).
+ */
+export class ConformanceReporter implements Reporter {
+  private results: CheckResult[] = []
+  private harnessErrors: string[] = []
+  private discoveryNotes = new Set<string>()
+  private startedAt = new Date()
+
+  onTestRunStart(): void {
+    this.results = []
+    this.harnessErrors = []
+    this.discoveryNotes.clear()
+    this.startedAt = new Date()
+  }
+
+  onTestCaseResult(testCase: TestCase): void {
+    const meta = testCase.meta()
+    for (const note of meta.scimDiscovery ?? []) this.discoveryNotes.add(note)
+    if (meta.scimResult) {
+      this.results.push(meta.scimResult)
+      return
+    }
+    const result = testCase.result()
+    if (result.state === 'failed') this.harnessErrors.push(`${testCase.name}: ${oneLine(result.errors?.[0]?.message ?? 'failed without a result')}`)
+  }
+
+  async onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>, reason: TestRunEndReason): Promise<void> {
+    for (const e of unhandledErrors) this.harnessErrors.push(oneLine(e.message ?? 'unhandled error'))
+    const config = configFromEnv()
+    let specFindings: SpecFinding[] = []
+    let spec = config.spec ?? config.vendor
+    try {
+      const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined })
+      spec = profile.specPath
+      specFindings = auditSpec(profile)
+    } catch (error) {
+      this.harnessErrors.push(oneLine(error))
+    }
+    const order = new Map<string, number>()
+    const results = [...this.results].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0) || a.id.localeCompare(b.id))
+    const traits: Record<string, string> = {}
+    for (const r of results) Object.assign(traits, r.traits)
+    const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length
+    const report: ConformanceReport = {
+      tool: { name: 'scim-conformance', version: TOOL_VERSION },
+      vendor: config.vendor,
+      spec,
+      target: process.env.SCIM_TARGET ?? '',
+      seed: config.seed,
+      runs: config.runs,
+      startedAt: this.startedAt.toISOString(),
+      durationMs: Date.now() - this.startedAt.getTime(),
+      summary: { passed: count('passed'), failed: count('failed'), warned: count('warned'), observed: count('observed'), skipped: count('skipped'), requests: results.reduce((n, r) => n + (r.requests ?? 0), 0) },
+      results: results.sort((a, b) => OUTCOME_RANK[b.status] - OUTCOME_RANK[a.status] || a.id.localeCompare(b.id)),
+      specFindings,
+      traits,
+      strictRfc: config.strictRfc,
+      discoveryNotes: [...this.discoveryNotes],
+      harnessErrors: this.harnessErrors,
+      interrupted: reason === 'interrupted',
+    }
+    await writeReports(report, config.reportDir, { token: config.token ?? undefined })
+  }
+}

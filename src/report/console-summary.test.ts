@@ -1,0 +1,52 @@
+import { describe, expect, test } from 'vitest'
+import { FAKE_TOKEN, failingReport, passingReport } from './_fixtures/reports.ts'
+import { consoleSummary } from './console-summary.ts'
+
+describe('consoleSummary', () => {
+  test('counts by outcome and by level, one line per failure and warning, report paths and the seed', () => {
+    const text = consoleSummary(failingReport(), { reportDir: 'reports/run-1' })
+    const lines = text.split('\n')
+    expect(text).toContain('8 checks: 1 passed, 4 failed, 1 warned, 1 observed, 1 skipped (87 requests, 12.3 s)')
+    expect(lines).toContain('  MUST    4 failed, 1 passed, 1 skipped')
+    expect(lines).toContain('  SHOULD  1 warned')
+    expect(lines).toContain('  MAY     1 observed')
+    const outcomeLines = lines.filter((l) => /^(FAIL|WARN) /.test(l))
+    expect(outcomeLines).toHaveLength(5)
+    expect(outcomeLines[0]).toMatch(/^FAIL put\.status\.unknown-id-404 +PUT on an unknown id created a user: 201 Created/)
+    expect(outcomeLines.at(-1)).toMatch(/^WARN put\.uniqueness\.scimtype +Uniqueness conflict .*: 409 scimType "noTarget"$/)
+    expect(lines).toContain('Reports: reports/run-1/report.html')
+    expect(lines).toContain('         reports/run-1/report.json')
+    expect(lines.at(-1)).toBe('Replay with: --seed 1234567')
+  })
+
+  test('an interrupted run, harness errors and discovery notes are called out', () => {
+    const report = { ...failingReport(), interrupted: true, harnessErrors: ['check put.meta.created crashed: TypeError: x is undefined'] }
+    const lines = consoleSummary(report, { reportDir: 'r' }).split('\n')
+    expect(lines).toContain('INTERRUPTED: the run was cut short; these results are partial')
+    expect(lines).toContain('ERROR check put.meta.created crashed: TypeError: x is undefined')
+    expect(lines).toContain('note: /Schemas answered 404: mutability taken from the vendor document')
+  })
+
+  test('no ANSI codes unless color is on', () => {
+    expect(consoleSummary(failingReport(), { reportDir: 'r' })).not.toMatch(/\u001b/)
+    const colored = consoleSummary(failingReport(), { reportDir: 'r', color: true })
+    expect(colored).toContain('\u001b[31mFAIL\u001b[0m put.status.unknown-id-404')
+    expect(colored).toContain('\u001b[33mWARN\u001b[0m put.uniqueness.scimtype')
+  })
+
+  test('a passing run lists no failures', () => {
+    const text = consoleSummary(passingReport(), { reportDir: 'r' })
+    expect(text).not.toMatch(/^(FAIL|WARN) /m)
+    expect(text).toContain('3 checks: 3 passed, 0 failed, 0 warned, 0 observed, 0 skipped')
+  })
+
+  test('server text cannot reach the terminal raw, and the token is scrubbed', () => {
+    const report = failingReport()
+    const first = report.results.find((r) => r.status === 'failed')!
+    first.message = `Received: \u001b]0;pwned\u0007 ${FAKE_TOKEN}\nExpected: 404`
+    const text = consoleSummary(report, { reportDir: 'r', token: FAKE_TOKEN })
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/)
+    expect(text).not.toContain(FAKE_TOKEN)
+    expect(text).toContain('$SCIM_TOKEN')
+  })
+})

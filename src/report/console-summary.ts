@@ -1,0 +1,80 @@
+import { join } from 'node:path'
+import type { CheckResult, Outcome } from '../checks/types.ts'
+import { countsByLevel, describeCounts } from './_internals/counts.ts'
+import { formatDuration, LEVELS, OUTCOME_LABEL, printable, receivedLine } from './_internals/text.ts'
+import { scrubToken } from './scrub-token.ts'
+import type { ConformanceReport } from './types.ts'
+
+export interface ConsoleSummaryOptions {
+  /** Directory the reports were written to (printed so CI logs point at the artifacts). */
+  reportDir: string
+  /**
+   * ANSI colours on the outcome labels. Pass `process.stdout.isTTY && !process.env.NO_COLOR`.
+   * @defaultValue false
+   */
+  color?: boolean
+  /** The run's credential: replaced with `$SCIM_TOKEN` should a reason quote it. */
+  token?: string | undefined
+}
+
+const REASON_LIMIT = 160
+
+const ANSI: Partial<Record<Outcome, string>> = { failed: '\u001b[31m', warned: '\u001b[33m', passed: '\u001b[32m' }
+const RESET = '\u001b[0m'
+
+/** Title, plus what was received when the message says it: one line, at most REASON_LIMIT characters. */
+function oneLineReason(result: CheckResult): string {
+  const received = receivedLine(result.message)
+  const reason = (received ? `${result.title}: ${received}` : result.title).replace(/\s+/g, ' ').trim()
+  return reason.length > REASON_LIMIT ? `${reason.slice(0, REASON_LIMIT - 1)}…` : reason
+}
+
+/**
+ * What the CLI prints after a run: counts by outcome and by RFC 2119 level, one line per failure and
+ * warning (`FAIL put.status.unknown-id-404  <reason>`), where the reports are, and the seed to replay.
+ */
+export function consoleSummary(report: ConformanceReport, options: ConsoleSummaryOptions): string {
+  const color = options.color ?? false
+  const label = (outcome: Outcome) => {
+    const word = OUTCOME_LABEL[outcome]
+    const code = ANSI[outcome]
+    return color && code ? `${code}${word}${RESET}` : word
+  }
+  const s = report.summary
+  const checks = s.passed + s.failed + s.warned + s.observed + s.skipped
+  const lines: string[] = [
+    `scim-conformance ${report.tool.version}: ${report.vendor} PUT /Users/{id} at ${report.target}${report.strictRfc ? ' (--strict-rfc)' : ''}`,
+    `${checks} checks: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.observed} observed, ${s.skipped} skipped` +
+      ` (${s.requests} requests, ${formatDuration(report.durationMs)})`,
+  ]
+  if (report.interrupted) lines.push('INTERRUPTED: the run was cut short; these results are partial')
+  const byLevel = countsByLevel(report.results)
+  for (const level of LEVELS) lines.push(`  ${level.padEnd(6)}  ${describeCounts(byLevel[level])}`)
+  if (report.specFindings.length > 0) lines.push(`${report.specFindings.length} spec finding(s) about the vendor document (see the HTML report)`)
+
+  const notable = [
+    ...report.results.filter((r) => r.status === 'failed'),
+    ...report.results.filter((r) => r.status === 'warned'),
+  ]
+  if (notable.length > 0) {
+    lines.push('')
+    const width = Math.max(...notable.map((r) => r.id.length))
+    for (const r of notable) lines.push(`${label(r.status)} ${r.id.padEnd(width)}  ${printable(oneLineReason(r))}`)
+  }
+
+  const harnessErrors = report.harnessErrors ?? []
+  if (harnessErrors.length > 0) {
+    lines.push('')
+    for (const e of harnessErrors) lines.push(`${color ? `\u001b[35mERROR${RESET}` : 'ERROR'} ${printable(e).replace(/\s+/g, ' ')}`)
+  }
+  const notes = report.discoveryNotes ?? []
+  if (notes.length > 0) lines.push('', ...notes.map((n) => `note: ${printable(n).replace(/\s+/g, ' ')}`))
+
+  lines.push(
+    '',
+    `Reports: ${join(options.reportDir, 'report.html')}`,
+    `         ${join(options.reportDir, 'report.json')}`,
+    `Replay with: --seed ${report.seed}`,
+  )
+  return scrubToken(lines.join('\n'), options.token)
+}

@@ -1,0 +1,47 @@
+import { describe, expect, test } from 'vitest'
+import { HOSTILE_TEXT, failingReport, passingReport } from './_fixtures/reports.ts'
+import { REPORT_CSP, renderHtml } from './html-report.ts'
+
+describe('renderHtml (markup)', () => {
+  test('is one self-contained document with a CSP that forbids every request', () => {
+    const page = renderHtml(failingReport())
+    expect(page.startsWith('<!doctype html>')).toBe(true)
+    expect(page).toContain(`<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP.replace(/'/g, '&#39;')}">`)
+    expect(REPORT_CSP.startsWith("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'sha256-")).toBe(true)
+    expect(page).not.toMatch(/<(link|img|iframe|object|embed)\b/i)
+    expect(page).not.toMatch(/\b(src|href)="(https?:)?\/\//i)
+    expect(page).not.toMatch(/@import|url\(/i)
+    expect(page.match(/<script>/g)).toHaveLength(1)
+  })
+
+  test('escapes the hostile body and message everywhere', () => {
+    const page = renderHtml(failingReport())
+    expect(page).not.toContain(HOSTILE_TEXT)
+    expect(page).not.toContain('<img')
+    expect(page).not.toContain('onerror="')
+    expect(page).toContain('&lt;/script&gt;&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;')
+    expect(page).toContain('&lt;b&gt;bold&lt;/b&gt;')
+  })
+
+  test('carries stable hooks for every check and outcome', () => {
+    const report = failingReport()
+    const page = renderHtml(report)
+    for (const r of report.results) expect(page).toContain(`data-check-id="${r.id}" data-status="${r.status}"`)
+    expect(page).toContain('id="summary"')
+    expect(page).toContain('data-outcome="failed" data-count="4"')
+  })
+
+  test('an interrupted run, harness errors and discovery notes are shown (escaped)', () => {
+    const page = renderHtml({ ...failingReport(), interrupted: true, harnessErrors: ['check <x> crashed'] })
+    expect(page).toContain('id="interrupted"')
+    expect(page).toContain('<li>check &lt;x&gt; crashed</li>')
+    expect(page).toContain('id="discovery-notes"')
+    expect(renderHtml(passingReport())).not.toMatch(/id="(interrupted|harness-errors|discovery-notes)"/)
+  })
+
+  test('a passing run has no failure section and a passing verdict', () => {
+    const page = renderHtml(passingReport())
+    expect(page).not.toContain('id="failures"')
+    expect(page).toContain('data-verdict="passed"')
+  })
+})

@@ -1,0 +1,440 @@
+import { createHash } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Area, CheckResult, Level, Outcome } from '../checks/types.ts'
+import type { Exchange, RecordedRequest, RecordedResponse } from '../http/exchange.ts'
+import { writeFileAtomic } from './_internals/atomic-write.ts'
+import { countsByLevel } from './_internals/counts.ts'
+import { counterexampleError } from './_internals/exchange-error.ts'
+import { html, rawHtml, type SafeHtml } from './_internals/html.ts'
+import { cut, formatDuration, formatValue, LEVELS, OUTCOME_LABEL, OUTCOMES, printable, prettyResponseBody, prettyText, statusReason } from './_internals/text.ts'
+import type { WriteReportOptions } from './json-report.ts'
+import { scrubToken, scrubTokenDeep } from './scrub-token.ts'
+import type { ConformanceReport } from './types.ts'
+
+/** Bodies longer than this are cut in the page (report.json keeps them whole). */
+const BODY_LIMIT = 32 * 1024
+
+const AREA_LABEL: Record<Area, string> = {
+  status: 'Status codes',
+  schema: 'Schema',
+  replace: 'Replace semantics',
+  readonly: 'Read-only attributes',
+  meta: 'meta',
+  uniqueness: 'Uniqueness',
+  errors: 'Error bodies',
+  auth: 'Authentication',
+  etag: 'ETags and versioning',
+  media: 'Media types',
+  stability: 'Stability and idempotence',
+  discovery: 'Discovery',
+}
+const AREA_ORDER = Object.keys(AREA_LABEL) as Area[]
+
+const OUTCOME_TITLE: Record<Outcome, string> = {
+  failed: 'Failed',
+  warned: 'Warned',
+  observed: 'Observed',
+  passed: 'Passed',
+  skipped: 'Skipped',
+}
+
+const LEVEL_RANK: Record<Level, number> = { MUST: 0, SHOULD: 1, MAY: 2 }
+
+const STYLE = `
+:root{--fg:#1d2939;--muted:#475467;--line:#d0d5dd;--soft:#f2f4f7;--bg:#fff;--accent:#1849a9;
+--failed-fg:#912018;--failed-bg:#fef3f2;--failed-line:#fda29b;
+--warned-fg:#93370d;--warned-bg:#fffaeb;--warned-line:#fec84b;
+--observed-fg:#1849a9;--observed-bg:#eff8ff;--observed-line:#84caff;
+--passed-fg:#05603a;--passed-bg:#ecfdf3;--passed-line:#75e0a7;
+--skipped-fg:#344054;--skipped-bg:#f2f4f7;--skipped-line:#d0d5dd}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12.5px}
+a{color:var(--accent)}
+.wrap{max-width:1240px;margin:0 auto;padding:0 24px}
+header.top{border-bottom:1px solid var(--line);background:#f9fafb;padding:20px 0 16px}
+header.top h1{margin:0 0 2px;font-size:22px;letter-spacing:-.01em}
+header.top .sub{color:var(--muted);margin:0 0 12px}
+dl.meta{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:6px 24px;margin:0}
+dl.meta div{min-width:0}
+dl.meta dt{color:var(--muted);font-size:11.5px;text-transform:uppercase;letter-spacing:.04em}
+dl.meta dd{margin:0;overflow-wrap:anywhere}
+main{padding:8px 0 40px}
+section{margin-top:28px}
+h2{font-size:17px;margin:0 0 10px;padding-bottom:6px;border-bottom:1px solid var(--line)}
+h3{font-size:15px;margin:18px 0 8px}
+h4{font-size:13px;margin:14px 0 6px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+.verdict{border:1px solid;border-left-width:6px;border-radius:6px;padding:10px 14px;margin:16px 0 14px;font-weight:600}
+.verdict[data-verdict=failed]{background:var(--failed-bg);color:var(--failed-fg);border-color:var(--failed-line)}
+.verdict[data-verdict=warned]{background:var(--warned-bg);color:var(--warned-fg);border-color:var(--warned-line)}
+.verdict[data-verdict=passed]{background:var(--passed-bg);color:var(--passed-fg);border-color:var(--passed-line)}
+.verdict .why{font-weight:400;color:var(--fg)}
+.cards{display:grid;grid-template-columns:repeat(6,minmax(0,1fr));gap:10px;list-style:none;padding:0;margin:0 0 14px}
+.card{border:1px solid var(--line);border-top-width:4px;border-radius:6px;padding:8px 12px}
+.card .n{display:block;font-size:26px;font-weight:700;line-height:1.2}
+.card .l{color:var(--muted);font-size:12.5px}
+.card[data-outcome=failed]{border-top-color:#d92d20}.card[data-outcome=warned]{border-top-color:#f79009}
+.card[data-outcome=observed]{border-top-color:#2e90fa}.card[data-outcome=passed]{border-top-color:#17b26a}
+.card[data-outcome=skipped]{border-top-color:#98a2b3}.card[data-outcome=requests]{border-top-color:#475467}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;vertical-align:top;padding:6px 10px;border-bottom:1px solid var(--line)}
+th{background:var(--soft);font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;font-weight:600}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.zero{color:#98a2b3}
+table.levels{width:auto;min-width:520px}
+.badge{display:inline-block;min-width:64px;text-align:center;border:1px solid;border-radius:999px;padding:0 8px;font-size:11.5px;font-weight:700;letter-spacing:.04em;white-space:nowrap}
+.badge[data-status=failed]{color:var(--failed-fg);background:var(--failed-bg);border-color:var(--failed-line)}
+.badge[data-status=warned]{color:var(--warned-fg);background:var(--warned-bg);border-color:var(--warned-line)}
+.badge[data-status=observed]{color:var(--observed-fg);background:var(--observed-bg);border-color:var(--observed-line)}
+.badge[data-status=passed]{color:var(--passed-fg);background:var(--passed-bg);border-color:var(--passed-line)}
+.badge[data-status=skipped]{color:var(--skipped-fg);background:var(--skipped-bg);border-color:var(--skipped-line)}
+.level{font-weight:700;font-size:12px}
+.level[data-level=MUST]{color:#912018}.level[data-level=SHOULD]{color:#93370d}.level[data-level=MAY]{color:#344054}
+.area{margin-top:22px}
+.area h3 .counts{font-weight:400;color:var(--muted);font-size:13px;margin-left:6px}
+tr.check-row[data-status=failed] td:first-child{box-shadow:inset 4px 0 #d92d20}
+tr.check-row[data-status=warned] td:first-child{box-shadow:inset 4px 0 #f79009}
+table.checks{table-layout:fixed}
+col.c-status{width:96px}col.c-check{width:27%}col.c-level{width:78px}col.c-source{width:150px}col.c-contract{width:92px}
+td.title{overflow-wrap:anywhere}
+td.title .id{display:block;color:var(--muted);font-size:12px}
+td.msg{white-space:pre-wrap;overflow-wrap:anywhere}
+.traits-inline{margin:4px 0 0;padding:0;list-style:none;color:var(--muted);font-size:12.5px}
+.muted{color:var(--muted)}
+.notice{border:1px solid #fdb022;background:#fffaeb;color:#7a2e0e;border-radius:6px;padding:10px 14px;margin:16px 0 0}
+.notice ul{margin:6px 0 0;padding-left:20px}
+ul.notes{margin:0;padding-left:20px}
+.empty{color:var(--muted);font-style:italic}
+.filters{display:flex;flex-wrap:wrap;gap:14px;align-items:center;margin:6px 0 4px;color:var(--muted);font-size:13px}
+.filters label{cursor:pointer}
+body:has(#show-failed:not(:checked)) tr.check-row[data-status=failed],
+body:has(#show-warned:not(:checked)) tr.check-row[data-status=warned],
+body:has(#show-observed:not(:checked)) tr.check-row[data-status=observed],
+body:has(#show-passed:not(:checked)) tr.check-row[data-status=passed],
+body:has(#show-skipped:not(:checked)) tr.check-row[data-status=skipped]{display:none}
+article.detail{border:1px solid var(--line);border-left-width:6px;border-radius:6px;padding:4px 16px 14px;margin:16px 0}
+article.detail[data-status=failed]{border-left-color:#d92d20}
+article.detail[data-status=warned]{border-left-color:#f79009}
+article.detail h3{display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}
+article.detail .facts{color:var(--muted);font-size:12.5px;margin:0 0 8px}
+article.detail .facts code{color:var(--fg)}
+pre{margin:0;padding:10px 12px;background:#f8f9fb;border:1px solid var(--line);border-radius:6px;overflow:auto;max-height:480px;white-space:pre-wrap;overflow-wrap:anywhere}
+pre.message{background:#fff;font-family:inherit;font-size:13.5px;max-height:none}
+.http-line{font-weight:600;margin:4px 0}
+.pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px}
+.exchange{border-top:1px dashed var(--line);padding-top:8px;margin-top:8px}
+details.exchanges>summary,details.headers>summary{cursor:pointer;color:var(--accent);margin:8px 0}
+table.diff td{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;overflow-wrap:anywhere}
+table.diff td.note{font-family:inherit;font-size:13px}
+.reproduce{position:relative}
+.reproduce button{position:absolute;top:6px;right:6px;font:inherit;font-size:12px;padding:2px 10px;border:1px solid var(--line);border-radius:4px;background:#fff;color:var(--fg);cursor:pointer}
+.reproduce button:focus-visible{outline:2px solid var(--accent);outline-offset:1px}
+.reproduce pre{padding-right:84px}
+footer{border-top:1px solid var(--line);color:var(--muted);font-size:12px;padding:12px 0 24px}
+@media (max-width:800px){.cards{grid-template-columns:repeat(3,minmax(0,1fr))}.pair{grid-template-columns:1fr}}
+@media print{
+body{font-size:11px}
+header.top{background:none;padding-top:0}
+.wrap{max-width:none;padding:0}
+.filters,.reproduce button,nav.jump{display:none!important}
+tr.check-row{display:table-row!important}
+pre{max-height:none;overflow:visible;background:none}
+tr,article.detail,.card{break-inside:avoid}
+h2,h3{break-after:avoid}
+a{color:inherit;text-decoration:none}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+}
+`
+
+// Reveals the copy buttons (hidden without JS), copies the curl line, and opens every <details> before printing.
+const SCRIPT = `(function(){
+document.querySelectorAll('button[data-copy-for]').forEach(function(b){
+b.hidden=false;
+b.addEventListener('click',function(){
+var pre=document.getElementById(b.getAttribute('data-copy-for'));if(!pre)return;
+var text=pre.textContent||'';
+var done=function(){b.textContent='Copied';setTimeout(function(){b.textContent='Copy'},1500)};
+var select=function(){var r=document.createRange();r.selectNodeContents(pre);var s=getSelection();if(s){s.removeAllRanges();s.addRange(r)}
+try{if(document.execCommand('copy')){done();return}}catch(e){}b.textContent='Press Ctrl+C'};
+if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(text).then(done,select)}else{select()}
+})});
+addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})});
+})();`
+
+const SCRIPT_HASH = `sha256-${createHash('sha256').update(SCRIPT).digest('base64')}`
+
+/**
+ * The page's Content-Security-Policy: no request of any kind. The script hash makes browsers that
+ * know hashes ignore 'unsafe-inline' for scripts, so even markup that slipped past escaping could
+ * run no handler; 'unsafe-inline' stays for the rest.
+ */
+export const REPORT_CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' '${SCRIPT_HASH}'; base-uri 'none'; form-action 'none'`
+
+/** Text from the server or the check, made printable and cut for the page. */
+function shown(text: string, limit = BODY_LIMIT): string {
+  return printable(cut(text, limit))
+}
+
+function badge(status: Outcome): SafeHtml {
+  return html`<span class="badge" data-status="${status}">${OUTCOME_LABEL[status]}</span>`
+}
+
+function levelTag(level: Level): SafeHtml {
+  return html`<span class="level" data-level="${level}">${level}</span>`
+}
+
+function anchor(prefix: string, id: string): string {
+  return `${prefix}-${id.replace(/[^A-Za-z0-9._-]/g, '_')}`
+}
+
+function hasDetails(r: CheckResult): boolean {
+  return r.status === 'failed' || r.status === 'warned'
+}
+
+function header(report: ConformanceReport): SafeHtml {
+  const started = new Date(report.startedAt)
+  const date = Number.isNaN(started.getTime()) ? report.startedAt : started.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
+  const item = (key: string, label: string, value: SafeHtml | string) => html`<div data-field="${key}"><dt>${label}</dt><dd>${value}</dd></div>`
+  return html`<header class="top" id="report-header"><div class="wrap">
+<h1>SCIM 2.0 <code>PUT /Users/{id}</code> conformance report</h1>
+<p class="sub">${report.vendor} · ${report.target}</p>
+<dl class="meta">
+${item('vendor', 'Vendor', report.vendor)}
+${item('spec', 'Specification', report.spec)}
+${item('target', 'Target', html`<span class="mono">${report.target}</span>`)}
+${item('seed', 'Seed', html`<span class="mono">${report.seed}</span>`)}
+${item('runs', 'Runs per property', String(report.runs))}
+${item('date', 'Started', html`<time datetime="${report.startedAt}">${date}</time>`)}
+${item('duration', 'Duration', formatDuration(report.durationMs))}
+${item('tool', 'Tool', `${report.tool.name} ${report.tool.version}`)}
+${item('strict-rfc', 'Strict RFC', report.strictRfc ? 'on (the RFC wins)' : 'off (vendor document wins)')}
+</dl></div></header>`
+}
+
+function verdict(report: ConformanceReport): SafeHtml {
+  const { failed, warned } = report.summary
+  const mustFailures = report.results.filter((r) => r.status === 'failed' && r.level === 'MUST').length
+  if (failed > 0) {
+    return html`<p class="verdict" data-verdict="failed">Not conformant <span class="why">— ${failed} check${failed === 1 ? '' : 's'} failed${mustFailures > 0 ? ` (${mustFailures} MUST)` : ''}${warned > 0 ? `, ${warned} warned` : ''}.</span></p>`
+  }
+  if (warned > 0) return html`<p class="verdict" data-verdict="warned">Conformant with warnings <span class="why">— no MUST violated, ${warned} SHOULD-level deviation${warned === 1 ? '' : 's'}.</span></p>`
+  return html`<p class="verdict" data-verdict="passed">Conformant <span class="why">— no failures and no warnings.</span></p>`
+}
+
+function notices(report: ConformanceReport): SafeHtml {
+  const harnessErrors = report.harnessErrors ?? []
+  return html`${
+    report.interrupted
+      ? html`<p class="notice" id="interrupted" data-notice="interrupted" role="status"><strong>Run interrupted.</strong> The results below are partial: checks that had not finished are missing.</p>`
+      : ''
+  }${
+    harnessErrors.length > 0
+      ? html`<div class="notice" id="harness-errors" data-notice="harness-errors" role="status"><strong>${harnessErrors.length} harness error${harnessErrors.length === 1 ? '' : 's'}</strong> (problems of the run itself, not findings about the server; the run exits 2):<ul>${harnessErrors.map(
+          (e) => html`<li>${printable(e)}</li>`,
+        )}</ul></div>`
+      : ''
+  }`
+}
+
+function summary(report: ConformanceReport): SafeHtml {
+  const s = report.summary
+  const byLevel = countsByLevel(report.results)
+  const cards = OUTCOMES.map(
+    (o) => html`<li class="card" data-outcome="${o}" data-count="${s[o]}"><span class="n">${s[o]}</span><span class="l">${OUTCOME_TITLE[o]}</span></li>`,
+  )
+  const rows = LEVELS.map((level) => {
+    const counts = byLevel[level]
+    const total = OUTCOMES.reduce((sum, o) => sum + counts[o], 0)
+    return html`<tr data-level="${level}"><th scope="row">${levelTag(level)}</th>${OUTCOMES.map(
+      (o) => html`<td class="num${counts[o] === 0 ? ' zero' : ''}" data-outcome="${o}">${counts[o]}</td>`,
+    )}<td class="num" data-outcome="total">${total}</td></tr>`
+  })
+  return html`<section id="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>
+${notices(report)}${verdict(report)}
+<ul class="cards">${cards}<li class="card" data-outcome="requests" data-count="${s.requests}"><span class="n">${s.requests}</span><span class="l">Requests sent</span></li></ul>
+<table class="levels" id="summary-by-level"><caption class="muted" style="text-align:left;caption-side:top;padding-bottom:4px">Checks by RFC 2119 level</caption>
+<thead><tr><th scope="col">Level</th>${OUTCOMES.map((o) => html`<th scope="col" class="num">${OUTCOME_TITLE[o]}</th>`)}<th scope="col" class="num">Total</th></tr></thead>
+<tbody>${rows}</tbody></table>
+</section>`
+}
+
+function traits(report: ConformanceReport): SafeHtml {
+  const entries = Object.entries(report.traits).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const body =
+    entries.length === 0
+      ? html`<p class="empty">No traits recorded.</p>`
+      : html`<table class="traits"><thead><tr><th scope="col">Trait</th><th scope="col">Observed</th></tr></thead><tbody>${entries.map(
+          ([k, v]) => html`<tr data-trait="${k}"><td class="mono">${printable(k)}</td><td>${printable(v)}</td></tr>`,
+        )}</tbody></table>`
+  const notes = report.discoveryNotes ?? []
+  return html`<section id="traits" aria-labelledby="traits-h"><h2 id="traits-h">Observed server traits</h2>
+<p class="muted">Behaviour the RFC leaves to the server (MAY, or silent). Recorded, never failed on.</p>${body}${
+    notes.length > 0
+      ? html`<div id="discovery-notes"><h3>Discovery notes</h3><ul class="notes">${notes.map((n) => html`<li>${printable(n)}</li>`)}</ul></div>`
+      : ''
+  }</section>`
+}
+
+function specFindings(report: ConformanceReport): SafeHtml {
+  const findings = [...report.specFindings].sort((a, b) => LEVEL_RANK[a.level] - LEVEL_RANK[b.level])
+  const body =
+    findings.length === 0
+      ? html`<p class="empty">The vendor document does not depart from the RFCs on any point checked.</p>`
+      : html`<table class="findings"><thead><tr><th scope="col">Finding</th><th scope="col">Level</th><th scope="col">Source</th><th scope="col">Message</th></tr></thead><tbody>${findings.map(
+          (f) =>
+            html`<tr class="finding-row" data-finding-id="${f.id}" data-level="${f.level}"><td class="mono">${f.id}</td><td>${levelTag(f.level)}</td><td>${f.source}</td><td class="msg">${printable(f.message)}</td></tr>`,
+        )}</tbody></table>`
+  return html`<section id="spec-findings" aria-labelledby="spec-findings-h"><h2 id="spec-findings-h">Spec findings <span class="muted" style="font-weight:400;font-size:13px">(${findings.length})</span></h2>
+<p class="muted">Where the vendor's published document departs from RFC 7643/7644, reported once${report.strictRfc ? '; --strict-rfc: the server was judged by the RFC' : '; the server was judged against what its vendor declared'}.</p>${body}</section>`
+}
+
+function checkRow(r: CheckResult): SafeHtml {
+  const traitEntries = Object.entries(r.traits ?? {})
+  const idCell = hasDetails(r) ? html`<a class="id mono" href="#${anchor('detail', r.id)}">${r.id}</a>` : html`<span class="id mono">${r.id}</span>`
+  return html`<tr class="check-row" id="${anchor('check', r.id)}" data-check-id="${r.id}" data-status="${r.status}" data-level="${r.level}" data-area="${r.area}">
+<td>${badge(r.status)}</td><td class="title">${r.title}${idCell}</td><td>${levelTag(r.level)}</td><td>${r.source}</td><td>${r.contract === 'rfc' ? 'RFC' : 'vendor'}</td>
+<td class="msg">${printable(r.message)}${
+    traitEntries.length > 0 ? html`<ul class="traits-inline">${traitEntries.map(([k, v]) => html`<li><span class="mono">${printable(k)}</span>: ${printable(v)}</li>`)}</ul>` : ''
+  }</td></tr>`
+}
+
+function checks(report: ConformanceReport): SafeHtml {
+  const areas = [...AREA_ORDER, ...new Set(report.results.map((r) => r.area).filter((a) => !AREA_ORDER.includes(a)))]
+  const groups = areas
+    .map((area) => ({ area, results: report.results.filter((r) => r.area === area) }))
+    .filter((g) => g.results.length > 0)
+  const filters = html`<div class="filters" role="group" aria-label="Show checks by status"><span>Show:</span>${OUTCOMES.map(
+    (o) => html`<label><input type="checkbox" id="show-${o}" checked> ${OUTCOME_TITLE[o]}</label>`,
+  )}</div>`
+  const tables = groups.map(({ area, results }) => {
+    const counts = OUTCOMES.filter((o) => results.some((r) => r.status === o)).map((o) => `${results.filter((r) => r.status === o).length} ${o}`)
+    return html`<section class="area" data-area="${area}" aria-labelledby="area-${area}"><h3 id="area-${area}">${AREA_LABEL[area] ?? area}<span class="counts">${counts.join(' · ')}</span></h3>
+<table class="checks"><colgroup><col class="c-status"><col class="c-check"><col class="c-level"><col class="c-source"><col class="c-contract"><col class="c-msg"></colgroup><thead><tr><th scope="col">Status</th><th scope="col">Check</th><th scope="col">Level</th><th scope="col">Source</th><th scope="col">Contract</th><th scope="col">Message</th></tr></thead>
+<tbody>${results.map(checkRow)}</tbody></table></section>`
+  })
+  return html`<section id="checks" aria-labelledby="checks-h"><h2 id="checks-h">Checks <span class="muted" style="font-weight:400;font-size:13px">(${report.results.length})</span></h2>
+${report.results.length === 0 ? html`<p class="empty">No checks ran.</p>` : html`${filters}${tables}`}</section>`
+}
+
+function headersBlock(headers: Record<string, string>): SafeHtml {
+  const text = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n')
+  if (text.length === 0) return html``
+  return html`<details class="headers"><summary>Headers</summary><pre class="headers">${printable(text)}</pre></details>`
+}
+
+function requestBlock(request: RecordedRequest, cls: string): SafeHtml {
+  return html`<div class="${cls}"><p class="http-line mono">${printable(`${request.method} ${request.url}`)}</p>${headersBlock(request.headers)}${
+    request.body === null || request.body.length === 0 ? html`<p class="empty">No body.</p>` : html`<pre class="body">${shown(prettyText(request.body))}</pre>`
+  }</div>`
+}
+
+function responseBlock(response: RecordedResponse | null, error: Exchange['error'], cls: string): SafeHtml {
+  if (response === null) {
+    return html`<div class="${cls}"><p class="http-line">No response</p>${error ? html`<pre class="body">${printable(`${error.code}: ${error.message}`)}</pre>` : ''}</div>`
+  }
+  return html`<div class="${cls}"><p class="http-line mono" data-http-status="${response.status}">${response.status} ${statusReason(response.status)}</p>${headersBlock(response.headers)}${
+    response.bodyText.length === 0 ? html`<p class="empty">Empty body.</p>` : html`<pre class="body">${shown(prettyResponseBody(response.bodyText, response.body))}</pre>`
+  }${response.truncated ? html`<p class="muted">The client stopped reading this body at its size limit.</p>` : ''}</div>`
+}
+
+function diffTable(r: CheckResult): SafeHtml {
+  if (!r.diff || r.diff.length === 0) return html``
+  return html`<h4>Sent vs stored</h4><table class="diff"><thead><tr><th scope="col">Attribute</th><th scope="col">Sent</th><th scope="col">Stored</th><th scope="col">Note</th></tr></thead><tbody>${r.diff.map(
+    (d) =>
+      html`<tr data-attribute="${d.attribute}"><td>${printable(d.attribute)}</td><td>${shown(formatValue(d.sent), 2048)}</td><td>${shown(formatValue(d.stored), 2048)}</td><td class="note">${printable(d.note)}</td></tr>`,
+  )}</tbody></table>`
+}
+
+function detail(r: CheckResult, index: number): SafeHtml {
+  const ce = r.counterexample
+  const exchanges = r.exchanges ?? []
+  const curlId = `curl-${index}`
+  return html`<article class="detail" id="${anchor('detail', r.id)}" data-check-id="${r.id}" data-status="${r.status}" data-level="${r.level}">
+<h3>${badge(r.status)}<span>${r.title}</span></h3>
+<p class="facts"><code>${r.id}</code> · ${levelTag(r.level)} · ${r.source} · judged by ${r.contract === 'rfc' ? 'the RFC' : 'the vendor document'} · ${r.numRuns} run${r.numRuns === 1 ? '' : 's'}${
+    r.durationMs === undefined ? '' : ` · ${formatDuration(r.durationMs)}`
+  }</p>
+<pre class="message">${printable(r.message)}</pre>
+${diffTable(r)}
+${
+  ce
+    ? html`<h4>Counterexample</h4><div class="pair counterexample">${requestBlock(ce.request, 'request')}${responseBlock(
+        ce.response,
+        counterexampleError(r),
+        'response',
+      )}</div>`
+    : ''
+}
+${
+  exchanges.length > 0
+    ? html`<details class="exchanges"><summary>All ${exchanges.length} exchange${exchanges.length === 1 ? '' : 's'} of this counterexample</summary>${exchanges.map(
+        (e, i) =>
+          html`<div class="exchange" data-exchange="${i + 1}"><p class="muted">${i + 1}. ${e.startedAt} · ${formatDuration(e.durationMs)}</p><div class="pair">${requestBlock(e.request, 'request')}${responseBlock(e.response, e.error, 'response')}</div></div>`,
+      )}</details>`
+    : ''
+}
+<h4>Reproduce</h4>
+${
+  r.reproduce
+    ? html`<div class="reproduce"><pre class="curl" id="${curlId}">${printable(r.reproduce)}</pre><button type="button" data-copy-for="${curlId}" aria-label="Copy the curl command" hidden>Copy</button></div>`
+    : html`<p class="empty">No request to replay.</p>`
+}
+<p class="replay muted">Replay the generated case with <code>--seed ${r.seed}</code>${r.path === null ? '' : html` (path <code>${r.path}</code>)`}.</p>
+</article>`
+}
+
+function details(report: ConformanceReport): SafeHtml {
+  const notable = report.results
+    .filter(hasDetails)
+    .sort((a, b) => (a.status === b.status ? LEVEL_RANK[a.level] - LEVEL_RANK[b.level] : a.status === 'failed' ? -1 : 1))
+  if (notable.length === 0) return html``
+  return html`<section id="failures" aria-labelledby="failures-h"><h2 id="failures-h">Failures and warnings</h2>${notable.map(detail)}</section>`
+}
+
+/**
+ * The HTML report: one self-contained page (inline CSS, a small inline script for the copy buttons,
+ * a CSP that forbids any request) that a QA team can attach to a ticket. Every piece of text is
+ * escaped: server bodies render as text, never as markup.
+ */
+export function renderHtml(report: ConformanceReport): string {
+  const s = report.summary
+  const title = `${report.vendor}: ${s.failed} failed, ${s.warned} warned — SCIM PUT conformance`
+  const page = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="${report.tool.name} ${report.tool.version}">
+<title>${title}</title>
+<style>${rawHtml(STYLE)}</style>
+</head>
+<body data-vendor="${report.vendor}" data-seed="${report.seed}">
+${header(report)}
+<main class="wrap">
+${s.failed + s.warned > 0 ? html`<nav class="jump muted" aria-label="Jump to"><p>Jump to: <a href="#summary">Summary</a> · <a href="#traits">Traits</a> · <a href="#spec-findings">Spec findings</a> · <a href="#checks">Checks</a> · <a href="#failures">Failures and warnings</a></p></nav>` : ''}
+${summary(report)}
+${traits(report)}
+${specFindings(report)}
+${checks(report)}
+${details(report)}
+</main>
+<footer><div class="wrap">Generated by ${report.tool.name} ${report.tool.version} · seed ${report.seed} · RFC 7643 / RFC 7644. Credentials appear as <code>$SCIM_TOKEN</code>.</div></footer>
+<script>${rawHtml(SCRIPT)}</script>
+</body>
+</html>
+`
+  return page.html
+}
+
+/** Writes `<dir>/report.html` atomically (creating `dir`), with the token scrubbed, and returns its path. */
+export async function writeHtmlReport(report: ConformanceReport, dir: string, options: WriteReportOptions = {}): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  const path = join(dir, 'report.html')
+  await writeFileAtomic(path, scrubToken(renderHtml(scrubTokenDeep(report, options.token)), options.token))
+  return path
+}

@@ -1,0 +1,142 @@
+import { randomInt, randomUUID } from 'node:crypto'
+import { UsageError } from '../errors.ts'
+
+/** Everything one conformance run needs, from flags (CLI) or environment variables (plain `vitest run suites`). */
+export interface RunConfig {
+  vendor: string
+  spec: string | null
+  /** Target base URL; null = start the embedded reference server. */
+  target: string | null
+  token: string | null
+  seed: number
+  runs: number
+  concurrency: number
+  rate: number | null
+  timeoutMs: number
+  only: string[]
+  skip: string[]
+  failOn: 'must' | 'should'
+  reportDir: string
+  userId: string | null
+  strictRfc: boolean
+  /** Short id stamped into every test user's userName so leftovers can be found. */
+  runId: string
+  /** Reference server only: enable ETag support. */
+  etag: boolean
+}
+
+/** Environment variable names, shared by the CLI (which sets them) and the suites (which read them). */
+export const ENV = {
+  vendor: 'SCIM_VENDOR',
+  spec: 'SCIM_SPEC',
+  target: 'SCIM_TARGET',
+  token: 'SCIM_TOKEN',
+  seed: 'SCIM_SEED',
+  runs: 'SCIM_RUNS',
+  concurrency: 'SCIM_CONCURRENCY',
+  rate: 'SCIM_RATE',
+  timeoutMs: 'SCIM_TIMEOUT_MS',
+  only: 'SCIM_ONLY',
+  skip: 'SCIM_SKIP',
+  failOn: 'SCIM_FAIL_ON',
+  reportDir: 'SCIM_REPORT_DIR',
+  userId: 'SCIM_USER_ID',
+  strictRfc: 'SCIM_STRICT_RFC',
+  runId: 'SCIM_RUN_ID',
+  etag: 'SCIM_ETAG',
+} as const
+
+export const DEFAULT_RUNS = 50
+
+type Raw = Partial<Record<keyof typeof ENV, string | boolean | undefined>>
+
+/** Validates raw values (flags or env) into a RunConfig; every bad value is a `UsageError` naming the flag. */
+export function buildConfig(raw: Raw): RunConfig {
+  const str = (k: keyof typeof ENV): string | null => {
+    const v = raw[k]
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : null
+  }
+  const bool = (k: keyof typeof ENV): boolean => {
+    const v = raw[k]
+    return v === true || (typeof v === 'string' && /^(1|true|yes|on)$/i.test(v.trim()))
+  }
+  const int = (k: keyof typeof ENV, fallback: number, min: number, max: number): number => {
+    const v = str(k)
+    if (v === null) return fallback
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      throw new UsageError(`--${flagName(k)} must be a whole number from ${min} to ${max}, got "${v}".`)
+    }
+    return Number(v)
+  }
+  const target = str('target')
+  if (target !== null) {
+    let url: URL
+    try {
+      url = new URL(target)
+    } catch {
+      throw new UsageError(`--target must be an absolute http(s) URL, got "${target}".`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target must use http or https, got "${url.protocol}".`)
+  }
+  const failOn = str('failOn') ?? 'must'
+  if (failOn !== 'must' && failOn !== 'should') throw new UsageError(`--fail-on must be "must" or "should", got "${failOn}".`)
+  const list = (k: keyof typeof ENV) => (str(k) ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const rate = str('rate')
+  if (rate !== null && !(Number(rate) > 0 && Number.isFinite(Number(rate)))) throw new UsageError(`--rate must be a positive number of requests per second, got "${rate}".`)
+  return {
+    vendor: str('vendor') ?? 'lightdash',
+    spec: str('spec'),
+    target,
+    token: str('token'),
+    seed: int('seed', randomInt(0, 2 ** 31 - 1), 0, 2 ** 31 - 1),
+    runs: int('runs', DEFAULT_RUNS, 1, 1_000_000),
+    concurrency: int('concurrency', 8, 1, 256),
+    rate: rate === null ? null : Number(rate),
+    timeoutMs: int('timeoutMs', 10_000, 1, 600_000),
+    only: list('only'),
+    skip: list('skip'),
+    failOn,
+    reportDir: str('reportDir') ?? 'reports',
+    userId: str('userId'),
+    strictRfc: bool('strictRfc'),
+    runId: str('runId') ?? randomUUID().slice(0, 8),
+    etag: bool('etag'),
+  }
+}
+
+export function flagName(key: keyof typeof ENV): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+}
+
+/** Reads the run's configuration from `SCIM_*` environment variables. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunConfig {
+  const raw: Raw = {}
+  for (const [key, name] of Object.entries(ENV) as [keyof typeof ENV, string][]) raw[key] = env[name]
+  return buildConfig(raw)
+}
+
+/** The inverse of `configFromEnv`: what the CLI puts in the environment of the vitest run. */
+export function configToEnv(config: RunConfig): Record<string, string> {
+  const out: Record<string, string> = {}
+  const set = (k: keyof typeof ENV, v: string | number | boolean | null) => {
+    if (v !== null && v !== false && v !== '') out[ENV[k]] = String(v)
+  }
+  set('vendor', config.vendor)
+  set('spec', config.spec)
+  set('target', config.target)
+  set('token', config.token)
+  set('seed', config.seed)
+  set('runs', config.runs)
+  set('concurrency', config.concurrency)
+  set('rate', config.rate)
+  set('timeoutMs', config.timeoutMs)
+  set('only', config.only.join(','))
+  set('skip', config.skip.join(','))
+  set('failOn', config.failOn)
+  set('reportDir', config.reportDir)
+  set('userId', config.userId)
+  set('strictRfc', config.strictRfc)
+  set('runId', config.runId)
+  set('etag', config.etag)
+  return out
+}

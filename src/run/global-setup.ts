@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto'
+import type { TestProject } from 'vitest/node'
+import { loadProfile } from '../profile/vendor-profile.ts'
+import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
+import { createScimClient } from '../http/client.ts'
+import { configFromEnv } from './config.ts'
+import { UserLedger } from './ledger.ts'
+import { TestUsers } from './test-users.ts'
+
+/**
+ * Vitest global setup of the conformance suites. Without SCIM_TARGET it starts the embedded reference
+ * server for the vendor (the default main job); at the end it deletes every test user the run left
+ * behind, whatever happened, and restores a `--user-id` user.
+ */
+export default async function setup(_project: TestProject): Promise<() => Promise<void>> {
+  const config = configFromEnv()
+  let server: ReferenceServer | null = null
+  if (!process.env.SCIM_TARGET) {
+    const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined })
+    // The reference server always demands a token, so that the auth checks have something to test.
+    const token = config.token ?? randomBytes(16).toString('hex')
+    server = await startReferenceServer({ profile, token, etag: config.etag })
+    process.env.SCIM_TARGET = server.origin
+    process.env.SCIM_TOKEN = token
+  }
+  const ended = configFromEnv()
+  const profile = await loadProfile({ vendor: ended.spec ? undefined : ended.vendor, spec: ended.spec ?? undefined })
+  const client = createScimClient({ baseUrl: process.env.SCIM_TARGET!, token: ended.token, timeoutMs: ended.timeoutMs })
+  const users = new TestUsers(client, profile, new UserLedger(ended.reportDir, ended.runId), ended)
+  // A --user-id user is saved before any check touches it and put back after the last one.
+  const saved = ended.userId ? await users.saveUser(ended.userId) : null
+  return async () => {
+    try {
+      await users.sweep()
+      if (saved && ended.userId) {
+        const restored = await users.restoreUser(ended.userId, saved)
+        const ok = restored.response && restored.response.status < 300
+        process.stderr.write(ok ? `Restored --user-id ${ended.userId} to its saved state.\n` : `Could not restore --user-id ${ended.userId}: ${restored.error?.message ?? restored.response?.status}. Saved state: ${JSON.stringify(saved)}\n`)
+      }
+    } finally {
+      await client.close()
+      await server?.close()
+    }
+  }
+}

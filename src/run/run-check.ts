@@ -1,0 +1,105 @@
+import fc from 'fast-check'
+import { OUTCOME_RANK, type CheckDefinition, type CheckUsers, type Verdict } from '../checks/define-check.ts'
+import type { CheckResult } from '../checks/types.ts'
+import { HarnessError, oneLine } from '../errors.ts'
+import { toCurl } from '../http/to-curl.ts'
+import type { CheckContext } from './context.ts'
+import { mix, NotEnoughUsers } from './test-users.ts'
+
+/**
+ * Runs one check: creates its test users, drives its cases through `fc.check` with the run's seed
+ * (shrinking a failing or warning case to the smallest one), folds the verdicts into one result and
+ * always deletes the users it created.
+ */
+// `any`: the registry holds checks of many case types; each check's own `cases` and `run` agree on its type.
+export async function runCheck(check: CheckDefinition<any>, shared: CheckContext): Promise<CheckResult> {
+  const started = performance.now()
+  let requests = 0
+  // The same context with a client that counts this check's requests (the client itself is shared).
+  const ctx: CheckContext = { ...shared, client: { ...shared.client, send: (o) => (requests++, shared.client.send(o)), close: () => shared.client.close() } }
+  const seed = ctx.config.seed
+  const base = {
+    id: check.id,
+    title: check.title,
+    level: check.level,
+    source: check.source,
+    area: check.area,
+    contract: ctx.contractOf(check),
+    seed,
+    path: null,
+    numRuns: 0,
+    counterexample: null,
+    reproduce: null,
+  }
+  const finish = (partial: Partial<CheckResult> & Pick<CheckResult, 'status' | 'message'>): CheckResult => ({
+    ...base,
+    ...partial,
+    durationMs: Math.round(performance.now() - started),
+    requests,
+  })
+
+  const skipReason = check.skipIf?.(ctx) ?? null
+  if (skipReason) return finish({ status: 'skipped', message: skipReason })
+
+  let users: CheckUsers
+  try {
+    users = await ctx.users.create(check.users ?? 0, check.id)
+  } catch (error) {
+    if (error instanceof NotEnoughUsers) return finish({ status: 'skipped', message: `Skipped: ${error.message}.` })
+    throw error
+  }
+
+  try {
+    if (!check.cases) {
+      const v = await check.run(ctx, users, undefined)
+      return finish({ ...fromVerdict(v), numRuns: 1 })
+    }
+    const traits: Record<string, string> = {}
+    let worst: Verdict | null = null
+    let lastBad: Verdict | null = null
+    let runs = 0
+    const property = fc.asyncProperty(check.cases(ctx, users), async (input) => {
+      runs++
+      const v = await check.run(ctx, users, input)
+      Object.assign(traits, v.traits)
+      if (v.outcome === 'failed' || v.outcome === 'warned') {
+        // fast-check keeps shrinking from each failing case, so the last failing verdict is the shrunk one.
+        lastBad = v
+        return false
+      }
+      if (!worst || OUTCOME_RANK[v.outcome] > OUTCOME_RANK[worst.outcome]) worst = v
+      return true
+    })
+    const numRuns = Math.min(check.maxRuns ?? ctx.config.runs, ctx.config.runs)
+    const details = await fc.check(property, { seed: mix(seed, check.id), numRuns })
+    if (details.failed) {
+      const bad = lastBad as Verdict | null
+      if (!bad) {
+        // The predicate threw: a harness bug or a transport failure the check did not turn into a verdict.
+        const error = details.errorInstance
+        if (error instanceof HarnessError) throw error
+        return finish({ status: 'failed', message: `The check could not complete: ${oneLine(error)}`, numRuns: runs, path: details.counterexamplePath })
+      }
+      return finish({ ...fromVerdict(bad, traits), numRuns: runs, path: details.counterexamplePath })
+    }
+    const best = (worst as Verdict | null) ?? { outcome: 'passed', message: 'No case was generated.', exchanges: [] }
+    return finish({ ...fromVerdict(best, traits), numRuns: runs })
+  } finally {
+    await ctx.users.remove(users)
+  }
+}
+
+function fromVerdict(v: Verdict, traits?: Record<string, string>): Pick<CheckResult, 'status' | 'message' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'> {
+  const focus = v.exchanges[v.focus ?? 0] ?? null
+  const bad = v.outcome === 'failed' || v.outcome === 'warned'
+  const mergedTraits = { ...traits, ...v.traits }
+  return {
+    status: v.outcome,
+    message: v.message,
+    counterexample: bad && focus ? { request: focus.request, response: focus.response } : null,
+    reproduce: bad && focus ? toCurl(focus.request) : null,
+    exchanges: bad ? v.exchanges : undefined,
+    diff: v.diff,
+    traits: Object.keys(mergedTraits).length > 0 ? mergedTraits : undefined,
+  }
+}

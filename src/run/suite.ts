@@ -1,0 +1,61 @@
+import { afterAll, test, type TestContext } from 'vitest'
+import { CHECKS, selectChecks } from '../checks/index.ts'
+import type { CheckDefinition } from '../checks/define-check.ts'
+import type { Area, CheckResult } from '../checks/types.ts'
+import { formatFailure } from '../report/format-failure.ts'
+import { configFromEnv } from './config.ts'
+import { createContext, type CheckContext } from './context.ts'
+import { runCheck } from './run-check.ts'
+
+declare module 'vitest' {
+  interface TaskMeta {
+    /** The check's result, carried from the worker to the reporters. */
+    scimResult?: CheckResult
+    /** Discovery notes of the worker that ran the check (why capabilities are unknown). */
+    scimDiscovery?: string[]
+  }
+}
+
+/** A failed check (or a warning under --fail-on should): its message is the formatted failure block. */
+export class ConformanceError extends Error {
+  override name = 'ConformanceError'
+}
+
+/**
+ * Registers one vitest test per selected check of the given areas. Each test is named by its check id
+ * (the JUnit testcase name), runs the check against the target, and carries its result in `task.meta`.
+ */
+export function conformanceSuite(areas: Area[]): void {
+  const config = configFromEnv()
+  const target = process.env.SCIM_TARGET
+  const checks = selectChecks(CHECKS.filter((c) => areas.includes(c.area)), config.only, config.skip)
+  let context: Promise<CheckContext> | null = null
+  const shared = () => {
+    if (!target) throw new Error('SCIM_TARGET is not set: run through `scimc run`, or use suites/vitest.config.ts, whose global setup starts the reference server')
+    context ??= createContext(config, target)
+    return context
+  }
+  afterAll(async () => {
+    if (context) await (await context).client.close()
+  })
+  if (checks.length === 0) {
+    test.skip(`no selected check in ${areas.join(', ')}`, () => {})
+    return
+  }
+  // A --user-id run has one user to share, so its checks take turns.
+  const register = config.userId !== null ? test : test.concurrent
+  for (const check of checks) register(check.id, (t) => runOne(check, shared, config.failOn, t))
+}
+
+async function runOne(check: CheckDefinition, shared: () => Promise<CheckContext>, failOn: 'must' | 'should', t: TestContext): Promise<void> {
+  const ctx = await shared()
+  const result = await runCheck(check, ctx)
+  t.task.meta.scimResult = result
+  t.task.meta.scimDiscovery = ctx.discovery.notes
+  if (result.reproduce) await t.annotate(result.reproduce, 'reproduce')
+  if (result.status === 'failed' || (result.status === 'warned' && failOn === 'should')) throw new ConformanceError(formatFailure(result))
+  if (result.status === 'warned') await t.annotate(`WARN: ${result.message.split('\n')[0]}`, 'warning')
+  if (result.status === 'observed') await t.annotate(`OBSERVED: ${result.message.split('\n')[0]}`, 'observation')
+  if (result.status === 'skipped') t.skip(result.message)
+}
+

@@ -1,0 +1,4 @@
+import { conformanceSuite } from '../src/run/suite.ts'
+
+// Capabilities: attributes parameter (§3.9) and the server's own /Schemas declarations.
+conformanceSuite(['discovery'])

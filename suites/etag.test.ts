@@ -1,0 +1,4 @@
+import { conformanceSuite } from '../src/run/suite.ts'
+
+// ETags and If-Match (RFC 7644 §3.14), when the server declares them.
+conformanceSuite(['etag'])

@@ -19,7 +19,9 @@ export default defineConfig({
     globalSetup: ['src/run/global-setup.ts'],
     testTimeout: 15 * 60_000,
     hookTimeout: 120_000,
-    pool: 'forks',
+    // Threads sharing one module graph: the checks hold no global state, and a worker imports the harness once.
+    pool: 'threads',
+    isolate: false,
     maxConcurrency: 8,
     reporters: [
       fromCli ? new ProgressReporter() : 'default',

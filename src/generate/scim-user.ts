@@ -106,7 +106,7 @@ export function scimUser(profile: VendorProfile, constraints: ScimUserConstraint
   const example = weight > 0 ? seedExample(profile, constraints) : undefined
   if (!example) return values
   // The example's userName is replaced per case so that uniqueness holds for it too.
-  const exampleArbitrary = userName(profile, constraints).map((name) => ({ ...example, userName: name }))
+  const exampleArbitrary = userName(profile, constraints).map((name) => ({ ...structuredClone(example), userName: name }))
   return fc.oneof({ arbitrary: values, weight: 100 - weight }, { arbitrary: exampleArbitrary, weight })
 }
 
@@ -118,7 +118,7 @@ export function scimUser(profile: VendorProfile, constraints: ScimUserConstraint
 export function scimUserExample(profile: VendorProfile, constraints: ScimUserConstraints = {}): ScimUserPayload {
   const example = seedExample(profile, constraints)
   if (!example) throw new UsageError(`scimUserExample: openapi-sampler's example for ${profile.name} does not validate against its own request schema.`)
-  return example
+  return structuredClone(example)
 }
 
 /**
@@ -206,28 +206,32 @@ function planFor(profile: VendorProfile, c: ScimUserConstraints): (at: SchemaLoc
   return plan
 }
 
-/** SCIM rules the schema cannot state: `schemas` lists core + present extensions, one `primary` per attribute. */
+/** SCIM rules the schema cannot state: `schemas` lists core + present extensions, one `primary` per attribute. Pure. */
 function finish(profile: VendorProfile, payload: ScimUserPayload): ScimUserPayload {
   const present = profile.extensionUrns.filter((urn) => urn in payload)
   const { schemas: _schemas, ...rest } = payload
-  const out: ScimUserPayload = { schemas: [CORE_USER_SCHEMA, ...present], ...rest }
-  for (const value of Object.values(out)) singlePrimary(value)
-  for (const urn of present) {
-    const extension = out[urn]
-    if (extension && typeof extension === 'object' && !Array.isArray(extension)) for (const value of Object.values(extension)) singlePrimary(value)
+  const out: ScimUserPayload = { schemas: [CORE_USER_SCHEMA, ...present] }
+  for (const [name, value] of Object.entries(rest)) {
+    const extension = present.includes(name) && value && typeof value === 'object' && !Array.isArray(value)
+    out[name] = extension
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, singlePrimary(v)]))
+      : singlePrimary(value)
   }
   return out
 }
 
 /** RFC 7643 §2.4: "The primary attribute value "true" MUST appear no more than once." Later `true`s become `false`. */
-function singlePrimary(value: unknown): void {
-  if (!Array.isArray(value)) return
+function singlePrimary(value: unknown): unknown {
+  if (!Array.isArray(value)) return value
   let seen = false
-  for (const item of value) {
-    if (!item || typeof item !== 'object' || (item as Record<string, unknown>).primary !== true) continue
-    if (seen) (item as Record<string, unknown>).primary = false
-    seen = true
-  }
+  return value.map((item: unknown) => {
+    if (!item || typeof item !== 'object' || (item as Record<string, unknown>).primary !== true) return item
+    if (!seen) {
+      seen = true
+      return item
+    }
+    return { ...(item as Record<string, unknown>), primary: false }
+  })
 }
 
 const examples = new WeakMap<VendorProfile, Map<string, ScimUserPayload | null>>()

@@ -71,7 +71,7 @@ export function profileFromOperation(name: string, op: PutUserOperation, declare
 }
 
 /** Loads a built-in vendor by name, or any OpenAPI file given with `--spec`. */
-export async function loadProfile(options: { vendor?: string; spec?: string }): Promise<VendorProfile> {
+export async function loadProfile(options: { vendor?: string; spec?: string; validate?: boolean }): Promise<VendorProfile> {
   const builtIn = options.vendor ? builtInVendor(options.vendor) : undefined
   if (options.vendor && !builtIn && !options.spec) {
     const names = BUILT_IN_VENDORS.map((v) => v.name).join(', ')
@@ -79,7 +79,7 @@ export async function loadProfile(options: { vendor?: string; spec?: string }): 
   }
   const specPath = options.spec ?? builtIn?.specPath
   if (!specPath) throw new UsageError('no vendor chosen: pass --vendor NAME or --spec FILE.')
-  const api = await loadSpec(specPath)
+  const api = await loadSpec(specPath, { validate: options.validate })
   const op = putUserOperation(api, specPath)
   const name = options.vendor ?? basename(specPath, extname(specPath))
   const declared: DeclaredTraits = builtIn && !options.spec ? builtIn.declared : { displayName: op.title, userNameFormat: 'email' }

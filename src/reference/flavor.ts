@@ -56,7 +56,8 @@ export function flavorOf(profile: VendorProfile): Flavor {
   for (const name of names) {
     const schema = properties[name]
     const base = findAttributeIn(known, name)
-    const definition = base ? withVendorSubAttributes(base, schema) : derivedAttribute(name, schema ?? {}, 0)
+    // A vendor that types an RFC attribute otherwise (say, emails as strings) is taken at its word.
+    const definition = base && agrees(base, schema) ? withVendorSubAttributes(base, schema) : derivedAttribute(base?.name ?? name, schema ?? {}, 0)
     if (READ_ONLY_NAMES.some((r) => r === definition.name) || definition.mutability === 'readOnly') continue
     if (attributes.some((a) => a.name === definition.name)) continue
     attributes.push(definition)
@@ -108,6 +109,28 @@ export function knownSchemaUrns(flavor: Flavor): string[] {
 
 function hasProperty(properties: Record<string, JsonSchema>, name: string): boolean {
   return Object.keys(properties).some((p) => p.toLowerCase() === name.toLowerCase())
+}
+
+const JSON_TYPE: Record<AttributeDefinition['type'], string> = {
+  string: 'string',
+  reference: 'string',
+  binary: 'string',
+  dateTime: 'string',
+  boolean: 'boolean',
+  integer: 'integer',
+  decimal: 'number',
+  complex: 'object',
+}
+
+/** Whether the vendor's JSON Schema for an attribute has the JSON type the RFC definition implies (or says nothing). */
+function agrees(definition: AttributeDefinition, schema: JsonSchema | undefined): boolean {
+  const typesOf = (s: JsonSchema | undefined) => (s === undefined ? [] : Array.isArray(s.type) ? s.type : s.type === undefined ? [] : [s.type])
+  const outer = typesOf(schema).filter((t) => t !== 'null')
+  if (outer.length === 0) return true
+  if (definition.multiValued !== outer.includes('array')) return false
+  const inner = definition.multiValued ? typesOf(schema?.items).filter((t) => t !== 'null') : outer
+  const expected = JSON_TYPE[definition.type]
+  return inner.length === 0 || inner.includes(expected) || (expected === 'number' && inner.includes('integer'))
 }
 
 /**

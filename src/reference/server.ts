@@ -83,14 +83,18 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
   const host = address.includes(':') ? `[${address}]` : address
   const origin = `http://${host}:${port}`
   ctx.baseUrl = `${origin}${ctx.flavor.basePath}`
+  let closing: Promise<void> | undefined
   return {
     origin,
     baseUrl: ctx.baseUrl,
     users: () => storedUsers(ctx),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))
+        // Idle keep-alive sockets would otherwise hold close() open until they time out.
         server.closeAllConnections()
-      }),
+      })
+      return closing
+    },
   }
 }

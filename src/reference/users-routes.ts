@@ -142,7 +142,8 @@ function applyReadOnlyFaults(faults: Faults, next: StoredUser, input: UserInput)
   if (faults.has('id-from-body') && typeof id === 'string' && id !== '') next.id = id
   const created = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>).created : undefined
   if (faults.has('meta-from-body') && typeof created === 'string') next.created = created
-  if (faults.has('created-changes')) next.created = new Date().toISOString()
+  // "Reset to now", but always a different instant, so that the fault is visible within the same millisecond.
+  if (faults.has('created-changes')) next.created = new Date(Math.max(Date.now(), Date.parse(next.created) + 1)).toISOString()
   if (faults.has('groups-from-body') && Array.isArray(groups)) next.groups = structuredClone(groups)
 }
 

@@ -200,7 +200,8 @@ function complexValue(definition: AttributeDefinition, value: unknown, path: str
   const out: Obj = {}
   for (const [key, sub] of Object.entries(value)) {
     const subDefinition = (definition.subAttributes ?? []).find((s) => match(key, s.name))
-    if (!subDefinition || sub === null || out[subDefinition.name] !== undefined) continue
+    // readOnly sub-attributes (e.g. the enterprise manager.displayName) are ignored like readOnly attributes.
+    if (!subDefinition || subDefinition.mutability === 'readOnly' || sub === null || out[subDefinition.name] !== undefined) continue
     const normalised = attributeValue(subDefinition, sub, `${path}.${subDefinition.name}`, undefined, options)
     if (normalised !== null) out[subDefinition.name] = normalised
   }

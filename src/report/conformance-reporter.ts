@@ -45,7 +45,7 @@ export class ConformanceReporter implements Reporter {
     let specFindings: SpecFinding[] = []
     let spec = config.spec ?? config.vendor
     try {
-      const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined })
+      const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false })
       spec = profile.specPath
       specFindings = auditSpec(profile)
     } catch (error) {

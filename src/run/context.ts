@@ -34,7 +34,8 @@ export interface CheckContext {
 
 /** Builds the context for one run: loads the profile, opens the client, reads discovery. */
 export async function createContext(config: RunConfig, target: string): Promise<CheckContext> {
-  const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined })
+  // The run's global setup (or the CLI) validated the spec already.
+  const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false })
   const client = createScimClient({
     baseUrl: target,
     token: config.token,

@@ -24,7 +24,7 @@ export default async function setup(_project: TestProject): Promise<() => Promis
     process.env.SCIM_TOKEN = token
   }
   const ended = configFromEnv()
-  const profile = await loadProfile({ vendor: ended.spec ? undefined : ended.vendor, spec: ended.spec ?? undefined })
+  const profile = await loadProfile({ vendor: ended.spec ? undefined : ended.vendor, spec: ended.spec ?? undefined, validate: server === null })
   const client = createScimClient({ baseUrl: process.env.SCIM_TARGET!, token: ended.token, timeoutMs: ended.timeoutMs })
   const users = new TestUsers(client, profile, new UserLedger(ended.reportDir, ended.runId), ended)
   // A --user-id user is saved before any check touches it and put back after the last one.

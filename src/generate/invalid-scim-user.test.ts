@@ -1,0 +1,252 @@
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import { CORE_USER_SCHEMA, loadProfile, topLevelProperties, type VendorProfile } from '../profile/vendor-profile.ts'
+import { validateAgainst } from '../validate/ajv.ts'
+import {
+  caseVariants, DEEP_NESTING, INVALID_MUTATIONS, invalidScimUser, judgeOutcome, mutation, OVERSIZE_BYTES,
+  type Expectation, type InvalidCase, type MutationContext,
+} from './invalid-scim-user.ts'
+import { scimUser, type ScimUserPayload } from './scim-user.ts'
+
+const SEED = 777
+const VENDORS = ['lightdash', 'maia', 'cube'] as const
+const profiles: Record<string, VendorProfile> = {}
+for (const vendor of VENDORS) profiles[vendor] = await loadProfile({ vendor })
+
+const OTHER = 'scimc-run42-other@example.com'
+const PATH_ID = '11111111-2222-4333-8444-555555555555'
+
+const parses = (body: string): boolean => {
+  try {
+    JSON.parse(body)
+    return true
+  } catch {
+    return false
+  }
+}
+const isObject = (v: unknown): v is ScimUserPayload => typeof v === 'object' && v !== null && !Array.isArray(v)
+const depthOf = (v: unknown): number => {
+  let depth = 0
+  while (Array.isArray(v) || isObject(v)) {
+    v = Array.isArray(v) ? v[0] : Object.values(v)[0]
+    depth++
+  }
+  return depth
+}
+const schemaValid = (profile: VendorProfile, value: unknown) => validateAgainst(profile.requestSchema, value).valid
+
+/** For each kind, the rule it names, checked independently of the generator: by ajv or by the rule itself. */
+const BREAKS: Record<string, (c: InvalidCase, profile: VendorProfile) => boolean> = {
+  'username-missing': (c) => isObject(c.mutated) && !('userName' in c.mutated),
+  'username-empty': (c) => isObject(c.mutated) && c.mutated.userName === '',
+  'username-null': (c, p) => isObject(c.mutated) && c.mutated.userName === null && !schemaValid(p, c.mutated),
+  'schemas-missing': (c) => isObject(c.mutated) && !('schemas' in c.mutated),
+  'schemas-empty': (c) => isObject(c.mutated) && Array.isArray(c.mutated.schemas) && c.mutated.schemas.length === 0,
+  'schemas-without-core': (c) =>
+    isObject(c.mutated) && Array.isArray(c.mutated.schemas) && !c.mutated.schemas.some((s) => String(s).toLowerCase() === CORE_USER_SCHEMA.toLowerCase()),
+  'schemas-unknown-urn': (c, p) =>
+    isObject(c.mutated) && (c.mutated.schemas as string[]).some((s) => s !== CORE_USER_SCHEMA && !p.extensionUrns.includes(s)) && schemaValid(p, c.mutated),
+  'wrong-type': (c, p) => !schemaValid(p, c.mutated),
+  'two-primaries': (c) =>
+    isObject(c.mutated) && Object.values(c.mutated).some((v) => Array.isArray(v) && v.filter((e) => isObject(e) && e.primary === true).length >= 2),
+  'duplicate-username': (c) => isObject(c.mutated) && c.mutated.userName === OTHER,
+  'duplicate-username-case-variant': (c) =>
+    isObject(c.mutated) && c.mutated.userName !== OTHER && String(c.mutated.userName).toLowerCase() === OTHER.toLowerCase(),
+  'not-json': (c) => !parses(c.body),
+  'truncated-json': (c) => !parses(c.body) && c.body.length > 0 && c.body.startsWith('{'),
+  'json-array-body': (c) => parses(c.body) && Array.isArray(JSON.parse(c.body)),
+  'json-scalar-body': (c) => parses(c.body) && (JSON.parse(c.body) === null || typeof JSON.parse(c.body) !== 'object'),
+  'empty-body': (c) => c.body === '',
+  'oversize-body': (c) => Buffer.byteLength(c.body) >= 1024 * 1024 && isObject(JSON.parse(c.body)),
+  'wrong-content-type': (c, p) => !/json/i.test(c.contentType) && schemaValid(p, JSON.parse(c.body)),
+  'deeply-nested': (c, p) =>
+    !schemaValid(p, c.mutated) && isObject(c.mutated) && Object.values(c.mutated).some((v) => depthOf(v) >= DEEP_NESTING),
+  'unknown-attribute': (c, p) => {
+    const known = new Set(Object.keys(topLevelProperties(p.requestSchema)).map((k) => k.toLowerCase()))
+    return isObject(c.mutated) && Object.keys(c.mutated).some((k) => !known.has(k.toLowerCase()) && k !== 'schemas' && k !== 'userName')
+  },
+  'readonly-id-mismatch': (c, p) => isObject(c.mutated) && typeof c.mutated.id === 'string' && c.mutated.id !== PATH_ID && schemaValid(p, c.mutated),
+}
+
+describe('the catalogue', () => {
+  test('has every kind the harness relies on, each with a rule and an expectation', () => {
+    expect(INVALID_MUTATIONS.map((m) => m.kind).sort()).toEqual(Object.keys(BREAKS).sort())
+    for (const m of INVALID_MUTATIONS) {
+      expect(m.rule).toMatch(/^RFC \d+ §/)
+      expect(m.expect.acceptable.length).toBeGreaterThan(0)
+    }
+  })
+})
+
+describe.each(VENDORS)('mutations of %s payloads', (vendor) => {
+  const profile = profiles[vendor]
+  const ctx: MutationContext = { base: scimUser(profile, { userNamePrefix: 'scimc-run42-' }), otherUserName: OTHER, pathId: PATH_ID }
+
+  test.each(INVALID_MUTATIONS.map((m) => [m.kind]))('%s really breaks the rule it names', (kind) => {
+    // Arrange
+    const m = mutation(kind)
+    if (!m.appliesTo(profile)) return
+    // Act / Assert
+    fc.assert(
+      fc.property(m.arbitrary(profile, ctx), (c) => {
+        expect(c.kind).toBe(kind)
+        expect(BREAKS[kind](c, profile), `${c.violation}: ${c.body.slice(0, 300)}`).toBe(true)
+        expect(c.contentType).toBe(kind === 'wrong-content-type' ? 'text/plain' : profile.requestMediaType)
+        if (c.mutated !== undefined) expect(JSON.parse(c.body)).toEqual(c.mutated)
+        expect(c.expect.judgeScimType).toBe(profile.error.format !== 'problem')
+      }),
+      { seed: SEED, numRuns: kind === 'oversize-body' ? 3 : kind === 'deeply-nested' ? 20 : 60 },
+    )
+  })
+
+  test('object-body mutations change only what they name: the rest still validates', () => {
+    const restored = (c: InvalidCase): unknown => {
+      const m = c.mutated as ScimUserPayload
+      if (c.kind.startsWith('username-')) return { ...m, userName: 'scimc-run42-x@example.com' }
+      if (c.kind.startsWith('duplicate-username')) return m
+      return undefined
+    }
+    fc.assert(
+      fc.property(invalidScimUser(profile, ctx, ['username-missing', 'username-empty', 'username-null', 'duplicate-username', 'duplicate-username-case-variant']), (c) => {
+        expect(validateAgainst(profile.requestSchema, restored(c)).errors).toEqual([])
+      }),
+      { seed: SEED, numRuns: 100 },
+    )
+  })
+
+  test('wrong-type covers every non-readOnly attribute of the schema', () => {
+    const labels = new Set(fc.sample(mutation('wrong-type').arbitrary(profile, ctx), { seed: SEED, numRuns: 2000 }).map((c) => c.violation.split(': ')[0]))
+    expect(labels).toContain('userName')
+    expect(labels).toContain('schemas')
+    for (const name of Object.keys(topLevelProperties(profile.requestSchema))) {
+      if (!['id', 'meta', 'groups'].includes(name)) expect(labels).toContain(name)
+    }
+  })
+})
+
+describe('invalidScimUser', () => {
+  test('leaves out uniqueness kinds without another userName, and rejects them when asked for explicitly', () => {
+    const profile = profiles.cube
+    const base = scimUser(profile)
+    const kinds = new Set(fc.sample(invalidScimUser(profile, { base }), { seed: SEED, numRuns: 500 }).map((c) => c.kind))
+    expect(kinds.has('duplicate-username')).toBe(false)
+    expect(kinds.has('username-missing')).toBe(true)
+    expect(() => invalidScimUser(profile, { base }, ['duplicate-username'])).toThrow(/otherUserName/)
+    expect(() => invalidScimUser(profile, { base }, ['no-such-kind'])).toThrow(/unknown mutation kind/)
+  })
+
+  test('same seed gives the same invalid cases', () => {
+    const profile = profiles.lightdash
+    const ctx: MutationContext = { base: scimUser(profile), otherUserName: OTHER }
+    const first = fc.sample(invalidScimUser(profile, ctx), { seed: 5, numRuns: 40 }).map((c) => c.body)
+    const second = fc.sample(invalidScimUser(profile, ctx), { seed: 5, numRuns: 40 }).map((c) => c.body)
+    expect(second).toEqual(first)
+  })
+
+  test('a failing case shrinks through the base payload to a small body', () => {
+    const profile = profiles.maia
+    const arb = mutation('username-missing').arbitrary(profile, { base: scimUser(profile) })
+    const details = fc.check(fc.property(arb, (c) => c.body.length < 0), { seed: SEED, numRuns: 20 })
+    expect(details.failed).toBe(true)
+    const smallest = details.counterexample![0]
+    // Only what Maia requires survives: schemas and meta (userName is the removed part).
+    expect(Object.keys(smallest.mutated as object).sort()).toEqual(['meta', 'schemas'])
+  })
+
+  test('caseVariants', () => {
+    expect(caseVariants('ada@example.com')).toEqual(['ADA@EXAMPLE.COM', 'Ada@Example.Com'])
+    expect(caseVariants('Ada')).toEqual(['ADA', 'aDA', 'ada'])
+    expect(caseVariants('123')).toEqual([])
+  })
+
+  test('oversize bodies are just over 1 MiB', () => {
+    const [c] = fc.sample(mutation('oversize-body').arbitrary(profiles.cube, { base: scimUser(profiles.cube) }), { seed: SEED, numRuns: 1 })
+    expect(Buffer.byteLength(c.body)).toBe(OVERSIZE_BYTES)
+  })
+})
+
+describe('judgeOutcome', () => {
+  const scim = (kind: string): Expectation => ({ ...mutation(kind).expect, judgeScimType: true })
+  const problem = (kind: string): Expectation => ({ ...mutation(kind).expect, judgeScimType: false })
+
+  test.each([
+    // rule 9: required userName
+    { kind: 'username-missing', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'username-missing', status: 400, scimType: 'invalidSyntax', want: 'warn' },
+    { kind: 'username-empty', status: 400, scimType: undefined, want: 'warn' },
+    { kind: 'username-null', status: 200, scimType: undefined, want: 'fail' },
+    { kind: 'username-null', status: 404, scimType: 'noTarget', want: 'fail' },
+    // rule 13: schemas
+    { kind: 'schemas-missing', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    { kind: 'schemas-empty', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'schemas-without-core', status: 400, scimType: 'mutability', want: 'warn' },
+    { kind: 'schemas-without-core', status: 200, scimType: undefined, want: 'warn' },
+    { kind: 'schemas-unknown-urn', status: 200, scimType: undefined, want: 'observe' },
+    { kind: 'schemas-unknown-urn', status: 400, scimType: 'invalidValue', want: 'observe' },
+    // schema violations
+    { kind: 'wrong-type', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'wrong-type', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    { kind: 'wrong-type', status: 204, scimType: undefined, want: 'warn' },
+    { kind: 'wrong-type', status: 422, scimType: undefined, want: 'fail' },
+    { kind: 'deeply-nested', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    // rule 23: primary
+    { kind: 'two-primaries', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'two-primaries', status: 200, scimType: undefined, want: 'observe' },
+    // rule 16: uniqueness
+    { kind: 'duplicate-username', status: 409, scimType: 'uniqueness', want: 'pass' },
+    { kind: 'duplicate-username', status: 409, scimType: undefined, want: 'warn' },
+    { kind: 'duplicate-username-case-variant', status: 400, scimType: 'uniqueness', want: 'warn' },
+    { kind: 'duplicate-username', status: 400, scimType: 'invalidValue', want: 'fail' },
+    { kind: 'duplicate-username-case-variant', status: 200, scimType: undefined, want: 'fail' },
+    // malformed bodies
+    { kind: 'not-json', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    { kind: 'truncated-json', status: 400, scimType: undefined, want: 'warn' },
+    { kind: 'json-array-body', status: 200, scimType: undefined, want: 'fail' },
+    { kind: 'json-scalar-body', status: 415, scimType: undefined, want: 'fail' },
+    { kind: 'empty-body', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    // size, media type (rule 26)
+    { kind: 'oversize-body', status: 413, scimType: undefined, want: 'pass' },
+    { kind: 'oversize-body', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'oversize-body', status: 200, scimType: undefined, want: 'observe' },
+    { kind: 'wrong-content-type', status: 415, scimType: undefined, want: 'pass' },
+    { kind: 'wrong-content-type', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    { kind: 'wrong-content-type', status: 200, scimType: undefined, want: 'warn' },
+    // rule 14, rule 8
+    { kind: 'unknown-attribute', status: 200, scimType: undefined, want: 'observe' },
+    { kind: 'unknown-attribute', status: 400, scimType: 'invalidSyntax', want: 'observe' },
+    { kind: 'unknown-attribute', status: 409, scimType: undefined, want: 'warn' },
+    { kind: 'readonly-id-mismatch', status: 200, scimType: undefined, want: 'pass' },
+    { kind: 'readonly-id-mismatch', status: 400, scimType: 'mutability', want: 'pass' },
+    { kind: 'readonly-id-mismatch', status: 400, scimType: 'invalidValue', want: 'warn' },
+    { kind: 'readonly-id-mismatch', status: 404, scimType: undefined, want: 'fail' },
+    // rule 19: a 5xx always fails
+    { kind: 'unknown-attribute', status: 500, scimType: undefined, want: 'fail' },
+    { kind: 'oversize-body', status: 503, scimType: undefined, want: 'fail' },
+  ])('$kind: $status $scimType → $want', ({ kind, status, scimType, want }) => {
+    expect(judgeOutcome(scim(kind), { status, scimType }).grade).toBe(want)
+  })
+
+  test.each([
+    { kind: 'username-missing', status: 400, want: 'pass' },
+    { kind: 'duplicate-username', status: 409, want: 'pass' },
+    { kind: 'duplicate-username', status: 400, want: 'warn' },
+    { kind: 'readonly-id-mismatch', status: 400, want: 'pass' },
+    { kind: 'not-json', status: 400, want: 'pass' },
+    { kind: 'username-missing', status: 500, want: 'fail' },
+  ])('problem+json (no scimType judged) $kind: $status → $want', ({ kind, status, want }) => {
+    expect(judgeOutcome(problem(kind), { status, scimType: 'ignored' }).grade).toBe(want)
+  })
+
+  test('the reason names what was received, what was expected and the note', () => {
+    const { reason } = judgeOutcome(scim('username-missing'), { status: 200 })
+    expect(reason).toContain('Received 200')
+    expect(reason).toContain('Expected 400 with scimType invalidValue')
+    expect(reason).toContain('cannot tell')
+    expect(judgeOutcome(scim('username-missing'), { status: 500 }).reason).toContain('5xx')
+  })
+
+  test('Maia (problem+json) cases are not judged on scimType', () => {
+    const [c] = fc.sample(mutation('username-missing').arbitrary(profiles.maia, { base: scimUser(profiles.maia) }), { seed: SEED, numRuns: 1 })
+    expect(judgeOutcome(c.expect, { status: 400 }).grade).toBe('pass')
+  })
+})

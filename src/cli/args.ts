@@ -17,7 +17,6 @@ export const RUN_OPTIONS = {
   'report-dir': { type: 'string' },
   'user-id': { type: 'string' },
   'strict-rfc': { type: 'boolean' },
-  etag: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -58,7 +57,7 @@ Usage:
   scim-conformance run   [--vendor lightdash|maia|cube|generic|all] [--spec FILE] [--target URL] [--token T]
                          [--seed N] [--runs N] [--concurrency N] [--rate N] [--timeout-ms N]
                          [--only ID,...] [--skip ID,...] [--fail-on must|should] [--report-dir DIR]
-                         [--user-id ID] [--strict-rfc] [--etag]
+                         [--user-id ID] [--strict-rfc]
   scim-conformance audit-spec [--vendor V | --spec FILE]
   scim-conformance serve [--vendor V] [--port N] [--token T] [--etag]
   scim-conformance list-checks [--vendor V]

@@ -39,7 +39,6 @@ export async function runCommand(args: string[]): Promise<number> {
     reportDir: flags['report-dir'],
     userId: flags['user-id'],
     strictRfc: flags['strict-rfc'],
-    etag: flags.etag,
   })
   const unknown = unknownCheckIds([...config.only, ...config.skip])
   if (unknown.length > 0) throw new UsageError(`unknown check id ${unknown.map((u) => `"${u}"`).join(', ')} in --only/--skip. See list-checks.`)
@@ -75,9 +74,9 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
   let server: ReferenceServer | null = null
   let config: RunConfig = { ...base, vendor: base.spec ? profile.name : vendor, reportDir }
   if (!config.target) {
-    // The embedded server always demands a token, so that the auth checks have something to test.
+    // The embedded server always demands a token and supports ETags, so that the auth and ETag checks run too.
     const token = config.token ?? randomBytes(16).toString('hex')
-    server = await startReferenceServer({ profile, token, etag: config.etag })
+    server = await startReferenceServer({ profile, token, etag: true })
     config = { ...config, target: server.origin, token }
   }
   try {

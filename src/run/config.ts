@@ -21,8 +21,6 @@ export interface RunConfig {
   strictRfc: boolean
   /** Short id stamped into every test user's userName so leftovers can be found. */
   runId: string
-  /** Reference server only: enable ETag support. */
-  etag: boolean
 }
 
 /** Environment variable names, shared by the CLI (which sets them) and the suites (which read them). */
@@ -43,7 +41,6 @@ export const ENV = {
   userId: 'SCIM_USER_ID',
   strictRfc: 'SCIM_STRICT_RFC',
   runId: 'SCIM_RUN_ID',
-  etag: 'SCIM_ETAG',
 } as const
 
 export const DEFAULT_RUNS = 50
@@ -100,7 +97,6 @@ export function buildConfig(raw: Raw): RunConfig {
     userId: str('userId'),
     strictRfc: bool('strictRfc'),
     runId: str('runId') ?? randomUUID().slice(0, 8),
-    etag: bool('etag'),
   }
 }
 
@@ -137,6 +133,5 @@ export function configToEnv(config: RunConfig): Record<string, string> {
   set('userId', config.userId)
   set('strictRfc', config.strictRfc)
   set('runId', config.runId)
-  set('etag', config.etag)
   return out
 }

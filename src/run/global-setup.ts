@@ -17,9 +17,9 @@ export default async function setup(_project: TestProject): Promise<() => Promis
   let server: ReferenceServer | null = null
   if (!process.env.SCIM_TARGET) {
     const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined })
-    // The reference server always demands a token, so that the auth checks have something to test.
+    // The reference server always demands a token and supports ETags, so that the auth and ETag checks run too.
     const token = config.token ?? randomBytes(16).toString('hex')
-    server = await startReferenceServer({ profile, token, etag: config.etag })
+    server = await startReferenceServer({ profile, token, etag: true })
     process.env.SCIM_TARGET = server.origin
     process.env.SCIM_TOKEN = token
   }

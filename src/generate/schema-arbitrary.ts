@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import type { JsonSchema } from '../spec/json-schema.ts'
 import { compileSchema } from '../validate/ajv.ts'
 import { mergeAllOf } from './_internals/merge-all-of.ts'
-import { fitLength, formatted, freeText, token } from './_internals/text.ts'
+import { formatted, freeText, token } from './_internals/text.ts'
 
 /** Where the compiler is in the schema when it asks the `override` hook. */
 export interface SchemaLocation {
@@ -191,7 +191,7 @@ function stringOf(s: JsonSchema, o: Resolved): fc.Arbitrary<string> {
   }
   const byFormat = typeof s.format === 'string' ? formatted(s.format) : undefined
   if (byFormat) return byFormat.filter(within)
-  return freeText({ minLength: Math.max(minLength, Math.min(1, maxLength)), maxLength }).map((v) => fitLength(v, minLength, maxLength))
+  return freeText({ minLength: Math.max(minLength, Math.min(1, maxLength)), maxLength })
 }
 
 function arrayOf(s: JsonSchema, path: readonly string[], depth: number, o: Resolved): fc.Arbitrary<unknown[]> {

@@ -1,6 +1,5 @@
 import fc from 'fast-check'
 import { sample } from 'openapi-sampler'
-import type { JSONSchema7 } from 'json-schema'
 import { UsageError } from '../errors.ts'
 import { CORE_USER_SCHEMA, topLevelProperties, type VendorProfile } from '../profile/vendor-profile.ts'
 import type { JsonSchema } from '../spec/json-schema.ts'
@@ -247,7 +246,7 @@ function seedExample(profile: VendorProfile, c: ScimUserConstraints): ScimUserPa
 }
 
 function buildExample(profile: VendorProfile, c: ScimUserConstraints): ScimUserPayload | null {
-  const raw = sample(profile.requestSchema as JSONSchema7, { skipReadOnly: false, quiet: true })
+  const raw = sample(profile.requestSchema as Parameters<typeof sample>[0], { skipReadOnly: false, quiet: true })
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null
   const readable = readableExample(raw, mergeAllOf(profile.requestSchema), [], c) as ScimUserPayload
   const readOnly = readOnlyAttributes(profile)

@@ -31,6 +31,8 @@ function phrase(): fc.Arbitrary<string> {
 
 /** Cuts or pads to a length measured in code points, the unit JSON Schema's minLength/maxLength count. */
 export function fitLength(value: string, minLength: number, maxLength: number): string {
+  // A code point takes one or two UTF-16 units: skip counting when the unit length already decides.
+  if (value.length <= maxLength && value.length >= 2 * minLength) return value
   const points = Array.from(value)
   if (points.length > maxLength) return points.slice(0, Math.max(maxLength, minLength)).join('')
   if (points.length < minLength) return value + 'x'.repeat(minLength - points.length)
@@ -57,8 +59,9 @@ export function freeText(constraints: TextConstraints = {}): fc.Arbitrary<string
   const arbitraries: fc.WeightedArbitrary<string>[] = [{ arbitrary: padded, weight: 12 }]
   if (maxLength >= 256) {
     const long = fc.tuple(fc.integer({ min: 256, max: maxLength }), phrase()).map(([n, seed]) => {
-      const unit = Array.from(`${seed} `)
-      return Array.from({ length: n }, (_, i) => unit[i % unit.length]).join('')
+      const unit = `${seed} `
+      const points = Array.from(unit)
+      return unit.repeat(Math.floor(n / points.length)) + points.slice(0, n % points.length).join('')
     })
     arbitraries.push({ arbitrary: long, weight: 1 })
   }

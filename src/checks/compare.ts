@@ -61,6 +61,8 @@ export function differs(sent: unknown, stored: unknown, path: string, characteri
     if (!isObject(stored)) return 'sent a complex value, stored a simple one'
     for (const [sub, value] of Object.entries(sent)) {
       const subPath = childPath(path, sub)
+      // RFC 7644 §3.5.1: readOnly values provided "SHALL be ignored", so the server need not store them.
+      if (characteristicsOf(subPath)?.mutability === 'readOnly') continue
       const got = getAttr(stored, sub)
       // `primary: false` and no `primary` say the same thing.
       if (sub.toLowerCase() === 'primary' && value === false && (got === undefined || got === null || got === false)) continue

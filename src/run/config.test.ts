@@ -1,0 +1,32 @@
+import { describe, expect, test } from 'vitest'
+import { UsageError } from '../errors.ts'
+import { buildConfig, configFromEnv, configToEnv } from './config.ts'
+
+describe('run configuration', () => {
+  test('flags round-trip through the environment the suites read', () => {
+    const config = buildConfig({ vendor: 'maia', target: 'http://127.0.0.1:1/x', token: 's3cret', seed: '42', runs: '7', only: 'a,b', strictRfc: true, userId: 'u1', rate: '2.5' })
+    expect(configFromEnv(configToEnv(config))).toEqual(config)
+  })
+
+  test('defaults', () => {
+    const config = buildConfig({})
+    expect(config).toMatchObject({ runs: 50, concurrency: 8, failOn: 'must', reportDir: 'reports', target: null, token: null, strictRfc: false, userId: null, rate: null })
+    expect(config.seed).toBeGreaterThanOrEqual(0)
+    expect(config.runId).toMatch(/^[0-9a-f]{8}$/)
+  })
+
+  test.each([
+    [{ runs: 'abc' }, /--runs must be a whole number/],
+    [{ runs: '0' }, /--runs must be a whole number from 1/],
+    [{ concurrency: '-1' }, /--concurrency/],
+    [{ seed: '1.5' }, /--seed/],
+    [{ timeoutMs: '0' }, /--timeout-ms/],
+    [{ failOn: 'maybe' }, /--fail-on must be "must" or "should"/],
+    [{ target: 'not-a-url' }, /--target must be an absolute http\(s\) URL/],
+    [{ target: 'ftp://host/' }, /--target must use http or https/],
+    [{ rate: '0' }, /--rate must be a positive number/],
+  ])('%o is a usage error', (raw, message) => {
+    expect(() => buildConfig(raw)).toThrowError(UsageError)
+    expect(() => buildConfig(raw)).toThrowError(message)
+  })
+})

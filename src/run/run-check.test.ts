@@ -1,0 +1,78 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { defineCheck, verdict } from '../checks/define-check.ts'
+import { putUser, statusOf } from '../checks/probes/requests.ts'
+import { loadProfile } from '../profile/vendor-profile.ts'
+import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
+import { buildConfig } from './config.ts'
+import { createContext, type CheckContext } from './context.ts'
+import { runCheck } from './run-check.ts'
+
+let server: ReferenceServer
+let ctx: CheckContext
+
+beforeAll(async () => {
+  server = await startReferenceServer({ profile: await loadProfile({ vendor: 'cube' }), token: 't0k', etag: true })
+  const config = buildConfig({ vendor: 'cube', token: 't0k', seed: '7', runs: '40', reportDir: mkdtempSync(join(tmpdir(), 'run-check-')) })
+  ctx = await createContext(config, server.origin)
+})
+afterAll(async () => {
+  await ctx?.client.close()
+  await server?.close()
+})
+
+/** A synthetic rule the reference server cannot satisfy for long displayNames: fails, so the runner must shrink. */
+const noLongDisplayName = defineCheck({
+  id: 'test.synthetic.short-display-name',
+  title: 'synthetic',
+  level: 'MUST',
+  source: 'test',
+  area: 'replace',
+  rule: 'test',
+  users: 1,
+  cases: () => fc.string({ minLength: 0, maxLength: 40 }),
+  async run(c, users, displayName) {
+    const put = await putUser(c, users.ids[0], { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `scimc-synthetic-${users.ids[0]}@example.com`, displayName })
+    return displayName.length >= 5 ? verdict('failed', `long: ${displayName.length}`, [put]) : verdict('passed', `${statusOf(put)}`, [put])
+  },
+})
+
+describe('runCheck', () => {
+  test('a failing property is shrunk to the smallest case, with seed, path, request and curl', async () => {
+    const before = server.users().length
+    const result = await runCheck(noLongDisplayName, ctx)
+    expect(result.status).toBe('failed')
+    expect(result.message).toBe('long: 5')
+    expect(result.seed).toBe(7)
+    expect(result.path).toMatch(/^\d+(:\d+)*$/)
+    expect(JSON.parse(result.counterexample!.request.body!).displayName).toHaveLength(5)
+    expect(result.reproduce).toContain('curl')
+    expect(result.reproduce).toContain('$SCIM_TOKEN')
+    expect(result.reproduce).not.toContain('t0k')
+    expect(result.requests).toBeGreaterThan(1)
+    // The check's test user was deleted again.
+    expect(server.users()).toHaveLength(before)
+  })
+
+  test('the same seed replays the same counterexample', async () => {
+    const a = await runCheck(noLongDisplayName, ctx)
+    const b = await runCheck(noLongDisplayName, ctx)
+    expect(b.path).toBe(a.path)
+    expect(JSON.parse(b.counterexample!.request.body!).displayName).toBe(JSON.parse(a.counterexample!.request.body!).displayName)
+  })
+
+  test('a check that does not apply is skipped with its reason, and creates no user', async () => {
+    const before = server.users().length
+    const result = await runCheck({ ...noLongDisplayName, skipIf: () => 'the server declares no such thing' }, ctx)
+    expect(result).toMatchObject({ status: 'skipped', message: 'the server declares no such thing', counterexample: null })
+    expect(server.users()).toHaveLength(before)
+  })
+
+  test('observations are kept as the outcome when nothing fails', async () => {
+    const observing = defineCheck({ ...noLongDisplayName, cases: undefined, async run() { return verdict('observed', 'seen', [], { traits: { 'x.y': 'z' } }) } })
+    expect(await runCheck(observing, ctx)).toMatchObject({ status: 'observed', traits: { 'x.y': 'z' }, numRuns: 1 })
+  })
+})

@@ -42,6 +42,8 @@ export function diffStored(sent: Obj, stored: unknown, characteristicsOf: Charac
 
 /** Why `stored` is not the value `sent` (null when they are equal under SCIM's rules). */
 export function differs(sent: unknown, stored: unknown, path: string, characteristicsOf: CharacteristicsOf): string | null {
+  // A complex value made only of readOnly sub-attributes provides nothing the server must store.
+  if (isObject(sent) && !isUnassigned(sent) && isUnassigned(writable(sent, path, characteristicsOf))) return null
   if (isUnassigned(sent)) return isUnassigned(stored) ? null : 'sent empty (null/[]), stored a value'
   if (isUnassigned(stored)) return 'sent a value, stored nothing'
   const def = characteristicsOf(path)
@@ -61,7 +63,6 @@ export function differs(sent: unknown, stored: unknown, path: string, characteri
     if (!isObject(stored)) return 'sent a complex value, stored a simple one'
     for (const [sub, value] of Object.entries(sent)) {
       const subPath = childPath(path, sub)
-      // RFC 7644 §3.5.1: readOnly values provided "SHALL be ignored", so the server need not store them.
       if (characteristicsOf(subPath)?.mutability === 'readOnly') continue
       const got = getAttr(stored, sub)
       // `primary: false` and no `primary` say the same thing.
@@ -79,6 +80,18 @@ export function differs(sent: unknown, stored: unknown, path: string, characteri
   }
   if (typeof sent === 'number' && typeof stored === 'number') return sent === stored ? null : 'number differs'
   return sent === stored ? null : `sent ${typeof sent} ${JSON.stringify(sent)}, stored ${typeof stored} ${JSON.stringify(stored)}`
+}
+
+/**
+ * The sub-attributes of a complex value a client can write: RFC 7644 §3.5.1 says readOnly values
+ * provided "SHALL be ignored", so the server need not store them.
+ */
+function writable(value: Obj, path: string, characteristicsOf: CharacteristicsOf): Obj {
+  return Object.fromEntries(Object.entries(value).filter(([sub, v]) => {
+    const subPath = childPath(path, sub)
+    if (characteristicsOf(subPath)?.mutability === 'readOnly') return false
+    return !isObject(v) || !isUnassigned(writable(v, subPath, characteristicsOf))
+  }))
 }
 
 /** Deep equality of two resource representations under SCIM rules (used for PUT response vs GET). */

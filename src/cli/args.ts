@@ -61,6 +61,7 @@ Usage:
   scim-conformance audit-spec [--vendor V | --spec FILE]
   scim-conformance serve [--vendor V] [--port N] [--token T] [--etag]
   scim-conformance list-checks [--vendor V]
+  scim-conformance merge-reports [--report-dir DIR] [--fail-on must|should] SHARD/report.json...
 
 run         Test a SCIM server. Without --target, the embedded reference server of each vendor is
             started and tested (--vendor all is then the default). The token comes from --token or
@@ -69,5 +70,6 @@ run         Test a SCIM server. Without --target, the embedded reference server 
 audit-spec  The static findings of a vendor's OpenAPI document against RFC 7643/7644.
 serve       Start the embedded reference server and print its base URL (Ctrl-C stops it).
 list-checks Every check: id, level, source, title.
+merge-reports  One report.json/report.html from the shards of a run (vitest --shard).
 
 Exit codes: 0 no failure at the --fail-on level, 1 failures, 2 usage/configuration error or unreachable target.`

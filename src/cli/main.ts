@@ -2,7 +2,7 @@ import { HarnessError, oneLine } from '../errors.ts'
 import { HELP } from './args.ts'
 import { runCommand } from './run-command.ts'
 import { serveCommand } from './serve-command.ts'
-import { auditSpecCommand, listChecksCommand } from './spec-commands.ts'
+import { auditSpecCommand, listChecksCommand, mergeReportsCommand } from './spec-commands.ts'
 
 /** The CLI: parse → command → exit code. Harness errors print one line and exit 2; nothing prints a stack. */
 export async function main(argv: string[]): Promise<number> {
@@ -17,6 +17,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serveCommand(rest)
       case 'list-checks':
         return await listChecksCommand(rest)
+      case 'merge-reports':
+        return await mergeReportsCommand(rest)
       case undefined:
       case 'help':
       case '--help':
@@ -24,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${HELP}\n`)
         return command === undefined ? 2 : 0
       default:
-        process.stderr.write(`scim-conformance: unknown command "${command}". Commands: run, audit-spec, serve, list-checks (see --help).\n`)
+        process.stderr.write(`scim-conformance: unknown command "${command}". Commands: run, audit-spec, serve, list-checks, merge-reports (see --help).\n`)
         return 2
     }
   } catch (error) {

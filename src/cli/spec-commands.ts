@@ -1,6 +1,11 @@
 import { auditSpec } from '../audit/audit-spec.ts'
 import { CHECKS } from '../checks/index.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
+import { mergeReports } from '../report/merge-reports.ts'
+import { writeReports } from '../report/write-reports.ts'
+import { consoleSummary } from '../report/console-summary.ts'
+import { parseArgs } from 'node:util'
+import { UsageError } from '../errors.ts'
 import { HELP, parseFlags, SPEC_OPTIONS } from './args.ts'
 
 /** `audit-spec`: the document's departures from the RFC, without a target. */
@@ -29,4 +34,21 @@ export async function listChecksCommand(args: string[]): Promise<number> {
 function help(): number {
   process.stdout.write(`${HELP}\n`)
   return 0
+}
+
+/** `merge-reports --report-dir OUT a/report.json b/report.json ...`: one report from the shards of a run. */
+export async function mergeReportsCommand(args: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args, options: { 'report-dir': { type: 'string' }, 'fail-on': { type: 'string' } }, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message.split('\n')[0] : String(error)}. See --help.`)
+  }
+  const failOn = parsed.values['fail-on'] ?? 'must'
+  if (failOn !== 'must' && failOn !== 'should') throw new UsageError(`--fail-on must be "must" or "should", got "${failOn}".`)
+  const dir = parsed.values['report-dir'] ?? 'reports'
+  const report = await mergeReports(parsed.positionals)
+  await writeReports(report, dir, {})
+  process.stdout.write(`${consoleSummary(report, { reportDir: dir, color: process.stdout.isTTY === true })}\n`)
+  return report.results.some((r) => r.status === 'failed' || (failOn === 'should' && r.status === 'warned')) ? 1 : 0
 }

@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises'
+import { UsageError } from '../errors.ts'
+import type { CheckResult } from '../checks/types.ts'
+import type { ConformanceReport } from './types.ts'
+
+/**
+ * Merges the report.json of several shards of one run (same vendor and seed) into one report:
+ * results are concatenated (a check id appears once, in the shard that ran it) and the summary recounted.
+ */
+export async function mergeReports(files: string[]): Promise<ConformanceReport> {
+  if (files.length === 0) throw new UsageError('merge-reports needs at least one report.json.')
+  const reports: ConformanceReport[] = []
+  for (const file of files) {
+    try {
+      reports.push(JSON.parse(await readFile(file, 'utf8')) as ConformanceReport)
+    } catch (error) {
+      throw new UsageError(`${file}: not a readable report.json (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`)
+    }
+  }
+  const first = reports[0]
+  const other = reports.find((r) => r.vendor !== first.vendor || r.seed !== first.seed)
+  if (other) throw new UsageError(`the reports are not shards of one run: vendor ${first.vendor}, seed ${first.seed} vs vendor ${other.vendor}, seed ${other.seed}. Merge shards that share vendor and seed.`)
+  const byId = new Map<string, CheckResult>()
+  for (const r of reports) for (const result of r.results) byId.set(result.id, result)
+  const results = [...byId.values()]
+  const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length
+  const startedAt = reports.map((r) => r.startedAt).sort()[0]
+  const endedAt = Math.max(...reports.map((r) => Date.parse(r.startedAt) + r.durationMs))
+  return {
+    ...first,
+    target: [...new Set(reports.map((r) => r.target))].join(', '),
+    startedAt,
+    durationMs: endedAt - Date.parse(startedAt),
+    summary: { passed: count('passed'), failed: count('failed'), warned: count('warned'), observed: count('observed'), skipped: count('skipped'), requests: reports.reduce((n, r) => n + r.summary.requests, 0) },
+    results,
+    traits: Object.assign({}, ...reports.map((r) => r.traits)),
+    discoveryNotes: [...new Set(reports.flatMap((r) => r.discoveryNotes ?? []))],
+    harnessErrors: reports.flatMap((r) => r.harnessErrors ?? []),
+    interrupted: reports.some((r) => r.interrupted === true),
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { AttributeDefinition } from '../scim/attribute.ts'
-import { childPath, diffStored, differs, getAttr, isUnassigned, sameRepresentation } from './compare.ts'
+import { childPath, diffStored, differs, getAttr, isUnassigned, sameRepresentation, WHITESPACE_TRIMMED } from './compare.ts'
 
 const def = (over: Partial<AttributeDefinition>): AttributeDefinition => ({
   name: 'x', type: 'string', multiValued: false, required: false, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none', ...over,
@@ -61,4 +61,9 @@ describe('SCIM comparison rules', () => {
     expect(childPath('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager', 'value')).toBe('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value')
     expect(childPath('name', 'givenName')).toBe('name.givenName')
   })
+})
+
+test('white space trimmed at the ends is told apart from a lost value', () => {
+  expect(differs('  Ann ', 'Ann', 'displayName', of)).toBe(WHITESPACE_TRIMMED)
+  expect(differs(' ext ', 'EXT', 'externalId', of)).toBe('string differs (sent 5 chars, stored 3)')
 })

@@ -18,6 +18,9 @@ export function getAttr(obj: unknown, name: string): unknown {
   return undefined
 }
 
+/** The note of a string stored without its leading/trailing white space: a deviation, graded below a lost value. */
+export const WHITESPACE_TRIMMED = 'white space at the ends trimmed'
+
 /** Looks up the characteristics of an attribute path (e.g. `name.givenName`). */
 export type CharacteristicsOf = (path: string) => AttributeDefinition | undefined
 
@@ -74,7 +77,9 @@ export function differs(sent: unknown, stored: unknown, path: string, characteri
   }
   if (typeof sent === 'string' && typeof stored === 'string') {
     if (sent === stored) return null
-    if (!(def?.caseExact ?? false) && sent.toLowerCase() === stored.toLowerCase()) return null
+    const caseExact = def?.caseExact ?? false
+    if (!caseExact && sent.toLowerCase() === stored.toLowerCase()) return null
+    if (sent.trim() === stored || (!caseExact && sent.trim().toLowerCase() === stored.toLowerCase())) return WHITESPACE_TRIMMED
     if (def?.type === 'dateTime' && Date.parse(sent) === Date.parse(stored) && !Number.isNaN(Date.parse(sent))) return null
     return `string differs${sent.length !== stored.length ? ` (sent ${sent.length} chars, stored ${stored.length})` : ''}`
   }

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
 import type { CheckContext } from '../../run/context.ts'
-import { diffStored, getAttr, isObject, isUnassigned, sameRepresentation } from '../compare.ts'
+import { diffStored, getAttr, isObject, isUnassigned, sameRepresentation, WHITESPACE_TRIMMED } from '../compare.ts'
 import { defineCheck, verdict, type Verdict } from '../define-check.ts'
 import { fullPayloads, validPayloads } from '../probes/payloads.ts'
 import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, statusOf } from '../probes/requests.ts'
@@ -52,7 +52,9 @@ export const valuesReplaced = defineCheck({
     if (isVerdict(r)) return r
     const diff = diffStored(documented(ctx, body), bodyObject(r.get), ctx.attribute, comparable(ctx))
     if (diff.length === 0) return verdict('passed', 'every provided value stored', [r.put, r.get])
-    return verdict('failed', `Received: GET after PUT differs for ${diff.map((d) => `${d.attribute} (${d.note})`).join(', ')}\nExpected: the values provided, compared by SCIM rules (case-insensitive unless caseExact, multi-valued as sets)\n\nStore every provided value as sent`, [r.put, r.get], { focus: 1, diff })
+    // Trimming the ends of a string alters the value but loses nothing a user typed on purpose: a warning.
+    const outcome = diff.every((d) => d.note.endsWith(WHITESPACE_TRIMMED)) ? 'warned' : 'failed'
+    return verdict(outcome, `Received: GET after PUT differs for ${diff.map((d) => `${d.attribute} (${d.note})`).join(', ')}\nExpected: the values provided, compared by SCIM rules (case-insensitive unless caseExact, multi-valued as sets)\n\nStore every provided value as sent`, [r.put, r.get], { focus: 1, diff })
   },
 })
 
@@ -180,6 +182,9 @@ function exactStringsCheck(kind: 'unicode' | 'long') {
       const def = ctx.attribute(slot.join('.'))
       const equal = stored === value || (!(def?.caseExact ?? false) && typeof stored === 'string' && stored.toLowerCase() === value.toLowerCase())
       if (equal) return verdict('passed', `${slot.join('.')} stored exactly`, [r.put, r.get])
+      if (typeof stored === 'string' && stored === value.trim()) {
+        return verdict('warned', `Received: ${slot.join('.')} stored without its leading/trailing white space\nExpected: ${JSON.stringify(value).slice(0, 120)} exactly`, [r.put, r.get], { focus: 1, diff: [{ attribute: slot.join('.'), sent: value, stored, note: WHITESPACE_TRIMMED }] })
+      }
       const note = typeof stored === 'string' ? `sent ${[...value].length} characters, stored ${[...stored].length}` : `stored ${JSON.stringify(stored)}`
       return verdict('failed', `Received: ${slot.join('.')} stored as ${JSON.stringify(stored)?.slice(0, 120)}\nExpected: ${JSON.stringify(value).slice(0, 120)} exactly (${note})\n\nStore strings as UTF-8 without ${kind === 'unicode' ? 're-encoding or replacing characters' : 'truncating'}`, [r.put, r.get], { focus: 1, diff: [{ attribute: slot.join('.'), sent: value, stored, note }] })
     },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isAbsolute, relative } from 'node:path'
 import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node'
 import { auditSpec } from '../audit/audit-spec.ts'
 import { OUTCOME_RANK } from '../checks/define-check.ts'
@@ -46,7 +47,9 @@ export class ConformanceReporter implements Reporter {
     let spec = config.spec ?? config.vendor
     try {
       const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false })
-      spec = profile.specPath
+      // As the user would type it: relative to where the run started, when it lies below.
+      const rel = relative(process.cwd(), profile.specPath)
+      spec = rel.startsWith('..') || isAbsolute(rel) ? profile.specPath : rel
       specFindings = auditSpec(profile)
     } catch (error) {
       this.harnessErrors.push(oneLine(error))

@@ -21,6 +21,13 @@ export function getAttr(obj: unknown, name: string): unknown {
 /** The note of a string stored without its leading/trailing white space: a deviation, graded below a lost value. */
 export const WHITESPACE_TRIMMED = 'white space at the ends trimmed'
 
+/**
+ * The note of an old value that survived a `null` or `[]`: RFC 7644 §3.5.1 says clients "MAY specify
+ * "null" ... or an empty array "[]" ... to clear all values", so a value left in place is a warning
+ * (SCIM-PUT-RULES 6), not a provided value lost.
+ */
+export const NOT_CLEARED = 'sent empty (null/[]), stored a value'
+
 /** Looks up the characteristics of an attribute path (e.g. `name.givenName`). */
 export type CharacteristicsOf = (path: string) => AttributeDefinition | undefined
 
@@ -47,7 +54,10 @@ export function diffStored(sent: Obj, stored: unknown, characteristicsOf: Charac
 export function differs(sent: unknown, stored: unknown, path: string, characteristicsOf: CharacteristicsOf): string | null {
   // A complex value made only of readOnly sub-attributes provides nothing the server must store.
   if (isObject(sent) && !isUnassigned(sent) && isUnassigned(writable(sent, path, characteristicsOf))) return null
-  if (isUnassigned(sent)) return isUnassigned(stored) ? null : 'sent empty (null/[]), stored a value'
+  // A complex value provides the sub-attributes it names: `{}` provides none (what becomes of them is the
+  // omitted-attributes MAY of RFC 7644 §3.5.1), `{ "role": null }` clears role. So compare sub by sub.
+  if (isObject(sent)) return isObject(stored) || isUnassigned(stored) ? differsBySub(sent, stored, path, characteristicsOf) : 'sent a complex value, stored a simple one'
+  if (isUnassigned(sent)) return isUnassigned(stored) ? null : NOT_CLEARED
   if (isUnassigned(stored)) return 'sent a value, stored nothing'
   const def = characteristicsOf(path)
   if (Array.isArray(sent)) {
@@ -62,19 +72,6 @@ export function differs(sent: unknown, stored: unknown, path: string, characteri
     const extra = unmatched.filter((v) => !isUnassigned(v))
     return extra.length > 0 ? `stored ${extra.length} value(s) that were not sent` : null
   }
-  if (isObject(sent)) {
-    if (!isObject(stored)) return 'sent a complex value, stored a simple one'
-    for (const [sub, value] of Object.entries(sent)) {
-      const subPath = childPath(path, sub)
-      if (characteristicsOf(subPath)?.mutability === 'readOnly') continue
-      const got = getAttr(stored, sub)
-      // `primary: false` and no `primary` say the same thing.
-      if (sub.toLowerCase() === 'primary' && value === false && (got === undefined || got === null || got === false)) continue
-      const note = differs(value, got, subPath, characteristicsOf)
-      if (note) return `${sub}: ${note}`
-    }
-    return null
-  }
   if (typeof sent === 'string' && typeof stored === 'string') {
     if (sent === stored) return null
     const caseExact = def?.caseExact ?? false
@@ -85,6 +82,20 @@ export function differs(sent: unknown, stored: unknown, path: string, characteri
   }
   if (typeof sent === 'number' && typeof stored === 'number') return sent === stored ? null : 'number differs'
   return sent === stored ? null : `sent ${typeof sent} ${JSON.stringify(sent)}, stored ${typeof stored} ${JSON.stringify(stored)}`
+}
+
+/** Why the sub-attributes sent in a complex value are not the ones stored (`stored` an object or unassigned). */
+function differsBySub(sent: Obj, stored: unknown, path: string, characteristicsOf: CharacteristicsOf): string | null {
+  for (const [sub, value] of Object.entries(sent)) {
+    const subPath = childPath(path, sub)
+    if (characteristicsOf(subPath)?.mutability === 'readOnly') continue
+    const got = getAttr(stored, sub)
+    // `primary: false` and no `primary` say the same thing.
+    if (sub.toLowerCase() === 'primary' && value === false && (got === undefined || got === null || got === false)) continue
+    const note = differs(value, got, subPath, characteristicsOf)
+    if (note) return `${sub}: ${note}`
+  }
+  return null
 }
 
 /**

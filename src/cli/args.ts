@@ -41,14 +41,31 @@ type Options = typeof RUN_OPTIONS | typeof SERVE_OPTIONS | typeof SPEC_OPTIONS
 /** node:util parseArgs, with its errors turned into one-line usage errors. */
 export function parseFlags<T extends Options>(args: string[], options: T): Record<string, string | boolean | undefined> {
   try {
-    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true })
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(args, options), options, strict: true, allowPositionals: true })
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}". Flags take the form --name value.`)
     return values as Record<string, string | boolean | undefined>
   } catch (error) {
     if (error instanceof UsageError) throw error
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
-    throw new UsageError(`${message.replace(/\. To specify a positional argument.*$/, '')}. See --help.`)
+    const message = (error instanceof Error ? error.message.split('\n')[0] : String(error)).replace(/\. To specify a positional argument.*$/, '').replace(/\.$/, '')
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous$/.exec(message)
+    if (ambiguous) throw new UsageError(`${ambiguous[1]} has no value: the next argument is a flag. Write ${ambiguous[1]}=VALUE for a value that starts with "-". See --help.`)
+    throw new UsageError(`${message}. See --help.`)
   }
+}
+
+/** `--runs -1` → `--runs=-1`: parseArgs reads a value starting with "-" as a flag, but a negative number is a value (rejected by name later). */
+function joinNegativeValues(args: string[], options: Options): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const name = /^--([\w-]+)$/.exec(args[i])?.[1]
+    const next = args[i + 1]
+    const takesValue = name !== undefined && (options as Record<string, { type: string }>)[name]?.type === 'string'
+    if (takesValue && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${args[i]}=${next}`)
+      i++
+    } else out.push(args[i])
+  }
+  return out
 }
 
 export const HELP = `scim-conformance: conformance harness for SCIM 2.0 PUT /Users/{id}

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createVitest } from 'vitest/node'
 import { unknownCheckIds } from '../checks/index.ts'
 import { TransportError, UsageError } from '../errors.ts'
 import { createScimClient } from '../http/client.ts'
@@ -115,10 +114,22 @@ async function runSuites(config: RunConfig): Promise<ConformanceReport | null> {
   const saved = { ...process.env }
   for (const name of Object.values(ENV)) delete process.env[name]
   Object.assign(process.env, configToEnv(config), { SCIM_CONFORMANCE_CLI: '1' })
+  // Imported here, not at the top: vitest/node is most of the CLI's start-up time, and usage errors,
+  // audit-spec, list-checks and serve need none of it.
+  const { createVitest } = await import('vitest/node')
+  const signals = ['SIGINT', 'SIGTERM'] as const
+  const ownListeners = new Map(signals.map((s) => [s, process.listeners(s)]))
   const vitest = await createVitest('test', { config: SUITES_CONFIG, watch: false, run: true }, {}, { stdout: process.stderr })
+  // Vitest's logger exits the process 1 ms after SIGINT/SIGTERM, before the global teardown that deletes
+  // the test users and restores --user-id: take its listeners off and cancel the run gracefully instead.
+  for (const s of signals) for (const l of process.listeners(s)) if (!ownListeners.get(s)!.includes(l)) process.off(s, l)
   let interrupted = false
   const onSignal = () => {
-    if (interrupted) return
+    if (interrupted) {
+      // A second Ctrl-C still quits at once; the ledger keeps what is left for the next run's sweep.
+      process.stderr.write(`scim-conformance: interrupted again; exiting without cleanup. Test users left behind are listed in ${join(config.reportDir, '.ledger')}\n`)
+      process.exit(130)
+    }
     interrupted = true
     process.stderr.write('\nscim-conformance: interrupted; cleaning up test users and writing partial reports...\n')
     void vitest.cancelCurrentRun('keyboard-input')

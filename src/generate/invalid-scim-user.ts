@@ -518,8 +518,10 @@ export const INVALID_MUTATIONS: readonly Mutation[] = [
       base.map((b) => {
         const name = unknownName(profile, 'scimcPadding')
         const empty = JSON.stringify({ ...b, [name]: '' })
-        const mutated = { ...b, [name]: 'x'.repeat(Math.max(0, OVERSIZE_BYTES - Buffer.byteLength(empty))) }
-        return { mutated }
+        const padding = 'x'.repeat(Math.max(0, OVERSIZE_BYTES - Buffer.byteLength(empty)))
+        // The same text as JSON.stringify(mutated) (the padding is the last key and needs no escaping), without
+        // JSON.stringify scanning a megabyte per case.
+        return { mutated: { ...b, [name]: padding }, body: `${empty.slice(0, -2)}${padding}"}` }
       }),
   }),
   define({

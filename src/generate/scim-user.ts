@@ -5,7 +5,7 @@ import { CORE_USER_SCHEMA, topLevelProperties, type VendorProfile } from '../pro
 import type { JsonSchema } from '../spec/json-schema.ts'
 import { validateAgainst } from '../validate/ajv.ts'
 import { mergeAllOf } from './_internals/merge-all-of.ts'
-import { acceptsPlainString, exampleValue, knownValue, READ_ONLY_CORE } from './_internals/scim-knowledge.ts'
+import { acceptsPlainString, exampleValue, isTypeWithoutCanonicalValues, knownValue, READ_ONLY_CORE } from './_internals/scim-knowledge.ts'
 import { schemaArbitrary, type LocationPlan, type SchemaLocation } from './schema-arbitrary.ts'
 
 /** A request body for `PUT /Users/{id}`: a JSON object. */
@@ -95,12 +95,8 @@ export function omittableAttributes(profile: VendorProfile): string[] {
  */
 export function scimUser(profile: VendorProfile, constraints: ScimUserConstraints = {}): fc.Arbitrary<ScimUserPayload> {
   assertOmittable(profile, constraints.omit ?? [])
-  const generated = schemaArbitrary(profile.requestSchema, {
-    maxItems: constraints.maxItems ?? 3,
-    maxLength: constraints.maxLength ?? 1024,
-    override: planFor(profile, constraints),
-  }) as fc.Arbitrary<ScimUserPayload>
-  const values = generated.map((payload) => finish(profile, payload))
+  const prefix = constraints.userNamePrefix ?? 'scimc-'
+  const values = compiledUsers(profile, constraints).map((payload) => withUserNamePrefix(profile, payload, prefix))
   const weight = constraints.exampleWeight ?? 5
   const example = weight > 0 ? seedExample(profile, constraints) : undefined
   if (!example) return values
@@ -131,7 +127,7 @@ export function scimUserAttribute(profile: VendorProfile, path: readonly string[
     if (!next || typeof next !== 'object') throw new UsageError(`scimUserAttribute: ${profile.name}'s request schema has no /${path.join('/')}.`)
     schema = mergeAllOf(next)
   }
-  const plan = planFor(profile, constraints)
+  const plan = planFor(profile, constraints, userName(profile, constraints))
   return schemaArbitrary(schema, {
     maxItems: constraints.maxItems ?? 3,
     maxLength: constraints.maxLength ?? 1024,
@@ -142,10 +138,52 @@ export function scimUserAttribute(profile: VendorProfile, path: readonly string[
 /** The userName arbitrary: `<prefix><16 random base-36 chars>@example.com`, or without the domain for `userNameFormat: 'any'`. */
 export function userName(profile: VendorProfile, constraints: ScimUserConstraints = {}): fc.Arbitrary<string> {
   const prefix = constraints.userNamePrefix ?? 'scimc-'
+  return uniquePart().map((u) => formatUserName(profile, prefix, u))
+}
+
+/** The random middle of a userName: 14 base-36 characters. */
+function uniquePart(): fc.Arbitrary<string> {
   // Unbiased and never shrunk: a shrunk or biased userName would collide with another case's user.
-  const unique = fc.noShrink(fc.noBias(fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }))))
+  return fc.noShrink(fc.noBias(fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }))))
     .map(([a, b]) => `${a.toString(36).padStart(7, '0')}${b.toString(36).padStart(7, '0')}`)
-  return profile.declared.userNameFormat === 'email' ? unique.map((u) => `${prefix}${u}@example.com`) : unique.map((u) => `${prefix}${u}`)
+}
+
+function formatUserName(profile: VendorProfile, prefix: string, unique: string): string {
+  return profile.declared.userNameFormat === 'email' ? `${prefix}${unique}@example.com` : `${prefix}${unique}`
+}
+
+const compiled = new WeakMap<VendorProfile, Map<string, fc.Arbitrary<ScimUserPayload>>>()
+
+/**
+ * The schema compiled into an arbitrary once per profile and constraints: every check asks for payloads
+ * with its own userName prefix, and compiling costs far more than drawing a value. The userName it
+ * generates is the bare {@link uniquePart}; {@link withUserNamePrefix} adds the prefix (a `map` draws no
+ * randomness, so the values are the ones a per-prefix compile gives).
+ */
+function compiledUsers(profile: VendorProfile, c: ScimUserConstraints): fc.Arbitrary<ScimUserPayload> {
+  const key = JSON.stringify([c.readOnly, c.id, c.password, c.omit, c.maxItems, c.maxLength])
+  let perProfile = compiled.get(profile)
+  if (!perProfile) compiled.set(profile, (perProfile = new Map()))
+  let arbitrary = perProfile.get(key)
+  if (!arbitrary) {
+    const generated = schemaArbitrary(profile.requestSchema, {
+      maxItems: c.maxItems ?? 3,
+      maxLength: c.maxLength ?? 1024,
+      override: planFor(profile, c, uniquePart()),
+    }) as fc.Arbitrary<ScimUserPayload>
+    arbitrary = generated.map((payload) => finish(profile, payload))
+    perProfile.set(key, arbitrary)
+  }
+  return arbitrary
+}
+
+/** The payload with its generated userName (the bare unique part) prefixed and formatted; key order kept. */
+function withUserNamePrefix(profile: VendorProfile, payload: ScimUserPayload, prefix: string): ScimUserPayload {
+  const out: ScimUserPayload = { ...payload }
+  for (const name of Object.keys(out)) {
+    if (lower(name) === 'username') out[name] = formatUserName(profile, prefix, out[name] as string)
+  }
+  return out
 }
 
 function assertOmittable(profile: VendorProfile, omit: string[]): void {
@@ -159,11 +197,10 @@ function assertOmittable(profile: VendorProfile, omit: string[]): void {
 }
 
 /** Where SCIM knowledge overrides the schema: userName, schemas, readOnly, password, omitted and well-known attributes. */
-function planFor(profile: VendorProfile, c: ScimUserConstraints): (at: SchemaLocation) => LocationPlan | undefined {
+function planFor(profile: VendorProfile, c: ScimUserConstraints, userNames: fc.Arbitrary<string>): (at: SchemaLocation) => LocationPlan | undefined {
   const readOnly = new Set(readOnlyAttributes(profile).map(lower))
   const omit = new Set((c.omit ?? []).map(lower))
   const mode = c.readOnly ?? 'omit'
-  const userNames = userName(profile, c)
   const decoys = new Map<string, fc.Arbitrary<unknown>>()
   const plan = (at: SchemaLocation): LocationPlan | undefined => {
     if (at.path.length === 0) return undefined
@@ -196,6 +233,7 @@ function planFor(profile: VendorProfile, c: ScimUserConstraints): (at: SchemaLoc
     // A multi-valued attribute's entry without its `value` says nothing (RFC 7643 §2.4); always send it.
     const n = at.path.length
     if (n >= 2 && at.path[n - 2] === '[]' && lower(at.path[n - 1]) === 'value') return { ...known(at), presence: 'always' }
+    if (!at.required && isTypeWithoutCanonicalValues(at.path)) return { presence: 'never' }
     return known(at)
   }
   const known = (at: SchemaLocation): LocationPlan | undefined => {
@@ -234,6 +272,7 @@ function singlePrimary(value: unknown): unknown {
 }
 
 const examples = new WeakMap<VendorProfile, Map<string, ScimUserPayload | null>>()
+const readableExamples = new WeakMap<VendorProfile, Map<string, ScimUserPayload | null>>()
 
 function seedExample(profile: VendorProfile, c: ScimUserConstraints): ScimUserPayload | undefined {
   const key = JSON.stringify([c.userNamePrefix, c.readOnly, c.id, c.password, c.omit])
@@ -246,21 +285,39 @@ function seedExample(profile: VendorProfile, c: ScimUserConstraints): ScimUserPa
 }
 
 function buildExample(profile: VendorProfile, c: ScimUserConstraints): ScimUserPayload | null {
-  const raw = sample(profile.requestSchema as Parameters<typeof sample>[0], { skipReadOnly: false, quiet: true })
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null
-  const readable = readableExample(raw, mergeAllOf(profile.requestSchema), [], c) as ScimUserPayload
-  const readOnly = readOnlyAttributes(profile)
-  const required = new Set(profile.requiredFields.map(lower))
-  const omit = new Set((c.omit ?? []).map(lower))
-  for (const name of Object.keys(readable)) {
-    const n = lower(name)
-    const keepReadOnly = required.has(n) || (c.readOnly ?? 'omit') !== 'omit'
-    if (omit.has(n) || (readOnly.includes(name) && !keepReadOnly) || (n === 'password' && c.password === 'never')) delete readable[name]
-  }
+  const readable = readableSample(profile, c)
+  if (!readable) return null
   const prefix = c.userNamePrefix ?? 'scimc-'
-  readable.userName = profile.declared.userNameFormat === 'email' ? `${prefix}example@example.com` : `${prefix}example`
-  const out = finish(profile, readable)
+  const named = { ...readable, userName: profile.declared.userNameFormat === 'email' ? `${prefix}example@example.com` : `${prefix}example` }
+  const out = finish(profile, named)
   return validateAgainst(profile.requestSchema, out).valid ? out : null
+}
+
+/**
+ * openapi-sampler's example made readable, readOnly and omitted attributes removed: the part of the seed
+ * example that does not depend on the userName prefix, built once per profile and constraints (each check
+ * has its own prefix). Shared: callers copy it, never change it.
+ */
+function readableSample(profile: VendorProfile, c: ScimUserConstraints): ScimUserPayload | null {
+  const key = JSON.stringify([c.readOnly, c.id, c.password, c.omit])
+  let perProfile = readableExamples.get(profile)
+  if (!perProfile) readableExamples.set(profile, (perProfile = new Map()))
+  if (perProfile.has(key)) return perProfile.get(key) ?? null
+  let readable: ScimUserPayload | null = null
+  const raw = sample(profile.requestSchema as Parameters<typeof sample>[0], { skipReadOnly: false, quiet: true })
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    readable = readableExample(raw, mergeAllOf(profile.requestSchema), [], c) as ScimUserPayload
+    const readOnly = readOnlyAttributes(profile)
+    const required = new Set(profile.requiredFields.map(lower))
+    const omit = new Set((c.omit ?? []).map(lower))
+    for (const name of Object.keys(readable)) {
+      const n = lower(name)
+      const keepReadOnly = required.has(n) || (c.readOnly ?? 'omit') !== 'omit'
+      if (omit.has(n) || (readOnly.includes(name) && !keepReadOnly) || (n === 'password' && c.password === 'never')) delete readable[name]
+    }
+  }
+  perProfile.set(key, readable)
+  return readable
 }
 
 /** Swaps openapi-sampler's `"string"` placeholders for readable SCIM values where the schema allows them. */
@@ -272,6 +329,7 @@ function readableExample(value: unknown, schema: JsonSchema, path: readonly stri
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {
+      if (isTypeWithoutCanonicalValues([...path, k]) && !(schema.required ?? []).includes(k)) continue
       const sub = schema.properties?.[k]
       out[k] = readableExample(v, sub && typeof sub === 'object' ? mergeAllOf(sub) : {}, [...path, k], c)
     }

@@ -4,6 +4,9 @@ import type { Dispatcher } from 'undici'
 import type { Exchange, RecordedRequest, RecordedResponse } from './exchange.ts'
 import { redactSecret } from './redact.ts'
 
+// One decoder for every exchange: decode() without `stream` keeps no state between calls.
+const UTF8 = new TextDecoder()
+
 /** Default response body cap: 8 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
@@ -112,7 +115,7 @@ class RecordingHandler extends Decorator {
   }
 
   #response(): RecordedResponse {
-    const raw = new TextDecoder().decode(Buffer.concat(this.#chunks, this.#kept))
+    const raw = UTF8.decode(Buffer.concat(this.#chunks, this.#kept))
     this.#chunks = []
     const bodyText = redactSecret(raw, this.#sink.token)
     return { status: this.#status, headers: this.#headers, bodyText, body: parseJson(bodyText), truncated: this.#truncated }
@@ -217,7 +220,7 @@ function requestHeaders(headers: Dispatcher.DispatchOptions['headers']): Record<
 function requestBody(body: Dispatcher.DispatchOptions['body'], token: string | null): string | null {
   if (body == null) return null
   if (typeof body === 'string') return redactSecret(body, token)
-  if (body instanceof Uint8Array) return redactSecret(new TextDecoder().decode(body), token)
+  if (body instanceof Uint8Array) return redactSecret(UTF8.decode(body), token)
   return '[stream body not recorded]'
 }
 

@@ -1,5 +1,16 @@
 import { escapeHtml } from './_internals/html.ts'
 
+/**
+ * Shorter tokens are not scrubbed by substring: replacing every "T" or "status" in a report would
+ * corrupt it. The harness never writes the token itself (requests are recorded with the header
+ * redacted); scrubbing only guards against a server that echoes a real, long credential.
+ */
+export const MIN_SCRUB_LENGTH = 8
+
+export function scrubbable(token: string | undefined | null): token is string {
+  return typeof token === 'string' && token.length >= MIN_SCRUB_LENGTH
+}
+
 /** What a scrubbed credential reads as: the environment variable the curl lines use. */
 export const TOKEN_PLACEHOLDER = '$SCIM_TOKEN'
 
@@ -20,7 +31,7 @@ function tokenForms(token: string): string[] {
  * token in a body or a header. An empty or missing token leaves the text unchanged.
  */
 export function scrubToken(text: string, token: string | undefined): string {
-  if (!token) return text
+  if (!scrubbable(token)) return text
   let out = text
   for (const form of tokenForms(token)) out = out.split(form).join(TOKEN_PLACEHOLDER)
   return out
@@ -28,7 +39,7 @@ export function scrubToken(text: string, token: string | undefined): string {
 
 /** Deep copy of a JSON-like value with the token replaced in every string (keys included). */
 export function scrubTokenDeep<T>(value: T, token: string | undefined): T {
-  if (!token) return value
+  if (!scrubbable(token)) return value
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return v.split(token).join(TOKEN_PLACEHOLDER)
     if (Array.isArray(v)) return v.map(walk)

@@ -111,9 +111,10 @@ describe('scrubToken', () => {
     expect(out.split(TOKEN_PLACEHOLDER).length - 1).toBe(4)
   })
 
-  test('no token, no change', () => {
+  test('no token, or one too short to tell from text, no change', () => {
     expect(scrubToken('Bearer abc', undefined)).toBe('Bearer abc')
     expect(scrubToken('Bearer abc', '')).toBe('Bearer abc')
+    expect(scrubToken('{"level":"MUST","status":"failed"}', 'T')).toBe('{"level":"MUST","status":"failed"}')
   })
 
   test('scrubTokenDeep reaches nested strings and keys without touching the input', () => {

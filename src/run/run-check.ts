@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { OUTCOME_RANK, type CheckDefinition, type CheckUsers, type Verdict } from '../checks/define-check.ts'
 import type { CheckResult } from '../checks/types.ts'
 import { HarnessError, oneLine } from '../errors.ts'
+import type { Exchange } from '../http/exchange.ts'
 import { toCurl } from '../http/to-curl.ts'
 import type { CheckContext } from './context.ts'
 import { mix, NotEnoughUsers } from './test-users.ts'
@@ -89,16 +90,31 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
   }
 }
 
+/**
+ * Characters of a response body a result keeps. The client keeps up to 8 MiB per response, but a
+ * result travels from the worker to the reporters and into report.json once per exchange and once
+ * as the counterexample: a target answering 50 MiB would otherwise make a report of tens of MiB.
+ * The HTML report shows 32 KiB of a body.
+ */
+const REPORTED_BODY_CHARS = 64 * 1024
+
+function forReport(exchange: Exchange): Exchange {
+  const response = exchange.response
+  if (!response || response.bodyText.length <= REPORTED_BODY_CHARS) return exchange
+  return { ...exchange, response: { ...response, bodyText: response.bodyText.slice(0, REPORTED_BODY_CHARS), body: undefined, truncated: true } }
+}
+
 function fromVerdict(v: Verdict, traits?: Record<string, string>): Pick<CheckResult, 'status' | 'message' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'> {
-  const focus = v.exchanges[v.focus ?? 0] ?? null
   const bad = v.outcome === 'failed' || v.outcome === 'warned'
+  const exchanges = bad ? v.exchanges.map(forReport) : []
+  const focus = exchanges[v.focus ?? 0] ?? null
   const mergedTraits = { ...traits, ...v.traits }
   return {
     status: v.outcome,
     message: v.message,
     counterexample: bad && focus ? { request: focus.request, response: focus.response } : null,
     reproduce: bad && focus ? toCurl(focus.request) : null,
-    exchanges: bad ? v.exchanges : undefined,
+    exchanges: bad ? exchanges : undefined,
     diff: v.diff,
     traits: Object.keys(mergedTraits).length > 0 ? mergedTraits : undefined,
   }

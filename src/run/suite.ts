@@ -49,7 +49,22 @@ export function conformanceSuite(areas: Area[]): void {
 
 async function runOne(check: CheckDefinition, shared: () => Promise<CheckContext>, failOn: 'must' | 'should', t: TestContext): Promise<void> {
   const ctx = await shared()
+  // On Ctrl-C vitest abandons the running test at once and the suite's afterAll closes the client under
+  // it: what the check would still conclude is about a closed client, not the server. Not judged.
+  // Only a cancelled run: a timeout aborts the signal too, and must stay a harness error (exit 2).
+  const cancelled = () => (t.signal.reason as Error | undefined)?.name === 'TestRunAbortError'
+  const onAbort = () => {
+    if (!cancelled()) return
+    t.task.meta.scimResult = {
+      id: check.id, title: check.title, level: check.level, source: check.source, area: check.area, contract: ctx.contractOf(check),
+      status: 'skipped', message: 'Interrupted before the check finished: not judged.',
+      counterexample: null, reproduce: null, seed: ctx.config.seed, path: null, numRuns: 0,
+    }
+  }
+  t.signal.addEventListener('abort', onAbort, { once: true })
   const result = await runCheck(check, ctx)
+  if (t.signal.aborted && cancelled()) return
+  t.signal.removeEventListener('abort', onAbort)
   t.task.meta.scimResult = result
   t.task.meta.scimDiscovery = ctx.discovery.notes
   if (result.reproduce) await t.annotate(result.reproduce, 'reproduce')

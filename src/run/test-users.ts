@@ -22,6 +22,7 @@ export function testUserPrefix(runId: string): string {
 export class TestUsers {
   private counter = 0
   private borrowedInUse = false
+  private arbitrary: fc.Arbitrary<Record<string, unknown>> | undefined
 
   constructor(
     private readonly client: ScimClient,
@@ -40,8 +41,9 @@ export class TestUsers {
 
   /** A valid payload for a new test user, deterministic for (seed, salt). */
   payload(salt: string): Record<string, unknown> {
-    const arb = scimUser(this.profile, { userNamePrefix: testUserPrefix(this.options.runId) })
-    const [value] = fc.sample(arb, { seed: mix(this.options.seed, `${salt}#${this.counter++}`), numRuns: 1 })
+    // Compiled once per run: building the arbitrary from the schema costs more than drawing a value from it.
+    this.arbitrary ??= scimUser(this.profile, { userNamePrefix: testUserPrefix(this.options.runId) })
+    const [value] = fc.sample(this.arbitrary, { seed: mix(this.options.seed, `${salt}#${this.counter++}`), numRuns: 1 })
     return value as Record<string, unknown>
   }
 

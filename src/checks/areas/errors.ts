@@ -5,11 +5,12 @@ import type { CheckContext } from '../../run/context.ts'
 import { isJsonMedia } from '../../spec/put-user-operation.ts'
 import { validateAgainst } from '../../validate/ajv.ts'
 import { getAttr } from '../compare.ts'
-import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { defineCheck, verdict, type CheckUsers, type Verdict } from '../define-check.ts'
 import { invalidCases, type ProbeCase } from '../probes/mixed-cases.ts'
 import { INVALID_MUTATIONS } from '../../generate/invalid-scim-user.ts'
 import { validPayloads } from '../probes/payloads.ts'
-import { bodyObject, noResponse, putRaw, statusOf } from '../probes/requests.ts'
+import { bodyObject, is2xx, noResponse, putRaw, statusOf } from '../probes/requests.ts'
+import { findCreated } from '../probes/created.ts'
 import { declaredSchemaFor, mediaTypeOf } from '../probes/declared.ts'
 
 /** RFC 7644 Table 9: scimType keywords that apply to PUT. noTarget and invalidPath belong to PATCH. */
@@ -20,6 +21,13 @@ const ALL_SCIM_TYPES = new Set([...PUT_SCIM_TYPES, 'invalidFilter', 'invalidPath
 function errorCases(ctx: CheckContext, users: Parameters<typeof invalidCases>[1], id: string): fc.Arbitrary<ProbeCase & { unknownId?: string }> {
   const unknown = fc.tuple(fc.uuid({ version: 4 }), validPayloads(ctx, id)).map(([uuid, body]) => ({ label: 'a PUT on an unknown id', kind: 'unknown-id', body: JSON.stringify(body), contentType: ctx.profile.requestMediaType, expect: null, unknownId: uuid }))
   return fc.oneof({ arbitrary: invalidCases(ctx, users, id, INVALID_MUTATIONS), weight: 4 }, { arbitrary: unknown, weight: 1 })
+}
+
+/** Sends an error case; a PUT on an unknown id that created a user is cleaned up (put.status.unknown-id-404 judges that). */
+async function sendErrorCase(ctx: CheckContext, users: CheckUsers, input: ProbeCase & { unknownId?: string }): Promise<Exchange> {
+  const e = await putRaw(ctx, input.unknownId ?? users.ids[0], input.body, input.contentType)
+  if (input.unknownId && is2xx(e)) await findCreated(ctx, input.unknownId, e, String((JSON.parse(input.body) as { userName?: unknown }).userName))
+  return e
 }
 
 /** Judges one error response against RFC 7644 §3.12 (verified: "implementers MUST return the errors in the body of the response in a JSON format"). */
@@ -46,6 +54,11 @@ export function judgeScimError(e: Exchange): Verdict {
 function anyErrorDeclaration(ctx: CheckContext, media: string | null) {
   const first = Object.keys(ctx.profile.op.responses).find((s) => /^[45]/.test(s))
   return first ? declaredSchemaFor(ctx.profile, Number(first), media) : null
+}
+
+function anySuccessDeclaration(ctx: CheckContext, status: number, media: string | null) {
+  const first = Object.keys(ctx.profile.op.responses).find((s) => /^2/.test(s))
+  return first && /^2/.test(String(status)) ? declaredSchemaFor(ctx.profile, Number(first), media) : null
 }
 
 /** Judges an error against the vendor's declared error format (e.g. RFC 9457 problem details). */
@@ -78,7 +91,7 @@ export const errorFormat = defineCheck({
   users: 2,
   cases: (ctx, users) => errorCases(ctx, users, 'put.errors.format'),
   async run(ctx, users, input) {
-    const e = await putRaw(ctx, input.unknownId ?? users.ids[0], input.body, input.contentType)
+    const e = await sendErrorCase(ctx, users, input)
     const broken = noResponse([e])
     if (broken) return broken
     if ((statusOf(e) ?? 0) < 400) return verdict('passed', `no error to judge (${statusOf(e)})`, [e])
@@ -100,7 +113,7 @@ export const errorSchemaDeclared = defineCheck({
   skipIf: (ctx) => (Object.entries(ctx.profile.op.responses).some(([s, m]) => /^[45]/.test(s) && m.some((x) => x.schema)) ? null : 'the vendor document declares no error response schema'),
   cases: (ctx, users) => errorCases(ctx, users, 'put.response.error-schema'),
   async run(ctx, users, input) {
-    const e = await putRaw(ctx, input.unknownId ?? users.ids[0], input.body, input.contentType)
+    const e = await sendErrorCase(ctx, users, input)
     const broken = noResponse([e])
     if (broken) return broken
     const status = statusOf(e)!
@@ -157,7 +170,8 @@ export const responseContentType = defineCheck({
     if (status === 204 || !e.response!.bodyText) return verdict('passed', 'no body', [e])
     const media = mediaTypeOf(e)
     if (!media || !isJsonMedia(media)) return verdict('failed', `Received: ${status} with Content-Type ${JSON.stringify(e.response!.headers['content-type'] ?? null)}\nExpected: application/scim+json (or the JSON type the vendor declares)\n\nSend JSON responses with a JSON media type`, [e])
-    const declared = declaredSchemaFor(ctx.profile, status, media)
+    // A success status the document does not list (put.status.declared judges that) is held to the media type it declares for the others.
+    const declared = declaredSchemaFor(ctx.profile, status, media) ?? anySuccessDeclaration(ctx, status, media)
     if (declared && !declared.mediaMatches) return verdict('warned', `Received: Content-Type ${media}\nExpected: ${declared.media.mediaType} as the vendor document declares for ${status}`, [e])
     if (!declared && media !== 'application/scim+json') return verdict('warned', `Received: Content-Type ${media}\nExpected: application/scim+json`, [e])
     return verdict('passed', `Content-Type ${media}`, [e])

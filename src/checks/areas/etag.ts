@@ -11,7 +11,7 @@ import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, status
  */
 function etagSkip(ctx: CheckContext): string | null {
   if (!ctx.discovery.capabilities) return '/ServiceProviderConfig is unavailable, so ETag support is unknown'
-  return ctx.discovery.capabilities.etag ? null : '/ServiceProviderConfig declares etag.supported false'
+  return ctx.discovery.capabilities.etag ? null : '/ServiceProviderConfig does not declare etag.supported true'
 }
 
 const etagOf = (e: Exchange): string | undefined => e.response?.headers.etag

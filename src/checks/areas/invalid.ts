@@ -4,6 +4,9 @@ import { defineCheck, verdict, type CheckDefinition } from '../define-check.ts'
 import type { Outcome } from '../types.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { bodyObject, getUser, is2xx, noResponse, putRaw, scimTypeOf, statusOf } from '../probes/requests.ts'
+import { serverDeclares } from '../probes/server-schemas.ts'
+import { requestProperties } from '../probes/slots.ts'
+import type { CheckContext } from '../../run/context.ts'
 
 const OUTCOME: Record<Grade, Outcome> = { pass: 'passed', warn: 'warned', observe: 'observed', fail: 'failed' }
 
@@ -33,6 +36,10 @@ function invalidPayloadCheck(m: Mutation): CheckDefinition<InvalidCase> {
       if (broken) return broken
       const { grade, reason } = judgeOutcome(expectationFor(c.expect, ctx.profile), { status: statusOf(put)!, scimType: scimTypeOf(put) })
       const message = `${reason}\n(case: ${c.violation})`
+      // A wrong type in an attribute the server's /Schemas does not declare is, to that server, an unknown
+      // attribute: RFC 7644 is silent on those in a PUT (SCIM-PUT-RULES 14), so ignoring it is observed.
+      const undeclared = m.kind === 'wrong-type' && is2xx(put) ? undeclaredTarget(ctx, c.violation) : null
+      if (undeclared) return verdict('observed', `Received ${statusOf(put)}: observe (the server's /Schemas does not declare ${undeclared}, so to it this is an unknown attribute, which it ignored; RFC 7644 §3.5.1 is silent on unknown attributes).\n(case: ${c.violation})`, [put])
       // Rule 9: a 2xx without userName that kept the old one is a warning; one that cleared it fails.
       if (grade === 'fail' && is2xx(put) && m.kind.startsWith('username-')) {
         const get = await getUser(ctx, users.ids[0])
@@ -42,6 +49,13 @@ function invalidPayloadCheck(m: Mutation): CheckDefinition<InvalidCase> {
       return verdict(OUTCOME[grade], message, [put])
     },
   })
+}
+
+/** The top-level attribute a wrong-type case breaks (its violation starts with the attribute's path), when the server does not declare it. */
+function undeclaredTarget(ctx: CheckContext, violation: string): string | null {
+  const names = Object.keys(requestProperties(ctx.profile)).sort((a, b) => b.length - a.length)
+  const name = names.find((n) => violation.startsWith(n) && /^[.[:]/.test(violation.slice(n.length)))
+  return name !== undefined && !serverDeclares(ctx, name) ? name : null
 }
 
 export const INVALID_CHECKS = INVALID_MUTATIONS.filter((m) => !DEDICATED.has(m.kind)).map(invalidPayloadCheck)

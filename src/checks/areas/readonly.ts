@@ -18,7 +18,7 @@ async function judgeReadOnly(
   users: CheckUsers,
   body: Body,
   what: string,
-  changed: (before: Body, after: Body | null, put: Exchange, get: Exchange) => string | null,
+  changed: (before: Body, after: Body | null, put: Exchange, get: Exchange) => string | null | Promise<string | null>,
 ): Promise<Verdict> {
   const id = users.ids[0]
   const before = await getUser(ctx, id)
@@ -28,7 +28,7 @@ async function judgeReadOnly(
   if (broken) return broken
   const status = statusOf(put)!
   if (status >= 500) return verdict('failed', `Received: ${describeStatus(put)} for a PUT carrying ${what}\nExpected: the value ignored (2xx) or 400 mutability`, [before, put, get], { focus: 1 })
-  const problem = changed(bodyObject(before) ?? {}, bodyObject(get), put, get)
+  const problem = await changed(bodyObject(before) ?? {}, bodyObject(get), put, get)
   if (problem) return verdict('failed', `Received: ${problem}\nExpected: ${what} ignored (readOnly values SHALL be ignored), or 400 mutability\n\nDrop readOnly attributes from PUT bodies before storing`, [before, put, get], { focus: 1 })
   if (is2xx(put)) return verdict('passed', `${what} ignored`, [before, put, get], { traits: { [`readOnly.${what.split(' ')[0]}`]: 'ignored' } })
   if (status === 400) {
@@ -50,8 +50,12 @@ export const idIgnored = defineCheck({
   maxRuns: 10,
   cases: (ctx) => fc.tuple(validPayloads(ctx, 'put.readonly.id-ignored'), fc.uuid({ version: 4 })),
   run: (ctx, users, [body, decoy]) =>
-    judgeReadOnly(ctx, users, { ...body, id: decoy }, 'id (different from the path)', (_before, after, put, get) => {
-      if (statusOf(get) !== 200) return `the user is no longer found at its id after the PUT (GET answered ${statusOf(get)})`
+    judgeReadOnly(ctx, users, { ...body, id: decoy }, 'id (different from the path)', async (_before, after, put, get) => {
+      if (statusOf(get) !== 200) {
+        // The user moved to the decoy id: delete it there too, so the target is left as it was found.
+        await ctx.client.send({ method: 'DELETE', path: ctx.users.userPath(decoy) })
+        return `the user is no longer found at its id after the PUT (GET answered ${statusOf(get)})`
+      }
       if (getAttr(after, 'id') !== users.ids[0]) return `GET shows id ${JSON.stringify(getAttr(after, 'id'))}`
       const returned = getAttr(bodyObject(put), 'id')
       if (is2xx(put) && returned !== undefined && returned !== users.ids[0]) return `the PUT response shows id ${JSON.stringify(returned)}`

@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
 import type { CheckContext } from '../../run/context.ts'
 import { defineCheck, verdict } from '../define-check.ts'
-import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, statusOf } from '../probes/requests.ts'
+import { findCreated } from '../probes/created.ts'
+import { bodyObject, describeStatus, is2xx, noResponse, putUser, statusOf } from '../probes/requests.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { mixedCases, sendCase } from '../probes/mixed-cases.ts'
 
@@ -25,6 +26,9 @@ export const successReturns200 = defineCheck({
     if (broken) return broken
     const status = statusOf(put)!
     if (status === 200 && bodyObject(put)) return verdict('passed', '200 with the resource', [put])
+    if (status >= 200 && status < 300 && put.response!.bodyText.trim() !== '' && !bodyObject(put)) {
+      return verdict('failed', `Received: ${status} with a body that is not a JSON resource: ${JSON.stringify(put.response!.bodyText.slice(0, 120))}\nExpected: 200 OK with the entire resource as JSON\n\nReturn the stored resource as the response body`, [put])
+    }
     if (status >= 200 && status < 300) {
       return verdict('warned', `Received: ${status}${bodyObject(put) ? '' : ' without a resource body'}\nExpected: 200 OK with the entire resource in the body\n\nAnswer a successful PUT with 200 and the resource as a GET would return it`, [put])
     }
@@ -56,30 +60,6 @@ export const unknownIdIs404 = defineCheck({
     return verdict('warned', `Received: ${describeStatus(put)} for an id that does not exist (nothing was created)\nExpected: 404 Not Found (RFC 7644 Table 8)`, [put])
   },
 })
-
-/** After a PUT on an unknown id: did it create a user? Cleans up what it finds (the target is left as it was found). */
-async function findCreated(ctx: CheckContext, id: string, put: Exchange, userName: string): Promise<{ how: string; exchanges: Exchange[] } | null> {
-  const exchanges: Exchange[] = []
-  const ids = new Set<string>()
-  const get = await getUser(ctx, id)
-  exchanges.push(get)
-  if (statusOf(get) === 200) ids.add(id)
-  const returnedId = bodyObject(put)?.id
-  if (is2xx(put) && typeof returnedId === 'string' && returnedId !== id) {
-    const other = await getUser(ctx, returnedId)
-    exchanges.push(other)
-    if (statusOf(other) === 200) ids.add(returnedId)
-  }
-  if (ctx.discovery.capabilities?.filter) {
-    const list = await ctx.client.send({ method: 'GET', path: ctx.users.usersPath(), query: { filter: `userName eq "${userName.replace(/["\\]/g, '\\$&')}"` } })
-    exchanges.push(list)
-    const resources = bodyObject(list)?.Resources
-    if (Array.isArray(resources)) for (const r of resources) if (r && typeof r.id === 'string') ids.add(r.id)
-  }
-  if (ids.size === 0) return null
-  for (const created of ids) await ctx.client.send({ method: 'DELETE', path: ctx.users.userPath(created) })
-  return { how: `found by ${[...ids].map((i) => `id ${i}`).join(', ')}; deleted again`, exchanges }
-}
 
 /** RFC 7644 §3.12 Table 8 and SCIM-PUT-RULES 19: no 5xx for any client input. */
 export const no5xx = defineCheck({

@@ -21,6 +21,20 @@ const TYPE_VALUES: Record<string, readonly string[]> = {
 }
 const DEFAULT_TYPES = ['work', 'home', 'other'] as const
 
+/**
+ * Multi-valued attributes whose `type` RFC 7643 §8.7.1 declares with `"canonicalValues": []`: there is no
+ * value a client can count on. Canonical values are "suggested" and "service providers MAY choose to
+ * ignore unsupported values" (§7), so a server may ignore or refuse any `type` here; valid payloads
+ * leave it out rather than invent one (an invented value would fail a server for a permitted choice).
+ */
+export const NO_CANONICAL_TYPES: ReadonlySet<string> = new Set(['roles', 'x509certificates'])
+
+/** True for the `type` sub-attribute of an attribute in {@link NO_CANONICAL_TYPES}. */
+export function isTypeWithoutCanonicalValues(path: readonly string[]): boolean {
+  const { attr, parent } = nameOf(path)
+  return attr === 'type' && parent !== undefined && NO_CANONICAL_TYPES.has(parent)
+}
+
 const LANGUAGE_TAGS = ['en-US', 'en-GB', 'fr-FR', 'de-DE', 'ja-JP', 'pt-BR', 'zh-Hans-CN', 'da'] as const
 const TIME_ZONES = ['UTC', 'Europe/Paris', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'America/Sao_Paulo'] as const
 const COUNTRIES = ['US', 'FR', 'DE', 'JP', 'BR', 'IN', 'GB'] as const

@@ -1,0 +1,184 @@
+import { readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { CHECKS } from '../checks/index.ts'
+import type { ReferenceServer } from '../reference/server.ts'
+import { escapeHtml } from '../report/_internals/html.ts'
+import type { ConformanceReport } from '../report/types.ts'
+import {
+  closeServers,
+  junitTestcase,
+  killStrayChildren,
+  readReport,
+  removeTempDirs,
+  runCli,
+  secretToken,
+  startCube,
+  tempDir,
+  TEST_TIMEOUT_MS,
+  type CliResult,
+} from './_test-support.ts'
+
+// `scim-conformance run` as a user runs it: a subprocess, its exit code, and the three reports it writes.
+
+afterAll(async () => {
+  killStrayChildren()
+  await closeServers()
+  await removeTempDirs()
+})
+
+const RESULT_KEYS = ['id', 'title', 'level', 'source', 'contract', 'status', 'message', 'counterexample', 'reproduce', 'seed', 'path']
+
+describe('run --vendor cube against the embedded reference server', () => {
+  let dir: string
+  let run: CliResult
+  let report: ConformanceReport
+  let junit: string
+
+  beforeAll(async () => {
+    dir = await tempDir()
+    run = await runCli(['run', '--vendor', 'cube', '--runs', '5', '--report-dir', dir])
+    report = await readReport(dir)
+    junit = await readFile(join(dir, 'junit.xml'), 'utf8')
+  }, TEST_TIMEOUT_MS)
+
+  test('exits 0 and prints the summary on stdout', () => {
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/^scim-conformance \S+: cube PUT \/Users\/\{id\} at http:\/\/127\.0\.0\.1:\d+$/m)
+    expect(run.stdout).toMatch(/^\d+ checks: \d+ passed, 0 failed, 0 warned, \d+ observed, \d+ skipped/m)
+    expect(run.stdout).toContain(join(dir, 'report.json'))
+  })
+
+  test('report.json has the documented shape', () => {
+    expect(report).toMatchObject({
+      tool: { name: 'scim-conformance', version: expect.any(String) },
+      vendor: 'cube',
+      spec: expect.stringMatching(/cube\.yaml$/),
+      target: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      seed: expect.any(Number),
+      runs: 5,
+      startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
+      durationMs: expect.any(Number),
+      specFindings: expect.any(Array),
+    })
+    expect(Object.keys(report.summary).sort()).toEqual(['failed', 'observed', 'passed', 'requests', 'skipped', 'warned'])
+    for (const n of Object.values(report.summary)) expect(n).toEqual(expect.any(Number))
+    const { passed, failed, warned, observed, skipped, requests } = report.summary
+    expect(passed + failed + warned + observed + skipped).toBe(report.results.length)
+    expect(failed).toBe(0)
+    expect(requests).toBeGreaterThan(0)
+    expect(report.results.map((r) => r.id).sort()).toEqual(CHECKS.map((c) => c.id).sort())
+    for (const r of report.results) {
+      for (const key of RESULT_KEYS) expect(r, `${r.id}.${key}`).toHaveProperty(key)
+      expect(['passed', 'warned', 'observed', 'skipped']).toContain(r.status)
+      expect(r.seed).toBe(report.seed)
+    }
+    for (const f of report.specFindings) expect(Object.keys(f)).toEqual(expect.arrayContaining(['id', 'level', 'source', 'message']))
+  })
+
+  test('junit.xml has one testcase per check, named by check id, and no failure', () => {
+    const names = [...junit.matchAll(/<testcase [^>]*name="([^"]+)"/g)].map((m) => m[1])
+    expect(names.sort()).toEqual(CHECKS.map((c) => c.id).sort())
+    expect(junit).not.toContain('<failure')
+  })
+
+  test('report.html exists', async () => {
+    expect((await stat(join(dir, 'report.html'))).size).toBeGreaterThan(0)
+    expect(await readFile(join(dir, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/i)
+  })
+})
+
+describe('run --target a reference server with faults', () => {
+  const FAILING = ['put.status.unknown-id-404', 'put.uniqueness.username-conflict']
+  let dir: string
+  let run: CliResult
+  let report: ConformanceReport
+  let junit: string
+  let reportHtml: string
+
+  beforeAll(async () => {
+    // Arrange: each fault has one obvious failing check; a third, passing check rides along.
+    const token = secretToken()
+    const server = await startCube({ token, faults: ['upsert-unknown-id', 'duplicate-username-accepted'] })
+    dir = await tempDir()
+    // Act
+    run = await runCli(['run', '--target', server.origin, '--vendor', 'cube', '--token', token, '--runs', '3',
+      '--only', [...FAILING, 'put.status.success-200'].join(','), '--report-dir', dir])
+    report = await readReport(dir)
+    junit = await readFile(join(dir, 'junit.xml'), 'utf8')
+    reportHtml = await readFile(join(dir, 'report.html'), 'utf8')
+  }, TEST_TIMEOUT_MS)
+
+  test('exits 1 and names each failing check on stdout', () => {
+    expect(run.code, run.stderr).toBe(1)
+    for (const id of FAILING) expect(run.stdout).toMatch(new RegExp(`^FAIL ${id.replace(/\./g, '\\.')} `, 'm'))
+    expect(run.stdout).not.toMatch(/^FAIL put\.status\.success-200/m)
+  })
+
+  test.each(FAILING)('report.json: %s failed, with a counterexample and a curl line', (id) => {
+    const result = report.results.find((r) => r.id === id)!
+    expect(result.status).toBe('failed')
+    expect(result.counterexample?.request).toMatchObject({ method: expect.any(String), url: expect.stringContaining(report.target) })
+    expect(result.reproduce).toMatch(/^curl /)
+    expect(report.results.find((r) => r.id === 'put.status.success-200')?.status).toBe('passed')
+  })
+
+  test.each(FAILING)('junit.xml: %s has a failure element with the check id and the curl line', (id) => {
+    const testcase = junitTestcase(junit, id)
+    expect(testcase).not.toBeNull()
+    const failure = /<failure [\s\S]*?<\/failure>/.exec(testcase!)?.[0]
+    expect(failure).toContain(`[${id}]`)
+    expect(failure).toMatch(/curl -sS -X [A-Z]+ (&apos;|')http/)
+    expect(junitTestcase(junit, 'put.status.success-200')).not.toContain('<failure')
+  })
+
+  test.each(FAILING)('report.html: shows %s and its curl line', (id) => {
+    const result = report.results.find((r) => r.id === id)!
+    expect(reportHtml).toContain(id)
+    expect(reportHtml).toContain(escapeHtml(result.reproduce!))
+  })
+})
+
+describe('--fail-on should', () => {
+  const ID = 'put.meta.last-modified-advances'
+  let server: ReferenceServer
+  let token: string
+
+  beforeAll(async () => {
+    token = secretToken()
+    // A SHOULD-level deviation: meta.lastModified never moves. A warning, not a failure.
+    server = await startCube({ token, faults: ['frozen-last-modified'] })
+  })
+
+  const runWith = async (extra: string[]) => {
+    const dir = await tempDir()
+    const run = await runCli(['run', '--target', server.origin, '--vendor', 'cube', '--token', token, '--runs', '3', '--only', ID, '--report-dir', dir, ...extra])
+    return { run, report: await readReport(dir) }
+  }
+
+  test.concurrent('a warning exits 0 by default', async () => {
+    const { run, report } = await runWith([])
+    expect(report.results.find((r) => r.id === ID)?.status).toBe('warned')
+    expect(run.stdout).toMatch(new RegExp(`^WARN ${ID.replace(/\./g, '\\.')} `, 'm'))
+    expect(run.code, run.stderr).toBe(0)
+  }, TEST_TIMEOUT_MS)
+
+  test.concurrent('the same warning exits 1 with --fail-on should', async () => {
+    const { run, report } = await runWith(['--fail-on', 'should'])
+    expect(report.results.find((r) => r.id === ID)?.status).toBe('warned')
+    expect(run.code, run.stderr).toBe(1)
+  }, TEST_TIMEOUT_MS)
+})
+
+// Regression: token scrubbing replaced every occurrence of the token as a substring, so `--token T`
+// rewrote the report itself ("MUST" → "MUS$SCIM_TOKEN"), the console summary crashed (exit 2) and
+// report.html was not written.
+test('a one-character --token leaves the reports intact', async () => {
+  const dir = await tempDir()
+  const run = await runCli(['run', '--vendor', 'cube', '--token', 'T', '--runs', '1', '--only', 'put.status.success-200', '--report-dir', dir])
+  expect(run.code, run.stderr).toBe(0)
+  const report = await readReport(dir)
+  expect(report.results.map((r) => r.level)).toEqual(['MUST'])
+  expect(report.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
+  expect((await stat(join(dir, 'report.html'))).size).toBeGreaterThan(0)
+}, TEST_TIMEOUT_MS)

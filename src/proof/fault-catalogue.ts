@@ -1,0 +1,297 @@
+import type { Outcome } from '../checks/types.ts'
+import type { FaultName } from '../reference/faults.ts'
+
+/** The vendors the reference server can imitate. */
+export const MATRIX_VENDORS = ['lightdash', 'maia', 'cube', 'generic'] as const
+export type MatrixVendor = (typeof MATRIX_VENDORS)[number]
+
+/** Vendors whose request schema has `password` (RFC 7643 §4.1.1): cube's documentation page has none. */
+const WITH_PASSWORD: readonly MatrixVendor[] = ['lightdash', 'maia', 'generic']
+/** Vendors with an extension schema (lightdash's `urn:lightdash:…:User`, generic's enterprise extension). */
+const WITH_EXTENSION: readonly MatrixVendor[] = ['lightdash', 'generic']
+/** Vendors whose errors are SCIM Error bodies: maia declares RFC 9457 problem details (integer `status`, no `scimType`). */
+const SCIM_ERRORS: readonly MatrixVendor[] = ['lightdash', 'cube', 'generic']
+/** Vendors with an OpenAPI document that declares response schemas (cube publishes a documentation page only). */
+const DECLARED_SCHEMAS: readonly MatrixVendor[] = ['lightdash', 'generic']
+
+/**
+ * Every check that grades the `scimType` of a 4xx (SCIM-PUT-RULES 9, 13, 16, 18): a server whose error
+ * bodies carry none earns a warning from each (400 without `invalidValue`/`invalidSyntax`, 409 without `uniqueness`).
+ */
+const SCIMTYPE_GRADED = [
+  'put.invalid.username-missing',
+  'put.invalid.username-empty',
+  'put.invalid.username-null',
+  'put.invalid.schemas-missing',
+  'put.invalid.schemas-empty',
+  'put.invalid.schemas-without-core',
+  'put.invalid.wrong-type',
+  'put.invalid.two-primaries',
+  'put.invalid.not-json',
+  'put.invalid.truncated-json',
+  'put.invalid.json-array-body',
+  'put.invalid.json-scalar-body',
+  'put.invalid.empty-body',
+  'put.invalid.deeply-nested',
+  'put.uniqueness.username-conflict',
+  'put.uniqueness.case-variant-conflict',
+] as const
+
+/** A status a fault must produce in a check. */
+export type ExpectedOutcome = Exclude<Outcome, 'passed'>
+
+/** What one fault must do to the checks, on the vendors where it applies. */
+export interface FaultExpectation {
+  fault: FaultName
+  /**
+   * The vendors where the fault applies (a fault may appear in several entries, one per group of vendors).
+   * @defaultValue every vendor in MATRIX_VENDORS
+   */
+  vendors?: readonly MatrixVendor[]
+  /** The intended check(s) and the status each must show. */
+  expect: Readonly<Record<string, ExpectedOutcome>>
+  /**
+   * Other checks that may fail or warn as a consequence of the same bug (each justified where it is listed);
+   * `'any'` where the fault strikes whichever check's request it lands on.
+   * @defaultValue none
+   */
+  alsoAffected?: readonly string[] | 'any'
+}
+
+/**
+ * For each reference-server fault (src/reference/faults.ts), the check that must catch it and the
+ * checks it may legitimately drag along. The fault matrix runs every check against the server with one
+ * fault on and holds the results to this: the intended checks show their status, nothing else fails or warns.
+ */
+export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
+  {
+    fault: 'put-returns-201',
+    // RFC 7644 §3.5.1 "returns a 200 OK": another 2xx is graded a warning (SCIM-PUT-RULES 10). 201 is neither
+    // in any vendor document nor in Table 8, so put.status.declared catches it on every vendor.
+    expect: { 'put.status.success-200': 'warned', 'put.status.declared': 'failed' },
+  },
+  {
+    fault: 'put-returns-204',
+    expect: { 'put.status.success-200': 'warned' },
+    // No vendor document declares 204 for PUT (Table 8 does not list it either).
+    alsoAffected: ['put.status.declared'],
+  },
+  { fault: 'upsert-unknown-id', expect: { 'put.status.unknown-id-404': 'failed' } },
+  {
+    fault: 'malformed-json-500',
+    // Truncated JSON and an empty body are not JSON either: the same parser path crashes.
+    expect: { 'put.invalid.not-json': 'failed', 'put.invalid.truncated-json': 'failed', 'put.invalid.empty-body': 'failed' },
+    // no-5xx sends a mix of valid and invalid bodies, not-JSON ones among them when the seed draws them.
+    alsoAffected: ['put.status.no-5xx'],
+  },
+  {
+    fault: 'missing-username-accepted',
+    // The fault accepts any userName that is not a non-blank string and keeps the old one (rule 9: warn).
+    expect: { 'put.invalid.username-missing': 'warned', 'put.invalid.username-empty': 'warned', 'put.invalid.username-null': 'warned' },
+  },
+  {
+    fault: 'wrong-types-coerced',
+    expect: { 'put.invalid.wrong-type': 'warned' },
+    // A nested object where a string is declared is a wrong type too, coerced to a string.
+    alsoAffected: ['put.invalid.deeply-nested'],
+  },
+  {
+    fault: 'duplicate-username-accepted',
+    // A case variant of another user's userName is a duplicate as well (RFC 7643 §4.1.1: case insensitive).
+    expect: { 'put.uniqueness.username-conflict': 'failed', 'put.uniqueness.case-variant-conflict': 'failed' },
+  },
+  {
+    fault: 'duplicate-username-500',
+    expect: { 'put.uniqueness.username-conflict': 'failed', 'put.uniqueness.case-variant-conflict': 'failed' },
+  },
+  { fault: 'case-variant-duplicate-accepted', expect: { 'put.uniqueness.case-variant-conflict': 'failed' } },
+  {
+    fault: 'non-scim-error-bodies',
+    vendors: SCIM_ERRORS,
+    // Without the Error schema there is no scimType either: every check that grades one warns (rules 9, 13, 16).
+    expect: { 'put.errors.format': 'failed', ...Object.fromEntries(SCIMTYPE_GRADED.map((id) => [id, 'warned' as const])) },
+    // Where the vendor document declares an error schema (SCIM Error), the body breaks it.
+    alsoAffected: ['put.response.error-schema'],
+  },
+  {
+    fault: 'non-scim-error-bodies',
+    // maia declares problem details, which carry no scimType: only the format is judged.
+    vendors: ['maia'],
+    expect: { 'put.errors.format': 'failed' },
+    alsoAffected: ['put.response.error-schema'],
+  },
+  {
+    fault: 'numeric-error-status',
+    // maia's declared problem details have an integer status already: the fault changes nothing there.
+    vendors: SCIM_ERRORS,
+    expect: { 'put.errors.format': 'failed' },
+    // lightdash and generic declare the SCIM Error schema with `status` a string.
+    alsoAffected: ['put.response.error-schema'],
+  },
+  { fault: 'numeric-error-status', vendors: DECLARED_SCHEMAS, expect: { 'put.response.error-schema': 'failed' } },
+  {
+    fault: 'conflict-without-scimtype',
+    // maia's problem details have no scimType to leave out.
+    vendors: SCIM_ERRORS,
+    expect: { 'put.uniqueness.username-conflict': 'warned', 'put.uniqueness.case-variant-conflict': 'warned' },
+  },
+  {
+    fault: 'null-not-clearing',
+    expect: { 'put.replace.null-clears': 'warned' },
+    // A generated payload may carry null for an optional attribute; the surviving old value is graded a warning there too (rule 6).
+    alsoAffected: ['put.replace.values-stored'],
+  },
+  {
+    fault: 'empty-array-not-clearing',
+    expect: { 'put.replace.empty-array-clears': 'warned' },
+    // Generated payloads often carry [] for a multi-valued attribute; the surviving old values are graded a warning (rule 6).
+    alsoAffected: ['put.replace.values-stored'],
+  },
+  { fault: 'id-from-body', expect: { 'put.readonly.id-ignored': 'failed' } },
+  {
+    fault: 'meta-from-body',
+    expect: { 'put.readonly.meta-ignored': 'failed' },
+    // Where a vendor requires meta in the request (maia), every PUT carries a meta.created, which the fault stores.
+    alsoAffected: ['put.meta.created-stable'],
+  },
+  {
+    fault: 'created-changes',
+    expect: { 'put.meta.created-stable': 'failed' },
+    // meta-ignored compares meta.created before and after a PUT that carries a different one.
+    alsoAffected: ['put.readonly.meta-ignored'],
+  },
+  { fault: 'frozen-last-modified', expect: { 'put.meta.last-modified-advances': 'warned' } },
+  {
+    fault: 'frozen-version',
+    expect: { 'put.meta.version-changes': 'warned' },
+    // The ETag is the version: a successful If-Match PUT returns the same ETag again.
+    alsoAffected: ['put.etag.current-if-match'],
+  },
+  {
+    fault: 'password-echoed',
+    vendors: WITH_PASSWORD,
+    // The server's own /Schemas declares password returned "never" (RFC 7643 §7).
+    expect: { 'put.replace.password-not-returned': 'failed', 'put.declared.returned-never': 'failed' },
+  },
+  {
+    fault: 'response-not-persisted',
+    expect: { 'put.replace.values-stored': 'failed', 'put.replace.response-matches-get': 'failed' },
+    // Nothing a PUT sends is stored: every check that reads the result back with GET sees the old user.
+    alsoAffected: [
+      'put.replace.null-clears',
+      'put.replace.empty-array-clears',
+      'put.replace.unicode-exact',
+      'put.replace.long-strings-exact',
+      'put.meta.last-modified-advances',
+      'put.meta.version-changes',
+    ],
+  },
+  {
+    fault: 'stale-response',
+    // The second of two identical PUTs shows what the first stored, the first shows the user before it.
+    expect: { 'put.replace.response-matches-get': 'failed', 'put.replace.idempotent': 'failed' },
+    // The response carries the old version, so the ETag of a successful If-Match PUT does not change.
+    alsoAffected: ['put.etag.current-if-match'],
+  },
+  { fault: 'multi-valued-dropped', expect: { 'put.replace.values-stored': 'failed' } },
+  { fault: 'extension-dropped', vendors: WITH_EXTENSION, expect: { 'put.replace.values-stored': 'failed' } },
+  { fault: 'case-sensitive-attribute-names', expect: { 'put.replace.case-insensitive-names': 'warned' } },
+  {
+    fault: 'unicode-mangled',
+    expect: { 'put.replace.unicode-exact': 'failed' },
+    // Generated payloads carry non-ASCII text too.
+    alsoAffected: ['put.replace.values-stored'],
+  },
+  {
+    fault: 'long-strings-truncated',
+    expect: { 'put.replace.long-strings-exact': 'failed' },
+    // Generated payloads may carry strings over 255 characters (graded a warning when the cut falls on trailing white space).
+    alsoAffected: ['put.replace.values-stored'],
+  },
+  {
+    fault: 'active-ignored',
+    expect: { 'put.replace.values-stored': 'failed' },
+    // `active: null` keeps the old value as well.
+    alsoAffected: ['put.replace.null-clears'],
+  },
+  {
+    fault: 'wrong-content-type',
+    expect: { 'put.media.response-content-type': 'failed' },
+    // maia's declared error format is application/problem+json: an error sent as text/html breaks it.
+    alsoAffected: ['put.errors.format'],
+  },
+  {
+    fault: 'schemas-missing-in-response',
+    // Echoing the GET body back sends a PUT without schemas, which the server rightly refuses.
+    expect: { 'put.schemas.response': 'failed', 'put.replace.whole-body-echo': 'failed' },
+  },
+  { fault: 'schemas-missing-in-response', vendors: DECLARED_SCHEMAS, expect: { 'put.response.schema-200': 'failed' } },
+  { fault: 'wrong-meta-location', expect: { 'put.meta.location': 'warned' } },
+  { fault: 'if-match-ignored', expect: { 'put.etag.stale-if-match-412': 'failed' } },
+  // current-if-match reads the ETag it sends back from the GET.
+  { fault: 'etag-header-missing', expect: { 'put.etag.header': 'failed', 'put.etag.current-if-match': 'failed' } },
+  { fault: 'auth-ignored', expect: { 'put.auth.missing-token': 'failed', 'put.auth.invalid-token': 'failed' } },
+  {
+    fault: 'intermittent-500',
+    expect: { 'put.stability.repeatable': 'failed' },
+    // Every fifth PUT of the whole run answers 500, whichever check sent it.
+    alsoAffected: 'any',
+  },
+  { fault: 'groups-from-body', expect: { 'put.readonly.groups-ignored': 'failed' } },
+  { fault: 'two-primaries-stored', expect: { 'put.replace.primary-once': 'failed' } },
+  {
+    fault: 'schemas-not-validated',
+    expect: { 'put.invalid.schemas-missing': 'warned', 'put.invalid.schemas-empty': 'warned', 'put.invalid.schemas-without-core': 'warned' },
+    // wrong-type may pick `schemas` as the attribute to break (a string instead of an array).
+    alsoAffected: ['put.invalid.wrong-type'],
+  },
+  {
+    fault: 'unknown-attribute-500',
+    expect: { 'put.invalid.unknown-attribute': 'failed' },
+    // no-5xx sends an unknown attribute when the seed draws that case.
+    alsoAffected: ['put.status.no-5xx'],
+  },
+  { fault: 'scim-json-rejected', vendors: ['lightdash', 'maia', 'cube'], expect: { 'put.media.request-scim-json': 'failed' } },
+  {
+    fault: 'scim-json-rejected',
+    vendors: ['generic'],
+    expect: { 'put.media.request-scim-json': 'failed' },
+    // generic declares application/scim+json, the harness's media type for every PUT: each one is refused with 415.
+    alsoAffected: 'any',
+  },
+  { fault: 'attributes-param-ignored', expect: { 'put.attributes-param': 'warned' } },
+  // An RFC MAY: observed as a trait, never failed or warned.
+  { fault: 'omitted-retained', expect: { 'put.replace.omitted-attributes': 'observed' } },
+  {
+    fault: 'no-discovery',
+    // etag.supported is never declared, so the ETag checks skip (rule 17: decide from the declaration).
+    expect: { 'put.etag.header': 'skipped', 'put.etag.version-matches': 'skipped', 'put.etag.stale-if-match-412': 'skipped', 'put.etag.current-if-match': 'skipped' },
+  },
+]
+
+/** Why a check appears in no entry's `expect` with `failed` or `warned`. */
+export interface Unexercised {
+  kind: 'observation-only' | 'skip-only' | 'no-fault-yet'
+  reason: string
+}
+
+/**
+ * Checks that no fault is meant to make fail or warn. `observation-only` and `skip-only` are by design;
+ * `no-fault-yet` names a check the reference server has no switch for (the fault it would need is in the reason).
+ */
+export const UNEXERCISED: Readonly<Record<string, Unexercised>> = {
+  'put.invalid.schemas-unknown-urn': { kind: 'observation-only', reason: 'MAY (RFC 7643 §3 is silent on an unknown URN): accepted or 400 are both observed; only a 5xx fails.' },
+  'put.invalid.oversize-body': { kind: 'observation-only', reason: 'MAY (RFC 9110 §15.5.14): a server may accept a 1 MiB body or answer 413/400; only a 5xx fails.' },
+  'put.schemas.case-variant': { kind: 'observation-only', reason: 'MAY (SCIM-PUT-RULES 13): a case variant of the core URN accepted or refused is observed; only a 5xx fails.' },
+  'put.immutable.unchanged': { kind: 'skip-only', reason: 'The core User schema declares no immutable attribute, and no vendor profile adds one, so the check skips (SCIM-PUT-RULES 7).' },
+  'put.meta.resource-type': { kind: 'no-fault-yet', reason: 'Needs a fault such as "wrong-resource-type" (meta.resourceType other than "User").' },
+  'put.meta.timestamps-format': { kind: 'no-fault-yet', reason: 'Needs a fault such as "timestamps-not-xsd" (meta.lastModified as epoch millis or a date without time).' },
+  'put.etag.version-matches': { kind: 'no-fault-yet', reason: 'Needs a fault such as "version-etag-mismatch" (meta.version differs from the ETag header).' },
+  'put.media.request-json': { kind: 'no-fault-yet', reason: 'Needs a fault such as "json-rejected" (application/json refused with 415).' },
+  'put.invalid.wrong-content-type': { kind: 'no-fault-yet', reason: 'Needs a fault such as "any-content-type-accepted" (a JSON body sent as text/plain is stored).' },
+}
+
+/** The entries for a fault that apply to a vendor (their expectations and allowances are merged). */
+export function expectationsFor(fault: FaultName, vendor: string): FaultExpectation[] {
+  return FAULT_CATALOGUE.filter((e) => e.fault === fault && (e.vendors ?? MATRIX_VENDORS).includes(vendor as MatrixVendor))
+}

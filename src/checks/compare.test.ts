@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { AttributeDefinition } from '../scim/attribute.ts'
-import { childPath, diffStored, differs, getAttr, isUnassigned, sameRepresentation, WHITESPACE_TRIMMED } from './compare.ts'
+import { childPath, diffStored, differs, getAttr, isUnassigned, NOT_CLEARED, sameRepresentation, WHITESPACE_TRIMMED } from './compare.ts'
 
 const def = (over: Partial<AttributeDefinition>): AttributeDefinition => ({
   name: 'x', type: 'string', multiValued: false, required: false, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none', ...over,
@@ -61,6 +61,15 @@ describe('SCIM comparison rules', () => {
     expect(childPath('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager', 'value')).toBe('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value')
     expect(childPath('name', 'givenName')).toBe('name.givenName')
   })
+})
+
+test('a complex value provides the sub-attributes it names: {} clears nothing, a null sub-attribute is a clear', () => {
+  const urn = 'urn:lightdash:params:scim:schemas:extension:2.0:User'
+  // Omitted sub-attributes are the omitted-attributes MAY (RFC 7644 §3.5.1), not a value provided.
+  expect(differs({}, { role: 'admin' }, urn, of)).toBeNull()
+  expect(differs({ role: null }, { role: 'admin' }, urn, of)).toBe(`role: ${NOT_CLEARED}`)
+  expect(differs({ givenName: 'Ann' }, undefined, 'name', of)).toBe('givenName: sent a value, stored nothing')
+  expect(differs({ givenName: 'Ann' }, 'Ann', 'name', of)).toBe('sent a complex value, stored a simple one')
 })
 
 test('white space trimmed at the ends is told apart from a lost value', () => {

@@ -335,7 +335,7 @@ export const primaryOnce = defineCheck({
     const put = await putUser(ctx, users.ids[0], sent)
     if (noResponse([put])) return noResponse([put])!
     if (!is2xx(put)) {
-      if (statusOf(put) === 400) return verdict('observed', `two primaries rejected with ${describeStatus(put)}`, [put], { traits: { 'primary.twoInRequest': 'rejected (400)' } })
+      if (statusOf(put) === 400) return verdict('observed', `two primaries rejected with ${describeStatus(put)}`, [put], { traits: { [`primary.twoInRequest.${attr}`]: 'rejected (400)' } })
       return verdict('passed', `PUT answered ${describeStatus(put)}; put.invalid.two-primaries judges that`, [put])
     }
     const get = await getUser(ctx, users.ids[0])
@@ -346,7 +346,7 @@ export const primaryOnce = defineCheck({
     }
     const bad = [put, get].find((e) => count(e) > 1)
     if (bad) return verdict('failed', `Received: ${count(bad)} values of ${attr} with primary true in the ${bad.request.method} response\nExpected: at most one\n\nReject the request with 400 invalidValue, or keep one primary`, [put, get], { focus: bad === put ? 0 : 1 })
-    return verdict('observed', `two primaries normalised to ${count(get)}`, [put, get], { traits: { 'primary.twoInRequest': 'normalised' } })
+    return verdict('observed', `two primaries normalised to ${count(get)}`, [put, get], { traits: { [`primary.twoInRequest.${attr}`]: 'normalised' } })
   },
 })
 

@@ -167,21 +167,27 @@ async function phase(server: ServerProcess, fn: () => Promise<number>): Promise<
   }
 }
 
-/** Options of {@link rawPutLoop}. */
+/** Options of {@link openRawLoop}. */
 export interface RawLoopOptions {
   /** Requests in flight (one test user and one connection per slot). @defaultValue 8 */
   concurrency?: number
-  /** Seconds of timed PUTs, after a one-second warm-up. @defaultValue 5 */
-  seconds?: number
   /** Distinct valid bodies per slot, generated before the loop and cycled through. @defaultValue 100 */
   bodiesPerSlot?: number
 }
 
+/** The raw loop, ready to run: its test users exist and its bodies are serialised. */
+export interface RawLoop {
+  /** PUTs for `seconds`; the mean round trip and the count of non-200 answers ride along. */
+  run(seconds: number): Promise<PhaseResult & { roundTripMs: number; non200: number }>
+  /** Deletes the test users and closes the pool. */
+  close(): Promise<void>
+}
+
 /**
  * (a) The ceiling: valid `PUT /Users/{id}` with a bare undici `Pool` (no harness code in the loop), one test
- * user per in-flight slot, bodies generated and serialised beforehand. Also returns the mean round trip.
+ * user per in-flight slot, bodies generated and serialised beforehand.
  */
-export async function rawPutLoop(server: ServerProcess, vendor: string, options: RawLoopOptions = {}): Promise<PhaseResult & { roundTripMs: number; non200: number }> {
+export async function openRawLoop(server: ServerProcess, vendor: string, options: RawLoopOptions = {}): Promise<RawLoop> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const profile = await loadProfile({ vendor, validate: false })
   const usersPath = `${profile.basePath}/Users`
@@ -191,6 +197,10 @@ export async function rawPutLoop(server: ServerProcess, vendor: string, options:
     fc.sample(arbitrary, { seed: 1000 + slot, numRuns: options.bodiesPerSlot ?? 100 }).map((b) => JSON.stringify(b)))
   const pool = new Pool(server.origin, { connections: concurrency, pipelining: 1 })
   const ids: string[] = []
+  const close = async () => {
+    for (const id of ids) await (await pool.request({ method: 'DELETE', path: `${usersPath}/${encodeURIComponent(id)}`, headers })).body.dump()
+    await pool.close()
+  }
   try {
     for (let slot = 0; slot < concurrency; slot++) {
       const { statusCode, body } = await pool.request({ method: 'POST', path: usersPath, headers, body: bodies[slot][0] })
@@ -198,31 +208,32 @@ export async function rawPutLoop(server: ServerProcess, vendor: string, options:
       if (statusCode !== 201 || typeof created.id !== 'string') throw new Error(`POST ${usersPath} answered ${statusCode}: the raw loop needs one test user per slot`)
       ids.push(created.id)
     }
+  } catch (error) {
+    await close()
+    throw error
+  }
+  const next = ids.map(() => 1)
+  const run = async (seconds: number) => {
     const tally = { exchanges: 0, non200: 0, busyMs: 0 }
     const loop = async (slot: number, until: number) => {
       const path = `${usersPath}/${encodeURIComponent(ids[slot])}`
-      for (let i = 1; performance.now() < until; i++) {
+      while (performance.now() < until) {
         const sent = performance.now()
-        const { statusCode, body } = await pool.request({ method: 'PUT', path, headers, body: bodies[slot][i % bodies[slot].length] })
+        const { statusCode, body } = await pool.request({ method: 'PUT', path, headers, body: bodies[slot][next[slot]++ % bodies[slot].length] })
         await body.text()
         tally.busyMs += performance.now() - sent
         tally.exchanges++
         if (statusCode !== 200) tally.non200++
       }
     }
-    const all = async (seconds: number) => {
+    const result = await phase(server, async () => {
       const until = performance.now() + seconds * 1000
       await Promise.all(ids.map((_, slot) => loop(slot, until)))
       return tally.exchanges
-    }
-    await all(1)
-    Object.assign(tally, { exchanges: 0, non200: 0, busyMs: 0 })
-    const result = await phase(server, () => all(options.seconds ?? 5))
+    })
     return { ...result, roundTripMs: tally.busyMs / tally.exchanges, non200: tally.non200 }
-  } finally {
-    for (const id of ids) await (await pool.request({ method: 'DELETE', path: `${usersPath}/${encodeURIComponent(id)}`, headers })).body.dump()
-    await pool.close()
   }
+  return { run, close }
 }
 
 /** Options of {@link harnessRun}. */
@@ -261,14 +272,81 @@ export async function harnessRun(server: ServerProcess, vendor: string, options:
   }
 }
 
-/** (a) and (b) for one vendor on one server process: the raw loop, one untimed warm-up run of the harness, then the timed run. */
-export async function throughputBench(vendor: string, concurrency = DEFAULT_CONCURRENCY) {
+/** Options of {@link harnessSustained}. */
+export interface SustainedOptions extends HarnessRunOptions {
+  /** Timed seconds: whole runs are repeated until this much time has passed. @defaultValue 5 */
+  seconds?: number
+}
+
+/** (b) over a fixed time, like the raw loop: whole `runChecks` runs back to back; all their exchanges over all their wall time. */
+export async function harnessSustained(server: ServerProcess, vendor: string, options: SustainedOptions = {}): Promise<PhaseResult & { runs: number; failed: string[] }> {
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
+  const reportDir = await mkdtemp(join(tmpdir(), 'scim-bench-'))
+  const failed = new Set<string>()
+  let runs = 0
+  try {
+    const result = await phase(server, async () => {
+      const until = performance.now() + (options.seconds ?? 5) * 1000
+      let exchanges = 0
+      do {
+        const config = buildConfig({
+          vendor, target: server.origin, token: server.token, runs: String(options.runs ?? 50), seed: String(options.seed ?? 1),
+          concurrency: String(concurrency), only: (options.only ?? []).join(','), reportDir,
+        })
+        const run = await runChecks(config, server.origin, { parallel: concurrency })
+        for (const r of run.results) if (r.status === 'failed') failed.add(r.id)
+        exchanges += run.requests
+        runs++
+      } while (performance.now() < until)
+      return exchanges
+    })
+    return { ...result, runs, failed: [...failed] }
+  } finally {
+    await rm(reportDir, { recursive: true, force: true })
+  }
+}
+
+/** Sums phases measured in slices: exchanges and seconds add up, CPU per exchange is weighted, peak RSS is the highest. */
+function combine<T extends PhaseResult>(parts: T[]): PhaseResult {
+  const exchanges = parts.reduce((n, p) => n + p.exchanges, 0)
+  const seconds = parts.reduce((n, p) => n + p.seconds, 0)
+  const weighted = (pick: (p: T) => number | null) =>
+    parts.some((p) => pick(p) === null) ? null : parts.reduce((n, p) => n + pick(p)! * p.exchanges, 0) / exchanges
+  return { exchanges, seconds, perSecond: exchanges / seconds, clientCpuMs: weighted((p) => p.clientCpuMs)!, serverCpuMs: weighted((p) => p.serverCpuMs), peakRss: Math.max(...parts.map((p) => p.peakRss)) }
+}
+
+/**
+ * (a) and (b) for one vendor on one server process. The harness runs once cold (its first run in this
+ * process for the vendor) and once more untimed; then the raw loop and back-to-back harness runs take
+ * turns, `slices` times `seconds` each, so that a change in the machine's load hits both alike.
+ */
+export async function throughputBench(vendor: string, options: { concurrency?: number; slices?: number; seconds?: number } = {}) {
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
+  const slices = options.slices ?? 2
+  const seconds = options.seconds ?? 2.5
   const server = await startServerProcess(vendor)
   try {
-    const raw = await rawPutLoop(server, vendor, { concurrency })
-    await harnessRun(server, vendor, { concurrency, runs: 5 })
-    const harness = await harnessRun(server, vendor, { concurrency })
-    return { vendor, raw, harness, ratio: harness.perSecond / raw.perSecond, serverPeakRss: await server.peakRss() }
+    const loop = await openRawLoop(server, vendor, { concurrency })
+    try {
+      await loop.run(1)
+      const cold = await harnessRun(server, vendor, { concurrency })
+      await harnessRun(server, vendor, { concurrency })
+      const rawParts: Awaited<ReturnType<RawLoop['run']>>[] = []
+      const harnessParts: Awaited<ReturnType<typeof harnessSustained>>[] = []
+      for (let i = 0; i < slices; i++) {
+        rawParts.push(await loop.run(seconds))
+        harnessParts.push(await harnessSustained(server, vendor, { concurrency, seconds }))
+      }
+      const raw = {
+        ...combine(rawParts),
+        roundTripMs: rawParts.reduce((n, p) => n + p.roundTripMs * p.exchanges, 0) / rawParts.reduce((n, p) => n + p.exchanges, 0),
+        non200: rawParts.reduce((n, p) => n + p.non200, 0),
+      }
+      const harness = { ...combine(harnessParts), runs: harnessParts.reduce((n, p) => n + p.runs, 0), failed: [...new Set(harnessParts.flatMap((p) => p.failed))] }
+      return { vendor, raw, cold, harness, ratio: harness.perSecond / raw.perSecond, serverPeakRss: await server.peakRss() }
+    } finally {
+      await loop.close()
+    }
   } finally {
     await server.close()
   }

@@ -391,6 +391,18 @@ export const DEEP_NESTING = 1000
 /** Body size of `oversize-body`: just over 1 MiB. */
 export const OVERSIZE_BYTES = 1024 * 1024 + 1
 
+/** JSON text with every non-ASCII character written as a `\u` escape, stored one byte per character. */
+function asciiJson(value: unknown): string {
+  const text = JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  // V8 keeps replace()'s result two bytes per character when the input was, ASCII or not; the latin1 round
+  // trip (exact for ASCII) gives a one-byte string, so the body built on it is one byte per character too.
+  return Buffer.from(text, 'latin1').toString('latin1')
+}
+
+// One flat string sliced per case: 'x'.repeat(n) builds a rope of short pieces that costs tens of
+// milliseconds to flatten each time the body is scanned or sent.
+const OVERSIZE_PADDING = Buffer.alloc(OVERSIZE_BYTES, 'x').toString('latin1')
+
 const UNKNOWN_URN = 'urn:example:params:scim:schemas:extension:scimc-unknown:2.0:User'
 
 function nested(kind: 'array' | 'object', depth: number): unknown {
@@ -517,10 +529,11 @@ export const INVALID_MUTATIONS: readonly Mutation[] = [
     build: (profile, { base }) =>
       base.map((b) => {
         const name = unknownName(profile, 'scimcPadding')
-        const empty = JSON.stringify({ ...b, [name]: '' })
-        const padding = 'x'.repeat(Math.max(0, OVERSIZE_BYTES - Buffer.byteLength(empty)))
-        // The same text as JSON.stringify(mutated) (the padding is the last key and needs no escaping), without
-        // JSON.stringify scanning a megabyte per case.
+        // ASCII JSON (non-ASCII characters as \u escapes, the same JSON value): a megabyte of one-byte text
+        // costs half the memory of a two-byte string to build and is sent without a UTF-8 encoding pass.
+        const empty = asciiJson({ ...b, [name]: '' })
+        const padding = OVERSIZE_PADDING.slice(0, Math.max(0, OVERSIZE_BYTES - empty.length))
+        // The padding is the last key and needs no escaping, so no JSON.stringify scans a megabyte per case.
         return { mutated: { ...b, [name]: padding }, body: `${empty.slice(0, -2)}${padding}"}` }
       }),
   }),
@@ -552,9 +565,13 @@ export const INVALID_MUTATIONS: readonly Mutation[] = [
   }),
 ]
 
+// Lower-cased top-level property names per profile: unknownName runs for every oversize and unknown-attribute case.
+const knownNames = new WeakMap<VendorProfile, Set<string>>()
+
 /** A name no property of the vendor's schema has (compared case-insensitively, RFC 7643 §2.1). */
 function unknownName(profile: VendorProfile, wanted: string): string {
-  const known = new Set(Object.keys(topLevelProperties(profile.requestSchema)).map(lower))
+  let known = knownNames.get(profile)
+  if (!known) knownNames.set(profile, (known = new Set(Object.keys(topLevelProperties(profile.requestSchema)).map(lower))))
   let name = wanted
   for (let i = 2; known.has(lower(name)); i++) name = `${wanted}${i}`
   return name

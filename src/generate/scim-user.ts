@@ -96,7 +96,7 @@ export function omittableAttributes(profile: VendorProfile): string[] {
 export function scimUser(profile: VendorProfile, constraints: ScimUserConstraints = {}): fc.Arbitrary<ScimUserPayload> {
   assertOmittable(profile, constraints.omit ?? [])
   const prefix = constraints.userNamePrefix ?? 'scimc-'
-  const values = compiledUsers(profile, constraints).map((payload) => withUserNamePrefix(profile, payload, prefix))
+  const values = compiledUsers(profile, constraints).map((payload) => finish(profile, payload, prefix))
   const weight = constraints.exampleWeight ?? 5
   const example = weight > 0 ? seedExample(profile, constraints) : undefined
   if (!example) return values
@@ -121,6 +121,21 @@ export function scimUserExample(profile: VendorProfile, constraints: ScimUserCon
  * {@link scimUser}: e.g. `['emails', '[]']` gives one email object. Used to build invalid payloads.
  */
 export function scimUserAttribute(profile: VendorProfile, path: readonly string[], constraints: ScimUserConstraints = {}): fc.Arbitrary<unknown> {
+  // Checks ask for the same attributes again and again (wrong-type targets, fullPayloads): compile each once.
+  const key = JSON.stringify([path, constraints.userNamePrefix, constraints.readOnly, constraints.id, constraints.password, constraints.omit, constraints.maxItems, constraints.maxLength])
+  let perProfile = compiledAttributes.get(profile)
+  if (!perProfile) compiledAttributes.set(profile, (perProfile = new Map()))
+  let arbitrary = perProfile.get(key)
+  if (!arbitrary) {
+    arbitrary = compileAttribute(profile, path, constraints)
+    perProfile.set(key, arbitrary)
+  }
+  return arbitrary
+}
+
+const compiledAttributes = new WeakMap<VendorProfile, Map<string, fc.Arbitrary<unknown>>>()
+
+function compileAttribute(profile: VendorProfile, path: readonly string[], constraints: ScimUserConstraints): fc.Arbitrary<unknown> {
   let schema: JsonSchema = mergeAllOf(profile.requestSchema)
   for (const segment of path) {
     const next = segment === '[]' ? schema.items : schema.properties?.[segment]
@@ -157,8 +172,8 @@ const compiled = new WeakMap<VendorProfile, Map<string, fc.Arbitrary<ScimUserPay
 /**
  * The schema compiled into an arbitrary once per profile and constraints: every check asks for payloads
  * with its own userName prefix, and compiling costs far more than drawing a value. The userName it
- * generates is the bare {@link uniquePart}; {@link withUserNamePrefix} adds the prefix (a `map` draws no
- * randomness, so the values are the ones a per-prefix compile gives).
+ * generates is the bare {@link uniquePart}; {@link finish} adds the prefix (a `map` draws no randomness,
+ * so the values are the ones a per-prefix compile gives).
  */
 function compiledUsers(profile: VendorProfile, c: ScimUserConstraints): fc.Arbitrary<ScimUserPayload> {
   const key = JSON.stringify([c.readOnly, c.id, c.password, c.omit, c.maxItems, c.maxLength])
@@ -166,24 +181,14 @@ function compiledUsers(profile: VendorProfile, c: ScimUserConstraints): fc.Arbit
   if (!perProfile) compiled.set(profile, (perProfile = new Map()))
   let arbitrary = perProfile.get(key)
   if (!arbitrary) {
-    const generated = schemaArbitrary(profile.requestSchema, {
+    arbitrary = schemaArbitrary(profile.requestSchema, {
       maxItems: c.maxItems ?? 3,
       maxLength: c.maxLength ?? 1024,
       override: planFor(profile, c, uniquePart()),
     }) as fc.Arbitrary<ScimUserPayload>
-    arbitrary = generated.map((payload) => finish(profile, payload))
     perProfile.set(key, arbitrary)
   }
   return arbitrary
-}
-
-/** The payload with its generated userName (the bare unique part) prefixed and formatted; key order kept. */
-function withUserNamePrefix(profile: VendorProfile, payload: ScimUserPayload, prefix: string): ScimUserPayload {
-  const out: ScimUserPayload = { ...payload }
-  for (const name of Object.keys(out)) {
-    if (lower(name) === 'username') out[name] = formatUserName(profile, prefix, out[name] as string)
-  }
-  return out
 }
 
 function assertOmittable(profile: VendorProfile, omit: string[]): void {
@@ -244,15 +249,23 @@ function planFor(profile: VendorProfile, c: ScimUserConstraints, userNames: fc.A
 }
 
 /** SCIM rules the schema cannot state: `schemas` lists core + present extensions, one `primary` per attribute. Pure. */
-function finish(profile: VendorProfile, payload: ScimUserPayload): ScimUserPayload {
+function finish(profile: VendorProfile, payload: ScimUserPayload, userNamePrefix?: string): ScimUserPayload {
   const present = profile.extensionUrns.filter((urn) => urn in payload)
-  const { schemas: _schemas, ...rest } = payload
   const out: ScimUserPayload = { schemas: [CORE_USER_SCHEMA, ...present] }
-  for (const [name, value] of Object.entries(rest)) {
-    const extension = present.includes(name) && value && typeof value === 'object' && !Array.isArray(value)
-    out[name] = extension
-      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, singlePrimary(v)]))
-      : singlePrimary(value)
+  // One pass and one new object per payload: this runs for every generated case.
+  for (const name of Object.keys(payload)) {
+    if (name === 'schemas') continue
+    const value = payload[name]
+    if (userNamePrefix !== undefined && lower(name) === 'username') {
+      // Generated by compiledUsers() as the bare unique part.
+      out[name] = formatUserName(profile, userNamePrefix, value as string)
+    } else if (present.includes(name) && value && typeof value === 'object' && !Array.isArray(value)) {
+      const extension: Record<string, unknown> = {}
+      for (const key of Object.keys(value)) extension[key] = singlePrimary((value as Record<string, unknown>)[key])
+      out[name] = extension
+    } else {
+      out[name] = singlePrimary(value)
+    }
   }
   return out
 }

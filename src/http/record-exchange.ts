@@ -115,7 +115,8 @@ class RecordingHandler extends Decorator {
   }
 
   #response(): RecordedResponse {
-    const raw = UTF8.decode(Buffer.concat(this.#chunks, this.#kept))
+    // A body usually arrives in one chunk: decode it in place rather than copy it first.
+    const raw = UTF8.decode(this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks, this.#kept))
     this.#chunks = []
     const bodyText = redactSecret(raw, this.#sink.token)
     return { status: this.#status, headers: this.#headers, bodyText, body: parseJson(bodyText), truncated: this.#truncated }
@@ -228,7 +229,8 @@ function redactRecord(headers: Record<string, string>, token: string | null): Re
   if (!token) return headers
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
-    out[name] = name === 'authorization' ? redactSecret(value, token, '$SCIM_TOKEN') : redactSecret(value, token)
+    // The credential header is replaced whole, whatever the token's length (substring redaction skips short ones).
+    out[name] = name === 'authorization' && token && value === `Bearer ${token}` ? 'Bearer $SCIM_TOKEN' : name === 'authorization' ? redactSecret(value, token, '$SCIM_TOKEN') : redactSecret(value, token)
   }
   return out
 }

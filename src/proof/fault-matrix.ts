@@ -92,7 +92,7 @@ interface PairJob {
 const TOKEN = 'matrix-token'
 const WORKER_ROLE = 'scim-conformance/fault-matrix'
 
-/** The (fault, vendor) pairs the catalogue says a fault applies to, in catalogue-independent FAULTS order. */
+/** The (fault, vendor) pairs the catalogue says each fault applies to, in FAULTS order. */
 export function matrixPairs(faults: readonly FaultName[] = FAULT_NAMES, vendors: readonly MatrixVendor[] = MATRIX_VENDORS): { fault: FaultName; vendor: MatrixVendor }[] {
   return faults.flatMap((fault) => vendors.filter((vendor) => expectationsFor(fault, vendor).length > 0).map((vendor) => ({ fault, vendor })))
 }

@@ -217,10 +217,10 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
     const run = await runCli(target.origin)
     const report = expectVerdictWithReports(run)
     expect(run.code).toBe(1)
-    // A 200 whose body is no resource is graded like an empty 200 (warn); the GET after it shows nothing was stored.
+    // A 200 whose body is not JSON claims success and returns no resource: it fails.
     const success = result(report, 'put.status.success-200')
-    expect(success.status).toBe('warned')
-    expect(success.message).toContain('Received: 200 without a resource body')
+    expect(success.status).toBe('failed')
+    expect(success.message).toContain('Received: 200 with a body that is not a JSON resource')
     expect(success.counterexample?.response).toMatchObject({ status: 200, bodyText: '<<garbage' })
     expect(result(report, 'put.replace.values-stored').status).toBe('failed')
     expect(result(report, 'put.etag.header').status).toBe('failed')
@@ -260,7 +260,7 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
     expect(run.code).toBe(1)
     // The client reads the 5 bytes announced, `{"sch`, which is no resource; the bytes after them never become a response.
     const success = result(report, 'put.status.success-200')
-    expect(success.status).toBe('warned')
+    expect(success.status).toBe('failed')
     expect(success.counterexample?.response).toMatchObject({ status: 200, bodyText: '{"sch' })
     expect(result(report, 'put.replace.values-stored').status).toBe('failed')
   }, TEST_TIMEOUT_MS)

@@ -114,15 +114,20 @@ async function main(): Promise<number> {
     return 2
   }
   let done = 0
-  const report = await runFaultMatrix({
-    ...args,
-    onRow: (row) => {
-      done += 1
-      const state = row.error ? 'ERROR' : row.fault === null ? (row.unexpected.length === 0 ? 'clean' : 'NOT CLEAN') : row.detected ? 'detected' : 'MISSED'
-      const extra = row.unexpected.length > 0 ? ` unexpected: ${row.unexpected.map((u) => `${u.check}=${u.status}`).join(' ')}` : ''
-      console.log(`[${done}] ${row.fault ?? 'baseline'} on ${row.vendor}: ${state} (${(row.durationMs / 1000).toFixed(1)} s)${extra}`)
-    },
-  })
+  const onRow = (row: MatrixRow) => {
+    done += 1
+    const state = row.error ? 'ERROR' : row.fault === null ? (row.unexpected.length === 0 ? 'clean' : 'NOT CLEAN') : row.detected ? 'detected' : 'MISSED'
+    const extra = row.unexpected.length > 0 ? ` unexpected: ${row.unexpected.map((u) => `${u.check}=${u.status}`).join(' ')}` : ''
+    console.log(`[${done}] ${row.fault ?? 'baseline'} on ${row.vendor}: ${state} (${(row.durationMs / 1000).toFixed(1)} s)${extra}`)
+  }
+  let report: FaultMatrixReport
+  try {
+    report = await runFaultMatrix({ ...args, onRow })
+  } catch (error) {
+    // A harness problem (a worker thread died), not a finding.
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error))
+    return 2
+  }
   await mkdir(args.out, { recursive: true })
   await writeFile(join(args.out, 'matrix.json'), `${JSON.stringify(report, null, 2)}\n`)
   await writeFile(join(args.out, 'matrix.md'), matrixMarkdown(report))

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path'
  */
 export class UserLedger {
   readonly file: string
+  private dirMade = false
   constructor(reportDir: string, runId: string) {
     this.file = join(reportDir, '.ledger', `${runId}.jsonl`)
   }
@@ -46,7 +47,11 @@ export class UserLedger {
   }
 
   private append(entry: object): void {
-    mkdirSync(dirname(this.file), { recursive: true })
+    // Once per ledger, not per entry: the directory outlives the run (only the file is discarded).
+    if (!this.dirMade) {
+      mkdirSync(dirname(this.file), { recursive: true })
+      this.dirMade = true
+    }
     appendFileSync(this.file, `${JSON.stringify(entry)}\n`)
   }
 }

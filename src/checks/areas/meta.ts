@@ -3,6 +3,7 @@ import type { CheckContext } from '../../run/context.ts'
 import { getAttr, isObject } from '../compare.ts'
 import { defineCheck, verdict, type CheckDefinition, type CheckUsers, type Verdict } from '../define-check.ts'
 import type { Area, Level } from '../types.ts'
+import { firstSeen } from '../probes/first-seen.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser } from '../probes/requests.ts'
 import { CORE_USER_SCHEMA } from '../../profile/vendor-profile.ts'
@@ -50,12 +51,12 @@ export const createdStable = replaceJudged({
   level: 'MUST',
   source: 'RFC 7643 §3.1',
   rule: 'created: The "DateTime" that the resource was added to the service provider.',
-  judge(_ctx, _users, { before, put, get }) {
-    const was = metaField(before, 'created')
+  judge(_ctx, users, { before, put, get }) {
+    const was = firstSeen(users, 'meta.created', metaField(before, 'created'))
     if (was === undefined) return verdict('passed', 'the server returns no meta.created', [before, put, get])
     const bad = [put, get].find((e) => bodyObject(e) && metaField(e, 'created') !== undefined && Date.parse(String(metaField(e, 'created'))) !== Date.parse(String(was)))
     if (!bad) return verdict('passed', 'meta.created unchanged', [before, put, get])
-    return verdict('failed', `Received: meta.created ${JSON.stringify(metaField(bad, 'created'))} in the ${bad === put ? 'PUT response' : 'GET after the PUT'}\nExpected: ${JSON.stringify(was)}, as before the PUT\n\nKeep the creation time; a replace is not a creation`, [before, put, get], { focus: bad === put ? 1 : 2 })
+    return verdict('failed', `Received: meta.created ${JSON.stringify(metaField(bad, 'created'))} in the ${bad === put ? 'PUT response' : 'GET after the PUT'}\nExpected: ${JSON.stringify(was)}, as when the check first read the user\n\nKeep the creation time; a replace is not a creation`, [before, put, get], { focus: bad === put ? 1 : 2 })
   },
 })
 

@@ -4,6 +4,7 @@ import type { CheckContext } from '../../run/context.ts'
 import type { CheckUsers } from '../define-check.ts'
 import { getAttr, isUnassigned, sameRepresentation } from '../compare.ts'
 import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { firstSeen } from '../probes/first-seen.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, scimTypeOf, statusOf } from '../probes/requests.ts'
 
@@ -80,7 +81,7 @@ export const metaIgnored = defineCheck({
       { ...body, meta: { resourceType: 'Group', created: '2001-01-01T00:00:00Z', lastModified: '2001-01-01T00:00:00Z', location: 'https://decoy.invalid/Users/decoy', version: 'W/"decoy"' } },
       'meta (decoy values)',
       (before, after) => {
-        const b = getAttr(before, 'meta')
+        const b = firstSeen(users, 'meta', getAttr(before, 'meta'))
         const a = getAttr(after, 'meta')
         const changed: string[] = []
         if (getAttr(a, 'created') !== getAttr(b, 'created')) changed.push(`meta.created ${JSON.stringify(getAttr(b, 'created'))} became ${JSON.stringify(getAttr(a, 'created'))}`)
@@ -104,7 +105,7 @@ export const groupsIgnored = defineCheck({
   cases: (ctx) => fc.tuple(validPayloads(ctx, 'put.readonly.groups-ignored'), fc.uuid({ version: 4 })),
   run: (ctx, users, [body, group]) =>
     judgeReadOnly(ctx, users, { ...body, groups: [{ value: group, display: 'decoy group' }] }, 'groups (a membership)', (before, after) => {
-      const b = getAttr(before, 'groups')
+      const b = firstSeen(users, 'groups', getAttr(before, 'groups'))
       const a = getAttr(after, 'groups')
       if (isUnassigned(b) && isUnassigned(a)) return null
       return sameRepresentation({ groups: b }, { groups: a }, () => undefined).length > 0 ? `groups changed from ${JSON.stringify(b ?? [])} to ${JSON.stringify(a)}` : null

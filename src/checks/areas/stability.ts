@@ -17,7 +17,7 @@ export const repeatable = defineCheck({
   rule: 'PUT is idempotent: repeating it has the same intended effect; a 5xx is never the answer to a correct request.',
   users: 1,
   maxRuns: 10,
-  cases: (ctx) => fc.tuple(validPayloads(ctx, 'put.stability.repeatable'), fc.integer({ min: 3, max: 5 })),
+  cases: (ctx) => fc.tuple(validPayloads(ctx, 'put.stability.repeatable'), fc.integer({ min: 5, max: 6 })),
   async run(ctx, users, [body, times]) {
     const tally = tallies.get(ctx) ?? { sent: 0, failed: 0 }
     tallies.set(ctx, tally)

@@ -159,9 +159,19 @@ describe('invalidScimUser', () => {
     expect(caseVariants('123')).toEqual([])
   })
 
-  test('oversize bodies are just over 1 MiB', () => {
-    const [c] = fc.sample(mutation('oversize-body').arbitrary(profiles.cube, { base: scimUser(profiles.cube) }), { seed: SEED, numRuns: 1 })
-    expect(Buffer.byteLength(c.body)).toBe(OVERSIZE_BYTES)
+  test('oversize bodies are just over 1 MiB, the JSON of their mutated value, and one body per arbitrary', () => {
+    const cases = fc.sample(mutation('oversize-body').arbitrary(profiles.maia, { base: scimUser(profiles.maia) }), { seed: SEED, numRuns: 3 })
+    expect(Buffer.byteLength(cases[0].body)).toBe(OVERSIZE_BYTES)
+    expect(JSON.parse(cases[0].body)).toEqual(cases[0].mutated)
+    expect(new Set(cases.map((c) => c.body)).size).toBe(1)
+    expect(mutation('oversize-body').cost).toBe('heavy')
+  })
+
+  test('deeply nested bodies are the JSON of their mutated value', () => {
+    for (const profile of Object.values(profiles)) {
+      const cases = fc.sample(mutation('deeply-nested').arbitrary(profile, { base: scimUser(profile) }), { seed: SEED, numRuns: 20 })
+      for (const c of cases) expect(JSON.parse(c.body)).toEqual(c.mutated)
+    }
   })
 })
 

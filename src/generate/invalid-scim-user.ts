@@ -68,6 +68,11 @@ export interface Mutation {
   requires: readonly 'otherUserName'[]
   /** False when the vendor's schema has nothing to break this way (e.g. no attribute with `primary`). */
   appliesTo(profile: VendorProfile): boolean
+  /**
+   * `'heavy'`: every case sends the same large body (a megabyte), so a check needs only a case or two
+   * of it, and a mix of kinds draws it less often than the others. @defaultValue 'light'
+   */
+  cost: 'light' | 'heavy'
   arbitrary(profile: VendorProfile, ctx: MutationContext): fc.Arbitrary<InvalidCase>
 }
 
@@ -250,6 +255,7 @@ interface MutationSpec {
   expect: Expectation
   requires?: readonly 'otherUserName'[]
   appliesTo?: (profile: VendorProfile) => boolean
+  cost?: 'light' | 'heavy'
   build: (profile: VendorProfile, ctx: MutationContext) => fc.Arbitrary<Built>
 }
 
@@ -261,6 +267,7 @@ function define(spec: MutationSpec): Mutation {
     expect: spec.expect,
     requires: spec.requires ?? [],
     appliesTo: spec.appliesTo ?? (() => true),
+    cost: spec.cost ?? 'light',
     arbitrary(profile, ctx) {
       if (spec.requires?.includes('otherUserName') && ctx.otherUserName === undefined) {
         throw new UsageError(`${spec.kind} needs ctx.otherUserName: the userName of another user that exists on the server.`)
@@ -399,9 +406,23 @@ function asciiJson(value: unknown): string {
   return Buffer.from(text, 'latin1').toString('latin1')
 }
 
-// One flat string sliced per case: 'x'.repeat(n) builds a rope of short pieces that costs tens of
-// milliseconds to flatten each time the body is scanned or sent.
+// The padding value of `mutated` (the body is built as bytes): slices of one flat string cost nothing.
 const OVERSIZE_PADDING = Buffer.alloc(OVERSIZE_BYTES, 'x').toString('latin1')
+
+/** A valid payload padded past {@link OVERSIZE_BYTES} with an unknown attribute, as one flat one-byte string. */
+function oversize(profile: VendorProfile, b: ScimUserPayload): Built {
+  const name = unknownName(profile, 'scimcPadding')
+  // ASCII JSON (non-ASCII characters as \u escapes, the same JSON value): one byte per character.
+  const head = asciiJson({ ...b, [name]: '' }).slice(0, -2)
+  const size = Math.max(OVERSIZE_BYTES, head.length + 2)
+  // The padding is the last key and needs no escaping: the bytes are filled in place and read back as one
+  // flat string (concatenating a megabyte makes a rope that every later scan of the body would flatten).
+  const bytes = Buffer.allocUnsafe(size)
+  bytes.write(head, 0, 'latin1')
+  bytes.fill(0x78, head.length, size - 2)
+  bytes.write('"}', size - 2, 'latin1')
+  return { mutated: { ...b, [name]: OVERSIZE_PADDING.slice(0, size - 2 - head.length) }, body: bytes.toString('latin1') }
+}
 
 const UNKNOWN_URN = 'urn:example:params:scim:schemas:extension:scimc-unknown:2.0:User'
 
@@ -410,6 +431,20 @@ function nested(kind: 'array' | 'object', depth: number): unknown {
   for (let i = 0; i < depth; i++) value = kind === 'array' ? [value] : { value }
   return value
 }
+
+/** The two values `deeply-nested` sends, with their JSON text; never modified. */
+const NESTED = {
+  array: withJson(nested('array', DEEP_NESTING)),
+  object: withJson(nested('object', DEEP_NESTING)),
+}
+
+function withJson(value: unknown): { value: unknown; json: string } {
+  return { value, json: JSON.stringify(value) }
+}
+
+/** Stands in for the nested value while the rest of the body is serialised; no generated text contains it. */
+const NESTED_MARKER = '\u0000scimc-nested\u0000'
+const NESTED_MARKER_JSON = JSON.stringify(NESTED_MARKER)
 
 /** The catalogue of invalid PUT bodies, each labelled with the rule it breaks and how to grade the answer. */
 export const INVALID_MUTATIONS: readonly Mutation[] = [
@@ -526,16 +561,14 @@ export const INVALID_MUTATIONS: readonly Mutation[] = [
   }),
   define({
     kind: 'oversize-body', violation: 'the body is over 1 MiB (an unknown attribute padded)', rule: 'RFC 7644 §3.12; RFC 9110 §15.5.14', expect: OVERSIZE,
-    build: (profile, { base }) =>
-      base.map((b) => {
-        const name = unknownName(profile, 'scimcPadding')
-        // ASCII JSON (non-ASCII characters as \u escapes, the same JSON value): a megabyte of one-byte text
-        // costs half the memory of a two-byte string to build and is sent without a UTF-8 encoding pass.
-        const empty = asciiJson({ ...b, [name]: '' })
-        const padding = OVERSIZE_PADDING.slice(0, Math.max(0, OVERSIZE_BYTES - empty.length))
-        // The padding is the last key and needs no escaping, so no JSON.stringify scans a megabyte per case.
-        return { mutated: { ...b, [name]: padding }, body: `${empty.slice(0, -2)}${padding}"}` }
-      }),
+    cost: 'heavy',
+    build: (profile, { base }) => {
+      // One body per arbitrary (per check and test user), built from its first base payload: what is on
+      // trial is the size, and a megabyte built, scanned and encoded per case cost the client ~10 ms each
+      // (a third of a run's CPU). The same string each time also lets the client reuse its encoded bytes.
+      let built: Built | undefined
+      return base.map((b) => (built ??= oversize(profile, b)))
+    },
   }),
   define({
     kind: 'wrong-content-type', violation: 'a valid JSON body sent as text/plain', rule: 'RFC 7644 §8.1; RFC 9110 §15.5.16', expect: MEDIA_TYPE,
@@ -545,10 +578,16 @@ export const INVALID_MUTATIONS: readonly Mutation[] = [
     kind: 'deeply-nested', violation: `a value nested ${DEEP_NESTING} deep where a string is declared`, rule: 'RFC 7644 §3.12', expect: SCHEMA_VIOLATION,
     appliesTo: (profile) => stringTargets(profile).length > 0,
     build: (profile, { base }) =>
-      fc.tuple(base, fc.constantFrom(...stringTargets(profile)), fc.constantFrom('array' as const, 'object' as const)).map(([b, name, how]) => ({
-        mutated: listExtension(profile, { ...b, [name]: nested(how, DEEP_NESTING) }, name),
-        violation: `${name} is ${how === 'array' ? 'an array' : 'an object'} nested ${DEEP_NESTING} deep where a string is declared`,
-      })),
+      fc.tuple(base, fc.constantFrom(...stringTargets(profile)), fc.constantFrom('array' as const, 'object' as const)).map(([b, name, how]) => {
+        // The body is the payload's JSON with the nested value's JSON (made once) in place of a marker:
+        // stringifying a thousand levels costs a quarter of a millisecond per case.
+        const json = JSON.stringify(listExtension(profile, { ...b, [name]: NESTED_MARKER }, name))
+        return {
+          mutated: listExtension(profile, { ...b, [name]: NESTED[how].value }, name),
+          body: json.replace(NESTED_MARKER_JSON, () => NESTED[how].json),
+          violation: `${name} is ${how === 'array' ? 'an array' : 'an object'} nested ${DEEP_NESTING} deep where a string is declared`,
+        }
+      }),
   }),
   define({
     kind: 'unknown-attribute', violation: 'a valid body plus an attribute no schema declares', rule: 'RFC 7644 §3.5.1', expect: UNKNOWN_ATTRIBUTE,

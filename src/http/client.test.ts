@@ -96,6 +96,24 @@ describe('createScimClient', () => {
     expect(c.exchangeCount).toBe(1)
   })
 
+  test('a large body is sent as its exact UTF-8 bytes every time, ASCII or not, and recorded as the string given', async () => {
+    // Arrange: bodies over the 64 KiB line the client encodes once and reuses.
+    routes.set('/scim/v2/Users/large', (_req, res, body) => res.writeHead(400, { 'content-type': 'text/plain' }).end(String(body.length)))
+    const c = client()
+    const ascii = `{"pad":"${'x'.repeat(80 * 1024)}"}`
+    const unicode = `{"pad":"${'Zoë 🙂 李'.repeat(12 * 1024)}"}`
+    for (const body of [ascii, unicode]) {
+      for (let round = 0; round < 2; round++) {
+        // Act
+        const exchange = await c.send({ method: 'PUT', path: '/Users/large', rawBody: body })
+        // Assert
+        expect(seen.get('/scim/v2/Users/large')?.body.equals(Buffer.from(body, 'utf8'))).toBe(true)
+        expect(exchange.request.body).toBe(body)
+        expect(exchange.response?.bodyText).toBe(String(Buffer.byteLength(body)))
+      }
+    }
+  })
+
   test('auth "none", an explicit bearer and header overrides', async () => {
     // Arrange
     routes.set('/scim/v2/Users/auth', (_req, res) => res.writeHead(401).end())

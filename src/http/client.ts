@@ -1,6 +1,7 @@
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import { UsageError } from '../errors.ts'
+import { encodeLargeBodies } from './body-bytes.ts'
 import type { Exchange } from './exchange.ts'
 import { createRateLimiter } from './rate-limit.ts'
 import type { RateLimitClock } from './rate-limit.ts'
@@ -86,7 +87,8 @@ export function createScimClient(options: ClientOptions): ScimClient {
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   })
-  const dispatcher = pool.compose(recordExchange({ maxResponseBytes, token }))
+  // The recorder is outermost (the last composed), so it records the body as the caller gave it.
+  const dispatcher = pool.compose(encodeLargeBodies(), recordExchange({ maxResponseBytes, token }))
   let exchangeCount = 0
   let inFlight = 0
   let closing: Promise<void> | null = null

@@ -1,4 +1,5 @@
-import { basename, extname } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { basename, extname, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
 import type { JsonSchema } from '../spec/json-schema.ts'
 import { loadSpec } from '../spec/load-spec.ts'
@@ -79,6 +80,33 @@ export async function loadProfile(options: { vendor?: string; spec?: string; val
   }
   const specPath = options.spec ?? builtIn?.specPath
   if (!specPath) throw new UsageError('no vendor chosen: pass --vendor NAME or --spec FILE.')
+  // Profiles are never modified, so one load serves every suite file, run and test in the process, and
+  // so do the compiled validators and arbitraries cached per profile. An edited spec file loads afresh.
+  const key = JSON.stringify([options.vendor ?? null, resolve(specPath), options.validate !== false, await fileStamp(specPath)])
+  let loading = loaded.get(key)
+  if (!loading) {
+    loading = load(specPath, options)
+    loaded.set(key, loading)
+    // A failed load is not kept: the next call reports the problem again (or succeeds once it is fixed).
+    loading.catch(() => loaded.delete(key))
+  }
+  return loading
+}
+
+const loaded = new Map<string, Promise<VendorProfile>>()
+
+/** Size and modification time of a spec file, or null when it cannot be read (the load then reports why). */
+async function fileStamp(path: string): Promise<string | null> {
+  try {
+    const { size, mtimeMs } = await stat(path)
+    return `${size}:${mtimeMs}`
+  } catch {
+    return null
+  }
+}
+
+async function load(specPath: string, options: { vendor?: string; spec?: string; validate?: boolean }): Promise<VendorProfile> {
+  const builtIn = options.vendor ? builtInVendor(options.vendor) : undefined
   const api = await loadSpec(specPath, { validate: options.validate })
   const op = putUserOperation(api, specPath)
   const name = options.vendor ?? basename(specPath, extname(specPath))

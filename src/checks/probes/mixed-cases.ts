@@ -29,8 +29,10 @@ export function invalidCases(ctx: CheckContext, users: CheckUsers, checkId: stri
   const mctx = mutationContext(ctx, users, checkId)
   const usable = mutations.filter((m) => m.appliesTo(ctx.profile) && (mctx.otherUserName !== undefined || !m.requires.includes('otherUserName')))
   return fc.oneof(
-    ...usable.map((m) =>
-      m.arbitrary(ctx.profile, mctx).map((c): ProbeCase => ({
+    ...usable.map((m) => ({
+      // A heavy kind (a megabyte per case) is drawn a quarter as often; its own check covers it.
+      weight: m.cost === 'heavy' ? 1 : 4,
+      arbitrary: m.arbitrary(ctx.profile, mctx).map((c): ProbeCase => ({
         label: c.violation,
         kind: c.kind,
         body: c.body,
@@ -38,7 +40,7 @@ export function invalidCases(ctx: CheckContext, users: CheckUsers, checkId: stri
         expect: expectationFor(c.expect, ctx.profile),
         httpStatusOk: c.expect.acceptable.flatMap((o) => (Array.isArray(o.status) ? o.status : [])).filter((s) => s === 413 || s === 415),
       })),
-    ),
+    })),
   )
 }
 

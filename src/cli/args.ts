@@ -8,6 +8,7 @@ export const RUN_OPTIONS = {
   token: { type: 'string' },
   seed: { type: 'string' },
   runs: { type: 'string' },
+  'max-shrinks': { type: 'string' },
   concurrency: { type: 'string' },
   rate: { type: 'string' },
   'timeout-ms': { type: 'string' },
@@ -72,7 +73,7 @@ export const HELP = `scim-conformance: conformance harness for SCIM 2.0 PUT /Use
 
 Usage:
   scim-conformance run   [--vendor lightdash|maia|cube|generic|all] [--spec FILE] [--target URL] [--token T]
-                         [--seed N] [--runs N] [--concurrency N] [--rate N] [--timeout-ms N]
+                         [--seed N] [--runs N] [--max-shrinks N] [--concurrency N] [--rate N] [--timeout-ms N]
                          [--only ID,...] [--skip ID,...] [--fail-on must|should] [--report-dir DIR]
                          [--user-id ID] [--strict-rfc]
   scim-conformance audit-spec [--vendor V | --spec FILE]

@@ -29,6 +29,7 @@ export async function runCommand(args: string[]): Promise<number> {
     token: (flags.token as string | undefined) ?? process.env[ENV.token],
     seed: flags.seed,
     runs: flags.runs,
+    maxShrinks: flags['max-shrinks'],
     concurrency: flags.concurrency,
     rate: flags.rate,
     timeoutMs: flags['timeout-ms'],

@@ -10,7 +10,7 @@ describe('run configuration', () => {
 
   test('defaults', () => {
     const config = buildConfig({})
-    expect(config).toMatchObject({ runs: 50, concurrency: 8, failOn: 'must', reportDir: 'reports', target: null, token: null, strictRfc: false, userId: null, rate: null })
+    expect(config).toMatchObject({ runs: 50, maxShrinks: 100, concurrency: 8, failOn: 'must', reportDir: 'reports', target: null, token: null, strictRfc: false, userId: null, rate: null })
     expect(config.seed).toBeGreaterThanOrEqual(0)
     expect(config.runId).toMatch(/^[0-9a-f]{8}$/)
   })
@@ -18,6 +18,7 @@ describe('run configuration', () => {
   test.each([
     [{ runs: 'abc' }, /--runs must be a whole number/],
     [{ runs: '0' }, /--runs must be a whole number from 1/],
+    [{ maxShrinks: '-1' }, /--max-shrinks must be a whole number from 0/],
     [{ concurrency: '-1' }, /--concurrency/],
     [{ seed: '1.5' }, /--seed/],
     [{ timeoutMs: '0' }, /--timeout-ms/],

@@ -10,6 +10,8 @@ export interface RunConfig {
   token: string | null
   seed: number
   runs: number
+  /** Cases tried while shrinking a failing case, per check; 0 reports the first failing case as found. */
+  maxShrinks: number
   concurrency: number
   rate: number | null
   timeoutMs: number
@@ -31,6 +33,7 @@ export const ENV = {
   token: 'SCIM_TOKEN',
   seed: 'SCIM_SEED',
   runs: 'SCIM_RUNS',
+  maxShrinks: 'SCIM_MAX_SHRINKS',
   concurrency: 'SCIM_CONCURRENCY',
   rate: 'SCIM_RATE',
   timeoutMs: 'SCIM_TIMEOUT_MS',
@@ -44,6 +47,8 @@ export const ENV = {
 } as const
 
 export const DEFAULT_RUNS = 50
+/** Each shrink try is a request or two to the target: enough to shrink a case to its core, bounded for a real server. */
+export const DEFAULT_MAX_SHRINKS = 100
 
 type Raw = Partial<Record<keyof typeof ENV, string | boolean | undefined>>
 
@@ -87,6 +92,7 @@ export function buildConfig(raw: Raw): RunConfig {
     token: str('token'),
     seed: int('seed', randomInt(0, 2 ** 31 - 1), 0, 2 ** 31 - 1),
     runs: int('runs', DEFAULT_RUNS, 1, 1_000_000),
+    maxShrinks: int('maxShrinks', DEFAULT_MAX_SHRINKS, 0, 1_000_000),
     concurrency: int('concurrency', 8, 1, 256),
     rate: rate === null ? null : Number(rate),
     timeoutMs: int('timeoutMs', 10_000, 1, 600_000),
@@ -123,6 +129,7 @@ export function configToEnv(config: RunConfig): Record<string, string> {
   set('token', config.token)
   set('seed', config.seed)
   set('runs', config.runs)
+  set('maxShrinks', config.maxShrinks)
   set('concurrency', config.concurrency)
   set('rate', config.rate)
   set('timeoutMs', config.timeoutMs)

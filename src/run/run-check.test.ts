@@ -57,6 +57,20 @@ describe('runCheck', () => {
     expect(server.users()).toHaveLength(before)
   })
 
+  test('shrinking stops after --max-shrinks tries, and the result says so', async () => {
+    // Every case fails, so the first run fails and everything after it is a shrink try.
+    const alwaysFails = defineCheck({ ...noLongDisplayName, cases: () => fc.string({ minLength: 30, maxLength: 40 }) })
+    const capped = await runCheck(alwaysFails, { ...ctx, config: { ...ctx.config, maxShrinks: 3 } })
+    expect(capped.status).toBe('failed')
+    expect(capped.numRuns).toBe(4)
+    expect(capped.message).toContain('Shrinking stopped after 3 tries (--max-shrinks)')
+    const none = await runCheck(alwaysFails, { ...ctx, config: { ...ctx.config, maxShrinks: 0 } })
+    expect(none.numRuns).toBe(1)
+    const free = await runCheck(alwaysFails, ctx)
+    expect(free.numRuns).toBeGreaterThan(4)
+    expect(free.message).toBe('long: 30')
+  })
+
   test('the same seed replays the same counterexample', async () => {
     const a = await runCheck(noLongDisplayName, ctx)
     const b = await runCheck(noLongDisplayName, ctx)

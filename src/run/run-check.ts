@@ -59,13 +59,22 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
     let worst: Verdict | null = null
     let lastBad: Verdict | null = null
     let runs = 0
+    // Shrink tries after the first failure; past the budget every further candidate counts as passing
+    // without a request, so fast-check stops at the smallest failing case found so far.
+    let shrinks: number | null = null
+    let shrinkCapped = false
     const property = fc.asyncProperty(check.cases(ctx, users), async (input) => {
+      if (shrinks !== null && shrinks++ >= ctx.config.maxShrinks) {
+        shrinkCapped = true
+        return true
+      }
       runs++
       const v = await check.run(ctx, users, input)
       Object.assign(traits, v.traits)
       if (v.outcome === 'failed' || v.outcome === 'warned') {
         // fast-check keeps shrinking from each failing case, so the last failing verdict is the shrunk one.
         lastBad = v
+        shrinks ??= 0
         return false
       }
       if (!worst || OUTCOME_RANK[v.outcome] > OUTCOME_RANK[worst.outcome]) worst = v
@@ -81,7 +90,9 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
         if (error instanceof HarnessError) throw error
         return finish({ status: 'failed', message: `The check could not complete: ${oneLine(error)}`, numRuns: runs, path: details.counterexamplePath })
       }
-      return finish({ ...fromVerdict(bad, traits), numRuns: runs, path: details.counterexamplePath })
+      const found = fromVerdict(bad, traits)
+      if (shrinkCapped) found.message += `\n(Shrinking stopped after ${ctx.config.maxShrinks} tries (--max-shrinks): a smaller failing case may exist.)`
+      return finish({ ...found, numRuns: runs, path: details.counterexamplePath })
     }
     const best = (worst as Verdict | null) ?? { outcome: 'passed', message: 'No case was generated.', exchanges: [] }
     return finish({ ...fromVerdict(best, traits), numRuns: runs })

@@ -169,7 +169,8 @@ export const responseContentType = defineCheck({
     const status = statusOf(e)!
     if (status === 204 || !e.response!.bodyText) return verdict('passed', 'no body', [e])
     const media = mediaTypeOf(e)
-    if (!media || !isJsonMedia(media)) return verdict('failed', `Received: ${status} with Content-Type ${JSON.stringify(e.response!.headers['content-type'] ?? null)}\nExpected: application/scim+json (or the JSON type the vendor declares)\n\nSend JSON responses with a JSON media type`, [e])
+    // SCIM-PUT-RULES 26 grades any other response media type a warning; a body that is not JSON fails elsewhere (success-200, errors.format).
+    if (!media || !isJsonMedia(media)) return verdict('warned', `Received: ${status} with Content-Type ${JSON.stringify(e.response!.headers['content-type'] ?? null)}\nExpected: application/scim+json (or the JSON type the vendor declares)\n\nSend JSON responses with a JSON media type`, [e])
     // A success status the document does not list (put.status.declared judges that) is held to the media type it declares for the others.
     const declared = declaredSchemaFor(ctx.profile, status, media) ?? anySuccessDeclaration(ctx, status, media)
     if (declared && !declared.mediaMatches) return verdict('warned', `Received: Content-Type ${media}\nExpected: ${declared.media.mediaType} as the vendor document declares for ${status}`, [e])

@@ -78,7 +78,11 @@ function errorBodyDeparture(media: MediaSchema): string | undefined {
 
 /**
  * RFC 7644 §3.12 (verified): "implementers MUST return the errors in the body of the response in a
- * JSON format", identified by the Error URN, with `status` the HTTP code as a JSON string (REQUIRED).
+ * JSON format, using the attributes described below. Error responses are identified using the
+ * following "schema" URI: "urn:ietf:params:scim:api:messages:2.0:Error"", and `status` is "The HTTP
+ * status code ... expressed as a JSON string. REQUIRED." Caveat: §3.12 names no media type, yet
+ * errorBodyDeparture also reports a body declared as application/problem+json whose shape is the SCIM
+ * Error; that sub-case rests on §3.1/§8.1 (a SHOULD), not on this MUST.
  */
 export const errorsNotScimFormat: SpecRule = {
   id: 'spec.errors.not-scim-format',
@@ -98,7 +102,7 @@ export const errorsNotScimFormat: SpecRule = {
   },
 }
 
-/** RFC 7644 §3.12 (verified): "implementers MUST return the errors in the body of the response". */
+/** RFC 7644 §3.12 (verified): "implementers MUST return the errors in the body of the response in a JSON format". */
 export const errorsNoBody: SpecRule = {
   id: 'spec.errors.no-body',
   level: 'MUST',
@@ -111,8 +115,10 @@ export const errorsNoBody: SpecRule = {
 }
 
 /**
- * RFC 7644 §3.12 Table 8 lists the error statuses a PUT can get, each with a SCIM Error body. A document
- * that declares none leaves the error contract to discovery; the per-status rules stay quiet then.
+ * RFC 7644 §3.12 (verified): "Implementers SHOULD handle the identified HTTP status codes as described
+ * below." Table 8 lists the statuses a PUT can get (errors: 400, 401, 403, 404, 409, 412, 500, 501), and
+ * §3.12's MUST gives each error a SCIM Error body. A document that declares none leaves the error
+ * contract to discovery; the per-status rules stay quiet then.
  */
 export const errorsNoneDeclared: SpecRule = {
   id: 'spec.errors.none-declared',
@@ -121,11 +127,16 @@ export const errorsNoneDeclared: SpecRule = {
   check(profile) {
     if (errorStatuses(profile).length > 0) return undefined
     const declared = Object.keys(profile.op.responses)
-    return `${put(profile)} declares only ${joinStatuses(declared)} and no error response; RFC 7644 §3.12 (Table 8) lists the error statuses of a PUT (400, 401, 403, 404, 409, 412, 500), each with a SCIM Error body`
+    return `${put(profile)} declares only ${joinStatuses(declared)} and no error response; RFC 7644 §3.12 (Table 8) lists the error statuses of a PUT (400, 401, 403, 404, 409, 412, 500, 501), each with a SCIM Error body`
   },
 }
 
-/** RFC 7644 §3.12: `scimType` is a keyword of Table 9. Listing PATCH-only keywords in a shared type is no departure. */
+/**
+ * RFC 7644 §3.12 (verified): scimType is "A SCIM detail error keyword.  See Table 9.  OPTIONAL." The RFC
+ * puts no 2119 keyword on the values, so a value outside Table 9 is a departure from what the RFC
+ * clearly intends (SCIM-PUT-RULES grading: warn), hence SHOULD. Listing PATCH-only keywords in a shared
+ * type is no departure.
+ */
 export const errorsScimTypeOutsideTable9: SpecRule = {
   id: 'spec.errors.scimtype-not-in-table-9',
   level: 'SHOULD',
@@ -162,8 +173,9 @@ export const requestReadOnlyRequired: SpecRule = {
 }
 
 /**
- * RFC 7643 §4.1.1: userName is REQUIRED. RFC 7644 §3.5.1 (verified): "If an attribute is "required",
- * clients MUST specify the attribute in the PUT request."
+ * RFC 7643 §4.1.1 (verified): "Each User MUST include a non-empty userName value. ... This attribute is
+ * REQUIRED and is case insensitive." RFC 7644 §3.5.1 (verified): "If an attribute is "required", clients
+ * MUST specify the attribute in the PUT request."
  */
 export const requestUserNameNotRequired: SpecRule = {
   id: 'spec.request.username-not-required',
@@ -176,7 +188,9 @@ export const requestUserNameNotRequired: SpecRule = {
 }
 
 /**
- * RFC 7643 §3: `schemas` is REQUIRED in a resource's representation. A server that accepts a body
+ * RFC 7643 §3 (verified): "The "schemas" attribute is a REQUIRED attribute" and "All representations of
+ * SCIM schemas MUST include a non-empty array with value(s) of the URIs supported by that representation."
+ * REQUIRED is a MUST in RFC 2119 terms; this rule deliberately grades lower: a server that accepts a body
  * without it is lenient rather than broken (SCIM-PUT-RULES.md rule 13 grades that as warn), so this
  * departure of the document is a SHOULD.
  */
@@ -207,7 +221,8 @@ export const responsePasswordReturnable: SpecRule = {
 
 /**
  * RFC 7644 §3.5.1 (verified): "Unless otherwise specified, a successful PUT operation returns a 200 OK
- * response code and the entire resource within the response body". "Unless otherwise specified" makes this a SHOULD.
+ * response code and the entire resource within the response body". The sentence has no 2119 keyword and
+ * "Unless otherwise specified" admits other answers, so this is graded a SHOULD.
  */
 export const successNot200WithResource: SpecRule = {
   id: 'spec.success.not-200-with-resource',
@@ -224,7 +239,10 @@ export const successNot200WithResource: SpecRule = {
   },
 }
 
-/** A rule for one Table 8 status the document leaves out; quiet when no error response is declared at all. */
+/**
+ * A rule for one Table 8 status the document leaves out; quiet when no error response is declared at all.
+ * RFC 7644 §3.12 (verified): "Implementers SHOULD handle the identified HTTP status codes as described below."
+ */
 function statusUndeclared(status: string, level: Level, source: string, rfcSays: string, skip?: (profile: VendorProfile) => boolean): SpecRule {
   return {
     id: `spec.status.${status}-undeclared`,
@@ -240,73 +258,111 @@ function statusUndeclared(status: string, level: Level, source: string, rfcSays:
 
 export const status400Undeclared = statusUndeclared(
   '400', 'SHOULD', 'RFC 7644 §3.12 (Table 8)',
-  'RFC 7644 Table 8 answers a request that violates the schema with 400 (invalidSyntax, invalidValue, mutability)',
+  'RFC 7644 Table 8 answers a request that "is unparsable, syntactically incorrect, or violates schema" with 400 (Table 9 scimTypes for PUT: uniqueness, mutability, invalidSyntax, invalidValue, invalidVers)',
 )
 
 export const status401Undeclared = statusUndeclared(
   '401', 'SHOULD', 'RFC 7644 §3.12 (Table 8)',
-  'RFC 7644 Table 8 answers a missing or invalid authorization header with 401',
+  'RFC 7644 Table 8 answers 401 for "Authorization failure. The authorization header is invalid or missing."',
   (profile) => declares(profile, '403'), // spec.auth.403-for-auth-failure owns that case
 )
 
 export const status404Undeclared = statusUndeclared(
   '404', 'SHOULD', 'RFC 7644 §3.5.1; §3.12 (Table 8)',
-  'PUT MUST NOT create resources (RFC 7644 §3.5.1) and Table 8 answers an unknown resource with 404',
+  '"HTTP PUT MUST NOT be used to create new resources" (RFC 7644 §3.5.1) and Table 8 answers 404 when the "Specified resource (e.g., User) or endpoint does not exist"',
 )
 
+/**
+ * RFC 7643 §4.1.1 (verified): userName "MUST be unique across the service provider's entire set of Users".
+ * RFC 7644 Table 8 (verified) gives 409 when "a service provider refused to create a new, duplicate
+ * resource" (or a version mismatch), and §3.3 (verified) answers a duplicate userName on create with "HTTP
+ * status code 409 (Conflict) with a "scimType" error code of "uniqueness"". For PUT the RFC is less direct:
+ * Table 9 defines uniqueness (applicable to PUT) under "For HTTP status code 400 (Bad Request) responses".
+ */
 export const status409Undeclared = statusUndeclared(
   '409', 'SHOULD', 'RFC 7644 §3.12 (Table 8); RFC 7643 §4.1.1',
-  'userName MUST be unique (RFC 7643 §4.1.1) and RFC 7644 Table 8 answers a duplicate with 409 (scimType uniqueness)',
+  'userName MUST be unique (RFC 7643 §4.1.1); RFC 7644 Table 8 answers 409 when "a service provider refused to create a new, duplicate resource", and §3.3 answers a duplicate userName with 409 and scimType "uniqueness"',
 )
 
+/**
+ * RFC 7644 §3.14 (verified): "Service providers MAY support weak ETags"; "If the service provider supports
+ * versioning of resources, the client MAY supply an If-Match header ... for PUT and PATCH operations".
+ * Table 8: 412 "Failed to update.  Resource has changed on the server."
+ */
 export const status412Undeclared = statusUndeclared(
   '412', 'MAY', 'RFC 7644 §3.14',
-  'versioning is optional (RFC 7644 §3.14), but a server that supports ETags answers a stale If-Match with 412 (informative)',
+  'versioning is optional (RFC 7644 §3.14: service providers MAY support ETags), but a server that supports it answers a stale If-Match with 412, "Failed to update. Resource has changed on the server." (Table 8; informative)',
 )
 
-/** RFC 7644 §3.12 Table 8: 401 for a missing or invalid authorization header; 403 for an operation the credential may not perform. */
+/**
+ * RFC 7644 §3.12 Table 8 (verified): 401 "Authorization failure.  The authorization header is invalid or
+ * missing."; 403 "Operation is not permitted based on the supplied authorization." Table 8 is under
+ * "Implementers SHOULD handle the identified HTTP status codes as described below": a SHOULD.
+ */
 export const authForbiddenInsteadOfUnauthorized: SpecRule = {
   id: 'spec.auth.403-for-auth-failure',
   level: 'SHOULD',
   source: 'RFC 7644 §3.12 (Table 8)',
   check(profile) {
     if (declares(profile, '401') || !profile.op.responses['403']) return undefined
-    return `${put(profile)} declares 403 and no 401 for an authorization failure; RFC 7644 Table 8 answers a missing or invalid authorization header with 401 and keeps 403 for an operation the credential does not permit`
+    return `${put(profile)} declares 403 and no 401 for an authorization failure; RFC 7644 Table 8 answers 401 when "The authorization header is invalid or missing" and keeps 403 for an "Operation ... not permitted based on the supplied authorization"`
   },
 }
 
-/** RFC 7644 §2: SCIM relies on HTTP authentication and authorization; Table 8 has 401 for a missing credential. */
+/**
+ * RFC 7644 §2 (verified): "SCIM depends on the use of Transport Layer Security (TLS) and/or standard HTTP
+ * authentication and authorization schemes as per [RFC7235]", and "the SCIM service provider MUST be able to
+ * map the authenticated client to an access control policy". §2 imposes no scheme, and §2.2 (verified) says
+ * "In some SCIM deployments, it MAY be acceptable to permit unauthenticated (anonymous) requests" (its example
+ * is a self-registration Create), so a document without any security requirement on PUT is a SHOULD-level
+ * departure; §2 also has "the service provider SHOULD consider the subject performing the request".
+ */
 export const authNoSecurityScheme: SpecRule = {
   id: 'spec.auth.no-security-scheme',
   level: 'SHOULD',
   source: 'RFC 7644 §2',
   check(profile) {
     if (profile.op.security.kind !== 'none') return undefined
-    return `${put(profile)} declares no security requirement; RFC 7644 §2 relies on HTTP authentication for SCIM requests, and Table 8 answers a missing credential with 401`
+    return `${put(profile)} declares no security requirement; RFC 7644 §2 says SCIM depends on TLS and/or standard HTTP authentication and authorization schemes, and Table 8 answers 401 when "The authorization header is invalid or missing"`
   },
 }
 
-/** RFC 7644 §3.8: the response format defaults to application/scim+json, which service providers must support. */
+/**
+ * RFC 7644 §3.8 (verified): "Service providers MUST support the "Accept" header "Accept:
+ * application/scim+json" and SHOULD support the header "Accept: application/json", both of which specify
+ * JSON documents conforming to [RFC7159].  The format defaults to "application/scim+json" if no format is
+ * specified." §8.1 (verified): "Applications intending to use the SCIM protocol SHOULD use the
+ * "application/scim+json" media type." A document that declares only application/json responses departs
+ * from §8.1's SHOULD and §3.8's default; it does not by itself show a server that refuses
+ * "Accept: application/scim+json" (§3.8 calls both JSON, and §8.1 says "it is sufficient to recognize the
+ * content as equivalent to "application/json""), so SHOULD.
+ */
 export const mediaSuccessNotScimJson: SpecRule = {
   id: 'spec.media.success-not-scim-json',
   level: 'SHOULD',
-  source: 'RFC 7644 §3.8',
+  source: 'RFC 7644 §3.8; §8.1',
   check(profile) {
     const types = profile.successMedia.map((m) => m.mediaType)
     if (types.length === 0 || types.some((t) => SCIM_JSON.test(t))) return undefined
-    return `${put(profile)} declares its success response only as ${types.join(', ')}; RFC 7644 §3.8 makes application/scim+json the default response format`
+    return `${put(profile)} declares its success response only as ${types.join(', ')}; RFC 7644 §3.8 makes application/scim+json the default response format, and §8.1 says applications intending to use the SCIM protocol SHOULD use the application/scim+json media type`
   },
 }
 
-/** RFC 7644 §8.1 registers application/scim+json, the media type SCIM clients send bodies with (§3.8). */
+/**
+ * RFC 7644 §3.1 (verified): "To identify this content, SCIM uses a media type of "application/scim+json"
+ * (see Section 8.1)." §8.1 (verified): "Applications intending to use the SCIM protocol SHOULD use the
+ * "application/scim+json" media type." (§3.8 is about the Accept header and UTF-8, not the request's
+ * Content-Type; its "Servers MUST accept requests and be able to return JSON-structured responses using
+ * UTF-8 encoding" is the MUST a server-side request media check rests on.)
+ */
 export const mediaRequestNotScimJson: SpecRule = {
   id: 'spec.media.request-not-scim-json',
   level: 'SHOULD',
-  source: 'RFC 7644 §3.8; §8.1',
+  source: 'RFC 7644 §3.1; §8.1',
   check(profile) {
     const types = profile.op.request.media.map((m) => m.mediaType)
     if (types.some((t) => SCIM_JSON.test(t))) return undefined
-    return `${put(profile)} accepts the request body only as ${types.join(', ')}; application/scim+json is the SCIM media type (RFC 7644 §8.1) that SCIM clients send`
+    return `${put(profile)} accepts the request body only as ${types.join(', ')}; SCIM identifies its content with the media type application/scim+json (RFC 7644 §3.1), which applications intending to use the SCIM protocol SHOULD use (§8.1)`
   },
 }
 

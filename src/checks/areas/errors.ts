@@ -13,9 +13,16 @@ import { bodyObject, is2xx, noResponse, putRaw, statusOf } from '../probes/reque
 import { findCreated } from '../probes/created.ts'
 import { declaredSchemaFor, mediaTypeOf } from '../probes/declared.ts'
 
-/** RFC 7644 Table 9: scimType keywords that apply to PUT. noTarget and invalidPath belong to PATCH. */
-const PUT_SCIM_TYPES = new Set(['uniqueness', 'mutability', 'invalidSyntax', 'invalidValue', 'invalidVers', 'tooMany', 'sensitive'])
-const ALL_SCIM_TYPES = new Set([...PUT_SCIM_TYPES, 'invalidFilter', 'invalidPath', 'noTarget'])
+/** RFC 7644 Table 9: the scimType keywords that apply to PUT (SCIM-PUT-RULES 18). */
+const PUT_SCIM_TYPES = new Set(['uniqueness', 'mutability', 'invalidSyntax', 'invalidValue', 'invalidVers'])
+/** The other Table 9 keywords, with the operations Table 9 lists for them. */
+const OTHER_SCIM_TYPES: Record<string, string> = {
+  invalidFilter: 'GET, POST Search and PATCH',
+  tooMany: 'GET and POST Search',
+  sensitive: 'GET',
+  invalidPath: 'PATCH',
+  noTarget: 'PATCH',
+}
 
 /** Error cases: every invalid payload kind, plus a PUT on an unknown id (404). */
 function errorCases(ctx: CheckContext, users: Parameters<typeof invalidCases>[1], id: string): fc.Arbitrary<ProbeCase & { unknownId?: string }> {
@@ -45,8 +52,11 @@ export function judgeScimError(e: Exchange): Verdict {
   if (st !== String(status)) return verdict('failed', `${head}\nExpected: "status" equal to the HTTP status "${status}"`, [e])
   const scimType = getAttr(body, 'scimType')
   if (scimType !== undefined && scimType !== null) {
-    if (!ALL_SCIM_TYPES.has(String(scimType))) return verdict('failed', `${head}\nExpected: scimType, when present, one of the RFC 7644 Table 9 keywords`, [e])
-    if (!PUT_SCIM_TYPES.has(String(scimType))) return verdict('warned', `${head}\nExpected: a scimType that applies to PUT (${String(scimType)} is for PATCH paths)`, [e])
+    // §3.12: scimType is "A SCIM detail error keyword. See Table 9. OPTIONAL." No MUST governs its value,
+    // so a keyword outside Table 9, or one Table 9 gives to other operations, is a deviation: warn.
+    const keyword = String(scimType)
+    if (Object.hasOwn(OTHER_SCIM_TYPES, keyword)) return verdict('warned', `${head}\nExpected: a scimType that applies to PUT (Table 9 gives ${keyword} to ${OTHER_SCIM_TYPES[keyword]})`, [e])
+    if (!PUT_SCIM_TYPES.has(keyword)) return verdict('warned', `${head}\nExpected: scimType, when present, one of the RFC 7644 Table 9 keywords for PUT (${[...PUT_SCIM_TYPES].join(', ')})`, [e])
   }
   return verdict('passed', `${status} SCIM Error`, [e])
 }
@@ -156,7 +166,7 @@ export const responseContentType = defineCheck({
   id: 'put.media.response-content-type',
   title: 'Response Content-Type is a JSON type the vendor declares (application/scim+json per the RFC)',
   level: 'SHOULD',
-  source: 'RFC 7644 §3.1, §8.1; vendor OpenAPI responses',
+  source: 'RFC 7644 §8.1, §3.8; vendor OpenAPI responses',
   area: 'media',
   rule: 'SCIM responses use the media type application/scim+json; the operation declares the media types it returns.',
   users: 1,

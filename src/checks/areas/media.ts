@@ -4,7 +4,7 @@ import { validPayloads } from '../probes/payloads.ts'
 import { describeStatus, is2xx, noResponse, putRaw } from '../probes/requests.ts'
 
 /**
- * SCIM-PUT-RULES 26, RFC 7644 §3.1/§8.1: application/scim+json is SCIM's media type; a server must
+ * SCIM-PUT-RULES 26, RFC 7644 §3.8/§8.1: application/scim+json is SCIM's media type; a server must
  * accept it, and should accept application/json, with or without a charset parameter.
  */
 function requestMediaCheck(kind: 'scim' | 'json') {
@@ -14,9 +14,11 @@ function requestMediaCheck(kind: 'scim' | 'json') {
     id,
     title: kind === 'scim' ? 'A body sent as application/scim+json is accepted' : 'A body sent as application/json is accepted',
     level: kind === 'scim' ? 'MUST' : 'SHOULD',
-    source: 'RFC 7644 §3.1, §8.1',
+    source: kind === 'scim' ? 'RFC 7644 §3.8; §3.1, §8.1' : 'RFC 7644 §8.1; SCIM-PUT-RULES 26',
     area: 'media',
-    rule: kind === 'scim' ? 'SCIM clients and servers use the media type application/scim+json (§8.1 registers it).' : 'Servers should accept application/json, which many clients send.',
+    rule: kind === 'scim'
+      ? '§3.8: "Servers MUST accept requests and be able to return JSON-structured responses using UTF-8 encoding"; application/scim+json is SCIM\'s JSON media type (§3.1, §8.1).'
+      : '§8.1: "For most client types, it is sufficient to recognize the content as equivalent to "application/json"": a server should accept application/json bodies too (rejected → warn).',
     users: 1,
     maxRuns: 4,
     cases: (ctx) => fc.tuple(validPayloads(ctx, id), fc.constantFrom(...types)),

@@ -13,6 +13,6 @@ export interface ServerContext {
   baseUrl: string
   /** When the server started: `meta.created` of the discovery resources. */
   startedAt: string
-  /** PUT requests seen, for fault 'intermittent-500'. */
-  putCount: number
+  /** PUT requests seen per user id (the path's id), for fault 'intermittent-500'. */
+  putCounts: Map<string, number>
 }

@@ -73,6 +73,23 @@ describe('fault switches', () => {
     })
   })
 
+  test('intermittent-500: PUTs are counted per user, so another user\'s PUTs do not move the 500', async () => {
+    await withServer(['intermittent-500'], async (server) => {
+      // Arrange
+      const first = await createUser(server, 'cube')
+      const second = await createUser(server, 'cube')
+      const put = async (user: Record<string, unknown>) => (await call(server, 'PUT', `/Users/${String(user.id)}`, { body: validBody('cube', String(user.userName)) })).status
+      // Act: seven PUTs to the first user, three to the second, interleaved
+      const statuses = { first: [] as number[], second: [] as number[] }
+      for (let i = 0; i < 7; i += 1) {
+        statuses.first.push(await put(first))
+        if (i % 2 === 0) statuses.second.push(await put(second))
+      }
+      // Assert
+      expect(statuses).toEqual({ first: [200, 200, 200, 200, 500, 200, 200], second: [200, 200, 200, 200] })
+    })
+  })
+
   test('wrong-types-coerced: "false" is stored as false instead of 400', async () => {
     await withServer(['wrong-types-coerced'], async (server) => {
       const user = await createUser(server, 'cube')
@@ -142,5 +159,66 @@ describe('fault switches', () => {
     } finally {
       await lightdash.close()
     }
+  })
+
+  test('wrong-resource-type and last-modified-epoch-millis change meta in PUT responses and GETs', async () => {
+    await withServer(['wrong-resource-type', 'last-modified-epoch-millis'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName) })
+      const get = await call(server, 'GET', `/Users/${user.id}`)
+      for (const { json } of [reply, get]) {
+        expect(json.meta.resourceType).toBe('Users')
+        expect(json.meta.lastModified).toEqual(expect.any(Number))
+        expect(json.meta.created).toBe(user.meta.created)
+      }
+      // The POST response carries the number too; the PUT moved it on.
+      expect(reply.json.meta.lastModified).toBeGreaterThan(user.meta.lastModified)
+    })
+  })
+
+  test('etag-not-version: the ETag header is a strong tag, meta.version a weak one, and If-Match with either succeeds', async () => {
+    await withServer(
+      ['etag-not-version'],
+      async (server) => {
+        const user = await createUser(server, 'cube')
+        const get = await call(server, 'GET', `/Users/${user.id}`)
+        expect(get.json.meta.version).toBe('W/"1"')
+        expect(get.headers.etag).toBe('"1"')
+        const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName), headers: { 'if-match': '"1"' } })
+        expect(reply.status).toBe(200)
+        expect(reply.headers.etag).toBe('"2"')
+        expect(reply.json.meta.version).toBe('W/"2"')
+        expect((await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName), headers: { 'if-match': 'W/"2"' } })).status).toBe(200)
+      },
+      { etag: true },
+    )
+  })
+
+  test('json-rejected: a PUT sent as application/json answers 415, application/scim+json is served', async () => {
+    await withServer(['json-rejected'], async (server) => {
+      const user = await createUser(server, 'cube', validBody('cube'))
+      const body = validBody('cube', user.userName)
+      for (const contentType of ['application/json', 'application/json; charset=utf-8']) {
+        expect((await call(server, 'PUT', `/Users/${user.id}`, { body, contentType })).status).toBe(415)
+      }
+      expect((await call(server, 'PUT', `/Users/${user.id}`, { body, contentType: 'application/scim+json' })).status).toBe(200)
+      // POST is unaffected, as with scim-json-rejected.
+      expect((await call(server, 'POST', '/Users', { body: validBody('cube'), contentType: 'application/json' })).status).toBe(201)
+    })
+  })
+
+  test('content-type-ignored: a JSON body sent as text/plain is applied', async () => {
+    await withServer(['content-type-ignored'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const body = { ...validBody('cube', user.userName), name: { givenName: 'Grace', familyName: 'Hopper' } }
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body, contentType: 'text/plain' })
+      expect(reply.status).toBe(200)
+      expect((await call(server, 'GET', `/Users/${user.id}`)).json.name).toEqual({ givenName: 'Grace', familyName: 'Hopper' })
+      // Without the fault the same request is refused.
+      await withServer([], async (clean) => {
+        const other = await createUser(clean, 'cube')
+        expect((await call(clean, 'PUT', `/Users/${other.id}`, { body: validBody('cube', other.userName), contentType: 'text/plain' })).status).toBe(415)
+      })
+    })
   })
 })

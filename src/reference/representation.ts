@@ -31,9 +31,11 @@ export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string, fa
     ? `${baseUrl}/Users/00000000-0000-0000-0000-000000000000`
     : `${baseUrl}/Users/${encodeURIComponent(user.id)}`
   resource.meta = {
-    resourceType: 'User',
+    // Fault 'wrong-resource-type': the endpoint's name, where RFC 7643 §3.1 wants the resource type's ("User").
+    resourceType: faults.has('wrong-resource-type') ? 'Users' : 'User',
     created: user.created,
-    lastModified: new Date(user.lastModified).toISOString(),
+    // Fault 'last-modified-epoch-millis': the store's number, passed through unformatted.
+    lastModified: faults.has('last-modified-epoch-millis') ? user.lastModified : new Date(user.lastModified).toISOString(),
     location,
     version: versionOf(user),
   }

@@ -61,7 +61,7 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
     etag: options.etag ?? false,
     baseUrl: '',
     startedAt: new Date().toISOString(),
-    putCount: 0,
+    putCounts: new Map(),
   }
   const server = createServer((req, res) => {
     handleRequest(ctx, req, res).catch((error: unknown) => {

@@ -32,7 +32,8 @@ function shownResource(ctx: ServerContext, user: StoredUser, query: URLSearchPar
 
 function etagHeader(ctx: ServerContext, user: StoredUser): Record<string, string> {
   if (!ctx.etag || ctx.faults.has('etag-header-missing')) return {}
-  return { ETag: versionOf(user) }
+  // Fault 'etag-not-version': the header is built from the counter on its own, without meta.version's W/ prefix.
+  return { ETag: ctx.faults.has('etag-not-version') ? `"${user.version}"` : versionOf(user) }
 }
 
 /** The stored representation of every user, as a fault-free GET shows it (for tests). */
@@ -93,8 +94,12 @@ export function createUser(ctx: ServerContext, request: UsersRequest): void {
 export function replaceUser(ctx: ServerContext, request: UsersRequest, id: string): void {
   const { req, res, query } = request
   const { faults, flavor, store } = ctx
-  ctx.putCount += 1
-  if (faults.has('intermittent-500') && ctx.putCount % 5 === 0) return sendError(ctx, res, 500, 'Internal server error.')
+  // Counted per user, so that which of a client's PUTs fail does not depend on what other clients send meanwhile.
+  if (faults.has('intermittent-500')) {
+    const putCount = (ctx.putCounts.get(id) ?? 0) + 1
+    ctx.putCounts.set(id, putCount)
+    if (putCount % 5 === 0) return sendError(ctx, res, 500, 'Internal server error.')
+  }
 
   const user = store.get(id)
   if (!mediaAndSizeOk(ctx, request)) return
@@ -149,7 +154,11 @@ function applyReadOnlyFaults(faults: Faults, next: StoredUser, input: UserInput)
 
 /** 415 for a media type other than SCIM's JSON ones, 413 for an oversized body; true when the request may proceed. */
 function mediaAndSizeOk(ctx: ServerContext, { req, res, body }: UsersRequest): boolean {
-  if (!isScimRequestMedia(req.headers['content-type'], ctx.faults.has('scim-json-rejected') && req.method === 'PUT')) {
+  const { faults } = ctx
+  const put = req.method === 'PUT'
+  const rejected = put ? { scimJson: faults.has('scim-json-rejected'), json: faults.has('json-rejected') } : {}
+  const mediaChecked = !(put && faults.has('content-type-ignored'))
+  if (mediaChecked && !isScimRequestMedia(req.headers['content-type'], rejected)) {
     sendError(ctx, res, 415, 'Content-Type must be application/scim+json or application/json.')
     return false
   }

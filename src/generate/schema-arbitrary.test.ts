@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
+import { UsageError } from '../errors.ts'
 import type { JsonSchema } from '../spec/json-schema.ts'
 import { toJsonSchema } from '../spec/to-json-schema.ts'
 import { validateAgainst } from '../validate/ajv.ts'
@@ -172,5 +173,34 @@ describe('schemaArbitrary', () => {
 
   test('a `false` schema cannot be generated', () => {
     expect(() => schemaArbitrary(false)).toThrow(/no value satisfies it/)
+  })
+
+  test.each([
+    ['email', 13], ['date-time', 20], ['date', 10], ['time', 9], ['uri', 20], ['uri-reference', 20], ['uuid', 36], ['ipv4', 7], ['ipv6', 2], ['hostname', 1], ['byte', 0],
+  ])('maxLength below the usual %s values: shorter valid ones from %i code points, none below', (format, shortest) => {
+    for (const maxLength of [shortest, shortest + 3, 50]) {
+      const schema: JsonSchema = { type: 'string', format }
+      const values = fc.sample(schemaArbitrary(schema, { maxLength }), { seed: SEED, numRuns: 100 }) as string[]
+      expect(values.every((v) => Array.from(v).length <= maxLength && validateAgainst(schema, v).valid)).toBe(true)
+    }
+    if (shortest > 0) expect(() => schemaArbitrary({ type: 'string', format }, { maxLength: shortest - 1 })).toThrow(UsageError)
+  })
+
+  test('maxLength that no value fits: optional parts are left out, a required one throws a UsageError naming it', () => {
+    // Arrange
+    const at = { type: 'string', format: 'date-time' }
+    const schema: JsonSchema = {
+      type: 'object',
+      required: ['id'],
+      properties: { id: { type: 'string' }, at, when: { type: ['string', 'null'], format: 'date-time' }, list: { type: 'array', items: at }, kind: { enum: ['DIRECT', 'INDIRECT'] } },
+    }
+    // Act
+    const values = fc.sample(schemaArbitrary(schema, { maxLength: 5 }), { seed: SEED, numRuns: 200 }) as Record<string, unknown>[]
+    // Assert
+    expect(values.every((v) => validateAgainst(schema, v).valid && !('at' in v) && !('kind' in v) && (v.when ?? null) === null)).toBe(true)
+    expect(values.every((v) => ((v.list as unknown[] | undefined)?.length ?? 0) === 0)).toBe(true)
+    expect(() => schemaArbitrary({ ...schema, required: ['id', 'at'] }, { maxLength: 5 })).toThrow(/maxLength 5 leaves no value for \/at: format date-time needs at least 20 code points/)
+    expect(() => schemaArbitrary({ ...schema, required: ['kind'] }, { maxLength: 5 })).toThrow(UsageError)
+    expect(() => schemaArbitrary({ type: 'string', pattern: '^[A-Z]{2}-\\d{3}$' }, { maxLength: 5 })).toThrow(UsageError)
   })
 })

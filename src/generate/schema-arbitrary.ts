@@ -1,8 +1,9 @@
 import fc from 'fast-check'
+import { UsageError } from '../errors.ts'
 import type { JsonSchema } from '../spec/json-schema.ts'
 import { compileSchema } from '../validate/ajv.ts'
 import { mergeAllOf } from './_internals/merge-all-of.ts'
-import { formatted, freeText, token } from './_internals/text.ts'
+import { formatted, formattedLengths, freeText, token } from './_internals/text.ts'
 
 /** Where the compiler is in the schema when it asks the `override` hook. */
 export interface SchemaLocation {
@@ -34,7 +35,10 @@ export interface SchemaArbitraryConstraints {
    */
   maxItems?: number
   /**
-   * Longest string, in code points, when the schema allows more. A larger `minLength` wins.
+   * Longest string, in code points, when the schema allows more. A larger `minLength` wins. Formatted
+   * values take a shorter form where one exists (no milliseconds, a shorter URL path); an optional
+   * property, array item, type or branch with no value this short is left out, and a required one
+   * throws a `UsageError` naming it.
    * @defaultValue 1024
    */
   maxLength?: number
@@ -57,6 +61,25 @@ export interface SchemaArbitraryConstraints {
 type Resolved = Required<Omit<SchemaArbitraryConstraints, 'override'>> & Pick<SchemaArbitraryConstraints, 'override'>
 
 /**
+ * Why no value fits at a location. The compiler returns it instead of an arbitrary, leaves out the
+ * optional property, array item, type or branch it stands for, and throws only when nothing is left.
+ */
+class NoValue {
+  constructor(
+    readonly path: readonly string[],
+    readonly reason: string,
+    /** True when the caller's `maxLength` is the bound that leaves nothing, rather than the schema itself. */
+    readonly byMaxLength: boolean,
+    /** The maxLength that would give this location a value, when known. */
+    readonly needs?: number,
+  ) {}
+}
+
+type Compiled<T = unknown> = fc.Arbitrary<T> | NoValue
+
+const codePoints = (v: string) => Array.from(v).length
+
+/**
  * Compiles a dereferenced JSON Schema (2020-12, or an OpenAPI schema after `toJsonSchema`) into a
  * fast-check arbitrary whose values validate against it. Covers object (required/optional,
  * additionalProperties, any property name), string (format, pattern, length), enum, const, boolean,
@@ -72,13 +95,18 @@ export function schemaArbitrary(schema: JsonSchema | boolean, constraints: Schem
     maxDepth: constraints.maxDepth ?? 8,
     override: constraints.override,
   }
-  return compileAt(schema, [], false, 0, options)
+  const compiled = compileAt(schema, [], false, 0, options)
+  if (!(compiled instanceof NoValue)) return compiled
+  const where = `/${compiled.path.join('/')}`
+  if (!compiled.byMaxLength) throw new Error(`schemaArbitrary: the schema at ${where} has no value the generator can build: ${compiled.reason}.`)
+  const raise = compiled.needs !== undefined ? ` Raise maxLength to ${compiled.needs} or more.` : ' Raise maxLength.'
+  throw new UsageError(`schemaArbitrary: maxLength ${options.maxLength} leaves no value for ${where}: ${compiled.reason}.${raise}`)
 }
 
 const JSON_TYPES = ['null', 'boolean', 'integer', 'number', 'string', 'array', 'object'] as const
 type JsonType = (typeof JSON_TYPES)[number]
 
-function compileAt(schema: JsonSchema | boolean, path: readonly string[], required: boolean, depth: number, o: Resolved): fc.Arbitrary<unknown> {
+function compileAt(schema: JsonSchema | boolean, path: readonly string[], required: boolean, depth: number, o: Resolved): Compiled {
   if (schema === false) throw new Error(`schemaArbitrary: the schema at /${path.join('/')} is \`false\`; no value satisfies it.`)
   const merged = schema === true ? {} : mergeAllOf(schema)
   const plan = o.override?.({ path, schema: merged, required })
@@ -86,28 +114,46 @@ function compileAt(schema: JsonSchema | boolean, path: readonly string[], requir
   return compile(merged, path, depth, o)
 }
 
-function compile(s: JsonSchema, path: readonly string[], depth: number, o: Resolved): fc.Arbitrary<unknown> {
+function compile(s: JsonSchema, path: readonly string[], depth: number, o: Resolved): Compiled {
   if (depth > o.maxDepth * 4) throw new Error(`schemaArbitrary: the schema at /${path.join('/')} requires a value nested deeper than ${o.maxDepth * 4} levels.`)
   if (s.oneOf && s.oneOf.length > 0) {
     const { oneOf, ...rest } = s
-    const branches = oneOf.map((branch) => compile(mergeAllOf({ allOf: [rest, branch] }), path, depth, o))
+    const branches = possible(oneOf.map((branch) => compile(mergeAllOf({ allOf: [rest, branch] }), path, depth, o)))
+    if (branches instanceof NoValue) return branches
     // A value may satisfy two branches; oneOf wants exactly one, so let ajv decide.
     const validate = compileSchema(s)
     return fc.oneof(...branches).filter((v) => validate(v))
   }
   if (s.anyOf && s.anyOf.length > 0) {
     const { anyOf, ...rest } = s
-    return fc.oneof(...anyOf.map((branch) => compile(mergeAllOf({ allOf: [rest, branch] }), path, depth, o)))
+    const branches = possible(anyOf.map((branch) => compile(mergeAllOf({ allOf: [rest, branch] }), path, depth, o)))
+    return branches instanceof NoValue ? branches : fc.oneof(...branches)
   }
   const types = typesOf(s)
-  if ('const' in s) return fc.constant(s.const)
+  if ('const' in s) {
+    if (typeof s.const === 'string' && codePoints(s.const) > o.maxLength) return new NoValue(path, `its const has ${codePoints(s.const)} code points`, true, codePoints(s.const))
+    return fc.constant(s.const)
+  }
   if (Array.isArray(s.enum)) {
     const values = s.enum.filter((v) => types.includes(jsonTypeOf(v)) || (jsonTypeOf(v) === 'integer' && types.includes('number')))
     if (values.length === 0) throw new Error(`schemaArbitrary: no value of the enum at /${path.join('/')} has an allowed type (${types.join(', ')}).`)
-    return fc.constantFrom(...values)
+    const fitting = values.filter((v) => typeof v !== 'string' || codePoints(v) <= o.maxLength)
+    if (fitting.length === 0) {
+      const shortest = Math.min(...values.map((v) => codePoints(v as string)))
+      return new NoValue(path, `its shortest enum value has ${shortest} code points`, true, shortest)
+    }
+    return fc.constantFrom(...fitting)
   }
-  const arbitraries = types.map((t) => ({ arbitrary: compileType(t, s, path, depth, o), weight: t === 'null' ? 1 : 4 }))
+  const compiled = types.map((t) => ({ arbitrary: compileType(t, s, path, depth, o), weight: t === 'null' ? 1 : 4 }))
+  const arbitraries = compiled.filter((a): a is fc.WeightedArbitrary<unknown> => !(a.arbitrary instanceof NoValue))
+  if (arbitraries.length === 0) return compiled[0].arbitrary
   return arbitraries.length === 1 ? arbitraries[0].arbitrary : fc.oneof(...arbitraries)
+}
+
+/** The branches some value fits, or the first reason none does. */
+function possible(branches: Compiled[]): fc.Arbitrary<unknown>[] | NoValue {
+  const kept = branches.filter((b): b is fc.Arbitrary<unknown> => !(b instanceof NoValue))
+  return kept.length > 0 ? kept : (branches[0] as NoValue)
 }
 
 function typesOf(s: JsonSchema): JsonType[] {
@@ -128,13 +174,13 @@ function jsonTypeOf(v: unknown): JsonType {
   return typeof v as JsonType
 }
 
-function compileType(t: JsonType, s: JsonSchema, path: readonly string[], depth: number, o: Resolved): fc.Arbitrary<unknown> {
+function compileType(t: JsonType, s: JsonSchema, path: readonly string[], depth: number, o: Resolved): Compiled {
   switch (t) {
     case 'null': return fc.constant(null)
     case 'boolean': return fc.boolean()
     case 'integer': return integerOf(s)
     case 'number': return numberOf(s)
-    case 'string': return stringOf(s, o)
+    case 'string': return stringOf(s, path, o)
     case 'array': return arrayOf(s, path, depth, o)
     case 'object': return objectOf(s, path, depth, o)
     default: throw new Error(`schemaArbitrary: unknown type "${String(t)}" at /${path.join('/')}.`)
@@ -178,42 +224,60 @@ function spanOf(min: number, max: number): [number, number] {
   return [min, max]
 }
 
-function stringOf(s: JsonSchema, o: Resolved): fc.Arbitrary<string> {
+function stringOf(s: JsonSchema, path: readonly string[], o: Resolved): Compiled<string> {
   const minLength = typeof s.minLength === 'number' ? s.minLength : 0
-  const maxLength = Math.max(minLength, Math.min(typeof s.maxLength === 'number' ? s.maxLength : Infinity, o.maxLength))
+  const schemaMax = typeof s.maxLength === 'number' ? s.maxLength : Infinity
+  const maxLength = Math.max(minLength, Math.min(schemaMax, o.maxLength))
+  // The caller's bound, not the schema's own, is what leaves no value: raising it helps.
+  const byMaxLength = o.maxLength < schemaMax
   const within = (v: string) => {
-    const n = Array.from(v).length
+    const n = codePoints(v)
     return n >= minLength && n <= maxLength
   }
   if (typeof s.pattern === 'string') {
     // JSON Schema patterns are unanchored ECMA-262 with the `u` flag (2020-12 §6.4).
-    return fc.stringMatching(new RegExp(s.pattern, 'u')).filter(within)
+    const matching = fc.stringMatching(new RegExp(s.pattern, 'u'))
+    // fast-check retries a rejecting filter forever: try a few values (on their own seed) before relying on it.
+    if (!fc.sample(matching, { numRuns: 100, seed: 0 }).some(within)) {
+      return new NoValue(path, `no value tried of its pattern ${s.pattern} has ${minLength} to ${maxLength} code points`, byMaxLength)
+    }
+    return matching.filter(within)
   }
-  const byFormat = typeof s.format === 'string' ? formatted(s.format) : undefined
-  if (byFormat) return byFormat.filter(within)
+  const lengths = typeof s.format === 'string' ? formattedLengths(s.format) : undefined
+  if (lengths) {
+    if (lengths.min > maxLength) return new NoValue(path, `format ${s.format} needs at least ${lengths.min} code points`, byMaxLength, lengths.min)
+    if (lengths.max < minLength) return new NoValue(path, `format ${s.format} gives at most ${lengths.max} code points, its minLength is ${minLength}`, false)
+    return formatted(s.format as string, maxLength)!.filter(within)
+  }
   return freeText({ minLength: Math.max(minLength, Math.min(1, maxLength)), maxLength })
 }
 
-function arrayOf(s: JsonSchema, path: readonly string[], depth: number, o: Resolved): fc.Arbitrary<unknown[]> {
+function arrayOf(s: JsonSchema, path: readonly string[], depth: number, o: Resolved): Compiled<unknown[]> {
   const itemPath = [...path, '[]']
-  const prefix = Array.isArray(s.prefixItems) ? (s.prefixItems as JsonSchema[]).map((p) => compileAt(p, itemPath, false, depth + 1, o)) : []
+  const compiledPrefix = Array.isArray(s.prefixItems) ? (s.prefixItems as JsonSchema[]).map((p) => compileAt(p, itemPath, false, depth + 1, o)) : []
+  const impossible = compiledPrefix.find((p): p is NoValue => p instanceof NoValue)
+  if (impossible) return impossible
+  const prefix = compiledPrefix as fc.Arbitrary<unknown>[]
   const restSchema: JsonSchema | boolean = (s.items as JsonSchema | boolean | undefined) ?? (prefix.length > 0 ? false : true)
   const minItems = typeof s.minItems === 'number' ? s.minItems : 0
   const cap = depth >= o.maxDepth ? minItems : o.maxItems
   const maxItems = Math.max(minItems, Math.min(typeof s.maxItems === 'number' ? s.maxItems : Infinity, cap))
   const restMin = Math.max(0, minItems - prefix.length)
   const restMax = Math.max(restMin, maxItems - prefix.length)
-  const rest = restSchema === false || restMax === 0
+  const item = restSchema === false || restMax === 0 ? undefined : compileAt(restSchema, itemPath, false, depth + 1, o)
+  // An item no value fits leaves the array empty, when the array may be.
+  if (item instanceof NoValue && restMin > 0) return item
+  const rest = item === undefined || item instanceof NoValue
     ? fc.constant([] as unknown[])
     : s.uniqueItems === true
-      ? fc.uniqueArray(compileAt(restSchema, itemPath, false, depth + 1, o), { minLength: restMin, maxLength: restMax, selector: canonicalJson })
-      : fc.array(compileAt(restSchema, itemPath, false, depth + 1, o), { minLength: restMin, maxLength: restMax })
+      ? fc.uniqueArray(item, { minLength: restMin, maxLength: restMax, selector: canonicalJson })
+      : fc.array(item, { minLength: restMin, maxLength: restMax })
   const whole = prefix.length === 0 ? rest : fc.tuple(fc.tuple(...prefix), rest).map(([head, tail]) => [...head, ...tail])
   // uniqueItems across prefix and rest: rare enough to settle with a filter.
   return s.uniqueItems === true && prefix.length > 0 ? whole.filter((a) => new Set(a.map(canonicalJson)).size === a.length) : whole
 }
 
-function objectOf(s: JsonSchema, path: readonly string[], depth: number, o: Resolved): fc.Arbitrary<Record<string, unknown>> {
+function objectOf(s: JsonSchema, path: readonly string[], depth: number, o: Resolved): Compiled<Record<string, unknown>> {
   const properties = s.properties ?? {}
   const required = new Set(s.required ?? [])
   const model: Record<string, fc.Arbitrary<unknown>> = {}
@@ -226,7 +290,13 @@ function objectOf(s: JsonSchema, path: readonly string[], depth: number, o: Reso
     const plan = o.override?.({ path: subPath, schema: merged === true ? {} : merged === false ? { not: {} } : merged, required: isRequired })
     const presence = plan?.presence ?? (isRequired ? 'always' : depth >= o.maxDepth ? 'never' : 'sometimes')
     if (presence === 'never') continue
-    model[name] = plan?.arbitrary ?? (typeof merged === 'boolean' ? compileAt(merged, subPath, isRequired, depth + 1, o) : compile(merged, subPath, depth + 1, o))
+    const arbitrary = plan?.arbitrary ?? (typeof merged === 'boolean' ? compileAt(merged, subPath, isRequired, depth + 1, o) : compile(merged, subPath, depth + 1, o))
+    // A property no value fits is left out, unless it must be present.
+    if (arbitrary instanceof NoValue) {
+      if (presence === 'always') return arbitrary
+      continue
+    }
+    model[name] = arbitrary
     if (presence === 'always') requiredKeys.push(name)
   }
   // `required` may name a property that `properties` does not declare: it takes additionalProperties' shape.
@@ -234,7 +304,9 @@ function objectOf(s: JsonSchema, path: readonly string[], depth: number, o: Reso
   for (const name of required) {
     if (name in model || name in properties) continue
     if (extraSchema === false) throw new Error(`schemaArbitrary: /${path.join('/')} requires "${name}" but forbids undeclared properties.`)
-    model[name] = compileAt(extraSchema === true ? { type: 'string' } : extraSchema, [...path, name], true, depth + 1, o)
+    const arbitrary = compileAt(extraSchema === true ? { type: 'string' } : extraSchema, [...path, name], true, depth + 1, o)
+    if (arbitrary instanceof NoValue) return arbitrary
+    model[name] = arbitrary
     requiredKeys.push(name)
   }
   const declared = fc.record(model, { requiredKeys, noNullPrototype: true })
@@ -249,7 +321,8 @@ function extraPropertiesOf(s: JsonSchema, extraSchema: JsonSchema | boolean, pat
   if (s.patternProperties || s.propertyNames) return undefined // keys would have to match; not worth guessing
   const declared = new Set(Object.keys(s.properties ?? {}))
   const key = token(1, 8).map((t) => `x-${t}`).filter((k) => !declared.has(k))
-  const value = extraSchema === true ? fc.oneof(fc.string({ maxLength: 16 }), fc.integer(), fc.boolean()) : compileAt(extraSchema, [...path, '*'], false, depth + 1, o)
+  const value = extraSchema === true ? fc.oneof(fc.string({ maxLength: Math.min(16, o.maxLength) }), fc.integer(), fc.boolean()) : compileAt(extraSchema, [...path, '*'], false, depth + 1, o)
+  if (value instanceof NoValue) return undefined
   return fc.dictionary(key, value, { maxKeys: 2, noNullPrototype: true })
 }
 

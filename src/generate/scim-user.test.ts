@@ -1,8 +1,9 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
+import { UsageError } from '../errors.ts'
 import { CORE_USER_SCHEMA, loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { validateAgainst } from '../validate/ajv.ts'
-import { omittableAttributes, readOnlyAttributes, scimUser, scimUserExample, type ScimUserPayload } from './scim-user.ts'
+import { omittableAttributes, readOnlyAttributes, scimUser, scimUserAttribute, scimUserExample, type ScimUserConstraints, type ScimUserPayload } from './scim-user.ts'
 
 const SEED = 4242
 const VENDORS = ['lightdash', 'maia', 'cube'] as const
@@ -138,5 +139,78 @@ describe('omittableAttributes', () => {
     ['cube', ['name', 'emails', 'active', 'externalId']],
   ])('%s', (vendor, want) => {
     expect(omittableAttributes(profiles[vendor])).toEqual(want)
+  })
+})
+
+describe('scimUser maxLength (regression: maxLength 10 never returned a value for maia)', () => {
+  const ALL_VENDORS = ['lightdash', 'maia', 'cube', 'generic'] as const
+  const loaded: Record<string, Promise<VendorProfile>> = {}
+  const profileOf = (vendor: string) => (loaded[vendor] ??= loadProfile({ vendor }))
+
+  /** Every string in a payload with its path, but the `schemas` URNs (fixed by RFC 7643 §3, never generated). */
+  function stringsOf(value: unknown, path = ''): [string, string][] {
+    if (typeof value === 'string') return [[path, value]]
+    if (!value || typeof value !== 'object') return []
+    return Object.entries(value).flatMap(([key, item]) => (path === '' && key === 'schemas' ? [] : stringsOf(item, `${path}/${key}`)))
+  }
+
+  test('issue: scimUser(maia, { maxLength: 10 }) samples', async () => {
+    // Arrange
+    const arb = scimUser(await profileOf('maia'), { maxLength: 10 })
+    // Act
+    const payloads = fc.sample(arb, { numRuns: 5, seed: 1 })
+    // Assert
+    expect(payloads).toHaveLength(5)
+  })
+
+  const cases = ALL_VENDORS.flatMap((vendor) =>
+    [1, 5, 10, 40].flatMap((maxLength) => ['scimc-', 'x'].map((prefix) => ({ vendor, maxLength, prefix }))),
+  )
+  test.each(cases)('$vendor, maxLength $maxLength, prefix "$prefix": values fit and validate, or a UsageError up front', async ({ vendor, maxLength, prefix }) => {
+    const profile = await profileOf(vendor)
+    const variants: ScimUserConstraints[] = [
+      { userNamePrefix: prefix, maxLength },
+      { userNamePrefix: prefix, maxLength, readOnly: 'mixed', password: 'always', id: 'p1' },
+    ]
+    for (const constraints of variants) {
+      // A userName keeps the prefix and at least 4 unique characters.
+      if (prefix.length + 4 > maxLength) {
+        expect(() => scimUser(profile, constraints)).toThrow(UsageError)
+        expect(() => scimUser(profile, constraints)).toThrow(/userNamePrefix .* maxLength/)
+        continue
+      }
+      const payloads = fc.sample(scimUser(profile, constraints), { numRuns: 30, seed: SEED })
+      for (const payload of payloads) {
+        expect(validateAgainst(profile.requestSchema, payload).errors).toEqual([])
+        const tooLong = stringsOf(payload).filter(([path, v]) => Array.from(v).length > maxLength && !(path === '/id' && v === constraints.id))
+        expect(tooLong).toEqual([])
+        expect(payload.userName).toMatch(new RegExp(`^${prefix}[0-9a-z]{4,14}(@example\\.com)?$`))
+      }
+      expect(new Set(payloads.map((p) => p.userName)).size).toBe(payloads.length)
+    }
+  })
+
+  test('formatted and SCIM-knowledge values take shorter valid forms before being left out', async () => {
+    const maia = await profileOf('maia')
+    const payloads = fc.sample(scimUser(maia, { maxLength: 22, readOnly: 'decoy', exampleWeight: 0 }), { numRuns: 200, seed: SEED })
+    const meta = payloads.map((p) => p.meta as Record<string, string>)
+    // ISO timestamps without milliseconds (20 code points) where the usual ones (24) do not fit.
+    expect(meta.some((m) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(m.created ?? ''))).toBe(true)
+    const emails = payloads.flatMap((p) => (p.emails as { value: string }[] | undefined) ?? []).map((e) => e.value)
+    expect(emails.length).toBeGreaterThan(0)
+    expect(emails.every((e) => EMAIL.test(e) && e.length <= 22)).toBe(true)
+    // userName: the unique part shortens before the domain goes.
+    expect(payloads.every((p) => /^scimc-[0-9a-z]{4}@example\.com$/.test(p.userName as string))).toBe(true)
+  })
+
+  test('an impossible maxLength names itself: prefix, required attribute, seed example, bad numbers', async () => {
+    const maia = await profileOf('maia')
+    expect(() => scimUser(maia, { maxLength: 15, userNamePrefix: 'scimc-run42-' })).toThrow(/userNamePrefix "scimc-run42-" .* maxLength 15 .* Raise maxLength to 16/)
+    expect(() => scimUserAttribute(maia, ['meta', 'created'], { maxLength: 10 })).toThrow(UsageError)
+    expect(() => scimUserAttribute(maia, ['meta', 'created'], { maxLength: 10 })).toThrow(/maxLength 10 .* date-time needs at least 20/)
+    expect(() => scimUserExample(maia, { maxLength: 10 })).toThrow(/more than maxLength 10/)
+    expect(() => scimUser(maia, { maxLength: -1 })).toThrow(UsageError)
+    expect(() => scimUser(maia, { maxLength: 2.5 })).toThrow(/maxLength must be a whole number/)
+    expect(() => scimUser(maia, { exampleWeight: 101 })).toThrow(/exampleWeight/)
   })
 })

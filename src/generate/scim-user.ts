@@ -43,17 +43,24 @@ export interface ScimUserConstraints {
    */
   omit?: string[]
   /**
-   * Longest multi-valued attribute generated.
+   * Longest multi-valued attribute generated (a whole number).
    * @defaultValue 3
    */
   maxItems?: number
   /**
-   * Longest free-text value, in code points.
+   * Longest generated string, in code points (a whole number). Free text is cut to it; a SCIM-knowledge
+   * value (email address, URL, timestamp, phone number, language tag, password, ...) takes a shorter
+   * valid form, or the schema's plain text when none fits; a canonical `type` or formatted attribute
+   * with no value this short is left out when optional. `userName` keeps `userNamePrefix` and at least
+   * 4 unique characters: its unique part shortens, then `@example.com` is dropped. What is not
+   * generated is sent as it is: the `schemas` URNs and a given `id`. Throws a `UsageError` when the
+   * prefix leaves no room for the unique part, or a required attribute has no value this short.
    * @defaultValue 1024
    */
   maxLength?: number
   /**
-   * Weight (out of 100) of the openapi-sampler seed example among generated values; 0 leaves it out.
+   * Weight (out of 100, a whole number) of the openapi-sampler seed example among generated values; 0
+   * leaves it out, and so does a `maxLength` that one of its values is longer than.
    * @defaultValue 5
    */
   exampleWeight?: number
@@ -94,12 +101,13 @@ export function omittableAttributes(profile: VendorProfile): string[] {
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1
  */
 export function scimUser(profile: VendorProfile, constraints: ScimUserConstraints = {}): fc.Arbitrary<ScimUserPayload> {
+  assertConstraints('scimUser', constraints)
   assertOmittable(profile, constraints.omit ?? [])
-  const prefix = constraints.userNamePrefix ?? 'scimc-'
-  const values = compiledUsers(profile, constraints).map((payload) => finish(profile, payload, prefix))
+  const nameFor = userNameFormatter('scimUser', profile, constraints)
+  const values = compiling('scimUser', profile, () => compiledUsers(profile, constraints)).map((payload) => finish(profile, payload, nameFor))
   const weight = constraints.exampleWeight ?? 5
   const example = weight > 0 ? seedExample(profile, constraints) : undefined
-  if (!example) return values
+  if (!example || (constraints.maxLength !== undefined && longerThan(example, constraints.maxLength, ['userName']))) return values
   // The example's userName is replaced per case so that uniqueness holds for it too.
   const exampleArbitrary = userName(profile, constraints).map((name) => ({ ...structuredClone(example), userName: name }))
   return fc.oneof({ arbitrary: values, weight: 100 - weight }, { arbitrary: exampleArbitrary, weight })
@@ -111,8 +119,11 @@ export function scimUser(profile: VendorProfile, constraints: ScimUserConstraint
  * Run it first with `fc.check(property, { examples: [[scimUserExample(profile)]] })`.
  */
 export function scimUserExample(profile: VendorProfile, constraints: ScimUserConstraints = {}): ScimUserPayload {
+  assertConstraints('scimUserExample', constraints)
   const example = seedExample(profile, constraints)
   if (!example) throw new UsageError(`scimUserExample: openapi-sampler's example for ${profile.name} does not validate against its own request schema.`)
+  const long = constraints.maxLength !== undefined ? longerThan(example, constraints.maxLength) : undefined
+  if (long) throw new UsageError(`scimUserExample: ${profile.name}'s seed example has ${long.length} code points at /${long.path.join('/')}, more than maxLength ${constraints.maxLength}. Raise maxLength to ${long.length} or more.`)
   return structuredClone(example)
 }
 
@@ -121,6 +132,7 @@ export function scimUserExample(profile: VendorProfile, constraints: ScimUserCon
  * {@link scimUser}: e.g. `['emails', '[]']` gives one email object. Used to build invalid payloads.
  */
 export function scimUserAttribute(profile: VendorProfile, path: readonly string[], constraints: ScimUserConstraints = {}): fc.Arbitrary<unknown> {
+  assertConstraints('scimUserAttribute', constraints)
   // Checks ask for the same attributes again and again (wrong-type targets, fullPayloads): compile each once.
   const key = JSON.stringify([path, constraints.userNamePrefix, constraints.readOnly, constraints.id, constraints.password, constraints.omit, constraints.maxItems, constraints.maxLength])
   let perProfile = compiledAttributes.get(profile)
@@ -142,18 +154,21 @@ function compileAttribute(profile: VendorProfile, path: readonly string[], const
     if (!next || typeof next !== 'object') throw new UsageError(`scimUserAttribute: ${profile.name}'s request schema has no /${path.join('/')}.`)
     schema = mergeAllOf(next)
   }
-  const plan = planFor(profile, constraints, userName(profile, constraints))
-  return schemaArbitrary(schema, {
+  const plan = planFor(profile, constraints, () => userName(profile, constraints))
+  return compiling('scimUserAttribute', profile, () => schemaArbitrary(schema, {
     maxItems: constraints.maxItems ?? 3,
     maxLength: constraints.maxLength ?? 1024,
     override: (at) => plan({ ...at, path: [...path, ...at.path] }),
-  })
+  }), path)
 }
 
-/** The userName arbitrary: `<prefix><16 random base-36 chars>@example.com`, or without the domain for `userNameFormat: 'any'`. */
+/**
+ * The userName arbitrary: `<prefix><14 random base-36 chars>@example.com`, or without the domain for
+ * `userNameFormat: 'any'`; shorter within a `maxLength` (see {@link ScimUserConstraints.maxLength}).
+ */
 export function userName(profile: VendorProfile, constraints: ScimUserConstraints = {}): fc.Arbitrary<string> {
-  const prefix = constraints.userNamePrefix ?? 'scimc-'
-  return uniquePart().map((u) => formatUserName(profile, prefix, u))
+  const nameFor = userNameFormatter('userName', profile, constraints)
+  return uniquePart().map(nameFor)
 }
 
 /** The random middle of a userName: 14 base-36 characters. */
@@ -163,8 +178,44 @@ function uniquePart(): fc.Arbitrary<string> {
     .map(([a, b]) => `${a.toString(36).padStart(7, '0')}${b.toString(36).padStart(7, '0')}`)
 }
 
-function formatUserName(profile: VendorProfile, prefix: string, unique: string): string {
-  return profile.declared.userNameFormat === 'email' ? `${prefix}${unique}@example.com` : `${prefix}${unique}`
+/** Characters in a userName's unique part: 14 base-36 characters, about 64 bits. */
+const UNIQUE_LENGTH = 14
+
+/** Fewest unique characters a userName keeps within a maxLength: 36^4, about 1.7 million values, so the cases of a run stay distinct. */
+const MIN_UNIQUE_LENGTH = 4
+
+const EMAIL_DOMAIN = '@example.com'
+
+/**
+ * How a unique part becomes a userName: `<prefix><unique>@example.com` (or no domain for
+ * `userNameFormat: 'any'`). Within a maxLength the unique part shortens, down to
+ * {@link MIN_UNIQUE_LENGTH}, then the domain is dropped; a prefix that leaves less room throws.
+ */
+function userNameFormatter(caller: string, profile: VendorProfile, c: ScimUserConstraints): (unique: string) => string {
+  const prefix = c.userNamePrefix ?? 'scimc-'
+  const maxLength = c.maxLength ?? Infinity
+  const prefixLength = Array.from(prefix).length
+  const email = profile.declared.userNameFormat === 'email'
+  const withDomain = maxLength - prefixLength - EMAIL_DOMAIN.length
+  if (email && withDomain >= UNIQUE_LENGTH) return (unique) => `${prefix}${unique}${EMAIL_DOMAIN}`
+  if (email && withDomain >= MIN_UNIQUE_LENGTH) return (unique) => `${prefix}${shortUnique(unique, withDomain)}${EMAIL_DOMAIN}`
+  const bare = maxLength - prefixLength
+  if (bare >= MIN_UNIQUE_LENGTH) return (unique) => `${prefix}${shortUnique(unique, Math.min(UNIQUE_LENGTH, bare))}`
+  throw new UsageError(
+    `${caller}: userNamePrefix "${prefix}" (${prefixLength} code points) leaves ${Math.max(0, bare)} of maxLength ${maxLength} for the unique part of userName, ` +
+      `which needs ${MIN_UNIQUE_LENGTH} to stay unique per case. Raise maxLength to ${prefixLength + MIN_UNIQUE_LENGTH} or more, or shorten userNamePrefix.`,
+  )
+}
+
+/**
+ * `length` characters of a {@link uniquePart}, taken from the low-order digits of its two halves: the
+ * leading digit of each 7-digit half has only two values.
+ */
+function shortUnique(unique: string, length: number): string {
+  if (length >= UNIQUE_LENGTH) return unique
+  if (length === UNIQUE_LENGTH - 1) return unique.slice(1)
+  const half = UNIQUE_LENGTH / 2
+  return unique.slice(half - Math.ceil(length / 2), half) + unique.slice(UNIQUE_LENGTH - Math.floor(length / 2))
 }
 
 const compiled = new WeakMap<VendorProfile, Map<string, fc.Arbitrary<ScimUserPayload>>>()
@@ -184,11 +235,55 @@ function compiledUsers(profile: VendorProfile, c: ScimUserConstraints): fc.Arbit
     arbitrary = schemaArbitrary(profile.requestSchema, {
       maxItems: c.maxItems ?? 3,
       maxLength: c.maxLength ?? 1024,
-      override: planFor(profile, c, uniquePart()),
+      override: planFor(profile, c, uniquePart),
     }) as fc.Arbitrary<ScimUserPayload>
     perProfile.set(key, arbitrary)
   }
   return arbitrary
+}
+
+/** Whole, non-negative numbers where the constraints ask for them; anything else throws a `UsageError` naming it. */
+function assertConstraints(caller: string, c: ScimUserConstraints): void {
+  for (const key of ['maxLength', 'maxItems', 'exampleWeight'] as const) {
+    const value = c[key]
+    if (value === undefined) continue
+    const max = key === 'exampleWeight' ? 100 : Infinity
+    if (!Number.isInteger(value) || value < 0 || value > max) {
+      throw new UsageError(`${caller}: ${key} must be a whole number ${max === Infinity ? 'of 0 or more' : `from 0 to ${max}`}, not ${String(value)}.`)
+    }
+  }
+}
+
+/**
+ * Compiles with `schemaArbitrary` on behalf of `caller`: a maxLength that leaves a required attribute
+ * no value throws a `UsageError` naming the caller and the vendor.
+ */
+function compiling<T>(caller: string, profile: VendorProfile, build: () => T, at: readonly string[] = []): T {
+  try {
+    return build()
+  } catch (error) {
+    if (!(error instanceof UsageError) || !error.message.startsWith('schemaArbitrary: ')) throw error
+    const where = at.length > 0 ? ` at /${at.join('/')}` : ''
+    throw new UsageError(`${caller}: ${profile.name}'s request schema${where}: ${error.message.slice('schemaArbitrary: '.length)}`, { cause: error })
+  }
+}
+
+/**
+ * The first string in a payload longer than `maxLength` code points, with its path; the `schemas` URNs
+ * (fixed by RFC 7643 §3) and the top-level attributes in `skip` aside.
+ */
+function longerThan(value: unknown, maxLength: number, skip: readonly string[] = [], path: string[] = []): { path: string[]; length: number } | undefined {
+  if (typeof value === 'string') {
+    const length = Array.from(value).length
+    return length > maxLength ? { path, length } : undefined
+  }
+  if (!value || typeof value !== 'object') return undefined
+  for (const [key, item] of Object.entries(value)) {
+    if (path.length === 0 && (key === 'schemas' || skip.includes(key))) continue
+    const found = longerThan(item, maxLength, skip, [...path, key])
+    if (found) return found
+  }
+  return undefined
 }
 
 function assertOmittable(profile: VendorProfile, omit: string[]): void {
@@ -202,16 +297,16 @@ function assertOmittable(profile: VendorProfile, omit: string[]): void {
 }
 
 /** Where SCIM knowledge overrides the schema: userName, schemas, readOnly, password, omitted and well-known attributes. */
-function planFor(profile: VendorProfile, c: ScimUserConstraints, userNames: fc.Arbitrary<string>): (at: SchemaLocation) => LocationPlan | undefined {
+function planFor(profile: VendorProfile, c: ScimUserConstraints, userNames: () => fc.Arbitrary<string>): (at: SchemaLocation) => LocationPlan | undefined {
   const readOnly = new Set(readOnlyAttributes(profile).map(lower))
   const omit = new Set((c.omit ?? []).map(lower))
   const mode = c.readOnly ?? 'omit'
-  const decoys = new Map<string, fc.Arbitrary<unknown>>()
+  const decoys = new Map<string, fc.Arbitrary<unknown> | null>()
   const plan = (at: SchemaLocation): LocationPlan | undefined => {
     if (at.path.length === 0) return undefined
     if (at.path.length === 1) {
       const name = lower(at.path[0])
-      if (name === 'username') return { arbitrary: userNames, presence: 'always' }
+      if (name === 'username') return { arbitrary: userNames(), presence: 'always' }
       // Filled in by finish(); listed here so that it is always present.
       if (name === 'schemas') return { arbitrary: fc.constant([CORE_USER_SCHEMA]), presence: 'always' }
       if (omit.has(name)) return { presence: 'never' }
@@ -219,16 +314,22 @@ function planFor(profile: VendorProfile, c: ScimUserConstraints, userNames: fc.A
         const presence = at.required ? 'always' : mode === 'omit' ? 'never' : mode === 'decoy' ? 'always' : 'sometimes'
         if (presence === 'never') return { presence }
         let decoy = decoys.get(name)
-        if (!decoy) {
-          // Compiled with the same knowledge (meta.resourceType "User", ISO timestamps), so it satisfies the schema.
-          decoy = schemaArbitrary(at.schema, {
-            maxItems: c.maxItems ?? 3,
-            maxLength: c.maxLength ?? 1024,
-            override: (inner) => known({ ...inner, path: [...at.path, ...inner.path] }),
-          })
+        if (decoy === undefined) {
+          try {
+            // Compiled with the same knowledge (meta.resourceType "User", ISO timestamps), so it satisfies the schema.
+            decoy = schemaArbitrary(at.schema, {
+              maxItems: c.maxItems ?? 3,
+              maxLength: c.maxLength ?? 1024,
+              override: (inner) => known({ ...inner, path: [...at.path, ...inner.path] }),
+            })
+          } catch (error) {
+            // No decoy fits in maxLength: an optional readOnly attribute is then not sent.
+            if (!(error instanceof UsageError) || at.required) throw error
+            decoy = null
+          }
           decoys.set(name, decoy)
         }
-        return { arbitrary: decoy, presence }
+        return decoy === null ? { presence: 'never' } : { arbitrary: decoy, presence }
       }
       if (name === 'password') {
         const presence = at.required ? 'always' : c.password === 'never' ? 'never' : c.password === 'always' ? 'always' : 'sometimes'
@@ -238,27 +339,27 @@ function planFor(profile: VendorProfile, c: ScimUserConstraints, userNames: fc.A
     // A multi-valued attribute's entry without its `value` says nothing (RFC 7643 §2.4); always send it.
     const n = at.path.length
     if (n >= 2 && at.path[n - 2] === '[]' && lower(at.path[n - 1]) === 'value') return { ...known(at), presence: 'always' }
-    if (!at.required && isTypeWithoutCanonicalValues(at.path)) return { presence: 'never' }
+    if (!at.required && isTypeWithoutCanonicalValues(at.path, c.maxLength)) return { presence: 'never' }
     return known(at)
   }
   const known = (at: SchemaLocation): LocationPlan | undefined => {
-    const arbitrary = knownValue(at.path, at.schema, { id: c.id })
+    const arbitrary = knownValue(at.path, at.schema, { id: c.id, maxLength: c.maxLength })
     return arbitrary ? { arbitrary } : undefined
   }
   return plan
 }
 
 /** SCIM rules the schema cannot state: `schemas` lists core + present extensions, one `primary` per attribute. Pure. */
-function finish(profile: VendorProfile, payload: ScimUserPayload, userNamePrefix?: string): ScimUserPayload {
+function finish(profile: VendorProfile, payload: ScimUserPayload, nameFor?: (unique: string) => string): ScimUserPayload {
   const present = profile.extensionUrns.filter((urn) => urn in payload)
   const out: ScimUserPayload = { schemas: [CORE_USER_SCHEMA, ...present] }
   // One pass and one new object per payload: this runs for every generated case.
   for (const name of Object.keys(payload)) {
     if (name === 'schemas') continue
     const value = payload[name]
-    if (userNamePrefix !== undefined && lower(name) === 'username') {
+    if (nameFor !== undefined && lower(name) === 'username') {
       // Generated by compiledUsers() as the bare unique part.
-      out[name] = formatUserName(profile, userNamePrefix, value as string)
+      out[name] = nameFor(value as string)
     } else if (present.includes(name) && value && typeof value === 'object' && !Array.isArray(value)) {
       const extension: Record<string, unknown> = {}
       for (const key of Object.keys(value)) extension[key] = singlePrimary((value as Record<string, unknown>)[key])

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import type { JsonSchema } from '../../spec/json-schema.ts'
-import { freeText, plainEmail, plainUrl, token } from './text.ts'
+import { EMAIL_MIN_LENGTH, freeText, plainEmail, plainUrl, token, URL_MIN_LENGTH } from './text.ts'
 
 /**
  * Core User attributes whose mutability is readOnly (RFC 7643 §3.1 `id`, `meta`; §4.1.2 `groups`).
@@ -29,10 +29,18 @@ const DEFAULT_TYPES = ['work', 'home', 'other'] as const
  */
 export const NO_CANONICAL_TYPES: ReadonlySet<string> = new Set(['roles', 'x509certificates'])
 
-/** True for the `type` sub-attribute of an attribute in {@link NO_CANONICAL_TYPES}. */
-export function isTypeWithoutCanonicalValues(path: readonly string[]): boolean {
+/**
+ * True for a `type` sub-attribute with no canonical value a client can count on: the attribute is in
+ * {@link NO_CANONICAL_TYPES}, or none of its canonical values fits in `maxLength` code points.
+ */
+export function isTypeWithoutCanonicalValues(path: readonly string[], maxLength = Infinity): boolean {
   const { attr, parent } = nameOf(path)
-  return attr === 'type' && parent !== undefined && NO_CANONICAL_TYPES.has(parent)
+  if (attr !== 'type' || parent === undefined) return false
+  return NO_CANONICAL_TYPES.has(parent) || !canonicalTypes(parent).some((t) => t.length <= maxLength)
+}
+
+function canonicalTypes(parent: string): readonly string[] {
+  return TYPE_VALUES[parent] ?? DEFAULT_TYPES
 }
 
 const LANGUAGE_TAGS = ['en-US', 'en-GB', 'fr-FR', 'de-DE', 'ja-JP', 'pt-BR', 'zh-Hans-CN', 'da'] as const
@@ -58,49 +66,74 @@ export function acceptsPlainString(schema: JsonSchema, length: number): boolean 
 /**
  * Realistic values for an attribute the RFC describes but a vendor's schema types only as `string`:
  * addresses for `emails.value`, URLs for `profileUrl`, language tags for `locale`, `type` canonical
- * values, and so on. `undefined` when the generator should follow the schema.
+ * values, and so on, none longer than `maxLength` code points (a shorter form where one exists).
+ * `undefined` when the generator should follow the schema, including when no realistic value fits.
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1
  */
-export function knownValue(path: readonly string[], schema: JsonSchema, options: { id?: string } = {}): fc.Arbitrary<string> | undefined {
+export function knownValue(path: readonly string[], schema: JsonSchema, options: { id?: string; maxLength?: number } = {}): fc.Arbitrary<string> | undefined {
   const { attr, parent } = nameOf(path)
-  const arbitrary = knownArbitrary(attr, parent, path.length, options)
+  const arbitrary = knownArbitrary(attr, parent, path.length, options.id, options.maxLength ?? Infinity)
   if (!arbitrary) return undefined
   // The longest value below is a URL of ~60 code points; a schema allowing fewer keeps its own strings.
   return acceptsPlainString(schema, 128) ? arbitrary : undefined
 }
 
-function knownArbitrary(attr: string, parent: string | undefined, depth: number, options: { id?: string }): fc.Arbitrary<string> | undefined {
-  if (depth === 1 && attr === 'id') return options.id !== undefined ? fc.constant(options.id) : fc.uuid()
+// Each value is the usual one when it fits in `max` (drawn exactly as without a maxLength), else a
+// shorter form of the same thing, else `undefined`.
+function knownArbitrary(attr: string, parent: string | undefined, depth: number, id: string | undefined, max: number): fc.Arbitrary<string> | undefined {
+  const oneOf = (values: readonly string[]) => {
+    const fitting = values.filter((v) => v.length <= max)
+    return fitting.length > 0 ? fc.constantFrom(...fitting) : undefined
+  }
+  // The caller's own id is sent as given: it names the user in the path.
+  if (depth === 1 && attr === 'id') return id !== undefined ? fc.constant(id) : max >= UUID_LENGTH ? fc.uuid() : undefined
   if (parent === 'meta') {
-    if (attr === 'resourcetype') return fc.constant('User')
-    if (attr === 'location') return fc.uuid().map((u) => `https://example.com/scim/v2/Users/${u}`)
-    if (attr === 'version') return token(4, 12).map((t) => `W/"${t}"`)
-    if (attr === 'created' || attr === 'lastmodified') return isoDateTime()
+    if (attr === 'resourcetype') return oneOf(['User'])
+    if (attr === 'location') {
+      if (max >= LOCATION_LENGTH) return fc.uuid().map((u) => `https://example.com/scim/v2/Users/${u}`)
+      return max >= URL_MIN_LENGTH ? plainUrl(max) : undefined
+    }
+    if (attr === 'version') return max >= 'W/"x"'.length ? token(Math.min(4, max - 4), Math.min(12, max - 4)).map((t) => `W/"${t}"`) : undefined
+    if (attr === 'created' || attr === 'lastmodified') return isoDateTime(max)
   }
-  if (attr === 'type' && parent !== undefined) return fc.constantFrom(...(TYPE_VALUES[parent] ?? DEFAULT_TYPES))
+  if (attr === 'type' && parent !== undefined) return oneOf(canonicalTypes(parent))
   if (attr === 'value') {
-    if (parent === 'emails') return plainEmail()
-    if (parent === 'phonenumbers') return fc.integer({ min: 0, max: 99 }).map((n) => `+1-555-01${String(n).padStart(2, '0')}`)
-    if (parent === 'photos') return plainUrl()
-    if (parent === 'ims') return token(3, 12)
-    if (parent === 'x509certificates') return fc.base64String({ minLength: 4, maxLength: 64 })
-    if (parent === 'groups' || parent === 'manager') return fc.uuid()
+    if (parent === 'emails') return max >= EMAIL_MIN_LENGTH ? plainEmail(max) : undefined
+    if (parent === 'phonenumbers') return phoneNumber(max)
+    if (parent === 'photos') return max >= URL_MIN_LENGTH ? plainUrl(max) : undefined
+    if (parent === 'ims') return token(Math.min(3, max), Math.min(12, max))
+    if (parent === 'x509certificates') return max >= 4 ? fc.base64String({ minLength: 4, maxLength: Math.min(64, max) }) : undefined
+    if (parent === 'groups' || parent === 'manager') return max >= UUID_LENGTH ? fc.uuid() : undefined
   }
-  if ((attr === 'ref' || attr === '$ref') && parent !== undefined) return plainUrl()
-  if (attr === 'profileurl') return plainUrl()
-  if (attr === 'locale' || attr === 'preferredlanguage') return fc.constantFrom(...LANGUAGE_TAGS)
-  if (attr === 'timezone') return fc.constantFrom(...TIME_ZONES)
-  if (attr === 'country' && parent === 'addresses') return fc.constantFrom(...COUNTRIES)
-  if (attr === 'postalcode') return fc.integer({ min: 1000, max: 99999 }).map(String)
-  if (attr === 'usertype') return fc.constantFrom(...USER_TYPES)
-  if (attr === 'password') return freeText({ minLength: 12, maxLength: 64 })
+  if ((attr === 'ref' || attr === '$ref') && parent !== undefined) return max >= URL_MIN_LENGTH ? plainUrl(max) : undefined
+  if (attr === 'profileurl') return max >= URL_MIN_LENGTH ? plainUrl(max) : undefined
+  if (attr === 'locale' || attr === 'preferredlanguage') return oneOf(LANGUAGE_TAGS)
+  if (attr === 'timezone') return oneOf(TIME_ZONES)
+  if (attr === 'country' && parent === 'addresses') return oneOf(COUNTRIES)
+  if (attr === 'postalcode') return max >= 5 ? fc.integer({ min: 1000, max: 99999 }).map(String) : max === 4 ? fc.integer({ min: 1000, max: 9999 }).map(String) : undefined
+  if (attr === 'usertype') return oneOf(USER_TYPES)
+  // Below 12 code points no password of the usual strength fits: the schema's plain text then.
+  if (attr === 'password') return max >= 12 ? freeText({ minLength: 12, maxLength: Math.min(64, max) }) : undefined
   return undefined
 }
 
-function isoDateTime(): fc.Arbitrary<string> {
-  return fc
+const UUID_LENGTH = 36
+const LOCATION_LENGTH = 'https://example.com/scim/v2/Users/'.length + UUID_LENGTH
+
+/** A reserved fictional number (555-0100 to 555-0199), `+1-555-01NN`, or `+155501NN` where that does not fit. */
+function phoneNumber(max: number): fc.Arbitrary<string> | undefined {
+  const n = fc.integer({ min: 0, max: 99 }).map((k) => String(k).padStart(2, '0'))
+  if (max >= '+1-555-0100'.length) return n.map((k) => `+1-555-01${k}`)
+  return max >= '+155501NN'.length ? n.map((k) => `+155501${k}`) : undefined
+}
+
+/** ISO 8601 timestamps with milliseconds, or without them where that does not fit; `undefined` below 20 code points. */
+function isoDateTime(max = Infinity): fc.Arbitrary<string> | undefined {
+  if (max < 'YYYY-MM-DDTHH:MM:SSZ'.length) return undefined
+  const iso = fc
     .date({ min: new Date('2015-01-01T00:00:00.000Z'), max: new Date('2035-01-01T00:00:00.000Z'), noInvalidDate: true })
     .map((d) => d.toISOString())
+  return max >= 'YYYY-MM-DDTHH:MM:SS.sssZ'.length ? iso : iso.map((t) => t.replace(/\.\d{3}Z$/, 'Z'))
 }
 
 /** A readable, fixed value for the seed example (openapi-sampler writes `"string"` everywhere). */

@@ -44,10 +44,10 @@ const SECTIONS: Section[] = [
       return rows
     },
     notes: [
-      '(a) a bare undici Pool: valid PUTs of pre-generated bodies, one test user per slot; 1 s warm-up, then 2 x 2.5 s.',
+      '(a) a bare undici Pool: valid PUTs of pre-generated bodies, one test user per slot; 1 s warm-up, then 4 x 2 s.',
       '(b) runChecks (all checks, runs 50, seed 1), parallel = client concurrency: every exchange of a run (discovery, test users,',
       '    cases, cleanup) over its wall time. Cold: the first run; warm: after one more untimed run, whole runs back to back',
-      '    for 2 x 2.5 s, taking turns with the 2.5 s slices of (a) so that the machine load hits both alike.',
+      '    for 4 x 2 s, taking turns with the 2 s slices of (a) so that the machine load hits both alike.',
       'harness/raw: exchanges/s of the row over (a). CPU ms/ex: CPU time per exchange of the client (this process) and of the server.',
     ],
   },

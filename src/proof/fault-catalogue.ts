@@ -63,6 +63,9 @@ export interface FaultExpectation {
  * checks it may legitimately drag along. The fault matrix runs every check against the server with one
  * fault on and holds the results to this: the intended checks show their status, nothing else fails or warns.
  */
+/** The auth checks judge the refusal's body as an error like any other (SCIM-PUT-RULES 18, 20): a fault in every error body fails them too. */
+const AUTH_REFUSAL_BODY = { 'put.auth.missing-token': 'failed', 'put.auth.invalid-token': 'failed' } as const
+
 export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   {
     fault: 'put-returns-201',
@@ -111,7 +114,7 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     fault: 'non-scim-error-bodies',
     vendors: SCIM_ERRORS,
     // Without the Error schema there is no scimType either: every check that grades one warns (rules 9, 13, 16).
-    expect: { 'put.errors.format': 'failed', ...Object.fromEntries(SCIMTYPE_GRADED.map((id) => [id, 'warned' as const])) },
+    expect: { 'put.errors.format': 'failed', ...AUTH_REFUSAL_BODY, ...Object.fromEntries(SCIMTYPE_GRADED.map((id) => [id, 'warned' as const])) },
     // Where the vendor document declares an error schema (SCIM Error), the body breaks it.
     alsoAffected: ['put.response.error-schema'],
   },
@@ -119,14 +122,14 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     fault: 'non-scim-error-bodies',
     // maia declares problem details, which carry no scimType: only the format is judged.
     vendors: ['maia'],
-    expect: { 'put.errors.format': 'failed' },
+    expect: { 'put.errors.format': 'failed', ...AUTH_REFUSAL_BODY },
     alsoAffected: ['put.response.error-schema'],
   },
   {
     fault: 'numeric-error-status',
     // maia's declared problem details have an integer status already: the fault changes nothing there.
     vendors: SCIM_ERRORS,
-    expect: { 'put.errors.format': 'failed' },
+    expect: { 'put.errors.format': 'failed', ...AUTH_REFUSAL_BODY },
   },
   // lightdash and generic declare the SCIM Error schema, with `status` a string.
   { fault: 'numeric-error-status', vendors: DECLARED_SCHEMAS, expect: { 'put.response.error-schema': 'failed' } },
@@ -218,8 +221,9 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   {
     fault: 'wrong-content-type',
     expect: { 'put.media.response-content-type': 'warned' },
-    // maia's declared error format is application/problem+json: an error sent as text/html breaks it.
-    alsoAffected: ['put.errors.format'],
+    // maia's declared error format is application/problem+json: an error sent as text/html breaks it,
+    // the auth refusals' included.
+    alsoAffected: ['put.errors.format', 'put.auth.missing-token', 'put.auth.invalid-token'],
   },
   {
     fault: 'schemas-missing-in-response',

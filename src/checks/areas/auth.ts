@@ -3,6 +3,7 @@ import { getAttr } from '../compare.ts'
 import { defineCheck, verdict } from '../define-check.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, statusOf } from '../probes/requests.ts'
+import { judgeError } from './errors.ts'
 
 /** The statuses an auth failure may have: Table 8's 401, or what the vendor declares (Maia: 403) unless --strict-rfc. */
 function expectedAuthStatuses(ctx: CheckContext): number[] {
@@ -39,7 +40,9 @@ function authCheck(kind: 'missing' | 'invalid') {
         return verdict('failed', `Received: ${describeStatus(put)} for a PUT with ${kind === 'missing' ? 'no Authorization header' : 'a wrong bearer token'}${changed ? ', and the user changed' : ''}\nExpected: ${expectedAuthStatuses(ctx).join(' or ')}, nothing changed\n\nAuthenticate every request before acting on it`, [before, put, after], { focus: 1 })
       }
       if (expectedAuthStatuses(ctx).includes(status)) {
-        if (!bodyObject(put)) return verdict('warned', `Received: ${status} without a JSON error body\nExpected: an error body (RFC 7644 §3.12)`, [before, put, after], { focus: 1 })
+        // SCIM-PUT-RULES 18/20: the refusal is an error like any other, so its body is held to §3.12's MUST (or the vendor's declared format).
+        const body = judgeError(ctx, put)
+        if (body.outcome === 'failed' || body.outcome === 'warned') return verdict(body.outcome, `The ${status} refusal's body: ${body.message}`, [before, put, after], { focus: 1 })
         return verdict('passed', `${status}, nothing changed`, [before, put, after])
       }
       if (status === 403 || status === 401) return verdict('warned', `Received: ${status}\nExpected: ${expectedAuthStatuses(ctx).join(' or ')} (403 means authenticated but not permitted)`, [before, put, after], { focus: 1 })

@@ -71,6 +71,14 @@ function anySuccessDeclaration(ctx: CheckContext, status: number, media: string 
   return first && /^2/.test(String(status)) ? declaredSchemaFor(ctx.profile, Number(first), media) : null
 }
 
+/**
+ * Judges an error response by the run's contract: the error format the vendor document declares (e.g.
+ * problem details) unless --strict-rfc, else the SCIM Error of RFC 7644 §3.12.
+ */
+export function judgeError(ctx: CheckContext, e: Exchange): Verdict {
+  return ctx.profile.error.format === 'problem' && !ctx.config.strictRfc ? judgeDeclaredError(ctx, e) : judgeScimError(e)
+}
+
 /** Judges an error against the vendor's declared error format (e.g. RFC 9457 problem details). */
 function judgeDeclaredError(ctx: CheckContext, e: Exchange): Verdict {
   const status = statusOf(e)!
@@ -105,7 +113,7 @@ export const errorFormat = defineCheck({
     const broken = noResponse([e])
     if (broken) return broken
     if ((statusOf(e) ?? 0) < 400) return verdict('passed', `no error to judge (${statusOf(e)})`, [e])
-    const v = ctx.profile.error.format === 'problem' && !ctx.config.strictRfc ? judgeDeclaredError(ctx, e) : judgeScimError(e)
+    const v = judgeError(ctx, e)
     return { ...v, message: `${v.message}${v.outcome === 'passed' ? '' : `\n(case: ${input.label})`}` }
   },
 })

@@ -244,6 +244,8 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   // If-Match compares weakly (RFC 9110 §13.1.1), so the strong header still works as a precondition: only the mismatch shows.
   { fault: 'etag-not-version', expect: { 'put.etag.version-matches': 'warned' } },
   { fault: 'auth-ignored', expect: { 'put.auth.missing-token': 'failed', 'put.auth.invalid-token': 'failed' } },
+  // maia refuses with 403 (its document declares it), which carries no challenge: the fault changes nothing there.
+  { fault: 'www-authenticate-missing', vendors: ['lightdash', 'cube', 'generic'], expect: { 'put.auth.www-authenticate': 'failed' } },
   {
     fault: 'intermittent-500',
     // repeatable sends the same PUT five or six times in a row to its own user: the fifth answers 500.

@@ -161,6 +161,20 @@ describe('fault switches', () => {
     }
   })
 
+  test('www-authenticate-missing: the 401 carries no challenge, and the error body is still there', async () => {
+    await withServer([], async (server) => {
+      const reply = await call(server, 'PUT', '/Users/any', { token: null, body: validBody('cube') })
+      expect(reply.status).toBe(401)
+      expect(reply.headers['www-authenticate']).toMatch(/^Bearer /)
+    })
+    await withServer(['www-authenticate-missing'], async (server) => {
+      const reply = await call(server, 'PUT', '/Users/any', { token: null, body: validBody('cube') })
+      expect(reply.status).toBe(401)
+      expect(reply.headers['www-authenticate']).toBeUndefined()
+      expect(reply.json.status).toBe('401')
+    })
+  })
+
   test('wrong-resource-type and last-modified-epoch-millis change meta in PUT responses and GETs', async () => {
     await withServer(['wrong-resource-type', 'last-modified-epoch-millis'], async (server) => {
       const user = await createUser(server, 'cube')

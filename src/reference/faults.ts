@@ -41,6 +41,7 @@ export const FAULTS = {
   'etag-header-missing': 'With ETags enabled, responses carry no ETag header.',
   'etag-not-version': 'With ETags enabled, the ETag header is a strong tag ("3") while `meta.version` is weak (W/"3").',
   'auth-ignored': 'Requests without a valid bearer token are served.',
+  'www-authenticate-missing': 'A 401 for a missing or wrong token carries no WWW-Authenticate header.',
   'intermittent-500': 'Every fifth PUT to the same user answers 500.',
   'groups-from-body': '`groups` sent in a PUT body is stored as the user\'s memberships.',
   'two-primaries-stored': 'Two `primary: true` values in a multi-valued attribute are stored as sent.',

@@ -53,4 +53,33 @@ function authCheck(kind: 'missing' | 'invalid') {
 
 export const missingToken = authCheck('missing')
 export const invalidToken = authCheck('invalid')
-export const AUTH_CHECKS = [missingToken, invalidToken]
+
+/**
+ * RFC 7644 §2: "a SCIM service provider SHALL indicate supported HTTP authentication schemes via the
+ * "WWW-Authenticate" header"; RFC 9110 §11.6.1: a server generating a 401 "MUST send a WWW-Authenticate
+ * header field containing at least one challenge". Judged on the 401 a PUT without credentials gets.
+ */
+export const wwwAuthenticate = defineCheck({
+  id: 'put.auth.www-authenticate',
+  title: 'A 401 names the authentication scheme in WWW-Authenticate',
+  level: 'MUST',
+  source: 'RFC 7644 §2; RFC 9110 §11.6.1',
+  area: 'auth',
+  rule: 'A SCIM service provider SHALL indicate supported HTTP authentication schemes via the WWW-Authenticate header; a 401 MUST carry at least one challenge.',
+  users: 1,
+  maxRuns: 2,
+  skipIf: (ctx) => (ctx.config.token ? null : 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication'),
+  cases: (ctx) => validPayloads(ctx, 'put.auth.www-authenticate'),
+  async run(ctx, users, body) {
+    const put = await putUser(ctx, users.ids[0], body, { auth: 'none' })
+    const broken = noResponse([put])
+    if (broken) return broken
+    // Any other answer is put.auth.missing-token's to judge; a 403 (say) carries no challenge.
+    if (statusOf(put) !== 401) return verdict('passed', `no 401 to judge (${describeStatus(put)})`, [put])
+    const challenge = put.response!.headers['www-authenticate']?.trim()
+    if (!challenge) return verdict('failed', 'Received: 401 without a WWW-Authenticate header\nExpected: a challenge naming the scheme, e.g. WWW-Authenticate: Bearer realm="SCIM"', [put])
+    return verdict('passed', `401 with WWW-Authenticate: ${challenge}`, [put], { traits: { 'auth.challenge': challenge.split(/[\s,]/)[0] } })
+  },
+})
+
+export const AUTH_CHECKS = [missingToken, invalidToken, wwwAuthenticate]

@@ -70,9 +70,10 @@ function errorBodyDeparture(media: MediaSchema): string | undefined {
     }
     if (!property(schema, 'schemas')) shape.push('no schemas attribute')
   }
-  const wrongMedia = /problem\+json/i.test(media.mediaType) || !isJsonMedia(media.mediaType)
-  if (!wrongMedia && shape.length === 0) return undefined
-  const as = `as ${media.mediaType}${isJsonMedia(media.mediaType) ? '' : ' (not JSON)'}`
+  // §3.12's MUST is about a JSON body of that shape; which JSON media type carries it is §8.1's SHOULD (errorsMediaNotScimJson).
+  const notJson = !isJsonMedia(media.mediaType)
+  if (!notJson && shape.length === 0) return undefined
+  const as = `as ${media.mediaType}${notJson ? ' (not JSON)' : ''}`
   return shape.length === 0 ? as : `${as} with ${shape.join(' and ')}`
 }
 
@@ -80,9 +81,8 @@ function errorBodyDeparture(media: MediaSchema): string | undefined {
  * RFC 7644 §3.12 (verified): "implementers MUST return the errors in the body of the response in a
  * JSON format, using the attributes described below. Error responses are identified using the
  * following "schema" URI: "urn:ietf:params:scim:api:messages:2.0:Error"", and `status` is "The HTTP
- * status code ... expressed as a JSON string. REQUIRED." Caveat: §3.12 names no media type, yet
- * errorBodyDeparture also reports a body declared as application/problem+json whose shape is the SCIM
- * Error; that sub-case rests on §3.1/§8.1 (a SHOULD), not on this MUST.
+ * status code ... expressed as a JSON string. REQUIRED." §3.12 names no media type: a SCIM Error declared
+ * under another JSON media type (application/problem+json) is errorsMediaNotScimJson's SHOULD, not this MUST.
  */
 export const errorsNotScimFormat: SpecRule = {
   id: 'spec.errors.not-scim-format',
@@ -349,6 +349,28 @@ export const mediaSuccessNotScimJson: SpecRule = {
 }
 
 /**
+ * RFC 7644 §8.1 (verified): "Applications intending to use the SCIM protocol SHOULD use the
+ * "application/scim+json" media type." An error declared only under another JSON media type (e.g.
+ * application/problem+json) departs from it, whatever its shape (the shape is errorsNotScimFormat's MUST).
+ */
+export const errorsMediaNotScimJson: SpecRule = {
+  id: 'spec.errors.media-not-scim-json',
+  level: 'SHOULD',
+  source: 'RFC 7644 §8.1',
+  check(profile) {
+    const byType = new Map<string, string[]>()
+    for (const status of errorStatuses(profile)) {
+      const types = profile.op.responses[status].map((m) => m.mediaType)
+      if (types.length === 0 || types.some((t) => SCIM_JSON.test(t) || /^application\/json\b/i.test(t))) continue
+      for (const t of types.filter(isJsonMedia)) byType.set(t, [...(byType.get(t) ?? []), status])
+    }
+    if (byType.size === 0) return undefined
+    const says = [...byType].map(([type, statuses]) => `${joinStatuses(statuses)} as ${type}`).join('; ')
+    return `${put(profile)} declares its error responses ${says}; RFC 7644 §8.1 says applications intending to use the SCIM protocol SHOULD use the application/scim+json media type`
+  },
+}
+
+/**
  * RFC 7644 §3.1 (verified): "To identify this content, SCIM uses a media type of "application/scim+json"
  * (see Section 8.1)." §8.1 (verified): "Applications intending to use the SCIM protocol SHOULD use the
  * "application/scim+json" media type." (§3.8 is about the Accept header and UTF-8, not the request's
@@ -386,6 +408,7 @@ export const SPEC_RULES: readonly SpecRule[] = [
   authNoSecurityScheme,
   mediaSuccessNotScimJson,
   mediaRequestNotScimJson,
+  errorsMediaNotScimJson,
 ]
 
 /**

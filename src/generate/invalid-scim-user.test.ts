@@ -185,7 +185,7 @@ describe('judgeOutcome', () => {
     { kind: 'username-missing', status: 400, scimType: 'invalidSyntax', want: 'warn' },
     { kind: 'username-empty', status: 400, scimType: undefined, want: 'warn' },
     { kind: 'username-null', status: 200, scimType: undefined, want: 'fail' },
-    { kind: 'username-null', status: 404, scimType: 'noTarget', want: 'fail' },
+    { kind: 'username-null', status: 404, scimType: 'noTarget', want: 'warn' },
     // rule 13: schemas
     { kind: 'schemas-missing', status: 400, scimType: 'invalidSyntax', want: 'pass' },
     { kind: 'schemas-empty', status: 400, scimType: 'invalidValue', want: 'pass' },
@@ -197,7 +197,7 @@ describe('judgeOutcome', () => {
     { kind: 'wrong-type', status: 400, scimType: 'invalidValue', want: 'pass' },
     { kind: 'wrong-type', status: 400, scimType: 'invalidSyntax', want: 'pass' },
     { kind: 'wrong-type', status: 204, scimType: undefined, want: 'warn' },
-    { kind: 'wrong-type', status: 422, scimType: undefined, want: 'fail' },
+    { kind: 'wrong-type', status: 422, scimType: undefined, want: 'warn' },
     { kind: 'deeply-nested', status: 400, scimType: 'invalidSyntax', want: 'pass' },
     // rule 23: primary
     { kind: 'two-primaries', status: 400, scimType: 'invalidValue', want: 'pass' },
@@ -206,13 +206,20 @@ describe('judgeOutcome', () => {
     { kind: 'duplicate-username', status: 409, scimType: 'uniqueness', want: 'pass' },
     { kind: 'duplicate-username', status: 409, scimType: undefined, want: 'warn' },
     { kind: 'duplicate-username-case-variant', status: 400, scimType: 'uniqueness', want: 'warn' },
-    { kind: 'duplicate-username', status: 400, scimType: 'invalidValue', want: 'fail' },
+    { kind: 'duplicate-username', status: 400, scimType: 'invalidValue', want: 'warn' },
     { kind: 'duplicate-username-case-variant', status: 200, scimType: undefined, want: 'fail' },
     // malformed bodies
     { kind: 'not-json', status: 400, scimType: 'invalidSyntax', want: 'pass' },
     { kind: 'truncated-json', status: 400, scimType: undefined, want: 'warn' },
     { kind: 'json-array-body', status: 200, scimType: undefined, want: 'fail' },
-    { kind: 'json-scalar-body', status: 415, scimType: undefined, want: 'fail' },
+    { kind: 'json-scalar-body', status: 415, scimType: undefined, want: 'warn' },
+    // Refused with a status Table 8 does not give it (§3.12: implementers SHOULD use Table 8): warn, for every kind but readonly-id-mismatch.
+    { kind: 'username-missing', status: 422, scimType: undefined, want: 'warn' },
+    { kind: 'not-json', status: 403, scimType: undefined, want: 'warn' },
+    { kind: 'wrong-content-type', status: 422, scimType: undefined, want: 'warn' },
+    { kind: 'oversize-body', status: 431, scimType: undefined, want: 'warn' },
+    { kind: 'readonly-id-mismatch', status: 409, scimType: undefined, want: 'fail' },
+    { kind: 'not-json', status: 302, scimType: undefined, want: 'fail' },
     { kind: 'empty-body', status: 400, scimType: 'invalidSyntax', want: 'pass' },
     // size, media type (rule 26)
     { kind: 'oversize-body', status: 413, scimType: undefined, want: 'pass' },

@@ -27,6 +27,13 @@ export interface Expectation {
   /** Grade of any answer no outcome lists (a 5xx always fails: RFC 7644 Table 8, rule 19). */
   otherwise: 'fail' | 'warn' | 'observe'
   /**
+   * Grade of a 4xx no outcome lists. The request was refused, so what the rule protects held; only the
+   * status departs from Table 8, whose statuses RFC 7644 §3.12 says implementers SHOULD use (e.g. 422
+   * for a missing userName): a warning, unless the status itself shows a broken rule.
+   * @defaultValue otherwise
+   */
+  refused?: 'fail' | 'warn' | 'observe'
+  /**
    * Whether `scimType` is judged: false for a vendor whose errors are `application/problem+json`, which has no scimType.
    * @defaultValue true
    */
@@ -86,6 +93,7 @@ const USERNAME_REQUIRED: Expectation = {
     { status: [400], grade: 'warn' },
   ],
   otherwise: 'fail',
+  refused: 'warn',
   note: 'A 2xx that kept the old userName would be a warn (rule 9); the status alone cannot tell, so any 2xx fails here.',
 }
 
@@ -98,6 +106,7 @@ const SCHEMAS_REQUIRED: Expectation = {
     { status: TWO_XX, grade: 'warn' },
   ],
   otherwise: 'fail',
+  refused: 'warn',
 }
 
 const SCHEMAS_UNKNOWN: Expectation = {
@@ -119,6 +128,7 @@ const SCHEMA_VIOLATION: Expectation = {
     { status: TWO_XX, grade: 'warn' },
   ],
   otherwise: 'fail',
+  refused: 'warn',
 }
 
 const TWO_PRIMARIES: Expectation = {
@@ -130,6 +140,7 @@ const TWO_PRIMARIES: Expectation = {
     { status: TWO_XX, grade: 'observe' },
   ],
   otherwise: 'fail',
+  refused: 'warn',
   note: 'A 2xx passes if the server kept one primary; the check verifies what was stored.',
 }
 
@@ -142,6 +153,7 @@ const UNIQUENESS: Expectation = {
     { status: [400], scimType: ['uniqueness'], grade: 'warn' },
   ],
   otherwise: 'fail',
+  refused: 'warn',
 }
 
 const MALFORMED: Expectation = {
@@ -152,6 +164,7 @@ const MALFORMED: Expectation = {
     { status: [400], grade: 'warn' },
   ],
   otherwise: 'fail',
+  refused: 'warn',
 }
 
 const OVERSIZE: Expectation = {
@@ -162,6 +175,7 @@ const OVERSIZE: Expectation = {
     { status: TWO_XX, grade: 'observe' },
   ],
   otherwise: 'fail',
+  refused: 'warn',
 }
 
 const MEDIA_TYPE: Expectation = {
@@ -172,6 +186,7 @@ const MEDIA_TYPE: Expectation = {
     { status: TWO_XX, grade: 'warn' },
   ],
   otherwise: 'fail',
+  refused: 'warn',
 }
 
 const UNKNOWN_ATTRIBUTE: Expectation = {
@@ -193,6 +208,8 @@ const READ_ONLY_ID: Expectation = {
     { status: [400], grade: 'warn' },
   ],
   otherwise: 'fail',
+  // A 404 or 409 for an id that differs from the path's shows the body's id was used, not ignored.
+  refused: 'fail',
   note: 'A 2xx passes only if the stored id is unchanged; the check verifies it.',
 }
 
@@ -203,7 +220,8 @@ export function expectationFor(expect: Expectation, profile: VendorProfile): Exp
 
 /**
  * Grades a server's answer to an invalid request. A 5xx always fails (RFC 7644 Table 8: no 5xx for
- * client input); otherwise the first acceptable outcome that matches decides, else `otherwise`.
+ * client input); otherwise the first acceptable outcome that matches decides, else `refused` for a
+ * 4xx and `otherwise` for anything else.
  */
 export function judgeOutcome(expect: Expectation, observed: { status: number; scimType?: string | null }): { grade: Grade; reason: string } {
   const { status } = observed
@@ -220,9 +238,16 @@ export function judgeOutcome(expect: Expectation, observed: { status: number; sc
     if (judgeType && outcome.scimType && !(scimType !== undefined && outcome.scimType.includes(scimType))) continue
     return { grade: outcome.grade, reason: `Received ${received}: ${outcome.grade} (${expect.level}, ${expect.source}).${noteFor(outcome.grade)}` }
   }
+  if (status >= 400 && status < 500 && expect.refused !== undefined && expect.refused !== expect.otherwise) {
+    return {
+      grade: expect.refused,
+      reason: `Received ${received}: refused, but RFC 7644 Table 8 (which implementers SHOULD follow, §3.12) answers this with ${describeAcceptable(expect)} (${expect.level}, ${expect.source}).${noteFor(expect.refused)}`,
+    }
+  }
+  const grade = status >= 400 && status < 500 ? expect.refused ?? expect.otherwise : expect.otherwise
   return {
-    grade: expect.otherwise,
-    reason: `Received ${received}. Expected ${describeAcceptable(expect)} (${expect.level}, ${expect.source}).${noteFor(expect.otherwise)}`,
+    grade,
+    reason: `Received ${received}. Expected ${describeAcceptable(expect)} (${expect.level}, ${expect.source}).${noteFor(grade)}`,
   }
 }
 

@@ -71,6 +71,46 @@ describe('runCheck', () => {
     expect(free.message).toBe('long: 30')
   })
 
+  test('shrinking never trades a failure for a warning', async () => {
+    // Long names fail, short ones only warn: the smallest failing case is 10 characters, not a 1-character warning.
+    const graded = defineCheck({
+      ...noLongDisplayName,
+      cases: () => fc.integer({ min: 0, max: 40 }).map((n) => 'x'.repeat(n)),
+      async run(c, users, displayName) {
+        const put = await putUser(c, users.ids[0], { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `scimc-synthetic-${users.ids[0]}@example.com`, displayName })
+        if (displayName.length >= 10) return verdict('failed', `long: ${displayName.length}`, [put])
+        return displayName.length >= 1 ? verdict('warned', `short: ${displayName.length}`, [put]) : verdict('passed', 'empty', [put])
+      },
+    })
+    const result = await runCheck(graded, ctx)
+    expect(result.status).toBe('failed')
+    expect(result.message).toBe('long: 10')
+  })
+
+  test('a warning does not end the search: a later case that fails is found and reported', async () => {
+    // The first case warns; only a later, larger case fails, which shrinking the warning (towards smaller) never tries.
+    let first: number | undefined
+    const warnsFirst = defineCheck({
+      ...noLongDisplayName,
+      cases: () => fc.nat(1000),
+      async run(_c, _u, n) {
+        first ??= n
+        if (n === first) return verdict('warned', 'the first case warns', [])
+        return n > first ? verdict('failed', `fails above ${first}`, []) : verdict('passed', 'fine', [])
+      },
+    })
+    const result = await runCheck(warnsFirst, ctx)
+    expect(result.status).toBe('failed')
+    expect(result.message).toBe(`fails above ${first}`)
+  })
+
+  test('a warning alone is found again with the same seed and shrunk', async () => {
+    const warnsOnLong = defineCheck({ ...noLongDisplayName, cases: () => fc.integer({ min: 0, max: 40 }), async run(_c, _u, n) { return n >= 7 ? verdict('warned', `warn: ${n}`, []) : verdict('passed', 'fine', []) } })
+    const result = await runCheck(warnsOnLong, ctx)
+    expect(result.status).toBe('warned')
+    expect(result.message).toBe('warn: 7')
+  })
+
   test('the same seed replays the same counterexample', async () => {
     const a = await runCheck(noLongDisplayName, ctx)
     const b = await runCheck(noLongDisplayName, ctx)

@@ -57,33 +57,42 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
     }
     const traits: Record<string, string> = {}
     let worst: Verdict | null = null
-    let lastBad: Verdict | null = null
+    let firstWarning: Verdict | null = null
     let runs = 0
-    // Shrink tries after the first failure; past the budget every further candidate counts as passing
-    // without a request, so fast-check stops at the smallest failing case found so far.
-    let shrinks: number | null = null
-    let shrinkCapped = false
-    const property = fc.asyncProperty(check.cases(ctx, users), async (input) => {
-      if (shrinks !== null && shrinks++ >= ctx.config.maxShrinks) {
-        shrinkCapped = true
-        return true
-      }
-      runs++
-      const v = await check.run(ctx, users, input)
-      Object.assign(traits, v.traits)
-      if (v.outcome === 'failed' || v.outcome === 'warned') {
-        // fast-check keeps shrinking from each failing case, so the last failing verdict is the shrunk one.
-        lastBad = v
-        shrinks ??= 0
-        return false
-      }
-      if (!worst || OUTCOME_RANK[v.outcome] > OUTCOME_RANK[worst.outcome]) worst = v
-      return true
-    })
     const numRuns = Math.min(check.maxRuns ?? ctx.config.runs, ctx.config.runs)
-    const details = await fc.check(property, { seed: mix(seed, check.id), numRuns })
-    if (details.failed) {
-      const bad = lastBad as Verdict | null
+    /**
+     * One fast-check run in which the outcomes in `stopOn` are counterexamples, shrunk to the smallest
+     * case of the worst outcome found. Shrink tries past --max-shrinks count as passing without a request.
+     */
+    const search = async (stopOn: ReadonlySet<string>) => {
+      let lastBad: Verdict | null = null
+      let shrinks: number | null = null
+      let capped = false
+      const property = fc.asyncProperty(check.cases!(ctx, users), async (input) => {
+        if (shrinks !== null && shrinks++ >= ctx.config.maxShrinks) {
+          capped = true
+          return true
+        }
+        runs++
+        const v = await check.run(ctx, users, input)
+        Object.assign(traits, v.traits)
+        if (v.outcome === 'warned') firstWarning ??= v
+        if (stopOn.has(v.outcome)) {
+          // A shrink candidate with a milder outcome is not a smaller case of this one: it counts as passing,
+          // so shrinking never trades a failure for a warning.
+          if (lastBad && OUTCOME_RANK[v.outcome] < OUTCOME_RANK[(lastBad as Verdict).outcome]) return true
+          // fast-check keeps shrinking from each failing case, so the last counterexample verdict is the shrunk one.
+          lastBad = v
+          shrinks ??= 0
+          return false
+        }
+        if (v.outcome !== 'warned' && (!worst || OUTCOME_RANK[v.outcome] > OUTCOME_RANK[worst.outcome])) worst = v
+        return true
+      })
+      const details = await fc.check(property, { seed: mix(seed, check.id), numRuns })
+      return { details, bad: lastBad as Verdict | null, capped }
+    }
+    const report = ({ details, bad, capped }: Awaited<ReturnType<typeof search>>): CheckResult => {
       if (!bad) {
         // The predicate threw: a harness bug or a transport failure the check did not turn into a verdict.
         const error = details.errorInstance
@@ -91,8 +100,18 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
         return finish({ status: 'failed', message: `The check could not complete: ${oneLine(error)}`, numRuns: runs, path: details.counterexamplePath })
       }
       const found = fromVerdict(bad, traits)
-      if (shrinkCapped) found.message += `\n(Shrinking stopped after ${ctx.config.maxShrinks} tries (--max-shrinks): a smaller failing case may exist.)`
+      if (capped) found.message += `\n(Shrinking stopped after ${ctx.config.maxShrinks} tries (--max-shrinks): a smaller case may exist.)`
       return finish({ ...found, numRuns: runs, path: details.counterexamplePath })
+    }
+    // First every case is tried for a failure: a warning must not end the search before a later case fails.
+    const forFailure = await search(new Set(['failed']))
+    if (forFailure.details.failed) return report(forFailure)
+    if (firstWarning) {
+      // Then, with the same seed, the first warning is found again and shrunk to its smallest case.
+      const forWarning = await search(new Set(['warned', 'failed']))
+      if (forWarning.details.failed) return report(forWarning)
+      // The target did not warn again (it answers differently from one run to the next): report the first warning as it was.
+      return finish({ ...fromVerdict(firstWarning as Verdict, traits), numRuns: runs })
     }
     const best = (worst as Verdict | null) ?? { outcome: 'passed', message: 'No case was generated.', exchanges: [] }
     return finish({ ...fromVerdict(best, traits), numRuns: runs })

@@ -211,7 +211,8 @@ describe('judgeOutcome', () => {
     // malformed bodies
     { kind: 'not-json', status: 400, scimType: 'invalidSyntax', want: 'pass' },
     { kind: 'truncated-json', status: 400, scimType: undefined, want: 'warn' },
-    { kind: 'json-array-body', status: 200, scimType: undefined, want: 'fail' },
+    { kind: 'json-array-body', status: 200, scimType: undefined, want: 'warn' },
+    { kind: 'json-array-body', status: 302, scimType: undefined, want: 'fail' },
     { kind: 'json-scalar-body', status: 415, scimType: undefined, want: 'warn' },
     // Refused with a status Table 8 does not give it (§3.12: implementers SHOULD use Table 8): warn, for every kind but readonly-id-mismatch.
     { kind: 'username-missing', status: 422, scimType: undefined, want: 'warn' },

@@ -34,6 +34,11 @@ export interface Expectation {
    */
   refused?: 'fail' | 'warn' | 'observe'
   /**
+   * A 2xx is judged by what a GET shows next: a user left without a userName fails (RFC 7643 §4.1.1:
+   * "Each User MUST include a non-empty userName value"), one that kept it gets the grade listed here.
+   */
+  verifyUserName?: boolean
+  /**
    * Whether `scimType` is judged: false for a vendor whose errors are `application/problem+json`, which has no scimType.
    * @defaultValue true
    */
@@ -94,6 +99,7 @@ const USERNAME_REQUIRED: Expectation = {
   ],
   otherwise: 'fail',
   refused: 'warn',
+  verifyUserName: true,
   note: 'A 2xx that kept the old userName would be a warn (rule 9); the status alone cannot tell, so any 2xx fails here.',
 }
 
@@ -162,9 +168,13 @@ const MALFORMED: Expectation = {
   acceptable: [
     { status: [400], scimType: ['invalidSyntax'], grade: 'pass' },
     { status: [400], grade: 'warn' },
+    // RFC 8259 §9 lets a JSON parser accept non-JSON forms (a trailing comma, single quotes): a lenient
+    // server is no MUST violation by itself; what it then stored is checked.
+    { status: TWO_XX, grade: 'warn' },
   ],
   otherwise: 'fail',
   refused: 'warn',
+  verifyUserName: true,
 }
 
 const OVERSIZE: Expectation = {

@@ -161,6 +161,18 @@ describe('fault switches', () => {
     }
   })
 
+  test('if-match-strong: the current weak ETag no longer matches; * still does', async () => {
+    await withServer(['if-match-strong'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const current = (await call(server, 'GET', `/Users/${user.id}`)).headers.etag as string
+      expect(current).toMatch(/^W\//)
+      const weak = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName), headers: { 'if-match': current } })
+      expect(weak.status).toBe(412)
+      const any = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName), headers: { 'if-match': '*' } })
+      expect(any.status).toBe(200)
+    }, { etag: true })
+  })
+
   test('www-authenticate-missing: the 401 carries no challenge, and the error body is still there', async () => {
     await withServer([], async (server) => {
       const reply = await call(server, 'PUT', '/Users/any', { token: null, body: validBody('cube') })

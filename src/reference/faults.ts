@@ -38,6 +38,7 @@ export const FAULTS = {
   'wrong-resource-type': '`meta.resourceType` is "Users" (the endpoint\'s name) instead of "User".',
   'last-modified-epoch-millis': '`meta.lastModified` is the stored epoch milliseconds (a JSON number), not an xsd:dateTime string.',
   'if-match-ignored': 'A stale If-Match is ignored and the PUT succeeds.',
+  'if-match-strong': 'If-Match is compared strongly (RFC 9110 §13.1.1): the current weak ETag never matches, so every conditional PUT answers 412.',
   'etag-header-missing': 'With ETags enabled, responses carry no ETag header.',
   'etag-not-version': 'With ETags enabled, the ETag header is a strong tag ("3") while `meta.version` is weak (W/"3").',
   'auth-ignored': 'Requests without a valid bearer token are served.',

@@ -105,7 +105,7 @@ export function replaceUser(ctx: ServerContext, request: UsersRequest, id: strin
   if (!mediaAndSizeOk(ctx, request)) return
   if (!user && !faults.has('upsert-unknown-id')) return sendError(ctx, res, 404, `User ${id} not found.`)
   const ifMatch = req.headers['if-match']
-  if (user && ctx.etag && ifMatch !== undefined && !faults.has('if-match-ignored') && !ifMatchSatisfied(ifMatch, versionOf(user))) {
+  if (user && ctx.etag && ifMatch !== undefined && !faults.has('if-match-ignored') && !ifMatchSatisfied(ifMatch, versionOf(user), faults.has('if-match-strong') ? 'strong' : 'weak')) {
     return sendError(ctx, res, 412, `If-Match ${ifMatch} does not match the current version ${versionOf(user)}.`)
   }
   const input = parsedInput(ctx, request, 'put')

@@ -66,16 +66,23 @@ export const immutableUnchanged = defineCheck({
     if (noResponse([before])) return noResponse([before])!
     const existing = getAttr(bodyObject(before), name)
     const setting = isUnassigned(existing) ? await putUser(ctx, id, { ...body, [name]: first }) : null
-    const current = isUnassigned(existing) ? first : existing
+    // What the server holds before the attempt: §3.5.1 applies a value to an immutable attribute that has none.
+    const settled = setting ? await getUser(ctx, id) : null
+    const prior = [before, ...(setting ? [setting] : []), ...(settled ? [settled] : [])]
+    if (noResponse(prior)) return noResponse(prior)!
+    if (setting && !is2xx(setting)) return verdict('passed', `setting ${name} the first time answered ${describeStatus(setting)}`, prior)
+    const current = settled ? getAttr(bodyObject(settled), name) : existing
+    if (isUnassigned(current)) return verdict('passed', `${name} holds no value, so a new one SHALL be applied (RFC 7644 §3.5.1)`, prior)
+    if (differs(second, current, name, ctx.attribute) === null) return verdict('passed', `${name} already holds the value to try`, prior)
     const attempt = await putUser(ctx, id, { ...body, [name]: second })
     const after = await getUser(ctx, id)
-    const all = [before, ...(setting ? [setting] : []), attempt, after]
+    const all = [...prior, attempt, after]
     if (noResponse(all)) return noResponse(all)!
-    if (setting && !is2xx(setting)) return verdict('passed', `setting ${name} the first time answered ${describeStatus(setting)}`, all)
     if (differs(second, getAttr(bodyObject(after), name), name, ctx.attribute) === null) {
       return verdict('failed', `Received: ${describeStatus(attempt)}, and ${name} changed from ${JSON.stringify(current)} to ${JSON.stringify(second)}\nExpected: 400 mutability, the value kept\n\nRefuse changes to immutable attributes`, all, { focus: all.indexOf(attempt) })
     }
-    if (is2xx(attempt)) return verdict('passed', `${name} kept (the mismatching value was ignored)`, all)
+    // The value was kept (the MUST held) but the mismatch was not refused: "400 SHOULD be returned".
+    if (is2xx(attempt)) return verdict('warned', `Received: ${describeStatus(attempt)} for a changed immutable ${name} (the value was kept)\nExpected: 400 with scimType "mutability"`, all, { focus: all.indexOf(attempt) })
     if (scimTypeOf(attempt) === 'mutability' || ctx.profile.error.format === 'problem') return verdict('passed', `${describeStatus(attempt)}`, all)
     return verdict('warned', `Received: ${describeStatus(attempt)} for a changed immutable ${name}\nExpected: 400 with scimType "mutability"`, all, { focus: all.indexOf(attempt) })
   },

@@ -92,6 +92,9 @@ export const currentIfMatch = etagCheck({
     if (!current) return verdict('failed', 'Received: GET without an ETag header\nExpected: an ETag (etag.supported is declared true)', [get])
     const put = await putUser(ctx, id, body, { headers: { 'if-match': current } })
     if (noResponse([get, put])) return noResponse([get, put])!
+    // RFC 9110 §13.1.1 compares If-Match strongly, so a weak ETag never matches and 412 is HTTP-correct;
+    // RFC 7644 §3.14 and §3.5.1 use weak ETags in If-Match in their examples: a warning, not a failure.
+    if (statusOf(put) === 412 && current.startsWith('W/')) return verdict('warned', `Received: 412 for If-Match ${current}, the current (weak) ETag\nExpected: 200 with a new ETag, as RFC 7644 §3.14's examples show (RFC 9110 compares If-Match strongly, so a weak tag never matches there)`, [get, put], { focus: 1 })
     if (!is2xx(put)) return verdict('failed', `Received: ${describeStatus(put)} for If-Match ${current}, the current ETag\nExpected: 200 with a new ETag`, [get, put], { focus: 1 })
     if (etagOf(put) === current) return verdict('warned', `Received: the same ETag ${current} after a change\nExpected: a new ETag`, [get, put], { focus: 1 })
     return verdict('passed', `${statusOf(put)}, ETag ${current} → ${etagOf(put)}`, [get, put])

@@ -41,11 +41,11 @@ function invalidPayloadCheck(m: Mutation): CheckDefinition<InvalidCase> {
       // attribute: RFC 7644 is silent on those in a PUT (SCIM-PUT-RULES 14), so ignoring it is observed.
       const undeclared = m.kind === 'wrong-type' && is2xx(put) ? undeclaredTarget(ctx, c.violation) : null
       if (undeclared) return verdict('observed', `Received ${statusOf(put)}: observe (the server's /Schemas does not declare ${undeclared}, so to it this is an unknown attribute, which it ignored; RFC 7644 §3.5.1 is silent on unknown attributes).\n(case: ${c.violation})`, [put])
-      // Rule 9: a 2xx without userName that kept the old one is a warning; one that cleared it fails.
-      if (grade === 'fail' && is2xx(put) && m.kind.startsWith('username-')) {
+      // Rule 9: a 2xx that left the user without a userName fails; one that kept it is a warning.
+      if ((grade === 'fail' || grade === 'warn') && is2xx(put) && c.expect.verifyUserName) {
         const get = await getUser(ctx, users.ids[0])
         const kept = typeof getAttr(bodyObject(get), 'userName') === 'string' && String(getAttr(bodyObject(get), 'userName')).trim() !== ''
-        return verdict(kept ? 'warned' : 'failed', `${message}\n${kept ? 'The old userName was kept (rule 9: warn).' : 'GET shows the user without a userName: every User MUST have a non-empty userName.'}`, [put, get])
+        return verdict(kept ? 'warned' : 'failed', `${message}\n${kept ? 'The user kept its userName (rule 9: warn).' : 'GET shows the user without a userName: every User MUST have a non-empty userName.'}`, [put, get])
       }
       return verdict(OUTCOME[grade], message, [put])
     },

@@ -26,8 +26,10 @@ export const successReturns200 = defineCheck({
     if (broken) return broken
     const status = statusOf(put)!
     if (status === 200 && bodyObject(put)) return verdict('passed', '200 with the resource', [put])
+    // §3.5.1's sentence carries no RFC 2119 keyword, and SCIM-PUT-RULES 10 grades a 2xx without the resource a warning:
+    // a body that is not JSON is one more way of not returning it.
     if (status >= 200 && status < 300 && put.response!.bodyText.trim() !== '' && !bodyObject(put)) {
-      return verdict('failed', `Received: ${status} with a body that is not a JSON resource: ${JSON.stringify(put.response!.bodyText.slice(0, 120))}\nExpected: 200 OK with the entire resource as JSON\n\nReturn the stored resource as the response body`, [put])
+      return verdict('warned', `Received: ${status} with a body that is not a JSON resource: ${JSON.stringify(put.response!.bodyText.slice(0, 120))}\nExpected: 200 OK with the entire resource as JSON\n\nReturn the stored resource as the response body`, [put])
     }
     if (status >= 200 && status < 300) {
       return verdict('warned', `Received: ${status}${bodyObject(put) ? '' : ' without a resource body'}\nExpected: 200 OK with the entire resource in the body\n\nAnswer a successful PUT with 200 and the resource as a GET would return it`, [put])
@@ -50,13 +52,19 @@ export const unknownIdIs404 = defineCheck({
     const put = await putUser(ctx, id, body)
     const broken = noResponse([put])
     if (broken) return broken
-    const created = await findCreated(ctx, id, put, String((body as { userName?: unknown }).userName))
-    if (created) {
-      return verdict('failed', `Received: ${describeStatus(put)}, and the user now exists (${created.how})\nExpected: 404 Not Found, nothing created\n\nAnswer 404 for an id that does not exist; never upsert on PUT`, [put, ...created.exchanges])
+    const search = await findCreated(ctx, id, put, String((body as { userName?: unknown }).userName))
+    if (search.created) {
+      return verdict('failed', `Received: ${describeStatus(put)}, and the user now exists (${search.created.how})\nExpected: 404 Not Found, nothing created\n\nAnswer 404 for an id that does not exist; never upsert on PUT`, [put, ...search.exchanges])
     }
     const status = statusOf(put)!
     if (status === 404) return verdict('passed', '404, nothing created', [put])
-    if (is2xx(put)) return verdict('failed', `Received: ${status} for an id that does not exist\nExpected: 404 Not Found\n\nAnswer 404 for an unknown id`, [put])
+    if (is2xx(put) && !search.ruledOut) {
+      // The MUST NOT may have been broken: a success for a resource that did not exist, and no way to see whether it exists now.
+      return verdict('failed', `Received: ${status} for an id that does not exist; a created user cannot be ruled out (${search.why})\nExpected: 404 Not Found, nothing created\n\nAnswer 404 for an unknown id`, [put, ...search.exchanges])
+    }
+    // Nothing was created, so "PUT MUST NOT be used to create" holds; Table 8's 404 is under §3.12's
+    // "Implementers SHOULD handle the identified HTTP status codes as described below".
+    if (is2xx(put)) return verdict('warned', `Received: ${status} for an id that does not exist (nothing was created: neither a GET of the id nor a search for the userName shows a new user)\nExpected: 404 Not Found (RFC 7644 Table 8)\n\nAnswer 404 for an unknown id`, [put, ...search.exchanges])
     return verdict('warned', `Received: ${describeStatus(put)} for an id that does not exist (nothing was created)\nExpected: 404 Not Found (RFC 7644 Table 8)`, [put])
   },
 })
@@ -84,7 +92,8 @@ export const no5xx = defineCheck({
 
 /** Statuses HTTP defines for request-size and media-type errors, which Table 8 does not list but rule 26 expects. */
 const HTTP_CLIENT_STATUSES: Record<number, string> = { 413: 'oversize body', 415: 'unsupported media type' }
-const TABLE_8 = new Set([200, 400, 401, 403, 404, 409, 412, 500, 501])
+/** RFC 7644 Table 8's statuses for PUT (307 and 308 included: "The client is directed to repeat the same HTTP request"), and the 200 of §3.5.1. */
+const TABLE_8 = new Set([200, 307, 308, 400, 401, 403, 404, 409, 412, 500, 501])
 
 /**
  * The vendor's document declares the operation's responses; RFC 7644 Table 8 lists the codes SCIM
@@ -109,7 +118,9 @@ export const statusDeclared = defineCheck({
     const isDeclared = declared.includes(String(status)) || declared.includes(`${String(status)[0]}XX`) || declared.includes('default')
     if (isDeclared || TABLE_8.has(status)) return verdict('passed', `${status} is declared or in Table 8`, [exchange])
     if (HTTP_CLIENT_STATUSES[status] && input.httpStatusOk?.includes(status)) return verdict('passed', `${status} (${HTTP_CLIENT_STATUSES[status]}) for ${input.label}`, [exchange])
-    return verdict('failed', `Received: ${status} for ${input.label}\nExpected: one of ${[...new Set([...declared, ...TABLE_8].map(String))].join(', ')}\n\nAnswer with a status the API document declares (or declare this one)`, [exchange])
+    // §3.12: "Implementers SHOULD handle the identified HTTP status codes as described below" (Table 8): a SHOULD, so a
+    // status outside it is a warning; a 5xx for client input fails put.status.no-5xx.
+    return verdict('warned', `Received: ${status} for ${input.label}\nExpected: one of ${[...new Set([...declared, ...TABLE_8].map(String))].join(', ')}\n\nAnswer with a status the API document declares (or declare this one)`, [exchange])
   },
 })
 

@@ -24,6 +24,9 @@ describe('SCIM comparison rules', () => {
     { sent: [{ value: 'a@x' }], stored: [{ value: 'a@x' }, { value: 'c@x' }], path: 'emails', equal: false, why: 'extra stored value' },
     { sent: { givenName: 'Zoë' }, stored: { givenName: 'Zoë', formatted: 'Zoë' }, path: 'name', equal: true, why: 'server may add sub-attributes' },
     { sent: { givenName: 'Zoë' }, stored: { givenName: 'Zo?' }, path: 'name', equal: false, why: 'mangled unicode' },
+    { sent: 'Zoe\u0308', stored: 'Zo\u00eb', path: 'displayName', equal: true, why: 'canonically equivalent text (NFD stored as NFC)' },
+    { sent: 'Ext-e\u0301', stored: 'Ext-\u00e9', path: 'externalId', equal: true, why: 'canonical equivalence holds for caseExact too' },
+    { sent: 'Ext-\u00e9', stored: 'EXT-\u00c9', path: 'externalId', equal: false, why: 'caseExact still tells case apart after normalisation' },
     { sent: true, stored: 'true', path: 'active', equal: false, why: 'type changed' },
     { sent: '2020-01-01T00:00:00Z', stored: '2020-01-01T00:00:00.000Z', path: 'meta.created', equal: false, why: 'a string attribute without dateTime type compares as text' },
   ])('$why', ({ sent, stored, path, equal }) => {

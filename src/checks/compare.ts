@@ -76,6 +76,9 @@ export function differs(sent: unknown, stored: unknown, path: string, characteri
     if (sent === stored) return null
     const caseExact = def?.caseExact ?? false
     if (!caseExact && sent.toLowerCase() === stored.toLowerCase()) return null
+    // Canonically equivalent text is the same value (RFC 7643 §2.3.1 strings are Unicode characters): a server may normalise it.
+    const [nfcSent, nfcStored] = [sent.normalize('NFC'), stored.normalize('NFC')]
+    if (nfcSent === nfcStored || (!caseExact && nfcSent.toLowerCase() === nfcStored.toLowerCase())) return null
     if (sent.trim() === stored || (!caseExact && sent.trim().toLowerCase() === stored.toLowerCase())) return WHITESPACE_TRIMMED
     if (def?.type === 'dateTime' && Date.parse(sent) === Date.parse(stored) && !Number.isNaN(Date.parse(sent))) return null
     return `string differs${sent.length !== stored.length ? ` (sent ${sent.length} chars, stored ${stored.length})` : ''}`

@@ -236,6 +236,7 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   },
   { fault: 'schemas-missing-in-response', vendors: DECLARED_SCHEMAS, expect: { 'put.response.schema-200': 'failed' } },
   { fault: 'wrong-meta-location', expect: { 'put.meta.location': 'warned' } },
+  { fault: 'content-location-collection', expect: { 'put.meta.content-location': 'failed' } },
   { fault: 'wrong-resource-type', expect: { 'put.meta.resource-type': 'warned' } },
   {
     fault: 'last-modified-epoch-millis',

@@ -173,6 +173,22 @@ describe('fault switches', () => {
     }, { etag: true })
   })
 
+  test('content-location-collection: GET and PUT name the collection in Content-Location', async () => {
+    await withServer([], async (server) => {
+      const user = await createUser(server, 'cube')
+      expect((await call(server, 'GET', `/Users/${user.id}`)).headers['content-location']).toBeUndefined()
+    })
+    await withServer(['content-location-collection'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const get = await call(server, 'GET', `/Users/${user.id}`)
+      const put = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName) })
+      for (const reply of [get, put]) {
+        expect(reply.headers['content-location']).toBe('/api/scim/v2/Users')
+        expect(reply.json.meta.location).toMatch(new RegExp(`/Users/${user.id}$`))
+      }
+    })
+  })
+
   test('www-authenticate-missing: the 401 carries no challenge, and the error body is still there', async () => {
     await withServer([], async (server) => {
       const reply = await call(server, 'PUT', '/Users/any', { token: null, body: validBody('cube') })

@@ -35,6 +35,7 @@ export const FAULTS = {
   'wrong-content-type': 'Responses are sent as text/html.',
   'schemas-missing-in-response': 'Responses carry no `schemas` attribute.',
   'wrong-meta-location': '`meta.location` points at the wrong resource.',
+  'content-location-collection': 'User responses carry a Content-Location naming the /Users collection, not the user (so it differs from meta.location).',
   'wrong-resource-type': '`meta.resourceType` is "Users" (the endpoint\'s name) instead of "User".',
   'last-modified-epoch-millis': '`meta.lastModified` is the stored epoch milliseconds (a JSON number), not an xsd:dateTime string.',
   'if-match-ignored': 'A stale If-Match is ignored and the PUT succeeds.',

@@ -36,6 +36,12 @@ function etagHeader(ctx: ServerContext, user: StoredUser): Record<string, string
   return { ETag: ctx.faults.has('etag-not-version') ? `"${user.version}"` : versionOf(user) }
 }
 
+/** Headers of a response that carries one user: its ETag, and (fault 'content-location-collection') a Content-Location. */
+function representationHeaders(ctx: ServerContext, user: StoredUser): Record<string, string> {
+  // The fault names the collection the request went through, not the resource, so it contradicts meta.location.
+  return { ...etagHeader(ctx, user), ...(ctx.faults.has('content-location-collection') ? { 'Content-Location': `${ctx.flavor.basePath}/Users` } : {}) }
+}
+
 /** The stored representation of every user, as a fault-free GET shows it (for tests). */
 export function storedUsers(ctx: ServerContext): Record<string, unknown>[] {
   return ctx.store.all().map((user) => toResource(user, ctx.flavor, ctx.baseUrl, NO_FAULTS))
@@ -45,7 +51,7 @@ export function storedUsers(ctx: ServerContext): Record<string, unknown>[] {
 export function getUser(ctx: ServerContext, { res, query }: UsersRequest, id: string): void {
   const user = ctx.store.get(id)
   if (!user) return sendError(ctx, res, 404, `User ${id} not found.`)
-  sendSuccess(ctx, res, 200, shownResource(ctx, user, query), etagHeader(ctx, user))
+  sendSuccess(ctx, res, 200, shownResource(ctx, user, query), representationHeaders(ctx, user))
 }
 
 /** GET /Users with `filter`, `startIndex`, `count` (RFC 7644 §3.4.2). */
@@ -130,7 +136,7 @@ export function replaceUser(ctx: ServerContext, request: UsersRequest, id: strin
   if (!faults.has('response-not-persisted')) store.save(next, user.id)
 
   const shown = faults.has('stale-response') ? user : next
-  const headers = etagHeader(ctx, shown)
+  const headers = representationHeaders(ctx, shown)
   if (faults.has('put-returns-204')) {
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
     res.statusCode = 204

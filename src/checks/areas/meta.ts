@@ -133,6 +133,41 @@ export const locationRight = replaceJudged({
   },
 })
 
+/**
+ * RFC 7643 §3.1 (verified): location "MUST be the same as the "Content-Location" HTTP response header".
+ * Content-Location is optional in HTTP (RFC 9110 §8.7): judged only on responses that carry one.
+ */
+export const contentLocationMatches = replaceJudged({
+  id: 'put.meta.content-location',
+  title: 'meta.location equals the Content-Location header, when one is sent',
+  level: 'MUST',
+  source: 'RFC 7643 §3.1',
+  rule: 'location: The URI of the resource being returned. This value MUST be the same as the "Content-Location" HTTP response header.',
+  judge(_ctx, _users, { put, get }) {
+    const same = (e: Exchange): boolean | null => {
+      const header = e.response?.headers['content-location']
+      const location = metaField(e, 'location')
+      if (!header || typeof location !== 'string') return null
+      // A relative Content-Location is resolved against the request URL (RFC 9110 §8.7).
+      return canonicalUri(header, e.request.url) === canonicalUri(location, e.request.url)
+    }
+    const judged = [put, get].filter((e) => same(e) !== null)
+    if (judged.length === 0) return verdict('passed', 'no response carried both Content-Location and meta.location', [put, get])
+    const bad = judged.find((e) => same(e) === false)
+    if (!bad) return verdict('passed', 'meta.location equals Content-Location', [put, get])
+    return verdict('failed', `Received: Content-Location ${JSON.stringify(bad.response!.headers['content-location'])} and meta.location ${JSON.stringify(metaField(bad, 'location'))}\nExpected: the same URI in both`, [put, get], { focus: bad === put ? 0 : 1 })
+  },
+})
+
+/** A URI resolved against a base, percent-decoding and a trailing slash set aside; the text itself when it is no URI. */
+function canonicalUri(uri: string, base: string): string {
+  try {
+    return decodeURIComponent(new URL(uri, base).href).replace(/\/$/, '')
+  } catch {
+    return uri
+  }
+}
+
 /** RFC 7643 §2.3.5: a DateTime is an xsd:dateTime, with date, time and (for SCIM) a zone. */
 const XSD_DATETIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/
 
@@ -203,4 +238,4 @@ export const schemasCaseVariant = defineCheck({
   },
 })
 
-export const META_CHECKS = [createdStable, lastModifiedAdvances, versionChanges, resourceTypeUser, locationRight, timestampsFormat, responseSchemas, schemasCaseVariant]
+export const META_CHECKS = [createdStable, lastModifiedAdvances, versionChanges, resourceTypeUser, locationRight, contentLocationMatches, timestampsFormat, responseSchemas, schemasCaseVariant]

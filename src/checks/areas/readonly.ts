@@ -86,6 +86,7 @@ export const metaIgnored = defineCheck({
         const changed: string[] = []
         if (getAttr(a, 'created') !== getAttr(b, 'created')) changed.push(`meta.created ${JSON.stringify(getAttr(b, 'created'))} became ${JSON.stringify(getAttr(a, 'created'))}`)
         if (getAttr(a, 'resourceType') === 'Group') changed.push('meta.resourceType became "Group"')
+        if (Date.parse(String(getAttr(a, 'lastModified'))) === Date.parse('2001-01-01T00:00:00Z')) changed.push('meta.lastModified took the decoy value')
         if (String(getAttr(a, 'location') ?? '').includes('decoy.invalid')) changed.push('meta.location took the decoy URL')
         if (getAttr(a, 'version') === 'W/"decoy"') changed.push('meta.version took the decoy value')
         return changed.length > 0 ? changed.join('; ') : null

@@ -248,16 +248,16 @@ export function judgeOutcome(expect: Expectation, observed: { status: number; sc
     if (judgeType && outcome.scimType && !(scimType !== undefined && outcome.scimType.includes(scimType))) continue
     return { grade: outcome.grade, reason: `Received ${received}: ${outcome.grade} (${expect.level}, ${expect.source}).${noteFor(outcome.grade)}` }
   }
-  if (status >= 400 && status < 500 && expect.refused !== undefined && expect.refused !== expect.otherwise) {
+  const refused = status >= 400 && status < 500 ? expect.refused : undefined
+  if (refused !== undefined && refused !== expect.otherwise) {
     return {
-      grade: expect.refused,
-      reason: `Received ${received}: refused, but RFC 7644 Table 8 (which implementers SHOULD follow, §3.12) answers this with ${describeAcceptable(expect)} (${expect.level}, ${expect.source}).${noteFor(expect.refused)}`,
+      grade: refused,
+      reason: `Received ${received}: refused, but RFC 7644 Table 8 (which implementers SHOULD follow, §3.12) answers this with ${describeAcceptable(expect)} (${expect.level}, ${expect.source}).${noteFor(refused)}`,
     }
   }
-  const grade = status >= 400 && status < 500 ? expect.refused ?? expect.otherwise : expect.otherwise
   return {
-    grade,
-    reason: `Received ${received}. Expected ${describeAcceptable(expect)} (${expect.level}, ${expect.source}).${noteFor(grade)}`,
+    grade: expect.otherwise,
+    reason: `Received ${received}. Expected ${describeAcceptable(expect)} (${expect.level}, ${expect.source}).${noteFor(expect.otherwise)}`,
   }
 }
 

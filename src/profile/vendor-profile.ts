@@ -4,7 +4,7 @@ import { UsageError } from '../errors.ts'
 import type { JsonSchema } from '../spec/json-schema.ts'
 import { loadSpec } from '../spec/load-spec.ts'
 import { isJsonMedia, putUserOperation, type MediaSchema, type PutUserOperation } from '../spec/put-user-operation.ts'
-import { BUILT_IN_VENDORS, builtInVendor, type DeclaredTraits } from './vendors.ts'
+import { BUILT_IN_VENDORS, builtInVendor, type BuiltInVendor, type DeclaredTraits } from './vendors.ts'
 
 export const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User'
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
@@ -85,7 +85,7 @@ export async function loadProfile(options: { vendor?: string; spec?: string; val
   const key = JSON.stringify([options.vendor ?? null, resolve(specPath), options.validate !== false, await fileStamp(specPath)])
   let loading = loaded.get(key)
   if (!loading) {
-    loading = load(specPath, options)
+    loading = load(specPath, builtIn, options)
     loaded.set(key, loading)
     // A failed load is not kept: the next call reports the problem again (or succeeds once it is fixed).
     loading.catch(() => loaded.delete(key))
@@ -105,8 +105,7 @@ async function fileStamp(path: string): Promise<string | null> {
   }
 }
 
-async function load(specPath: string, options: { vendor?: string; spec?: string; validate?: boolean }): Promise<VendorProfile> {
-  const builtIn = options.vendor ? builtInVendor(options.vendor) : undefined
+async function load(specPath: string, builtIn: BuiltInVendor | undefined, options: { vendor?: string; spec?: string; validate?: boolean }): Promise<VendorProfile> {
   const api = await loadSpec(specPath, { validate: options.validate })
   const op = putUserOperation(api, specPath)
   const name = options.vendor ?? basename(specPath, extname(specPath))

@@ -8,7 +8,7 @@ import type { AttributeDefinition } from '../scim/attribute.ts'
 import { CORE_USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF } from '../scim/core-schema.ts'
 import type { RunConfig } from './config.ts'
 import { UserLedger } from './ledger.ts'
-import { TestUsers } from './test-users.ts'
+import { guardedClient, TestUsers } from './test-users.ts'
 
 /** What the server says about itself, read once before the checks. */
 export interface Discovery {
@@ -33,7 +33,7 @@ export interface CheckContext {
 }
 
 /** Builds the context for one run: loads the profile, opens the client, reads discovery. */
-export async function createContext(config: RunConfig, target: string): Promise<CheckContext> {
+export async function createContext(config: RunConfig, target: string, options: { embedded?: boolean } = {}): Promise<CheckContext> {
   // The run's global setup (or the CLI) validated the spec already.
   const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false })
   const client = createScimClient({
@@ -44,12 +44,15 @@ export async function createContext(config: RunConfig, target: string): Promise<
     rate: config.rate,
   })
   const discovery = await discover(client, profile)
-  const users = new TestUsers(client, profile, new UserLedger(config.reportDir, config.runId), config)
+  const ledger = new UserLedger(config.reportDir, config.runId, { usersUrl: usersUrlOf(target, profile), embedded: options.embedded ?? false })
+  const users = new TestUsers(client, profile, ledger, { ...config, filterSupported: discovery.capabilities?.filter === true })
+  await users.snapshotExisting()
   const rfcDefaults = coreCharacteristics()
   const context: CheckContext = {
     config,
     profile,
-    client,
+    // Checks write only through the guard: no PUT or DELETE reaches a user the harness cannot prove it created.
+    client: guardedClient(client, users),
     discovery,
     users,
     attribute: (path) => {
@@ -87,4 +90,13 @@ let cachedCore: Map<string, AttributeDefinition> | null = null
 function coreCharacteristics(): Map<string, AttributeDefinition> {
   cachedCore ??= userAttributeCharacteristics([CORE_USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF])
   return cachedCore
+}
+
+/** Absolute URL of the target's Users collection, as the ledger records it. */
+export function usersUrlOf(target: string, profile: VendorProfile): string {
+  const url = new URL(target)
+  // Userinfo is a secret: never written to the ledger.
+  url.username = ''
+  url.password = ''
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}${profile.basePath}/Users`
 }

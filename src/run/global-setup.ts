@@ -6,6 +6,9 @@ import { createScimClient } from '../http/client.ts'
 import { configFromEnv } from './config.ts'
 import { UserLedger } from './ledger.ts'
 import { TestUsers } from './test-users.ts'
+import { usersUrlOf } from './context.ts'
+import { describeLeft, sweepEarlierRuns, sweepThisRun } from './sweep.ts'
+import { join } from 'node:path'
 
 /**
  * Vitest global setup of the conformance suites. Without SCIM_TARGET it starts the embedded reference
@@ -22,16 +25,24 @@ export default async function setup(_project: TestProject): Promise<() => Promis
     server = await startReferenceServer({ profile, token, etag: true })
     process.env.SCIM_TARGET = server.origin
     process.env.SCIM_TOKEN = token
+    process.env.SCIM_EMBEDDED = '1'
   }
   const ended = configFromEnv()
+  const target = process.env.SCIM_TARGET!
   const profile = await loadProfile({ vendor: ended.spec ? undefined : ended.vendor, spec: ended.spec ?? undefined, validate: server === null })
-  const client = createScimClient({ baseUrl: process.env.SCIM_TARGET!, token: ended.token, timeoutMs: ended.timeoutMs })
+  const client = createScimClient({ baseUrl: target, token: ended.token, timeoutMs: ended.timeoutMs })
+  const usersUrl = usersUrlOf(target, profile)
+  // Test users that earlier runs left on this target (a SIGKILL, a lost connection) go first.
+  const earlier = await sweepEarlierRuns(client, profile, ended.reportDir, ended.runId, usersUrl)
+  if (earlier.removed > 0) process.stderr.write(`scim-conformance: removed ${earlier.removed} test user(s) left by earlier runs (ledgers in ${join(ended.reportDir, '.ledger')})\n`)
+  for (const line of describeLeft(earlier.left, usersUrl)) process.stderr.write(`scim-conformance: warning: ${line}\n`)
   const users = new TestUsers(client, profile, new UserLedger(ended.reportDir, ended.runId), ended)
   // A --user-id user is saved before any check touches it and put back after the last one.
   const saved = ended.userId ? await users.saveUser(ended.userId) : null
   return async () => {
     try {
-      await users.sweep()
+      // The reporter swept at the end of the run; this catches a run whose reporter never got there.
+      await sweepThisRun(client, profile, ended.reportDir, ended.runId)
       if (saved && ended.userId) {
         const restored = await users.restoreUser(ended.userId, saved)
         const ok = restored.response && restored.response.status < 300

@@ -1,17 +1,57 @@
-import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { basename, dirname, join } from 'node:path'
+
+/** Where a run's test users live, written once at the head of its ledger so a later sweep can tell whose they are. */
+export interface LedgerRun {
+  /** Absolute URL of the target's Users collection (`https://acme.example/scim/v2/Users`). */
+  usersUrl: string
+  /** True for the embedded reference server: its users die with the process that started it. */
+  embedded: boolean
+}
+
+/** What a ledger says about one test user. */
+export interface LedgerUser {
+  id: string
+  userName: string
+  /** Set when a DELETE was answered but a GET still finds the user, or the user no longer carries the harness's mark. */
+  problem?: string
+}
+
+interface Entry {
+  op: 'run' | 'create' | 'delete' | 'survived' | 'released' | 'untrusted'
+  id?: string
+  userName?: string
+  why?: string
+  runId?: string
+  usersUrl?: string
+  embedded?: boolean
+  pid?: number
+  host?: string
+  startedAt?: string
+}
 
 /**
- * An append-only file of the test users a run created and removed. Written synchronously so that it
- * survives a crash or Ctrl-C in any worker; the sweep at the end of the run deletes what is left.
+ * An append-only file of the test users a run created and removed (`<report-dir>/.ledger/<runId>.jsonl`).
+ * Written synchronously, before the write it records, so that it survives a crash, a SIGKILL or a
+ * second Ctrl-C in any worker: the end of the run, the next run in the same report folder, and
+ * `scim-conformance sweep` delete what it says is left, each only after checking that the user still
+ * carries the harness's mark.
  */
 export class UserLedger {
   readonly file: string
-  private dirMade = false
-  constructor(reportDir: string, runId: string) {
+  private headed = false
+  constructor(
+    reportDir: string,
+    readonly runId: string,
+    private readonly run: LedgerRun | null = null,
+    /** Applied to every line before it is written: secrets a hostile server put into an id never reach the disk. */
+    private readonly scrub: (text: string) => string = (t) => t,
+  ) {
     this.file = join(reportDir, '.ledger', `${runId}.jsonl`)
   }
 
+  /** Recorded before the harness first writes to the user: a crash after this line still leaves a trace. */
   created(id: string, userName: string): void {
     this.append({ op: 'create', id, userName })
   }
@@ -20,38 +60,130 @@ export class UserLedger {
     this.append({ op: 'delete', id })
   }
 
-  /** Users created and not (yet) removed. */
-  leftovers(): { id: string; userName: string }[] {
-    let text: string
-    try {
-      text = readFileSync(this.file, 'utf8')
-    } catch {
-      return []
-    }
-    const live = new Map<string, string>()
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue
-      try {
-        const entry = JSON.parse(line) as { op: string; id: string; userName?: string }
-        if (entry.op === 'create') live.set(entry.id, entry.userName ?? '')
-        else live.delete(entry.id)
-      } catch {
-        // A line torn by a killed process: the entries before and after it still count.
-      }
-    }
-    return [...live].map(([id, userName]) => ({ id, userName }))
+  /** A DELETE was answered with success, yet a GET still finds the user (RFC 7644 §3.6: it MUST answer 404). */
+  survived(id: string, why: string): void {
+    this.append({ op: 'survived', id, why })
+  }
+
+  /** The user no longer carries the harness's mark: it is never written or deleted again, only reported. */
+  released(id: string, why: string): void {
+    this.append({ op: 'released', id, why })
+  }
+
+  /** The target answered a creation with a user the harness did not create: no further test user is made in this run. */
+  untrusted(why: string): void {
+    this.append({ op: 'untrusted', why })
+  }
+
+  /** Why the run stopped creating users, or null. */
+  untrustedReason(): string | null {
+    return this.entries().find((e) => e.op === 'untrusted')?.why ?? null
+  }
+
+  /** The run's head line (target, process), or null for a ledger without one. */
+  head(): (Entry & { op: 'run' }) | null {
+    return (this.entries().find((e) => e.op === 'run') as (Entry & { op: 'run' }) | undefined) ?? null
+  }
+
+  /** Users created and not (yet) removed or released. */
+  leftovers(): LedgerUser[] {
+    return this.remaining()
+      .filter((u) => !u.released)
+      .map(({ released: _, ...u }) => u)
+  }
+
+  /** Users that were released (no longer the harness's) or survived their DELETE, with the reason. */
+  problems(): LedgerUser[] {
+    return this.remaining().filter((u) => u.problem !== undefined)
+  }
+
+  /** True when the ledger has ever recorded this id: RFC 7643 §3.1 ids are "non-reassignable", so a new user never has it. */
+  knows(id: string): boolean {
+    return this.entries().some((e) => e.op === 'create' && e.id === id)
   }
 
   discard(): void {
     rmSync(this.file, { force: true })
   }
 
-  private append(entry: object): void {
-    // Once per ledger, not per entry: the directory outlives the run (only the file is discarded).
-    if (!this.dirMade) {
-      mkdirSync(dirname(this.file), { recursive: true })
-      this.dirMade = true
+  /** The ledgers of other runs in the same report folder. */
+  static others(reportDir: string, runId: string): UserLedger[] {
+    let names: string[]
+    try {
+      names = readdirSync(join(reportDir, '.ledger'))
+    } catch {
+      return []
     }
-    appendFileSync(this.file, `${JSON.stringify(entry)}\n`)
+    return names
+      .filter((n) => n.endsWith('.jsonl') && n !== `${runId}.jsonl`)
+      .map((n) => new UserLedger(reportDir, basename(n, '.jsonl')))
+  }
+
+  /** Every user created and not deleted: live, survived or released. */
+  remaining(): (LedgerUser & { released: boolean })[] {
+    const live = new Map<string, LedgerUser & { released: boolean }>()
+    for (const e of this.entries()) {
+      if (e.id === undefined) continue
+      if (e.op === 'create') live.set(e.id, { id: e.id, userName: e.userName ?? '', released: false })
+      else if (e.op === 'delete') live.delete(e.id)
+      else if (e.op === 'survived' || e.op === 'released') {
+        const user = live.get(e.id)
+        if (user) Object.assign(user, { problem: e.why ?? e.op, released: user.released || e.op === 'released' })
+      }
+    }
+    return [...live.values()]
+  }
+
+  private entries(): Entry[] {
+    let text: string
+    try {
+      text = readFileSync(this.file, 'utf8')
+    } catch {
+      return []
+    }
+    const out: Entry[] = []
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue
+      try {
+        out.push(JSON.parse(line) as Entry)
+      } catch {
+        // A line torn by a killed process: the entries before and after it still count.
+      }
+    }
+    return out
+  }
+
+  private append(entry: Entry): void {
+    if (!this.headed) {
+      this.headed = true
+      mkdirSync(dirname(this.file), { recursive: true })
+      if (this.run) {
+        const head: Entry = { op: 'run', runId: this.runId, ...this.run, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }
+        this.write(head)
+      }
+    }
+    this.write(entry)
+  }
+
+  private write(entry: Entry): void {
+    // O_NOFOLLOW: a ledger file planted as a symlink is refused, never written through.
+    const fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600)
+    try {
+      writeSync(fd, `${this.scrub(JSON.stringify(entry))}\n`)
+    } finally {
+      closeSync(fd)
+    }
+  }
+}
+
+/** True while the process that wrote a ledger's head still runs on this host (its run is in progress). */
+export function runInProgress(head: { pid?: number; host?: string } | null): boolean {
+  if (!head || typeof head.pid !== 'number' || head.host !== hostname()) return false
+  if (head.pid === process.pid) return true
+  try {
+    process.kill(head.pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

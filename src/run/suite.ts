@@ -32,7 +32,7 @@ export function conformanceSuite(areas: Area[]): void {
   let context: Promise<CheckContext> | null = null
   const shared = () => {
     if (!target) throw new Error('SCIM_TARGET is not set: run through `scimc run`, or use suites/vitest.config.ts, whose global setup starts the reference server')
-    context ??= createContext(config, target)
+    context ??= createContext(config, target, { embedded: process.env.SCIM_EMBEDDED === '1' })
     return context
   }
   afterAll(async () => {

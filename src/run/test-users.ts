@@ -1,35 +1,77 @@
 import fc from 'fast-check'
-import { TargetSetupError } from '../errors.ts'
-import { scimUser } from '../generate/scim-user.ts'
-import type { Exchange } from '../http/exchange.ts'
-import type { ScimClient } from '../http/client.ts'
-import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { CheckUsers } from '../checks/define-check.ts'
+import { HarnessError, TargetSetupError } from '../errors.ts'
+import { scimUser } from '../generate/scim-user.ts'
+import type { ScimClient, SendOptions } from '../http/client.ts'
+import type { Exchange } from '../http/exchange.ts'
+import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { UserLedger } from './ledger.ts'
 
 /** Thrown when a check needs more users than the target lets the harness have; the check is skipped. */
 export class NotEnoughUsers extends Error {}
+
+/**
+ * The target answered a creation with a user the harness did not create (another user's id or body),
+ * or a write was about to reach a user the harness cannot prove is its own. The run stops (exit 2):
+ * nothing it could judge is worth the risk to a real user.
+ */
+export class ForeignUserError extends TargetSetupError {
+  override readonly code: string = 'SCIM_ERR_FOREIGN_USER'
+}
 
 /** Prefix of every test user's userName, so leftovers can be found: `scimc-<runId>-`. */
 export function testUserPrefix(runId: string): string {
   return `scimc-${runId}-`
 }
 
+/** What became of a user the harness deleted. */
+export type RemoveOutcome = 'removed' | 'survived' | 'released' | 'unanswered'
+
+type Body = Record<string, unknown>
+
+/** userName comparison as RFC 7643 §4.1.1 has it ("case insensitive"), after the trims and normalisations servers make. */
+const nameKey = (value: unknown): string | null => (typeof value === 'string' ? value.normalize('NFC').trim().toLowerCase() : null)
+const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** Attribute names are case-insensitive (RFC 7643 §2.1). */
+function attr(body: unknown, name: string): unknown {
+  if (!isObject(body)) return undefined
+  const lower = name.toLowerCase()
+  for (const key of Object.keys(body)) if (key.toLowerCase() === lower) return body[key]
+  return undefined
+}
+
 /**
- * Creates, reads and deletes the harness's own test users. It never touches a user it did not
- * create, except the one `--user-id` names, which it saves first and restores at the end.
+ * Creates, reads and deletes the harness's own test users, and holds the evidence that each is its own.
+ *
+ * A user is the harness's only once confirmed: the POST's answer carries the userName the harness
+ * sent, a GET of the returned id shows it too, and the id is not one known to exist before (the users
+ * listed before the run, ids this run has seen created: RFC 7643 §3.1 ids are non-reassignable).
+ * Every PUT, PATCH or DELETE a check sends goes through {@link guard}, which refuses any user id that
+ * is not confirmed (the `--user-id` user excepted: it is saved before the run and restored after).
+ * Before a DELETE, a GET must show the user still carries the harness's mark (its userName prefix, or a
+ * userName the harness itself set); after it, a GET must answer 404.
  */
 export class TestUsers {
   private counter = 0
   private borrowedInUse = false
-  private arbitrary: fc.Arbitrary<Record<string, unknown>> | undefined
+  private arbitrary: fc.Arbitrary<Body> | undefined
+  private readonly prefix: string
+  /** Confirmed test users → the userNames the harness has sent them (keys as {@link nameKey} makes them). */
+  private readonly owned = new Map<string, Set<string>>()
+  /** Ids a GET just answered 404 for: a PUT may probe them (PUT on an unknown id); nothing else may write there. */
+  private readonly absent = new Set<string>()
+  /** Ids of users that existed before the run (the listing read by {@link snapshotExisting}). */
+  private readonly existing = new Set<string>()
+  private untrusted: string | null = null
 
   constructor(
     private readonly client: ScimClient,
     private readonly profile: VendorProfile,
     private readonly ledger: UserLedger,
-    private readonly options: { runId: string; seed: number; userId: string | null },
-  ) {}
+    private readonly options: { runId: string; seed: number; userId: string | null; filterSupported?: boolean },
+  ) {
+    this.prefix = testUserPrefix(options.runId)
+  }
 
   usersPath(): string {
     return `${this.profile.basePath}/Users`
@@ -40,11 +82,25 @@ export class TestUsers {
   }
 
   /** A valid payload for a new test user, deterministic for (seed, salt). */
-  payload(salt: string): Record<string, unknown> {
+  payload(salt: string): Body {
     // Compiled once per run: building the arbitrary from the schema costs more than drawing a value from it.
-    this.arbitrary ??= scimUser(this.profile, { userNamePrefix: testUserPrefix(this.options.runId) })
+    this.arbitrary ??= scimUser(this.profile, { userNamePrefix: this.prefix })
     const [value] = fc.sample(this.arbitrary, { seed: mix(this.options.seed, `${salt}#${this.counter++}`), numRuns: 1 })
-    return value as Record<string, unknown>
+    return value as Body
+  }
+
+  /**
+   * Reads the first page of the users that exist before the run: their ids are never taken for a test
+   * user, whatever a creation answers. Best effort (a target may refuse to list), one request.
+   */
+  async snapshotExisting(): Promise<void> {
+    const list = await this.client.send({ method: 'GET', path: this.usersPath(), query: { startIndex: '1', count: '200' } })
+    const resources = attr(list.response?.body, 'Resources')
+    if (list.response?.status !== 200 || !Array.isArray(resources)) return
+    for (const resource of resources) {
+      const id = attr(resource, 'id')
+      if (typeof id === 'string') this.existing.add(id)
+    }
   }
 
   async create(count: number, salt: string): Promise<CheckUsers> {
@@ -56,18 +112,28 @@ export class TestUsers {
       users.created.push(await this.borrow(this.options.userId))
       return users
     }
+    this.untrusted ??= this.ledger.untrustedReason()
+    if (this.untrusted !== null) throw new ForeignUserError(this.untrusted)
     try {
       for (let i = 0; i < count; i++) {
         const body = this.payload(`${salt}/user${i}`)
+        const userName = String(body.userName)
         const exchange = await this.client.send({ method: 'POST', path: this.usersPath(), json: body, contentType: this.profile.requestMediaType })
-        const created = exchange.response?.body as Record<string, unknown> | undefined
-        const id = created && typeof created.id === 'string' ? created.id : null
-        if (!exchange.response || exchange.response.status >= 300 || id === null) {
+        const created = exchange.response?.body
+        const id = attr(created, 'id')
+        if (!exchange.response || exchange.response.status >= 300 || typeof id !== 'string' || !isObject(created)) {
           throw new TargetSetupError(`cannot create a test user: ${describeExchange(exchange)}. If the service allows no creation, pass --user-id of a user the harness may modify and restore.`)
         }
-        this.ledger.created(id, String(body.userName))
+        const refused = await this.confirm(id, userName, created)
+        if (refused !== null) {
+          const why = `POST /Users answered ${refused}: the harness writes only to users it can prove it created, so no check can be judged on this target (RFC 7644 §3.3: the response is the created resource)`
+          this.untrusted = why
+          this.ledger.untrusted(why)
+          await this.recover(userName, id)
+          throw new ForeignUserError(why)
+        }
         users.ids.push(id)
-        users.created.push(created!)
+        users.created.push(created)
       }
     } catch (error) {
       await this.remove(users)
@@ -76,60 +142,226 @@ export class TestUsers {
     return users
   }
 
+  /** Null when `id` is the new user this POST made; else what the answer showed instead. */
+  private async confirm(id: string, userName: string, created: Body): Promise<string | null> {
+    const shown = attr(created, 'userName')
+    if (nameKey(shown) !== nameKey(userName)) return `id ${JSON.stringify(id)} with userName ${JSON.stringify(shown ?? null)}, not the ${JSON.stringify(userName)} it sent`
+    if (this.isKnown(id)) return `id ${JSON.stringify(id)}, the id of a user that existed before (listed before the run, or created earlier in it)`
+    const get = await this.client.send({ method: 'GET', path: this.userPath(id) })
+    const stored = get.response?.body
+    if (get.response?.status !== 200 || nameKey(attr(stored, 'userName')) !== nameKey(userName) || attr(stored, 'id') !== id) {
+      return `id ${JSON.stringify(id)}, but a GET of it ${get.response ? `answered ${get.response.status} with userName ${JSON.stringify(attr(stored, 'userName') ?? null)}` : `failed (${get.error?.message})`}`
+    }
+    this.claim(id, userName)
+    return null
+  }
+
+  /** Records a confirmed test user: the ledger first, so that a crash after it still leaves a trace for the sweep. */
+  private claim(id: string, userName: string): void {
+    this.ledger.created(id, userName)
+    const key = nameKey(userName)
+    this.owned.set(id, new Set(key === null ? [] : [key]))
+  }
+
+  /**
+   * After a creation answered with another user: where the server supports filtering, finds the user
+   * the POST really created (the sent userName, an id never seen before) and deletes it again.
+   */
+  private async recover(userName: string, answeredId: string): Promise<void> {
+    if (!this.options.filterSupported) return
+    const list = await this.client.send({ method: 'GET', path: this.usersPath(), query: { filter: `userName eq "${userName.replace(/["\\]/g, '\\$&')}"` } })
+    const resources = attr(list.response?.body, 'Resources')
+    if (list.response?.status !== 200 || !Array.isArray(resources)) return
+    for (const resource of resources) {
+      const id = attr(resource, 'id')
+      if (typeof id === 'string' && id !== answeredId && (await this.adopt(id, userName))) await this.removeOne(id)
+    }
+  }
+
+  /** True for ids the harness must treat as someone else's: listed before the run, already claimed, or the `--user-id` user. */
+  isKnown(id: string): boolean {
+    return this.existing.has(id) || this.owned.has(id) || id === this.options.userId || this.ledger.knows(id)
+  }
+
+  /**
+   * Takes a user the target made out of the harness's own request (a PUT that created one, a user
+   * moved to the id sent in its body) as a test user, so that it can be deleted: only when a GET shows
+   * the userName the harness sent and the id is not one known to exist before.
+   */
+  async adopt(id: string, userName: string): Promise<boolean> {
+    if (this.owned.has(id)) return true
+    if (this.isKnown(id)) return false
+    const get = await this.client.send({ method: 'GET', path: this.userPath(id) })
+    if (get.response?.status !== 200 || nameKey(attr(get.response.body, 'userName')) !== nameKey(userName)) return false
+    this.absent.delete(id)
+    this.claim(id, userName)
+    return true
+  }
+
+  /**
+   * Before a PUT on an id the harness made up (PUT on an unknown resource): a GET must answer 404, or
+   * the PUT is not sent. A server that maps unknown ids to an existing user would otherwise have the
+   * harness overwrite it. Returns null when the PUT may go, else the GET that forbids it.
+   */
+  async probeAbsent(id: string): Promise<Exchange | null> {
+    if (this.isKnown(id)) throw new ForeignUserError(`refused to use id ${JSON.stringify(id)} as an unknown id: it belongs to a user`)
+    const get = await this.client.send({ method: 'GET', path: this.userPath(id) })
+    const status = get.response?.status
+    if (status === 404 || status === 410) {
+      this.absent.add(id)
+      return null
+    }
+    return get
+  }
+
+  /**
+   * The write guard of every request a check sends: a PUT, PATCH or DELETE of `/Users/{id}` goes only
+   * to a confirmed test user, the `--user-id` user, or (PUT alone) an id a GET just showed absent.
+   * Records the userNames the harness sets, which later count as its mark.
+   */
+  guard(options: SendOptions): void {
+    const method = options.method.toUpperCase()
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'POST') return
+    const base = `${this.usersPath()}/`
+    if (!options.path.startsWith(base)) return
+    const id = decodeURIComponent(options.path.slice(base.length))
+    if (id === this.options.userId) return
+    const names = this.owned.get(id)
+    if (names === undefined) {
+      if (method === 'PUT' && this.absent.has(id)) return
+      throw new ForeignUserError(`refused to send ${method} ${options.path}: the harness has no evidence that it created this user`)
+    }
+    if (method === 'PUT' || method === 'PATCH') names.add(nameKey(attr(sentBody(options), 'userName')) ?? '')
+  }
+
   async remove(users: CheckUsers): Promise<void> {
     for (const id of users.ids) {
       if (id === this.options.userId) {
         this.borrowedInUse = false
         continue
       }
-      const exchange = await this.client.send({ method: 'DELETE', path: this.userPath(id) })
-      const status = exchange.response?.status
-      // 404: already gone (e.g. a check deleted it); anything else leaves it for the final sweep.
-      if (status !== undefined && ((status >= 200 && status < 300) || status === 404)) this.ledger.removed(id)
+      await this.removeOne(id)
     }
   }
 
-  /** Deletes every user the ledger says is still there: the end of every run, passing, failing or interrupted. */
-  async sweep(): Promise<{ removed: number; left: string[] }> {
-    const left: string[] = []
-    let removed = 0
-    for (const { id } of this.ledger.leftovers()) {
-      const exchange = await this.client.send({ method: 'DELETE', path: this.userPath(id) })
-      const status = exchange.response?.status
-      if (status !== undefined && ((status >= 200 && status < 300) || status === 404)) {
-        this.ledger.removed(id)
-        removed++
-      } else left.push(id)
+  /**
+   * Deletes one test user, with evidence before and proof after: a GET shows it still carries the
+   * harness's mark, the DELETE is answered, and a GET then answers 404 (RFC 7644 §3.6: "MUST return a
+   * 404 (Not Found) error code for all operations associated with the previously deleted resource").
+   */
+  async removeOne(id: string, ledgerUserName?: string): Promise<RemoveOutcome> {
+    const before = await this.client.send({ method: 'GET', path: this.userPath(id) })
+    const status = before.response?.status
+    if (status === 404 || status === 410) {
+      this.forget(id)
+      this.ledger.removed(id)
+      return 'removed'
     }
-    return { removed, left }
+    if (status !== 200) return 'unanswered'
+    const shown = attr(before.response!.body, 'userName')
+    if (!this.carriesMark(id, shown, ledgerUserName)) {
+      this.forget(id)
+      this.ledger.released(id, `not deleted: it now holds userName ${JSON.stringify(shown ?? null)}, which the harness did not set`)
+      return 'released'
+    }
+    const deleted = await this.client.send({ method: 'DELETE', path: this.userPath(id) })
+    if (!deleted.response || deleted.response.status >= 300) return 'unanswered'
+    const after = await this.client.send({ method: 'GET', path: this.userPath(id) })
+    const gone = after.response?.status === 404 || after.response?.status === 410
+    if (gone) {
+      this.forget(id)
+      this.ledger.removed(id)
+      return 'removed'
+    }
+    this.ledger.survived(id, `DELETE answered ${deleted.response.status}, but a GET then answered ${after.response?.status ?? after.error?.message}`)
+    return 'survived'
+  }
+
+  /**
+   * Deletes every user the ledger says is still there: the end of every run, passing, failing or
+   * interrupted, and the sweep of an earlier run's ledger. Users no longer marked as the harness's are
+   * released (reported, never touched).
+   */
+  async sweep(): Promise<{ removed: number; left: { id: string; userName: string; problem: string }[] }> {
+    let removed = 0
+    for (const { id, userName } of this.ledger.leftovers()) {
+      if ((await this.removeOne(id, userName)) === 'removed') removed++
+    }
+    const remaining = this.ledger.remaining()
+    // Nothing left that needs the harness (released users are reported here, never touched): the ledger goes.
+    if (remaining.every((u) => u.released)) this.ledger.discard()
+    return { removed, left: remaining.map((u) => ({ id: u.id, userName: u.userName, problem: u.problem ?? 'the target did not answer its DELETE' })) }
+  }
+
+  private carriesMark(id: string, shown: unknown, ledgerUserName: string | undefined): boolean {
+    const key = nameKey(shown)
+    if (key !== null && key !== '' && key.startsWith(this.prefix.toLowerCase())) return true
+    const set = this.owned.get(id)
+    if (set?.has(key ?? '')) return true
+    return key !== null && key !== '' && ledgerUserName !== undefined && key === nameKey(ledgerUserName)
+  }
+
+  private forget(id: string): void {
+    this.owned.delete(id)
+    this.absent.delete(id)
   }
 
   /** Lends the `--user-id` user to one check at a time (the run saved it before any check, see `saveUser`). */
-  private async borrow(id: string): Promise<Record<string, unknown>> {
+  private async borrow(id: string): Promise<Body> {
     if (this.borrowedInUse) throw new NotEnoughUsers('the --user-id user is in use by another check')
     this.borrowedInUse = true
     const exchange = await this.client.send({ method: 'GET', path: this.userPath(id) })
-    const body = exchange.response?.body as Record<string, unknown> | undefined
-    if (!exchange.response || exchange.response.status !== 200 || !body || typeof body !== 'object') {
+    const body = exchange.response?.body
+    if (!exchange.response || exchange.response.status !== 200 || !isObject(body)) {
       throw new TargetSetupError(`cannot read the --user-id user: ${describeExchange(exchange)}`)
     }
     return body
   }
 
   /** Reads a user as it is now, so that `restoreUser` can put it back after the run modified it. */
-  async saveUser(id: string): Promise<Record<string, unknown>> {
+  async saveUser(id: string): Promise<Body> {
     const exchange = await this.client.send({ method: 'GET', path: this.userPath(id) })
     const body = exchange.response?.body
-    if (!exchange.response || exchange.response.status !== 200 || typeof body !== 'object' || body === null) {
+    if (!exchange.response || exchange.response.status !== 200 || !isObject(body)) {
       throw new TargetSetupError(`cannot read the --user-id user ${id}: ${describeExchange(exchange)}`)
     }
-    return body as Record<string, unknown>
+    return body
   }
 
   /** Puts a saved user back (a PUT of its whole saved representation, which RFC 7644 §3.5.1 allows). */
-  async restoreUser(id: string, saved: Record<string, unknown>): Promise<Exchange> {
+  async restoreUser(id: string, saved: Body): Promise<Exchange> {
     return this.client.send({ method: 'PUT', path: this.userPath(id), json: saved, contentType: this.profile.requestMediaType })
   }
+}
+
+/** A client whose every write passes {@link TestUsers.guard} first: what checks are given. */
+export function guardedClient(client: ScimClient, users: TestUsers): ScimClient {
+  return {
+    get exchangeCount() {
+      return client.exchangeCount
+    },
+    send: (options) => {
+      try {
+        users.guard(options)
+      } catch (error) {
+        return Promise.reject(error as HarnessError)
+      }
+      return client.send(options)
+    },
+    close: () => client.close(),
+  }
+}
+
+function sentBody(options: SendOptions): unknown {
+  if (options.json !== undefined) return options.json
+  if (typeof options.rawBody === 'string' && options.rawBody.length < 1 << 16) {
+    try {
+      return JSON.parse(options.rawBody)
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
 }
 
 export function describeExchange(exchange: Exchange): string {

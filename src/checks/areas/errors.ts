@@ -10,7 +10,7 @@ import { invalidCases, type ProbeCase } from '../probes/mixed-cases.ts'
 import { INVALID_MUTATIONS } from '../../generate/invalid-scim-user.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { bodyObject, is2xx, noResponse, putRaw, statusOf } from '../probes/requests.ts'
-import { findCreated } from '../probes/created.ts'
+import { findCreated, unknownIdOccupied } from '../probes/created.ts'
 import { declaredSchemaFor, mediaTypeOf } from '../probes/declared.ts'
 
 /** RFC 7644 Table 9: the scimType keywords that apply to PUT (SCIM-PUT-RULES 18). */
@@ -31,7 +31,12 @@ function errorCases(ctx: CheckContext, users: Parameters<typeof invalidCases>[1]
 }
 
 /** Sends an error case; a PUT on an unknown id that created a user is cleaned up (put.status.unknown-id-404 judges that). */
-async function sendErrorCase(ctx: CheckContext, users: CheckUsers, input: ProbeCase & { unknownId?: string }): Promise<Exchange> {
+async function sendErrorCase(ctx: CheckContext, users: CheckUsers, input: ProbeCase & { unknownId?: string }): Promise<Exchange | Verdict> {
+  if (input.unknownId) {
+    // Never a PUT on a made-up id that a GET shows taken: the server would apply it to an existing user.
+    const occupied = await ctx.users.probeAbsent(input.unknownId)
+    if (occupied) return unknownIdOccupied(input.unknownId, occupied)
+  }
   const e = await putRaw(ctx, input.unknownId ?? users.ids[0], input.body, input.contentType)
   if (input.unknownId && is2xx(e)) await findCreated(ctx, input.unknownId, e, String((JSON.parse(input.body) as { userName?: unknown }).userName))
   return e
@@ -111,6 +116,7 @@ export const errorFormat = defineCheck({
   cases: (ctx, users) => errorCases(ctx, users, 'put.errors.format'),
   async run(ctx, users, input) {
     const e = await sendErrorCase(ctx, users, input)
+    if ('outcome' in e) return e
     const broken = noResponse([e])
     if (broken) return broken
     if ((statusOf(e) ?? 0) < 400) return verdict('passed', `no error to judge (${statusOf(e)})`, [e])
@@ -133,6 +139,7 @@ export const errorSchemaDeclared = defineCheck({
   cases: (ctx, users) => errorCases(ctx, users, 'put.response.error-schema'),
   async run(ctx, users, input) {
     const e = await sendErrorCase(ctx, users, input)
+    if ('outcome' in e) return e
     const broken = noResponse([e])
     if (broken) return broken
     const status = statusOf(e)!

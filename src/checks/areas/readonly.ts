@@ -53,8 +53,9 @@ export const idIgnored = defineCheck({
   run: (ctx, users, [body, decoy]) =>
     judgeReadOnly(ctx, users, { ...body, id: decoy }, 'id (different from the path)', async (_before, after, put, get) => {
       if (statusOf(get) !== 200) {
-        // The user moved to the decoy id: delete it there too, so the target is left as it was found.
-        await ctx.client.send({ method: 'DELETE', path: ctx.users.userPath(decoy) })
+        // The user moved to the decoy id: delete it there too, so the target is left as it was found,
+        // but only when a GET there shows the userName this PUT sent (the decoy may be a real user's id).
+        if (await ctx.users.adopt(decoy, String(getAttr(body, 'userName')))) await ctx.users.removeOne(decoy)
         return `the user is no longer found at its id after the PUT (GET answered ${statusOf(get)})`
       }
       if (getAttr(after, 'id') !== users.ids[0]) return `GET shows id ${JSON.stringify(getAttr(after, 'id'))}`

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
 import type { CheckContext } from '../../run/context.ts'
 import { defineCheck, verdict } from '../define-check.ts'
-import { findCreated } from '../probes/created.ts'
+import { findCreated, unknownIdOccupied } from '../probes/created.ts'
 import { bodyObject, describeStatus, is2xx, noResponse, putUser, statusOf } from '../probes/requests.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { mixedCases, sendCase } from '../probes/mixed-cases.ts'
@@ -49,6 +49,9 @@ export const unknownIdIs404 = defineCheck({
   maxRuns: 5,
   cases: (ctx) => fc.tuple(fc.uuid({ version: 4 }), validPayloads(ctx, 'put.status.unknown-id-404')),
   async run(ctx, _users, [id, body]) {
+    // A server that maps unknown ids to an existing user would have this PUT overwrite it: not sent.
+    const occupied = await ctx.users.probeAbsent(id)
+    if (occupied) return unknownIdOccupied(id, occupied)
     const put = await putUser(ctx, id, body)
     const broken = noResponse([put])
     if (broken) return broken

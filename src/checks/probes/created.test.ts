@@ -19,18 +19,21 @@ interface FilterIgnoringTarget {
   origin: string
   users: Map<string, User>
   deletes: string[]
+  /** Ids PUT was sent to. */
+  puts: string[]
   close(): Promise<void>
 }
 
 /**
  * A target that declares filter support and ignores `filter`: GET /Users lists every user it holds
- * (`pageSize` of them per page). It also lies in the two other places findCreated looks: a PUT on any
- * id answers 200 with the id of the first resident, and a GET of an unknown id answers 200 with that
+ * (`pageSize` of them per page). It also lies where findCreated looks: a PUT on any id answers 200
+ * with the id of the first resident, and with `mapUnknown` a GET of an unknown id answers 200 with that
  * resident. POST creates and DELETE deletes, so the harness can have (and remove) test users.
  */
-async function startFilterIgnoringTarget(residents: User[], pageSize = Infinity): Promise<FilterIgnoringTarget> {
+async function startFilterIgnoringTarget(residents: User[], pageSize = Infinity, mapUnknown = false): Promise<FilterIgnoringTarget> {
   const users = new Map(residents.map((u) => [u.id, { ...u }]))
   const deletes: string[] = []
+  const puts: string[] = []
   let next = 0
   const first = residents[0]
   const server: Server = createServer((req, res) => {
@@ -55,8 +58,14 @@ async function startFilterIgnoringTarget(residents: User[], pageSize = Infinity)
         users.set(user.id, user)
         return send(201, { ...body, ...resource(user) })
       }
-      if (req.method === 'GET' && id !== undefined) return send(200, resource(users.get(id) ?? users.get(first.id)!))
-      if (req.method === 'PUT' && id !== undefined) return send(200, { ...(JSON.parse(text) as object), id: first.id })
+      if (req.method === 'GET' && id !== undefined) {
+        const user = users.get(id) ?? (mapUnknown ? users.get(first.id) : undefined)
+        return user ? send(200, resource(user)) : send(404, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' })
+      }
+      if (req.method === 'PUT' && id !== undefined) {
+        puts.push(id)
+        return send(200, { ...(JSON.parse(text) as object), id: first.id })
+      }
       if (req.method === 'DELETE' && id !== undefined) {
         deletes.push(id)
         return users.delete(id) ? send(204) : send(404, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' })
@@ -70,6 +79,7 @@ async function startFilterIgnoringTarget(residents: User[], pageSize = Infinity)
     origin: `http://127.0.0.1:${port}`,
     users,
     deletes,
+    puts,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve())
       server.closeAllConnections()
@@ -135,24 +145,42 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     expect(unknownId.message).toContain('a created user cannot be ruled out (the search for the userName ignored the filter and returned one page of the users, 2 of 3)')
   })
 
-  test('findCreated counts a case variant of the sent userName, never a test user of the run nor the --user-id user', async () => {
-    // Arrange: every user below except "kept" carries the sent userName in some case.
+  test('issue 11: a target that maps unknown ids to an existing user gets no PUT at all, and the check is not judged', async () => {
+    // Arrange
+    target = await startFilterIgnoringTarget(RESIDENTS, Infinity, true)
+    const c = await contextFor(target.origin)
+    // Act
+    const unknownId = await runCheck(unknownIdIs404, c)
+    const errors = await runCheck(errorFormat, c)
+    // Assert
+    expect(target.puts.filter((id) => id.startsWith('resident-') || !id.startsWith('test-'))).toEqual([])
+    expect(target.deletes.filter((id) => id.startsWith('resident-'))).toEqual([])
+    expect([...target.users.values()].filter((u) => u.id.startsWith('resident-'))).toEqual(RESIDENTS)
+    expect(unknownId.status).toBe('skipped')
+    expect(unknownId.message).toMatch(/^Not judged: a GET of the random id \S+ answered 200 instead of 404, so the harness sent no PUT there/)
+    expect(errors.status, errors.message).not.toBe('failed')
+  })
+
+  test('findCreated counts a case variant of the sent userName, never a test user of the run, the --user-id user or a user listed before the run', async () => {
+    // Arrange: every user below except "kept" carries the sent userName in some case; "stray" appears after the run started.
     const users: User[] = [
       { id: 'kept', userName: 'someone@example.com' },
       { id: 'own-test-user', userName: 'Probe@Example.com' },
       { id: 'borrowed', userName: 'probe@EXAMPLE.com' },
-      { id: 'stray', userName: 'PROBE@example.com' },
+      { id: 'resident', userName: 'pRobe@example.com' },
     ]
     target = await startFilterIgnoringTarget(users)
     const c = await contextFor(target.origin, { userId: 'borrowed' })
+    target.users.set('stray', { id: 'stray', userName: 'PROBE@example.com' })
     const ledger = new UserLedger(c.config.reportDir, c.config.runId)
     ledger.created('own-test-user', 'Probe@Example.com')
+    expect(await c.users.probeAbsent('unknown-id')).toBeNull()
     const put = await c.client.send({ method: 'PUT', path: c.users.userPath('unknown-id'), json: { userName: 'probe@example.com' } })
     // Act
     const search = await findCreated(c, 'unknown-id', put, 'probe@example.com')
     // Assert
     expect(target.deletes).toEqual(['stray'])
-    expect([...target.users.keys()]).toEqual(['kept', 'own-test-user', 'borrowed'])
+    expect([...target.users.keys()]).toEqual(['kept', 'own-test-user', 'borrowed', 'resident'])
     expect(search.created?.how).toContain('finds id stray; deleted again')
     // The deleted user went through the ledger (created, then removed); the run's own test user is still there for its check.
     expect(ledger.leftovers()).toEqual([{ id: 'own-test-user', userName: 'Probe@Example.com' }])

@@ -1,8 +1,14 @@
 import type { Exchange } from '../../http/exchange.ts'
 import type { CheckContext } from '../../run/context.ts'
-import { UserLedger } from '../../run/ledger.ts'
 import { getAttr } from '../compare.ts'
+import { verdict, type Verdict } from '../define-check.ts'
 import { bodyObject, getUser, is2xx, statusOf } from './requests.ts'
+
+/** The verdict when a GET of a made-up id finds a user: no PUT is sent there, so nothing can be judged. */
+export function unknownIdOccupied(id: string, get: Exchange): Verdict {
+  const what = get.response ? `answered ${get.response.status}` : `failed (${get.error?.message})`
+  return verdict('skipped', `Not judged: a GET of the random id ${id} ${what} instead of 404, so the harness sent no PUT there (it never writes to a user it did not create)`, [get])
+}
 
 /** What {@link findCreated} concluded about a PUT on an unknown id. */
 export interface CreatedSearch {
@@ -20,15 +26,15 @@ export interface CreatedSearch {
 /**
  * After a PUT on an unknown id: did it create a user? A user counts as created only on evidence that
  * it is the one this PUT sent: a GET of the unknown id answering 200 with that `id`, or a user whose
- * `userName` equals the sent one (RFC 7643 §4.1.1: "case insensitive") and who is not one of the
- * harness's own test users nor the `--user-id` user. Only what is counted is deleted, written to the
- * run's ledger first so the end-of-run sweep retries a DELETE that fails: a server that ignores the
- * filter never makes the harness touch a user it did not create.
+ * `userName` equals the sent one (RFC 7643 §4.1.1: "case insensitive"). Such a user is deleted again
+ * only when the harness can adopt it as its own (see `TestUsers.adopt`: a GET shows the sent userName,
+ * and the id is not one listed before the run, a test user or the `--user-id` user), written to the
+ * run's ledger first: a server that ignores the filter, or answers with another user's id, never
+ * makes the harness touch a user it did not create.
  */
 export async function findCreated(ctx: CheckContext, id: string, put: Exchange, userName: string): Promise<CreatedSearch> {
   const exchanges: Exchange[] = []
-  const counted = new Map<string, string>()
-  const protectedIds = ownUserIds(ctx)
+  const candidates = new Map<string, string>()
   const sameUserName = (resource: unknown): boolean => {
     const name = getAttr(resource, 'userName')
     return typeof name === 'string' && name.toLowerCase() === userName.toLowerCase()
@@ -36,16 +42,11 @@ export async function findCreated(ctx: CheckContext, id: string, put: Exchange, 
 
   const get = await getUser(ctx, id)
   exchanges.push(get)
-  if (statusOf(get) === 200 && getAttr(bodyObject(get), 'id') === id && !protectedIds.has(id)) counted.set(id, 'a GET of the id answers 200 with it')
+  if (statusOf(get) === 200 && getAttr(bodyObject(get), 'id') === id) candidates.set(id, 'a GET of the id answers 200 with it')
 
   // A server may store the user under an id of its own and say so in the response; trusted only if that user carries the sent userName.
   const returnedId = getAttr(bodyObject(put), 'id')
-  if (is2xx(put) && typeof returnedId === 'string' && returnedId !== id && !protectedIds.has(returnedId)) {
-    const other = await getUser(ctx, returnedId)
-    exchanges.push(other)
-    const body = bodyObject(other)
-    if (statusOf(other) === 200 && getAttr(body, 'id') === returnedId && sameUserName(body)) counted.set(returnedId, `the response's id ${returnedId} holds userName ${JSON.stringify(userName)}`)
-  }
+  if (is2xx(put) && typeof returnedId === 'string' && returnedId !== id) candidates.set(returnedId, `the response's id ${returnedId} holds userName ${JSON.stringify(userName)}`)
 
   let ruledOut = false
   let why = '/ServiceProviderConfig does not declare filter support, so no search for the userName was made'
@@ -57,30 +58,21 @@ export async function findCreated(ctx: CheckContext, id: string, put: Exchange, 
     why = search.why
     for (const resource of search.matches) {
       const found = getAttr(resource, 'id')
-      if (typeof found === 'string' && !protectedIds.has(found) && !counted.has(found)) counted.set(found, `a search for userName ${JSON.stringify(userName)} finds id ${found}`)
+      if (typeof found === 'string' && !candidates.has(found)) candidates.set(found, `a search for userName ${JSON.stringify(userName)} finds id ${found}`)
     }
   }
-  if (counted.size === 0) return { created: null, ruledOut, why, exchanges }
-
-  const ledger = new UserLedger(ctx.config.reportDir, ctx.config.runId)
   const outcomes: string[] = []
-  for (const [created, how] of counted) {
-    ledger.created(created, userName)
-    const deleted = await ctx.client.send({ method: 'DELETE', path: ctx.users.userPath(created) })
-    const status = statusOf(deleted)
-    // Same rule as TestUsers.remove: 2xx or 404 is gone; anything else stays in the ledger for the sweep.
-    const gone = status !== null && ((status >= 200 && status < 300) || status === 404)
-    if (gone) ledger.removed(created)
-    outcomes.push(`${how}; ${gone ? 'deleted again' : `DELETE answered ${status ?? 'nothing'}, left to the end-of-run sweep`}`)
+  for (const [created, how] of candidates) {
+    // Users that existed before (listed before the run, test users, --user-id) were not created by this PUT.
+    if (created !== id && ctx.users.isKnown(created)) continue
+    // Deleted only when adopted with evidence (the sent userName, an id never seen before); anything else is never touched.
+    const adopted = await ctx.users.adopt(created, userName)
+    const outcome = adopted ? await ctx.users.removeOne(created) : null
+    const fate = outcome === 'removed' ? 'deleted again' : outcome === null ? 'left in place: a GET does not show the sent userName, so the harness does not delete it' : `not deleted (${outcome}), left to the end-of-run sweep`
+    outcomes.push(`${how}; ${fate}`)
   }
+  if (outcomes.length === 0) return { created: null, ruledOut, why, exchanges }
   return { created: { how: outcomes.join('; ') }, ruledOut: true, why: '', exchanges }
-}
-
-/** Ids the harness must never delete here: its own live test users (the run's ledger) and the `--user-id` user. */
-function ownUserIds(ctx: CheckContext): Set<string> {
-  const ids = new Set(new UserLedger(ctx.config.reportDir, ctx.config.runId).leftovers().map((u) => u.id))
-  if (ctx.config.userId !== null) ids.add(ctx.config.userId)
-  return ids
 }
 
 /**

@@ -1,0 +1,63 @@
+import type { ScimClient } from '../http/client.ts'
+import type { VendorProfile } from '../profile/vendor-profile.ts'
+import { runInProgress, UserLedger } from './ledger.ts'
+import { TestUsers } from './test-users.ts'
+
+/** A test user a sweep could not remove, and why. */
+export interface LeftUser {
+  runId: string
+  id: string
+  userName: string
+  problem: string
+}
+
+/** What a sweep did. */
+export interface SweepResult {
+  removed: number
+  left: LeftUser[]
+}
+
+/**
+ * Deletes what one run's ledger says is left, with the ownership rules of {@link TestUsers.removeOne}:
+ * a user is deleted only while it carries that run's mark, and counts as removed only when a GET then
+ * answers 404. The ledger file goes once nothing in it needs the harness any more.
+ */
+export async function sweepLedger(client: ScimClient, profile: VendorProfile, ledger: UserLedger): Promise<SweepResult> {
+  const users = new TestUsers(client, profile, ledger, { runId: ledger.runId, seed: 0, userId: null })
+  const { removed, left } = await users.sweep()
+  return { removed, left: left.map((u) => ({ runId: ledger.runId, ...u })) }
+}
+
+/**
+ * Sweeps the ledgers that earlier runs left in the report folder (a SIGKILL, a double Ctrl-C, a lost
+ * connection): those of the same target, whose run is no longer in progress. Ledgers of the embedded
+ * reference server are dropped (its users ended with the process that served them); ledgers of other
+ * targets are kept for a run (or `scim-conformance sweep`) against them.
+ */
+export async function sweepEarlierRuns(client: ScimClient, profile: VendorProfile, reportDir: string, runId: string, usersUrl: string): Promise<SweepResult & { ledgers: number }> {
+  const result: SweepResult & { ledgers: number } = { removed: 0, left: [], ledgers: 0 }
+  for (const ledger of UserLedger.others(reportDir, runId)) {
+    const head = ledger.head()
+    if (head === null || runInProgress(head)) continue
+    if (head.embedded) {
+      ledger.discard()
+      continue
+    }
+    if (head.usersUrl !== usersUrl) continue
+    result.ledgers++
+    const swept = await sweepLedger(client, profile, ledger)
+    result.removed += swept.removed
+    result.left.push(...swept.left)
+  }
+  return result
+}
+
+/** One line per user a sweep left, with how to remove it by hand. */
+export function describeLeft(left: LeftUser[], usersUrl: string): string[] {
+  return left.map((u) => `test user ${u.id} (userName ${JSON.stringify(u.userName)}, run ${u.runId}) remains: ${u.problem}. Remove it with: curl -X DELETE -H "Authorization: Bearer $SCIM_TOKEN" '${usersUrl}/${encodeURIComponent(u.id)}'`)
+}
+
+/** The end of a run: deletes what this run's ledger says is left (every check is done or abandoned by then). */
+export async function sweepThisRun(client: ScimClient, profile: VendorProfile, reportDir: string, runId: string): Promise<SweepResult> {
+  return sweepLedger(client, profile, new UserLedger(reportDir, runId))
+}

@@ -12,6 +12,7 @@ export const RUN_OPTIONS = {
   concurrency: { type: 'string' },
   rate: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  'deadline-ms': { type: 'string' },
   only: { type: 'string' },
   skip: { type: 'string' },
   'fail-on': { type: 'string' },
@@ -75,7 +76,7 @@ Usage:
   scim-conformance run   [--vendor lightdash|maia|cube|generic|all] [--spec FILE] [--target URL] [--token T]
                          [--seed N] [--runs N] [--max-shrinks N] [--concurrency N] [--rate N] [--timeout-ms N]
                          [--only ID,...] [--skip ID,...] [--fail-on must|should] [--report-dir DIR]
-                         [--user-id ID] [--strict-rfc]
+                         [--user-id ID] [--strict-rfc] [--deadline-ms N]
   scim-conformance audit-spec [--vendor V | --spec FILE]
   scim-conformance serve [--vendor V] [--port N] [--token T] [--etag]
   scim-conformance list-checks [--vendor V]
@@ -85,6 +86,8 @@ run         Test a SCIM server. Without --target, the embedded reference server 
             started and tested (--vendor all is then the default). The token comes from --token or
             SCIM_TOKEN and never appears in any output. Reports: junit.xml, report.json, report.html
             in --report-dir (default reports/; reports/<vendor>/ for --vendor all).
+            --timeout-ms bounds each wait (connect, headers, a pause in a body; default 10000),
+            --deadline-ms a whole exchange (default the larger of 60000 and 3 x --timeout-ms).
 audit-spec  The static findings of a vendor's OpenAPI document against RFC 7643/7644.
 serve       Start the embedded reference server and print its base URL (Ctrl-C stops it).
 list-checks Every check: id, level, source, title.

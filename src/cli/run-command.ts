@@ -33,6 +33,7 @@ export async function runCommand(args: string[]): Promise<number> {
     concurrency: flags.concurrency,
     rate: flags.rate,
     timeoutMs: flags['timeout-ms'],
+    deadlineMs: flags['deadline-ms'],
     only: flags.only,
     skip: flags.skip,
     failOn: flags['fail-on'],
@@ -99,7 +100,7 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
 
 /** One request before the run, so an unreachable target is a clear exit-2 error and not 60 failed checks. */
 async function preflight(config: RunConfig, profile: VendorProfile): Promise<void> {
-  const client = createScimClient({ baseUrl: config.target!, token: config.token, timeoutMs: config.timeoutMs })
+  const client = createScimClient({ baseUrl: config.target!, token: config.token, timeoutMs: config.timeoutMs, deadlineMs: config.deadlineMs })
   try {
     const exchange = await client.send({ method: 'GET', path: `${profile.basePath}/ServiceProviderConfig` })
     if (exchange.error) throw new TransportError(`cannot reach the target ${config.target}: ${exchange.error.message}`)

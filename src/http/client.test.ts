@@ -210,6 +210,78 @@ describe('createScimClient', () => {
     expect(exchange.error?.code).toBe('UND_ERR_BODY_TIMEOUT')
   })
 
+  test('a body that trickles a byte at a time ends at the whole-exchange deadline, and its connection is dropped', async () => {
+    // Arrange: every gap (20 ms) is far below the idle timeout, so only the deadline can end it.
+    let closed: Promise<unknown> = Promise.resolve()
+    routes.set('/scim/v2/Users/trickle', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/scim+json' }).write('{')
+      const drip = setInterval(() => res.write(' '), 20)
+      closed = once(res, 'close').finally(() => clearInterval(drip))
+    })
+    const started = performance.now()
+    // Act
+    const exchange = await client({ timeoutMs: 1000, deadlineMs: 300 }).send({ method: 'GET', path: '/Users/trickle' })
+    const elapsed = performance.now() - started
+    await closed
+    // Assert
+    expect(exchange.response).toBeNull()
+    expect(exchange.error?.code).toBe('SCIM_ERR_DEADLINE')
+    expect(exchange.error?.message).toMatch(/^The whole exchange took longer than 300 ms \(--deadline-ms\)\. \(after status 200 and \d+ body bytes\)$/)
+    expect(exchange.durationMs).toBeGreaterThanOrEqual(290)
+    expect(elapsed).toBeLessThan(3000)
+  })
+
+  test('a deadline shorter than the idle timeout also ends a silent server', async () => {
+    routes.set('/scim/v2/Users/silent-deadline', (_req, res) => { held.push(res) })
+    const exchange = await client({ timeoutMs: 60_000, deadlineMs: 200 }).send({ method: 'PUT', path: '/Users/silent-deadline', json: {} })
+    expect(exchange.response).toBeNull()
+    expect(exchange.error).toEqual({ code: 'SCIM_ERR_DEADLINE', message: 'The whole exchange took longer than 200 ms (--deadline-ms).' })
+  })
+
+  test.each([200, 500])('an endless %i body is cut at the cap, its connection dropped, and the client keeps working', async (status) => {
+    // Arrange: bytes as fast as the socket takes them, for ever.
+    const cap = 64 * 1024
+    const path = `/Users/endless-${status}`
+    let closed: Promise<unknown> = Promise.resolve()
+    routes.set(`/scim/v2${path}`, (_req, res) => {
+      res.writeHead(status, { 'content-type': 'text/html' })
+      const chunk = Buffer.alloc(16 * 1024, 'e')
+      const pump = (): void => {
+        while (!res.destroyed) if (!res.write(chunk)) return void res.once('drain', pump)
+      }
+      pump()
+      closed = once(res, 'close')
+    })
+    routes.set('/scim/v2/Users/after-endless', (_req, res) => res.end('{"id":"after"}'))
+    const c = client({ maxResponseBytes: cap, timeoutMs: 5000, deadlineMs: 10_000 })
+    // Act
+    const exchange = await c.send({ method: 'GET', path })
+    await closed
+    const after = await c.send({ method: 'GET', path: '/Users/after-endless' })
+    // Assert
+    expect(exchange.error).toBeNull()
+    expect(exchange.response).toMatchObject({ status, truncated: true, body: undefined })
+    expect(exchange.response?.bodyText).toBe('e'.repeat(cap))
+    expect(after.response).toMatchObject({ status: 200, body: { id: 'after' } })
+  })
+
+  test('an answer slower than the idle gaps but within the deadline is recorded whole', async () => {
+    routes.set('/scim/v2/Users/slow-ok', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/scim+json' })
+      const parts = ['{"id":', '"slow', '-ok"}']
+      const next = (): void => {
+        const part = parts.shift()
+        if (part === undefined) return void res.end()
+        res.write(part)
+        setTimeout(next, 30)
+      }
+      next()
+    })
+    const exchange = await client({ timeoutMs: 1000, deadlineMs: 5000 }).send({ method: 'GET', path: '/Users/slow-ok' })
+    expect(exchange.error).toBeNull()
+    expect(exchange.response).toMatchObject({ status: 200, truncated: false, body: { id: 'slow-ok' } })
+  })
+
   test('a connection reset after the headers is a transport error', async () => {
     routes.set('/scim/v2/Users/reset', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/scim+json', 'content-length': '1000' })
@@ -221,7 +293,7 @@ describe('createScimClient', () => {
     expect(exchange.error?.message).toContain('after status 200')
   })
 
-  test('a 50 MiB body is cut at the cap and the rest discarded', async () => {
+  test('a 50 MiB body is cut at the cap and the rest never read', async () => {
     // Arrange
     const cap = MiB
     routes.set('/scim/v2/Users/huge', (_req, res) => {
@@ -332,7 +404,8 @@ describe('createScimClient', () => {
     expect(exchange.response?.headers['www-authenticate']).toContain('token="[redacted]"')
   })
 
-  test('an unusable base URL is a UsageError', () => {
+  test('an unusable base URL or deadline is a UsageError', () => {
+    expect(() => createScimClient({ baseUrl, deadlineMs: 0 })).toThrow(/deadlineMs must be a positive number/)
     expect(() => createScimClient({ baseUrl: 'not a url' })).toThrow(UsageError)
     expect(() => createScimClient({ baseUrl: 'ftp://acme.example/scim' })).toThrow(/http: or https:/)
   })

@@ -17,11 +17,17 @@ export interface ClientOptions {
   token?: string | null
   /** Per request: the wait for response headers, and the longest pause between body chunks (also the connect timeout). @defaultValue 10000 */
   timeoutMs?: number
+  /**
+   * Per request: the longest the whole exchange may take, from getting a connection to the last body
+   * byte (the connect is bounded by `timeoutMs`); then it ends as a `SCIM_ERR_DEADLINE` transport error.
+   * `timeoutMs` alone lets a body that trickles a byte per gap run forever. @defaultValue {@link defaultDeadlineMs}
+   */
+  deadlineMs?: number
   /** Maximum requests in flight (the pool's connection count); further sends queue. @defaultValue 8 */
   concurrency?: number
   /** Maximum request starts per second, evenly spaced; null is unlimited. @defaultValue null */
   rate?: number | null
-  /** Bytes of response body kept; beyond it the rest is read and discarded, and `truncated` is true. @defaultValue 8 MiB */
+  /** Bytes of response body kept; a longer body is cut there (`truncated`) and its connection dropped. @defaultValue 8 MiB */
   maxResponseBytes?: number
   /** Called with every exchange, e.g. to log or count. */
   onExchange?: (exchange: Exchange) => void
@@ -67,6 +73,11 @@ const SCIM_JSON = 'application/scim+json'
 /** Longest `close()` waits for in-flight requests before destroying the pool. */
 const CLOSE_GRACE_MS = 1000
 
+/** The default whole-exchange deadline: a minute, and always room for a few idle timeouts' worth of a slow answer. */
+export function defaultDeadlineMs(timeoutMs: number): number {
+  return Math.max(60_000, 3 * timeoutMs)
+}
+
 /**
  * An HTTP client for one SCIM target: an undici `Pool` (keep-alive, pipelining 1, `concurrency`
  * connections) composed with the {@link recordExchange} interceptor. It never follows redirects and
@@ -77,6 +88,7 @@ export function createScimClient(options: ClientOptions): ScimClient {
   const { origin, prefix } = parseBaseUrl(options.baseUrl)
   const token = options.token || null
   const timeoutMs = positive('timeoutMs', options.timeoutMs ?? 10_000)
+  const deadlineMs = positive('deadlineMs', options.deadlineMs ?? defaultDeadlineMs(timeoutMs))
   const concurrency = Math.floor(positive('concurrency', options.concurrency ?? 8))
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   const limiter = createRateLimiter({ rate: options.rate, clock: options.clock })
@@ -88,7 +100,7 @@ export function createScimClient(options: ClientOptions): ScimClient {
     bodyTimeout: timeoutMs,
   })
   // The recorder is outermost (the last composed), so it records the body as the caller gave it.
-  const dispatcher = pool.compose(encodeLargeBodies(), recordExchange({ maxResponseBytes, token }))
+  const dispatcher = pool.compose(encodeLargeBodies(), recordExchange({ maxResponseBytes, deadlineMs, token }))
   let exchangeCount = 0
   let inFlight = 0
   let closing: Promise<void> | null = null

@@ -10,10 +10,36 @@ const UTF8 = new TextDecoder()
 /** Default response body cap: 8 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
+/** The code of an exchange that outlived its whole-exchange deadline. */
+export const DEADLINE_CODE = 'SCIM_ERR_DEADLINE'
+
+/** Why the recorder aborted a dispatch: its deadline passed, or the body outgrew the cap (then the truncated response is the record). */
+class RecorderAbort extends Error {
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.name = 'RecorderAbort'
+    this.code = code
+  }
+}
+
+/** setTimeout's longest delay; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** Options for {@link recordExchange}. */
 export interface RecordExchangeOptions {
-  /** Bytes of response body kept; the rest is read and discarded, never buffered. @defaultValue 8 MiB */
+  /**
+   * Bytes of response body kept. A longer body is recorded cut at the cap (`truncated`) and its
+   * connection dropped: reading an endless body to its end would never finish. @defaultValue 8 MiB
+   */
   maxResponseBytes?: number
+  /**
+   * Longest a whole exchange may take, from the moment its request gets a connection to the last body
+   * byte; then it is aborted and recorded as a `SCIM_ERR_DEADLINE` transport error. The connect itself
+   * is bounded by the connect timeout, the wait in the pool's queue by nothing here. A dispatch's own
+   * `deadlineMs` wins. @defaultValue null (none)
+   */
+  deadlineMs?: number | null
   /**
    * The bearer token. The `Authorization` header is recorded as `Bearer $SCIM_TOKEN`, and every other
    * occurrence (URL, bodies, response headers) becomes `[redacted]`. @defaultValue null
@@ -29,6 +55,8 @@ export interface RecordExchangeOptions {
  */
 export interface RecordDispatchOptions extends Dispatcher.DispatchOptions {
   onExchange?: (exchange: Exchange) => void
+  /** This dispatch's whole-exchange deadline; see {@link RecordExchangeOptions.deadlineMs}. */
+  deadlineMs?: number | null
 }
 
 interface Handler {
@@ -44,6 +72,7 @@ const Decorator = DecoratorHandler as unknown as new (handler: Dispatcher.Dispat
 
 interface Sink {
   maxResponseBytes: number
+  deadlineMs: number | null
   token: string | null
   onExchange: ((exchange: Exchange) => void) | undefined
 }
@@ -51,7 +80,7 @@ interface Sink {
 class RecordingHandler extends Decorator {
   readonly #sink: Sink
   readonly #request: RecordedRequest
-  readonly #timeouts: { headers: number | null; body: number | null }
+  readonly #timeouts: { headers: number | null; body: number | null; deadline: number | null }
   readonly #onExchange: ((exchange: Exchange) => void) | undefined
   #startedAt = new Date()
   #started = performance.now()
@@ -63,13 +92,14 @@ class RecordingHandler extends Decorator {
   #received = 0
   #truncated = false
   #done = false
+  #deadline: NodeJS.Timeout | undefined
 
   constructor(opts: RecordDispatchOptions, handler: Dispatcher.DispatchHandler, sink: Sink) {
     super(handler)
     this.#sink = sink
     this.#onExchange = opts.onExchange
     this.#request = recordRequest(opts, sink.token)
-    this.#timeouts = { headers: opts.headersTimeout ?? null, body: opts.bodyTimeout ?? null }
+    this.#timeouts = { headers: opts.headersTimeout ?? null, body: opts.bodyTimeout ?? null, deadline: opts.deadlineMs ?? sink.deadlineMs }
   }
 
   override onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
@@ -78,6 +108,14 @@ class RecordingHandler extends Decorator {
       this.#connected = true
       this.#startedAt = new Date()
       this.#started = performance.now()
+      const deadline = this.#timeouts.deadline
+      if (deadline !== null) {
+        // undici's timeouts bound only the gaps (headers wait, body idle), so a body that trickles a byte
+        // per gap never ends: the controller's abort errors the request and destroys its socket.
+        this.#deadline = setTimeout(() => controller.abort(new RecorderAbort(DEADLINE_CODE, `deadline of ${deadline} ms passed`)), Math.min(deadline, MAX_TIMER_MS))
+        // A pending deadline must not keep the process alive; the socket does while it matters.
+        this.#deadline.unref()
+      }
     }
     super.onRequestStart(controller, context)
   }
@@ -98,7 +136,13 @@ class RecordingHandler extends Decorator {
       this.#chunks.push(kept)
       this.#kept += kept.length
     }
-    if (chunk.length > room) this.#truncated = true
+    if (chunk.length > room) {
+      this.#truncated = true
+      // Record what was kept and drop the connection: discarding the rest of an endless body is endless too.
+      this.#finish(this.#response(), null)
+      controller.abort(new RecorderAbort('SCIM_ERR_BODY_CAP', `response body longer than ${this.#sink.maxResponseBytes} bytes`))
+      return
+    }
     super.onResponseData(controller, chunk)
   }
 
@@ -125,6 +169,7 @@ class RecordingHandler extends Decorator {
   #finish(response: RecordedResponse | null, error: Exchange['error']): void {
     if (this.#done) return
     this.#done = true
+    clearTimeout(this.#deadline)
     const exchange: Exchange = {
       request: this.#request,
       response,
@@ -145,18 +190,22 @@ class RecordingHandler extends Decorator {
 export function recordExchange(options: RecordExchangeOptions = {}): Dispatcher.DispatcherComposeInterceptor {
   const sink: Sink = {
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    deadlineMs: options.deadlineMs ?? null,
     token: options.token ?? null,
     onExchange: options.onExchange,
   }
   if (!(sink.maxResponseBytes >= 0)) throw new RangeError(`maxResponseBytes must be >= 0, received ${sink.maxResponseBytes}`)
+  if (sink.deadlineMs !== null && !(sink.deadlineMs > 0)) throw new RangeError(`deadlineMs must be > 0, received ${sink.deadlineMs}`)
   return (dispatch) => (opts, handler) => dispatch(opts, new RecordingHandler(opts, handler, sink))
 }
 
 /** The stable code and a one-line message for a transport failure (an undici or Node socket error). */
 export function describeTransportError(error: unknown,
-  timeouts: { headers?: number | null; body?: number | null } = {}): { code: string; message: string } {
+  timeouts: { headers?: number | null; body?: number | null; deadline?: number | null } = {}): { code: string; message: string } {
   const code = errorCode(error)
   switch (code) {
+    case DEADLINE_CODE:
+      return { code, message: `The whole exchange took longer than ${timeouts.deadline ?? '?'} ms (--deadline-ms).` }
     case 'UND_ERR_HEADERS_TIMEOUT':
       return { code, message: `No response headers within ${timeouts.headers ?? '?'} ms.` }
     case 'UND_ERR_BODY_TIMEOUT':

@@ -98,6 +98,42 @@ export const SABOTAGE = {
   })) satisfies PutSabotage,
 }
 
+/** 200 with valid-looking headers, then one body byte every `everyMs` for ever (never a gap the idle timeout would catch). */
+export function trickleBody(everyMs: number): PutSabotage {
+  return (req, res) => afterBody(req, () => {
+    res.writeHead(200, { 'content-type': 'application/scim+json' }).write('{')
+    const drip = setInterval(() => res.write(' '), everyMs)
+    res.once('close', () => clearInterval(drip))
+  })
+}
+
+/** 200, then body bytes as fast as the client takes them, for ever (written with backpressure). */
+export const endlessBody: PutSabotage = (req, res) => afterBody(req, () => {
+  res.writeHead(200, { 'content-type': 'application/scim+json' }).write('{"pad":"')
+  const chunk = Buffer.alloc(64 * 1024, 'a')
+  const pump = (): void => {
+    while (!res.destroyed) {
+      if (!res.write(chunk)) {
+        res.once('drain', pump)
+        return
+      }
+    }
+  }
+  pump()
+})
+
+/** A status line, then one header line every `everyMs` for ever: the blank line that ends the headers never comes. */
+export function slowHeaders(everyMs: number): PutSabotage {
+  return (req, res) => afterBody(req, () => {
+    const socket = res.socket
+    if (!socket) return
+    socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\n')
+    let n = 0
+    const drip = setInterval(() => socket.write(`X-Slow-${n++}: ${n}\r\n`), everyMs)
+    socket.once('close', () => clearInterval(drip))
+  })
+}
+
 /** 200 with a body of `bytes` bytes (a JSON string that never ends), written with backpressure. */
 export function hugeBody(bytes: number): PutSabotage {
   const chunk = Buffer.alloc(1024 * 1024, 'a')
@@ -133,6 +169,8 @@ export interface ProxyOptions {
   put?: PutSabotage
   /** Milliseconds every response waits before it is forwarded. @defaultValue 0 */
   delayMs?: number
+  /** Replaces the answer to every GET of /ServiceProviderConfig, /Schemas and /ResourceTypes. @defaultValue forward it */
+  discovery?: PutSabotage
 }
 
 /**
@@ -146,6 +184,10 @@ export async function startProxy(upstream: string, options: ProxyOptions = {}): 
   return listen((req, res) => {
     if (req.method === 'PUT' && options.put) {
       options.put(req, res)
+      return
+    }
+    if (req.method === 'GET' && options.discovery && /\/(ServiceProviderConfig|Schemas|ResourceTypes)(\?|$)/.test(req.url ?? '')) {
+      options.discovery(req, res)
       return
     }
     const forward = () => {

@@ -9,7 +9,7 @@ import { loadProfile } from '../profile/vendor-profile.ts'
 import type { ConformanceReport } from '../report/types.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
 import {
-  hugeBody, listen, redirectTo, refusedOrigin, SABOTAGE, startAnswerEverything200, startProxy,
+  endlessBody, hugeBody, listen, redirectTo, refusedOrigin, SABOTAGE, slowHeaders, startAnswerEverything200, startProxy, trickleBody,
   type HostileServer, type ProxyOptions,
 } from './_hostile-servers.ts'
 
@@ -318,5 +318,54 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
     expect(run.code).toBe(2)
     expect(run.stderr).toMatch(/^scim-conformance: .*cannot create a test user: POST .* answered 200 \{\}/m)
     expect(report.harnessErrors?.length).toBeGreaterThan(0)
+  }, TEST_TIMEOUT_MS)
+
+  // The idle timeout bounds only the gaps; these targets never leave one, so only the whole-exchange
+  // deadline (--deadline-ms) and the body cap end their exchanges.
+  test('13. PUT body trickles a byte every 200 ms for ever: each exchange ends at --deadline-ms, a verdict with reports', async () => {
+    const target = await proxy({ put: trickleBody(200) })
+    const run = await runCli(target.origin, ['--timeout-ms', '1000', '--deadline-ms', '1500'])
+    const report = expectVerdictWithReports(run)
+    expect(run.code).toBe(1)
+    for (const id of ONLY) {
+      expect(result(report, id).status, id).toBe('failed')
+      expect(result(report, id).message, id).toMatch(/SCIM_ERR_DEADLINE: The whole exchange took longer than 1500 ms \(--deadline-ms\)\. \(after status 200 and \d+ body bytes\)/)
+      expect(result(report, id).durationMs, id).toBeLessThan(30_000)
+    }
+  }, TEST_TIMEOUT_MS)
+
+  test('14. PUT body streams bytes for ever, as fast as it can: cut at the cap, the connection dropped, a verdict with reports', async () => {
+    const target = await proxy({ put: endlessBody })
+    const run = await runCli(target.origin, ['--deadline-ms', '20000'])
+    const report = expectVerdictWithReports(run)
+    expect(run.code).toBe(1)
+    // The cap, not the deadline, ends it: a truncated 200 whose text is no JSON resource.
+    const success = result(report, 'put.status.success-200')
+    expect(success.counterexample?.response).toMatchObject({ status: 200, truncated: true })
+    expect(success.message).not.toContain('SCIM_ERR_DEADLINE')
+    expect(statSync(join(run.reportDir, 'report.json')).size).toBeLessThan(20 * 1024 * 1024)
+  }, TEST_TIMEOUT_MS)
+
+  test('15. PUT response headers arrive one line every 200 ms, never ending: each exchange is bounded, a verdict with reports', async () => {
+    const target = await proxy({ put: slowHeaders(200) })
+    const run = await runCli(target.origin, ['--timeout-ms', '1000', '--deadline-ms', '1500'])
+    const report = expectVerdictWithReports(run)
+    expect(run.code).toBe(1)
+    for (const id of ONLY) {
+      expect(result(report, id).status, id).toBe('failed')
+      // undici's headers timeout is not refreshed by header bytes, so it fires first; the deadline is the backstop.
+      expect(result(report, id).message, id).toMatch(/UND_ERR_HEADERS_TIMEOUT|SCIM_ERR_DEADLINE/)
+      expect(result(report, id).durationMs, id).toBeLessThan(30_000)
+    }
+  }, TEST_TIMEOUT_MS)
+
+  test('16. every discovery endpoint streams for ever: discovery reads are capped too, the run ends with a verdict', async () => {
+    const target = await proxy({ discovery: endlessBody })
+    const run = await runCli(target.origin, ['--deadline-ms', '20000'])
+    const report = expectVerdictWithReports(run)
+    expect([0, 1]).toContain(run.code)
+    // Without a readable /ServiceProviderConfig, etag support is undeclared: the ETag check is skipped with the reason.
+    expect(result(report, 'put.etag.header').status).toBe('skipped')
+    expect(report.discoveryNotes?.length).toBeGreaterThan(0)
   }, TEST_TIMEOUT_MS)
 })

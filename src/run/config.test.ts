@@ -15,6 +15,13 @@ describe('run configuration', () => {
     expect(config.runId).toMatch(/^[0-9a-f]{8}$/)
   })
 
+  test('the whole-exchange deadline defaults to a minute, and to 3 x --timeout-ms when that is longer', () => {
+    expect(buildConfig({}).deadlineMs).toBe(60_000)
+    expect(buildConfig({ timeoutMs: '30000' }).deadlineMs).toBe(90_000)
+    expect(buildConfig({ timeoutMs: '30000', deadlineMs: '5000' }).deadlineMs).toBe(5000)
+    expect(configFromEnv({ SCIM_DEADLINE_MS: '1234' }).deadlineMs).toBe(1234)
+  })
+
   test.each([
     [{ runs: 'abc' }, /--runs must be a whole number/],
     [{ runs: '0' }, /--runs must be a whole number from 1/],
@@ -22,6 +29,8 @@ describe('run configuration', () => {
     [{ concurrency: '-1' }, /--concurrency/],
     [{ seed: '1.5' }, /--seed/],
     [{ timeoutMs: '0' }, /--timeout-ms/],
+    [{ deadlineMs: '0' }, /--deadline-ms must be a whole number from 1/],
+    [{ deadlineMs: '2.5' }, /--deadline-ms/],
     [{ failOn: 'maybe' }, /--fail-on must be "must" or "should"/],
     [{ target: 'not-a-url' }, /--target must be an absolute http\(s\) URL/],
     [{ target: 'ftp://host/' }, /--target must use http or https/],

@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto'
 import { UsageError } from '../errors.ts'
+import { defaultDeadlineMs } from '../http/client.ts'
 
 /** Everything one conformance run needs, from flags (CLI) or environment variables (plain `vitest run suites`). */
 export interface RunConfig {
@@ -15,6 +16,8 @@ export interface RunConfig {
   concurrency: number
   rate: number | null
   timeoutMs: number
+  /** Longest one whole exchange may take (headers and entire body), on top of the idle `timeoutMs`. */
+  deadlineMs: number
   only: string[]
   skip: string[]
   failOn: 'must' | 'should'
@@ -37,6 +40,7 @@ export const ENV = {
   concurrency: 'SCIM_CONCURRENCY',
   rate: 'SCIM_RATE',
   timeoutMs: 'SCIM_TIMEOUT_MS',
+  deadlineMs: 'SCIM_DEADLINE_MS',
   only: 'SCIM_ONLY',
   skip: 'SCIM_SKIP',
   failOn: 'SCIM_FAIL_ON',
@@ -85,6 +89,7 @@ export function buildConfig(raw: Raw): RunConfig {
   const list = (k: keyof typeof ENV) => (str(k) ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   const rate = str('rate')
   if (rate !== null && !(Number(rate) > 0 && Number.isFinite(Number(rate)))) throw new UsageError(`--rate must be a positive number of requests per second, got "${rate}".`)
+  const timeoutMs = int('timeoutMs', 10_000, 1, 600_000)
   return {
     vendor: str('vendor') ?? 'lightdash',
     spec: str('spec'),
@@ -95,7 +100,8 @@ export function buildConfig(raw: Raw): RunConfig {
     maxShrinks: int('maxShrinks', DEFAULT_MAX_SHRINKS, 0, 1_000_000),
     concurrency: int('concurrency', 8, 1, 256),
     rate: rate === null ? null : Number(rate),
-    timeoutMs: int('timeoutMs', 10_000, 1, 600_000),
+    timeoutMs,
+    deadlineMs: int('deadlineMs', defaultDeadlineMs(timeoutMs), 1, 3_600_000),
     only: list('only'),
     skip: list('skip'),
     failOn,
@@ -133,6 +139,7 @@ export function configToEnv(config: RunConfig): Record<string, string> {
   set('concurrency', config.concurrency)
   set('rate', config.rate)
   set('timeoutMs', config.timeoutMs)
+  set('deadlineMs', config.deadlineMs)
   set('only', config.only.join(','))
   set('skip', config.skip.join(','))
   set('failOn', config.failOn)

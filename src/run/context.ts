@@ -40,6 +40,7 @@ export async function createContext(config: RunConfig, target: string, options: 
     baseUrl: target,
     token: config.token,
     timeoutMs: config.timeoutMs,
+    deadlineMs: config.deadlineMs,
     concurrency: config.concurrency,
     rate: config.rate,
   })

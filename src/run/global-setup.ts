@@ -30,7 +30,7 @@ export default async function setup(_project: TestProject): Promise<() => Promis
   const ended = configFromEnv()
   const target = process.env.SCIM_TARGET!
   const profile = await loadProfile({ vendor: ended.spec ? undefined : ended.vendor, spec: ended.spec ?? undefined, validate: server === null })
-  const client = createScimClient({ baseUrl: target, token: ended.token, timeoutMs: ended.timeoutMs })
+  const client = createScimClient({ baseUrl: target, token: ended.token, timeoutMs: ended.timeoutMs, deadlineMs: ended.deadlineMs })
   const usersUrl = usersUrlOf(target, profile)
   // Test users that earlier runs left on this target (a SIGKILL, a lost connection) go first.
   const earlier = await sweepEarlierRuns(client, profile, ended.reportDir, ended.runId, usersUrl)

@@ -19,6 +19,7 @@ export const RUN_OPTIONS = {
   'report-dir': { type: 'string' },
   'user-id': { type: 'string' },
   'strict-rfc': { type: 'boolean' },
+  'allow-remote-refs': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -35,6 +36,7 @@ export const SERVE_OPTIONS = {
 export const SPEC_OPTIONS = {
   vendor: { type: 'string' },
   spec: { type: 'string' },
+  'allow-remote-refs': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -89,6 +91,7 @@ run         Test a SCIM server. Without --target, the embedded reference server 
             --timeout-ms bounds each wait (connect, headers, a pause in a body; default 10000),
             --deadline-ms a whole exchange (default the larger of 60000 and 3 x --timeout-ms).
 audit-spec  The static findings of a vendor's OpenAPI document against RFC 7643/7644.
+--allow-remote-refs  (run, audit-spec) let --spec $refs fetch http(s) URLs; local $refs never leave the spec's folder.
 serve       Start the embedded reference server and print its base URL (Ctrl-C stops it).
 list-checks Every check: id, level, source, title.
 merge-reports  One report.json/report.html from the shards of a run (vitest --shard).

@@ -40,6 +40,7 @@ export async function runCommand(args: string[]): Promise<number> {
     reportDir: flags['report-dir'],
     userId: flags['user-id'],
     strictRfc: flags['strict-rfc'],
+    allowRemoteRefs: flags['allow-remote-refs'],
   })
   const unknown = unknownCheckIds([...config.only, ...config.skip])
   if (unknown.length > 0) throw new UsageError(`unknown check id ${unknown.map((u) => `"${u}"`).join(', ')} in --only/--skip. See list-checks.`)
@@ -70,7 +71,7 @@ function vendorsToRun(flags: Record<string, unknown>, config: RunConfig): string
 }
 
 async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean): Promise<number> {
-  const profile = await loadProfile({ vendor: base.spec ? undefined : vendor, spec: base.spec ?? undefined })
+  const profile = await loadProfile({ vendor: base.spec ? undefined : vendor, spec: base.spec ?? undefined, allowRemoteRefs: base.allowRemoteRefs })
   const reportDir = perVendorDir ? join(base.reportDir, vendor) : base.reportDir
   let server: ReferenceServer | null = null
   let config: RunConfig = { ...base, vendor: base.spec ? profile.name : vendor, reportDir }

@@ -12,7 +12,7 @@ import { HELP, parseFlags, SPEC_OPTIONS } from './args.ts'
 export async function auditSpecCommand(args: string[]): Promise<number> {
   const flags = parseFlags(args, SPEC_OPTIONS)
   if (flags.help) return help()
-  const profile = await loadProfile({ vendor: (flags.vendor as string | undefined) ?? (flags.spec ? undefined : 'lightdash'), spec: flags.spec as string | undefined })
+  const profile = await loadProfile({ vendor: (flags.vendor as string | undefined) ?? (flags.spec ? undefined : 'lightdash'), spec: flags.spec as string | undefined, allowRemoteRefs: flags['allow-remote-refs'] === true })
   const findings = auditSpec(profile)
   process.stdout.write(`Spec findings for ${profile.name} (${profile.specPath}), PUT ${profile.op.path}:\n`)
   if (findings.length === 0) process.stdout.write('  none: the document agrees with RFC 7643/7644 on every audited point\n')
@@ -24,7 +24,7 @@ export async function auditSpecCommand(args: string[]): Promise<number> {
 export async function listChecksCommand(args: string[]): Promise<number> {
   const flags = parseFlags(args, SPEC_OPTIONS)
   if (flags.help) return help()
-  if (flags.vendor || flags.spec) await loadProfile({ vendor: flags.vendor as string | undefined, spec: flags.spec as string | undefined })
+  if (flags.vendor || flags.spec) await loadProfile({ vendor: flags.vendor as string | undefined, spec: flags.spec as string | undefined, allowRemoteRefs: flags['allow-remote-refs'] === true })
   const width = Math.max(...CHECKS.map((c) => c.id.length))
   for (const c of CHECKS) process.stdout.write(`${c.id.padEnd(width)}  ${c.level.padEnd(6)}  ${c.source.padEnd(34)}  ${c.title}\n`)
   process.stdout.write(`${CHECKS.length} checks\n`)

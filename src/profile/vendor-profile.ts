@@ -3,6 +3,7 @@ import { basename, extname, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
 import type { JsonSchema } from '../spec/json-schema.ts'
 import { loadSpec } from '../spec/load-spec.ts'
+import { SPEC_READ_TIMEOUT_MS, withTimeout } from '../spec/spec-files.ts'
 import { isJsonMedia, putUserOperation, type MediaSchema, type PutUserOperation } from '../spec/put-user-operation.ts'
 import { BUILT_IN_VENDORS, builtInVendor, type BuiltInVendor, type DeclaredTraits } from './vendors.ts'
 
@@ -71,8 +72,17 @@ export function profileFromOperation(name: string, op: PutUserOperation, declare
   }
 }
 
+/** How to load a profile: a built-in `vendor` or a `spec` file; `allowRemoteRefs` lets its `$ref`s reach http(s) URLs. */
+export interface LoadProfileOptions {
+  vendor?: string
+  spec?: string
+  validate?: boolean
+  /** Read `$ref`s to http(s) URLs (`--allow-remote-refs`). Local files stay confined to the spec's folder. @defaultValue false */
+  allowRemoteRefs?: boolean
+}
+
 /** Loads a built-in vendor by name, or any OpenAPI file given with `--spec`. */
-export async function loadProfile(options: { vendor?: string; spec?: string; validate?: boolean }): Promise<VendorProfile> {
+export async function loadProfile(options: LoadProfileOptions): Promise<VendorProfile> {
   const builtIn = options.vendor ? builtInVendor(options.vendor) : undefined
   if (options.vendor && !builtIn && !options.spec) {
     const names = BUILT_IN_VENDORS.map((v) => v.name).join(', ')
@@ -82,7 +92,7 @@ export async function loadProfile(options: { vendor?: string; spec?: string; val
   if (!specPath) throw new UsageError('no vendor chosen: pass --vendor NAME or --spec FILE.')
   // Profiles are never modified, so one load serves every suite file, run and test in the process, and
   // so do the compiled validators and arbitraries cached per profile. An edited spec file loads afresh.
-  const key = JSON.stringify([options.vendor ?? null, resolve(specPath), options.validate !== false, await fileStamp(specPath)])
+  const key = JSON.stringify([options.vendor ?? null, resolve(specPath), options.validate !== false, options.allowRemoteRefs === true, await fileStamp(specPath)])
   let loading = loaded.get(key)
   if (!loading) {
     loading = load(specPath, builtIn, options)
@@ -98,15 +108,16 @@ const loaded = new Map<string, Promise<VendorProfile>>()
 /** Size and modification time of a spec file, or null when it cannot be read (the load then reports why). */
 async function fileStamp(path: string): Promise<string | null> {
   try {
-    const { size, mtimeMs } = await stat(path)
+    // Bounded like every spec read: a hung network mount must not hang the run here either.
+    const { size, mtimeMs } = await withTimeout(stat(path), SPEC_READ_TIMEOUT_MS, () => new Error('timeout'))
     return `${size}:${mtimeMs}`
   } catch {
     return null
   }
 }
 
-async function load(specPath: string, builtIn: BuiltInVendor | undefined, options: { vendor?: string; spec?: string; validate?: boolean }): Promise<VendorProfile> {
-  const api = await loadSpec(specPath, { validate: options.validate })
+async function load(specPath: string, builtIn: BuiltInVendor | undefined, options: LoadProfileOptions): Promise<VendorProfile> {
+  const api = await loadSpec(specPath, { validate: options.validate, allowRemoteRefs: options.allowRemoteRefs })
   const op = putUserOperation(api, specPath)
   const name = options.vendor ?? basename(specPath, extname(specPath))
   const declared: DeclaredTraits = builtIn && !options.spec ? builtIn.declared : { displayName: op.title, userNameFormat: 'email' }

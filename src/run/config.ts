@@ -24,6 +24,8 @@ export interface RunConfig {
   reportDir: string
   userId: string | null
   strictRfc: boolean
+  /** Let the spec's `$ref`s fetch http(s) URLs (`--allow-remote-refs`); local files stay confined to its folder. */
+  allowRemoteRefs: boolean
   /** Short id stamped into every test user's userName so leftovers can be found. */
   runId: string
 }
@@ -47,6 +49,7 @@ export const ENV = {
   reportDir: 'SCIM_REPORT_DIR',
   userId: 'SCIM_USER_ID',
   strictRfc: 'SCIM_STRICT_RFC',
+  allowRemoteRefs: 'SCIM_ALLOW_REMOTE_REFS',
   runId: 'SCIM_RUN_ID',
 } as const
 
@@ -108,6 +111,7 @@ export function buildConfig(raw: Raw): RunConfig {
     reportDir: str('reportDir') ?? 'reports',
     userId: str('userId'),
     strictRfc: bool('strictRfc'),
+    allowRemoteRefs: bool('allowRemoteRefs'),
     runId: str('runId') ?? randomUUID().slice(0, 8),
   }
 }
@@ -146,6 +150,7 @@ export function configToEnv(config: RunConfig): Record<string, string> {
   set('reportDir', config.reportDir)
   set('userId', config.userId)
   set('strictRfc', config.strictRfc)
+  set('allowRemoteRefs', config.allowRemoteRefs)
   set('runId', config.runId)
   return out
 }

@@ -35,7 +35,7 @@ export interface CheckContext {
 /** Builds the context for one run: loads the profile, opens the client, reads discovery. */
 export async function createContext(config: RunConfig, target: string, options: { embedded?: boolean } = {}): Promise<CheckContext> {
   // The run's global setup (or the CLI) validated the spec already.
-  const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false })
+  const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false, allowRemoteRefs: config.allowRemoteRefs })
   const client = createScimClient({
     baseUrl: target,
     token: config.token,

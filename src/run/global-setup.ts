@@ -19,7 +19,7 @@ export default async function setup(_project: TestProject): Promise<() => Promis
   const config = configFromEnv()
   let server: ReferenceServer | null = null
   if (!process.env.SCIM_TARGET) {
-    const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined })
+    const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, allowRemoteRefs: config.allowRemoteRefs })
     // The reference server always demands a token and supports ETags, so that the auth and ETag checks run too.
     const token = config.token ?? randomBytes(16).toString('hex')
     server = await startReferenceServer({ profile, token, etag: true })
@@ -29,7 +29,7 @@ export default async function setup(_project: TestProject): Promise<() => Promis
   }
   const ended = configFromEnv()
   const target = process.env.SCIM_TARGET!
-  const profile = await loadProfile({ vendor: ended.spec ? undefined : ended.vendor, spec: ended.spec ?? undefined, validate: server === null })
+  const profile = await loadProfile({ vendor: ended.spec ? undefined : ended.vendor, spec: ended.spec ?? undefined, validate: server === null, allowRemoteRefs: ended.allowRemoteRefs })
   const client = createScimClient({ baseUrl: target, token: ended.token, timeoutMs: ended.timeoutMs, deadlineMs: ended.deadlineMs })
   const usersUrl = usersUrlOf(target, profile)
   // Test users that earlier runs left on this target (a SIGKILL, a lost connection) go first.

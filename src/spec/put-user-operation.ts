@@ -1,7 +1,7 @@
-import { OperationNotFoundError } from '../errors.ts'
+import { OperationNotFoundError, SpecLoadError } from '../errors.ts'
 import type { JsonSchema } from './json-schema.ts'
 import type { OpenApiDocument } from './load-spec.ts'
-import { toJsonSchema } from './to-json-schema.ts'
+import { CircularSchemaError, toJsonSchema } from './to-json-schema.ts'
 
 /** One media type of a request or response, with its schema converted for ajv (null when none is declared). */
 export interface MediaSchema {
@@ -60,14 +60,22 @@ export function putUserOperation(api: OpenApiDocument, specPath: string): PutUse
   if (!body || !isObj(body.content) || Object.keys(body.content).length === 0) {
     throw new OperationNotFoundError(`${specPath}: PUT ${path} declares no request body. The replace-user operation must declare its JSON body schema.`)
   }
-  const request = { required: body.required === true, media: mediaSchemas(body.content, version) }
+  const convert = (content: Obj, what: string) => {
+    try {
+      return mediaSchemas(content, version)
+    } catch (error) {
+      if (!(error instanceof CircularSchemaError)) throw error
+      throw new SpecLoadError(`${specPath}: circular $ref at ${pointerTo(api, error.schema)} (in the ${what} of PUT ${path}): ${error.message}; make a property on the cycle optional.`, { cause: error })
+    }
+  }
+  const request = { required: body.required === true, media: convert(body.content, 'request body') }
   if (!request.media.some((m) => m.schema && isJsonMedia(m.mediaType))) {
     throw new OperationNotFoundError(`${specPath}: PUT ${path} declares no JSON request body schema.`)
   }
 
   const responses: Record<string, MediaSchema[]> = {}
   for (const [status, response] of Object.entries(isObj(put.responses) ? put.responses : {})) {
-    responses[status] = isObj(response) && isObj(response.content) ? mediaSchemas(response.content, version) : []
+    responses[status] = isObj(response) && isObj(response.content) ? convert(response.content, `${status} response`) : []
   }
   if (!Object.keys(responses).some((s) => /^2/.test(s))) {
     throw new OperationNotFoundError(`${specPath}: PUT ${path} declares no 2xx response.`)
@@ -97,6 +105,26 @@ function mediaSchemas(content: Obj, version: '3.0' | '3.1'): MediaSchema[] {
     mediaType,
     schema: isObj(media) && isObj(media.schema) ? toJsonSchema(media.schema, version) : null,
   }))
+}
+
+/** The shortest JSON pointer to `target` in the dereferenced document, e.g. `#/components/schemas/User`. */
+function pointerTo(api: OpenApiDocument, target: object): string {
+  const seen = new Set<object>([api])
+  let level: [object, string][] = [[api, '#']]
+  while (level.length > 0) {
+    const next: [object, string][] = []
+    for (const [node, pointer] of level) {
+      for (const [key, child] of Object.entries(node)) {
+        if (child === null || typeof child !== 'object' || seen.has(child)) continue
+        const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
+        if (child === target) return at
+        seen.add(child)
+        next.push([child, at])
+      }
+    }
+    level = next
+  }
+  return 'an inline schema'
 }
 
 function serverUrl(servers: unknown): string {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import { ConformanceReporter } from '../src/report/conformance-reporter.ts'
+import { ScrubbedJUnitReporter } from '../src/report/junit-reporter.ts'
 import { ProgressReporter } from '../src/report/progress-reporter.ts'
 
 // Fixed here, in the main process, so that every worker draws the same cases and stamps the same run id.
@@ -25,7 +26,8 @@ export default defineConfig({
     maxConcurrency: 8,
     reporters: [
       fromCli ? new ProgressReporter() : 'default',
-      ['junit', { outputFile: join(reportDir, 'junit.xml'), suiteName: 'scim-conformance' }],
+      // vitest's junit reporter, written only once complete and with every secret scrubbed.
+      new ScrubbedJUnitReporter({ outputFile: join(reportDir, 'junit.xml'), suiteName: 'scim-conformance' }),
       new ConformanceReporter(),
     ],
   },

@@ -1,12 +1,23 @@
+import { parseArgs } from 'node:util'
 import { HarnessError, oneLine } from '../errors.ts'
+import { guardOutput, terminalLine } from '../report/terminal.ts'
+import { activeSecrets, scrubSecrets, secretsOf, useSecrets, warnShortSecrets } from '../secrets.ts'
 import { HELP } from './args.ts'
 import { runCommand } from './run-command.ts'
 import { serveCommand } from './serve-command.ts'
 import { auditSpecCommand, listChecksCommand, mergeReportsCommand } from './spec-commands.ts'
 
-/** The CLI: parse → command → exit code. Harness errors print one line and exit 2; nothing prints a stack. */
+/**
+ * The CLI: parse → command → exit code. Harness errors print one line and exit 2; nothing prints a
+ * stack. Everything the process prints passes the secret scrubber last.
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  const secrets = secretsOf(secretSources(rest))
+  useSecrets(secrets)
+  // For the life of the process: vitest's logger and late writes pass through it too.
+  guardOutput([process.stdout, process.stderr])
+  if (command === 'run') warnShortSecrets(secrets)
   try {
     switch (command) {
       case 'run':
@@ -31,7 +42,19 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     const prefix = error instanceof HarnessError ? '' : 'internal error: '
-    process.stderr.write(`scim-conformance: ${prefix}${oneLine(error)}\n`)
+    // The message may quote the target (a body, a header): escaped for the terminal, then scrubbed.
+    process.stderr.write(`scim-conformance: ${prefix}${scrubSecrets(terminalLine(oneLine(error)), activeSecrets())}\n`)
     return 2
   }
+}
+
+/**
+ * The secrets on the command line and in the environment, read before any command parses its
+ * flags, so that even a usage error that quotes one is scrubbed. The commands build the same list
+ * from their config (`secretsOf(config)`) for what they write.
+ */
+function secretSources(args: string[]): { token: string | undefined; target: string | undefined } {
+  const { values } = parseArgs({ args, options: { token: { type: 'string' }, target: { type: 'string' } }, strict: false, allowPositionals: true })
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined)
+  return { token: text(values.token) ?? text(process.env.SCIM_TOKEN), target: text(values.target) }
 }

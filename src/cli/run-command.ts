@@ -9,6 +9,8 @@ import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { ALL_VENDORS } from '../profile/vendors.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
 import { consoleSummary } from '../report/console-summary.ts'
+import { terminalLine } from '../report/terminal.ts'
+import { secretsOf, withoutUserinfo } from '../secrets.ts'
 import type { ConformanceReport } from '../report/types.ts'
 import { buildConfig, configToEnv, ENV, type RunConfig } from '../run/config.ts'
 import { HELP, parseFlags, RUN_OPTIONS } from './args.ts'
@@ -83,12 +85,12 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
   }
   try {
     await preflight(config, profile)
-    process.stderr.write(`scim-conformance: ${profile.name} (${profile.declared.displayName}) against ${server ? `the embedded reference server at ${server.baseUrl}` : config.target}, seed ${config.seed}, ${config.runs} runs\n`)
+    process.stderr.write(`scim-conformance: ${profile.name} (${profile.declared.displayName}) against ${server ? `the embedded reference server at ${server.baseUrl}` : terminalLine(withoutUserinfo(config.target!))}, seed ${config.seed}, ${config.runs} runs\n`)
     const report = await runSuites(config)
     if (!report) return 130
-    process.stdout.write(`${consoleSummary(report, { reportDir, color: process.stdout.isTTY === true })}\n`)
+    process.stdout.write(`${consoleSummary(report, { reportDir, color: process.stdout.isTTY === true, secrets: secretsOf(config) })}\n`)
     if (report.harnessErrors && report.harnessErrors.length > 0) {
-      process.stderr.write(`scim-conformance: ${report.harnessErrors[0]}\n`)
+      process.stderr.write(`scim-conformance: ${terminalLine(report.harnessErrors[0])}\n`)
       return 2
     }
     if (report.interrupted) return 130

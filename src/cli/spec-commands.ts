@@ -4,6 +4,7 @@ import { loadProfile } from '../profile/vendor-profile.ts'
 import { mergeReports } from '../report/merge-reports.ts'
 import { writeReports } from '../report/write-reports.ts'
 import { consoleSummary } from '../report/console-summary.ts'
+import { secretsOf } from '../secrets.ts'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../errors.ts'
 import { HELP, parseFlags, SPEC_OPTIONS } from './args.ts'
@@ -48,7 +49,9 @@ export async function mergeReportsCommand(args: string[]): Promise<number> {
   if (failOn !== 'must' && failOn !== 'should') throw new UsageError(`--fail-on must be "must" or "should", got "${failOn}".`)
   const dir = parsed.values['report-dir'] ?? 'reports'
   const report = await mergeReports(parsed.positionals)
-  await writeReports(report, dir, {})
-  process.stdout.write(`${consoleSummary(report, { reportDir: dir, color: process.stdout.isTTY === true })}\n`)
+  // The shards were scrubbed when written; a token in the environment is scrubbed again, in case a shard came from elsewhere.
+  const secrets = secretsOf({ token: process.env.SCIM_TOKEN })
+  await writeReports(report, dir, { secrets })
+  process.stdout.write(`${consoleSummary(report, { reportDir: dir, color: process.stdout.isTTY === true, secrets })}\n`)
   return report.results.some((r) => r.status === 'failed' || (failOn === 'should' && r.status === 'warned')) ? 1 : 0
 }

@@ -1,19 +1,31 @@
+import { REDACTED, scrubSecrets, type Secret } from '../secrets.ts'
+
 /** What a redacted secret is replaced with outside the `Authorization` header. */
-export const REDACTED = '[redacted]'
+export { REDACTED }
 
 /**
- * Removes every occurrence of `secret` from `text`, also in its URL-encoded form, so that a token a
- * server echoes back (or that slipped into a URL) never reaches a report. Defence in depth: the
- * client already records `Authorization: Bearer $SCIM_TOKEN`. An empty or missing secret leaves
- * the text unchanged.
+ * Removes every occurrence of `secret` from `text` in any form a server may echo it (raw, JSON
+ * `\uXXXX`-escaped, percent-encoded, HTML-escaped, in another letter case), so that the parsed body
+ * never holds it either. Defence in depth: the client already records `Authorization: Bearer
+ * $SCIM_TOKEN`, and the report writers scrub again as their last step. A secret shorter than 8
+ * characters is replaced only where it stands alone (after `Bearer `, as a whole quoted string).
+ * An empty or missing secret leaves the text unchanged.
  */
 export function redactSecret(text: string, secret: string | null | undefined, replacement: string = REDACTED): string {
-  // A very short secret cannot be told from ordinary text (a token "T" would redact every T); the
-  // Authorization header is redacted structurally whatever the token's length.
-  if (!secret || secret.length < 8) return text
-  // The common case is a body without the secret: one scan and no copy (split/join always copies, 1 MiB bodies included).
-  let out = text.includes(secret) ? text.split(secret).join(replacement) : text
-  const encoded = encodeURIComponent(secret)
-  if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join(replacement)
-  return out
+  if (!secret) return text
+  return scrubSecrets(text, secretList(secret, replacement))
+}
+
+// One list object per (secret, replacement), so the scrubber's compiled pattern is found by identity.
+const lists = new Map<string, Secret[]>()
+
+function secretList(secret: string, replacement: string): Secret[] {
+  const key = `${replacement}\0${secret}`
+  let list = lists.get(key)
+  if (!list) {
+    if (lists.size > 16) lists.clear()
+    list = [{ label: 'the token', value: secret, placeholder: replacement }]
+    lists.set(key, list)
+  }
+  return list
 }

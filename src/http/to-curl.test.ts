@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
 import type { RecordedRequest } from './exchange.ts'
+import { secretsOf } from '../secrets.ts'
 import { toCurl } from './to-curl.ts'
 
 /** Runs `command` in bash with `curl` replaced by a function that prints its arguments NUL-separated. */
@@ -20,6 +21,16 @@ const put: RecordedRequest = {
 }
 
 describe('toCurl', () => {
+  test('leaves out a URL\'s userinfo (curl would send it as Basic auth) and scrubs the secrets it is given', () => {
+    const token = 'tok-echoed-0123456789'
+    const request: RecordedRequest = { ...put, url: 'https://me:pw-secret-99@acme.example/scim/v2/Users/1', headers: { ...put.headers, 'x-echo': token.toUpperCase() }, body: `{"note":"${token}"}` }
+    const line = toCurl(request, secretsOf({ token, target: 'https://me:pw-secret-99@acme.example' }))
+    expect(line).toContain("'https://acme.example/scim/v2/Users/1'")
+    expect(line.toLowerCase()).not.toContain(token)
+    expect(line).not.toContain('pw-secret-99')
+    expect(shellArgs(line, { SCIM_TOKEN: 't' })).toEqual(expect.arrayContaining(['X-Echo: t', '{"note":"$SCIM_TOKEN"}']))
+  })
+
   test('a PUT reads as the README shows it', () => {
     expect(toCurl(put)).toBe(
       "curl -sS -X PUT 'https://acme.example/scim/v2/Users/2819c223'"

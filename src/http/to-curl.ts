@@ -1,22 +1,27 @@
+import { scrubSecrets, TOKEN_PLACEHOLDER, withoutUserinfo, type Secret } from '../secrets.ts'
 import type { RecordedRequest } from './exchange.ts'
 
 /** Bodies longer than this (in UTF-8 bytes) are left out of the curl line. */
 export const MAX_CURL_BODY_BYTES = 64 * 1024
 
-const TOKEN_VARIABLE = '$SCIM_TOKEN'
+const TOKEN_VARIABLE = TOKEN_PLACEHOLDER
 
 /**
  * A copy-paste POSIX-shell curl command that replays `request`. Every argument is single-quoted
  * (so `'`, `$`, `!` and unicode in a body or URL survive), except that `$SCIM_TOKEN` in a header stays
  * double-quoted for the shell to expand. A body over 64 KiB is replaced by `--data-binary @body.json`
  * with a note. NUL bytes cannot be passed as shell arguments, so such a body cannot be replayed verbatim.
+ * A URL's userinfo is left out (curl would send it as Basic auth, which the harness never did), and
+ * `secrets` are scrubbed from every part before it is quoted (the token becomes `$SCIM_TOKEN`).
  */
-export function toCurl(request: RecordedRequest): string {
+export function toCurl(request: RecordedRequest, secrets: readonly Secret[] = []): string {
+  const scrub = (text: string) => scrubSecrets(text, secrets)
+  const url = scrub(withoutUserinfo(request.url))
   const parts = ['curl', '-sS']
   // curl treats [] and {} in URLs as globs.
-  if (/[[\]{}]/.test(request.url)) parts.push('-g')
-  parts.push('-X', /^[A-Za-z]+$/.test(request.method) ? request.method : quote(request.method), quote(request.url))
-  for (const [name, value] of Object.entries(request.headers)) parts.push('-H', header(displayName(name), value))
+  if (/[[\]{}]/.test(url)) parts.push('-g')
+  parts.push('-X', /^[A-Za-z]+$/.test(request.method) ? request.method : quote(scrub(request.method)), quote(url))
+  for (const [name, value] of Object.entries(request.headers)) parts.push('-H', header(displayName(scrub(name)), scrub(value)))
   if (request.body === null) return parts.join(' ')
   // Without this curl would add `Content-Type: application/x-www-form-urlencoded` to a body sent without one.
   if (!Object.keys(request.headers).some((name) => name.toLowerCase() === 'content-type')) parts.push('-H', quote('Content-Type:'))
@@ -24,7 +29,7 @@ export function toCurl(request: RecordedRequest): string {
   if (bytes > MAX_CURL_BODY_BYTES) {
     parts.push('--data-binary', '@body.json', `# body elided (${bytes} bytes > 64 KiB): save the recorded request body as body.json`)
   } else {
-    parts.push('--data-raw', quote(request.body))
+    parts.push('--data-raw', quote(scrub(request.body)))
   }
   return parts.join(' ')
 }

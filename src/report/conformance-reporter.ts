@@ -6,7 +6,8 @@ import { OUTCOME_RANK } from '../checks/define-check.ts'
 import type { CheckResult, SpecFinding } from '../checks/types.ts'
 import { oneLine } from '../errors.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
-import { configFromEnv } from '../run/config.ts'
+import { configFromEnv, ENV } from '../run/config.ts'
+import { secretsOf, warnShortSecrets, withoutUserinfo } from '../secrets.ts'
 import type { ConformanceReport } from './types.ts'
 import { writeReports } from './write-reports.ts'
 
@@ -27,6 +28,8 @@ export class ConformanceReporter implements Reporter {
     this.harnessErrors = []
     this.discoveryNotes.clear()
     this.startedAt = new Date()
+    // Once per process: the CLI has already said it when it runs the suites.
+    warnShortSecrets(secretsOf({ token: process.env[ENV.token], target: process.env[ENV.target] }))
   }
 
   onTestCaseResult(testCase: TestCase): void {
@@ -63,7 +66,8 @@ export class ConformanceReporter implements Reporter {
       tool: { name: 'scim-conformance', version: TOOL_VERSION },
       vendor: config.vendor,
       spec,
-      target: process.env.SCIM_TARGET ?? '',
+      // Its userinfo is a credential (never sent: the client connects to the origin).
+      target: withoutUserinfo(process.env.SCIM_TARGET ?? ''),
       seed: config.seed,
       runs: config.runs,
       startedAt: this.startedAt.toISOString(),
@@ -77,6 +81,6 @@ export class ConformanceReporter implements Reporter {
       harnessErrors: this.harnessErrors,
       interrupted: reason === 'interrupted',
     }
-    await writeReports(report, config.reportDir, { token: config.token ?? undefined })
+    await writeReports(report, config.reportDir, { secrets: secretsOf(config) })
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { FAKE_TOKEN, failingReport, passingReport } from './_fixtures/reports.ts'
+import { secretsOf } from '../secrets.ts'
 import { consoleSummary } from './console-summary.ts'
 
 describe('consoleSummary', () => {
@@ -48,5 +49,18 @@ describe('consoleSummary', () => {
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/)
     expect(text).not.toContain(FAKE_TOKEN)
     expect(text).toContain('$SCIM_TOKEN')
+  })
+
+  test('colours stay, target text is escaped inside them, and the target shows no userinfo', () => {
+    const report = failingReport()
+    report.target = 'https://me:pa55-w0rd-x@scim.example.test/v2'
+    report.harnessErrors = ['POST /Users answered 500 \u001b[2J\u009b31m']
+    const text = consoleSummary(report, { reportDir: 'r', color: true, secrets: secretsOf({ target: report.target }) })
+    expect(text).toContain('at https://scim.example.test/v2')
+    expect(text).not.toContain('pa55-w0rd-x')
+    expect(text).toContain('\u001b[31mFAIL\u001b[0m')
+    // Only the tool's own SGR colour codes remain raw.
+    expect(text.replace(/\u001b\[\d+m/g, '')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
+    expect(text).toContain('500 \\u001b[2J\\u009b31m')
   })
 })

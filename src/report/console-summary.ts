@@ -1,11 +1,13 @@
 import { join } from 'node:path'
 import type { CheckResult, Outcome } from '../checks/types.ts'
 import { countsByLevel, describeCounts } from './_internals/counts.ts'
-import { formatDuration, LEVELS, OUTCOME_LABEL, printable, receivedLine } from './_internals/text.ts'
-import { scrubToken } from './scrub-token.ts'
+import { formatDuration, LEVELS, OUTCOME_LABEL, receivedLine } from './_internals/text.ts'
+import { activeSecrets, scrubSecrets, withoutUserinfo } from '../secrets.ts'
+import { secretsFrom, type SecretOptions } from './scrub-token.ts'
+import { terminalLine } from './terminal.ts'
 import type { ConformanceReport } from './types.ts'
 
-export interface ConsoleSummaryOptions {
+export interface ConsoleSummaryOptions extends SecretOptions {
   /** Directory the reports were written to (printed so CI logs point at the artifacts). */
   reportDir: string
   /**
@@ -13,8 +15,6 @@ export interface ConsoleSummaryOptions {
    * @defaultValue false
    */
   color?: boolean
-  /** The run's credential: replaced with `$SCIM_TOKEN` should a reason quote it. */
-  token?: string | undefined
 }
 
 const REASON_LIMIT = 160
@@ -32,6 +32,8 @@ function oneLineReason(result: CheckResult): string {
 /**
  * What the CLI prints after a run: counts by outcome and by RFC 2119 level, one line per failure and
  * warning (`FAIL put.status.unknown-id-404  <reason>`), where the reports are, and the seed to replay.
+ * Text from the report (which a server or a shard file may have shaped) is escaped for the terminal
+ * before the colours are added; the secrets (`options`, and the process's own) are scrubbed last.
  */
 export function consoleSummary(report: ConformanceReport, options: ConsoleSummaryOptions): string {
   const color = options.color ?? false
@@ -43,7 +45,7 @@ export function consoleSummary(report: ConformanceReport, options: ConsoleSummar
   const s = report.summary
   const checks = s.passed + s.failed + s.warned + s.observed + s.skipped
   const lines: string[] = [
-    `scim-conformance ${report.tool.version}: ${report.vendor} PUT /Users/{id} at ${report.target}${report.strictRfc ? ' (--strict-rfc)' : ''}`,
+    terminalLine(`scim-conformance ${report.tool.version}: ${report.vendor} PUT /Users/{id} at ${withoutUserinfo(report.target)}${report.strictRfc ? ' (--strict-rfc)' : ''}`),
     `${checks} checks: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.observed} observed, ${s.skipped} skipped` +
       ` (${s.requests} requests, ${formatDuration(report.durationMs)})`,
   ]
@@ -59,22 +61,22 @@ export function consoleSummary(report: ConformanceReport, options: ConsoleSummar
   if (notable.length > 0) {
     lines.push('')
     const width = Math.max(...notable.map((r) => r.id.length))
-    for (const r of notable) lines.push(`${label(r.status)} ${r.id.padEnd(width)}  ${printable(oneLineReason(r))}`)
+    for (const r of notable) lines.push(`${label(r.status)} ${terminalLine(r.id).padEnd(width)}  ${terminalLine(oneLineReason(r))}`)
   }
 
   const harnessErrors = report.harnessErrors ?? []
   if (harnessErrors.length > 0) {
     lines.push('')
-    for (const e of harnessErrors) lines.push(`${color ? `\u001b[35mERROR${RESET}` : 'ERROR'} ${printable(e).replace(/\s+/g, ' ')}`)
+    for (const e of harnessErrors) lines.push(`${color ? `\u001b[35mERROR${RESET}` : 'ERROR'} ${terminalLine(e)}`)
   }
   const notes = report.discoveryNotes ?? []
-  if (notes.length > 0) lines.push('', ...notes.map((n) => `note: ${printable(n).replace(/\s+/g, ' ')}`))
+  if (notes.length > 0) lines.push('', ...notes.map((n) => `note: ${terminalLine(n)}`))
 
   lines.push(
     '',
-    `Reports: ${join(options.reportDir, 'report.html')}`,
-    `         ${join(options.reportDir, 'report.json')}`,
-    `Replay with: --seed ${report.seed}`,
+    `Reports: ${terminalLine(join(options.reportDir, 'report.html'))}`,
+    `         ${terminalLine(join(options.reportDir, 'report.json'))}`,
+    `Replay with: --seed ${terminalLine(String(report.seed))}`,
   )
-  return scrubToken(lines.join('\n'), options.token)
+  return scrubSecrets(lines.join('\n'), [...secretsFrom(options), ...activeSecrets()])
 }

@@ -1,12 +1,11 @@
 import type { AttributeDiff, CheckResult } from '../checks/types.ts'
 import { counterexampleError } from './_internals/exchange-error.ts'
 import { cut, formatValue, printable, prettyResponseBody, prettyText, statusReason } from './_internals/text.ts'
-import { scrubToken } from './scrub-token.ts'
+import { scrubSecrets } from '../secrets.ts'
+import { secretsFrom, type SecretOptions } from './scrub-token.ts'
 
-export interface FormatFailureOptions {
-  /** The run's credential: replaced with `$SCIM_TOKEN` wherever the server echoed it. */
-  token?: string | undefined
-}
+/** The run's secrets (or its token): replaced wherever the server echoed them. */
+export type FormatFailureOptions = SecretOptions
 
 /** Bodies longer than this are cut in the text block (the full body stays in report.json). */
 const BODY_LIMIT = 4096
@@ -71,5 +70,5 @@ export function formatFailure(result: CheckResult, options: FormatFailureOptions
   out.push('', 'Reproduce with:', '')
   if (result.reproduce) out.push(indent(result.reproduce), '')
   out.push(indent(result.path === null ? `seed=${result.seed}` : `seed=${result.seed} path=${result.path}`))
-  return scrubToken(printable(out.join('\n')), options.token)
+  return scrubSecrets(printable(out.join('\n')), secretsFrom(options))
 }

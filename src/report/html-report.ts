@@ -9,7 +9,8 @@ import { counterexampleError } from './_internals/exchange-error.ts'
 import { html, rawHtml, type SafeHtml } from './_internals/html.ts'
 import { cut, formatDuration, formatValue, LEVELS, OUTCOME_LABEL, OUTCOMES, printable, prettyResponseBody, prettyText, statusReason } from './_internals/text.ts'
 import type { WriteReportOptions } from './json-report.ts'
-import { scrubToken, scrubTokenDeep } from './scrub-token.ts'
+import { scrubSecrets } from '../secrets.ts'
+import { scrubReport, secretsFrom } from './scrub-token.ts'
 import type { ConformanceReport } from './types.ts'
 
 /** Bodies longer than this are cut in the page (report.json keeps them whole). */
@@ -431,10 +432,14 @@ ${details(report)}
   return page.html
 }
 
-/** Writes `<dir>/report.html` atomically (creating `dir`), with the token scrubbed, and returns its path. */
+/**
+ * Writes `<dir>/report.html` atomically (creating `dir`) and returns its path. The secrets are
+ * scrubbed from the report's values (before a body is cut or pretty-printed), then from the page.
+ */
 export async function writeHtmlReport(report: ConformanceReport, dir: string, options: WriteReportOptions = {}): Promise<string> {
   await mkdir(dir, { recursive: true })
   const path = join(dir, 'report.html')
-  await writeFileAtomic(path, scrubToken(renderHtml(scrubTokenDeep(report, options.token)), options.token))
+  const secrets = secretsFrom(options)
+  await writeFileAtomic(path, scrubSecrets(renderHtml(scrubReport(report, secrets)), secrets))
   return path
 }

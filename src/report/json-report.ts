@@ -1,18 +1,23 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from './_internals/atomic-write.ts'
-import { scrubToken, scrubTokenDeep } from './scrub-token.ts'
+import { scrubSecrets } from '../secrets.ts'
+import { scrubReport, secretsFrom, type SecretOptions } from './scrub-token.ts'
 import type { ConformanceReport } from './types.ts'
 
-export interface WriteReportOptions {
-  /** The credential of the run: every occurrence is replaced with `$SCIM_TOKEN` before writing. */
-  token?: string | undefined
-}
+/**
+ * The run's secrets (`secrets: secretsOf(config)`, or just `token`): every occurrence, in any
+ * form, is replaced before writing (the token with `$SCIM_TOKEN`).
+ */
+export type WriteReportOptions = SecretOptions
 
-/** report.json's text: the report with the token scrubbed, two-space indented, newline-terminated. */
+/**
+ * report.json's text: two-space indented, newline-terminated, with the secrets scrubbed from every
+ * value and then, as the last step, from the rendered text (which catches forms only rendering makes).
+ */
 export function renderJson(report: ConformanceReport, options: WriteReportOptions = {}): string {
-  const text = `${JSON.stringify(scrubTokenDeep(report, options.token), null, 2)}\n`
-  return scrubToken(text, options.token)
+  const secrets = secretsFrom(options)
+  return scrubSecrets(`${JSON.stringify(scrubReport(report, secrets), null, 2)}\n`, secrets)
 }
 
 /** Writes `<dir>/report.json` atomically (creating `dir`) and returns its path. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.ts'
 import type { CheckResult } from '../checks/types.ts'
+import { withoutUserinfo } from '../secrets.ts'
 import type { ConformanceReport } from './types.ts'
 
 /**
@@ -28,7 +29,8 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
   const endedAt = Math.max(...reports.map((r) => Date.parse(r.startedAt) + r.durationMs))
   return {
     ...first,
-    target: [...new Set(reports.map((r) => r.target))].join(', '),
+    // A shard written before userinfo was stripped may still carry a credential in its target.
+    target: [...new Set(reports.map((r) => withoutUserinfo(r.target)))].join(', '),
     startedAt,
     durationMs: endedAt - Date.parse(startedAt),
     summary: { passed: count('passed'), failed: count('failed'), warned: count('warned'), observed: count('observed'), skipped: count('skipped'), requests: reports.reduce((n, r) => n + r.summary.requests, 0) },

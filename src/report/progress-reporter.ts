@@ -1,4 +1,5 @@
 import type { Reporter, TestCase, TestSpecification } from 'vitest/node'
+import { terminalLine } from './terminal.ts'
 
 /**
  * The CLI's progress display: one updating line on a terminal (checks done / total, failures so far),
@@ -29,10 +30,12 @@ export class ProgressReporter implements Reporter {
     const status = result?.status ?? (testCase.result().state === 'failed' ? 'failed' : 'skipped')
     if (status === 'failed') this.failed++
     if (status === 'warned') this.warned++
+    // A test's name is a check id, or a harness test's title: escaped all the same, the line's own control codes added after.
+    const name = terminalLine(testCase.name)
     if (this.tty) {
-      process.stderr.write(`\r\x1b[2K  checks ${this.done}/${this.total}  failed ${this.failed}  warned ${this.warned}  (${testCase.name})`)
+      process.stderr.write(`\r\x1b[2K  checks ${this.done}/${this.total}  failed ${this.failed}  warned ${this.warned}  (${name})`)
     } else {
-      process.stderr.write(`  ${status.toUpperCase().padEnd(8)} ${testCase.name}\n`)
+      process.stderr.write(`  ${status.toUpperCase().padEnd(8)} ${name}\n`)
     }
   }
 

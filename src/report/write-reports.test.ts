@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { FAKE_TOKEN, failingReport, passingReport } from './_fixtures/reports.ts'
 import { writeJsonReport } from './json-report.ts'
+import { secretsOf } from '../secrets.ts'
 import { scrubToken, scrubTokenDeep, TOKEN_PLACEHOLDER } from './scrub-token.ts'
 import type { ConformanceReport } from './types.ts'
 import { writeReports } from './write-reports.ts'
@@ -91,6 +92,34 @@ describe('writeReports', () => {
     expect(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')).summary.failed).toBe(0)
   })
 
+  test('a symlink planted at a report name is replaced, and its target left untouched', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'scim-outside-'))
+    try {
+      const precious = join(outside, 'precious.txt')
+      await writeFile(precious, 'keep\n')
+      await symlink(precious, join(dir, 'report.json'))
+      // A dangling link would otherwise create its target.
+      await symlink(join(outside, 'created.txt'), join(dir, 'report.html'))
+      await writeReports(passingReport(), dir)
+      expect(await readFile(precious, 'utf8')).toBe('keep\n')
+      expect(await readdir(outside)).toEqual(['precious.txt'])
+      for (const name of ['report.json', 'report.html']) expect((await lstat(join(dir, name))).isFile(), name).toBe(true)
+    } finally {
+      await rm(outside, { recursive: true, force: true })
+    }
+  })
+
+  test('the target is written without its userinfo, and its password nowhere', async () => {
+    const report = failingReport()
+    report.target = 'https://me:pa55-w0rd-x@scim.example.test/scim/v2'
+    report.harnessErrors = ['cannot reach https://me:pa55-w0rd-x@scim.example.test: PA55-W0RD-X rejected']
+    await writeReports(report, dir, { secrets: secretsOf({ token: FAKE_TOKEN, target: report.target }) })
+    const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))
+    expect(json.target).toBe('https://scim.example.test/scim/v2')
+    expect(json.harnessErrors).toEqual(['cannot reach https://scim.example.test: [redacted] rejected'])
+    for (const name of await readdir(dir)) expect((await readFile(join(dir, name), 'utf8')).toLowerCase(), name).not.toContain('pa55-w0rd-x')
+  })
+
   test('writeJsonReport alone writes newline-terminated, indented JSON', async () => {
     const path = await writeJsonReport(passingReport(), dir)
     const text = await readFile(path, 'utf8')
@@ -111,10 +140,11 @@ describe('scrubToken', () => {
     expect(out.split(TOKEN_PLACEHOLDER).length - 1).toBe(4)
   })
 
-  test('no token, or one too short to tell from text, no change', () => {
+  test('no token, or one too short to tell from text, no change but where it stands alone', () => {
     expect(scrubToken('Bearer abc', undefined)).toBe('Bearer abc')
     expect(scrubToken('Bearer abc', '')).toBe('Bearer abc')
     expect(scrubToken('{"level":"MUST","status":"failed"}', 'T')).toBe('{"level":"MUST","status":"failed"}')
+    expect(scrubToken('Bearer abc, abcd', 'abc')).toBe('Bearer $SCIM_TOKEN, abcd')
   })
 
   test('scrubTokenDeep reaches nested strings and keys without touching the input', () => {

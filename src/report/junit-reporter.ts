@@ -1,0 +1,73 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import type { Reporter, TestModule, Vitest } from 'vitest/node'
+import { JUnitReporter } from 'vitest/reporters'
+import { ENV } from '../run/config.ts'
+import { scrubSecrets, secretsOf, type Secret } from '../secrets.ts'
+import { writeFileAtomic } from './_internals/atomic-write.ts'
+
+type JUnitOptions = NonNullable<ConstructorParameters<typeof JUnitReporter>[0]>
+
+export interface ScrubbedJUnitOptions extends Omit<JUnitOptions, 'outputFile'> {
+  /** Where junit.xml goes; a relative path is taken from the working directory, like the other reports. */
+  outputFile: string
+  /** The secrets to scrub, read when the run ends. @defaultValue `secretsOf` the run's `SCIM_TOKEN` and `SCIM_TARGET` */
+  secrets?: () => readonly Secret[]
+}
+
+/**
+ * vitest's JUnit reporter, rendered in memory, scrubbed, then written atomically. vitest's own
+ * reporter opens its file at start-up (`w+`: it follows a planted symlink, and leaves a 0-byte file
+ * until the run ends) and writes the failure texts and annotations (curl lines, server messages) as
+ * they are. Here it writes into a buffer instead; the finished document has every secret removed and
+ * replaces junit.xml in one rename, so the file is only ever absent or complete.
+ */
+export class ScrubbedJUnitReporter implements Reporter {
+  readonly #inner: JUnitReporter
+  readonly #outputFile: string
+  readonly #secrets: () => readonly Secret[]
+  #path = ''
+  #lines: string[] = []
+
+  constructor(options: ScrubbedJUnitOptions) {
+    const { outputFile, secrets, ...junit } = options
+    this.#inner = new JUnitReporter(junit)
+    this.#outputFile = outputFile
+    this.#secrets = secrets ?? (() => secretsOf({ token: process.env[ENV.token], target: process.env[ENV.target] }))
+  }
+
+  async onInit(ctx: Vitest): Promise<void> {
+    this.#path = resolve(this.#outputFile)
+    // A junit.xml left by an earlier run must not pass for this one's should this run die before its end.
+    await rm(this.#path, { force: true })
+    await this.#inner.onInit(bufferedContext(ctx, (text) => this.#lines.push(text)))
+  }
+
+  async onTestRunEnd(testModules: ReadonlyArray<TestModule>): Promise<void> {
+    this.#lines = []
+    await this.#inner.onTestRunEnd(testModules)
+    const xml = this.#lines.map((line) => `${line}\n`).join('')
+    this.#lines = []
+    await mkdir(dirname(this.#path), { recursive: true })
+    await writeFileAtomic(this.#path, scrubSecrets(xml, this.#secrets()))
+  }
+}
+
+/**
+ * The vitest context as the inner reporter sees it: no `outputFile` in the config (so it opens no
+ * file of its own) and a logger whose `log` collects the document's lines. Everything else is the
+ * real context, its methods bound to it.
+ */
+function bufferedContext(ctx: Vitest, collect: (text: string) => void): Vitest {
+  const bound = (target: object, key: PropertyKey): unknown => {
+    const value: unknown = Reflect.get(target, key, target)
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+  }
+  const logger = new Proxy(ctx.logger, {
+    get: (target, key) => (key === 'log' ? (text: string) => collect(String(text)) : bound(target, key)),
+  })
+  const config = new Proxy(ctx.config, { get: (target, key) => (key === 'outputFile' ? undefined : bound(target, key)) })
+  return new Proxy(ctx, {
+    get: (target, key) => (key === 'logger' ? logger : key === 'config' ? config : bound(target, key)),
+  })
+}

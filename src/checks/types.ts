@@ -56,6 +56,8 @@ export interface CheckResult {
   durationMs?: number
   /** HTTP exchanges the check sent. */
   requests?: number
+  /** True when the run was stopped before the check finished: `skipped`, never judged. */
+  interrupted?: boolean
 }
 
 /** A static finding about the vendor's OpenAPI document, judged against the RFC. */
@@ -65,3 +67,6 @@ export interface SpecFinding {
   source: string
   message: string
 }
+
+/** The message of a check the run was stopped before it finished (or started). */
+export const INTERRUPTED_MESSAGE = 'Interrupted: the run was stopped before this check finished; not judged.'

@@ -40,7 +40,17 @@ export const SPEC_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
-type Options = typeof RUN_OPTIONS | typeof SERVE_OPTIONS | typeof SPEC_OPTIONS
+export const SWEEP_OPTIONS = {
+  vendor: { type: 'string' },
+  spec: { type: 'string' },
+  'allow-remote-refs': { type: 'boolean' },
+  target: { type: 'string' },
+  token: { type: 'string' },
+  'report-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+type Options = typeof RUN_OPTIONS | typeof SERVE_OPTIONS | typeof SPEC_OPTIONS | typeof SWEEP_OPTIONS
 
 /** node:util parseArgs, with its errors turned into one-line usage errors. */
 export function parseFlags<T extends Options>(args: string[], options: T): Record<string, string | boolean | undefined> {
@@ -83,6 +93,7 @@ Usage:
   scim-conformance serve [--vendor V] [--port N] [--token T] [--etag]
   scim-conformance list-checks [--vendor V]
   scim-conformance merge-reports [--report-dir DIR] [--fail-on must|should] SHARD/report.json...
+  scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T]
 
 run         Test a SCIM server. Without --target, the embedded reference server of each vendor is
             started and tested (--vendor all is then the default). The token comes from --token or
@@ -95,5 +106,7 @@ audit-spec  The static findings of a vendor's OpenAPI document against RFC 7643/
 serve       Start the embedded reference server and print its base URL (Ctrl-C stops it).
 list-checks Every check: id, level, source, title.
 merge-reports  One report.json/report.html from the shards of a run (vitest --shard).
+sweep       Delete the test users that interrupted runs left on --target, as the ledgers in
+            --report-dir/.ledger/ list them (only users that still carry the harness's mark).
 
 Exit codes: 0 no failure at the --fail-on level, 1 failures, 2 usage/configuration error or unreachable target.`

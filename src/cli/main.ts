@@ -5,6 +5,7 @@ import { activeSecrets, scrubSecrets, secretsOf, useSecrets, warnShortSecrets } 
 import { HELP } from './args.ts'
 import { runCommand } from './run-command.ts'
 import { serveCommand } from './serve-command.ts'
+import { sweepCommand } from './sweep-command.ts'
 import { auditSpecCommand, listChecksCommand, mergeReportsCommand } from './spec-commands.ts'
 
 /**
@@ -30,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
         return await listChecksCommand(rest)
       case 'merge-reports':
         return await mergeReportsCommand(rest)
+      case 'sweep':
+        return await sweepCommand(rest)
       case undefined:
       case 'help':
       case '--help':
@@ -37,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${HELP}\n`)
         return command === undefined ? 2 : 0
       default:
-        process.stderr.write(`scim-conformance: unknown command "${command}". Commands: run, audit-spec, serve, list-checks, merge-reports (see --help).\n`)
+        process.stderr.write(`scim-conformance: unknown command "${command}". Commands: run, audit-spec, serve, list-checks, merge-reports, sweep (see --help).\n`)
         return 2
     }
   } catch (error) {

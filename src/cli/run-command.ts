@@ -4,13 +4,18 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { unknownCheckIds } from '../checks/index.ts'
 import { TransportError, UsageError } from '../errors.ts'
-import { createScimClient } from '../http/client.ts'
+import { createScimClient, type ScimClient } from '../http/client.ts'
+import { parseServiceProviderConfig } from '../discovery/index.ts'
+import { usersUrlOf } from '../run/context.ts'
+import { UserLedger } from '../run/ledger.ts'
+import { ForeignUserError, TestUsers } from '../run/test-users.ts'
+import { finishRun } from '../run/sweep.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { ALL_VENDORS } from '../profile/vendors.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
 import { consoleSummary } from '../report/console-summary.ts'
 import { terminalLine } from '../report/terminal.ts'
-import { secretsOf, withoutUserinfo } from '../secrets.ts'
+import { scrubberOf, secretsOf, withoutUserinfo } from '../secrets.ts'
 import type { ConformanceReport } from '../report/types.ts'
 import { buildConfig, configToEnv, ENV, type RunConfig } from '../run/config.ts'
 import { HELP, parseFlags, RUN_OPTIONS } from './args.ts'
@@ -48,12 +53,41 @@ export async function runCommand(args: string[]): Promise<number> {
   if (unknown.length > 0) throw new UsageError(`unknown check id ${unknown.map((u) => `"${u}"`).join(', ')} in --only/--skip. See list-checks.`)
   const vendors = vendorsToRun(flags, config)
   let worst = 0
+  // Kept until the process exits (signal listeners keep no process alive): a signal while the run
+  // winds down must not kill it half-way through its cleanup.
+  for (const s of SIGNALS) process.on(s, onSignal)
   for (const vendor of vendors) {
     const code = await runVendor(config, vendor, vendors.length > 1)
     worst = Math.max(worst, code)
-    if (code === 130) break
+    if (code === 130 || interrupt.count > 0) return 130
   }
   return worst
+}
+
+/**
+ * Signals are ours for the whole run: the first stops it gracefully (checks not finished are marked as
+ * not run, test users removed, reports written), the second removes the test users at once and quits,
+ * the third quits and says exactly which users remain. SIGHUP (a closed terminal) counts like Ctrl-C.
+ */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+const interrupt: { count: number; cancel: (() => void) | null; config: RunConfig | null } = { count: 0, cancel: null, config: null }
+
+function onSignal(signal: NodeJS.Signals): void {
+  interrupt.count++
+  const config = interrupt.config
+  if (interrupt.count === 1) {
+    process.stderr.write(`\nscim-conformance: ${signal}: interrupted; cleaning up test users and writing partial reports (again to remove them at once and quit)...\n`)
+    interrupt.cancel?.()
+    return
+  }
+  if (config === null) process.exit(130)
+  if (interrupt.count === 2) {
+    process.stderr.write(`scim-conformance: ${signal} again: removing the test users now, then quitting (again to quit at once)\n`)
+    void removeTestUsersNow(config).finally(() => process.exit(130))
+    return
+  }
+  for (const line of leftoverLines(config)) process.stderr.write(`scim-conformance: ${line}\n`)
+  process.exit(130)
 }
 
 function vendorsToRun(flags: Record<string, unknown>, config: RunConfig): string[] {
@@ -84,9 +118,11 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
     config = { ...config, target: server.origin, token }
   }
   try {
-    await preflight(config, profile)
+    interrupt.config = config
+    await preflight(config, profile, server !== null)
+    if (interrupt.count > 0) return 130
     process.stderr.write(`scim-conformance: ${profile.name} (${profile.declared.displayName}) against ${server ? `the embedded reference server at ${server.baseUrl}` : terminalLine(withoutUserinfo(config.target!))}, seed ${config.seed}, ${config.runs} runs\n`)
-    const report = await runSuites(config)
+    const report = await runSuites(config, server !== null)
     if (!report) return 130
     process.stdout.write(`${consoleSummary(report, { reportDir, color: process.stdout.isTTY === true, secrets: secretsOf(config) })}\n`)
     if (report.harnessErrors && report.harnessErrors.length > 0) {
@@ -102,60 +138,85 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
 }
 
 /** One request before the run, so an unreachable target is a clear exit-2 error and not 60 failed checks. */
-async function preflight(config: RunConfig, profile: VendorProfile): Promise<void> {
+async function preflight(config: RunConfig, profile: VendorProfile, embedded: boolean): Promise<void> {
   const client = createScimClient({ baseUrl: config.target!, token: config.token, timeoutMs: config.timeoutMs, deadlineMs: config.deadlineMs })
   try {
     const exchange = await client.send({ method: 'GET', path: `${profile.basePath}/ServiceProviderConfig` })
     if (exchange.error) throw new TransportError(`cannot reach the target ${config.target}: ${exchange.error.message}`)
+    if (config.userId === null) await ownershipProbe(client, config, profile, exchange.response?.status === 200 ? exchange.response.body : null, embedded)
   } finally {
     await client.close()
   }
 }
 
+/**
+ * Creates one test user and deletes it again before any check: a target that answers a creation with
+ * another user's id or body stops the run here (exit 2, one line), before a single check has been
+ * tried. Any other refusal of the creation is left to the checks, which report it in their own terms.
+ */
+async function ownershipProbe(client: ScimClient, config: RunConfig, profile: VendorProfile, spc: unknown, embedded: boolean): Promise<void> {
+  const ledger = new UserLedger(config.reportDir, config.runId, { usersUrl: usersUrlOf(config.target!, profile), embedded }, scrubberOf(config))
+  const filterSupported = spc !== null && parseServiceProviderConfig(spc).filter
+  const users = new TestUsers(client, profile, ledger, { ...config, filterSupported })
+  await users.snapshotExisting()
+  try {
+    await users.remove(await users.create(1, 'preflight'))
+  } catch (error) {
+    if (error instanceof ForeignUserError) throw error
+  }
+}
+
 /** Runs the suites in-process through vitest's Node API; null when interrupted before a report was written. */
-async function runSuites(config: RunConfig): Promise<ConformanceReport | null> {
+async function runSuites(config: RunConfig, embedded: boolean): Promise<ConformanceReport | null> {
   const reportFile = join(config.reportDir, 'report.json')
   await rm(reportFile, { force: true })
   const saved = { ...process.env }
   for (const name of Object.values(ENV)) delete process.env[name]
-  Object.assign(process.env, configToEnv(config), { SCIM_CONFORMANCE_CLI: '1' })
+  Object.assign(process.env, configToEnv(config), { SCIM_CONFORMANCE_CLI: '1' }, embedded ? { SCIM_EMBEDDED: '1' } : {})
   // Imported here, not at the top: vitest/node is most of the CLI's start-up time, and usage errors,
   // audit-spec, list-checks and serve need none of it.
   const { createVitest } = await import('vitest/node')
-  const signals = ['SIGINT', 'SIGTERM'] as const
-  const ownListeners = new Map(signals.map((s) => [s, process.listeners(s)]))
+  const ownListeners = new Map(SIGNALS.map((s) => [s, process.listeners(s)]))
   const vitest = await createVitest('test', { config: SUITES_CONFIG, watch: false, run: true }, {}, { stdout: process.stderr })
   // Vitest's logger exits the process 1 ms after SIGINT/SIGTERM, before the global teardown that deletes
   // the test users and restores --user-id: take its listeners off and cancel the run gracefully instead.
-  for (const s of signals) for (const l of process.listeners(s)) if (!ownListeners.get(s)!.includes(l)) process.off(s, l)
-  let interrupted = false
-  const onSignal = () => {
-    if (interrupted) {
-      // A second Ctrl-C still quits at once; the ledger keeps what is left for the next run's sweep.
-      process.stderr.write(`scim-conformance: interrupted again; exiting without cleanup. Test users left behind are listed in ${join(config.reportDir, '.ledger')}\n`)
-      process.exit(130)
-    }
-    interrupted = true
-    process.stderr.write('\nscim-conformance: interrupted; cleaning up test users and writing partial reports...\n')
-    void vitest.cancelCurrentRun('keyboard-input')
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  for (const s of SIGNALS) for (const l of process.listeners(s)) if (!ownListeners.get(s)!.includes(l)) process.off(s, l)
+  interrupt.cancel = () => void vitest.cancelCurrentRun('keyboard-input')
   try {
-    await vitest.start([])
+    if (interrupt.count === 0) await vitest.start([])
   } finally {
+    interrupt.cancel = null
     await vitest.close()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
     process.env = saved
   }
   process.exitCode = 0
   try {
     const report = JSON.parse(await readFile(reportFile, 'utf8')) as ConformanceReport
-    if (interrupted) report.interrupted = true
+    if (interrupt.count > 0) report.interrupted = true
     return report
   } catch {
-    if (interrupted) return null
+    if (interrupt.count > 0) return null
     throw new UsageError(`the run wrote no report to ${reportFile}: see the errors above`)
   }
+}
+
+/** After a second signal: the end-of-run sweep at once, bounded, and what it could not remove. */
+async function removeTestUsersNow(config: RunConfig): Promise<void> {
+  const bounded = new Promise<null>((resolve) => setTimeout(resolve, 20_000, null).unref())
+  const cleanup = await Promise.race([finishRun(config, process.env.SCIM_TARGET ?? config.target!).catch(() => null), bounded])
+  for (const line of cleanup === null ? leftoverLines(config) : cleanup.warnings) process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
+  if (cleanup !== null && cleanup.left.length === 0) process.stderr.write(`scim-conformance: removed ${cleanup.removed} test user(s); nothing is left on the target\n`)
+}
+
+/** The test users this run's ledger lists, and the command that removes them. */
+function leftoverLines(config: RunConfig): string[] {
+  const ledger = new UserLedger(config.reportDir, config.runId)
+  const left = ledger.leftovers()
+  const unconfirmed = ledger.unconfirmed()
+  if (left.length === 0 && unconfirmed.length === 0) return ['no test user is left on the target']
+  return [
+    ...left.map((u) => `test user ${u.id} (userName ${JSON.stringify(u.userName)}) may remain on the target`),
+    ...unconfirmed.map((userName) => `a test user with userName ${JSON.stringify(userName)} may exist (its POST was never answered)`),
+    `remove them with: scim-conformance sweep --target ${config.target ?? '<target>'} ${config.spec ? `--spec ${config.spec}` : `--vendor ${config.vendor}`} --report-dir ${config.reportDir}`,
+  ]
 }

@@ -3,11 +3,14 @@ import { isAbsolute, relative } from 'node:path'
 import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node'
 import { auditSpec } from '../audit/audit-spec.ts'
 import { OUTCOME_RANK } from '../checks/define-check.ts'
-import type { CheckResult, SpecFinding } from '../checks/types.ts'
+import { CHECKS } from '../checks/index.ts'
+import { INTERRUPTED_MESSAGE, type CheckResult, type SpecFinding } from '../checks/types.ts'
 import { oneLine } from '../errors.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { configFromEnv, ENV } from '../run/config.ts'
 import { secretsOf, warnShortSecrets, withoutUserinfo } from '../secrets.ts'
+import { finishRun } from '../run/sweep.ts'
+import { terminalLine } from './terminal.ts'
 import type { ConformanceReport } from './types.ts'
 import { writeReports } from './write-reports.ts'
 
@@ -43,13 +46,22 @@ export class ConformanceReporter implements Reporter {
     if (result.state === 'failed') this.harnessErrors.push(`${testCase.name}: ${oneLine(result.errors?.[0]?.message ?? 'failed without a result')}`)
   }
 
-  async onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>, reason: TestRunEndReason): Promise<void> {
+  async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>, reason: TestRunEndReason): Promise<void> {
     for (const e of unhandledErrors) this.harnessErrors.push(oneLine(e.message ?? 'unhandled error'))
     const config = configFromEnv()
+    if (reason === 'interrupted') this.results.push(...notRun(modules, this.results, config.seed))
+    // Every check is done or abandoned: its test users go now, so that the report can say what remains.
+    let cleanup: ConformanceReport['cleanup']
+    try {
+      if (process.env.SCIM_TARGET) cleanup = await finishRun(config, process.env.SCIM_TARGET)
+      for (const line of cleanup?.warnings ?? []) process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
+    } catch (error) {
+      this.harnessErrors.push(`cleaning up test users: ${oneLine(error)}`)
+    }
     let specFindings: SpecFinding[] = []
     let spec = config.spec ?? config.vendor
     try {
-      const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false })
+      const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false, allowRemoteRefs: config.allowRemoteRefs })
       // As the user would type it: relative to where the run started, when it lies below.
       const rel = relative(process.cwd(), profile.specPath)
       spec = rel.startsWith('..') || isAbsolute(rel) ? profile.specPath : rel
@@ -80,7 +92,23 @@ export class ConformanceReporter implements Reporter {
       discoveryNotes: [...this.discoveryNotes],
       harnessErrors: this.harnessErrors,
       interrupted: reason === 'interrupted',
+      cleanup,
     }
     await writeReports(report, config.reportDir, { secrets: secretsOf(config) })
   }
+}
+
+/** The checks an interrupted run never finished: each a `skipped` result marked interrupted, never a pass. */
+function notRun(modules: ReadonlyArray<TestModule>, results: readonly CheckResult[], seed: number): CheckResult[] {
+  const done = new Set(results.map((r) => r.id))
+  const out: CheckResult[] = []
+  for (const module of modules) {
+    for (const testCase of module.children.allTests()) {
+      const check = CHECKS.find((c) => c.id === testCase.name)
+      if (!check || done.has(check.id) || testCase.result().state === 'failed') continue
+      const { id, title, level, source, area } = check
+      out.push({ id, title, level, source, area, contract: 'rfc', status: 'skipped', message: INTERRUPTED_MESSAGE, interrupted: true, counterexample: null, reproduce: null, seed, path: null, numRuns: 0 })
+    }
+  }
+  return out
 }

@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import type { Reporter, TestModule, Vitest } from 'vitest/node'
+import type { Reporter, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
+import { INTERRUPTED_MESSAGE } from '../checks/types.ts'
 import { JUnitReporter } from 'vitest/reporters'
 import { ENV } from '../run/config.ts'
 import { scrubSecrets, secretsOf, type Secret } from '../secrets.ts'
@@ -43,10 +44,11 @@ export class ScrubbedJUnitReporter implements Reporter {
     await this.#inner.onInit(bufferedContext(ctx, (text) => this.#lines.push(text)))
   }
 
-  async onTestRunEnd(testModules: ReadonlyArray<TestModule>): Promise<void> {
+  async onTestRunEnd(testModules: ReadonlyArray<TestModule>, _errors?: unknown, reason?: TestRunEndReason): Promise<void> {
     this.#lines = []
+    const skipped = markSkipped(testModules, reason === 'interrupted')
     await this.#inner.onTestRunEnd(testModules)
-    const xml = this.#lines.map((line) => `${line}\n`).join('')
+    const xml = withSkipMessages(this.#lines, skipped)
     this.#lines = []
     await mkdir(dirname(this.#path), { recursive: true })
     await writeFileAtomic(this.#path, scrubSecrets(xml, this.#secrets()))
@@ -71,3 +73,44 @@ function bufferedContext(ctx: Vitest, collect: (text: string) => void): Vitest {
     get: (target, key) => (key === 'logger' ? logger : key === 'config' ? config : bound(target, key)),
   })
 }
+
+/**
+ * vitest's JUnit reporter writes `<skipped/>` only for tests declared skipped: a check skipped at run
+ * time (`t.skip(reason)`), one cut short by Ctrl-C, and one never started would read as passed. Each
+ * is marked skipped here, with its reason: the check's own, or "interrupted" when the run was stopped
+ * before it finished. Returns the message per test name (check ids are unique across suite files).
+ */
+function markSkipped(modules: ReadonlyArray<TestModule>, interrupted: boolean): Map<string, string> {
+  const messages = new Map<string, string>()
+  for (const module of modules) {
+    for (const testCase of module.children.allTests()) {
+      const state = testCase.result().state
+      if (state === 'passed' || state === 'failed') continue
+      const outcome = testCase.result()
+      const note = outcome.state === 'skipped' ? outcome.note : undefined
+      const result = testCase.meta().scimResult
+      const message = result && result.status === 'skipped' && !result.interrupted ? result.message : interrupted ? 'interrupted' : (note ?? 'skipped')
+      // The reported entity's task is what vitest's JUnit reporter reads (it is internal to vitest's types).
+      ;(testCase as unknown as { task: { mode: string } }).task.mode = 'skip'
+      messages.set(testCase.name, message)
+    }
+  }
+  return messages
+}
+
+/** The rendered document, each `<skipped/>` given the message of its testcase. */
+function withSkipMessages(lines: readonly string[], messages: ReadonlyMap<string, string>): string {
+  let current: string | null = null
+  return lines
+    .map((line) => {
+      const open = /<testcase [^>]*\bname="([^"]*)"/.exec(line)
+      if (open) current = unescapeXml(open[1])
+      const message = current === null ? undefined : messages.get(current)
+      if (message !== undefined && /^\s*<skipped\/>\s*$/.test(line)) return `${line.replace('<skipped/>', `<skipped message="${escapeXml(message === INTERRUPTED_MESSAGE ? 'interrupted' : message)}"/>`)}\n`
+      return `${line}\n`
+    })
+    .join('')
+}
+
+const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+const unescapeXml = (text: string): string => text.replace(/&quot;/g, '"').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&')

@@ -1,4 +1,5 @@
 import type { CheckResult, SpecFinding } from '../checks/types.ts'
+import type { RunCleanup } from '../run/sweep.ts'
 
 export interface ReportSummary {
   passed: number
@@ -31,4 +32,6 @@ export interface ConformanceReport {
   harnessErrors?: string[]
   /** True when the run was cut short (Ctrl-C, timeout): the results are partial. */
   interrupted?: boolean
+  /** The end-of-run sweep: test users removed, and any that remain on the target (with why, and the ledger that lists them). */
+  cleanup?: RunCleanup
 }

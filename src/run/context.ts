@@ -8,6 +8,7 @@ import type { AttributeDefinition } from '../scim/attribute.ts'
 import { CORE_USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF } from '../scim/core-schema.ts'
 import type { RunConfig } from './config.ts'
 import { UserLedger } from './ledger.ts'
+import { scrubberOf } from '../secrets.ts'
 import { guardedClient, TestUsers } from './test-users.ts'
 
 /** What the server says about itself, read once before the checks. */
@@ -45,7 +46,7 @@ export async function createContext(config: RunConfig, target: string, options: 
     rate: config.rate,
   })
   const discovery = await discover(client, profile)
-  const ledger = new UserLedger(config.reportDir, config.runId, { usersUrl: usersUrlOf(target, profile), embedded: options.embedded ?? false })
+  const ledger = new UserLedger(config.reportDir, config.runId, { usersUrl: usersUrlOf(target, profile), embedded: options.embedded ?? false }, scrubberOf({ token: config.token, target }))
   const users = new TestUsers(client, profile, ledger, { ...config, filterSupported: discovery.capabilities?.filter === true })
   await users.snapshotExisting()
   const rfcDefaults = coreCharacteristics()

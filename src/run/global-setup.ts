@@ -5,6 +5,8 @@ import { startReferenceServer, type ReferenceServer } from '../reference/server.
 import { createScimClient } from '../http/client.ts'
 import { configFromEnv } from './config.ts'
 import { UserLedger } from './ledger.ts'
+import { scrubberOf } from '../secrets.ts'
+import { terminalLine } from '../report/terminal.ts'
 import { TestUsers } from './test-users.ts'
 import { usersUrlOf } from './context.ts'
 import { describeLeft, sweepEarlierRuns, sweepThisRun } from './sweep.ts'
@@ -35,8 +37,8 @@ export default async function setup(_project: TestProject): Promise<() => Promis
   // Test users that earlier runs left on this target (a SIGKILL, a lost connection) go first.
   const earlier = await sweepEarlierRuns(client, profile, ended.reportDir, ended.runId, usersUrl)
   if (earlier.removed > 0) process.stderr.write(`scim-conformance: removed ${earlier.removed} test user(s) left by earlier runs (ledgers in ${join(ended.reportDir, '.ledger')})\n`)
-  for (const line of describeLeft(earlier.left, usersUrl)) process.stderr.write(`scim-conformance: warning: ${line}\n`)
-  const users = new TestUsers(client, profile, new UserLedger(ended.reportDir, ended.runId), ended)
+  for (const line of describeLeft(earlier.left, usersUrl)) process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
+  const users = new TestUsers(client, profile, new UserLedger(ended.reportDir, ended.runId, null, scrubberOf({ token: ended.token, target })), ended)
   // A --user-id user is saved before any check touches it and put back after the last one.
   const saved = ended.userId ? await users.saveUser(ended.userId) : null
   return async () => {
@@ -46,7 +48,7 @@ export default async function setup(_project: TestProject): Promise<() => Promis
       if (saved && ended.userId) {
         const restored = await users.restoreUser(ended.userId, saved)
         const ok = restored.response && restored.response.status < 300
-        process.stderr.write(ok ? `Restored --user-id ${ended.userId} to its saved state.\n` : `Could not restore --user-id ${ended.userId}: ${restored.error?.message ?? restored.response?.status}. Saved state: ${JSON.stringify(saved)}\n`)
+        process.stderr.write(terminalLine(ok ? `Restored --user-id ${ended.userId} to its saved state.` : `Could not restore --user-id ${ended.userId}: ${restored.error?.message ?? restored.response?.status}. Saved state: ${JSON.stringify(saved)}`) + '\n')
       }
     } finally {
       await client.close()

@@ -1,6 +1,7 @@
 import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
+import { activeSecrets, scrubSecrets } from '../secrets.ts'
 
 /** Where a run's test users live, written once at the head of its ledger so a later sweep can tell whose they are. */
 export interface LedgerRun {
@@ -19,7 +20,7 @@ export interface LedgerUser {
 }
 
 interface Entry {
-  op: 'run' | 'create' | 'delete' | 'survived' | 'released' | 'untrusted'
+  op: 'run' | 'post' | 'refused' | 'create' | 'delete' | 'survived' | 'unanswered' | 'released' | 'untrusted'
   id?: string
   userName?: string
   why?: string
@@ -46,9 +47,30 @@ export class UserLedger {
     readonly runId: string,
     private readonly run: LedgerRun | null = null,
     /** Applied to every line before it is written: secrets a hostile server put into an id never reach the disk. */
-    private readonly scrub: (text: string) => string = (t) => t,
+    private readonly scrub: (text: string) => string = (t) => scrubSecrets(t, activeSecrets()),
   ) {
     this.file = join(reportDir, '.ledger', `${runId}.jsonl`)
+  }
+
+  /** Recorded before a POST /Users: if the run dies before the answer is confirmed, a sweep can still look for this userName. */
+  posting(userName: string): void {
+    this.append({ op: 'post', userName })
+  }
+
+  /** The POST for this userName created nothing (it was refused, or a search shows no such user). */
+  refused(userName: string): void {
+    this.append({ op: 'refused', userName })
+  }
+
+  /** userNames whose POST was sent but never confirmed as a test user nor refused: such a user may exist. */
+  unconfirmed(): string[] {
+    const pending = new Set<string>()
+    for (const e of this.entries()) {
+      if (e.userName === undefined) continue
+      if (e.op === 'post') pending.add(e.userName)
+      else if (e.op === 'create' || e.op === 'refused') pending.delete(e.userName)
+    }
+    return [...pending]
   }
 
   /** Recorded before the harness first writes to the user: a crash after this line still leaves a trace. */
@@ -63,6 +85,11 @@ export class UserLedger {
   /** A DELETE was answered with success, yet a GET still finds the user (RFC 7644 §3.6: it MUST answer 404). */
   survived(id: string, why: string): void {
     this.append({ op: 'survived', id, why })
+  }
+
+  /** A DELETE (or the GET before it) got no useful answer: the user may still be there. */
+  unanswered(id: string, why: string): void {
+    this.append({ op: 'unanswered', id, why })
   }
 
   /** The user no longer carries the harness's mark: it is never written or deleted again, only reported. */
@@ -126,7 +153,7 @@ export class UserLedger {
       if (e.id === undefined) continue
       if (e.op === 'create') live.set(e.id, { id: e.id, userName: e.userName ?? '', released: false })
       else if (e.op === 'delete') live.delete(e.id)
-      else if (e.op === 'survived' || e.op === 'released') {
+      else if (e.op === 'survived' || e.op === 'unanswered' || e.op === 'released') {
         const user = live.get(e.id)
         if (user) Object.assign(user, { problem: e.why ?? e.op, released: user.released || e.op === 'released' })
       }

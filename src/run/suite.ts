@@ -3,6 +3,8 @@ import { CHECKS, selectChecks } from '../checks/index.ts'
 import type { CheckDefinition } from '../checks/define-check.ts'
 import type { Area, CheckResult } from '../checks/types.ts'
 import { formatFailure } from '../report/format-failure.ts'
+import { secretsOf } from '../secrets.ts'
+import { INTERRUPTED_MESSAGE } from '../checks/types.ts'
 import { configFromEnv } from './config.ts'
 import { createContext, type CheckContext } from './context.ts'
 import { runCheck } from './run-check.ts'
@@ -57,7 +59,7 @@ async function runOne(check: CheckDefinition, shared: () => Promise<CheckContext
     if (!cancelled()) return
     t.task.meta.scimResult = {
       id: check.id, title: check.title, level: check.level, source: check.source, area: check.area, contract: ctx.contractOf(check),
-      status: 'skipped', message: 'Interrupted before the check finished: not judged.',
+      status: 'skipped', message: INTERRUPTED_MESSAGE, interrupted: true,
       counterexample: null, reproduce: null, seed: ctx.config.seed, path: null, numRuns: 0,
     }
   }
@@ -68,7 +70,7 @@ async function runOne(check: CheckDefinition, shared: () => Promise<CheckContext
   t.task.meta.scimResult = result
   t.task.meta.scimDiscovery = ctx.discovery.notes
   if (result.reproduce) await t.annotate(result.reproduce, 'reproduce')
-  if (result.status === 'failed' || (result.status === 'warned' && failOn === 'should')) throw new ConformanceError(formatFailure(result))
+  if (result.status === 'failed' || (result.status === 'warned' && failOn === 'should')) throw new ConformanceError(formatFailure(result, { secrets: secretsOf({ token: ctx.config.token, target: process.env.SCIM_TARGET }) }))
   if (result.status === 'warned') await t.annotate(`WARN: ${result.message.split('\n')[0]}`, 'warning')
   if (result.status === 'observed') await t.annotate(`OBSERVED: ${result.message.split('\n')[0]}`, 'observation')
   if (result.status === 'skipped') t.skip(result.message)

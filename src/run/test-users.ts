@@ -118,9 +118,12 @@ export class TestUsers {
       for (let i = 0; i < count; i++) {
         const body = this.payload(`${salt}/user${i}`)
         const userName = String(body.userName)
+        this.ledger.posting(userName)
         const exchange = await this.client.send({ method: 'POST', path: this.usersPath(), json: body, contentType: this.profile.requestMediaType })
         const created = exchange.response?.body
         const id = attr(created, 'id')
+        // A refusal created nothing; a lost answer may have (the sweep then looks for the userName).
+        if (exchange.response && exchange.response.status >= 300) this.ledger.refused(userName)
         if (!exchange.response || exchange.response.status >= 300 || typeof id !== 'string' || !isObject(created)) {
           throw new TargetSetupError(`cannot create a test user: ${describeExchange(exchange)}. If the service allows no creation, pass --user-id of a user the harness may modify and restore.`)
         }
@@ -164,18 +167,26 @@ export class TestUsers {
   }
 
   /**
-   * After a creation answered with another user: where the server supports filtering, finds the user
-   * the POST really created (the sent userName, an id never seen before) and deletes it again.
+   * Finds the user a POST really created when its answer could not be trusted or never came: where the
+   * server supports filtering, a search for the sent userName; a user found (the sent userName, an id
+   * never seen before) is adopted and deleted. True when the search settled the question.
    */
-  private async recover(userName: string, answeredId: string): Promise<void> {
-    if (!this.options.filterSupported) return
+  private async recover(userName: string, answeredId: string | null): Promise<{ settled: boolean; removed: number }> {
+    if (!this.options.filterSupported) return { settled: false, removed: 0 }
     const list = await this.client.send({ method: 'GET', path: this.usersPath(), query: { filter: `userName eq "${userName.replace(/["\\]/g, '\\$&')}"` } })
     const resources = attr(list.response?.body, 'Resources')
-    if (list.response?.status !== 200 || !Array.isArray(resources)) return
+    if (list.response?.status !== 200 || !Array.isArray(resources)) return { settled: false, removed: 0 }
+    let settled = true
+    let removed = 0
     for (const resource of resources) {
       const id = attr(resource, 'id')
-      if (typeof id === 'string' && id !== answeredId && (await this.adopt(id, userName))) await this.removeOne(id)
+      if (typeof id !== 'string' || id === answeredId || nameKey(attr(resource, 'userName')) !== nameKey(userName)) continue
+      if ((await this.adopt(id, userName)) && (await this.removeOne(id)) === 'removed') removed++
+      else settled = false
     }
+    // Settled: whatever the POST created is gone again, so nothing for this userName is pending any more.
+    if (settled) this.ledger.refused(userName)
+    return { settled, removed }
   }
 
   /** True for ids the harness must treat as someone else's: listed before the run, already claimed, or the `--user-id` user. */
@@ -257,7 +268,10 @@ export class TestUsers {
       this.ledger.removed(id)
       return 'removed'
     }
-    if (status !== 200) return 'unanswered'
+    if (status !== 200) {
+      this.ledger.unanswered(id, `a GET before its DELETE ${before.response ? `answered ${before.response.status}` : `failed (${before.error?.message})`}`)
+      return 'unanswered'
+    }
     const shown = attr(before.response!.body, 'userName')
     if (!this.carriesMark(id, shown, ledgerUserName)) {
       this.forget(id)
@@ -265,7 +279,7 @@ export class TestUsers {
       return 'released'
     }
     const deleted = await this.client.send({ method: 'DELETE', path: this.userPath(id) })
-    if (!deleted.response || deleted.response.status >= 300) return 'unanswered'
+    // Verified whatever the DELETE answered: a 404 may mean another worker deleted it first.
     const after = await this.client.send({ method: 'GET', path: this.userPath(id) })
     const gone = after.response?.status === 404 || after.response?.status === 410
     if (gone) {
@@ -273,8 +287,14 @@ export class TestUsers {
       this.ledger.removed(id)
       return 'removed'
     }
-    this.ledger.survived(id, `DELETE answered ${deleted.response.status}, but a GET then answered ${after.response?.status ?? after.error?.message}`)
-    return 'survived'
+    const answered = deleted.response ? `DELETE answered ${deleted.response.status}` : `DELETE failed (${deleted.error?.message})`
+    const shownAfter = after.response ? `a GET then answered ${after.response.status}` : `a GET then failed (${after.error?.message})`
+    if (deleted.response && deleted.response.status < 300) {
+      this.ledger.survived(id, `${answered}, but ${shownAfter}`)
+      return 'survived'
+    }
+    this.ledger.unanswered(id, `${answered}, and ${shownAfter}`)
+    return 'unanswered'
   }
 
   /**
@@ -287,10 +307,19 @@ export class TestUsers {
     for (const { id, userName } of this.ledger.leftovers()) {
       if ((await this.removeOne(id, userName)) === 'removed') removed++
     }
+    // POSTs whose answer never came (the run died, the connection broke): looked for by userName.
+    for (const userName of this.ledger.unconfirmed()) removed += (await this.recover(userName, null)).removed
     const remaining = this.ledger.remaining()
+    const unconfirmed = this.ledger.unconfirmed()
     // Nothing left that needs the harness (released users are reported here, never touched): the ledger goes.
-    if (remaining.every((u) => u.released)) this.ledger.discard()
-    return { removed, left: remaining.map((u) => ({ id: u.id, userName: u.userName, problem: u.problem ?? 'the target did not answer its DELETE' })) }
+    if (remaining.every((u) => u.released) && unconfirmed.length === 0) this.ledger.discard()
+    return {
+      removed,
+      left: [
+        ...remaining.map((u) => ({ id: u.id, userName: u.userName, problem: u.problem ?? 'the target did not answer its DELETE' })),
+        ...unconfirmed.map((userName) => ({ id: '', userName, problem: 'its POST /Users was sent but never answered, and no search could tell whether it created the user' })),
+      ],
+    }
   }
 
   private carriesMark(id: string, shown: unknown, ledgerUserName: string | undefined): boolean {

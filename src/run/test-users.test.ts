@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createScimClient, type ScimClient } from '../http/client.ts'
+import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
+import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
+import { createUser, TOKEN } from '../reference/test-support.ts'
+import { UserLedger } from './ledger.ts'
+import { ForeignUserError, guardedClient, TestUsers } from './test-users.ts'
+
+// The ownership rules of issue 11 on a correct server: what the guard lets through, and what it refuses.
+
+let server: ReferenceServer
+let profile: VendorProfile
+let client: ScimClient
+let dir: string
+beforeAll(async () => {
+  profile = await loadProfile({ vendor: 'cube' })
+  server = await startReferenceServer({ profile, token: TOKEN })
+  client = createScimClient({ baseUrl: server.origin, token: TOKEN })
+  dir = mkdtempSync(join(tmpdir(), 'test-users-'))
+})
+afterAll(async () => {
+  await client.close()
+  await server.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const usersFor = (runId: string, userId: string | null = null) =>
+  new TestUsers(client, profile, new UserLedger(dir, runId, { usersUrl: `${server.baseUrl}/Users`, embedded: false }), { runId, seed: 1, userId, filterSupported: true })
+
+describe('TestUsers: ownership before every write', () => {
+  test('a confirmed test user may be written and deleted; the DELETE is verified and the ledger emptied', async () => {
+    // Arrange
+    const users = usersFor('own1')
+    const guarded = guardedClient(client, users)
+    // Act
+    const created = await users.create(1, 'x')
+    const put = await guarded.send({ method: 'PUT', path: users.userPath(created.ids[0]), json: { ...created.created[0], displayName: 'changed' } })
+    const outcome = await users.removeOne(created.ids[0])
+    // Assert
+    expect(put.response?.status).toBe(200)
+    expect(outcome).toBe('removed')
+    expect(server.users().map((u) => u.id)).not.toContain(created.ids[0])
+    expect(new UserLedger(dir, 'own1').leftovers()).toEqual([])
+  })
+
+  test('a user the harness did not create is never written or deleted through the guard', async () => {
+    // Arrange
+    const real = await createUser(server, 'cube')
+    const before = JSON.stringify(server.users())
+    const users = usersFor('own2')
+    await users.snapshotExisting()
+    const guarded = guardedClient(client, users)
+    // Act + Assert
+    await expect(guarded.send({ method: 'PUT', path: users.userPath(real.id), json: { userName: 'x' } })).rejects.toBeInstanceOf(ForeignUserError)
+    await expect(guarded.send({ method: 'DELETE', path: users.userPath(real.id) })).rejects.toBeInstanceOf(ForeignUserError)
+    // Adoption needs the sent userName and an id not listed before the run.
+    expect(await users.adopt(real.id, String(real.userName))).toBe(false)
+    expect(await users.probeAbsent(real.id).catch((e: unknown) => e)).toBeInstanceOf(ForeignUserError)
+    expect(JSON.stringify(server.users())).toBe(before)
+  })
+
+  test('a made-up id may get a PUT only after a GET answered 404; the --user-id user may always be written', async () => {
+    // Arrange
+    const borrowed = await createUser(server, 'cube')
+    const users = usersFor('own3', String(borrowed.id))
+    const guarded = guardedClient(client, users)
+    // Act + Assert
+    await expect(guarded.send({ method: 'PUT', path: users.userPath('made-up-id'), json: {} })).rejects.toBeInstanceOf(ForeignUserError)
+    expect(await users.probeAbsent('made-up-id')).toBeNull()
+    expect((await guarded.send({ method: 'PUT', path: users.userPath('made-up-id'), json: { schemas: [], userName: 'scimc-own3-x' } })).response?.status).toBe(404)
+    await expect(guarded.send({ method: 'DELETE', path: users.userPath('made-up-id') })).rejects.toBeInstanceOf(ForeignUserError)
+    const put = await guarded.send({ method: 'PUT', path: users.userPath(String(borrowed.id)), json: borrowed })
+    expect(put.response?.status).toBe(200)
+  })
+
+  test('a test user that no longer carries the harness\'s mark is released, not deleted', async () => {
+    // Arrange: the user is renamed behind the harness's back.
+    const users = usersFor('own4')
+    const created = await users.create(1, 'y')
+    const id = created.ids[0]
+    const renamed = await client.send({ method: 'PUT', path: users.userPath(id), json: { ...created.created[0], userName: 'someone.else@example.com' } })
+    expect(renamed.response?.status).toBe(200)
+    // Act
+    const outcome = await users.removeOne(id)
+    // Assert
+    expect(outcome).toBe('released')
+    expect(server.users().map((u) => u.id)).toContain(id)
+    expect(new UserLedger(dir, 'own4').problems()[0].problem).toMatch(/not deleted: it now holds userName "someone.else@example.com"/)
+  })
+})

@@ -47,7 +47,7 @@ describe('bad input exits 2 with one line on stderr that names the problem', () 
     ['missing spec file', ['run', '--spec', '/nonexistent.yaml'], /\/nonexistent\.yaml: cannot read the spec file/],
     ['spec that is not YAML', ['run', '--spec', '<broken>'], /broken\.yaml: not a valid OpenAPI 3\.x document/],
     ['spec without PUT /Users/{id}', ['run', '--spec', '<no-put>'], /no-put\.yaml: declares no PUT on a path ending in \/Users\/\{id\}/],
-    ['unreachable target', ['run', '--vendor', 'cube', '--token', 'x', '--target', '<unreachable>'], /cannot reach the target http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/],
+    ['unreachable target', ['run', '--vendor', 'cube', '--token', 'a-token-long-enough-to-scrub', '--target', '<unreachable>'], /cannot reach the target http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/],
     ['--runs abc', ['run', '--vendor', 'cube', '--runs', 'abc'], /--runs must be a whole number from 1 to \d+, got "abc"/],
     ['--runs 0', ['run', '--vendor', 'cube', '--runs', '0'], /--runs must be a whole number from 1 to \d+, got "0"/],
     ['--fail-on maybe', ['run', '--vendor', 'cube', '--fail-on', 'maybe'], /--fail-on must be "must" or "should", got "maybe"/],

@@ -30,6 +30,7 @@ export const SERVE_OPTIONS = {
   host: { type: 'string' },
   token: { type: 'string' },
   etag: { type: 'boolean' },
+  constrained: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -90,7 +91,7 @@ Usage:
                          [--only ID,...] [--skip ID,...] [--fail-on must|should] [--report-dir DIR]
                          [--user-id ID] [--strict-rfc] [--deadline-ms N]
   scim-conformance audit-spec [--vendor V | --spec FILE]
-  scim-conformance serve [--vendor V] [--port N] [--token T] [--etag]
+  scim-conformance serve [--vendor V] [--port N] [--token T] [--etag] [--constrained]
   scim-conformance list-checks [--vendor V]
   scim-conformance merge-reports [--report-dir DIR] [--fail-on must|should] SHARD/report.json...
   scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T]
@@ -104,6 +105,8 @@ run         Test a SCIM server. Without --target, the embedded reference server 
 audit-spec  The static findings of a vendor's OpenAPI document against RFC 7643/7644.
 --allow-remote-refs  (run, audit-spec) let --spec $refs fetch http(s) URLs; local $refs never leave the spec's folder.
 serve       Start the embedded reference server and print its base URL (Ctrl-C stops it).
+            --constrained: a strict, RFC-permitted server (strings of at most 100 characters, one
+            value per type, no {} values, emails defaulted from an email-shaped userName).
 list-checks Every check: id, level, source, title.
 merge-reports  One report.json/report.html from the shards of a run (vitest --shard).
 sweep       Delete the test users that interrupted runs left on --target, as the ledgers in

@@ -217,6 +217,17 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     alsoAffected: ['put.replace.values-stored'],
   },
   {
+    fault: 'trim-strings',
+    // SCIM-PUT-RULES 4: a string stored with its ends trimmed is a warning, wherever it sits. Only cube for now:
+    // where the generated payloads carry multi-valued items with free-text values (lightdash's roles, maia's and
+    // generic's entitlements and roles), the harness today reads a trimmed item value as a lost one and fails
+    // put.replace.values-stored instead of warning; add those vendors when it grades them as rule 4 says.
+    vendors: ['cube'],
+    expect: { 'put.replace.values-stored': 'warned' },
+    // The long and non-ASCII strings these checks send may start or end with white space: a warning there too (rule 4).
+    alsoAffected: ['put.replace.long-strings-exact', 'put.replace.unicode-exact'],
+  },
+  {
     fault: 'active-ignored',
     expect: { 'put.replace.values-stored': 'failed' },
     // `active: null` keeps the old value as well.

@@ -1,3 +1,4 @@
+import type { ServerConstraints } from './constraints.ts'
 import type { Faults } from './faults.ts'
 import type { Flavor } from './flavor.ts'
 import type { UserStore } from './store.ts'
@@ -7,6 +8,8 @@ export interface ServerContext {
   flavor: Flavor
   store: UserStore
   faults: Faults
+  /** The input limits of a constrained server (RFC-permitted, not faults); null for the unconstrained server. */
+  constraints: ServerConstraints | null
   token: string | null
   etag: boolean
   /** Origin + base path, set once the server listens. */

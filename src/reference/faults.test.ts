@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
-import { FAULT_NAMES, type FaultName } from './faults.ts'
+import { ALL_FAULT_NAMES, FAULT_NAMES, PENDING_FAULTS, type FaultName, type ServerFaultName } from './faults.ts'
 import { type ReferenceServer, startReferenceServer } from './server.ts'
 import { call, createUser, TOKEN, validBody } from './test-support.ts'
 
@@ -12,7 +12,7 @@ beforeAll(async () => {
   cube = await loadProfile({ vendor: 'cube' })
 })
 
-async function withServer(faults: FaultName[], run: (server: ReferenceServer) => Promise<void>, options: { etag?: boolean } = {}): Promise<void> {
+async function withServer(faults: ServerFaultName[], run: (server: ReferenceServer) => Promise<void>, options: { etag?: boolean } = {}): Promise<void> {
   const server = await startReferenceServer({ profile: cube, token: TOKEN, faults, etag: options.etag ?? false })
   try {
     await run(server)
@@ -28,9 +28,15 @@ describe('fault switches', () => {
     const files = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'faults.ts')
     const source = (await Promise.all(files.map((f) => readFile(`${dir}${f}`, 'utf8')))).join('\n')
     // Act
-    const unused = FAULT_NAMES.filter((name) => !source.includes(`'${name}'`))
+    const unused = ALL_FAULT_NAMES.filter((name) => !source.includes(`'${name}'`))
     // Assert
     expect(unused).toEqual([])
+  })
+
+  test('pending faults are switches of the server but not faults of the matrix', () => {
+    const pending = Object.keys(PENDING_FAULTS)
+    expect(pending.filter((name) => (FAULT_NAMES as string[]).includes(name))).toEqual([])
+    expect(ALL_FAULT_NAMES).toEqual([...FAULT_NAMES, ...pending])
   })
 
   test('an unknown fault name is rejected', async () => {
@@ -261,6 +267,90 @@ describe('fault switches', () => {
         const other = await createUser(clean, 'cube')
         expect((await call(clean, 'PUT', `/Users/${other.id}`, { body: validBody('cube', other.userName), contentType: 'text/plain' })).status).toBe(415)
       })
+    })
+  })
+
+  test('trim-strings: white space at the ends of every stored string is trimmed (top level, sub-attribute, item, extension)', async () => {
+    // Arrange
+    const generic = await loadProfile({ vendor: 'generic' })
+    const server = await startReferenceServer({ profile: generic, token: TOKEN, faults: ['trim-strings'] })
+    try {
+      const user = await createUser(server, 'cube', { ...validBody('cube'), externalId: undefined })
+      const body = {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+        userName: user.userName,
+        displayName: ' Ada\t',
+        name: { givenName: '\u00a0Ada ', familyName: 'Love lace' },
+        emails: [{ value: user.userName, type: ' work ', primary: true }],
+        roles: [{ value: 'a  ' }],
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: '  Engines' },
+      }
+      // Act
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body })
+      const after = await call(server, 'GET', `/Users/${user.id}`)
+      // Assert
+      expect(reply.status, reply.text).toBe(200)
+      for (const json of [reply.json, after.json]) {
+        expect(json).toMatchObject({ displayName: 'Ada', name: { givenName: 'Ada', familyName: 'Love lace' }, emails: [{ value: user.userName, type: 'work', primary: true }], roles: [{ value: 'a' }] })
+        expect(json['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']).toEqual({ department: 'Engines' })
+      }
+    } finally {
+      await server.close()
+    }
+  })
+
+  test('trim-strings is off by default: white space at the ends is kept', async () => {
+    await withServer([], async (server) => {
+      const user = await createUser(server, 'cube')
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody('cube', user.userName), name: { givenName: ' Ada ' } } })
+      expect(reply.json.name).toEqual({ givenName: ' Ada ' })
+    })
+  })
+
+  test.each([
+    ['null for a single-valued attribute', { name: null }, /"name" must not be null/],
+    ['[] for a multi-valued attribute', { emails: [] }, /"emails" must not be an empty array/],
+    ['null for a sub-attribute', { name: { givenName: null, familyName: 'Lovelace' } }, /"name\.givenName" must not be null/],
+    ['null for a sub-attribute of an item', { emails: [{ value: 'a@example.com', type: null }] }, /"emails\[0\]\.type" must not be null/],
+  ])('null-refused: %s answers 400 invalidValue and changes nothing', async (_label, patch, detail) => {
+    await withServer(['null-refused'], async (server) => {
+      // Arrange
+      const user = await createUser(server, 'cube')
+      // Act
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody('cube', user.userName), ...patch } })
+      // Assert
+      expect(reply.status).toBe(400)
+      expect(reply.json).toMatchObject({ status: '400', scimType: 'invalidValue', detail: expect.stringMatching(detail) })
+      expect((await call(server, 'GET', `/Users/${user.id}`)).json).toEqual(user)
+    })
+  })
+
+  test('null-refused: an extension sent as null, or an extension attribute as null, is refused', async () => {
+    const lightdash = await startReferenceServer({ profile: await loadProfile({ vendor: 'lightdash' }), token: TOKEN, faults: ['null-refused'] })
+    try {
+      const user = await createUser(lightdash, 'lightdash')
+      const urn = 'urn:lightdash:params:scim:schemas:extension:2.0:User'
+      for (const value of [null, { role: null }]) {
+        const reply = await call(lightdash, 'PUT', `/Users/${user.id}`, { body: { ...validBody('lightdash', user.userName), [urn]: value } })
+        expect(reply.status, reply.text).toBe(400)
+        expect(reply.json.scimType).toBe('invalidValue')
+      }
+    } finally {
+      await lightdash.close()
+    }
+  })
+
+  test('null-refused: a PUT without null or [] is served, omitted attributes are still cleared, and POST is unaffected', async () => {
+    await withServer(['null-refused'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const body: Record<string, unknown> = { ...validBody('cube', user.userName), name: { givenName: 'Grace' } }
+      delete body.emails
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body })
+      expect(reply.status, reply.text).toBe(200)
+      expect(reply.json.name).toEqual({ givenName: 'Grace' })
+      expect(reply.json.emails).toBeUndefined()
+      const created = await call(server, 'POST', '/Users', { body: { ...validBody('cube'), name: null, emails: [] } })
+      expect(created.status).toBe(201)
     })
   })
 })

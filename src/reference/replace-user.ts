@@ -1,4 +1,5 @@
 import type { AttributeDefinition } from '../scim/attribute.ts'
+import { looksLikeEmail, type ServerConstraints } from './constraints.ts'
 import type { Faults } from './faults.ts'
 import type { Flavor } from './flavor.ts'
 import type { UserInput } from './validate-user.ts'
@@ -7,10 +8,11 @@ type Obj = Record<string, unknown>
 
 /**
  * The stored attribute values after a PUT (or, from `{}`, a POST): provided values replace,
- * `null`/`[]` clear, and omitted readWrite attributes are cleared (the RFC's first MAY).
+ * `null`/`[]` clear, and omitted readWrite attributes are cleared (the RFC's first MAY). A constrained
+ * server (`constraints.emailsFromUserName`) gives `emails` a default instead (the RFC's second MAY).
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.1
  */
-export function replaceUserData(previous: Obj, input: UserInput, flavor: Flavor, faults: Faults): Obj {
+export function replaceUserData(previous: Obj, input: UserInput, flavor: Flavor, faults: Faults, constraints: ServerConstraints | null = null): Obj {
   const next: Obj = {}
   for (const definition of flavor.attributes) {
     const value = nextValue(definition, previous[definition.name], input.values, faults)
@@ -22,6 +24,9 @@ export function replaceUserData(previous: Obj, input: UserInput, flavor: Flavor,
   }
   if (faults.has('active-ignored') && 'active' in previous) next.active = previous.active
   else if (faults.has('active-ignored')) delete next.active
+  if (constraints?.emailsFromUserName && next.emails === undefined && looksLikeEmail(next.userName) && flavor.attributes.some(isEmailsAttribute)) {
+    next.emails = [{ value: next.userName, primary: true }]
+  }
 
   for (const extension of flavor.extensions) {
     if (faults.has('extension-dropped')) continue
@@ -36,6 +41,12 @@ export function replaceUserData(previous: Obj, input: UserInput, flavor: Flavor,
     if (Object.keys(object).length > 0) next[extension.urn] = object
   }
   return next
+}
+
+/** RFC 7643's `emails`: multi-valued, complex, with `value` and `primary` (a vendor may type it otherwise). */
+function isEmailsAttribute(definition: AttributeDefinition): boolean {
+  const subs = definition.subAttributes ?? []
+  return definition.name === 'emails' && definition.multiValued && definition.type === 'complex' && ['value', 'primary'].every((n) => subs.some((s) => s.name === n))
 }
 
 /** One attribute's next value; `undefined` means unassigned. */

@@ -1,8 +1,9 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
+import { resolveConstraints, type ServerConstraints } from './constraints.ts'
 import type { ServerContext } from './context.ts'
-import { FAULTS, type FaultName } from './faults.ts'
+import { ALL_FAULT_NAMES, type ServerFaultName } from './faults.ts'
 import { flavorOf } from './flavor.ts'
 import { sendError } from './responders.ts'
 import { handleRequest } from './routes.ts'
@@ -27,8 +28,17 @@ export interface ReferenceServerOptions {
   port?: number
   /** @defaultValue '127.0.0.1' */
   host?: string
-  /** Deliberate bugs to switch on (see FAULTS); none by default. */
-  faults?: Iterable<FaultName>
+  /** Deliberate bugs to switch on (see FAULTS and PENDING_FAULTS); none by default. */
+  faults?: Iterable<ServerFaultName>
+  /**
+   * Behave like a strict but RFC-conformant server (not a fault): `true` for DEFAULT_CONSTRAINTS (strings of
+   * at most 100 characters, one value per `type`, no `{}` values, `emails` defaulted from an email-shaped
+   * userName), or some of ServerConstraints to change those defaults. Refusals are 400 `invalidValue`
+   * (RFC 7644 §3.12); the default is RFC 7644 §3.5.1's "MAY assign a default value". Everything else is as
+   * without it.
+   * @defaultValue false
+   */
+  constrained?: boolean | Partial<ServerConstraints>
 }
 
 /** A running reference server. */
@@ -48,15 +58,16 @@ export interface ReferenceServer {
  * @see https://www.rfc-editor.org/rfc/rfc7644
  */
 export async function startReferenceServer(options: ReferenceServerOptions): Promise<ReferenceServer> {
-  const faults = new Set<FaultName>()
+  const faults = new Set<ServerFaultName>()
   for (const fault of options.faults ?? []) {
-    if (!(fault in FAULTS)) throw new TypeError(`unknown reference-server fault "${String(fault)}". Choose from: ${Object.keys(FAULTS).join(', ')}.`)
+    if (!ALL_FAULT_NAMES.includes(fault)) throw new TypeError(`unknown reference-server fault "${String(fault)}". Choose from: ${ALL_FAULT_NAMES.join(', ')}.`)
     faults.add(fault)
   }
   const ctx: ServerContext = {
     flavor: flavorOf(options.profile),
     store: new UserStore(),
     faults,
+    constraints: resolveConstraints(options.constrained),
     token: options.token ?? null,
     etag: options.etag ?? false,
     baseUrl: '',

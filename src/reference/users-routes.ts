@@ -87,7 +87,7 @@ export function createUser(ctx: ServerContext, request: UsersRequest): void {
   const input = parsedInput(ctx, request, 'post')
   if (!input) return
   if (rejectDuplicate(ctx, res, input, undefined, 'post')) return
-  const data = replaceUserData({}, input, ctx.flavor, NO_FAULTS)
+  const data = replaceUserData({}, input, ctx.flavor, NO_FAULTS, ctx.constraints)
   const user = ctx.store.create(data, Date.now())
   const location = toResource(user, ctx.flavor, ctx.baseUrl, NO_FAULTS).meta as { location: string }
   sendSuccess(ctx, res, 201, shownResource(ctx, user, query), { Location: location.location, ...etagHeader(ctx, user) })
@@ -120,14 +120,14 @@ export function replaceUser(ctx: ServerContext, request: UsersRequest, id: strin
 
   if (!user) {
     // Fault 'upsert-unknown-id': PUT creates the user under the requested id.
-    const created = store.create(replaceUserData({}, input, flavor, NO_FAULTS), Date.now(), id)
+    const created = store.create(replaceUserData({}, input, flavor, NO_FAULTS, ctx.constraints), Date.now(), id)
     const location = toResource(created, flavor, ctx.baseUrl, NO_FAULTS).meta as { location: string }
     return sendSuccess(ctx, res, 201, shownResource(ctx, created, query), { Location: location.location, ...etagHeader(ctx, created) })
   }
 
   const next: StoredUser = {
     ...user,
-    data: replaceUserData(user.data, input, flavor, faults),
+    data: replaceUserData(user.data, input, flavor, faults, ctx.constraints),
     groups: [...user.groups],
     lastModified: faults.has('frozen-last-modified') ? user.lastModified : nextTimestamp(user.lastModified),
     version: faults.has('frozen-version') ? user.version : user.version + 1,
@@ -193,7 +193,7 @@ function parsedInput(ctx: ServerContext, request: UsersRequest, operation: 'put'
     sendError(ctx, res, 400, 'The request body is not valid JSON.', 'invalidSyntax')
     return undefined
   }
-  const validation = validateUser(parsed, ctx.flavor, { faults: ctx.faults, operation })
+  const validation = validateUser(parsed, ctx.flavor, { faults: ctx.faults, operation, constraints: ctx.constraints })
   if (!validation.ok) {
     sendError(ctx, res, validation.status, validation.detail, validation.scimType)
     return undefined

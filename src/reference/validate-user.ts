@@ -1,5 +1,6 @@
 import type { AttributeDefinition } from '../scim/attribute.ts'
 import { CORE_USER_URN } from '../scim/core-schema.ts'
+import { characterCount, type ServerConstraints } from './constraints.ts'
 import type { Faults } from './faults.ts'
 import { type Flavor, READ_ONLY_NAMES, knownSchemaUrns } from './flavor.ts'
 
@@ -22,6 +23,11 @@ export interface ValidateOptions {
   faults: Faults
   /** PUT checks the vendor's own required fields; POST only what the RFC requires. */
   operation: 'put' | 'post'
+  /**
+   * The input limits of a constrained server (see ServerConstraints), on POST and PUT alike.
+   * @defaultValue null (none)
+   */
+  constraints?: ServerConstraints | null
 }
 
 type Obj = Record<string, unknown>
@@ -69,6 +75,7 @@ export function validateUser(body: unknown, flavor: Flavor, options: ValidateOpt
       }
       // The exact-case key wins over a case variant of the same attribute sent alongside it.
       if (input.values.has(definition.name) && key !== definition.name) continue
+      refuseClearing(value, definition.name, options)
       input.values.set(definition.name, attributeValue(definition, value, definition.name, flavor.requiredSubAttributes.get(definition.name), options))
     }
   } catch (error) {
@@ -127,6 +134,7 @@ function extensionInput(
   options: ValidateOptions,
 ): { cleared: boolean; values: Map<string, unknown> } {
   const values = new Map<string, unknown>()
+  refuseClearing(value, urn, options)
   if (value === null) return { cleared: true, values }
   if (!isObj(value)) {
     if (options.faults.has('wrong-types-coerced')) return { cleared: true, values }
@@ -136,6 +144,7 @@ function extensionInput(
   for (const [key, sub] of Object.entries(value)) {
     const definition = attributes.find((a) => match(key, a.name))
     if (!definition || definition.mutability === 'readOnly') continue
+    refuseClearing(sub, `${urn}:${definition.name}`, options)
     values.set(definition.name, attributeValue(definition, sub, `${urn}:${definition.name}`, undefined, options))
   }
   for (const name of required) {
@@ -156,11 +165,18 @@ function attributeValue(definition: AttributeDefinition, raw: unknown, path: str
   }
   if (!Array.isArray(value)) throw new Invalid(`"${path}" is multi-valued and must be an array.`)
   const items: unknown[] = []
+  const constraints = options.constraints ?? null
   for (const [i, item] of value.entries()) {
     if (item === null) throw new Invalid(`"${path}[${i}]" must not be null.`)
     // An element left empty (no known sub-attribute) is kept as sent: clients compare lists item by item.
-    items.push(singleValue(definition, item, `${path}[${i}]`, requiredSubs, options))
+    const normalised = singleValue(definition, item, `${path}[${i}]`, requiredSubs, options)
+    // A constrained server stores no empty value (RFC 7644 §3.12: a value it cannot store is an invalidValue).
+    if (constraints?.refuseEmptyItems && definition.type === 'complex' && isObj(normalised) && Object.keys(normalised).length === 0) {
+      throw new Invalid(`"${path}[${i}]" is empty: each value of "${path}" needs at least one of its sub-attributes (${(definition.subAttributes ?? []).map((s) => s.name).join(', ')}).`)
+    }
+    items.push(normalised)
   }
+  if (constraints?.oneValuePerType) refuseRepeatedTypes(definition, items, path)
   const primaries = items.filter((item) => isObj(item) && item.primary === true).length
   if (primaries > 1 && !options.faults.has('two-primaries-stored')) {
     throw new Invalid(`"${path}": the primary attribute value "true" MUST appear no more than once (RFC 7643 §2.4).`)
@@ -176,6 +192,7 @@ function singleValue(definition: AttributeDefinition, raw: unknown, path: string
     case 'binary':
     case 'dateTime':
       if (typeof value !== 'string') throw new Invalid(`"${path}" must be a string.`)
+      refuseLongString(value, path, options.constraints ?? null)
       return storedString(value, options.faults)
     case 'boolean':
       if (typeof value !== 'boolean') throw new Invalid(`"${path}" must be a boolean.`)
@@ -201,7 +218,9 @@ function complexValue(definition: AttributeDefinition, value: unknown, path: str
   for (const [key, sub] of Object.entries(value)) {
     const subDefinition = (definition.subAttributes ?? []).find((s) => match(key, s.name))
     // readOnly sub-attributes (e.g. the enterprise manager.displayName) are ignored like readOnly attributes.
-    if (!subDefinition || subDefinition.mutability === 'readOnly' || sub === null || out[subDefinition.name] !== undefined) continue
+    if (!subDefinition || subDefinition.mutability === 'readOnly') continue
+    refuseClearing(sub, `${path}.${subDefinition.name}`, options)
+    if (sub === null || out[subDefinition.name] !== undefined) continue
     const normalised = attributeValue(subDefinition, sub, `${path}.${subDefinition.name}`, undefined, options)
     if (normalised !== null) out[subDefinition.name] = normalised
   }
@@ -211,9 +230,42 @@ function complexValue(definition: AttributeDefinition, value: unknown, path: str
   return out
 }
 
+/**
+ * Fault 'null-refused': a PUT that clears an attribute with `null` (or `[]` for a multi-valued one) is refused,
+ * although RFC 7644 §3.5.1 lets the client send them.
+ */
+function refuseClearing(value: unknown, path: string, options: ValidateOptions): void {
+  if (options.operation !== 'put' || !options.faults.has('null-refused')) return
+  if (value === null) throw new Invalid(`"${path}" must not be null: send a value or leave the attribute out.`)
+  if (Array.isArray(value) && value.length === 0) throw new Invalid(`"${path}" must not be an empty array: send a value or leave the attribute out.`)
+}
+
+/** A constrained server's string limit: a longer value is refused, naming the attribute and the limit. */
+function refuseLongString(value: string, path: string, constraints: ServerConstraints | null): void {
+  const max = constraints?.maxStringLength ?? null
+  if (max === null || value.length <= max) return
+  const length = characterCount(value)
+  if (length > max) throw new Invalid(`"${path}" is ${length} characters long; this service stores at most ${max} characters.`)
+}
+
+/** A constrained server stores at most one value per `type` of a multi-valued complex attribute (types compared ignoring case). */
+function refuseRepeatedTypes(definition: AttributeDefinition, items: unknown[], path: string): void {
+  if (definition.type !== 'complex' || !(definition.subAttributes ?? []).some((s) => s.name === 'type')) return
+  const seen = new Map<string, number>()
+  for (const [i, item] of items.entries()) {
+    const type = isObj(item) ? item.type : undefined
+    if (typeof type !== 'string') continue
+    const first = seen.get(type.toLowerCase())
+    if (first !== undefined) throw new Invalid(`"${path}[${first}]" and "${path}[${i}]" both have type "${type}": this service stores at most one value of "${path}" per type.`)
+    seen.set(type.toLowerCase(), i)
+  }
+}
+
 /** Applies the storage faults that alter strings. */
 function storedString(value: string, faults: Faults): string {
   let out = value
+  // Fault 'trim-strings': white space at both ends is dropped (SCIM-PUT-RULES 4: a stored value must be the one sent).
+  if (faults.has('trim-strings')) out = out.trim()
   if (faults.has('unicode-mangled')) out = out.replace(/[^\x00-\x7F]/gu, '?')
   if (faults.has('long-strings-truncated') && out.length > 255) out = out.slice(0, 255)
   return out

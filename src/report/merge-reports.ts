@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors.ts'
 import type { CheckResult } from '../checks/types.ts'
-import { withoutUserinfo } from '../secrets.ts'
+import { scrubSecrets, secretsOf, withoutUserinfo } from '../secrets.ts'
+import { boundReport } from './json-report.ts'
 import type { ConformanceReport } from './types.ts'
 
 /**
  * Merges the report.json of several shards of one run (same vendor and seed) into one report:
  * results are concatenated (a check id appears once, in the shard that ran it) and the summary recounted.
+ * Recorded values are bounded as a run bounds them ({@link boundReport}), so a shard written before
+ * report.json was bounded still makes a report.json and report.html that every JSON tool reads.
  */
 export async function mergeReports(files: string[]): Promise<ConformanceReport> {
   if (files.length === 0) throw new UsageError('merge-reports needs at least one report.json.')
@@ -27,7 +30,9 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
   const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length
   const startedAt = reports.map((r) => r.startedAt).sort()[0]
   const endedAt = Math.max(...reports.map((r) => Date.parse(r.startedAt) + r.durationMs))
-  return {
+  // A token the shards still hold (merge-reports scrubs $SCIM_TOKEN again) is scrubbed before a string is cut, never cut in two.
+  const secrets = secretsOf({ token: process.env.SCIM_TOKEN })
+  return boundReport({
     ...first,
     // A shard written before userinfo was stripped may still carry a credential in its target.
     target: [...new Set(reports.map((r) => withoutUserinfo(r.target)))].join(', '),
@@ -39,5 +44,5 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
     discoveryNotes: [...new Set(reports.flatMap((r) => r.discoveryNotes ?? []))],
     harnessErrors: reports.flatMap((r) => r.harnessErrors ?? []),
     interrupted: reports.some((r) => r.interrupted === true),
-  }
+  }, (text) => scrubSecrets(text, secrets))
 }

@@ -3,7 +3,10 @@ import { OUTCOME_RANK, type CheckDefinition, type CheckUsers, type Verdict } fro
 import type { CheckResult } from '../checks/types.ts'
 import { HarnessError, oneLine } from '../errors.ts'
 import type { Exchange } from '../http/exchange.ts'
+import { boundExchange, boundJson, RECORDED } from '../http/bounded-json.ts'
 import { toCurl } from '../http/to-curl.ts'
+import { scrubSecrets, secretsOf, type Secret } from '../secrets.ts'
+import { ENV } from './config.ts'
 import type { CheckContext } from './context.ts'
 import { mix, NotEnoughUsers } from './test-users.ts'
 
@@ -121,31 +124,39 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
 }
 
 /**
- * Characters of a response body a result keeps. The client keeps up to 8 MiB per response, but a
- * result travels from the worker to the reporters and into report.json once per exchange and once
- * as the counterexample: a target answering 50 MiB would otherwise make a report of tens of MiB.
- * The HTML report shows 32 KiB of a body.
+ * The secrets of the run, for scrubbing a recorded string before it is cut (a secret straddling the cut
+ * would leave its first characters, which the scrubber at write time no longer recognises). The token
+ * is already redacted when an exchange is recorded; the --target userinfo is not.
  */
-const REPORTED_BODY_CHARS = 64 * 1024
+function scrubBeforeCut(): (text: string) => string {
+  let secrets: readonly Secret[] | undefined
+  return (text) => scrubSecrets(text, (secrets ??= secretsOf({ token: process.env[ENV.token], target: process.env[ENV.target] })))
+}
 
-function forReport(exchange: Exchange): Exchange {
-  const response = exchange.response
-  if (!response || response.bodyText.length <= REPORTED_BODY_CHARS) return exchange
-  return { ...exchange, response: { ...response, bodyText: response.bodyText.slice(0, REPORTED_BODY_CHARS), body: undefined, truncated: true } }
+/**
+ * An exchange as a result keeps it. The client keeps up to 8 MiB per response, but a result travels
+ * from the worker to the reporters and into report.json once per exchange and once as the
+ * counterexample: bodies are cut to 64 KiB of text (the HTML report shows 32 KiB), and a parsed body
+ * to 64 levels and 4,096 values, each cut marked `[report cut: …]` (see src/http/bounded-json.ts).
+ */
+function forReport(exchange: Exchange, scrub: (text: string) => string): Exchange {
+  return boundExchange(exchange, scrub)
 }
 
 function fromVerdict(v: Verdict, traits?: Record<string, string>): Pick<CheckResult, 'status' | 'message' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'> {
   const bad = v.outcome === 'failed' || v.outcome === 'warned'
-  const exchanges = bad ? v.exchanges.map(forReport) : []
+  const scrub = scrubBeforeCut()
+  const exchanges = bad ? v.exchanges.map((e) => forReport(e, scrub)) : []
   const focus = exchanges[v.focus ?? 0] ?? null
-  const mergedTraits = { ...traits, ...v.traits }
+  const mergedTraits = boundJson({ ...traits, ...v.traits }, { ...RECORDED, scrub })
   return {
     status: v.outcome,
     message: v.message,
     counterexample: bad && focus ? { request: focus.request, response: focus.response } : null,
-    reproduce: bad && focus ? toCurl(focus.request) : null,
+    // From the request as sent: a body over 64 KiB is left out of the curl line with its real size.
+    reproduce: bad && focus ? toCurl(v.exchanges[v.focus ?? 0].request) : null,
     exchanges: bad ? exchanges : undefined,
-    diff: v.diff,
+    diff: v.diff?.map((d) => boundJson(d, { ...RECORDED, scrub })),
     traits: Object.keys(mergedTraits).length > 0 ? mergedTraits : undefined,
   }
 }

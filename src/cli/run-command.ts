@@ -1,23 +1,25 @@
 import { randomBytes } from 'node:crypto'
-import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { auditSpec } from '../audit/audit-spec.ts'
 import { unknownCheckIds } from '../checks/index.ts'
+import { parseServiceProviderConfig } from '../discovery/index.ts'
 import { TransportError, UsageError } from '../errors.ts'
 import { createScimClient, type ScimClient } from '../http/client.ts'
-import { parseServiceProviderConfig } from '../discovery/index.ts'
-import { usersUrlOf } from '../run/context.ts'
-import { UserLedger } from '../run/ledger.ts'
-import { ForeignUserError, TestUsers } from '../run/test-users.ts'
-import { finishRun } from '../run/sweep.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { ALL_VENDORS } from '../profile/vendors.ts'
-import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
+import { ConformanceReporter } from '../report/conformance-reporter.ts'
 import { consoleSummary } from '../report/console-summary.ts'
 import { terminalLine } from '../report/terminal.ts'
-import { scrubberOf, secretsOf, withoutUserinfo } from '../secrets.ts'
 import type { ConformanceReport } from '../report/types.ts'
-import { buildConfig, configToEnv, ENV, type RunConfig } from '../run/config.ts'
+import { writeReports } from '../report/write-reports.ts'
+import { buildConfig, ENV, type RunConfig } from '../run/config.ts'
+import { usersUrlOf } from '../run/context.ts'
+import { UserLedger } from '../run/ledger.ts'
+import { CLI_MODE } from '../run/provided.ts'
+import { finishRun } from '../run/sweep.ts'
+import { ForeignUserError, TestUsers } from '../run/test-users.ts'
+import { scrubberOf, secretsOf, withoutUserinfo } from '../secrets.ts'
 import { HELP, parseFlags, RUN_OPTIONS } from './args.ts'
 
 const SUITES_CONFIG = fileURLToPath(new URL('../../suites/vitest.config.ts', import.meta.url))
@@ -75,6 +77,8 @@ const interrupt: { count: number; cancel: (() => void) | null; config: RunConfig
 function onSignal(signal: NodeJS.Signals): void {
   interrupt.count++
   const config = interrupt.config
+  // From the first signal on, no worker creates another test user (the ledger is what they all read).
+  if (config !== null) new UserLedger(config.reportDir, config.runId).stop(`${signal} received`)
   if (interrupt.count === 1) {
     process.stderr.write(`\nscim-conformance: ${signal}: interrupted; cleaning up test users and writing partial reports (again to remove them at once and quit)...\n`)
     interrupt.cancel?.()
@@ -109,32 +113,25 @@ function vendorsToRun(flags: Record<string, unknown>, config: RunConfig): string
 async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean): Promise<number> {
   const profile = await loadProfile({ vendor: base.spec ? undefined : vendor, spec: base.spec ?? undefined, allowRemoteRefs: base.allowRemoteRefs })
   const reportDir = perVendorDir ? join(base.reportDir, vendor) : base.reportDir
-  let server: ReferenceServer | null = null
-  let config: RunConfig = { ...base, vendor: base.spec ? profile.name : vendor, reportDir }
-  if (!config.target) {
-    // The embedded server always demands a token and supports ETags, so that the auth and ETag checks run too.
-    const token = config.token ?? randomBytes(16).toString('hex')
-    server = await startReferenceServer({ profile, token, etag: true })
-    config = { ...config, target: server.origin, token }
+  // Without a target the global setup starts the embedded reference server, which always demands a
+  // token (made here, so that every output knows the secret to scrub) and supports ETags.
+  const config: RunConfig = { ...base, vendor: base.spec ? profile.name : vendor, reportDir, token: base.token ?? (base.target ? null : randomBytes(16).toString('hex')) }
+  interrupt.config = config
+  if (config.target) await preflight(config, profile, false)
+  if (interrupt.count > 0) return 130
+  process.stderr.write(`scim-conformance: ${profile.name} (${profile.declared.displayName}) against ${config.target ? terminalLine(withoutUserinfo(config.target)) : 'the embedded reference server'}, seed ${config.seed}, ${config.runs} runs\n`)
+  const report = await runSuites(config, profile)
+  if (!report) return 130
+  const secrets = secretsOf(config)
+  await writeReports(report, reportDir, { secrets })
+  process.stdout.write(`${consoleSummary(report, { reportDir, color: process.stdout.isTTY === true, secrets })}\n`)
+  if (report.harnessErrors && report.harnessErrors.length > 0) {
+    process.stderr.write(`scim-conformance: ${terminalLine(report.harnessErrors[0])}\n`)
+    return 2
   }
-  try {
-    interrupt.config = config
-    await preflight(config, profile, server !== null)
-    if (interrupt.count > 0) return 130
-    process.stderr.write(`scim-conformance: ${profile.name} (${profile.declared.displayName}) against ${server ? `the embedded reference server at ${server.baseUrl}` : terminalLine(withoutUserinfo(config.target!))}, seed ${config.seed}, ${config.runs} runs\n`)
-    const report = await runSuites(config, server !== null)
-    if (!report) return 130
-    process.stdout.write(`${consoleSummary(report, { reportDir, color: process.stdout.isTTY === true, secrets: secretsOf(config) })}\n`)
-    if (report.harnessErrors && report.harnessErrors.length > 0) {
-      process.stderr.write(`scim-conformance: ${terminalLine(report.harnessErrors[0])}\n`)
-      return 2
-    }
-    if (report.interrupted) return 130
-    const failing = report.results.some((r) => r.status === 'failed' || (config.failOn === 'should' && r.status === 'warned'))
-    return failing ? 1 : 0
-  } finally {
-    await server?.close()
-  }
+  if (report.interrupted) return 130
+  const failing = report.results.some((r) => r.status === 'failed' || (config.failOn === 'should' && r.status === 'warned'))
+  return failing ? 1 : 0
 }
 
 /** One request before the run, so an unreachable target is a clear exit-2 error and not 60 failed checks. */
@@ -166,44 +163,50 @@ async function ownershipProbe(client: ScimClient, config: RunConfig, profile: Ve
   }
 }
 
-/** Runs the suites in-process through vitest's Node API; null when interrupted before a report was written. */
-async function runSuites(config: RunConfig, embedded: boolean): Promise<ConformanceReport | null> {
-  const reportFile = join(config.reportDir, 'report.json')
-  await rm(reportFile, { force: true })
-  const saved = { ...process.env }
-  for (const name of Object.values(ENV)) delete process.env[name]
-  Object.assign(process.env, configToEnv(config), { SCIM_CONFORMANCE_CLI: '1' }, embedded ? { SCIM_EMBEDDED: '1' } : {})
+/**
+ * Runs the suites in-process through vitest's Node API: the config goes in through `provide` (the
+ * suites `inject` it), the report comes back in memory from the reporter; null when the run was
+ * stopped before it ended.
+ */
+async function runSuites(config: RunConfig, profile: VendorProfile): Promise<ConformanceReport | null> {
   // Imported here, not at the top: vitest/node is most of the CLI's start-up time, and usage errors,
   // audit-spec, list-checks and serve need none of it.
   const { createVitest } = await import('vitest/node')
+  const { ScrubbedJUnitReporter } = await import('../report/junit-reporter.ts')
+  const { ProgressReporter } = await import('../report/progress-reporter.ts')
+  const reporter = new ConformanceReporter({ profile, specFindings: auditSpec(profile) })
+  const junit = new ScrubbedJUnitReporter({ outputFile: join(config.reportDir, 'junit.xml'), suiteName: 'scim-conformance', secrets: () => secretsOf(config) })
   const ownListeners = new Map(SIGNALS.map((s) => [s, process.listeners(s)]))
-  const vitest = await createVitest('test', { config: SUITES_CONFIG, watch: false, run: true }, {}, { stdout: process.stderr })
+  const vitest = await createVitest('test', { config: SUITES_CONFIG, mode: CLI_MODE, watch: false, run: true, reporters: [new ProgressReporter(), junit, reporter] }, {}, { stdout: process.stderr })
   // Vitest's logger exits the process 1 ms after SIGINT/SIGTERM, before the global teardown that deletes
   // the test users and restores --user-id: take its listeners off and cancel the run gracefully instead.
   for (const s of SIGNALS) for (const l of process.listeners(s)) if (!ownListeners.get(s)!.includes(l)) process.off(s, l)
+  vitest.provide('run', config)
+  vitest.provide('embedded', false)
   interrupt.cancel = () => void vitest.cancelCurrentRun('keyboard-input')
   try {
     if (interrupt.count === 0) await vitest.start([])
   } finally {
     interrupt.cancel = null
     await vitest.close()
-    process.env = saved
   }
   process.exitCode = 0
-  try {
-    const report = JSON.parse(await readFile(reportFile, 'utf8')) as ConformanceReport
-    if (interrupt.count > 0) report.interrupted = true
-    return report
-  } catch {
-    if (interrupt.count > 0) return null
-    throw new UsageError(`the run wrote no report to ${reportFile}: see the errors above`)
-  }
+  const report = reporter.result()
+  if (report && interrupt.count > 0) report.interrupted = true
+  return report
 }
 
 /** After a second signal: the end-of-run sweep at once, bounded, and what it could not remove. */
 async function removeTestUsersNow(config: RunConfig): Promise<void> {
   const bounded = new Promise<null>((resolve) => setTimeout(resolve, 20_000, null).unref())
-  const cleanup = await Promise.race([finishRun(config, process.env.SCIM_TARGET ?? config.target!).catch(() => null), bounded])
+  // The embedded reference server ends with this process, and its users with it.
+  if (config.target === null) return
+  // Twice: a creation already in flight when the stop was written is confirmed, and swept, by the second pass.
+  const sweepTwice = async () => {
+    await finishRun(config, config.target!)
+    return finishRun(config, config.target!)
+  }
+  const cleanup = await Promise.race([sweepTwice().catch(() => null), bounded])
   for (const line of cleanup === null ? leftoverLines(config) : cleanup.warnings) process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
   if (cleanup !== null && cleanup.left.length === 0) process.stderr.write(`scim-conformance: removed ${cleanup.removed} test user(s); nothing is left on the target\n`)
 }

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { isAbsolute, relative } from 'node:path'
-import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node'
+import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
 import { auditSpec } from '../audit/audit-spec.ts'
 import { OUTCOME_RANK } from '../checks/define-check.ts'
 import { CHECKS } from '../checks/index.ts'
 import { INTERRUPTED_MESSAGE, type CheckResult, type SpecFinding } from '../checks/types.ts'
 import { oneLine } from '../errors.ts'
-import { loadProfile } from '../profile/vendor-profile.ts'
-import { configFromEnv, ENV } from '../run/config.ts'
+import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
+import type { RunConfig } from '../run/config.ts'
+import '../run/provided.ts'
 import { secretsOf, warnShortSecrets, withoutUserinfo } from '../secrets.ts'
 import { finishRun } from '../run/sweep.ts'
 import { terminalLine } from './terminal.ts'
@@ -16,11 +17,35 @@ import { writeReports } from './write-reports.ts'
 
 export const TOOL_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
+/** What a {@link ConformanceReporter} is given by whoever starts the run. */
+export interface ConformanceReporterOptions {
+  /** Write report.json and report.html at the end (a plain `vitest run`); the CLI writes them itself. @defaultValue false */
+  write?: boolean
+  /** The run's vendor profile, loaded once by the caller; loaded at the end of the run when absent. */
+  profile?: VendorProfile
+  /** The static findings about the vendor document, when the caller has audited it already. */
+  specFindings?: SpecFinding[]
+}
+
 /**
- * Collects each check's result from `task.meta` as vitest reports it, and at the end of the run writes
- * report.json and report.html (vitest's own junit reporter writes junit.xml beside them).
+ * Collects each check's result from `task.meta` as vitest reports it and, at the end of the run, after
+ * the end-of-run sweep of test users, builds the report: {@link result} hands it to the CLI in memory.
+ * The run's configuration comes through vitest's provided context (the same the suites inject).
  */
 export class ConformanceReporter implements Reporter {
+  private vitest: Vitest | null = null
+  private report: ConformanceReport | null = null
+  constructor(private readonly options: ConformanceReporterOptions = {}) {}
+
+  onInit(vitest: Vitest): void {
+    this.vitest = vitest
+  }
+
+  /** The finished report, or null before the run ended. */
+  result(): ConformanceReport | null {
+    return this.report
+  }
+
   private results: CheckResult[] = []
   private harnessErrors: string[] = []
   private discoveryNotes = new Set<string>()
@@ -31,8 +56,15 @@ export class ConformanceReporter implements Reporter {
     this.harnessErrors = []
     this.discoveryNotes.clear()
     this.startedAt = new Date()
+    this.report = null
     // Once per process: the CLI has already said it when it runs the suites.
-    warnShortSecrets(secretsOf({ token: process.env[ENV.token], target: process.env[ENV.target] }))
+    const config = this.config()
+    if (config) warnShortSecrets(secretsOf(config))
+  }
+
+  /** The run's configuration as provided to the suites (with the target the global setup filled in). */
+  private config(): RunConfig | null {
+    return this.vitest?.getRootProject().getProvidedContext().run ?? null
   }
 
   onTestCaseResult(testCase: TestCase): void {
@@ -48,12 +80,13 @@ export class ConformanceReporter implements Reporter {
 
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>, reason: TestRunEndReason): Promise<void> {
     for (const e of unhandledErrors) this.harnessErrors.push(oneLine(e.message ?? 'unhandled error'))
-    const config = configFromEnv()
+    const config = this.config()
+    if (!config) throw new Error('ConformanceReporter: the run has no provided configuration (suites/vitest.config.ts provides it)')
     if (reason === 'interrupted') this.results.push(...notRun(modules, this.results, config.seed))
     // Every check is done or abandoned: its test users go now, so that the report can say what remains.
     let cleanup: ConformanceReport['cleanup']
     try {
-      if (process.env.SCIM_TARGET) cleanup = await finishRun(config, process.env.SCIM_TARGET)
+      if (config.target) cleanup = await finishRun(config, config.target)
       for (const line of cleanup?.warnings ?? []) process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
     } catch (error) {
       this.harnessErrors.push(`cleaning up test users: ${oneLine(error)}`)
@@ -61,11 +94,11 @@ export class ConformanceReporter implements Reporter {
     let specFindings: SpecFinding[] = []
     let spec = config.spec ?? config.vendor
     try {
-      const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false, allowRemoteRefs: config.allowRemoteRefs })
+      const profile = this.options.profile ?? (await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false, allowRemoteRefs: config.allowRemoteRefs }))
       // As the user would type it: relative to where the run started, when it lies below.
       const rel = relative(process.cwd(), profile.specPath)
       spec = rel.startsWith('..') || isAbsolute(rel) ? profile.specPath : rel
-      specFindings = auditSpec(profile)
+      specFindings = this.options.specFindings ?? auditSpec(profile)
     } catch (error) {
       this.harnessErrors.push(oneLine(error))
     }
@@ -79,7 +112,7 @@ export class ConformanceReporter implements Reporter {
       vendor: config.vendor,
       spec,
       // Its userinfo is a credential (never sent: the client connects to the origin).
-      target: withoutUserinfo(process.env.SCIM_TARGET ?? ''),
+      target: withoutUserinfo(config.target ?? ''),
       seed: config.seed,
       runs: config.runs,
       startedAt: this.startedAt.toISOString(),
@@ -94,7 +127,8 @@ export class ConformanceReporter implements Reporter {
       interrupted: reason === 'interrupted',
       cleanup,
     }
-    await writeReports(report, config.reportDir, { secrets: secretsOf(config) })
+    this.report = report
+    if (this.options.write) await writeReports(report, config.reportDir, { secrets: secretsOf(config) })
   }
 }
 

@@ -1,9 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import type { Reporter, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
+import { JUnitReporter, type Reporter, type TestModule, type TestRunEndReason, type Vitest } from 'vitest/node'
 import { INTERRUPTED_MESSAGE } from '../checks/types.ts'
-import { JUnitReporter } from 'vitest/reporters'
-import { ENV } from '../run/config.ts'
+import '../run/provided.ts'
 import { scrubSecrets, secretsOf, type Secret } from '../secrets.ts'
 import { writeFileAtomic } from './_internals/atomic-write.ts'
 
@@ -34,10 +33,14 @@ export class ScrubbedJUnitReporter implements Reporter {
     const { outputFile, secrets, ...junit } = options
     this.#inner = new JUnitReporter(junit)
     this.#outputFile = outputFile
-    this.#secrets = secrets ?? (() => secretsOf({ token: process.env[ENV.token], target: process.env[ENV.target] }))
+    // By default the run's own: its provided configuration, with the token the global setup may have made.
+    this.#secrets = secrets ?? (() => secretsOf(this.#ctx?.getRootProject().getProvidedContext().run ?? {}))
   }
 
+  #ctx: Vitest | null = null
+
   async onInit(ctx: Vitest): Promise<void> {
+    this.#ctx = ctx
     this.#path = resolve(this.#outputFile)
     // A junit.xml left by an earlier run must not pass for this one's should this run die before its end.
     await rm(this.#path, { force: true })

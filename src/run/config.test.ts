@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { UsageError } from '../errors.ts'
-import { buildConfig, configFromEnv, configToEnv } from './config.ts'
+import { buildConfig, configFromEnv, ENV, type RunConfig } from './config.ts'
 
 describe('run configuration', () => {
   test('flags round-trip through the environment the suites read', () => {
@@ -40,3 +40,31 @@ describe('run configuration', () => {
     expect(() => buildConfig(raw)).toThrowError(message)
   })
 })
+
+/** Every field as the SCIM_* variable a plain `vitest run` reads: the round trip shows each flag has one. */
+function configToEnv(config: RunConfig): Record<string, string> {
+  const out: Record<string, string> = {}
+  const set = (k: keyof typeof ENV, v: string | number | boolean | null) => {
+    if (v !== null && v !== false && v !== '') out[ENV[k]] = String(v)
+  }
+  set('vendor', config.vendor)
+  set('spec', config.spec)
+  set('target', config.target)
+  set('token', config.token)
+  set('seed', config.seed)
+  set('runs', config.runs)
+  set('maxShrinks', config.maxShrinks)
+  set('concurrency', config.concurrency)
+  set('rate', config.rate)
+  set('timeoutMs', config.timeoutMs)
+  set('deadlineMs', config.deadlineMs)
+  set('only', config.only.join(','))
+  set('skip', config.skip.join(','))
+  set('failOn', config.failOn)
+  set('reportDir', config.reportDir)
+  set('userId', config.userId)
+  set('strictRfc', config.strictRfc)
+  set('allowRemoteRefs', config.allowRemoteRefs)
+  set('runId', config.runId)
+  return out
+}

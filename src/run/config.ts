@@ -30,7 +30,7 @@ export interface RunConfig {
   runId: string
 }
 
-/** Environment variable names, shared by the CLI (which sets them) and the suites (which read them). */
+/** Environment variable names: what a plain `vitest run --config suites/vitest.config.ts` reads (the CLI takes flags, and the token also from SCIM_TOKEN). */
 export const ENV = {
   vendor: 'SCIM_VENDOR',
   spec: 'SCIM_SPEC',
@@ -127,30 +127,3 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunConfig {
   return buildConfig(raw)
 }
 
-/** The inverse of `configFromEnv`: what the CLI puts in the environment of the vitest run. */
-export function configToEnv(config: RunConfig): Record<string, string> {
-  const out: Record<string, string> = {}
-  const set = (k: keyof typeof ENV, v: string | number | boolean | null) => {
-    if (v !== null && v !== false && v !== '') out[ENV[k]] = String(v)
-  }
-  set('vendor', config.vendor)
-  set('spec', config.spec)
-  set('target', config.target)
-  set('token', config.token)
-  set('seed', config.seed)
-  set('runs', config.runs)
-  set('maxShrinks', config.maxShrinks)
-  set('concurrency', config.concurrency)
-  set('rate', config.rate)
-  set('timeoutMs', config.timeoutMs)
-  set('deadlineMs', config.deadlineMs)
-  set('only', config.only.join(','))
-  set('skip', config.skip.join(','))
-  set('failOn', config.failOn)
-  set('reportDir', config.reportDir)
-  set('userId', config.userId)
-  set('strictRfc', config.strictRfc)
-  set('allowRemoteRefs', config.allowRemoteRefs)
-  set('runId', config.runId)
-  return out
-}

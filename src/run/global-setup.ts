@@ -3,7 +3,7 @@ import type { TestProject } from 'vitest/node'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
 import { createScimClient } from '../http/client.ts'
-import { configFromEnv } from './config.ts'
+import './provided.ts'
 import { UserLedger } from './ledger.ts'
 import { scrubberOf } from '../secrets.ts'
 import { terminalLine } from '../report/terminal.ts'
@@ -13,42 +13,45 @@ import { describeLeft, sweepEarlierRuns, sweepThisRun } from './sweep.ts'
 import { join } from 'node:path'
 
 /**
- * Vitest global setup of the conformance suites. Without SCIM_TARGET it starts the embedded reference
- * server for the vendor (the default main job); at the end it deletes every test user the run left
- * behind, whatever happened, and restores a `--user-id` user.
+ * Vitest global setup of the conformance suites, in the main process: the one place the embedded
+ * reference server starts (when the run has no target: the default main job), handing its address and
+ * token on through `provide`. Before the checks it sweeps what earlier runs left on the target and
+ * saves a `--user-id` user; at the end it deletes every test user the run left, whatever happened,
+ * and restores the `--user-id` user.
  */
-export default async function setup(_project: TestProject): Promise<() => Promise<void>> {
-  const config = configFromEnv()
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let config = project.getProvidedContext().run
+  const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, allowRemoteRefs: config.allowRemoteRefs })
   let server: ReferenceServer | null = null
-  if (!process.env.SCIM_TARGET) {
-    const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, allowRemoteRefs: config.allowRemoteRefs })
+  if (config.target === null) {
     // The reference server always demands a token and supports ETags, so that the auth and ETag checks run too.
     const token = config.token ?? randomBytes(16).toString('hex')
     server = await startReferenceServer({ profile, token, etag: true })
-    process.env.SCIM_TARGET = server.origin
-    process.env.SCIM_TOKEN = token
-    process.env.SCIM_EMBEDDED = '1'
+    config = { ...config, target: server.origin, token }
+    project.provide('run', config)
+    project.provide('embedded', true)
   }
-  const ended = configFromEnv()
-  const target = process.env.SCIM_TARGET!
-  const profile = await loadProfile({ vendor: ended.spec ? undefined : ended.vendor, spec: ended.spec ?? undefined, validate: server === null, allowRemoteRefs: ended.allowRemoteRefs })
-  const client = createScimClient({ baseUrl: target, token: ended.token, timeoutMs: ended.timeoutMs, deadlineMs: ended.deadlineMs })
+  const target = config.target!
+  const client = createScimClient({ baseUrl: target, token: config.token, timeoutMs: config.timeoutMs, deadlineMs: config.deadlineMs })
   const usersUrl = usersUrlOf(target, profile)
   // Test users that earlier runs left on this target (a SIGKILL, a lost connection) go first.
-  const earlier = await sweepEarlierRuns(client, profile, ended.reportDir, ended.runId, usersUrl)
-  if (earlier.removed > 0) process.stderr.write(`scim-conformance: removed ${earlier.removed} test user(s) left by earlier runs (ledgers in ${join(ended.reportDir, '.ledger')})\n`)
+  const earlier = await sweepEarlierRuns(client, profile, config.reportDir, config.runId, usersUrl)
+  if (earlier.removed > 0) process.stderr.write(`scim-conformance: removed ${earlier.removed} test user(s) left by earlier runs (ledgers in ${join(config.reportDir, '.ledger')})\n`)
   for (const line of describeLeft(earlier.left, usersUrl)) process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
-  const users = new TestUsers(client, profile, new UserLedger(ended.reportDir, ended.runId, null, scrubberOf({ token: ended.token, target })), ended)
+  const users = new TestUsers(client, profile, new UserLedger(config.reportDir, config.runId, null, scrubberOf(config)), config)
   // A --user-id user is saved before any check touches it and put back after the last one.
-  const saved = ended.userId ? await users.saveUser(ended.userId) : null
+  const userId = config.userId
+  const saved = userId ? await users.saveUser(userId) : null
+  const reportDir = config.reportDir
+  const runId = config.runId
   return async () => {
     try {
       // The reporter swept at the end of the run; this catches a run whose reporter never got there.
-      await sweepThisRun(client, profile, ended.reportDir, ended.runId)
-      if (saved && ended.userId) {
-        const restored = await users.restoreUser(ended.userId, saved)
+      await sweepThisRun(client, profile, reportDir, runId)
+      if (saved && userId) {
+        const restored = await users.restoreUser(userId, saved)
         const ok = restored.response && restored.response.status < 300
-        process.stderr.write(terminalLine(ok ? `Restored --user-id ${ended.userId} to its saved state.` : `Could not restore --user-id ${ended.userId}: ${restored.error?.message ?? restored.response?.status}. Saved state: ${JSON.stringify(saved)}`) + '\n')
+        process.stderr.write(terminalLine(ok ? `Restored --user-id ${userId} to its saved state.` : `Could not restore --user-id ${userId}: ${restored.error?.message ?? restored.response?.status}. Saved state: ${JSON.stringify(saved)}`) + '\n')
       }
     } finally {
       await client.close()

@@ -20,7 +20,7 @@ export interface LedgerUser {
 }
 
 interface Entry {
-  op: 'run' | 'post' | 'refused' | 'create' | 'delete' | 'survived' | 'unanswered' | 'released' | 'untrusted'
+  op: 'run' | 'post' | 'refused' | 'create' | 'delete' | 'survived' | 'unanswered' | 'released' | 'untrusted' | 'stop'
   id?: string
   userName?: string
   why?: string
@@ -102,9 +102,15 @@ export class UserLedger {
     this.append({ op: 'untrusted', why })
   }
 
-  /** Why the run stopped creating users, or null. */
-  untrustedReason(): string | null {
-    return this.entries().find((e) => e.op === 'untrusted')?.why ?? null
+  /** The run is being stopped (a signal): no worker creates another test user from here on. */
+  stop(why: string): void {
+    this.append({ op: 'stop', why })
+  }
+
+  /** Why the run creates no more users (an untrusted target, or a stop), or null. */
+  noMoreUsers(): { op: 'untrusted' | 'stop'; why: string } | null {
+    const entry = this.entries().find((e) => e.op === 'untrusted' || e.op === 'stop')
+    return entry ? { op: entry.op as 'untrusted' | 'stop', why: entry.why ?? entry.op } : null
   }
 
   /** The run's head line (target, process), or null for a ledger without one. */

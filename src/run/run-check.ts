@@ -6,7 +6,6 @@ import type { Exchange } from '../http/exchange.ts'
 import { boundExchange, boundJson, RECORDED } from '../http/bounded-json.ts'
 import { toCurl } from '../http/to-curl.ts'
 import { scrubSecrets, secretsOf, type Secret } from '../secrets.ts'
-import { ENV } from './config.ts'
 import type { CheckContext } from './context.ts'
 import { mix, NotEnoughUsers } from './test-users.ts'
 
@@ -56,7 +55,7 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
   try {
     if (!check.cases) {
       const v = await check.run(ctx, users, undefined)
-      return finish({ ...fromVerdict(v), numRuns: 1 })
+      return finish({ ...fromVerdict(ctx, v), numRuns: 1 })
     }
     const traits: Record<string, string> = {}
     let worst: Verdict | null = null
@@ -102,7 +101,7 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
         if (error instanceof HarnessError) throw error
         return finish({ status: 'failed', message: `The check could not complete: ${oneLine(error)}`, numRuns: runs, path: details.counterexamplePath })
       }
-      const found = fromVerdict(bad, traits)
+      const found = fromVerdict(ctx, bad, traits)
       if (capped) found.message += `\n(Shrinking stopped after ${ctx.config.maxShrinks} tries (--max-shrinks): a smaller case may exist.)`
       return finish({ ...found, numRuns: runs, path: details.counterexamplePath })
     }
@@ -114,10 +113,10 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
       const forWarning = await search(new Set(['warned', 'failed']))
       if (forWarning.details.failed) return report(forWarning)
       // The target did not warn again (it answers differently from one run to the next): report the first warning as it was.
-      return finish({ ...fromVerdict(firstWarning as Verdict, traits), numRuns: runs })
+      return finish({ ...fromVerdict(ctx, firstWarning as Verdict, traits), numRuns: runs })
     }
     const best = (worst as Verdict | null) ?? { outcome: 'passed', message: 'No case was generated.', exchanges: [] }
-    return finish({ ...fromVerdict(best, traits), numRuns: runs })
+    return finish({ ...fromVerdict(ctx, best, traits), numRuns: runs })
   } finally {
     await ctx.users.remove(users)
   }
@@ -128,9 +127,9 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
  * would leave its first characters, which the scrubber at write time no longer recognises). The token
  * is already redacted when an exchange is recorded; the --target userinfo is not.
  */
-function scrubBeforeCut(): (text: string) => string {
+function scrubBeforeCut(ctx: CheckContext): (text: string) => string {
   let secrets: readonly Secret[] | undefined
-  return (text) => scrubSecrets(text, (secrets ??= secretsOf({ token: process.env[ENV.token], target: process.env[ENV.target] })))
+  return (text) => scrubSecrets(text, (secrets ??= secretsOf(ctx.config)))
 }
 
 /**
@@ -143,9 +142,9 @@ function forReport(exchange: Exchange, scrub: (text: string) => string): Exchang
   return boundExchange(exchange, scrub)
 }
 
-function fromVerdict(v: Verdict, traits?: Record<string, string>): Pick<CheckResult, 'status' | 'message' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'> {
+function fromVerdict(ctx: CheckContext, v: Verdict, traits?: Record<string, string>): Pick<CheckResult, 'status' | 'message' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'> {
   const bad = v.outcome === 'failed' || v.outcome === 'warned'
-  const scrub = scrubBeforeCut()
+  const scrub = scrubBeforeCut(ctx)
   const exchanges = bad ? v.exchanges.map((e) => forReport(e, scrub)) : []
   const focus = exchanges[v.focus ?? 0] ?? null
   const mergedTraits = boundJson({ ...traits, ...v.traits }, { ...RECORDED, scrub })

@@ -1,11 +1,11 @@
-import { afterAll, test, type TestContext } from 'vitest'
+import { afterAll, inject, test, type TestContext } from 'vitest'
 import { CHECKS, selectChecks } from '../checks/index.ts'
 import type { CheckDefinition } from '../checks/define-check.ts'
 import type { Area, CheckResult } from '../checks/types.ts'
 import { formatFailure } from '../report/format-failure.ts'
 import { secretsOf } from '../secrets.ts'
 import { INTERRUPTED_MESSAGE } from '../checks/types.ts'
-import { configFromEnv } from './config.ts'
+import './provided.ts'
 import { createContext, type CheckContext } from './context.ts'
 import { runCheck } from './run-check.ts'
 
@@ -28,13 +28,13 @@ export class ConformanceError extends Error {
  * (the JUnit testcase name), runs the check against the target, and carries its result in `task.meta`.
  */
 export function conformanceSuite(areas: Area[]): void {
-  const config = configFromEnv()
-  const target = process.env.SCIM_TARGET
+  const config = inject('run')
+  const target = config.target
   const checks = selectChecks(CHECKS.filter((c) => areas.includes(c.area)), config.only, config.skip)
   let context: Promise<CheckContext> | null = null
   const shared = () => {
-    if (!target) throw new Error('SCIM_TARGET is not set: run through `scimc run`, or use suites/vitest.config.ts, whose global setup starts the reference server')
-    context ??= createContext(config, target, { embedded: process.env.SCIM_EMBEDDED === '1' })
+    if (!target) throw new Error('the run has no target: run through `scim-conformance run`, or use suites/vitest.config.ts, whose global setup starts the reference server')
+    context ??= createContext(config, target, { embedded: inject('embedded') })
     return context
   }
   afterAll(async () => {
@@ -70,7 +70,7 @@ async function runOne(check: CheckDefinition, shared: () => Promise<CheckContext
   t.task.meta.scimResult = result
   t.task.meta.scimDiscovery = ctx.discovery.notes
   if (result.reproduce) await t.annotate(result.reproduce, 'reproduce')
-  if (result.status === 'failed' || (result.status === 'warned' && failOn === 'should')) throw new ConformanceError(formatFailure(result, { secrets: secretsOf({ token: ctx.config.token, target: process.env.SCIM_TARGET }) }))
+  if (result.status === 'failed' || (result.status === 'warned' && failOn === 'should')) throw new ConformanceError(formatFailure(result, { secrets: secretsOf(ctx.config) }))
   if (result.status === 'warned') await t.annotate(`WARN: ${result.message.split('\n')[0]}`, 'warning')
   if (result.status === 'observed') await t.annotate(`OBSERVED: ${result.message.split('\n')[0]}`, 'observation')
   if (result.status === 'skipped') t.skip(result.message)

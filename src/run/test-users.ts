@@ -112,8 +112,10 @@ export class TestUsers {
       users.created.push(await this.borrow(this.options.userId))
       return users
     }
-    this.untrusted ??= this.ledger.untrustedReason()
     if (this.untrusted !== null) throw new ForeignUserError(this.untrusted)
+    const halt = this.ledger.noMoreUsers()
+    if (halt?.op === 'untrusted') throw new ForeignUserError((this.untrusted = halt.why))
+    if (halt?.op === 'stop') throw new NotEnoughUsers(`the run is stopping (${halt.why}); no new test user is created`)
     try {
       for (let i = 0; i < count; i++) {
         const body = this.payload(`${salt}/user${i}`)

@@ -1,0 +1,18 @@
+import type { RunConfig } from './config.ts'
+
+/**
+ * The one typed channel from whoever starts a run (the CLI, or `suites/vitest.config.ts` for a plain
+ * `vitest run`) to the global setup, the suites in the workers and the reporters: vitest's
+ * `provide`/`inject`. No process.env in between.
+ */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The run's configuration; the global setup fills `target` (and `token`) when it starts the reference server. */
+    run: RunConfig
+    /** True when the target is the reference server the global setup started. */
+    embedded: boolean
+  }
+}
+
+/** The vite mode the CLI starts vitest in: `suites/vitest.config.ts` then leaves config and reporters to it. */
+export const CLI_MODE = 'scim-conformance-cli'

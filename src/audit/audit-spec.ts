@@ -1,7 +1,7 @@
 import type { Level, SpecFinding } from '../checks/types.ts'
 import { ERROR_SCHEMA, topLevelProperties, type VendorProfile } from '../profile/vendor-profile.ts'
-import type { JsonSchema } from '../spec/json-schema.ts'
-import { isJsonMedia, type MediaSchema } from '../spec/put-user-operation.ts'
+import type { JsonSchema } from '../openapi/json-schema.ts'
+import { isJsonMedia, type MediaSchema } from '../openapi/put-user-operation.ts'
 
 /**
  * One static rule about the vendor's OpenAPI document, judged against the RFCs. `level` is the RFC's

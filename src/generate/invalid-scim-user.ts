@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { UsageError } from '../errors.ts'
 import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, topLevelProperties, type VendorProfile } from '../profile/vendor-profile.ts'
-import type { JsonSchema } from '../spec/json-schema.ts'
+import type { JsonSchema } from '../openapi/json-schema.ts'
 import { mergeAllOf } from './_internals/merge-all-of.ts'
 import { freeText, token } from './_internals/text.ts'
 import { readOnlyAttributes, scimUserAttribute, type ScimUserPayload } from './scim-user.ts'

@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { UsageError } from '../errors.ts'
-import type { JsonSchema } from '../spec/json-schema.ts'
-import { toJsonSchema } from '../spec/to-json-schema.ts'
+import type { JsonSchema } from '../openapi/json-schema.ts'
+import { toJsonSchema } from '../openapi/to-json-schema.ts'
 import { validateAgainst } from '../validate/ajv.ts'
 import { canonicalJson, schemaArbitrary } from './schema-arbitrary.ts'
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { UsageError } from '../errors.ts'
-import type { JsonSchema } from '../spec/json-schema.ts'
+import type { JsonSchema } from '../openapi/json-schema.ts'
 import { compileSchema } from '../validate/ajv.ts'
 import { mergeAllOf } from './_internals/merge-all-of.ts'
 import { formatted, formattedLengths, freeText, token } from './_internals/text.ts'

@@ -9,7 +9,7 @@ import {
   ENTERPRISE_USER_URN,
   findAttributeIn,
 } from '../scim/core-schema.ts'
-import type { JsonSchema } from '../spec/json-schema.ts'
+import type { JsonSchema } from '../openapi/json-schema.ts'
 
 /** An extension schema the flavor stores under its URN key. */
 export interface ExtensionDefinition {

@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import * as addFormatsModule from 'ajv-formats'
-import type { JsonSchema } from '../spec/json-schema.ts'
+import type { JsonSchema } from '../openapi/json-schema.ts'
 
 // ajv-formats ships CJS with a default export; under NodeNext the callable is on `.default`.
 type AddFormats = typeof import('ajv-formats').default

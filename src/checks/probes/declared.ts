@@ -1,6 +1,6 @@
 import type { Exchange } from '../../http/exchange.ts'
 import type { VendorProfile } from '../../profile/vendor-profile.ts'
-import type { MediaSchema } from '../../spec/put-user-operation.ts'
+import type { MediaSchema } from '../../openapi/put-user-operation.ts'
 
 /** The response's media type without parameters, lower-cased. */
 export function mediaTypeOf(e: Exchange): string | null {

@@ -1,5 +1,5 @@
 import { topLevelProperties, type VendorProfile } from '../../profile/vendor-profile.ts'
-import type { JsonSchema } from '../../spec/json-schema.ts'
+import type { JsonSchema } from '../../openapi/json-schema.ts'
 
 /** Request attributes the harness must not null, change or echo as user data. */
 export const READ_ONLY = new Set(['id', 'meta', 'groups'])

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../spec/json-schema.ts'
+import type { JsonSchema } from '../../openapi/json-schema.ts'
 
 const cache = new WeakMap<JsonSchema, JsonSchema>()
 

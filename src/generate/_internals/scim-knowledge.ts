@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import type { JsonSchema } from '../../spec/json-schema.ts'
+import type { JsonSchema } from '../../openapi/json-schema.ts'
 import { EMAIL_MIN_LENGTH, freeText, plainEmail, plainUrl, token, URL_MIN_LENGTH } from './text.ts'
 
 /**

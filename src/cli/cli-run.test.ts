@@ -17,7 +17,7 @@ import {
   tempDir,
   TEST_TIMEOUT_MS,
   type CliResult,
-} from './_test-support.ts'
+} from '../../test/support/cli.ts'
 
 // `scim-conformance run` as a user runs it: a subprocess, its exit code, and the three reports it writes.
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import type { FaultName } from '../reference/faults.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
-import { killStrayChildren, readTree, removeTempDirs, runCli, secretToken, tempDir, TEST_TIMEOUT_MS, type CliResult } from './_test-support.ts'
+import { killStrayChildren, readTree, removeTempDirs, runCli, secretToken, tempDir, TEST_TIMEOUT_MS, type CliResult } from '../../test/support/cli.ts'
 
 // What a run writes when the target echoes its credentials back in forms a plain substring search
 // misses (JSON `\u` escapes, a header name, an error detail), when --target carries a password, when

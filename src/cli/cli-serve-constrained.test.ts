@@ -1,7 +1,7 @@
 import { request } from 'undici'
 import { afterAll, expect, test } from 'vitest'
 import { CORE_USER_URN } from '../scim/core-schema.ts'
-import { firstStdoutLine, killStrayChildren, secretToken, spawnCli, TEST_TIMEOUT_MS } from './_test-support.ts'
+import { firstStdoutLine, killStrayChildren, secretToken, spawnCli, TEST_TIMEOUT_MS } from '../../test/support/cli.ts'
 
 // `serve --constrained`: the strict, RFC-permitted reference server, as a subprocess.
 

@@ -17,7 +17,7 @@ import {
   userIndex,
   waitUntil,
   type CliResult,
-} from './_test-support.ts'
+} from '../../test/support/cli.ts'
 
 // What a run does to the target and to its own output: the token is never written anywhere, the
 // target's own users are left exactly as they were (passing, failing, interrupted), and a --user-id

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CHECKS } from '../checks/index.ts'
-import { closedPortUrl, firstStdoutLine, killStrayChildren, removeTempDirs, runCli, secretToken, spawnCli, tempDir, TEST_TIMEOUT_MS } from './_test-support.ts'
+import { closedPortUrl, firstStdoutLine, killStrayChildren, removeTempDirs, runCli, secretToken, spawnCli, tempDir, TEST_TIMEOUT_MS } from '../../test/support/cli.ts'
 
 // Bad input, the spec commands and `serve`: each a subprocess, judged by exit code and output.
 

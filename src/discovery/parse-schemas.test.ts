@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { AttributeDefinition } from '../scim/attribute.ts'
-import { CORE_USER, ENTERPRISE_USER, GROUP, SCHEMAS_LIST_RESPONSE } from './_fixtures/rfc7643-schemas.ts'
+import { CORE_USER, ENTERPRISE_USER, GROUP, SCHEMAS_LIST_RESPONSE } from '../../test/fixtures/rfc7643-schemas.ts'
 import { parseSchemas } from './parse-schemas.ts'
 
 /** RFC 7643 §2.2 defaults for an attribute with only a name. */

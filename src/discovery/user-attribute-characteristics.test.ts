@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { ENTERPRISE_USER, SCHEMAS_LIST_RESPONSE } from './_fixtures/rfc7643-schemas.ts'
+import { ENTERPRISE_USER, SCHEMAS_LIST_RESPONSE } from '../../test/fixtures/rfc7643-schemas.ts'
 import { parseSchemas } from './parse-schemas.ts'
 import { userAttributeCharacteristics } from './user-attribute-characteristics.ts'
 

@@ -4,7 +4,7 @@ import { CORE_USER_URN, ENTERPRISE_USER_URN } from '../scim/core-schema.ts'
 import { DEFAULT_CONSTRAINTS, characterCount, looksLikeEmail, resolveConstraints } from './constraints.ts'
 import { flavorOf } from './flavor.ts'
 import { type ReferenceServer, startReferenceServer } from './server.ts'
-import { call, LIGHTDASH_EXTENSION, type Reply, TOKEN, uniqueUserName, validBody } from './test-support.ts'
+import { call, LIGHTDASH_EXTENSION, type Reply, TOKEN, uniqueUserName, validBody } from '../../test/support/reference.ts'
 
 // The constrained server: a strict but RFC-permitted flavour of the reference server (RFC 7644 §3.12 invalidValue
 // for values it cannot store, §3.5.1 "MAY assign a default value"), in every vendor's flavour.

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { ALL_FAULT_NAMES, FAULT_NAMES, PENDING_FAULTS, type FaultName, type ServerFaultName } from './faults.ts'
 import { type ReferenceServer, startReferenceServer } from './server.ts'
-import { call, createUser, TOKEN, validBody } from './test-support.ts'
+import { call, createUser, TOKEN, validBody } from '../../test/support/reference.ts'
 
 let cube: VendorProfile
 

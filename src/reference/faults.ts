@@ -60,7 +60,7 @@ export const FAULTS = {
 
 /**
  * Faults the server can be switched into whose grading by the harness is still being made to follow
- * SCIM-PUT-RULES, so the fault matrix (src/proof/fault-catalogue.ts) leaves them out for now: they are not in
+ * SCIM-PUT-RULES, so the fault matrix (test/proof/fault-catalogue.ts) leaves them out for now: they are not in
  * FAULT_NAMES. Move one into FAULTS, with its catalogue entry, once the harness grades it as the rules say.
  */
 export const PENDING_FAULTS = {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { CORE_USER_URN, ENTERPRISE_USER_URN, findUserAttribute } from '../scim/core-schema.ts'
 import { flavorOf } from './flavor.ts'
-import { LIGHTDASH_EXTENSION } from './test-support.ts'
+import { LIGHTDASH_EXTENSION } from '../../test/support/reference.ts'
 
 describe('findUserAttribute', () => {
   test.each([

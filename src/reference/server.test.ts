@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ERROR_SCHEMA, loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { CORE_USER_URN } from '../scim/core-schema.ts'
 import { type ReferenceServer, startReferenceServer } from './server.ts'
-import { call, createUser, FLAVORS, type FlavorName, LIGHTDASH_EXTENSION, type Reply, TOKEN, uniqueUserName, validBody } from './test-support.ts'
+import { call, createUser, FLAVORS, type FlavorName, LIGHTDASH_EXTENSION, type Reply, TOKEN, uniqueUserName, validBody } from '../../test/support/reference.ts'
 
 const SUCCESS_MEDIA: Record<FlavorName, string> = { lightdash: 'application/json', maia: 'application/json', cube: 'application/scim+json' }
 const ERROR_MEDIA: Record<FlavorName, string> = { lightdash: 'application/json', maia: 'application/problem+json', cube: 'application/scim+json' }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { FAKE_TOKEN, failingReport, passingReport } from './_fixtures/reports.ts'
+import { FAKE_TOKEN, failingReport, passingReport } from '../../test/fixtures/reports.ts'
 import { secretsOf } from '../secrets.ts'
 import { consoleSummary } from './console-summary.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { FAKE_TOKEN, failingReport } from './_fixtures/reports.ts'
+import { FAKE_TOKEN, failingReport } from '../../test/fixtures/reports.ts'
 import { formatFailure } from './format-failure.ts'
 
 function result(id: string) {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { FAKE_TOKEN, failingReport, passingReport } from './_fixtures/reports.ts'
+import { FAKE_TOKEN, failingReport, passingReport } from '../../test/fixtures/reports.ts'
 import { REPORT_CSP } from './html-report.ts'
 import { writeReports } from './write-reports.ts'
 

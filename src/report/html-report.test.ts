@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { HOSTILE_TEXT, failingReport, passingReport } from './_fixtures/reports.ts'
+import { HOSTILE_TEXT, failingReport, passingReport } from '../../test/fixtures/reports.ts'
 import { REPORT_CSP, renderHtml } from './html-report.ts'
 
 describe('renderHtml (markup)', () => {

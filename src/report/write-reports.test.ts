@@ -2,7 +2,7 @@ import { lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { FAKE_TOKEN, failingReport, passingReport } from './_fixtures/reports.ts'
+import { FAKE_TOKEN, failingReport, passingReport } from '../../test/fixtures/reports.ts'
 import { writeJsonReport } from './json-report.ts'
 import { secretsOf } from '../secrets.ts'
 import { scrubToken, scrubTokenDeep, TOKEN_PLACEHOLDER } from './scrub-token.ts'

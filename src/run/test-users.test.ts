@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createScimClient, type ScimClient } from '../http/client.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
-import { createUser, TOKEN } from '../reference/test-support.ts'
+import { createUser, TOKEN } from '../../test/support/reference.ts'
 import { UserLedger } from './ledger.ts'
 import { ForeignUserError, guardedClient, TestUsers } from './test-users.ts'
 

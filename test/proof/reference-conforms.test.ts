@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { loadProfile } from '../profile/vendor-profile.ts'
-import { startReferenceServer } from '../reference/server.ts'
-import { buildConfig, DEFAULT_RUNS } from '../run/config.ts'
-import { runChecks } from '../run/run-checks.ts'
+import { loadProfile } from '../../src/profile/vendor-profile.ts'
+import { startReferenceServer } from '../../src/reference/server.ts'
+import { buildConfig, DEFAULT_RUNS } from '../../src/run/config.ts'
+import { runChecks } from '../../src/run/run-checks.ts'
 
 /**
  * Zero false failures: against the RFC-faithful reference server, no check fails or warns, for every

@@ -1,6 +1,6 @@
 import { request } from 'undici'
-import { CORE_USER_URN } from '../scim/core-schema.ts'
-import type { ReferenceServer } from './server.ts'
+import { CORE_USER_URN } from '../../src/scim/core-schema.ts'
+import type { ReferenceServer } from '../../src/reference/server.ts'
 
 /** The built-in vendors the reference server is tested in. */
 export const FLAVORS = ['lightdash', 'maia', 'cube'] as const

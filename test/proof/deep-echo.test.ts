@@ -2,9 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { ConformanceReport } from '../report/types.ts'
-import { closeServers, killStrayChildren, removeTempDirs, runCli, startCube, tempDir, TEST_TIMEOUT_MS } from '../cli/_test-support.ts'
-import { startProxy, type HostileServer } from './_hostile-servers.ts'
+import type { ConformanceReport } from '../../src/report/types.ts'
+import { closeServers, killStrayChildren, removeTempDirs, runCli, startCube, tempDir, TEST_TIMEOUT_MS } from '../support/cli.ts'
+import { startProxy, type HostileServer } from '../support/hostile-servers.ts'
 
 /**
  * A server that echoes every PUT body back: the harness's own 1,000-deep nesting case and its 1 MiB

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
-import { ALL_VENDORS } from '../profile/vendors.ts'
-import { loadProfile } from '../profile/vendor-profile.ts'
-import { scimUser } from '../generate/scim-user.ts'
+import { ALL_VENDORS } from '../../src/profile/vendors.ts'
+import { loadProfile } from '../../src/profile/vendor-profile.ts'
+import { scimUser } from '../../src/generate/scim-user.ts'
 
 /** Options of {@link benchGenerate}. */
 export interface GenerateBenchOptions {

@@ -1,4 +1,4 @@
-import { ALL_VENDORS } from '../profile/vendors.ts'
+import { ALL_VENDORS } from '../../src/profile/vendors.ts'
 import { benchGenerate } from './generate-bench.ts'
 import { conformanceRun, DEFAULT_CONCURRENCY, SCALING_CHECKS, scalingBench, throughputBench } from './http-bench.ts'
 

@@ -1,5 +1,5 @@
-import type { Outcome } from '../checks/types.ts'
-import type { FaultName } from '../reference/faults.ts'
+import type { Outcome } from '../../src/checks/types.ts'
+import type { FaultName } from '../../src/reference/faults.ts'
 
 /** The vendors the reference server can imitate. */
 export const MATRIX_VENDORS = ['lightdash', 'maia', 'cube', 'generic'] as const

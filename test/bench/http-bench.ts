@@ -7,12 +7,12 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { Pool } from 'undici'
-import { scimUser } from '../generate/scim-user.ts'
-import { loadProfile } from '../profile/vendor-profile.ts'
-import { buildConfig } from '../run/config.ts'
-import { runChecks } from '../run/run-checks.ts'
+import { scimUser } from '../../src/generate/scim-user.ts'
+import { loadProfile } from '../../src/profile/vendor-profile.ts'
+import { buildConfig } from '../../src/run/config.ts'
+import { runChecks } from '../../src/run/run-checks.ts'
 
-const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url))
+const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /** The harness's default: requests in flight, checks at once. */

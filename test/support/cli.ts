@@ -7,11 +7,11 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
-import type { FaultName } from '../reference/faults.ts'
-import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
-import { call, uniqueUserName, validBody } from '../reference/test-support.ts'
-import type { ConformanceReport } from '../report/types.ts'
+import { loadProfile, type VendorProfile } from '../../src/profile/vendor-profile.ts'
+import type { FaultName } from '../../src/reference/faults.ts'
+import { startReferenceServer, type ReferenceServer } from '../../src/reference/server.ts'
+import { call, uniqueUserName, validBody } from './reference.ts'
+import type { ConformanceReport } from '../../src/report/types.ts'
 
 /** The repository root: the CLI runs from here, as `node src/cli/bin.mjs`. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))

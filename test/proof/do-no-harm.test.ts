@@ -10,9 +10,9 @@ import {
   startCube,
   tempDir,
   TEST_TIMEOUT_MS,
-} from '../cli/_test-support.ts'
-import type { ReferenceServer } from '../reference/server.ts'
-import { startHarmProxy, userIdOf, type HarmProxy, type ProxyBehaviour } from './_harm-proxy.ts'
+} from '../support/cli.ts'
+import type { ReferenceServer } from '../../src/reference/server.ts'
+import { startHarmProxy, userIdOf, type HarmProxy, type ProxyBehaviour } from '../support/harm-proxy.ts'
 
 // Issue 11, "do no harm": a correct reference server behind a proxy that changes one behaviour, with
 // "real users" seeded first and compared byte for byte afterwards. Whatever the proxy makes the target

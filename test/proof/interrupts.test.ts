@@ -17,8 +17,8 @@ import {
   userIndex,
   waitUntil,
   type CliChild,
-} from '../cli/_test-support.ts'
-import type { ReferenceServer } from '../reference/server.ts'
+} from '../support/cli.ts'
+import type { ReferenceServer } from '../../src/reference/server.ts'
 
 // Issue 11, "interrupted runs": whatever stops a run (SIGINT, SIGTERM, SIGHUP, a second signal, SIGKILL),
 // the target ends as it was found, at once or at the next run / `sweep`, and no report says a check

@@ -1,10 +1,10 @@
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { killStrayChildren, readReport, removeTempDirs, runCli, tempDir } from '../cli/_test-support.ts'
-import type { CheckResult } from '../checks/types.ts'
-import type { ConformanceReport } from '../report/types.ts'
-import { CORE_USER_URN } from '../scim/core-schema.ts'
-import { startScimmyServer, type ScimmyServer } from './scimmy-server.ts'
+import { killStrayChildren, readReport, removeTempDirs, runCli, tempDir } from '../support/cli.ts'
+import type { CheckResult } from '../../src/checks/types.ts'
+import type { ConformanceReport } from '../../src/report/types.ts'
+import { CORE_USER_URN } from '../../src/scim/core-schema.ts'
+import { startScimmyServer, type ScimmyServer } from '../support/scimmy-server.ts'
 
 // Issue "Proof of power", point 4: the generic profile against a SCIM server nobody here wrote
 // (scimmy 1.3.5 + scimmy-routers 1.3.2, wired as their docs show), through the CLI, the user's path.

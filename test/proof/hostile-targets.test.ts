@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { CheckResult } from '../checks/types.ts'
-import { loadProfile } from '../profile/vendor-profile.ts'
-import type { ConformanceReport } from '../report/types.ts'
-import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
+import type { CheckResult } from '../../src/checks/types.ts'
+import { loadProfile } from '../../src/profile/vendor-profile.ts'
+import type { ConformanceReport } from '../../src/report/types.ts'
+import { startReferenceServer, type ReferenceServer } from '../../src/reference/server.ts'
 import {
   endlessBody, hugeBody, listen, redirectTo, refusedOrigin, SABOTAGE, slowHeaders, startAnswerEverything200, startProxy, trickleBody,
   type HostileServer, type ProxyOptions,
-} from './_hostile-servers.ts'
+} from '../support/hostile-servers.ts'
 
 /**
  * Issue "Proof of power", point 3: against a hostile or broken target the CLI still ends every run

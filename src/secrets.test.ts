@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import {
-  activeSecrets, clearActiveSecrets, containsSecret, REDACTED, scrubberOf, scrubSecrets, scrubSecretsDeep, secretsOf, TOKEN_PLACEHOLDER,
-  useSecrets, warnShortSecrets, withoutUserinfo,
+  activeSecrets,
+  clearActiveSecrets,
+  containsSecret,
+  REDACTED,
+  scrubberOf,
+  scrubSecrets,
+  scrubSecretsDeep,
+  secretsOf,
+  TOKEN_PLACEHOLDER,
+  useSecrets,
+  warnShortSecrets,
+  withoutUserinfo,
 } from './secrets.ts'
 
 const TOKEN = 'Tok_9f8e7d6c5b4a-Secret'
@@ -9,10 +19,12 @@ const secrets = secretsOf({ token: TOKEN })
 
 /** Every character as a JSON `\uXXXX` escape, hex in the given case. */
 function uEscaped(text: string, upper = false): string {
-  return [...text].map((c) => {
-    const hex = c.charCodeAt(0).toString(16).padStart(4, '0')
-    return `\\u${upper ? hex.toUpperCase() : hex}`
-  }).join('')
+  return [...text]
+    .map((c) => {
+      const hex = c.charCodeAt(0).toString(16).padStart(4, '0')
+      return `\\u${upper ? hex.toUpperCase() : hex}`
+    })
+    .join('')
 }
 
 afterEach(() => clearActiveSecrets())
@@ -44,7 +56,9 @@ describe('scrubSecrets: a long secret in every form', () => {
     const s = secretsOf({ token })
     const json = JSON.stringify(token).slice(1, -1)
     const html = json.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-    expect(scrubSecrets(`${json} | ${html} | ${token} | ${encodeURIComponent(token)}`, s)).toBe('$SCIM_TOKEN | $SCIM_TOKEN | $SCIM_TOKEN | $SCIM_TOKEN')
+    expect(scrubSecrets(`${json} | ${html} | ${token} | ${encodeURIComponent(token)}`, s)).toBe(
+      '$SCIM_TOKEN | $SCIM_TOKEN | $SCIM_TOKEN | $SCIM_TOKEN',
+    )
   })
 
   test('a parsed body, JSON and text all stay valid once scrubbed', () => {
@@ -76,8 +90,8 @@ describe('scrubSecrets: a short secret where it stands alone', () => {
     ['as a JSON key (a lower-cased header name)', '{"ABC123":"x"}', '{"$SCIM_TOKEN":"x"}'],
     ['\\u-escaped as a whole JSON string', `{"t":"${uEscaped('abc123')}"}`, '{"t":"$SCIM_TOKEN"}'],
     ['HTML-quoted', '<td>&quot;abc123&quot;</td>', '<td>&quot;$SCIM_TOKEN&quot;</td>'],
-    ['as a URL\'s user name', 'http://abc123@h/x', 'http://$SCIM_TOKEN@h/x'],
-    ['as a URL\'s password', 'http://me:abc123@h/x', 'http://me:$SCIM_TOKEN@h/x'],
+    ["as a URL's user name", 'http://abc123@h/x', 'http://$SCIM_TOKEN@h/x'],
+    ["as a URL's password", 'http://me:abc123@h/x', 'http://me:$SCIM_TOKEN@h/x'],
   ])('%s', (_, text, want) => {
     expect(scrubSecrets(text, short)).toBe(want)
   })
@@ -106,7 +120,9 @@ describe('secretsOf --target userinfo', () => {
 
   test('the target loses its userinfo, and the password is scrubbed wherever else it appears', () => {
     expect(scrubSecrets(`against ${target}`, s)).toBe('against http://127.0.0.1:8080/scim')
-    expect(scrubSecrets('{"pw":"pass-secret-123","e":"PASS-SECRET-123"}', s)).toBe(`{"pw":"${REDACTED}","e":"${REDACTED}"}`)
+    expect(scrubSecrets('{"pw":"pass-secret-123","e":"PASS-SECRET-123"}', s)).toBe(
+      `{"pw":"${REDACTED}","e":"${REDACTED}"}`,
+    )
     expect(scrubSecrets('cannot reach http://u:pass%2Dsecret-123@h', s)).toBe('cannot reach http://h')
   })
 
@@ -134,7 +150,9 @@ describe('warnShortSecrets', () => {
     expect(warnShortSecrets(s, (l) => lines.push(l))).toBe(true)
     expect(warnShortSecrets(s, (l) => lines.push(l))).toBe(false)
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^scim-conformance: warning: the token, the --target user name and the --target password are shorter than 8 characters/)
+    expect(lines[0]).toMatch(
+      /^scim-conformance: warning: the token, the --target user name and the --target password are shorter than 8 characters/,
+    )
     expect(lines[0]).not.toMatch(/abc123|admin|\bpw\b/)
   })
 
@@ -148,13 +166,26 @@ describe('warnShortSecrets', () => {
 test('useSecrets keeps one process-wide list', () => {
   useSecrets(secrets)
   useSecrets(secretsOf({ token: TOKEN, target: 'http://a:long-password@h' }))
-  expect(activeSecrets().map((s) => s.label)).toEqual(['the token', 'the --target userinfo', 'the --target password', 'the --target user name'])
+  expect(activeSecrets().map((s) => s.label)).toEqual([
+    'the token',
+    'the --target userinfo',
+    'the --target password',
+    'the --target user name',
+  ])
 })
 
 test('scrubberOf: a ledger line stays valid JSON', () => {
   const scrub = scrubberOf({ token: TOKEN, target: 'http://me:long-password@h/scim' })
-  const line = JSON.stringify({ op: 'created', id: 'x', body: { echo: TOKEN, url: 'http://me:long-password@h/scim/Users' } })
-  expect(JSON.parse(scrub(line))).toEqual({ op: 'created', id: 'x', body: { echo: '$SCIM_TOKEN', url: 'http://h/scim/Users' } })
+  const line = JSON.stringify({
+    op: 'created',
+    id: 'x',
+    body: { echo: TOKEN, url: 'http://me:long-password@h/scim/Users' },
+  })
+  expect(JSON.parse(scrub(line))).toEqual({
+    op: 'created',
+    id: 'x',
+    body: { echo: '$SCIM_TOKEN', url: 'http://h/scim/Users' },
+  })
 })
 
 /** Undoes JSON `\u`, percent and HTML numeric encodings, for the "nothing decodes to the token" check. */

@@ -55,7 +55,8 @@ export function secretsOf(config: SecretSources): Secret[] {
   if (info) {
     out.push({ label: 'the --target userinfo', value: info.raw, placeholder: '', userinfo: true })
     if (info.password) out.push({ label: 'the --target password', value: info.password, placeholder: REDACTED })
-    if (info.username) out.push({ label: 'the --target user name', value: info.username, placeholder: REDACTED, short: 'userinfo' })
+    if (info.username)
+      out.push({ label: 'the --target user name', value: info.username, placeholder: REDACTED, short: 'userinfo' })
   }
   // Longest first, so a secret containing another is replaced whole before the shorter one could split it.
   return dedupe(out).sort((a, b) => b.value.length - a.value.length)
@@ -109,23 +110,43 @@ const WARNED = Symbol.for('scim-conformance.short-secret-warned')
  * Writes, once per process, that short secrets are hidden only where they stand alone. Returns
  * whether it wrote. The message names the secrets, never their values.
  */
-export function warnShortSecrets(secrets: readonly Secret[], write: (line: string) => void = (l) => process.stderr.write(l)): boolean {
+export function warnShortSecrets(
+  secrets: readonly Secret[],
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): boolean {
   const short = shortSecrets(secrets)
   const state = globalThis as { [WARNED]?: boolean }
   if (short.length === 0 || state[WARNED]) return false
   state[WARNED] = true
   const names = short.map((s) => s.label)
   const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
-  write(`scim-conformance: warning: ${list} ${short.length === 1 ? 'is' : 'are'} shorter than ${MIN_SECRET_LENGTH} characters and cannot be hidden everywhere: ` +
-    `${short.length === 1 ? 'it is' : 'they are'} scrubbed from output only where ${short.length === 1 ? 'it stands' : 'they stand'} alone (after "Bearer "/"Basic ", as a whole quoted string, in a URL's userinfo).\n`)
+  write(
+    `scim-conformance: warning: ${list} ${short.length === 1 ? 'is' : 'are'} shorter than ${MIN_SECRET_LENGTH} characters and cannot be hidden everywhere: ` +
+      `${short.length === 1 ? 'it is' : 'they are'} scrubbed from output only where ${short.length === 1 ? 'it stands' : 'they stand'} alone (after "Bearer "/"Basic ", as a whole quoted string, in a URL's userinfo).\n`,
+  )
   return true
 }
 
 // ---------------------------------------------------------------------------------------------
 // Matching
 
-const NAMED_ENTITIES: Record<string, string[]> = { '&': ['amp'], '<': ['lt'], '>': ['gt'], '"': ['quot'], "'": ['apos'] }
-const JSON_SHORT_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't' }
+const NAMED_ENTITIES: Record<string, string[]> = {
+  '&': ['amp'],
+  '<': ['lt'],
+  '>': ['gt'],
+  '"': ['quot'],
+  "'": ['apos'],
+}
+const JSON_SHORT_ESCAPES: Record<string, string> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  '\b': 'b',
+  '\f': 'f',
+  '\n': 'n',
+  '\r': 'r',
+  '\t': 't',
+}
 const UTF8 = new TextEncoder()
 
 function escapeRegExp(text: string): string {
@@ -135,7 +156,12 @@ function escapeRegExp(text: string): string {
 /** A character as is or as an HTML/XML character reference (named, decimal, hex). */
 function markupForms(ch: string): string[] {
   const cp = ch.codePointAt(0)!
-  return [escapeRegExp(ch), ...(NAMED_ENTITIES[ch] ?? []).map((n) => `&${n};`), `&#0*${cp};`, `&#x0*${cp.toString(16)};`]
+  return [
+    escapeRegExp(ch),
+    ...(NAMED_ENTITIES[ch] ?? []).map((n) => `&${n};`),
+    `&#0*${cp};`,
+    `&#x0*${cp.toString(16)};`,
+  ]
 }
 
 /**

@@ -30,7 +30,10 @@ export default defineConfig(({ mode }) => {
         ? [
             'default',
             // vitest's junit reporter, written only once complete and with every secret scrubbed.
-            new ScrubbedJUnitReporter({ outputFile: join(config.reportDir, 'junit.xml'), suiteName: 'scim-conformance' }),
+            new ScrubbedJUnitReporter({
+              outputFile: join(config.reportDir, 'junit.xml'),
+              suiteName: 'scim-conformance',
+            }),
             new ConformanceReporter({ write: true }),
           ]
         : [],

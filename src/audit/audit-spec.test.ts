@@ -5,11 +5,22 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { auditSpec, SPEC_RULES } from './audit-spec.ts'
 
-// any: the fixtures are deep JSON documents that each case mutates freely; typing every path would add nothing.
+// biome-ignore lint/suspicious/noExplicitAny: the fixtures are deep JSON documents that each case mutates freely; typing every path would add nothing.
 type Doc = Record<string, any>
 
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
-const TABLE_9 = ['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'invalidVers', 'sensitive']
+const TABLE_9 = [
+  'invalidFilter',
+  'tooMany',
+  'uniqueness',
+  'mutability',
+  'invalidSyntax',
+  'invalidPath',
+  'noTarget',
+  'invalidValue',
+  'invalidVers',
+  'sensitive',
+]
 
 const user = () => ({
   type: 'object',
@@ -35,7 +46,10 @@ const scimError = () => ({
   },
 })
 
-const errorResponse = (description: string) => ({ description, content: { 'application/scim+json': { schema: scimError() } } })
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/scim+json': { schema: scimError() } },
+})
 
 /** A small document that follows the RFC everywhere: the base every synthetic case changes one thing in. */
 function conformingDoc(): Doc {
@@ -49,7 +63,10 @@ function conformingDoc(): Doc {
       '/Users/{id}': {
         put: {
           parameters: [{ in: 'path', name: 'id', required: true, schema: { type: 'string' } }],
-          requestBody: { required: true, content: { 'application/scim+json': { schema: user() }, 'application/json': { schema: user() } } },
+          requestBody: {
+            required: true,
+            content: { 'application/scim+json': { schema: user() }, 'application/json': { schema: user() } },
+          },
           responses: {
             '200': { description: 'ok', content: { 'application/scim+json': { schema: user() } } },
             '400': errorResponse('bad request'),
@@ -125,7 +142,9 @@ describe('auditSpec on the built-in documents', () => {
     expect(auditSpec(await loadProfile({ vendor: 'generic' })).filter((f) => f.level === 'MUST')).toEqual([])
     const maia = auditSpec(await loadProfile({ vendor: 'maia' }))
     const byId = new Map(maia.map((f) => [f.id, f]))
-    expect(byId.get('spec.errors.not-scim-format')?.message).toMatch(/400, 403, 404, 500 as application\/problem\+json with status typed integer and no schemas attribute/)
+    expect(byId.get('spec.errors.not-scim-format')?.message).toMatch(
+      /400, 403, 404, 500 as application\/problem\+json with status typed integer and no schemas attribute/,
+    )
     expect(byId.get('spec.request.readonly-required')?.message).toMatch(/requires meta in the request body/)
     expect(byId.get('spec.auth.403-for-auth-failure')?.level).toBe('SHOULD')
   })
@@ -331,40 +350,66 @@ describe('auditSpec on synthetic documents', () => {
       given: 'id required in the request but marked readOnly (OpenAPI: required in responses only)',
       change: (d) => putOf(d).requestBody.content['application/scim+json'].schema.required.push('id'),
     },
-    { given: 'a 4XX range instead of 401', change: (d) => {
-      const r = putOf(d).responses
-      r['4XX'] = r['401']
-      delete r['401']
-    } },
-    { given: 'a default error response instead of 409', change: (d) => {
-      const r = putOf(d).responses
-      r.default = r['409']
-      delete r['409']
-    } },
-    { given: 'an error schema that declares no properties', change: (d) => {
-      putOf(d).responses['500'].content['application/scim+json'].schema = { type: 'object' }
-    } },
-    { given: 'media types with a charset parameter', change: (d) => {
-      const ok = putOf(d).responses['200']
-      ok.content = { 'application/scim+json; charset=utf-8': ok.content['application/scim+json'] }
-      const body = putOf(d).requestBody
-      body.content = { 'application/scim+json;charset=UTF-8': body.content['application/scim+json'] }
-    } },
-    { given: 'status typed [string, null]', change: (d) => {
-      putOf(d).responses['400'].content['application/scim+json'].schema.properties.status = { type: ['string', 'null'] }
-    } },
-    { given: 'attribute names in another case (RFC 7643 §2.1)', change: (d) => {
-      const s = putOf(d).requestBody.content['application/scim+json'].schema
-      s.required = ['Schemas', 'USERNAME']
-      s.properties.Schemas = s.properties.schemas
-      s.properties.USERNAME = s.properties.userName
-    } },
-    { given: 'both 401 and 403 declared', change: (d) => {
-      putOf(d).responses['403'] = errorResponse('forbidden')
-    } },
-    { given: 'no password property in the response at all', change: (d) => {
-      delete putOf(d).responses['200'].content['application/scim+json'].schema.properties.password
-    } },
+    {
+      given: 'a 4XX range instead of 401',
+      change: (d) => {
+        const r = putOf(d).responses
+        r['4XX'] = r['401']
+        delete r['401']
+      },
+    },
+    {
+      given: 'a default error response instead of 409',
+      change: (d) => {
+        const r = putOf(d).responses
+        r.default = r['409']
+        delete r['409']
+      },
+    },
+    {
+      given: 'an error schema that declares no properties',
+      change: (d) => {
+        putOf(d).responses['500'].content['application/scim+json'].schema = { type: 'object' }
+      },
+    },
+    {
+      given: 'media types with a charset parameter',
+      change: (d) => {
+        const ok = putOf(d).responses['200']
+        ok.content = { 'application/scim+json; charset=utf-8': ok.content['application/scim+json'] }
+        const body = putOf(d).requestBody
+        body.content = { 'application/scim+json;charset=UTF-8': body.content['application/scim+json'] }
+      },
+    },
+    {
+      given: 'status typed [string, null]',
+      change: (d) => {
+        putOf(d).responses['400'].content['application/scim+json'].schema.properties.status = {
+          type: ['string', 'null'],
+        }
+      },
+    },
+    {
+      given: 'attribute names in another case (RFC 7643 §2.1)',
+      change: (d) => {
+        const s = putOf(d).requestBody.content['application/scim+json'].schema
+        s.required = ['Schemas', 'USERNAME']
+        s.properties.Schemas = s.properties.schemas
+        s.properties.USERNAME = s.properties.userName
+      },
+    },
+    {
+      given: 'both 401 and 403 declared',
+      change: (d) => {
+        putOf(d).responses['403'] = errorResponse('forbidden')
+      },
+    },
+    {
+      given: 'no password property in the response at all',
+      change: (d) => {
+        delete putOf(d).responses['200'].content['application/scim+json'].schema.properties.password
+      },
+    },
   ]
 
   for (const { given, change } of quiet) {
@@ -385,7 +430,10 @@ describe('auditSpec on synthetic documents', () => {
   test('a 3.0 document with nullable integer status is still flagged', async () => {
     const doc = conformingDoc()
     doc.openapi = '3.0.3'
-    putOf(doc).responses['400'].content['application/scim+json'].schema.properties.status = { type: 'integer', nullable: true }
+    putOf(doc).responses['400'].content['application/scim+json'].schema.properties.status = {
+      type: 'integer',
+      nullable: true,
+    }
     expect(await auditIds(doc)).toEqual(['spec.errors.not-scim-format'])
   })
 })

@@ -16,7 +16,18 @@ export interface SpecRule {
 }
 
 /** RFC 7644 §3.12 Table 9: every detail error keyword. PATCH-only ones are fine in a type shared by all operations. */
-const TABLE_9 = ['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'invalidVers', 'sensitive']
+const TABLE_9 = [
+  'invalidFilter',
+  'tooMany',
+  'uniqueness',
+  'mutability',
+  'invalidSyntax',
+  'invalidPath',
+  'noTarget',
+  'invalidValue',
+  'invalidVers',
+  'sensitive',
+]
 
 /** Common and User attributes that RFC 7643 makes readOnly (§3.1 id, meta; §4.1.2 groups). */
 const READ_ONLY_ATTRIBUTES = ['id', 'meta', 'groups']
@@ -30,7 +41,9 @@ function errorStatuses(profile: VendorProfile): string[] {
 
 /** True when the document declares `status` itself, its range (`4XX`), or a `default` response. */
 function declares(profile: VendorProfile, status: string): boolean {
-  return Object.keys(profile.op.responses).some((s) => s === status || s.toUpperCase() === `${status[0]}XX` || s === 'default')
+  return Object.keys(profile.op.responses).some(
+    (s) => s === status || s.toUpperCase() === `${status[0]}XX` || s === 'default',
+  )
 }
 
 function put(profile: VendorProfile): string {
@@ -93,7 +106,8 @@ export const errorsNotScimFormat: SpecRule = {
     for (const status of errorStatuses(profile)) {
       for (const media of profile.op.responses[status]) {
         const departure = errorBodyDeparture(media)
-        if (departure !== undefined) byReasons.set(departure, [...new Set([...(byReasons.get(departure) ?? []), status])])
+        if (departure !== undefined)
+          byReasons.set(departure, [...new Set([...(byReasons.get(departure) ?? []), status])])
       }
     }
     if (byReasons.size === 0) return undefined
@@ -146,7 +160,8 @@ export const errorsScimTypeOutsideTable9: SpecRule = {
     for (const status of errorStatuses(profile)) {
       for (const media of profile.op.responses[status]) {
         const scimType = media.schema ? property(media.schema, 'scimType') : undefined
-        for (const value of scimType?.enum ?? []) if (typeof value === 'string' && !TABLE_9.includes(value)) unknown.add(value)
+        for (const value of scimType?.enum ?? [])
+          if (typeof value === 'string' && !TABLE_9.includes(value)) unknown.add(value)
       }
     }
     if (unknown.size === 0) return undefined
@@ -243,7 +258,13 @@ export const successNot200WithResource: SpecRule = {
  * A rule for one Table 8 status the document leaves out; quiet when no error response is declared at all.
  * RFC 7644 §3.12 (verified): "Implementers SHOULD handle the identified HTTP status codes as described below."
  */
-function statusUndeclared(status: string, level: Level, source: string, rfcSays: string, skip?: (profile: VendorProfile) => boolean): SpecRule {
+function statusUndeclared(
+  status: string,
+  level: Level,
+  source: string,
+  rfcSays: string,
+  skip?: (profile: VendorProfile) => boolean,
+): SpecRule {
   return {
     id: `spec.status.${status}-undeclared`,
     level,
@@ -257,18 +278,24 @@ function statusUndeclared(status: string, level: Level, source: string, rfcSays:
 }
 
 export const status400Undeclared = statusUndeclared(
-  '400', 'SHOULD', 'RFC 7644 §3.12 (Table 8)',
+  '400',
+  'SHOULD',
+  'RFC 7644 §3.12 (Table 8)',
   'RFC 7644 Table 8 answers a request that "is unparsable, syntactically incorrect, or violates schema" with 400 (Table 9 scimTypes for PUT: uniqueness, mutability, invalidSyntax, invalidValue, invalidVers)',
 )
 
 export const status401Undeclared = statusUndeclared(
-  '401', 'SHOULD', 'RFC 7644 §3.12 (Table 8)',
+  '401',
+  'SHOULD',
+  'RFC 7644 §3.12 (Table 8)',
   'RFC 7644 Table 8 answers 401 for "Authorization failure. The authorization header is invalid or missing."',
   (profile) => declares(profile, '403'), // spec.auth.403-for-auth-failure owns that case
 )
 
 export const status404Undeclared = statusUndeclared(
-  '404', 'SHOULD', 'RFC 7644 §3.5.1; §3.12 (Table 8)',
+  '404',
+  'SHOULD',
+  'RFC 7644 §3.5.1; §3.12 (Table 8)',
   '"HTTP PUT MUST NOT be used to create new resources" (RFC 7644 §3.5.1) and Table 8 answers 404 when the "Specified resource (e.g., User) or endpoint does not exist"',
 )
 
@@ -280,7 +307,9 @@ export const status404Undeclared = statusUndeclared(
  * Table 9 defines uniqueness (applicable to PUT) under "For HTTP status code 400 (Bad Request) responses".
  */
 export const status409Undeclared = statusUndeclared(
-  '409', 'SHOULD', 'RFC 7644 §3.12 (Table 8); RFC 7643 §4.1.1',
+  '409',
+  'SHOULD',
+  'RFC 7644 §3.12 (Table 8); RFC 7643 §4.1.1',
   'userName MUST be unique (RFC 7643 §4.1.1); RFC 7644 Table 8 answers 409 when "a service provider refused to create a new, duplicate resource", and §3.3 answers a duplicate userName with 409 and scimType "uniqueness"',
 )
 
@@ -290,7 +319,9 @@ export const status409Undeclared = statusUndeclared(
  * Table 8: 412 "Failed to update.  Resource has changed on the server."
  */
 export const status412Undeclared = statusUndeclared(
-  '412', 'MAY', 'RFC 7644 §3.14',
+  '412',
+  'MAY',
+  'RFC 7644 §3.14',
   'versioning is optional (RFC 7644 §3.14: service providers MAY support ETags), but a server that supports it answers a stale If-Match with 412, "Failed to update. Resource has changed on the server." (Table 8; informative)',
 )
 

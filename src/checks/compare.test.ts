@@ -1,14 +1,34 @@
 import { describe, expect, test } from 'vitest'
 import type { AttributeDefinition } from '../scim/attribute.ts'
-import { childPath, diffStored, differs, getAttr, isUnassigned, NOT_CLEARED, sameRepresentation, WHITESPACE_TRIMMED } from './compare.ts'
+import {
+  childPath,
+  diffStored,
+  differs,
+  getAttr,
+  isUnassigned,
+  NOT_CLEARED,
+  sameRepresentation,
+  WHITESPACE_TRIMMED,
+} from './compare.ts'
 
 const def = (over: Partial<AttributeDefinition>): AttributeDefinition => ({
-  name: 'x', type: 'string', multiValued: false, required: false, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none', ...over,
+  name: 'x',
+  type: 'string',
+  multiValued: false,
+  required: false,
+  caseExact: false,
+  mutability: 'readWrite',
+  returned: 'default',
+  uniqueness: 'none',
+  ...over,
 })
 const chars: Record<string, AttributeDefinition> = {
   externalid: def({ name: 'externalId', caseExact: true }),
   'name.givenname': def({ name: 'givenName' }),
-  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:manager.displayname': def({ name: 'displayName', mutability: 'readOnly' }),
+  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:manager.displayname': def({
+    name: 'displayName',
+    mutability: 'readOnly',
+  }),
 }
 const of = (path: string) => chars[path.toLowerCase()]
 
@@ -20,15 +40,57 @@ describe('SCIM comparison rules', () => {
     { sent: null, stored: [], path: 'emails', equal: true, why: 'null = [] (RFC 7643 §2.5)' },
     { sent: [], stored: undefined, path: 'emails', equal: true, why: '[] = unassigned' },
     { sent: 'x', stored: undefined, path: 'title', equal: false, why: 'value not stored' },
-    { sent: [{ value: 'a@x' }, { value: 'b@x' }], stored: [{ value: 'b@x' }, { value: 'a@x', primary: false }], path: 'emails', equal: true, why: 'multi-valued as sets; primary false = absent' },
-    { sent: [{ value: 'a@x' }], stored: [{ value: 'a@x' }, { value: 'c@x' }], path: 'emails', equal: false, why: 'extra stored value' },
-    { sent: { givenName: 'Zoë' }, stored: { givenName: 'Zoë', formatted: 'Zoë' }, path: 'name', equal: true, why: 'server may add sub-attributes' },
+    {
+      sent: [{ value: 'a@x' }, { value: 'b@x' }],
+      stored: [{ value: 'b@x' }, { value: 'a@x', primary: false }],
+      path: 'emails',
+      equal: true,
+      why: 'multi-valued as sets; primary false = absent',
+    },
+    {
+      sent: [{ value: 'a@x' }],
+      stored: [{ value: 'a@x' }, { value: 'c@x' }],
+      path: 'emails',
+      equal: false,
+      why: 'extra stored value',
+    },
+    {
+      sent: { givenName: 'Zoë' },
+      stored: { givenName: 'Zoë', formatted: 'Zoë' },
+      path: 'name',
+      equal: true,
+      why: 'server may add sub-attributes',
+    },
     { sent: { givenName: 'Zoë' }, stored: { givenName: 'Zo?' }, path: 'name', equal: false, why: 'mangled unicode' },
-    { sent: 'Zoe\u0308', stored: 'Zo\u00eb', path: 'displayName', equal: true, why: 'canonically equivalent text (NFD stored as NFC)' },
-    { sent: 'Ext-e\u0301', stored: 'Ext-\u00e9', path: 'externalId', equal: true, why: 'canonical equivalence holds for caseExact too' },
-    { sent: 'Ext-\u00e9', stored: 'EXT-\u00c9', path: 'externalId', equal: false, why: 'caseExact still tells case apart after normalisation' },
+    {
+      sent: 'Zoe\u0308',
+      stored: 'Zo\u00eb',
+      path: 'displayName',
+      equal: true,
+      why: 'canonically equivalent text (NFD stored as NFC)',
+    },
+    {
+      sent: 'Ext-e\u0301',
+      stored: 'Ext-\u00e9',
+      path: 'externalId',
+      equal: true,
+      why: 'canonical equivalence holds for caseExact too',
+    },
+    {
+      sent: 'Ext-\u00e9',
+      stored: 'EXT-\u00c9',
+      path: 'externalId',
+      equal: false,
+      why: 'caseExact still tells case apart after normalisation',
+    },
     { sent: true, stored: 'true', path: 'active', equal: false, why: 'type changed' },
-    { sent: '2020-01-01T00:00:00Z', stored: '2020-01-01T00:00:00.000Z', path: 'meta.created', equal: false, why: 'a string attribute without dateTime type compares as text' },
+    {
+      sent: '2020-01-01T00:00:00Z',
+      stored: '2020-01-01T00:00:00.000Z',
+      path: 'meta.created',
+      equal: false,
+      why: 'a string attribute without dateTime type compares as text',
+    },
   ])('$why', ({ sent, stored, path, equal }) => {
     expect(differs(sent, stored, path, of) === null).toBe(equal)
   })
@@ -41,16 +103,24 @@ describe('SCIM comparison rules', () => {
 
   test('attribute names match case-insensitively (RFC 7643 §2.1)', () => {
     expect(getAttr({ UserName: 'a' }, 'userName')).toBe('a')
-    expect(diffStored({ userName: 'a', NAME: { GivenName: 'b' } }, { username: 'A', name: { givenName: 'B' } }, of)).toEqual([])
+    expect(
+      diffStored({ userName: 'a', NAME: { GivenName: 'b' } }, { username: 'A', name: { givenName: 'B' } }, of),
+    ).toEqual([])
   })
 
   test('diffStored names each attribute that differs, skipping readOnly and password', () => {
-    const diff = diffStored({ id: 'x', password: 'p', title: 'Dr', nickName: 'n' }, { id: 'y', title: 'Mr', nickName: 'n' }, of)
+    const diff = diffStored(
+      { id: 'x', password: 'p', title: 'Dr', nickName: 'n' },
+      { id: 'y', title: 'Mr', nickName: 'n' },
+      of,
+    )
     expect(diff.map((d) => d.attribute)).toEqual(['title'])
   })
 
   test('sameRepresentation is symmetric and honours an ignore list', () => {
-    expect(sameRepresentation({ a: 1, meta: { version: '1' } }, { a: 1, meta: { version: '2' } }, of, new Set(['meta']))).toEqual([])
+    expect(
+      sameRepresentation({ a: 1, meta: { version: '1' } }, { a: 1, meta: { version: '2' } }, of, new Set(['meta'])),
+    ).toEqual([])
     expect(sameRepresentation({ a: 1 }, { a: 1, b: 2 }, of).map((d) => d.attribute)).toEqual(['b'])
   })
 
@@ -60,8 +130,12 @@ describe('SCIM comparison rules', () => {
   })
 
   test('extension sub-attribute paths are fully qualified', () => {
-    expect(childPath('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'manager')).toBe('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager')
-    expect(childPath('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager', 'value')).toBe('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value')
+    expect(childPath('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'manager')).toBe(
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager',
+    )
+    expect(childPath('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager', 'value')).toBe(
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value',
+    )
     expect(childPath('name', 'givenName')).toBe('name.givenName')
   })
 })

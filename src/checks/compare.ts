@@ -6,7 +6,12 @@ export const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !==
 
 /** RFC 7643 §2.5: unassigned, null and [] "SHALL be considered to be equivalent in 'state'". */
 export function isUnassigned(value: unknown): boolean {
-  return value === undefined || value === null || (Array.isArray(value) && value.length === 0) || (isObject(value) && Object.values(value).every(isUnassigned))
+  return (
+    value === undefined ||
+    value === null ||
+    (Array.isArray(value) && value.length === 0) ||
+    (isObject(value) && Object.values(value).every(isUnassigned))
+  )
 }
 
 /** Attribute names are case-insensitive (RFC 7643 §2.1): finds `name` in `obj` whatever its case. */
@@ -39,7 +44,12 @@ const NOT_DATA = new Set(['schemas', 'id', 'meta', 'groups', 'password'])
  * strings case-insensitive unless `caseExact`, multi-valued attributes as sets, complex values on the
  * sub-attributes sent (the server may add others), absent = null = []. Returns one diff per attribute that differs.
  */
-export function diffStored(sent: Obj, stored: unknown, characteristicsOf: CharacteristicsOf, skip: ReadonlySet<string> = NOT_DATA): AttributeDiff[] {
+export function diffStored(
+  sent: Obj,
+  stored: unknown,
+  characteristicsOf: CharacteristicsOf,
+  skip: ReadonlySet<string> = NOT_DATA,
+): AttributeDiff[] {
   const diffs: AttributeDiff[] = []
   for (const [name, value] of Object.entries(sent)) {
     if (skip.has(name.toLowerCase()) || skip.has(name)) continue
@@ -51,12 +61,20 @@ export function diffStored(sent: Obj, stored: unknown, characteristicsOf: Charac
 }
 
 /** Why `stored` is not the value `sent` (null when they are equal under SCIM's rules). */
-export function differs(sent: unknown, stored: unknown, path: string, characteristicsOf: CharacteristicsOf): string | null {
+export function differs(
+  sent: unknown,
+  stored: unknown,
+  path: string,
+  characteristicsOf: CharacteristicsOf,
+): string | null {
   // A complex value made only of readOnly sub-attributes provides nothing the server must store.
   if (isObject(sent) && !isUnassigned(sent) && isUnassigned(writable(sent, path, characteristicsOf))) return null
   // A complex value provides the sub-attributes it names: `{}` provides none (what becomes of them is the
   // omitted-attributes MAY of RFC 7644 §3.5.1), `{ "role": null }` clears role. So compare sub by sub.
-  if (isObject(sent)) return isObject(stored) || isUnassigned(stored) ? differsBySub(sent, stored, path, characteristicsOf) : 'sent a complex value, stored a simple one'
+  if (isObject(sent))
+    return isObject(stored) || isUnassigned(stored)
+      ? differsBySub(sent, stored, path, characteristicsOf)
+      : 'sent a complex value, stored a simple one'
   if (isUnassigned(sent)) return isUnassigned(stored) ? null : NOT_CLEARED
   if (isUnassigned(stored)) return 'sent a value, stored nothing'
   const def = characteristicsOf(path)
@@ -79,12 +97,16 @@ export function differs(sent: unknown, stored: unknown, path: string, characteri
     // Canonically equivalent text is the same value (RFC 7643 §2.3.1 strings are Unicode characters): a server may normalise it.
     const [nfcSent, nfcStored] = [sent.normalize('NFC'), stored.normalize('NFC')]
     if (nfcSent === nfcStored || (!caseExact && nfcSent.toLowerCase() === nfcStored.toLowerCase())) return null
-    if (sent.trim() === stored || (!caseExact && sent.trim().toLowerCase() === stored.toLowerCase())) return WHITESPACE_TRIMMED
-    if (def?.type === 'dateTime' && Date.parse(sent) === Date.parse(stored) && !Number.isNaN(Date.parse(sent))) return null
+    if (sent.trim() === stored || (!caseExact && sent.trim().toLowerCase() === stored.toLowerCase()))
+      return WHITESPACE_TRIMMED
+    if (def?.type === 'dateTime' && Date.parse(sent) === Date.parse(stored) && !Number.isNaN(Date.parse(sent)))
+      return null
     return `string differs${sent.length !== stored.length ? ` (sent ${sent.length} chars, stored ${stored.length})` : ''}`
   }
   if (typeof sent === 'number' && typeof stored === 'number') return sent === stored ? null : 'number differs'
-  return sent === stored ? null : `sent ${typeof sent} ${JSON.stringify(sent)}, stored ${typeof stored} ${JSON.stringify(stored)}`
+  return sent === stored
+    ? null
+    : `sent ${typeof sent} ${JSON.stringify(sent)}, stored ${typeof stored} ${JSON.stringify(stored)}`
 }
 
 /** Why the sub-attributes sent in a complex value are not the ones stored (`stored` an object or unassigned). */
@@ -94,7 +116,8 @@ function differsBySub(sent: Obj, stored: unknown, path: string, characteristicsO
     if (characteristicsOf(subPath)?.mutability === 'readOnly') continue
     const got = getAttr(stored, sub)
     // `primary: false` and no `primary` say the same thing.
-    if (sub.toLowerCase() === 'primary' && value === false && (got === undefined || got === null || got === false)) continue
+    if (sub.toLowerCase() === 'primary' && value === false && (got === undefined || got === null || got === false))
+      continue
     const note = differs(value, got, subPath, characteristicsOf)
     if (note) return `${sub}: ${note}`
   }
@@ -106,18 +129,27 @@ function differsBySub(sent: Obj, stored: unknown, path: string, characteristicsO
  * provided "SHALL be ignored", so the server need not store them.
  */
 function writable(value: Obj, path: string, characteristicsOf: CharacteristicsOf): Obj {
-  return Object.fromEntries(Object.entries(value).filter(([sub, v]) => {
-    const subPath = childPath(path, sub)
-    if (characteristicsOf(subPath)?.mutability === 'readOnly') return false
-    return !isObject(v) || !isUnassigned(writable(v, subPath, characteristicsOf))
-  }))
+  return Object.fromEntries(
+    Object.entries(value).filter(([sub, v]) => {
+      const subPath = childPath(path, sub)
+      if (characteristicsOf(subPath)?.mutability === 'readOnly') return false
+      return !isObject(v) || !isUnassigned(writable(v, subPath, characteristicsOf))
+    }),
+  )
 }
 
 /** Deep equality of two resource representations under SCIM rules (used for PUT response vs GET). */
-export function sameRepresentation(a: unknown, b: unknown, characteristicsOf: CharacteristicsOf, ignore: ReadonlySet<string> = new Set()): AttributeDiff[] {
+export function sameRepresentation(
+  a: unknown,
+  b: unknown,
+  characteristicsOf: CharacteristicsOf,
+  ignore: ReadonlySet<string> = new Set(),
+): AttributeDiff[] {
   const diffs: AttributeDiff[] = []
   const names = new Map<string, string>()
-  for (const source of [a, b]) if (isObject(source)) for (const k of Object.keys(source)) if (!names.has(k.toLowerCase())) names.set(k.toLowerCase(), k)
+  for (const source of [a, b])
+    if (isObject(source))
+      for (const k of Object.keys(source)) if (!names.has(k.toLowerCase())) names.set(k.toLowerCase(), k)
   for (const [lower, name] of names) {
     if (ignore.has(lower)) continue
     const left = getAttr(a, name)

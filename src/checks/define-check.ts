@@ -57,6 +57,11 @@ export function defineCheck<C>(check: CheckDefinition<C>): CheckDefinition<C> {
 /** Worst-first order of outcomes, to fold many verdicts into one. */
 export const OUTCOME_RANK: Record<Outcome, number> = { failed: 4, warned: 3, observed: 2, passed: 1, skipped: 0 }
 
-export function verdict(outcome: Outcome, message: string, exchanges: Exchange[], extra: Partial<Verdict> = {}): Verdict {
+export function verdict(
+  outcome: Outcome,
+  message: string,
+  exchanges: Exchange[],
+  extra: Partial<Verdict> = {},
+): Verdict {
   return { outcome, message, exchanges, ...extra }
 }

@@ -17,7 +17,7 @@ import { DECLARED_CHECKS } from './areas/declared.ts'
  * Every check, in report order. An explicit list: importing a check file registers nothing. The ids are
  * the `--only`/`--skip` values and the JUnit testcase names.
  */
-// `any`: each check has its own case type, and the runner treats them all alike.
+// biome-ignore lint/suspicious/noExplicitAny: each check has its own case type, and the runner treats them all alike.
 export const CHECKS: readonly CheckDefinition<any>[] = [
   ...STATUS_CHECKS,
   ...INVALID_CHECKS,
@@ -36,8 +36,11 @@ export const CHECKS: readonly CheckDefinition<any>[] = [
 
 /** Applies `--only` and `--skip` (exact ids, or a prefix ending in `*` such as `put.etag.*`). */
 export function selectChecks<T extends { id: string }>(checks: readonly T[], only: string[], skip: string[]): T[] {
-  const matches = (id: string, pattern: string) => (pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === pattern)
-  return checks.filter((c) => (only.length === 0 || only.some((p) => matches(c.id, p))) && !skip.some((p) => matches(c.id, p)))
+  const matches = (id: string, pattern: string) =>
+    pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === pattern
+  return checks.filter(
+    (c) => (only.length === 0 || only.some((p) => matches(c.id, p))) && !skip.some((p) => matches(c.id, p)),
+  )
 }
 
 /** Unknown ids in `--only`/`--skip` are a usage error (a typo would silently run nothing). */

@@ -54,16 +54,30 @@ export const SWEEP_OPTIONS = {
 type Options = typeof RUN_OPTIONS | typeof SERVE_OPTIONS | typeof SPEC_OPTIONS | typeof SWEEP_OPTIONS
 
 /** node:util parseArgs, with its errors turned into one-line usage errors. */
-export function parseFlags<T extends Options>(args: string[], options: T): Record<string, string | boolean | undefined> {
+export function parseFlags<T extends Options>(
+  args: string[],
+  options: T,
+): Record<string, string | boolean | undefined> {
   try {
-    const { values, positionals } = parseArgs({ args: joinNegativeValues(args, options), options, strict: true, allowPositionals: true })
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}". Flags take the form --name value.`)
+    const { values, positionals } = parseArgs({
+      args: joinNegativeValues(args, options),
+      options,
+      strict: true,
+      allowPositionals: true,
+    })
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument "${positionals[0]}". Flags take the form --name value.`)
     return values as Record<string, string | boolean | undefined>
   } catch (error) {
     if (error instanceof UsageError) throw error
-    const message = (error instanceof Error ? error.message.split('\n')[0] : String(error)).replace(/\. To specify a positional argument.*$/, '').replace(/\.$/, '')
+    const message = (error instanceof Error ? error.message.split('\n')[0] : String(error))
+      .replace(/\. To specify a positional argument.*$/, '')
+      .replace(/\.$/, '')
     const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous$/.exec(message)
-    if (ambiguous) throw new UsageError(`${ambiguous[1]} has no value: the next argument is a flag. Write ${ambiguous[1]}=VALUE for a value that starts with "-". See --help.`)
+    if (ambiguous)
+      throw new UsageError(
+        `${ambiguous[1]} has no value: the next argument is a flag. Write ${ambiguous[1]}=VALUE for a value that starts with "-". See --help.`,
+      )
     throw new UsageError(`${message}. See --help.`)
   }
 }

@@ -27,7 +27,19 @@ afterAll(async () => {
   await removeTempDirs()
 })
 
-const RESULT_KEYS = ['id', 'title', 'level', 'source', 'contract', 'status', 'message', 'counterexample', 'reproduce', 'seed', 'path']
+const RESULT_KEYS = [
+  'id',
+  'title',
+  'level',
+  'source',
+  'contract',
+  'status',
+  'message',
+  'counterexample',
+  'reproduce',
+  'seed',
+  'path',
+]
 
 describe('run --vendor cube against the embedded reference server', () => {
   let dir: string
@@ -61,7 +73,14 @@ describe('run --vendor cube against the embedded reference server', () => {
       durationMs: expect.any(Number),
       specFindings: expect.any(Array),
     })
-    expect(Object.keys(report.summary).sort()).toEqual(['failed', 'observed', 'passed', 'requests', 'skipped', 'warned'])
+    expect(Object.keys(report.summary).sort()).toEqual([
+      'failed',
+      'observed',
+      'passed',
+      'requests',
+      'skipped',
+      'warned',
+    ])
     for (const n of Object.values(report.summary)) expect(n).toEqual(expect.any(Number))
     const { passed, failed, warned, observed, skipped, requests } = report.summary
     expect(passed + failed + warned + observed + skipped).toBe(report.results.length)
@@ -73,7 +92,8 @@ describe('run --vendor cube against the embedded reference server', () => {
       expect(['passed', 'warned', 'observed', 'skipped']).toContain(r.status)
       expect(r.seed).toBe(report.seed)
     }
-    for (const f of report.specFindings) expect(Object.keys(f)).toEqual(expect.arrayContaining(['id', 'level', 'source', 'message']))
+    for (const f of report.specFindings)
+      expect(Object.keys(f)).toEqual(expect.arrayContaining(['id', 'level', 'source', 'message']))
   })
 
   test('junit.xml has one testcase per check, named by check id, and no failure', () => {
@@ -102,8 +122,21 @@ describe('run --target a reference server with faults', () => {
     const server = await startCube({ token, faults: ['upsert-unknown-id', 'duplicate-username-accepted'] })
     dir = await tempDir()
     // Act
-    run = await runCli(['run', '--target', server.origin, '--vendor', 'cube', '--token', token, '--runs', '3',
-      '--only', [...FAILING, 'put.status.success-200'].join(','), '--report-dir', dir])
+    run = await runCli([
+      'run',
+      '--target',
+      server.origin,
+      '--vendor',
+      'cube',
+      '--token',
+      token,
+      '--runs',
+      '3',
+      '--only',
+      [...FAILING, 'put.status.success-200'].join(','),
+      '--report-dir',
+      dir,
+    ])
     report = await readReport(dir)
     junit = await readFile(join(dir, 'junit.xml'), 'utf8')
     reportHtml = await readFile(join(dir, 'report.html'), 'utf8')
@@ -118,7 +151,10 @@ describe('run --target a reference server with faults', () => {
   test.each(FAILING)('report.json: %s failed, with a counterexample and a curl line', (id) => {
     const result = report.results.find((r) => r.id === id)!
     expect(result.status).toBe('failed')
-    expect(result.counterexample?.request).toMatchObject({ method: expect.any(String), url: expect.stringContaining(report.target) })
+    expect(result.counterexample?.request).toMatchObject({
+      method: expect.any(String),
+      url: expect.stringContaining(report.target),
+    })
     expect(result.reproduce).toMatch(/^curl /)
     expect(report.results.find((r) => r.id === 'put.status.success-200')?.status).toBe('passed')
   })
@@ -152,33 +188,72 @@ describe('--fail-on should', () => {
 
   const runWith = async (extra: string[]) => {
     const dir = await tempDir()
-    const run = await runCli(['run', '--target', server.origin, '--vendor', 'cube', '--token', token, '--runs', '3', '--only', ID, '--report-dir', dir, ...extra])
+    const run = await runCli([
+      'run',
+      '--target',
+      server.origin,
+      '--vendor',
+      'cube',
+      '--token',
+      token,
+      '--runs',
+      '3',
+      '--only',
+      ID,
+      '--report-dir',
+      dir,
+      ...extra,
+    ])
     return { run, report: await readReport(dir) }
   }
 
-  test.concurrent('a warning exits 0 by default', async () => {
-    const { run, report } = await runWith([])
-    expect(report.results.find((r) => r.id === ID)?.status).toBe('warned')
-    expect(run.stdout).toMatch(new RegExp(`^WARN ${ID.replace(/\./g, '\\.')} `, 'm'))
-    expect(run.code, run.stderr).toBe(0)
-  }, TEST_TIMEOUT_MS)
+  test.concurrent(
+    'a warning exits 0 by default',
+    async () => {
+      const { run, report } = await runWith([])
+      expect(report.results.find((r) => r.id === ID)?.status).toBe('warned')
+      expect(run.stdout).toMatch(new RegExp(`^WARN ${ID.replace(/\./g, '\\.')} `, 'm'))
+      expect(run.code, run.stderr).toBe(0)
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test.concurrent('the same warning exits 1 with --fail-on should', async () => {
-    const { run, report } = await runWith(['--fail-on', 'should'])
-    expect(report.results.find((r) => r.id === ID)?.status).toBe('warned')
-    expect(run.code, run.stderr).toBe(1)
-  }, TEST_TIMEOUT_MS)
+  test.concurrent(
+    'the same warning exits 1 with --fail-on should',
+    async () => {
+      const { run, report } = await runWith(['--fail-on', 'should'])
+      expect(report.results.find((r) => r.id === ID)?.status).toBe('warned')
+      expect(run.code, run.stderr).toBe(1)
+    },
+    TEST_TIMEOUT_MS,
+  )
 })
 
 // Regression: token scrubbing replaced every occurrence of the token as a substring, so `--token T`
 // rewrote the report itself ("MUST" → "MUS$SCIM_TOKEN"), the console summary crashed (exit 2) and
 // report.html was not written.
-test('a one-character --token leaves the reports intact', async () => {
-  const dir = await tempDir()
-  const run = await runCli(['run', '--vendor', 'cube', '--token', 'T', '--runs', '1', '--only', 'put.status.success-200', '--report-dir', dir])
-  expect(run.code, run.stderr).toBe(0)
-  const report = await readReport(dir)
-  expect(report.results.map((r) => r.level)).toEqual(['MUST'])
-  expect(report.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
-  expect((await stat(join(dir, 'report.html'))).size).toBeGreaterThan(0)
-}, TEST_TIMEOUT_MS)
+test(
+  'a one-character --token leaves the reports intact',
+  async () => {
+    const dir = await tempDir()
+    const run = await runCli([
+      'run',
+      '--vendor',
+      'cube',
+      '--token',
+      'T',
+      '--runs',
+      '1',
+      '--only',
+      'put.status.success-200',
+      '--report-dir',
+      dir,
+    ])
+    expect(run.code, run.stderr).toBe(0)
+    const report = await readReport(dir)
+    expect(report.results.map((r) => r.level)).toEqual(['MUST'])
+    expect(report.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
+    expect((await stat(join(dir, 'report.html'))).size).toBeGreaterThan(0)
+  },
+  TEST_TIMEOUT_MS,
+)

@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import type { FaultName } from '../reference/faults.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
-import { killStrayChildren, readTree, removeTempDirs, runCli, secretToken, tempDir, TEST_TIMEOUT_MS, type CliResult } from '../../test/support/cli.ts'
+import {
+  killStrayChildren,
+  readTree,
+  removeTempDirs,
+  runCli,
+  secretToken,
+  tempDir,
+  TEST_TIMEOUT_MS,
+  type CliResult,
+} from '../../test/support/cli.ts'
 
 // What a run writes when the target echoes its credentials back in forms a plain substring search
 // misses (JSON `\u` escapes, a header name, an error detail), when --target carries a password, when
@@ -38,29 +47,43 @@ async function startRewritingProxy(upstream: string, rewrite: Rewrite): Promise<
       res.writeHead(own.status, { 'content-type': 'application/scim+json' }).end(own.body)
       return
     }
-    const out = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      const chunks: Buffer[] = []
-      answer.on('data', (c: Buffer) => chunks.push(c))
-      answer.on('end', () => {
-        const status = answer.statusCode ?? 502
-        const text = Buffer.concat(chunks).toString('utf8')
-        const body = text !== '' && rewrite.body ? rewrite.body(status, text) : text
-        const headers: IncomingHttpHeaders = { ...answer.headers, ...rewrite.headers?.(status) }
-        delete headers['transfer-encoding']
-        headers['content-length'] = String(Buffer.byteLength(body))
-        res.writeHead(status, headers).end(body)
-      })
-    })
+    const out = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        const chunks: Buffer[] = []
+        answer.on('data', (c: Buffer) => chunks.push(c))
+        answer.on('end', () => {
+          const status = answer.statusCode ?? 502
+          const text = Buffer.concat(chunks).toString('utf8')
+          const body = text !== '' && rewrite.body ? rewrite.body(status, text) : text
+          const headers: IncomingHttpHeaders = { ...answer.headers, ...rewrite.headers?.(status) }
+          delete headers['transfer-encoding']
+          headers['content-length'] = String(Buffer.byteLength(body))
+          res.writeHead(status, headers).end(body)
+        })
+      },
+    )
     out.on('error', () => res.destroy())
     req.pipe(out)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  servers.push({ close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections() }) })
+  servers.push({
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  })
   return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
 }
 
 async function startGeneric(token: string, faults: FaultName[] = []): Promise<ReferenceServer> {
-  const server = await startReferenceServer({ profile: await loadProfile({ vendor: 'generic' }), token, etag: true, faults })
+  const server = await startReferenceServer({
+    profile: await loadProfile({ vendor: 'generic' }),
+    token,
+    etag: true,
+    faults,
+  })
   servers.push(server)
   return server
 }
@@ -109,14 +132,19 @@ describe('a target that echoes the token back, run with a password in --target',
         // (a) the token in a body field, every character \u-escaped; (c) raw, in an error's detail. And
         // the --target password, which the client does not know: only the writers' last step can remove it.
         const echoed = withFields(text, `"echo":"${uEscaped(token)}","pw":"${uEscaped(password)}"`)
-        return status >= 400 ? echoed.replace(/"detail"\s*:\s*"/, `"detail":"token ${token} is not welcome here: `) : echoed
+        return status >= 400
+          ? echoed.replace(/"detail"\s*:\s*"/, `"detail":"token ${token} is not welcome here: `)
+          : echoed
       },
     })
     const base = new URL(server.baseUrl)
     dir = await tempDir()
     const target = `http://u:${password}@${proxy.origin.slice('http://'.length)}${base.pathname}`
     // --fail-on should: warnings are JUnit failures too, with the formatted block as their text.
-    run = await runCli(['run', '--vendor', 'generic', '--target', target, '--runs', '3', '--fail-on', 'should', '--report-dir', dir], { env: { SCIM_TOKEN: token } })
+    run = await runCli(
+      ['run', '--vendor', 'generic', '--target', target, '--runs', '3', '--fail-on', 'should', '--report-dir', dir],
+      { env: { SCIM_TOKEN: token } },
+    )
   }, TEST_TIMEOUT_MS)
 
   test('the run ends with a verdict: failures', () => {
@@ -126,7 +154,13 @@ describe('a target that echoes the token back, run with a password in --target',
   test('the token, in any form, and the password are in no report file, ledger, stdout or stderr', async () => {
     const all = await everything(dir, run)
     // The ledger is read too when the run left one (a clean sweep removes it).
-    expect(all.map(([where]) => where)).toEqual(expect.arrayContaining([expect.stringMatching(/junit\.xml$/), expect.stringMatching(/report\.json$/), expect.stringMatching(/report\.html$/)]))
+    expect(all.map(([where]) => where)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/junit\.xml$/),
+        expect.stringMatching(/report\.json$/),
+        expect.stringMatching(/report\.html$/),
+      ]),
+    )
     for (const [where, text] of all) {
       for (const form of [text, decodeAll(text), decodeAll(decodeAll(text))]) {
         expect(form.toLowerCase().includes(token.toLowerCase()), `token in ${where}`).toBe(false)
@@ -164,16 +198,33 @@ describe('a short token echoed after "Bearer "', () => {
 
   beforeAll(async () => {
     const server = await startGeneric(token, ['null-not-clearing'])
-    const proxy = await startRewritingProxy(server.origin, { body: (_, text) => withFields(text, `"note":"Bearer ${token}"`) })
+    const proxy = await startRewritingProxy(server.origin, {
+      body: (_, text) => withFields(text, `"note":"Bearer ${token}"`),
+    })
     dir = await tempDir()
-    run = await runCli(['run', '--vendor', 'generic', '--target', `${proxy.origin}${new URL(server.baseUrl).pathname}`, '--token', token, '--runs', '3', '--report-dir', dir])
+    run = await runCli([
+      'run',
+      '--vendor',
+      'generic',
+      '--target',
+      `${proxy.origin}${new URL(server.baseUrl).pathname}`,
+      '--token',
+      token,
+      '--runs',
+      '3',
+      '--report-dir',
+      dir,
+    ])
   }, TEST_TIMEOUT_MS)
 
   test('is scrubbed where it stands alone, and the run says once that a short token cannot be hidden everywhere', async () => {
     expect(run.code, run.stderr).toBeOneOf([0, 1])
-    for (const [where, text] of await everything(dir, run)) expect(decodeAll(text), where).not.toMatch(new RegExp(`Bearer\\s+${token}`, 'i'))
+    for (const [where, text] of await everything(dir, run))
+      expect(decodeAll(text), where).not.toMatch(new RegExp(`Bearer\\s+${token}`, 'i'))
     // The echo reached the report, redacted as the client recorded it (the curl lines say `Bearer $SCIM_TOKEN` on their own).
-    expect(await readFile(join(dir, 'report.json'), 'utf8')).toMatch(/note\\?"\s*:\s*\\?"Bearer (\$SCIM_TOKEN|\[redacted\])/)
+    expect(await readFile(join(dir, 'report.json'), 'utf8')).toMatch(
+      /note\\?"\s*:\s*\\?"Bearer (\$SCIM_TOKEN|\[redacted\])/,
+    )
     const warnings = run.stderr.split('\n').filter((l) => /warning: the token is shorter than 8 characters/.test(l))
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).not.toContain(token)
@@ -192,7 +243,21 @@ describe('report files planted as symlinks', () => {
     outside = join(await tempDir(), 'precious.txt')
     await writeFile(outside, 'do not overwrite\n')
     for (const name of ['junit.xml', 'report.json', 'report.html']) await symlink(outside, join(dir, name))
-    run = await runCli(['run', '--vendor', 'generic', '--target', server.baseUrl, '--token', token, '--runs', '1', '--only', 'put.status.success-200', '--report-dir', dir])
+    run = await runCli([
+      'run',
+      '--vendor',
+      'generic',
+      '--target',
+      server.baseUrl,
+      '--token',
+      token,
+      '--runs',
+      '1',
+      '--only',
+      'put.status.success-200',
+      '--report-dir',
+      dir,
+    ])
   }, TEST_TIMEOUT_MS)
 
   test('are replaced by regular files, and the file they pointed to is untouched', async () => {
@@ -216,16 +281,35 @@ describe('a target that answers with terminal escape sequences', () => {
     const server = await startGeneric(token)
     const proxy = await startRewritingProxy(server.origin, {
       // Test users cannot be created: every check ends in a harness error quoting this body.
-      answer: (method, path) => (method === 'POST' && /\/Users$/.test(path) ? { status: 500, body: JSON.stringify({ detail: `boom ${nasty} boom` }) } : null),
-      body: (status, text) => (status >= 400 ? text.replace(/"detail"\s*:\s*"/, `"detail":"${JSON.stringify(nasty).slice(1, -1)} `) : text),
+      answer: (method, path) =>
+        method === 'POST' && /\/Users$/.test(path)
+          ? { status: 500, body: JSON.stringify({ detail: `boom ${nasty} boom` }) }
+          : null,
+      body: (status, text) =>
+        status >= 400 ? text.replace(/"detail"\s*:\s*"/, `"detail":"${JSON.stringify(nasty).slice(1, -1)} `) : text,
     })
     const dir = await tempDir()
-    run = await runCli(['run', '--vendor', 'generic', '--target', `${proxy.origin}${new URL(server.baseUrl).pathname}`, '--token', token, '--runs', '1', '--report-dir', dir])
+    run = await runCli([
+      'run',
+      '--vendor',
+      'generic',
+      '--target',
+      `${proxy.origin}${new URL(server.baseUrl).pathname}`,
+      '--token',
+      token,
+      '--runs',
+      '1',
+      '--report-dir',
+      dir,
+    ])
   }, TEST_TIMEOUT_MS)
 
   test('no raw ESC, BEL or C1 control from the target reaches stdout or stderr; they show escaped', () => {
     expect(run.code, run.stderr).toBeOneOf([1, 2])
-    for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr]] as const) {
+    for (const [where, text] of [
+      ['stdout', run.stdout],
+      ['stderr', run.stderr],
+    ] as const) {
       expect(text.includes('\u001b'), `ESC in ${where}`).toBe(false)
       expect(text.includes('\u0007'), `BEL in ${where}`).toBe(false)
       expect(text.includes('\u009b'), `CSI in ${where}`).toBe(false)

@@ -48,7 +48,19 @@ function describeRunAgainstResidents(title: string, faults: FaultName[], expecte
       before = userIndex(server)
       dir = await tempDir()
       // Act: every check (--runs 3), so that every report section and every curl line is written.
-      run = await runCli(['run', '--target', server.origin, '--vendor', 'cube', '--token', token, '--runs', '3', '--report-dir', dir])
+      run = await runCli([
+        'run',
+        '--target',
+        server.origin,
+        '--vendor',
+        'cube',
+        '--token',
+        token,
+        '--runs',
+        '3',
+        '--report-dir',
+        dir,
+      ])
     }, TEST_TIMEOUT_MS)
 
     test(`exits ${expectedCode}`, () => {
@@ -57,14 +69,21 @@ function describeRunAgainstResidents(title: string, faults: FaultName[], expecte
 
     test('the token is in no file under the report dir, nor in stdout or stderr', async () => {
       const files = await readTree(dir)
-      expect(files.map((f) => f.path)).toEqual(expect.arrayContaining([expect.stringMatching(/report\.json$/), expect.stringMatching(/report\.html$/), expect.stringMatching(/junit\.xml$/)]))
+      expect(files.map((f) => f.path)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/report\.json$/),
+          expect.stringMatching(/report\.html$/),
+          expect.stringMatching(/junit\.xml$/),
+        ]),
+      )
       // Every test user was deleted (and the DELETE verified), so the run's ledger went with them.
       expect(files.filter((f) => f.path.includes('/.ledger/')).map((f) => f.text)).toEqual([])
       for (const f of files) expect(f.text.includes(token), f.path).toBe(false)
       expect(run.stdout).not.toContain(token)
       expect(run.stderr).not.toContain(token)
       // A failure's curl line stands in $SCIM_TOKEN for it: the token was sent, and scrubbed.
-      if (expectedCode === 1) expect(files.find((f) => f.path.endsWith('report.json'))!.text).toContain('Bearer $SCIM_TOKEN')
+      if (expectedCode === 1)
+        expect(files.find((f) => f.path.endsWith('report.json'))!.text).toContain('Bearer $SCIM_TOKEN')
     })
 
     test('the target holds exactly the users it held before', () => {
@@ -75,33 +94,60 @@ function describeRunAgainstResidents(title: string, faults: FaultName[], expecte
 }
 
 describeRunAgainstResidents('a passing run against a target with users of its own', [], 0)
-describeRunAgainstResidents('a failing run against a target with users of its own', ['duplicate-username-accepted', 'null-not-clearing', 'frozen-last-modified'], 1)
+describeRunAgainstResidents(
+  'a failing run against a target with users of its own',
+  ['duplicate-username-accepted', 'null-not-clearing', 'frozen-last-modified'],
+  1,
+)
 
-test('SIGINT: the CLI deletes its test users, leaves the residents, and exits 130', async () => {
-  // Arrange
-  const token = secretToken()
-  const server = await startCube({ token })
-  await seedUsers(server, token, 2)
-  const before = userIndex(server)
-  const dir = await tempDir()
-  // Act: a run long enough to be mid-way when the signal comes, once it has created a test user.
-  const cli = spawnCli(['run', '--target', server.origin, '--vendor', 'cube', '--token', token, '--runs', '2000', '--report-dir', dir])
-  let exitedEarly = false
-  void cli.exited.then(() => (exitedEarly = true), () => (exitedEarly = true))
-  // Past the preflight (its line names the target, and its own test user is gone again), once a check has created a test user.
-  await waitUntil(() => exitedEarly || (cli.stderr().includes(' against ') && server.users().length > before.length), 'the run has created a test user', { timeoutMs: 120_000 })
-  expect(exitedEarly, cli.stderr()).toBe(false)
-  cli.child.kill('SIGINT')
-  const exit = await cli.exited
-  // Assert
-  expect(exit.code, exit.stderr).toBe(130)
-  expect(userIndex(server)).toEqual(before)
-  expect(exit.stderr).toContain('interrupted; cleaning up test users')
-  const report = await readReport(dir)
-  expect(report.interrupted).toBe(true)
-  // A check cut short is not judged: the closed client must not read as a server failure.
-  expect(report.results.filter((r) => r.status === 'failed').map((r) => `${r.id}: ${r.message}`)).toEqual([])
-}, TEST_TIMEOUT_MS)
+test(
+  'SIGINT: the CLI deletes its test users, leaves the residents, and exits 130',
+  async () => {
+    // Arrange
+    const token = secretToken()
+    const server = await startCube({ token })
+    await seedUsers(server, token, 2)
+    const before = userIndex(server)
+    const dir = await tempDir()
+    // Act: a run long enough to be mid-way when the signal comes, once it has created a test user.
+    const cli = spawnCli([
+      'run',
+      '--target',
+      server.origin,
+      '--vendor',
+      'cube',
+      '--token',
+      token,
+      '--runs',
+      '2000',
+      '--report-dir',
+      dir,
+    ])
+    let exitedEarly = false
+    void cli.exited.then(
+      () => (exitedEarly = true),
+      () => (exitedEarly = true),
+    )
+    // Past the preflight (its line names the target, and its own test user is gone again), once a check has created a test user.
+    await waitUntil(
+      () => exitedEarly || (cli.stderr().includes(' against ') && server.users().length > before.length),
+      'the run has created a test user',
+      { timeoutMs: 120_000 },
+    )
+    expect(exitedEarly, cli.stderr()).toBe(false)
+    cli.child.kill('SIGINT')
+    const exit = await cli.exited
+    // Assert
+    expect(exit.code, exit.stderr).toBe(130)
+    expect(userIndex(server)).toEqual(before)
+    expect(exit.stderr).toContain('interrupted; cleaning up test users')
+    const report = await readReport(dir)
+    expect(report.interrupted).toBe(true)
+    // A check cut short is not judged: the closed client must not read as a server failure.
+    expect(report.results.filter((r) => r.status === 'failed').map((r) => `${r.id}: ${r.message}`)).toEqual([])
+  },
+  TEST_TIMEOUT_MS,
+)
 
 /** The parts of a representation a PUT of the same values leaves as they were (not lastModified, not version). */
 function stable(user: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
@@ -110,29 +156,48 @@ function stable(user: Record<string, unknown> | undefined): Record<string, unkno
   return { ...user, meta }
 }
 
-test('--user-id: the user is modified by the checks, then restored exactly; no other user is created', async () => {
-  // Arrange
-  const token = secretToken()
-  const server = await startCube({ token })
-  const [{ id }] = await seedUsers(server, token, 1)
-  const before = server.users().find((u) => u.id === id)
-  const dir = await tempDir()
-  const checks = ['put.replace.values-stored', 'put.meta.created-stable', 'put.status.success-200']
-  // Act
-  const run = await runCli(['run', '--target', server.origin, '--vendor', 'cube', '--token', token, '--runs', '3',
-    '--user-id', String(id), '--only', checks.join(','), '--report-dir', dir])
-  // Assert
-  expect(run.code, run.stderr).toBe(0)
-  const report = await readReport(dir)
-  expect(report.results.map((r) => [r.id, r.status]).sort()).toEqual(checks.map((c) => [c, 'passed']).sort())
-  expect(run.stderr).toContain(`Restored --user-id ${String(id)} to its saved state`)
-  const after = server.users()
-  expect(after.map((u) => u.id)).toEqual([id])
-  expect(stable(after[0])).toEqual(stable(before))
-  expect(after[0].meta).not.toEqual(before!.meta) // it was written to, so lastModified moved
-  const ledger = (await readTree(dir)).filter((f) => f.path.includes('/.ledger/'))
-  expect(ledger.map((f) => f.text).join('')).not.toContain('"op":"create"')
-}, TEST_TIMEOUT_MS)
+test(
+  '--user-id: the user is modified by the checks, then restored exactly; no other user is created',
+  async () => {
+    // Arrange
+    const token = secretToken()
+    const server = await startCube({ token })
+    const [{ id }] = await seedUsers(server, token, 1)
+    const before = server.users().find((u) => u.id === id)
+    const dir = await tempDir()
+    const checks = ['put.replace.values-stored', 'put.meta.created-stable', 'put.status.success-200']
+    // Act
+    const run = await runCli([
+      'run',
+      '--target',
+      server.origin,
+      '--vendor',
+      'cube',
+      '--token',
+      token,
+      '--runs',
+      '3',
+      '--user-id',
+      String(id),
+      '--only',
+      checks.join(','),
+      '--report-dir',
+      dir,
+    ])
+    // Assert
+    expect(run.code, run.stderr).toBe(0)
+    const report = await readReport(dir)
+    expect(report.results.map((r) => [r.id, r.status]).sort()).toEqual(checks.map((c) => [c, 'passed']).sort())
+    expect(run.stderr).toContain(`Restored --user-id ${String(id)} to its saved state`)
+    const after = server.users()
+    expect(after.map((u) => u.id)).toEqual([id])
+    expect(stable(after[0])).toEqual(stable(before))
+    expect(after[0].meta).not.toEqual(before!.meta) // it was written to, so lastModified moved
+    const ledger = (await readTree(dir)).filter((f) => f.path.includes('/.ledger/'))
+    expect(ledger.map((f) => f.text).join('')).not.toContain('"op":"create"')
+  },
+  TEST_TIMEOUT_MS,
+)
 
 // Regression: a check that makes a faulty server create or move a user must delete it again.
 describe('a faulty target that creates or moves users is still left as it was found', () => {
@@ -141,14 +206,36 @@ describe('a faulty target that creates or moves users is still left as it was fo
     const server = await startCube({ token, faults: [fault] })
     await seedUsers(server, token, 1)
     const before = userIndex(server)
-    const run = await runCli(['run', '--target', server.origin, '--vendor', 'cube', '--token', token, '--seed', '1', '--runs', runs, '--only', only, '--report-dir', await tempDir()])
+    const run = await runCli([
+      'run',
+      '--target',
+      server.origin,
+      '--vendor',
+      'cube',
+      '--token',
+      token,
+      '--seed',
+      '1',
+      '--runs',
+      runs,
+      '--only',
+      only,
+      '--report-dir',
+      await tempDir(),
+    ])
     expect([0, 1], run.stderr).toContain(run.code)
     expect(userIndex(server)).toEqual(before)
   }
 
-  test.concurrent('put.errors.format: a PUT on an unknown id that upserts (upsert-unknown-id) is deleted again', () =>
-    leaves('upsert-unknown-id', 'put.errors.format', '10'), TEST_TIMEOUT_MS)
+  test.concurrent(
+    'put.errors.format: a PUT on an unknown id that upserts (upsert-unknown-id) is deleted again',
+    () => leaves('upsert-unknown-id', 'put.errors.format', '10'),
+    TEST_TIMEOUT_MS,
+  )
 
-  test.concurrent('put.readonly.id-ignored: a user moved to the body id (id-from-body) is deleted again', () =>
-    leaves('id-from-body', 'put.readonly.id-ignored', '3'), TEST_TIMEOUT_MS)
+  test.concurrent(
+    'put.readonly.id-ignored: a user moved to the body id (id-from-body) is deleted again',
+    () => leaves('id-from-body', 'put.readonly.id-ignored', '3'),
+    TEST_TIMEOUT_MS,
+  )
 })

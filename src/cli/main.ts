@@ -40,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${HELP}\n`)
         return command === undefined ? 2 : 0
       default:
-        process.stderr.write(`scim-conformance: unknown command "${command}". Commands: run, audit-spec, serve, list-checks, merge-reports, sweep (see --help).\n`)
+        process.stderr.write(
+          `scim-conformance: unknown command "${command}". Commands: run, audit-spec, serve, list-checks, merge-reports, sweep (see --help).\n`,
+        )
         return 2
     }
   } catch (error) {
@@ -57,7 +59,12 @@ export async function main(argv: string[]): Promise<number> {
  * from their config (`secretsOf(config)`) for what they write.
  */
 function secretSources(args: string[]): { token: string | undefined; target: string | undefined } {
-  const { values } = parseArgs({ args, options: { token: { type: 'string' }, target: { type: 'string' } }, strict: false, allowPositionals: true })
+  const { values } = parseArgs({
+    args,
+    options: { token: { type: 'string' }, target: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  })
   const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined)
   return { token: text(values.token) ?? text(process.env.SCIM_TOKEN), target: text(values.target) }
 }

@@ -52,7 +52,10 @@ export async function runCommand(args: string[]): Promise<number> {
     allowRemoteRefs: flags['allow-remote-refs'],
   })
   const unknown = unknownCheckIds([...config.only, ...config.skip])
-  if (unknown.length > 0) throw new UsageError(`unknown check id ${unknown.map((u) => `"${u}"`).join(', ')} in --only/--skip. See list-checks.`)
+  if (unknown.length > 0)
+    throw new UsageError(
+      `unknown check id ${unknown.map((u) => `"${u}"`).join(', ')} in --only/--skip. See list-checks.`,
+    )
   const vendors = vendorsToRun(flags, config)
   let worst = 0
   // Kept until the process exits (signal listeners keep no process alive): a signal while the run
@@ -72,7 +75,11 @@ export async function runCommand(args: string[]): Promise<number> {
  * the third quits and says exactly which users remain. SIGHUP (a closed terminal) counts like Ctrl-C.
  */
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
-const interrupt: { count: number; cancel: (() => void) | null; config: RunConfig | null } = { count: 0, cancel: null, config: null }
+const interrupt: { count: number; cancel: (() => void) | null; config: RunConfig | null } = {
+  count: 0,
+  cancel: null,
+  config: null,
+}
 
 function onSignal(signal: NodeJS.Signals): void {
   interrupt.count++
@@ -80,13 +87,17 @@ function onSignal(signal: NodeJS.Signals): void {
   // From the first signal on, no worker creates another test user (the ledger is what they all read).
   if (config !== null) new UserLedger(config.reportDir, config.runId).stop(`${signal} received`)
   if (interrupt.count === 1) {
-    process.stderr.write(`\nscim-conformance: ${signal}: interrupted; cleaning up test users and writing partial reports (again to remove them at once and quit)...\n`)
+    process.stderr.write(
+      `\nscim-conformance: ${signal}: interrupted; cleaning up test users and writing partial reports (again to remove them at once and quit)...\n`,
+    )
     interrupt.cancel?.()
     return
   }
   if (config === null) process.exit(130)
   if (interrupt.count === 2) {
-    process.stderr.write(`scim-conformance: ${signal} again: removing the test users now, then quitting (again to quit at once)\n`)
+    process.stderr.write(
+      `scim-conformance: ${signal} again: removing the test users now, then quitting (again to quit at once)\n`,
+    )
     void removeTestUsersNow(config).finally(() => process.exit(130))
     return
   }
@@ -96,30 +107,46 @@ function onSignal(signal: NodeJS.Signals): void {
 
 function vendorsToRun(flags: Record<string, unknown>, config: RunConfig): string[] {
   if (flags.spec) {
-    if (flags.vendor === 'all') throw new UsageError('--vendor all cannot be combined with --spec: a spec file describes one vendor.')
+    if (flags.vendor === 'all')
+      throw new UsageError('--vendor all cannot be combined with --spec: a spec file describes one vendor.')
     return [config.vendor]
   }
   if (flags.vendor === undefined) {
-    if (config.target) throw new UsageError('--target needs --vendor NAME (lightdash, maia, cube, generic) or --spec FILE: which API does the target implement?')
+    if (config.target)
+      throw new UsageError(
+        '--target needs --vendor NAME (lightdash, maia, cube, generic) or --spec FILE: which API does the target implement?',
+      )
     return [...ALL_VENDORS]
   }
   if (flags.vendor === 'all') {
-    if (config.target) throw new UsageError('--vendor all runs three different APIs; with --target, name the one the target implements.')
+    if (config.target)
+      throw new UsageError('--vendor all runs three different APIs; with --target, name the one the target implements.')
     return [...ALL_VENDORS]
   }
   return [config.vendor]
 }
 
 async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean): Promise<number> {
-  const profile = await loadProfile({ vendor: base.spec ? undefined : vendor, spec: base.spec ?? undefined, allowRemoteRefs: base.allowRemoteRefs })
+  const profile = await loadProfile({
+    vendor: base.spec ? undefined : vendor,
+    spec: base.spec ?? undefined,
+    allowRemoteRefs: base.allowRemoteRefs,
+  })
   const reportDir = perVendorDir ? join(base.reportDir, vendor) : base.reportDir
   // Without a target the global setup starts the embedded reference server, which always demands a
   // token (made here, so that every output knows the secret to scrub) and supports ETags.
-  const config: RunConfig = { ...base, vendor: base.spec ? profile.name : vendor, reportDir, token: base.token ?? (base.target ? null : randomBytes(16).toString('hex')) }
+  const config: RunConfig = {
+    ...base,
+    vendor: base.spec ? profile.name : vendor,
+    reportDir,
+    token: base.token ?? (base.target ? null : randomBytes(16).toString('hex')),
+  }
   interrupt.config = config
   if (config.target) await preflight(config, profile, false)
   if (interrupt.count > 0) return 130
-  process.stderr.write(`scim-conformance: ${profile.name} (${profile.declared.displayName}) against ${config.target ? terminalLine(withoutUserinfo(config.target)) : 'the embedded reference server'}, seed ${config.seed}, ${config.runs} runs\n`)
+  process.stderr.write(
+    `scim-conformance: ${profile.name} (${profile.declared.displayName}) against ${config.target ? terminalLine(withoutUserinfo(config.target)) : 'the embedded reference server'}, seed ${config.seed}, ${config.runs} runs\n`,
+  )
   const report = await runSuites(config, profile)
   if (!report) return 130
   const secrets = secretsOf(config)
@@ -130,17 +157,31 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
     return 2
   }
   if (report.interrupted) return 130
-  const failing = report.results.some((r) => r.status === 'failed' || (config.failOn === 'should' && r.status === 'warned'))
+  const failing = report.results.some(
+    (r) => r.status === 'failed' || (config.failOn === 'should' && r.status === 'warned'),
+  )
   return failing ? 1 : 0
 }
 
 /** One request before the run, so an unreachable target is a clear exit-2 error and not 60 failed checks. */
 async function preflight(config: RunConfig, profile: VendorProfile, embedded: boolean): Promise<void> {
-  const client = createScimClient({ baseUrl: config.target!, token: config.token, timeoutMs: config.timeoutMs, deadlineMs: config.deadlineMs })
+  const client = createScimClient({
+    baseUrl: config.target!,
+    token: config.token,
+    timeoutMs: config.timeoutMs,
+    deadlineMs: config.deadlineMs,
+  })
   try {
     const exchange = await client.send({ method: 'GET', path: `${profile.basePath}/ServiceProviderConfig` })
     if (exchange.error) throw new TransportError(`cannot reach the target ${config.target}: ${exchange.error.message}`)
-    if (config.userId === null) await ownershipProbe(client, config, profile, exchange.response?.status === 200 ? exchange.response.body : null, embedded)
+    if (config.userId === null)
+      await ownershipProbe(
+        client,
+        config,
+        profile,
+        exchange.response?.status === 200 ? exchange.response.body : null,
+        embedded,
+      )
   } finally {
     await client.close()
   }
@@ -151,8 +192,19 @@ async function preflight(config: RunConfig, profile: VendorProfile, embedded: bo
  * another user's id or body stops the run here (exit 2, one line), before a single check has been
  * tried. Any other refusal of the creation is left to the checks, which report it in their own terms.
  */
-async function ownershipProbe(client: ScimClient, config: RunConfig, profile: VendorProfile, spc: unknown, embedded: boolean): Promise<void> {
-  const ledger = new UserLedger(config.reportDir, config.runId, { usersUrl: usersUrlOf(config.target!, profile), embedded }, scrubberOf(config))
+async function ownershipProbe(
+  client: ScimClient,
+  config: RunConfig,
+  profile: VendorProfile,
+  spc: unknown,
+  embedded: boolean,
+): Promise<void> {
+  const ledger = new UserLedger(
+    config.reportDir,
+    config.runId,
+    { usersUrl: usersUrlOf(config.target!, profile), embedded },
+    scrubberOf(config),
+  )
   const filterSupported = spc !== null && parseServiceProviderConfig(spc).filter
   const users = new TestUsers(client, profile, ledger, { ...config, filterSupported })
   await users.snapshotExisting()
@@ -175,12 +227,28 @@ async function runSuites(config: RunConfig, profile: VendorProfile): Promise<Con
   const { ScrubbedJUnitReporter } = await import('../report/junit-reporter.ts')
   const { ProgressReporter } = await import('../report/progress-reporter.ts')
   const reporter = new ConformanceReporter({ profile, specFindings: auditSpec(profile) })
-  const junit = new ScrubbedJUnitReporter({ outputFile: join(config.reportDir, 'junit.xml'), suiteName: 'scim-conformance', secrets: () => secretsOf(config) })
+  const junit = new ScrubbedJUnitReporter({
+    outputFile: join(config.reportDir, 'junit.xml'),
+    suiteName: 'scim-conformance',
+    secrets: () => secretsOf(config),
+  })
   const ownListeners = new Map(SIGNALS.map((s) => [s, process.listeners(s)]))
-  const vitest = await createVitest('test', { config: SUITES_CONFIG, mode: CLI_MODE, watch: false, run: true, reporters: [new ProgressReporter(), junit, reporter] }, {}, { stdout: process.stderr })
+  const vitest = await createVitest(
+    'test',
+    {
+      config: SUITES_CONFIG,
+      mode: CLI_MODE,
+      watch: false,
+      run: true,
+      reporters: [new ProgressReporter(), junit, reporter],
+    },
+    {},
+    { stdout: process.stderr },
+  )
   // Vitest's logger exits the process 1 ms after SIGINT/SIGTERM, before the global teardown that deletes
   // the test users and restores --user-id: take its listeners off and cancel the run gracefully instead.
-  for (const s of SIGNALS) for (const l of process.listeners(s)) if (!ownListeners.get(s)!.includes(l)) process.off(s, l)
+  for (const s of SIGNALS)
+    for (const l of process.listeners(s)) if (!ownListeners.get(s)!.includes(l)) process.off(s, l)
   vitest.provide('run', config)
   vitest.provide('embedded', false)
   interrupt.cancel = () => void vitest.cancelCurrentRun('keyboard-input')
@@ -207,8 +275,10 @@ async function removeTestUsersNow(config: RunConfig): Promise<void> {
     return finishRun(config, config.target!)
   }
   const cleanup = await Promise.race([sweepTwice().catch(() => null), bounded])
-  for (const line of cleanup === null ? leftoverLines(config) : cleanup.warnings) process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
-  if (cleanup !== null && cleanup.left.length === 0) process.stderr.write(`scim-conformance: removed ${cleanup.removed} test user(s); nothing is left on the target\n`)
+  for (const line of cleanup === null ? leftoverLines(config) : cleanup.warnings)
+    process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
+  if (cleanup !== null && cleanup.left.length === 0)
+    process.stderr.write(`scim-conformance: removed ${cleanup.removed} test user(s); nothing is left on the target\n`)
 }
 
 /** The test users this run's ledger lists, and the command that removes them. */
@@ -219,7 +289,9 @@ function leftoverLines(config: RunConfig): string[] {
   if (left.length === 0 && unconfirmed.length === 0) return ['no test user is left on the target']
   return [
     ...left.map((u) => `test user ${u.id} (userName ${JSON.stringify(u.userName)}) may remain on the target`),
-    ...unconfirmed.map((userName) => `a test user with userName ${JSON.stringify(userName)} may exist (its POST was never answered)`),
+    ...unconfirmed.map(
+      (userName) => `a test user with userName ${JSON.stringify(userName)} may exist (its POST was never answered)`,
+    ),
     `remove them with: scim-conformance sweep --target ${config.target ?? '<target>'} ${config.spec ? `--spec ${config.spec}` : `--vendor ${config.vendor}`} --report-dir ${config.reportDir}`,
   ]
 }

@@ -13,11 +13,17 @@ import { HELP, parseFlags, SPEC_OPTIONS } from './args.ts'
 export async function auditSpecCommand(args: string[]): Promise<number> {
   const flags = parseFlags(args, SPEC_OPTIONS)
   if (flags.help) return help()
-  const profile = await loadProfile({ vendor: (flags.vendor as string | undefined) ?? (flags.spec ? undefined : 'lightdash'), spec: flags.spec as string | undefined, allowRemoteRefs: flags['allow-remote-refs'] === true })
+  const profile = await loadProfile({
+    vendor: (flags.vendor as string | undefined) ?? (flags.spec ? undefined : 'lightdash'),
+    spec: flags.spec as string | undefined,
+    allowRemoteRefs: flags['allow-remote-refs'] === true,
+  })
   const findings = auditSpec(profile)
   process.stdout.write(`Spec findings for ${profile.name} (${profile.specPath}), PUT ${profile.op.path}:\n`)
-  if (findings.length === 0) process.stdout.write('  none: the document agrees with RFC 7643/7644 on every audited point\n')
-  for (const f of findings) process.stdout.write(`  ${f.level.padEnd(6)} ${f.id}  [${f.source}]\n         ${f.message}\n`)
+  if (findings.length === 0)
+    process.stdout.write('  none: the document agrees with RFC 7643/7644 on every audited point\n')
+  for (const f of findings)
+    process.stdout.write(`  ${f.level.padEnd(6)} ${f.id}  [${f.source}]\n         ${f.message}\n`)
   return 0
 }
 
@@ -25,9 +31,15 @@ export async function auditSpecCommand(args: string[]): Promise<number> {
 export async function listChecksCommand(args: string[]): Promise<number> {
   const flags = parseFlags(args, SPEC_OPTIONS)
   if (flags.help) return help()
-  if (flags.vendor || flags.spec) await loadProfile({ vendor: flags.vendor as string | undefined, spec: flags.spec as string | undefined, allowRemoteRefs: flags['allow-remote-refs'] === true })
+  if (flags.vendor || flags.spec)
+    await loadProfile({
+      vendor: flags.vendor as string | undefined,
+      spec: flags.spec as string | undefined,
+      allowRemoteRefs: flags['allow-remote-refs'] === true,
+    })
   const width = Math.max(...CHECKS.map((c) => c.id.length))
-  for (const c of CHECKS) process.stdout.write(`${c.id.padEnd(width)}  ${c.level.padEnd(6)}  ${c.source.padEnd(34)}  ${c.title}\n`)
+  for (const c of CHECKS)
+    process.stdout.write(`${c.id.padEnd(width)}  ${c.level.padEnd(6)}  ${c.source.padEnd(34)}  ${c.title}\n`)
   process.stdout.write(`${CHECKS.length} checks\n`)
   return 0
 }
@@ -37,16 +49,29 @@ function help(): number {
   return 0
 }
 
+const parseMergeArgs = (config: {
+  args: string[]
+  options: { 'report-dir': { type: 'string' }; 'fail-on': { type: 'string' } }
+  allowPositionals: true
+  strict: true
+}) => parseArgs(config)
+
 /** `merge-reports --report-dir OUT a/report.json b/report.json ...`: one report from the shards of a run. */
 export async function mergeReportsCommand(args: string[]): Promise<number> {
-  let parsed
+  let parsed: ReturnType<typeof parseMergeArgs>
   try {
-    parsed = parseArgs({ args, options: { 'report-dir': { type: 'string' }, 'fail-on': { type: 'string' } }, allowPositionals: true, strict: true })
+    parsed = parseMergeArgs({
+      args,
+      options: { 'report-dir': { type: 'string' }, 'fail-on': { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    })
   } catch (error) {
     throw new UsageError(`${error instanceof Error ? error.message.split('\n')[0] : String(error)}. See --help.`)
   }
   const failOn = parsed.values['fail-on'] ?? 'must'
-  if (failOn !== 'must' && failOn !== 'should') throw new UsageError(`--fail-on must be "must" or "should", got "${failOn}".`)
+  if (failOn !== 'must' && failOn !== 'should')
+    throw new UsageError(`--fail-on must be "must" or "should", got "${failOn}".`)
   const dir = parsed.values['report-dir'] ?? 'reports'
   const report = await mergeReports(parsed.positionals)
   // The shards were scrubbed when written; a token in the environment is scrubbed again, in case a shard came from elsewhere.

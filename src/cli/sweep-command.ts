@@ -19,7 +19,8 @@ export async function sweepCommand(args: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`)
     return 0
   }
-  if (typeof flags.target !== 'string') throw new UsageError('sweep needs --target URL: the target whose test users the ledgers list.')
+  if (typeof flags.target !== 'string')
+    throw new UsageError('sweep needs --target URL: the target whose test users the ledgers list.')
   const config = buildConfig({
     vendor: flags.vendor,
     spec: flags.spec,
@@ -28,14 +29,26 @@ export async function sweepCommand(args: string[]): Promise<number> {
     reportDir: flags['report-dir'],
     allowRemoteRefs: flags['allow-remote-refs'],
   })
-  if (flags.vendor === undefined && flags.spec === undefined) throw new UsageError('sweep needs --vendor NAME or --spec FILE, as the run that left the users had.')
-  const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, allowRemoteRefs: config.allowRemoteRefs })
+  if (flags.vendor === undefined && flags.spec === undefined)
+    throw new UsageError('sweep needs --vendor NAME or --spec FILE, as the run that left the users had.')
+  const profile = await loadProfile({
+    vendor: config.spec ? undefined : config.vendor,
+    spec: config.spec ?? undefined,
+    allowRemoteRefs: config.allowRemoteRefs,
+  })
   const usersUrl = usersUrlOf(config.target!, profile)
-  const client = createScimClient({ baseUrl: config.target!, token: config.token, timeoutMs: config.timeoutMs, deadlineMs: config.deadlineMs })
+  const client = createScimClient({
+    baseUrl: config.target!,
+    token: config.token,
+    timeoutMs: config.timeoutMs,
+    deadlineMs: config.deadlineMs,
+  })
   try {
     // Runs still in progress (their process is alive) are left alone; ledgers of other targets too.
     const swept = await sweepEarlierRuns(client, profile, resolve(config.reportDir), '', usersUrl)
-    process.stdout.write(`scim-conformance sweep: ${swept.ledgers} ledger(s) for ${usersUrl}; removed ${swept.removed} test user(s); ${swept.left.length} remain\n`)
+    process.stdout.write(
+      `scim-conformance sweep: ${swept.ledgers} ledger(s) for ${usersUrl}; removed ${swept.removed} test user(s); ${swept.left.length} remain\n`,
+    )
     for (const line of describeLeft(swept.left, usersUrl)) process.stdout.write(`  ${line}\n`)
     return swept.left.length === 0 ? 0 : 1
   } finally {

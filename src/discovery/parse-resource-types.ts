@@ -20,7 +20,13 @@ export interface ResourceType {
 export function parseResourceTypes(body: unknown): ResourceType[] {
   const json = asJson(body)
   const resources = isObject(json) ? member(json, 'Resources') : undefined
-  const entries = Array.isArray(json) ? json : Array.isArray(resources) ? resources : isObject(json) && member(json, 'endpoint') !== undefined ? [json] : []
+  const entries = Array.isArray(json)
+    ? json
+    : Array.isArray(resources)
+      ? resources
+      : isObject(json) && member(json, 'endpoint') !== undefined
+        ? [json]
+        : []
   const out: ResourceType[] = []
   for (const entry of entries) {
     if (!isObject(entry)) continue

@@ -5,7 +5,13 @@ import { parseSchemas } from './parse-schemas.ts'
 
 /** RFC 7643 §2.2 defaults for an attribute with only a name. */
 const DEFAULTS: Omit<AttributeDefinition, 'name'> = {
-  type: 'string', multiValued: false, required: false, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none',
+  type: 'string',
+  multiValued: false,
+  required: false,
+  caseExact: false,
+  mutability: 'readWrite',
+  returned: 'default',
+  uniqueness: 'none',
 }
 
 const onlyAttribute = (attribute: unknown): AttributeDefinition => {
@@ -25,14 +31,26 @@ describe('parseSchemas', () => {
     ])
     const user = schemas[0]
     expect(user.description).toBe('User Account')
-    expect(user.attributes[0]).toEqual({ ...DEFAULTS, name: 'userName', required: true, uniqueness: 'server', description: 'Unique identifier for the User.' })
+    expect(user.attributes[0]).toEqual({
+      ...DEFAULTS,
+      name: 'userName',
+      required: true,
+      uniqueness: 'server',
+      description: 'Unique identifier for the User.',
+    })
     const emails = user.attributes.find((a) => a.name === 'emails')!
     expect(emails).toMatchObject({ type: 'complex', multiValued: true })
     expect(emails.subAttributes?.find((a) => a.name === 'type')?.canonicalValues).toEqual(['work', 'home', 'other'])
-    expect(user.attributes.find((a) => a.name === 'password')).toMatchObject({ mutability: 'writeOnly', returned: 'never' })
+    expect(user.attributes.find((a) => a.name === 'password')).toMatchObject({
+      mutability: 'writeOnly',
+      returned: 'never',
+    })
     const groups = user.attributes.find((a) => a.name === 'groups')!
     expect(groups.mutability).toBe('readOnly')
-    expect(groups.subAttributes?.find((a) => a.name === '$ref')).toMatchObject({ type: 'reference', referenceTypes: ['User', 'Group'] })
+    expect(groups.subAttributes?.find((a) => a.name === '$ref')).toMatchObject({
+      type: 'reference',
+      referenceTypes: ['User', 'Group'],
+    })
   })
 
   test('a bare array and a single schema (GET /Schemas/{id}) are accepted', () => {
@@ -42,8 +60,12 @@ describe('parseSchemas', () => {
 
   test('a JSON body recorded as text is parsed; Resources and attribute keys match case-insensitively', () => {
     expect(parseSchemas(JSON.stringify(SCHEMAS_LIST_RESPONSE))).toHaveLength(3)
-    const schemas = parseSchemas({ resources: [{ ID: 'urn:x', Attributes: [{ Name: 'nick', Type: 'string', Mutability: 'immutable' }] }] })
-    expect(schemas).toEqual([{ id: 'urn:x', name: 'urn:x', attributes: [{ ...DEFAULTS, name: 'nick', mutability: 'immutable' }] }])
+    const schemas = parseSchemas({
+      resources: [{ ID: 'urn:x', Attributes: [{ Name: 'nick', Type: 'string', Mutability: 'immutable' }] }],
+    })
+    expect(schemas).toEqual([
+      { id: 'urn:x', name: 'urn:x', attributes: [{ ...DEFAULTS, name: 'nick', mutability: 'immutable' }] },
+    ])
   })
 
   test('an attribute with only a name gets the RFC 7643 §2.2 defaults', () => {
@@ -51,21 +73,58 @@ describe('parseSchemas', () => {
   })
 
   test('unknown characteristic values fall back to the defaults', () => {
-    const attribute = onlyAttribute({ name: 'x', type: 'text', multiValued: 'many', required: 'yes', caseExact: 1, mutability: 'sometimes', returned: 'maybe', uniqueness: 'very' })
+    const attribute = onlyAttribute({
+      name: 'x',
+      type: 'text',
+      multiValued: 'many',
+      required: 'yes',
+      caseExact: 1,
+      mutability: 'sometimes',
+      returned: 'maybe',
+      uniqueness: 'very',
+    })
     expect(attribute).toEqual({ ...DEFAULTS, name: 'x' })
   })
 
   test('values in another case keep the RFC spelling; quoted booleans count', () => {
-    const attribute = onlyAttribute({ name: 'when', type: 'DATETIME', mutability: 'READONLY', returned: 'Always', uniqueness: 'Global', caseExact: 'true' })
-    expect(attribute).toEqual({ ...DEFAULTS, name: 'when', type: 'dateTime', mutability: 'readOnly', returned: 'always', uniqueness: 'global', caseExact: true })
+    const attribute = onlyAttribute({
+      name: 'when',
+      type: 'DATETIME',
+      mutability: 'READONLY',
+      returned: 'Always',
+      uniqueness: 'Global',
+      caseExact: 'true',
+    })
+    expect(attribute).toEqual({
+      ...DEFAULTS,
+      name: 'when',
+      type: 'dateTime',
+      mutability: 'readOnly',
+      returned: 'always',
+      uniqueness: 'global',
+      caseExact: true,
+    })
   })
 
   test('an unknown type with sub-attributes is complex', () => {
-    expect(onlyAttribute({ name: 'name', type: 'object', subAttributes: [{ name: 'givenName' }] })).toMatchObject({ type: 'complex', subAttributes: [{ name: 'givenName' }] })
+    expect(onlyAttribute({ name: 'name', type: 'object', subAttributes: [{ name: 'givenName' }] })).toMatchObject({
+      type: 'complex',
+      subAttributes: [{ name: 'givenName' }],
+    })
   })
 
   test('entries without an id and attributes without a name are dropped', () => {
-    const schemas = parseSchemas({ Resources: [null, 1, 'x', { id: 5 }, { name: 'no id' }, { id: 'urn:x', attributes: 'nope' }, { id: 'urn:y', attributes: [null, { type: 'string' }, { name: '' }, { name: 'ok' }] }] })
+    const schemas = parseSchemas({
+      Resources: [
+        null,
+        1,
+        'x',
+        { id: 5 },
+        { name: 'no id' },
+        { id: 'urn:x', attributes: 'nope' },
+        { id: 'urn:y', attributes: [null, { type: 'string' }, { name: '' }, { name: 'ok' }] },
+      ],
+    })
     expect(schemas).toEqual([
       { id: 'urn:x', name: 'urn:x', attributes: [] },
       { id: 'urn:y', name: 'urn:y', attributes: [{ ...DEFAULTS, name: 'ok' }] },

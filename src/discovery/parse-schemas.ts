@@ -3,7 +3,16 @@ import { asJson, isObject, isTrue, member, text, texts, type JsonObject } from '
 
 type AttributeType = AttributeDefinition['type']
 
-const TYPES: readonly AttributeType[] = ['string', 'boolean', 'decimal', 'integer', 'dateTime', 'reference', 'binary', 'complex']
+const TYPES: readonly AttributeType[] = [
+  'string',
+  'boolean',
+  'decimal',
+  'integer',
+  'dateTime',
+  'reference',
+  'binary',
+  'complex',
+]
 const MUTABILITIES: readonly AttributeDefinition['mutability'][] = ['readOnly', 'readWrite', 'immutable', 'writeOnly']
 const RETURNED: readonly AttributeDefinition['returned'][] = ['always', 'never', 'default', 'request']
 const UNIQUENESS: readonly AttributeDefinition['uniqueness'][] = ['none', 'server', 'global']
@@ -35,7 +44,11 @@ export function parseSchemas(body: unknown): SchemaDefinition[] {
     if (!isObject(entry)) continue
     const id = text(member(entry, 'id'))
     if (id === undefined) continue
-    const schema: SchemaDefinition = { id, name: text(member(entry, 'name')) ?? id, attributes: attributes(member(entry, 'attributes'), 0) }
+    const schema: SchemaDefinition = {
+      id,
+      name: text(member(entry, 'name')) ?? id,
+      attributes: attributes(member(entry, 'attributes'), 0),
+    }
     const description = text(member(entry, 'description'))
     if (description !== undefined) schema.description = description
     schemas.push(schema)

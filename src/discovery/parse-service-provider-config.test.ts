@@ -12,13 +12,36 @@ const RFC_EXAMPLE = {
   sort: { supported: true },
   etag: { supported: true },
   authenticationSchemes: [
-    { name: 'OAuth Bearer Token', description: 'Authentication scheme using the OAuth Bearer Token Standard', specUri: 'http://www.rfc-editor.org/info/rfc6750', type: 'oauthbearertoken', primary: true },
-    { name: 'HTTP Basic', description: 'Authentication scheme using the HTTP Basic Standard', specUri: 'http://www.rfc-editor.org/info/rfc2617', type: 'httpbasic' },
+    {
+      name: 'OAuth Bearer Token',
+      description: 'Authentication scheme using the OAuth Bearer Token Standard',
+      specUri: 'http://www.rfc-editor.org/info/rfc6750',
+      type: 'oauthbearertoken',
+      primary: true,
+    },
+    {
+      name: 'HTTP Basic',
+      description: 'Authentication scheme using the HTTP Basic Standard',
+      specUri: 'http://www.rfc-editor.org/info/rfc2617',
+      type: 'httpbasic',
+    },
   ],
-  meta: { location: 'https://example.com/v2/ServiceProviderConfig', resourceType: 'ServiceProviderConfig', version: 'W/"3694e05e9dff594"' },
+  meta: {
+    location: 'https://example.com/v2/ServiceProviderConfig',
+    resourceType: 'ServiceProviderConfig',
+    version: 'W/"3694e05e9dff594"',
+  },
 }
 
-const NOTHING = { patch: false, bulk: false, filter: false, changePassword: false, sort: false, etag: false, authenticationSchemes: [] }
+const NOTHING = {
+  patch: false,
+  bulk: false,
+  filter: false,
+  changePassword: false,
+  sort: false,
+  etag: false,
+  authenticationSchemes: [],
+}
 
 describe('parseServiceProviderConfig', () => {
   test('RFC 7643 §8.5 example: every feature supported, both schemes', () => {
@@ -26,7 +49,12 @@ describe('parseServiceProviderConfig', () => {
     const capabilities = parseServiceProviderConfig(RFC_EXAMPLE)
     // Assert
     expect(capabilities).toEqual({
-      patch: true, bulk: true, filter: true, changePassword: true, sort: true, etag: true,
+      patch: true,
+      bulk: true,
+      filter: true,
+      changePassword: true,
+      sort: true,
+      etag: true,
       authenticationSchemes: ['oauthbearertoken', 'httpbasic'],
       recognized: true,
       raw: RFC_EXAMPLE,
@@ -39,17 +67,40 @@ describe('parseServiceProviderConfig', () => {
   })
 
   test('attribute names are case-insensitive (RFC 7643 §2.1) and a quoted "true" counts', () => {
-    const body = { ETag: { Supported: true }, Sort: { supported: 'TRUE' }, AUTHENTICATIONSCHEMES: [{ Name: 'Bearer', Type: 'oauthbearertoken' }] }
-    expect(parseServiceProviderConfig(body)).toMatchObject({ etag: true, sort: true, authenticationSchemes: ['oauthbearertoken'] })
+    const body = {
+      ETag: { Supported: true },
+      Sort: { supported: 'TRUE' },
+      AUTHENTICATIONSCHEMES: [{ Name: 'Bearer', Type: 'oauthbearertoken' }],
+    }
+    expect(parseServiceProviderConfig(body)).toMatchObject({
+      etag: true,
+      sort: true,
+      authenticationSchemes: ['oauthbearertoken'],
+    })
   })
 
   test('a scheme without type is named by its name; duplicates and junk entries are dropped', () => {
-    const body = { authenticationSchemes: [{ name: 'Custom token' }, null, 3, 'oauth', {}, { type: '  ' }, { type: 'httpbasic' }, { type: 'httpbasic' }] }
+    const body = {
+      authenticationSchemes: [
+        { name: 'Custom token' },
+        null,
+        3,
+        'oauth',
+        {},
+        { type: '  ' },
+        { type: 'httpbasic' },
+        { type: 'httpbasic' },
+      ],
+    }
     expect(parseServiceProviderConfig(body).authenticationSchemes).toEqual(['Custom token', 'httpbasic'])
   })
 
   test('a ListResponse wrapping the config is unwrapped', () => {
-    const body = { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 1, Resources: [RFC_EXAMPLE] }
+    const body = {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+      totalResults: 1,
+      Resources: [RFC_EXAMPLE],
+    }
     expect(parseServiceProviderConfig(body)).toMatchObject({ etag: true, patch: true, recognized: true })
   })
 
@@ -72,7 +123,15 @@ describe('parseServiceProviderConfig', () => {
   }
 
   test('wrong types inside an object: nothing supported, still recognized', () => {
-    const body = { patch: 'yes', bulk: [true], filter: { supported: 1 }, etag: { supported: 'false' }, sort: null, changePassword: { supported: {} }, authenticationSchemes: 'oauth' }
+    const body = {
+      patch: 'yes',
+      bulk: [true],
+      filter: { supported: 1 },
+      etag: { supported: 'false' },
+      sort: null,
+      changePassword: { supported: {} },
+      authenticationSchemes: 'oauth',
+    }
     expect(parseServiceProviderConfig(body)).toEqual({ ...NOTHING, recognized: true, raw: body })
   })
 })

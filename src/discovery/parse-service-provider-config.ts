@@ -55,7 +55,8 @@ function unwrap(json: unknown): JsonObject | undefined {
   if (!isObject(json)) return undefined
   const resources = member(json, 'Resources')
   const looksLikeConfig = FEATURES.some((f) => member(json, f) !== undefined)
-  if (!looksLikeConfig && Array.isArray(resources) && resources.length === 1 && isObject(resources[0])) return resources[0]
+  if (!looksLikeConfig && Array.isArray(resources) && resources.length === 1 && isObject(resources[0]))
+    return resources[0]
   return json
 }
 

@@ -9,7 +9,12 @@ describe('userAttributeCharacteristics', () => {
   const declared = userAttributeCharacteristics(parseSchemas(SCHEMAS_LIST_RESPONSE))
 
   test('core User attributes by lower-cased name and dotted sub-attribute path', () => {
-    expect(declared.get('username')).toMatchObject({ name: 'userName', uniqueness: 'server', required: true, caseExact: false })
+    expect(declared.get('username')).toMatchObject({
+      name: 'userName',
+      uniqueness: 'server',
+      required: true,
+      caseExact: false,
+    })
     expect(declared.get('name.givenname')).toMatchObject({ name: 'givenName', type: 'string' })
     expect(declared.get('emails.value')).toMatchObject({ name: 'value', mutability: 'readWrite' })
     expect(declared.get('password')).toMatchObject({ mutability: 'writeOnly', returned: 'never' })
@@ -42,12 +47,20 @@ describe('userAttributeCharacteristics', () => {
     ])
     const withOption = userAttributeCharacteristics(schemas, { extensions: ['URN:ACME:SCIM:EMPLOYEE'] })
     expect([...withOption.keys()]).toEqual(['urn:acme:scim:employee:badge'])
-    expect([...userAttributeCharacteristics(schemas).keys()]).toEqual(['urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:costcenter'])
+    expect([...userAttributeCharacteristics(schemas).keys()]).toEqual([
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:costcenter',
+    ])
   })
 
   test('a core schema id in another case is still the core User; the first declaration wins', () => {
     const schemas = parseSchemas([
-      { id: 'URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER', attributes: [{ name: 'userName', uniqueness: 'server' }, { name: 'USERNAME', uniqueness: 'global' }] },
+      {
+        id: 'URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER',
+        attributes: [
+          { name: 'userName', uniqueness: 'server' },
+          { name: 'USERNAME', uniqueness: 'global' },
+        ],
+      },
     ])
     expect(userAttributeCharacteristics(schemas).get('username')?.uniqueness).toBe('server')
   })
@@ -55,6 +68,10 @@ describe('userAttributeCharacteristics', () => {
   test('no schemas, or none for the User: an empty map', () => {
     expect(userAttributeCharacteristics([]).size).toBe(0)
     expect(userAttributeCharacteristics(parseSchemas('<html></html>')).size).toBe(0)
-    expect(userAttributeCharacteristics(parseSchemas([{ id: 'urn:ietf:params:scim:schemas:core:2.0:Group', attributes: [{ name: 'members' }] }])).size).toBe(0)
+    expect(
+      userAttributeCharacteristics(
+        parseSchemas([{ id: 'urn:ietf:params:scim:schemas:core:2.0:Group', attributes: [{ name: 'members' }] }]),
+      ).size,
+    ).toBe(0)
   })
 })

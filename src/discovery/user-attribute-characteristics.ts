@@ -30,7 +30,9 @@ export function userAttributeCharacteristics(
   }
   const extensions = constraints.extensions?.map((u) => u.toLowerCase())
   const isExtension = (id: string) =>
-    extensions ? extensions.includes(id) : id !== CORE_USER_URN.toLowerCase() && id.includes(':extension:') && id.endsWith(':user')
+    extensions
+      ? extensions.includes(id)
+      : id !== CORE_USER_URN.toLowerCase() && id.includes(':extension:') && id.endsWith(':user')
   for (const schema of schemas) {
     const id = schema.id.toLowerCase()
     const prefix = id === CORE_USER_URN.toLowerCase() ? '' : isExtension(id) ? `${id}:` : null

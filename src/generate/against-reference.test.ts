@@ -40,7 +40,12 @@ describe.each(['lightdash', 'maia', 'cube'])('%s payloads against the reference 
   test(`every valid payload is accepted with 200 (${RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(scimUser(profile, { userNamePrefix: 'gen-v-', readOnly: 'mixed' }), async (body) => {
-        const e = await client.send({ method: 'PUT', path: userPath, json: body, contentType: profile.requestMediaType })
+        const e = await client.send({
+          method: 'PUT',
+          path: userPath,
+          json: body,
+          contentType: profile.requestMediaType,
+        })
         return e.response?.status === 200
       }),
       { numRuns: RUNS, seed: 11 },
@@ -50,14 +55,17 @@ describe.each(['lightdash', 'maia', 'cube'])('%s payloads against the reference 
   test(`every invalid payload gets an acceptable answer in the vendor's error format (${RUNS} runs)`, async () => {
     const base = scimUser(profile, { userNamePrefix: 'gen-i-' })
     await fc.assert(
-      fc.asyncProperty(invalidScimUser(profile, { base, otherUserName, pathId: userPath.split('/').pop() }), async (c) => {
-        const e = await client.send({ method: 'PUT', path: userPath, rawBody: c.body, contentType: c.contentType })
-        const status = e.response!.status
-        const scimType = (e.response!.body as { scimType?: string } | undefined)?.scimType ?? null
-        const { grade, reason } = judgeOutcome(expectationFor(c.expect, profile), { status, scimType })
-        expect(grade, `${c.kind}: ${reason}`).toMatch(/^(pass|observe)$/)
-        if (status >= 400) expectErrorFormat(profile, e)
-      }),
+      fc.asyncProperty(
+        invalidScimUser(profile, { base, otherUserName, pathId: userPath.split('/').pop() }),
+        async (c) => {
+          const e = await client.send({ method: 'PUT', path: userPath, rawBody: c.body, contentType: c.contentType })
+          const status = e.response!.status
+          const scimType = (e.response!.body as { scimType?: string } | undefined)?.scimType ?? null
+          const { grade, reason } = judgeOutcome(expectationFor(c.expect, profile), { status, scimType })
+          expect(grade, `${c.kind}: ${reason}`).toMatch(/^(pass|observe)$/)
+          if (status >= 400) expectErrorFormat(profile, e)
+        },
+      ),
       { numRuns: RUNS, seed: 12 },
     )
   })

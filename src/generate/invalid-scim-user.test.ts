@@ -3,8 +3,16 @@ import { describe, expect, test } from 'vitest'
 import { CORE_USER_SCHEMA, loadProfile, topLevelProperties, type VendorProfile } from '../profile/vendor-profile.ts'
 import { validateAgainst } from '../validate/ajv.ts'
 import {
-  caseVariants, DEEP_NESTING, INVALID_MUTATIONS, invalidScimUser, judgeOutcome, mutation, OVERSIZE_BYTES,
-  type Expectation, type InvalidCase, type MutationContext,
+  caseVariants,
+  DEEP_NESTING,
+  INVALID_MUTATIONS,
+  invalidScimUser,
+  judgeOutcome,
+  mutation,
+  OVERSIZE_BYTES,
+  type Expectation,
+  type InvalidCase,
+  type MutationContext,
 } from './invalid-scim-user.ts'
 import { scimUser, type ScimUserPayload } from './scim-user.ts'
 
@@ -43,15 +51,24 @@ const BREAKS: Record<string, (c: InvalidCase, profile: VendorProfile) => boolean
   'schemas-missing': (c) => isObject(c.mutated) && !('schemas' in c.mutated),
   'schemas-empty': (c) => isObject(c.mutated) && Array.isArray(c.mutated.schemas) && c.mutated.schemas.length === 0,
   'schemas-without-core': (c) =>
-    isObject(c.mutated) && Array.isArray(c.mutated.schemas) && !c.mutated.schemas.some((s) => String(s).toLowerCase() === CORE_USER_SCHEMA.toLowerCase()),
+    isObject(c.mutated) &&
+    Array.isArray(c.mutated.schemas) &&
+    !c.mutated.schemas.some((s) => String(s).toLowerCase() === CORE_USER_SCHEMA.toLowerCase()),
   'schemas-unknown-urn': (c, p) =>
-    isObject(c.mutated) && (c.mutated.schemas as string[]).some((s) => s !== CORE_USER_SCHEMA && !p.extensionUrns.includes(s)) && schemaValid(p, c.mutated),
+    isObject(c.mutated) &&
+    (c.mutated.schemas as string[]).some((s) => s !== CORE_USER_SCHEMA && !p.extensionUrns.includes(s)) &&
+    schemaValid(p, c.mutated),
   'wrong-type': (c, p) => !schemaValid(p, c.mutated),
   'two-primaries': (c) =>
-    isObject(c.mutated) && Object.values(c.mutated).some((v) => Array.isArray(v) && v.filter((e) => isObject(e) && e.primary === true).length >= 2),
+    isObject(c.mutated) &&
+    Object.values(c.mutated).some(
+      (v) => Array.isArray(v) && v.filter((e) => isObject(e) && e.primary === true).length >= 2,
+    ),
   'duplicate-username': (c) => isObject(c.mutated) && c.mutated.userName === OTHER,
   'duplicate-username-case-variant': (c) =>
-    isObject(c.mutated) && c.mutated.userName !== OTHER && String(c.mutated.userName).toLowerCase() === OTHER.toLowerCase(),
+    isObject(c.mutated) &&
+    c.mutated.userName !== OTHER &&
+    String(c.mutated.userName).toLowerCase() === OTHER.toLowerCase(),
   'not-json': (c) => !parses(c.body),
   'truncated-json': (c) => !parses(c.body) && c.body.length > 0 && c.body.startsWith('{'),
   'json-array-body': (c) => parses(c.body) && Array.isArray(JSON.parse(c.body)),
@@ -60,12 +77,18 @@ const BREAKS: Record<string, (c: InvalidCase, profile: VendorProfile) => boolean
   'oversize-body': (c) => Buffer.byteLength(c.body) >= 1024 * 1024 && isObject(JSON.parse(c.body)),
   'wrong-content-type': (c, p) => !/json/i.test(c.contentType) && schemaValid(p, JSON.parse(c.body)),
   'deeply-nested': (c, p) =>
-    !schemaValid(p, c.mutated) && isObject(c.mutated) && Object.values(c.mutated).some((v) => depthOf(v) >= DEEP_NESTING),
+    !schemaValid(p, c.mutated) &&
+    isObject(c.mutated) &&
+    Object.values(c.mutated).some((v) => depthOf(v) >= DEEP_NESTING),
   'unknown-attribute': (c, p) => {
     const known = new Set(Object.keys(topLevelProperties(p.requestSchema)).map((k) => k.toLowerCase()))
-    return isObject(c.mutated) && Object.keys(c.mutated).some((k) => !known.has(k.toLowerCase()) && k !== 'schemas' && k !== 'userName')
+    return (
+      isObject(c.mutated) &&
+      Object.keys(c.mutated).some((k) => !known.has(k.toLowerCase()) && k !== 'schemas' && k !== 'userName')
+    )
   },
-  'readonly-id-mismatch': (c, p) => isObject(c.mutated) && typeof c.mutated.id === 'string' && c.mutated.id !== PATH_ID && schemaValid(p, c.mutated),
+  'readonly-id-mismatch': (c, p) =>
+    isObject(c.mutated) && typeof c.mutated.id === 'string' && c.mutated.id !== PATH_ID && schemaValid(p, c.mutated),
 }
 
 describe('the catalogue', () => {
@@ -80,7 +103,11 @@ describe('the catalogue', () => {
 
 describe.each(VENDORS)('mutations of %s payloads', (vendor) => {
   const profile = profiles[vendor]
-  const ctx: MutationContext = { base: scimUser(profile, { userNamePrefix: 'scimc-run42-' }), otherUserName: OTHER, pathId: PATH_ID }
+  const ctx: MutationContext = {
+    base: scimUser(profile, { userNamePrefix: 'scimc-run42-' }),
+    otherUserName: OTHER,
+    pathId: PATH_ID,
+  }
 
   test.each(INVALID_MUTATIONS.map((m) => [m.kind]))('%s really breaks the rule it names', (kind) => {
     // Arrange
@@ -107,15 +134,28 @@ describe.each(VENDORS)('mutations of %s payloads', (vendor) => {
       return undefined
     }
     fc.assert(
-      fc.property(invalidScimUser(profile, ctx, ['username-missing', 'username-empty', 'username-null', 'duplicate-username', 'duplicate-username-case-variant']), (c) => {
-        expect(validateAgainst(profile.requestSchema, restored(c)).errors).toEqual([])
-      }),
+      fc.property(
+        invalidScimUser(profile, ctx, [
+          'username-missing',
+          'username-empty',
+          'username-null',
+          'duplicate-username',
+          'duplicate-username-case-variant',
+        ]),
+        (c) => {
+          expect(validateAgainst(profile.requestSchema, restored(c)).errors).toEqual([])
+        },
+      ),
       { seed: SEED, numRuns: 100 },
     )
   })
 
   test('wrong-type covers every non-readOnly attribute of the schema', () => {
-    const labels = new Set(fc.sample(mutation('wrong-type').arbitrary(profile, ctx), { seed: SEED, numRuns: 1000 }).map((c) => c.violation.split(': ')[0]))
+    const labels = new Set(
+      fc
+        .sample(mutation('wrong-type').arbitrary(profile, ctx), { seed: SEED, numRuns: 1000 })
+        .map((c) => c.violation.split(': ')[0]),
+    )
     expect(labels).toContain('userName')
     expect(labels).toContain('schemas')
     for (const name of Object.keys(topLevelProperties(profile.requestSchema))) {
@@ -128,7 +168,9 @@ describe('invalidScimUser', () => {
   test('leaves out uniqueness kinds without another userName, and rejects them when asked for explicitly', () => {
     const profile = profiles.cube
     const base = scimUser(profile)
-    const kinds = new Set(fc.sample(invalidScimUser(profile, { base }), { seed: SEED, numRuns: 500 }).map((c) => c.kind))
+    const kinds = new Set(
+      fc.sample(invalidScimUser(profile, { base }), { seed: SEED, numRuns: 500 }).map((c) => c.kind),
+    )
     expect(kinds.has('duplicate-username')).toBe(false)
     expect(kinds.has('username-missing')).toBe(true)
     expect(() => invalidScimUser(profile, { base }, ['duplicate-username'])).toThrow(/otherUserName/)
@@ -146,7 +188,10 @@ describe('invalidScimUser', () => {
   test('a failing case shrinks through the base payload to a small body', () => {
     const profile = profiles.maia
     const arb = mutation('username-missing').arbitrary(profile, { base: scimUser(profile) })
-    const details = fc.check(fc.property(arb, (c) => c.body.length < 0), { seed: SEED, numRuns: 20 })
+    const details = fc.check(
+      fc.property(arb, (c) => c.body.length < 0),
+      { seed: SEED, numRuns: 20 },
+    )
     expect(details.failed).toBe(true)
     const smallest = details.counterexample![0]
     // Only what Maia requires survives: schemas and meta (userName is the removed part).
@@ -160,7 +205,10 @@ describe('invalidScimUser', () => {
   })
 
   test('oversize bodies are just over 1 MiB, the JSON of their mutated value, and one body per arbitrary', () => {
-    const cases = fc.sample(mutation('oversize-body').arbitrary(profiles.maia, { base: scimUser(profiles.maia) }), { seed: SEED, numRuns: 3 })
+    const cases = fc.sample(mutation('oversize-body').arbitrary(profiles.maia, { base: scimUser(profiles.maia) }), {
+      seed: SEED,
+      numRuns: 3,
+    })
     expect(Buffer.byteLength(cases[0].body)).toBe(OVERSIZE_BYTES)
     expect(JSON.parse(cases[0].body)).toEqual(cases[0].mutated)
     expect(new Set(cases.map((c) => c.body)).size).toBe(1)
@@ -169,7 +217,10 @@ describe('invalidScimUser', () => {
 
   test('deeply nested bodies are the JSON of their mutated value', () => {
     for (const profile of Object.values(profiles)) {
-      const cases = fc.sample(mutation('deeply-nested').arbitrary(profile, { base: scimUser(profile) }), { seed: SEED, numRuns: 20 })
+      const cases = fc.sample(mutation('deeply-nested').arbitrary(profile, { base: scimUser(profile) }), {
+        seed: SEED,
+        numRuns: 20,
+      })
       for (const c of cases) expect(JSON.parse(c.body)).toEqual(c.mutated)
     }
   })
@@ -264,7 +315,10 @@ describe('judgeOutcome', () => {
   })
 
   test('Maia (problem+json) cases are not judged on scimType', () => {
-    const [c] = fc.sample(mutation('username-missing').arbitrary(profiles.maia, { base: scimUser(profiles.maia) }), { seed: SEED, numRuns: 1 })
+    const [c] = fc.sample(mutation('username-missing').arbitrary(profiles.maia, { base: scimUser(profiles.maia) }), {
+      seed: SEED,
+      numRuns: 1,
+    })
     expect(judgeOutcome(c.expect, { status: 400 }).grade).toBe('pass')
   })
 })

@@ -1,6 +1,11 @@
 import fc from 'fast-check'
 import { UsageError } from '../errors.ts'
-import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, topLevelProperties, type VendorProfile } from '../profile/vendor-profile.ts'
+import {
+  CORE_USER_SCHEMA,
+  ENTERPRISE_USER_SCHEMA,
+  topLevelProperties,
+  type VendorProfile,
+} from '../profile/vendor-profile.ts'
 import type { JsonSchema } from '../openapi/json-schema.ts'
 import { mergeAllOf } from './_internals/merge-all-of.ts'
 import { freeText, token } from './_internals/text.ts'
@@ -92,7 +97,8 @@ const TWO_XX = '2xx' as const
 
 const USERNAME_REQUIRED: Expectation = {
   level: 'MUST',
-  source: 'RFC 7644 §3.5.1 ("If an attribute is "required", clients MUST specify the attribute in the PUT request"); RFC 7643 §4.1.1',
+  source:
+    'RFC 7644 §3.5.1 ("If an attribute is "required", clients MUST specify the attribute in the PUT request"); RFC 7643 §4.1.1',
   acceptable: [
     { status: [400], scimType: ['invalidValue'], grade: 'pass' },
     { status: [400], grade: 'warn' },
@@ -233,20 +239,29 @@ export function expectationFor(expect: Expectation, profile: VendorProfile): Exp
  * client input); otherwise the first acceptable outcome that matches decides, else `refused` for a
  * 4xx and `otherwise` for anything else.
  */
-export function judgeOutcome(expect: Expectation, observed: { status: number; scimType?: string | null }): { grade: Grade; reason: string } {
+export function judgeOutcome(
+  expect: Expectation,
+  observed: { status: number; scimType?: string | null },
+): { grade: Grade; reason: string } {
   const { status } = observed
   const scimType = observed.scimType ?? undefined
   const judgeType = expect.judgeScimType !== false
   const received = `${status}${scimType && judgeType ? ` scimType ${scimType}` : ''}`
   const noteFor = (grade: Grade) => (grade !== 'pass' && expect.note ? ` ${expect.note}` : '')
   if (status >= 500) {
-    return { grade: 'fail', reason: `Received ${received}: a 5xx answers client input (RFC 7644 §3.12 Table 8). Expected ${describeAcceptable(expect)}.` }
+    return {
+      grade: 'fail',
+      reason: `Received ${received}: a 5xx answers client input (RFC 7644 §3.12 Table 8). Expected ${describeAcceptable(expect)}.`,
+    }
   }
   for (const outcome of expect.acceptable) {
     const statusMatches = outcome.status === TWO_XX ? status >= 200 && status < 300 : outcome.status.includes(status)
     if (!statusMatches) continue
     if (judgeType && outcome.scimType && !(scimType !== undefined && outcome.scimType.includes(scimType))) continue
-    return { grade: outcome.grade, reason: `Received ${received}: ${outcome.grade} (${expect.level}, ${expect.source}).${noteFor(outcome.grade)}` }
+    return {
+      grade: outcome.grade,
+      reason: `Received ${received}: ${outcome.grade} (${expect.level}, ${expect.source}).${noteFor(outcome.grade)}`,
+    }
   }
   const refused = status >= 400 && status < 500 ? expect.refused : undefined
   if (refused !== undefined && refused !== expect.otherwise) {
@@ -269,7 +284,9 @@ function describeAcceptable(expect: Expectation): string {
       const status = o.status === TWO_XX ? '2xx' : o.status.join(' or ')
       return judgeType && o.scimType ? `${status} with scimType ${o.scimType.join(' or ')}` : status
     })
-  return parts.length > 0 ? [...new Set(parts)].join(', or ') : expect.acceptable.map((o) => (o.status === TWO_XX ? '2xx' : o.status.join('/'))).join(', ')
+  return parts.length > 0
+    ? [...new Set(parts)].join(', or ')
+    : expect.acceptable.map((o) => (o.status === TWO_XX ? '2xx' : o.status.join('/'))).join(', ')
 }
 
 const lower = (s: string) => s.toLowerCase()
@@ -277,7 +294,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** A payload with one more extension key must list its URN, or it breaks a second rule. */
 function listExtension(profile: VendorProfile, payload: ScimUserPayload, key: string): ScimUserPayload {
-  if (!profile.extensionUrns.includes(key) || !Array.isArray(payload.schemas) || payload.schemas.includes(key)) return payload
+  if (!profile.extensionUrns.includes(key) || !Array.isArray(payload.schemas) || payload.schemas.includes(key))
+    return payload
   return { ...payload, schemas: [...payload.schemas, key] }
 }
 
@@ -305,7 +323,9 @@ function define(spec: MutationSpec): Mutation {
     cost: spec.cost ?? 'light',
     arbitrary(profile, ctx) {
       if (spec.requires?.includes('otherUserName') && ctx.otherUserName === undefined) {
-        throw new UsageError(`${spec.kind} needs ctx.otherUserName: the userName of another user that exists on the server.`)
+        throw new UsageError(
+          `${spec.kind} needs ctx.otherUserName: the userName of another user that exists on the server.`,
+        )
       }
       const expect = expectationFor(spec.expect, profile)
       return spec.build(profile, ctx).map((b) => ({
@@ -363,10 +383,14 @@ export function wrongTypeTargets(profile: VendorProfile): WrongTypeTarget[] {
       out.push({ path, label: path.join('.').replace(/\.\[\]/g, '[]'), expected: primary, given })
     }
     if (depth > 0) return
-    if (primary === 'object') for (const [name, sub] of Object.entries(schema.properties ?? {})) visit([...path, name], mergeAllOf(sub), depth + 1)
+    if (primary === 'object')
+      for (const [name, sub] of Object.entries(schema.properties ?? {}))
+        visit([...path, name], mergeAllOf(sub), depth + 1)
     if (primary === 'array' && schema.items && typeof schema.items === 'object') {
       const items = mergeAllOf(schema.items)
-      if (typesOf(items).includes('object')) for (const [name, sub] of Object.entries(items.properties ?? {})) visit([...path, '[]', name], mergeAllOf(sub), depth + 1)
+      if (typesOf(items).includes('object'))
+        for (const [name, sub] of Object.entries(items.properties ?? {}))
+          visit([...path, '[]', name], mergeAllOf(sub), depth + 1)
     }
   }
   for (const [name, schema] of Object.entries(topLevelProperties(profile.requestSchema))) {
@@ -375,28 +399,49 @@ export function wrongTypeTargets(profile: VendorProfile): WrongTypeTarget[] {
   return out
 }
 
-const WRONG_FOR: Partial<Record<JsonType, JsonType>> = { boolean: 'string', array: 'object', string: 'integer', integer: 'string', number: 'string', object: 'array' }
+const WRONG_FOR: Partial<Record<JsonType, JsonType>> = {
+  boolean: 'string',
+  array: 'object',
+  string: 'integer',
+  integer: 'string',
+  number: 'string',
+  object: 'array',
+}
 
 function wrongValue(profile: VendorProfile, target: WrongTypeTarget): fc.Arbitrary<unknown> {
   switch (target.given) {
-    case 'string': return fc.constantFrom('true', 'false', 'yes', '42', '1.5')
-    case 'integer': return fc.integer({ min: -1000, max: 1000 })
+    case 'string':
+      return fc.constantFrom('true', 'false', 'yes', '42', '1.5')
+    case 'integer':
+      return fc.integer({ min: -1000, max: 1000 })
     // One entry of a multi-valued attribute, not wrapped in an array (a common client mistake).
-    case 'object': return target.path.includes('[]') ? fc.constant({ value: 'x' }) : scimUserAttribute(profile, [...target.path, '[]']).map((v) => (isObject(v) ? v : { value: v }))
+    case 'object':
+      return target.path.includes('[]')
+        ? fc.constant({ value: 'x' })
+        : scimUserAttribute(profile, [...target.path, '[]']).map((v) => (isObject(v) ? v : { value: v }))
     // A complex value wrapped in an array, as if it were multi-valued.
-    case 'array': return target.path.includes('[]') ? fc.constant([{}]) : scimUserAttribute(profile, target.path).map((v) => [v])
-    default: return fc.constant(null)
+    case 'array':
+      return target.path.includes('[]') ? fc.constant([{}]) : scimUserAttribute(profile, target.path).map((v) => [v])
+    default:
+      return fc.constant(null)
   }
 }
 
-function setWrong(profile: VendorProfile, payload: ScimUserPayload, target: WrongTypeTarget, wrong: unknown, item: unknown): ScimUserPayload {
+function setWrong(
+  profile: VendorProfile,
+  payload: ScimUserPayload,
+  target: WrongTypeTarget,
+  wrong: unknown,
+  item: unknown,
+): ScimUserPayload {
   const [top, second, third] = target.path
   if (target.path.length === 1) return listExtension(profile, { ...payload, [top]: wrong }, top)
   if (second !== '[]') {
     const parent = isObject(payload[top]) ? payload[top] : {}
     return listExtension(profile, { ...payload, [top]: { ...parent, [second]: wrong } }, top)
   }
-  const existing = Array.isArray(payload[top]) && (payload[top] as unknown[]).length > 0 ? [...(payload[top] as unknown[])] : [item]
+  const existing =
+    Array.isArray(payload[top]) && (payload[top] as unknown[]).length > 0 ? [...(payload[top] as unknown[])] : [item]
   existing[0] = { ...(isObject(existing[0]) ? existing[0] : {}), [third]: wrong }
   return listExtension(profile, { ...payload, [top]: existing }, top)
 }
@@ -408,7 +453,12 @@ export function primaryTargets(profile: VendorProfile): string[] {
     .filter(([name, schema]) => {
       const merged = mergeAllOf(schema)
       const items = merged.items && typeof merged.items === 'object' ? mergeAllOf(merged.items) : undefined
-      return !readOnly.has(lower(name)) && typesOf(merged).includes('array') && items?.properties?.primary !== undefined && merged.uniqueItems !== true
+      return (
+        !readOnly.has(lower(name)) &&
+        typesOf(merged).includes('array') &&
+        items?.properties?.primary !== undefined &&
+        merged.uniqueItems !== true
+      )
     })
     .map(([name]) => name)
 }
@@ -416,15 +466,23 @@ export function primaryTargets(profile: VendorProfile): string[] {
 function stringTargets(profile: VendorProfile): string[] {
   const readOnly = new Set(readOnlyAttributes(profile).map(lower))
   return Object.entries(topLevelProperties(profile.requestSchema))
-    .filter(([name, schema]) => !readOnly.has(lower(name)) && lower(name) !== 'password' && typesOf(mergeAllOf(schema))[0] === 'string')
+    .filter(
+      ([name, schema]) =>
+        !readOnly.has(lower(name)) && lower(name) !== 'password' && typesOf(mergeAllOf(schema))[0] === 'string',
+    )
     .map(([name]) => name)
 }
 
 /** Case variants of a userName that differ from it and compare equal case-insensitively. */
 export function caseVariants(name: string): string[] {
   const swap = Array.from(name, (ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase())).join('')
-  const capitalised = name.replace(/(^|[^\p{L}])(\p{L})/gu, (_m, before: string, letter: string) => before + letter.toUpperCase())
-  return [...new Set([name.toUpperCase(), swap, capitalised, name.toLowerCase()])].filter((v) => v !== name && lower(v) === lower(name))
+  const capitalised = name.replace(
+    /(^|[^\p{L}])(\p{L})/gu,
+    (_m, before: string, letter: string) => before + letter.toUpperCase(),
+  )
+  return [...new Set([name.toUpperCase(), swap, capitalised, name.toLowerCase()])].filter(
+    (v) => v !== name && lower(v) === lower(name),
+  )
 }
 
 /** Nesting depth of `deeply-nested`. */
@@ -435,7 +493,10 @@ export const OVERSIZE_BYTES = 1024 * 1024 + 1
 
 /** JSON text with every non-ASCII character written as a `\u` escape, stored one byte per character. */
 function asciiJson(value: unknown): string {
-  const text = JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  const text = JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
   // V8 keeps replace()'s result two bytes per character when the input was, ASCII or not; the latin1 round
   // trip (exact for ASCII) gives a one-byte string, so the body built on it is one byte per character too.
   return Buffer.from(text, 'latin1').toString('latin1')
@@ -456,7 +517,10 @@ function oversize(profile: VendorProfile, b: ScimUserPayload): Built {
   bytes.write(head, 0, 'latin1')
   bytes.fill(0x78, head.length, size - 2)
   bytes.write('"}', size - 2, 'latin1')
-  return { mutated: { ...b, [name]: OVERSIZE_PADDING.slice(0, size - 2 - head.length) }, body: bytes.toString('latin1') }
+  return {
+    mutated: { ...b, [name]: OVERSIZE_PADDING.slice(0, size - 2 - head.length) },
+    body: bytes.toString('latin1'),
+  }
 }
 
 const UNKNOWN_URN = 'urn:example:params:scim:schemas:extension:scimc-unknown:2.0:User'
@@ -484,106 +548,202 @@ const NESTED_MARKER_JSON = JSON.stringify(NESTED_MARKER)
 /** The catalogue of invalid PUT bodies, each labelled with the rule it breaks and how to grade the answer. */
 export const INVALID_MUTATIONS: readonly Mutation[] = [
   define({
-    kind: 'username-missing', violation: 'userName missing', rule: 'RFC 7643 §4.1.1; RFC 7644 §3.5.1', expect: USERNAME_REQUIRED,
+    kind: 'username-missing',
+    violation: 'userName missing',
+    rule: 'RFC 7643 §4.1.1; RFC 7644 §3.5.1',
+    expect: USERNAME_REQUIRED,
     build: (_p, { base }) => base.map((b) => ({ mutated: without(b, 'userName') })),
   }),
   define({
-    kind: 'username-empty', violation: 'userName is the empty string', rule: 'RFC 7643 §4.1.1', expect: USERNAME_REQUIRED,
+    kind: 'username-empty',
+    violation: 'userName is the empty string',
+    rule: 'RFC 7643 §4.1.1',
+    expect: USERNAME_REQUIRED,
     build: (_p, { base }) => base.map((b) => ({ mutated: { ...b, userName: '' } })),
   }),
   define({
-    kind: 'username-null', violation: 'userName is null', rule: 'RFC 7643 §4.1.1; RFC 7644 §3.5.1', expect: USERNAME_REQUIRED,
+    kind: 'username-null',
+    violation: 'userName is null',
+    rule: 'RFC 7643 §4.1.1; RFC 7644 §3.5.1',
+    expect: USERNAME_REQUIRED,
     build: (_p, { base }) => base.map((b) => ({ mutated: { ...b, userName: null } })),
   }),
   define({
-    kind: 'schemas-missing', violation: 'schemas missing', rule: 'RFC 7643 §3', expect: SCHEMAS_REQUIRED,
+    kind: 'schemas-missing',
+    violation: 'schemas missing',
+    rule: 'RFC 7643 §3',
+    expect: SCHEMAS_REQUIRED,
     build: (_p, { base }) => base.map((b) => ({ mutated: without(b, 'schemas') })),
   }),
   define({
-    kind: 'schemas-empty', violation: 'schemas is []', rule: 'RFC 7643 §3', expect: SCHEMAS_REQUIRED,
+    kind: 'schemas-empty',
+    violation: 'schemas is []',
+    rule: 'RFC 7643 §3',
+    expect: SCHEMAS_REQUIRED,
     build: (_p, { base }) => base.map((b) => ({ mutated: { ...b, schemas: [] } })),
   }),
   define({
-    kind: 'schemas-without-core', violation: `schemas lacks ${CORE_USER_SCHEMA}`, rule: 'RFC 7643 §3', expect: SCHEMAS_REQUIRED,
+    kind: 'schemas-without-core',
+    violation: `schemas lacks ${CORE_USER_SCHEMA}`,
+    rule: 'RFC 7643 §3',
+    expect: SCHEMAS_REQUIRED,
     build: (_p, { base }) =>
       fc.tuple(base, fc.constantFrom('extensions', 'group', 'enterprise')).map(([b, how]) => {
         const extensions = (Array.isArray(b.schemas) ? b.schemas : []).filter((s) => s !== CORE_USER_SCHEMA)
-        const schemas = how === 'extensions' && extensions.length > 0 ? extensions
-          : how === 'group' ? ['urn:ietf:params:scim:schemas:core:2.0:Group', ...extensions]
-          : [ENTERPRISE_USER_SCHEMA, ...extensions.filter((e) => e !== ENTERPRISE_USER_SCHEMA)]
-        return { mutated: { ...b, schemas }, violation: `schemas is ${JSON.stringify(schemas)}: no ${CORE_USER_SCHEMA}` }
+        const schemas =
+          how === 'extensions' && extensions.length > 0
+            ? extensions
+            : how === 'group'
+              ? ['urn:ietf:params:scim:schemas:core:2.0:Group', ...extensions]
+              : [ENTERPRISE_USER_SCHEMA, ...extensions.filter((e) => e !== ENTERPRISE_USER_SCHEMA)]
+        return {
+          mutated: { ...b, schemas },
+          violation: `schemas is ${JSON.stringify(schemas)}: no ${CORE_USER_SCHEMA}`,
+        }
       }),
   }),
   define({
-    kind: 'schemas-unknown-urn', violation: `schemas lists an unknown URN (${UNKNOWN_URN})`, rule: 'RFC 7643 §3', expect: SCHEMAS_UNKNOWN,
-    build: (_p, { base }) => base.map((b) => ({ mutated: { ...b, schemas: [...(Array.isArray(b.schemas) ? b.schemas : [CORE_USER_SCHEMA]), UNKNOWN_URN] } })),
+    kind: 'schemas-unknown-urn',
+    violation: `schemas lists an unknown URN (${UNKNOWN_URN})`,
+    rule: 'RFC 7643 §3',
+    expect: SCHEMAS_UNKNOWN,
+    build: (_p, { base }) =>
+      base.map((b) => ({
+        mutated: { ...b, schemas: [...(Array.isArray(b.schemas) ? b.schemas : [CORE_USER_SCHEMA]), UNKNOWN_URN] },
+      })),
   }),
   define({
-    kind: 'wrong-type', violation: 'an attribute has the wrong JSON type', rule: 'RFC 7644 §3.12', expect: SCHEMA_VIOLATION,
+    kind: 'wrong-type',
+    violation: 'an attribute has the wrong JSON type',
+    rule: 'RFC 7644 §3.12',
+    expect: SCHEMA_VIOLATION,
     appliesTo: (profile) => wrongTypeTargets(profile).length > 0,
     build: (profile, { base }) =>
-      fc.oneof(...wrongTypeTargets(profile).map((target) => {
-        const item = target.path[1] === '[]' ? scimUserAttribute(profile, target.path.slice(0, 2)) : fc.constant(undefined)
-        return fc.tuple(base, wrongValue(profile, target), item).map(([b, wrong, entry]) => ({
-          mutated: setWrong(profile, b, target, wrong, entry),
-          violation: `${target.label}: ${target.given} where ${target.expected} is declared`,
-        }))
-      })),
+      fc.oneof(
+        ...wrongTypeTargets(profile).map((target) => {
+          const item =
+            target.path[1] === '[]' ? scimUserAttribute(profile, target.path.slice(0, 2)) : fc.constant(undefined)
+          return fc.tuple(base, wrongValue(profile, target), item).map(([b, wrong, entry]) => ({
+            mutated: setWrong(profile, b, target, wrong, entry),
+            violation: `${target.label}: ${target.given} where ${target.expected} is declared`,
+          }))
+        }),
+      ),
   }),
   define({
-    kind: 'two-primaries', violation: 'two entries of a multi-valued attribute have primary: true', rule: 'RFC 7643 §2.4', expect: TWO_PRIMARIES,
+    kind: 'two-primaries',
+    violation: 'two entries of a multi-valued attribute have primary: true',
+    rule: 'RFC 7643 §2.4',
+    expect: TWO_PRIMARIES,
     appliesTo: (profile) => primaryTargets(profile).length > 0,
     build: (profile, { base }) =>
-      fc.oneof(...primaryTargets(profile).map((name) => {
-        const item = scimUserAttribute(profile, [name, '[]'])
-        return fc.tuple(base, item, item).map(([b, first, second]) => ({
-          mutated: listExtension(profile, { ...b, [name]: [{ ...(first as object), primary: true }, { ...(second as object), primary: true }] }, name),
-          violation: `${name} has two entries with primary: true`,
-        }))
-      })),
+      fc.oneof(
+        ...primaryTargets(profile).map((name) => {
+          const item = scimUserAttribute(profile, [name, '[]'])
+          return fc.tuple(base, item, item).map(([b, first, second]) => ({
+            mutated: listExtension(
+              profile,
+              {
+                ...b,
+                [name]: [
+                  { ...(first as object), primary: true },
+                  { ...(second as object), primary: true },
+                ],
+              },
+              name,
+            ),
+            violation: `${name} has two entries with primary: true`,
+          }))
+        }),
+      ),
   }),
   define({
-    kind: 'duplicate-username', violation: "userName is another user's userName", rule: 'RFC 7643 §4.1.1', expect: UNIQUENESS, requires: ['otherUserName'],
+    kind: 'duplicate-username',
+    violation: "userName is another user's userName",
+    rule: 'RFC 7643 §4.1.1',
+    expect: UNIQUENESS,
+    requires: ['otherUserName'],
     build: (_p, { base, otherUserName }) => base.map((b) => ({ mutated: { ...b, userName: otherUserName } })),
   }),
   define({
-    kind: 'duplicate-username-case-variant', violation: "userName is a case variant of another user's userName", rule: 'RFC 7643 §4.1.1', expect: UNIQUENESS, requires: ['otherUserName'],
+    kind: 'duplicate-username-case-variant',
+    violation: "userName is a case variant of another user's userName",
+    rule: 'RFC 7643 §4.1.1',
+    expect: UNIQUENESS,
+    requires: ['otherUserName'],
     build: (_p, { base, otherUserName }) => {
       const variants = caseVariants(otherUserName!)
-      if (variants.length === 0) throw new UsageError(`duplicate-username-case-variant: "${otherUserName}" has no letters, so it has no case variant. Use a userName with letters.`)
-      return fc.tuple(base, fc.constantFrom(...variants)).map(([b, variant]) => ({ mutated: { ...b, userName: variant }, violation: `userName "${variant}" differs from an existing "${otherUserName}" only in case` }))
+      if (variants.length === 0)
+        throw new UsageError(
+          `duplicate-username-case-variant: "${otherUserName}" has no letters, so it has no case variant. Use a userName with letters.`,
+        )
+      return fc.tuple(base, fc.constantFrom(...variants)).map(([b, variant]) => ({
+        mutated: { ...b, userName: variant },
+        violation: `userName "${variant}" differs from an existing "${otherUserName}" only in case`,
+      }))
     },
   }),
   define({
-    kind: 'not-json', violation: 'the body is not JSON', rule: 'RFC 7644 §3.12', expect: MALFORMED,
+    kind: 'not-json',
+    violation: 'the body is not JSON',
+    rule: 'RFC 7644 §3.12',
+    expect: MALFORMED,
     build: (_p, { base }) =>
-      fc.tuple(base, fc.constantFrom('single-quotes', 'trailing-comma', 'unquoted-keys', 'undefined-value', 'form-encoded')).map(([b, how]) => {
-        const text = JSON.stringify(b)
-        const body = how === 'single-quotes' ? text.replace(/"/g, "'")
-          : how === 'trailing-comma' ? `${text.slice(0, -1)},}`
-          : how === 'unquoted-keys' ? text.replace(/"([A-Za-z_$][\w$]*)":/g, '$1:')
-          : how === 'undefined-value' ? `${text.slice(0, -1)},"nickName":undefined}`
-          : new URLSearchParams(Object.entries(b).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString()
-        return { mutated: undefined, body, violation: `the body is not JSON (${how})` }
-      }),
+      fc
+        .tuple(
+          base,
+          fc.constantFrom('single-quotes', 'trailing-comma', 'unquoted-keys', 'undefined-value', 'form-encoded'),
+        )
+        .map(([b, how]) => {
+          const text = JSON.stringify(b)
+          const body =
+            how === 'single-quotes'
+              ? text.replace(/"/g, "'")
+              : how === 'trailing-comma'
+                ? `${text.slice(0, -1)},}`
+                : how === 'unquoted-keys'
+                  ? text.replace(/"([A-Za-z_$][\w$]*)":/g, '$1:')
+                  : how === 'undefined-value'
+                    ? `${text.slice(0, -1)},"nickName":undefined}`
+                    : new URLSearchParams(
+                        Object.entries(b).map(([k, v]): [string, string] => [
+                          k,
+                          typeof v === 'string' ? v : JSON.stringify(v),
+                        ]),
+                      ).toString()
+          return { mutated: undefined, body, violation: `the body is not JSON (${how})` }
+        }),
   }),
   define({
-    kind: 'truncated-json', violation: 'the body is JSON cut short', rule: 'RFC 7644 §3.12', expect: MALFORMED,
+    kind: 'truncated-json',
+    violation: 'the body is JSON cut short',
+    rule: 'RFC 7644 §3.12',
+    expect: MALFORMED,
     build: (_p, { base }) =>
       fc.tuple(base, fc.nat()).map(([b, n]) => {
         const points = Array.from(JSON.stringify(b))
         // Any proper prefix of an object's text is unparsable: the closing brace is its last character.
         // n shrinks to 0, which drops that brace alone.
         const cut = points.length - 1 - (n % (points.length - 1))
-        return { mutated: undefined, body: points.slice(0, cut).join(''), violation: `the body is JSON cut after ${cut} of ${points.length} characters` }
+        return {
+          mutated: undefined,
+          body: points.slice(0, cut).join(''),
+          violation: `the body is JSON cut after ${cut} of ${points.length} characters`,
+        }
       }),
   }),
   define({
-    kind: 'json-array-body', violation: 'the body is a JSON array, not an object', rule: 'RFC 7644 §3.12', expect: MALFORMED,
+    kind: 'json-array-body',
+    violation: 'the body is a JSON array, not an object',
+    rule: 'RFC 7644 §3.12',
+    expect: MALFORMED,
     build: (_p, { base }) => base.map((b) => ({ mutated: [b] })),
   }),
   define({
-    kind: 'json-scalar-body', violation: 'the body is a JSON scalar, not an object', rule: 'RFC 7644 §3.12', expect: MALFORMED,
+    kind: 'json-scalar-body',
+    violation: 'the body is a JSON scalar, not an object',
+    rule: 'RFC 7644 §3.12',
+    expect: MALFORMED,
     build: (_p, { base }) =>
       fc.tuple(base, fc.constantFrom('string', 'number', 'boolean', 'null')).map(([b, how]) => {
         const scalar = how === 'string' ? String(b.userName) : how === 'number' ? 42 : how === 'boolean' ? true : null
@@ -591,11 +751,17 @@ export const INVALID_MUTATIONS: readonly Mutation[] = [
       }),
   }),
   define({
-    kind: 'empty-body', violation: 'the body is empty', rule: 'RFC 7644 §3.12', expect: MALFORMED,
+    kind: 'empty-body',
+    violation: 'the body is empty',
+    rule: 'RFC 7644 §3.12',
+    expect: MALFORMED,
     build: (_p, { base }) => base.map(() => ({ mutated: undefined, body: '' })),
   }),
   define({
-    kind: 'oversize-body', violation: 'the body is over 1 MiB (an unknown attribute padded)', rule: 'RFC 7644 §3.12; RFC 9110 §15.5.14', expect: OVERSIZE,
+    kind: 'oversize-body',
+    violation: 'the body is over 1 MiB (an unknown attribute padded)',
+    rule: 'RFC 7644 §3.12; RFC 9110 §15.5.14',
+    expect: OVERSIZE,
     cost: 'heavy',
     build: (profile, { base }) => {
       // One body per arbitrary (per check and test user), built from its first base payload: what is on
@@ -606,36 +772,66 @@ export const INVALID_MUTATIONS: readonly Mutation[] = [
     },
   }),
   define({
-    kind: 'wrong-content-type', violation: 'a valid JSON body sent as text/plain', rule: 'RFC 7644 §8.1; RFC 9110 §15.5.16', expect: MEDIA_TYPE,
+    kind: 'wrong-content-type',
+    violation: 'a valid JSON body sent as text/plain',
+    rule: 'RFC 7644 §8.1; RFC 9110 §15.5.16',
+    expect: MEDIA_TYPE,
     build: (_p, { base }) => base.map((b) => ({ mutated: b, contentType: 'text/plain' })),
   }),
   define({
-    kind: 'deeply-nested', violation: `a value nested ${DEEP_NESTING} deep where a string is declared`, rule: 'RFC 7644 §3.12', expect: SCHEMA_VIOLATION,
+    kind: 'deeply-nested',
+    violation: `a value nested ${DEEP_NESTING} deep where a string is declared`,
+    rule: 'RFC 7644 §3.12',
+    expect: SCHEMA_VIOLATION,
     appliesTo: (profile) => stringTargets(profile).length > 0,
     build: (profile, { base }) =>
-      fc.tuple(base, fc.constantFrom(...stringTargets(profile)), fc.constantFrom('array' as const, 'object' as const)).map(([b, name, how]) => {
-        // The body is the payload's JSON with the nested value's JSON (made once) in place of a marker:
-        // stringifying a thousand levels costs a quarter of a millisecond per case.
-        const json = JSON.stringify(listExtension(profile, { ...b, [name]: NESTED_MARKER }, name))
-        return {
-          mutated: listExtension(profile, { ...b, [name]: NESTED[how].value }, name),
-          body: json.replace(NESTED_MARKER_JSON, () => NESTED[how].json),
-          violation: `${name} is ${how === 'array' ? 'an array' : 'an object'} nested ${DEEP_NESTING} deep where a string is declared`,
-        }
-      }),
+      fc
+        .tuple(base, fc.constantFrom(...stringTargets(profile)), fc.constantFrom('array' as const, 'object' as const))
+        .map(([b, name, how]) => {
+          // The body is the payload's JSON with the nested value's JSON (made once) in place of a marker:
+          // stringifying a thousand levels costs a quarter of a millisecond per case.
+          const json = JSON.stringify(listExtension(profile, { ...b, [name]: NESTED_MARKER }, name))
+          return {
+            mutated: listExtension(profile, { ...b, [name]: NESTED[how].value }, name),
+            body: json.replace(NESTED_MARKER_JSON, () => NESTED[how].json),
+            violation: `${name} is ${how === 'array' ? 'an array' : 'an object'} nested ${DEEP_NESTING} deep where a string is declared`,
+          }
+        }),
   }),
   define({
-    kind: 'unknown-attribute', violation: 'a valid body plus an attribute no schema declares', rule: 'RFC 7644 §3.5.1', expect: UNKNOWN_ATTRIBUTE,
+    kind: 'unknown-attribute',
+    violation: 'a valid body plus an attribute no schema declares',
+    rule: 'RFC 7644 §3.5.1',
+    expect: UNKNOWN_ATTRIBUTE,
     build: (profile, { base }) =>
-      fc.tuple(base, fc.constantFrom('scimcUnknown', 'favouriteColour', 'x-scimc-extra'), fc.oneof(freeText({ maxLength: 64 }), fc.integer(), fc.boolean(), token(1, 8).map((t) => ({ note: t })))).map(([b, wanted, value]) => {
-        const name = unknownName(profile, wanted)
-        return { mutated: { ...b, [name]: value }, violation: `unknown attribute "${name}" added` }
-      }),
+      fc
+        .tuple(
+          base,
+          fc.constantFrom('scimcUnknown', 'favouriteColour', 'x-scimc-extra'),
+          fc.oneof(
+            freeText({ maxLength: 64 }),
+            fc.integer(),
+            fc.boolean(),
+            token(1, 8).map((t) => ({ note: t })),
+          ),
+        )
+        .map(([b, wanted, value]) => {
+          const name = unknownName(profile, wanted)
+          return { mutated: { ...b, [name]: value }, violation: `unknown attribute "${name}" added` }
+        }),
   }),
   define({
-    kind: 'readonly-id-mismatch', violation: 'id differs from the id in the path', rule: 'RFC 7644 §3.5.1; RFC 7643 §3.1', expect: READ_ONLY_ID,
+    kind: 'readonly-id-mismatch',
+    violation: 'id differs from the id in the path',
+    rule: 'RFC 7644 §3.5.1; RFC 7643 §3.1',
+    expect: READ_ONLY_ID,
     build: (_p, { base, pathId }) =>
-      fc.tuple(base, fc.uuid().filter((u) => u !== pathId)).map(([b, id]) => ({ mutated: { ...b, id }, violation: `id "${id}" differs from the path's id` })),
+      fc
+        .tuple(
+          base,
+          fc.uuid().filter((u) => u !== pathId),
+        )
+        .map(([b, id]) => ({ mutated: { ...b, id }, violation: `id "${id}" differs from the path's id` })),
   }),
 ]
 
@@ -645,7 +841,8 @@ const knownNames = new WeakMap<VendorProfile, Set<string>>()
 /** A name no property of the vendor's schema has (compared case-insensitively, RFC 7643 §2.1). */
 function unknownName(profile: VendorProfile, wanted: string): string {
   let known = knownNames.get(profile)
-  if (!known) knownNames.set(profile, (known = new Set(Object.keys(topLevelProperties(profile.requestSchema)).map(lower))))
+  if (!known)
+    knownNames.set(profile, (known = new Set(Object.keys(topLevelProperties(profile.requestSchema)).map(lower))))
   let name = wanted
   for (let i = 2; known.has(lower(name)); i++) name = `${wanted}${i}`
   return name
@@ -654,7 +851,10 @@ function unknownName(profile: VendorProfile, wanted: string): string {
 /** The mutation with this kind; throws a `UsageError` listing the kinds otherwise. */
 export function mutation(kind: string): Mutation {
   const found = INVALID_MUTATIONS.find((m) => m.kind === kind)
-  if (!found) throw new UsageError(`unknown mutation kind "${kind}". Choose one of ${INVALID_MUTATIONS.map((m) => m.kind).join(', ')}.`)
+  if (!found)
+    throw new UsageError(
+      `unknown mutation kind "${kind}". Choose one of ${INVALID_MUTATIONS.map((m) => m.kind).join(', ')}.`,
+    )
   return found
 }
 
@@ -663,11 +863,20 @@ export function mutation(kind: string): Mutation {
  * context is available), labelled with the rule each breaks.
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
  */
-export function invalidScimUser(profile: VendorProfile, ctx: MutationContext, kinds?: readonly string[]): fc.Arbitrary<InvalidCase> {
+export function invalidScimUser(
+  profile: VendorProfile,
+  ctx: MutationContext,
+  kinds?: readonly string[],
+): fc.Arbitrary<InvalidCase> {
   const chosen = kinds
     ? kinds.map(mutation)
-    : INVALID_MUTATIONS.filter((m) => m.appliesTo(profile) && !(m.requires.includes('otherUserName') && ctx.otherUserName === undefined))
+    : INVALID_MUTATIONS.filter(
+        (m) => m.appliesTo(profile) && !(m.requires.includes('otherUserName') && ctx.otherUserName === undefined),
+      )
   const applicable = chosen.filter((m) => m.appliesTo(profile))
-  if (applicable.length === 0) throw new UsageError(`invalidScimUser: none of ${chosen.map((m) => m.kind).join(', ')} applies to ${profile.name}'s request schema.`)
+  if (applicable.length === 0)
+    throw new UsageError(
+      `invalidScimUser: none of ${chosen.map((m) => m.kind).join(', ')} applies to ${profile.name}'s request schema.`,
+    )
   return fc.oneof(...applicable.map((m) => m.arbitrary(profile, ctx)))
 }

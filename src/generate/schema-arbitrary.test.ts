@@ -24,7 +24,11 @@ function assertValid(schema: JsonSchema, numRuns = 300): unknown[] {
 describe('schemaArbitrary', () => {
   test('object: required always present, optional sometimes omitted', () => {
     // Arrange
-    const schema: JsonSchema = { type: 'object', required: ['a'], properties: { a: { type: 'string' }, b: { type: 'boolean' } } }
+    const schema: JsonSchema = {
+      type: 'object',
+      required: ['a'],
+      properties: { a: { type: 'string' }, b: { type: 'boolean' } },
+    }
     // Act
     const values = assertValid(schema) as Record<string, unknown>[]
     // Assert
@@ -36,13 +40,26 @@ describe('schemaArbitrary', () => {
 
   test('property names with colons', () => {
     const urn = 'urn:lightdash:params:scim:schemas:extension:2.0:User'
-    const schema: JsonSchema = { type: 'object', required: [urn], properties: { [urn]: { type: 'object', required: ['role'], properties: { role: { type: 'string' } } } } }
+    const schema: JsonSchema = {
+      type: 'object',
+      required: [urn],
+      properties: { [urn]: { type: 'object', required: ['role'], properties: { role: { type: 'string' } } } },
+    }
     const values = assertValid(schema) as Record<string, { role: unknown }>[]
     expect(values.every((v) => typeof v[urn].role === 'string')).toBe(true)
   })
 
   test.each([
-    ['email'], ['date-time'], ['date'], ['time'], ['uri'], ['uri-reference'], ['uuid'], ['ipv4'], ['ipv6'], ['hostname'],
+    ['email'],
+    ['date-time'],
+    ['date'],
+    ['time'],
+    ['uri'],
+    ['uri-reference'],
+    ['uuid'],
+    ['ipv4'],
+    ['ipv6'],
+    ['hostname'],
   ])('string format %s validates with ajv-formats', (format) => {
     assertValid({ type: 'string', format }, 200)
   })
@@ -88,25 +105,56 @@ describe('schemaArbitrary', () => {
   test('array: items, minItems, maxItems capped at 3 by default, uniqueItems', () => {
     const capped = assertValid({ type: 'array', items: { type: 'integer' } }) as number[][]
     expect(Math.max(...capped.map((a) => a.length))).toBe(3)
-    const bounded = assertValid({ type: 'array', items: { type: 'boolean' }, minItems: 2, maxItems: 2, uniqueItems: true }) as boolean[][]
+    const bounded = assertValid({
+      type: 'array',
+      items: { type: 'boolean' },
+      minItems: 2,
+      maxItems: 2,
+      uniqueItems: true,
+    }) as boolean[][]
     expect(bounded.every((a) => a.length === 2 && a[0] !== a[1])).toBe(true)
     const larger = assertValid({ type: 'array', items: { type: 'string' }, minItems: 5 }) as string[][]
     expect(larger.every((a) => a.length === 5)).toBe(true)
     // Maia's `schemas`: minItems 1, maxItems 2^31-1, uniqueItems.
-    const objects = assertValid({ type: 'array', minItems: 1, maxItems: 2147483647, uniqueItems: true, items: { type: 'object', properties: { a: { type: 'boolean' } } } }) as unknown[][]
-    expect(objects.every((a) => a.length >= 1 && a.length <= 3 && new Set(a.map(canonicalJson)).size === a.length)).toBe(true)
+    const objects = assertValid({
+      type: 'array',
+      minItems: 1,
+      maxItems: 2147483647,
+      uniqueItems: true,
+      items: { type: 'object', properties: { a: { type: 'boolean' } } },
+    }) as unknown[][]
+    expect(
+      objects.every((a) => a.length >= 1 && a.length <= 3 && new Set(a.map(canonicalJson)).size === a.length),
+    ).toBe(true)
   })
 
   test('array: maxItems option', () => {
-    const values = fc.sample(schemaArbitrary({ type: 'array', items: { type: 'integer' } }, { maxItems: 1 }), { seed: SEED, numRuns: 100 }) as unknown[][]
+    const values = fc.sample(schemaArbitrary({ type: 'array', items: { type: 'integer' } }, { maxItems: 1 }), {
+      seed: SEED,
+      numRuns: 100,
+    }) as unknown[][]
     expect(values.every((a) => a.length <= 1)).toBe(true)
   })
 
   test('allOf merges properties and required across branches', () => {
     const schema: JsonSchema = {
       allOf: [
-        { type: 'object', required: ['userName'], properties: { userName: { type: 'string' }, name: { type: 'object', properties: { givenName: { type: 'string' } } } } },
-        { type: 'object', required: ['title'], properties: { title: { type: 'string', maxLength: 5 }, name: { type: 'object', required: ['familyName'], properties: { familyName: { type: 'string' } } } } },
+        {
+          type: 'object',
+          required: ['userName'],
+          properties: {
+            userName: { type: 'string' },
+            name: { type: 'object', properties: { givenName: { type: 'string' } } },
+          },
+        },
+        {
+          type: 'object',
+          required: ['title'],
+          properties: {
+            title: { type: 'string', maxLength: 5 },
+            name: { type: 'object', required: ['familyName'], properties: { familyName: { type: 'string' } } },
+          },
+        },
       ],
     }
     const values = assertValid(schema) as Record<string, unknown>[]
@@ -114,7 +162,12 @@ describe('schemaArbitrary', () => {
   })
 
   test('anyOf picks one branch; each branch is reached', () => {
-    const values = assertValid({ anyOf: [{ type: 'string', format: 'email' }, { type: 'integer', minimum: 0 }] })
+    const values = assertValid({
+      anyOf: [
+        { type: 'string', format: 'email' },
+        { type: 'integer', minimum: 0 },
+      ],
+    })
     expect(values.some((v) => typeof v === 'string')).toBe(true)
     expect(values.some((v) => typeof v === 'number')).toBe(true)
   })
@@ -126,12 +179,18 @@ describe('schemaArbitrary', () => {
   })
 
   test('additionalProperties: a schema adds conforming extra keys; false adds none; true adds some on request', () => {
-    const dictionary = assertValid({ type: 'object', additionalProperties: { type: 'integer' } }) as Record<string, unknown>[]
+    const dictionary = assertValid({ type: 'object', additionalProperties: { type: 'integer' } }) as Record<
+      string,
+      unknown
+    >[]
     expect(dictionary.some((v) => Object.keys(v).length > 0)).toBe(true)
     const closed: JsonSchema = { type: 'object', additionalProperties: false, properties: { a: { type: 'string' } } }
     const closedValues = assertValid(closed) as Record<string, unknown>[]
     expect(closedValues.every((v) => Object.keys(v).every((k) => k === 'a'))).toBe(true)
-    const open = fc.sample(schemaArbitrary({ type: 'object', properties: { a: { type: 'string' } } }, { extraProperties: true }), { seed: SEED, numRuns: 200 }) as Record<string, unknown>[]
+    const open = fc.sample(
+      schemaArbitrary({ type: 'object', properties: { a: { type: 'string' } } }, { extraProperties: true }),
+      { seed: SEED, numRuns: 200 },
+    ) as Record<string, unknown>[]
     expect(open.some((v) => Object.keys(v).some((k) => k !== 'a'))).toBe(true)
   })
 
@@ -142,14 +201,24 @@ describe('schemaArbitrary', () => {
   })
 
   test('3.0 nullable, converted by toJsonSchema, produces null sometimes (also with an enum)', () => {
-    const schema = toJsonSchema({ type: 'object', required: ['a', 'b'], properties: { a: { type: 'string', nullable: true }, b: { enum: ['x', 'y'], nullable: true } } }, '3.0')
+    const schema = toJsonSchema(
+      {
+        type: 'object',
+        required: ['a', 'b'],
+        properties: { a: { type: 'string', nullable: true }, b: { enum: ['x', 'y'], nullable: true } },
+      },
+      '3.0',
+    )
     const values = assertValid(schema) as Record<string, unknown>[]
     expect(values.some((v) => v.a === null)).toBe(true)
     expect(values.some((v) => v.b === null)).toBe(true)
   })
 
   test('override: replaces values and decides presence', () => {
-    const schema: JsonSchema = { type: 'object', properties: { id: { type: 'string' }, userName: { type: 'string' }, meta: { type: 'object' } } }
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: { id: { type: 'string' }, userName: { type: 'string' }, meta: { type: 'object' } },
+    }
     const arb = schemaArbitrary(schema, {
       override: ({ path }) => {
         if (path.join('/') === 'userName') return { arbitrary: fc.constant('ada@example.com'), presence: 'always' }
@@ -166,7 +235,11 @@ describe('schemaArbitrary', () => {
     node.properties!.children = { type: 'array', items: node }
     // ajv cannot compile a cyclic object graph, so check the shape by hand.
     const depthOf = (v: unknown): number =>
-      Array.isArray(v) ? 1 + Math.max(0, ...v.map(depthOf)) : v && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0
+      Array.isArray(v)
+        ? 1 + Math.max(0, ...v.map(depthOf))
+        : v && typeof v === 'object'
+          ? 1 + Math.max(0, ...Object.values(v).map(depthOf))
+          : 0
     const values = fc.sample(schemaArbitrary(node, { maxDepth: 4 }), { seed: SEED, numRuns: 100 })
     expect(Math.max(...values.map(depthOf))).toBeLessThanOrEqual(10)
   })
@@ -176,14 +249,25 @@ describe('schemaArbitrary', () => {
   })
 
   test.each([
-    ['email', 13], ['date-time', 20], ['date', 10], ['time', 9], ['uri', 20], ['uri-reference', 20], ['uuid', 36], ['ipv4', 7], ['ipv6', 2], ['hostname', 1], ['byte', 0],
+    ['email', 13],
+    ['date-time', 20],
+    ['date', 10],
+    ['time', 9],
+    ['uri', 20],
+    ['uri-reference', 20],
+    ['uuid', 36],
+    ['ipv4', 7],
+    ['ipv6', 2],
+    ['hostname', 1],
+    ['byte', 0],
   ])('maxLength below the usual %s values: shorter valid ones from %i code points, none below', (format, shortest) => {
     for (const maxLength of [shortest, shortest + 3, 50]) {
       const schema: JsonSchema = { type: 'string', format }
       const values = fc.sample(schemaArbitrary(schema, { maxLength }), { seed: SEED, numRuns: 100 }) as string[]
       expect(values.every((v) => Array.from(v).length <= maxLength && validateAgainst(schema, v).valid)).toBe(true)
     }
-    if (shortest > 0) expect(() => schemaArbitrary({ type: 'string', format }, { maxLength: shortest - 1 })).toThrow(UsageError)
+    if (shortest > 0)
+      expect(() => schemaArbitrary({ type: 'string', format }, { maxLength: shortest - 1 })).toThrow(UsageError)
   })
 
   test('maxLength that no value fits: optional parts are left out, a required one throws a UsageError naming it', () => {
@@ -192,15 +276,32 @@ describe('schemaArbitrary', () => {
     const schema: JsonSchema = {
       type: 'object',
       required: ['id'],
-      properties: { id: { type: 'string' }, at, when: { type: ['string', 'null'], format: 'date-time' }, list: { type: 'array', items: at }, kind: { enum: ['DIRECT', 'INDIRECT'] } },
+      properties: {
+        id: { type: 'string' },
+        at,
+        when: { type: ['string', 'null'], format: 'date-time' },
+        list: { type: 'array', items: at },
+        kind: { enum: ['DIRECT', 'INDIRECT'] },
+      },
     }
     // Act
-    const values = fc.sample(schemaArbitrary(schema, { maxLength: 5 }), { seed: SEED, numRuns: 200 }) as Record<string, unknown>[]
+    const values = fc.sample(schemaArbitrary(schema, { maxLength: 5 }), { seed: SEED, numRuns: 200 }) as Record<
+      string,
+      unknown
+    >[]
     // Assert
-    expect(values.every((v) => validateAgainst(schema, v).valid && !('at' in v) && !('kind' in v) && (v.when ?? null) === null)).toBe(true)
+    expect(
+      values.every(
+        (v) => validateAgainst(schema, v).valid && !('at' in v) && !('kind' in v) && (v.when ?? null) === null,
+      ),
+    ).toBe(true)
     expect(values.every((v) => ((v.list as unknown[] | undefined)?.length ?? 0) === 0)).toBe(true)
-    expect(() => schemaArbitrary({ ...schema, required: ['id', 'at'] }, { maxLength: 5 })).toThrow(/maxLength 5 leaves no value for \/at: format date-time needs at least 20 code points/)
+    expect(() => schemaArbitrary({ ...schema, required: ['id', 'at'] }, { maxLength: 5 })).toThrow(
+      /maxLength 5 leaves no value for \/at: format date-time needs at least 20 code points/,
+    )
     expect(() => schemaArbitrary({ ...schema, required: ['kind'] }, { maxLength: 5 })).toThrow(UsageError)
-    expect(() => schemaArbitrary({ type: 'string', pattern: '^[A-Z]{2}-\\d{3}$' }, { maxLength: 5 })).toThrow(UsageError)
+    expect(() => schemaArbitrary({ type: 'string', pattern: '^[A-Z]{2}-\\d{3}$' }, { maxLength: 5 })).toThrow(
+      UsageError,
+    )
   })
 })

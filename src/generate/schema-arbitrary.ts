@@ -87,7 +87,10 @@ const codePoints = (v: string) => Array.from(v).length
  * anyOf/oneOf (one branch), and `type` lists including `null`.
  * @see https://json-schema.org/draft/2020-12/json-schema-validation
  */
-export function schemaArbitrary(schema: JsonSchema | boolean, constraints: SchemaArbitraryConstraints = {}): fc.Arbitrary<unknown> {
+export function schemaArbitrary(
+  schema: JsonSchema | boolean,
+  constraints: SchemaArbitraryConstraints = {},
+): fc.Arbitrary<unknown> {
   const options: Resolved = {
     maxItems: constraints.maxItems ?? 3,
     maxLength: constraints.maxLength ?? 1024,
@@ -98,16 +101,26 @@ export function schemaArbitrary(schema: JsonSchema | boolean, constraints: Schem
   const compiled = compileAt(schema, [], false, 0, options)
   if (!(compiled instanceof NoValue)) return compiled
   const where = `/${compiled.path.join('/')}`
-  if (!compiled.byMaxLength) throw new Error(`schemaArbitrary: the schema at ${where} has no value the generator can build: ${compiled.reason}.`)
+  if (!compiled.byMaxLength)
+    throw new Error(`schemaArbitrary: the schema at ${where} has no value the generator can build: ${compiled.reason}.`)
   const raise = compiled.needs !== undefined ? ` Raise maxLength to ${compiled.needs} or more.` : ' Raise maxLength.'
-  throw new UsageError(`schemaArbitrary: maxLength ${options.maxLength} leaves no value for ${where}: ${compiled.reason}.${raise}`)
+  throw new UsageError(
+    `schemaArbitrary: maxLength ${options.maxLength} leaves no value for ${where}: ${compiled.reason}.${raise}`,
+  )
 }
 
 const JSON_TYPES = ['null', 'boolean', 'integer', 'number', 'string', 'array', 'object'] as const
 type JsonType = (typeof JSON_TYPES)[number]
 
-function compileAt(schema: JsonSchema | boolean, path: readonly string[], required: boolean, depth: number, o: Resolved): Compiled {
-  if (schema === false) throw new Error(`schemaArbitrary: the schema at /${path.join('/')} is \`false\`; no value satisfies it.`)
+function compileAt(
+  schema: JsonSchema | boolean,
+  path: readonly string[],
+  required: boolean,
+  depth: number,
+  o: Resolved,
+): Compiled {
+  if (schema === false)
+    throw new Error(`schemaArbitrary: the schema at /${path.join('/')} is \`false\`; no value satisfies it.`)
   const merged = schema === true ? {} : mergeAllOf(schema)
   const plan = o.override?.({ path, schema: merged, required })
   if (plan?.arbitrary) return plan.arbitrary
@@ -115,7 +128,10 @@ function compileAt(schema: JsonSchema | boolean, path: readonly string[], requir
 }
 
 function compile(s: JsonSchema, path: readonly string[], depth: number, o: Resolved): Compiled {
-  if (depth > o.maxDepth * 4) throw new Error(`schemaArbitrary: the schema at /${path.join('/')} requires a value nested deeper than ${o.maxDepth * 4} levels.`)
+  if (depth > o.maxDepth * 4)
+    throw new Error(
+      `schemaArbitrary: the schema at /${path.join('/')} requires a value nested deeper than ${o.maxDepth * 4} levels.`,
+    )
   if (s.oneOf && s.oneOf.length > 0) {
     const { oneOf, ...rest } = s
     const branches = possible(oneOf.map((branch) => compile(mergeAllOf({ allOf: [rest, branch] }), path, depth, o)))
@@ -131,12 +147,18 @@ function compile(s: JsonSchema, path: readonly string[], depth: number, o: Resol
   }
   const types = typesOf(s)
   if ('const' in s) {
-    if (typeof s.const === 'string' && codePoints(s.const) > o.maxLength) return new NoValue(path, `its const has ${codePoints(s.const)} code points`, true, codePoints(s.const))
+    if (typeof s.const === 'string' && codePoints(s.const) > o.maxLength)
+      return new NoValue(path, `its const has ${codePoints(s.const)} code points`, true, codePoints(s.const))
     return fc.constant(s.const)
   }
   if (Array.isArray(s.enum)) {
-    const values = s.enum.filter((v) => types.includes(jsonTypeOf(v)) || (jsonTypeOf(v) === 'integer' && types.includes('number')))
-    if (values.length === 0) throw new Error(`schemaArbitrary: no value of the enum at /${path.join('/')} has an allowed type (${types.join(', ')}).`)
+    const values = s.enum.filter(
+      (v) => types.includes(jsonTypeOf(v)) || (jsonTypeOf(v) === 'integer' && types.includes('number')),
+    )
+    if (values.length === 0)
+      throw new Error(
+        `schemaArbitrary: no value of the enum at /${path.join('/')} has an allowed type (${types.join(', ')}).`,
+      )
     const fitting = values.filter((v) => typeof v !== 'string' || codePoints(v) <= o.maxLength)
     if (fitting.length === 0) {
       const shortest = Math.min(...values.map((v) => codePoints(v as string)))
@@ -176,14 +198,22 @@ function jsonTypeOf(v: unknown): JsonType {
 
 function compileType(t: JsonType, s: JsonSchema, path: readonly string[], depth: number, o: Resolved): Compiled {
   switch (t) {
-    case 'null': return fc.constant(null)
-    case 'boolean': return fc.boolean()
-    case 'integer': return integerOf(s)
-    case 'number': return numberOf(s)
-    case 'string': return stringOf(s, path, o)
-    case 'array': return arrayOf(s, path, depth, o)
-    case 'object': return objectOf(s, path, depth, o)
-    default: throw new Error(`schemaArbitrary: unknown type "${String(t)}" at /${path.join('/')}.`)
+    case 'null':
+      return fc.constant(null)
+    case 'boolean':
+      return fc.boolean()
+    case 'integer':
+      return integerOf(s)
+    case 'number':
+      return numberOf(s)
+    case 'string':
+      return stringOf(s, path, o)
+    case 'array':
+      return arrayOf(s, path, depth, o)
+    case 'object':
+      return objectOf(s, path, depth, o)
+    default:
+      throw new Error(`schemaArbitrary: unknown type "${String(t)}" at /${path.join('/')}.`)
   }
 }
 
@@ -202,19 +232,29 @@ function integerOf(s: JsonSchema): fc.Arbitrary<number> {
 }
 
 function numberOf(s: JsonSchema): fc.Arbitrary<number> {
-  const lo = typeof s.exclusiveMinimum === 'number' ? s.exclusiveMinimum : typeof s.minimum === 'number' ? s.minimum : -Infinity
-  const hi = typeof s.exclusiveMaximum === 'number' ? s.exclusiveMaximum : typeof s.maximum === 'number' ? s.maximum : Infinity
+  const lo =
+    typeof s.exclusiveMinimum === 'number' ? s.exclusiveMinimum : typeof s.minimum === 'number' ? s.minimum : -Infinity
+  const hi =
+    typeof s.exclusiveMaximum === 'number' ? s.exclusiveMaximum : typeof s.maximum === 'number' ? s.maximum : Infinity
   const [min, max] = spanOf(lo, hi)
   if (typeof s.multipleOf === 'number' && s.multipleOf > 0) {
     const step = s.multipleOf
-    const kMin = Math.ceil(min / step) + (typeof s.exclusiveMinimum === 'number' && Math.ceil(min / step) * step === min ? 1 : 0)
-    const kMax = Math.floor(max / step) - (typeof s.exclusiveMaximum === 'number' && Math.floor(max / step) * step === max ? 1 : 0)
+    const kMin =
+      Math.ceil(min / step) + (typeof s.exclusiveMinimum === 'number' && Math.ceil(min / step) * step === min ? 1 : 0)
+    const kMax =
+      Math.floor(max / step) - (typeof s.exclusiveMaximum === 'number' && Math.floor(max / step) * step === max ? 1 : 0)
     return fc.integer({ min: kMin, max: kMax }).map((k) => k * step)
   }
-  return fc.double({
-    min, max, noNaN: true, noDefaultInfinity: true,
-    minExcluded: typeof s.exclusiveMinimum === 'number', maxExcluded: typeof s.exclusiveMaximum === 'number',
-  }).map((x) => (Object.is(x, -0) ? 0 : x))
+  return fc
+    .double({
+      min,
+      max,
+      noNaN: true,
+      noDefaultInfinity: true,
+      minExcluded: typeof s.exclusiveMinimum === 'number',
+      maxExcluded: typeof s.exclusiveMaximum === 'number',
+    })
+    .map((x) => (Object.is(x, -0) ? 0 : x))
 }
 
 function spanOf(min: number, max: number): [number, number] {
@@ -239,14 +279,24 @@ function stringOf(s: JsonSchema, path: readonly string[], o: Resolved): Compiled
     const matching = fc.stringMatching(new RegExp(s.pattern, 'u'))
     // fast-check retries a rejecting filter forever: try a few values (on their own seed) before relying on it.
     if (!fc.sample(matching, { numRuns: 100, seed: 0 }).some(within)) {
-      return new NoValue(path, `no value tried of its pattern ${s.pattern} has ${minLength} to ${maxLength} code points`, byMaxLength)
+      return new NoValue(
+        path,
+        `no value tried of its pattern ${s.pattern} has ${minLength} to ${maxLength} code points`,
+        byMaxLength,
+      )
     }
     return matching.filter(within)
   }
   const lengths = typeof s.format === 'string' ? formattedLengths(s.format) : undefined
   if (lengths) {
-    if (lengths.min > maxLength) return new NoValue(path, `format ${s.format} needs at least ${lengths.min} code points`, byMaxLength, lengths.min)
-    if (lengths.max < minLength) return new NoValue(path, `format ${s.format} gives at most ${lengths.max} code points, its minLength is ${minLength}`, false)
+    if (lengths.min > maxLength)
+      return new NoValue(path, `format ${s.format} needs at least ${lengths.min} code points`, byMaxLength, lengths.min)
+    if (lengths.max < minLength)
+      return new NoValue(
+        path,
+        `format ${s.format} gives at most ${lengths.max} code points, its minLength is ${minLength}`,
+        false,
+      )
     return formatted(s.format as string, maxLength)!.filter(within)
   }
   return freeText({ minLength: Math.max(minLength, Math.min(1, maxLength)), maxLength })
@@ -254,11 +304,13 @@ function stringOf(s: JsonSchema, path: readonly string[], o: Resolved): Compiled
 
 function arrayOf(s: JsonSchema, path: readonly string[], depth: number, o: Resolved): Compiled<unknown[]> {
   const itemPath = [...path, '[]']
-  const compiledPrefix = Array.isArray(s.prefixItems) ? (s.prefixItems as JsonSchema[]).map((p) => compileAt(p, itemPath, false, depth + 1, o)) : []
+  const compiledPrefix = Array.isArray(s.prefixItems)
+    ? (s.prefixItems as JsonSchema[]).map((p) => compileAt(p, itemPath, false, depth + 1, o))
+    : []
   const impossible = compiledPrefix.find((p): p is NoValue => p instanceof NoValue)
   if (impossible) return impossible
   const prefix = compiledPrefix as fc.Arbitrary<unknown>[]
-  const restSchema: JsonSchema | boolean = (s.items as JsonSchema | boolean | undefined) ?? (prefix.length > 0 ? false : true)
+  const restSchema: JsonSchema | boolean = (s.items as JsonSchema | boolean | undefined) ?? !(prefix.length > 0)
   const minItems = typeof s.minItems === 'number' ? s.minItems : 0
   const cap = depth >= o.maxDepth ? minItems : o.maxItems
   const maxItems = Math.max(minItems, Math.min(typeof s.maxItems === 'number' ? s.maxItems : Infinity, cap))
@@ -267,17 +319,26 @@ function arrayOf(s: JsonSchema, path: readonly string[], depth: number, o: Resol
   const item = restSchema === false || restMax === 0 ? undefined : compileAt(restSchema, itemPath, false, depth + 1, o)
   // An item no value fits leaves the array empty, when the array may be.
   if (item instanceof NoValue && restMin > 0) return item
-  const rest = item === undefined || item instanceof NoValue
-    ? fc.constant([] as unknown[])
-    : s.uniqueItems === true
-      ? fc.uniqueArray(item, { minLength: restMin, maxLength: restMax, selector: canonicalJson })
-      : fc.array(item, { minLength: restMin, maxLength: restMax })
-  const whole = prefix.length === 0 ? rest : fc.tuple(fc.tuple(...prefix), rest).map(([head, tail]) => [...head, ...tail])
+  const rest =
+    item === undefined || item instanceof NoValue
+      ? fc.constant([] as unknown[])
+      : s.uniqueItems === true
+        ? fc.uniqueArray(item, { minLength: restMin, maxLength: restMax, selector: canonicalJson })
+        : fc.array(item, { minLength: restMin, maxLength: restMax })
+  const whole =
+    prefix.length === 0 ? rest : fc.tuple(fc.tuple(...prefix), rest).map(([head, tail]) => [...head, ...tail])
   // uniqueItems across prefix and rest: rare enough to settle with a filter.
-  return s.uniqueItems === true && prefix.length > 0 ? whole.filter((a) => new Set(a.map(canonicalJson)).size === a.length) : whole
+  return s.uniqueItems === true && prefix.length > 0
+    ? whole.filter((a) => new Set(a.map(canonicalJson)).size === a.length)
+    : whole
 }
 
-function objectOf(s: JsonSchema, path: readonly string[], depth: number, o: Resolved): Compiled<Record<string, unknown>> {
+function objectOf(
+  s: JsonSchema,
+  path: readonly string[],
+  depth: number,
+  o: Resolved,
+): Compiled<Record<string, unknown>> {
   const properties = s.properties ?? {}
   const required = new Set(s.required ?? [])
   const model: Record<string, fc.Arbitrary<unknown>> = {}
@@ -287,10 +348,18 @@ function objectOf(s: JsonSchema, path: readonly string[], depth: number, o: Reso
     const subPath = [...path, name]
     const isRequired = required.has(name)
     const merged = typeof sub === 'boolean' ? sub : mergeAllOf(sub)
-    const plan = o.override?.({ path: subPath, schema: merged === true ? {} : merged === false ? { not: {} } : merged, required: isRequired })
+    const plan = o.override?.({
+      path: subPath,
+      schema: merged === true ? {} : merged === false ? { not: {} } : merged,
+      required: isRequired,
+    })
     const presence = plan?.presence ?? (isRequired ? 'always' : depth >= o.maxDepth ? 'never' : 'sometimes')
     if (presence === 'never') continue
-    const arbitrary = plan?.arbitrary ?? (typeof merged === 'boolean' ? compileAt(merged, subPath, isRequired, depth + 1, o) : compile(merged, subPath, depth + 1, o))
+    const arbitrary =
+      plan?.arbitrary ??
+      (typeof merged === 'boolean'
+        ? compileAt(merged, subPath, isRequired, depth + 1, o)
+        : compile(merged, subPath, depth + 1, o))
     // A property no value fits is left out, unless it must be present.
     if (arbitrary instanceof NoValue) {
       if (presence === 'always') return arbitrary
@@ -303,8 +372,15 @@ function objectOf(s: JsonSchema, path: readonly string[], depth: number, o: Reso
   const extraSchema: JsonSchema | boolean = s.additionalProperties ?? true
   for (const name of required) {
     if (name in model || name in properties) continue
-    if (extraSchema === false) throw new Error(`schemaArbitrary: /${path.join('/')} requires "${name}" but forbids undeclared properties.`)
-    const arbitrary = compileAt(extraSchema === true ? { type: 'string' } : extraSchema, [...path, name], true, depth + 1, o)
+    if (extraSchema === false)
+      throw new Error(`schemaArbitrary: /${path.join('/')} requires "${name}" but forbids undeclared properties.`)
+    const arbitrary = compileAt(
+      extraSchema === true ? { type: 'string' } : extraSchema,
+      [...path, name],
+      true,
+      depth + 1,
+      o,
+    )
     if (arbitrary instanceof NoValue) return arbitrary
     model[name] = arbitrary
     requiredKeys.push(name)
@@ -315,13 +391,24 @@ function objectOf(s: JsonSchema, path: readonly string[], depth: number, o: Reso
   return fc.tuple(declared, extras).map(([known, more]) => ({ ...more, ...known }))
 }
 
-function extraPropertiesOf(s: JsonSchema, extraSchema: JsonSchema | boolean, path: readonly string[], depth: number, o: Resolved): fc.Arbitrary<Record<string, unknown>> | undefined {
+function extraPropertiesOf(
+  s: JsonSchema,
+  extraSchema: JsonSchema | boolean,
+  path: readonly string[],
+  depth: number,
+  o: Resolved,
+): fc.Arbitrary<Record<string, unknown>> | undefined {
   if (extraSchema === false || depth >= o.maxDepth) return undefined
   if (extraSchema === true && !o.extraProperties) return undefined
   if (s.patternProperties || s.propertyNames) return undefined // keys would have to match; not worth guessing
   const declared = new Set(Object.keys(s.properties ?? {}))
-  const key = token(1, 8).map((t) => `x-${t}`).filter((k) => !declared.has(k))
-  const value = extraSchema === true ? fc.oneof(fc.string({ maxLength: Math.min(16, o.maxLength) }), fc.integer(), fc.boolean()) : compileAt(extraSchema, [...path, '*'], false, depth + 1, o)
+  const key = token(1, 8)
+    .map((t) => `x-${t}`)
+    .filter((k) => !declared.has(k))
+  const value =
+    extraSchema === true
+      ? fc.oneof(fc.string({ maxLength: Math.min(16, o.maxLength) }), fc.integer(), fc.boolean())
+      : compileAt(extraSchema, [...path, '*'], false, depth + 1, o)
   if (value instanceof NoValue) return undefined
   return fc.dictionary(key, value, { maxKeys: 2, noNullPrototype: true })
 }
@@ -330,7 +417,9 @@ function extraPropertiesOf(s: JsonSchema, extraSchema: JsonSchema | boolean, pat
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   )
 }

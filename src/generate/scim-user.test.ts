@@ -3,7 +3,15 @@ import { describe, expect } from 'vitest'
 import { UsageError } from '../errors.ts'
 import { CORE_USER_SCHEMA, loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { validateAgainst } from '../validate/ajv.ts'
-import { omittableAttributes, readOnlyAttributes, scimUser, scimUserAttribute, scimUserExample, type ScimUserConstraints, type ScimUserPayload } from './scim-user.ts'
+import {
+  omittableAttributes,
+  readOnlyAttributes,
+  scimUser,
+  scimUserAttribute,
+  scimUserExample,
+  type ScimUserConstraints,
+  type ScimUserPayload,
+} from './scim-user.ts'
 
 const SEED = 4242
 const VENDORS = ['lightdash', 'maia', 'cube'] as const
@@ -39,29 +47,32 @@ describe.each(VENDORS)('scimUser(%s)', (vendor) => {
     (payload) => {
       assertScimShape(profile, payload)
       // readOnly attributes are left out by default, unless the vendor requires them (Maia: meta).
-      for (const name of readOnlyAttributes(profile)) expect(name in payload).toBe(profile.requiredFields.includes(name))
+      for (const name of readOnlyAttributes(profile))
+        expect(name in payload).toBe(profile.requiredFields.includes(name))
     },
   )
 
-  test.prop([scimUser(profile, { userNamePrefix: PREFIX, readOnly: 'decoy', id: 'path-id-1' })], { numRuns: 200, seed: SEED })(
-    "readOnly: 'decoy' sends every readOnly attribute with a schema-valid decoy",
-    (payload) => {
-      assertScimShape(profile, payload)
-      for (const name of readOnlyAttributes(profile)) expect(name in payload).toBe(true)
-      if ('id' in payload) expect(payload.id).toBe('path-id-1')
-      const meta = payload.meta as Record<string, unknown> | undefined
-      if (meta && 'resourceType' in meta) expect(meta.resourceType).toBe('User')
-    },
-  )
+  test.prop([scimUser(profile, { userNamePrefix: PREFIX, readOnly: 'decoy', id: 'path-id-1' })], {
+    numRuns: 200,
+    seed: SEED,
+  })("readOnly: 'decoy' sends every readOnly attribute with a schema-valid decoy", (payload) => {
+    assertScimShape(profile, payload)
+    for (const name of readOnlyAttributes(profile)) expect(name in payload).toBe(true)
+    if ('id' in payload) expect(payload.id).toBe('path-id-1')
+    const meta = payload.meta as Record<string, unknown> | undefined
+    if (meta && 'resourceType' in meta) expect(meta.resourceType).toBe('User')
+  })
 
-  test.prop([scimUser(profile, { userNamePrefix: PREFIX, readOnly: 'mixed', password: 'always', maxItems: 1 })], { numRuns: 200, seed: SEED })(
-    "readOnly: 'mixed', password: 'always', maxItems: 1",
-    (payload) => {
-      assertScimShape(profile, payload)
-      if (profile.requestSchema && JSON.stringify(profile.requestSchema).includes('"password"')) expect(typeof payload.password).toBe('string')
-      for (const value of Object.values(payload)) if (Array.isArray(value) && value !== payload.schemas) expect(value.length).toBeLessThanOrEqual(1)
-    },
-  )
+  test.prop([scimUser(profile, { userNamePrefix: PREFIX, readOnly: 'mixed', password: 'always', maxItems: 1 })], {
+    numRuns: 200,
+    seed: SEED,
+  })("readOnly: 'mixed', password: 'always', maxItems: 1", (payload) => {
+    assertScimShape(profile, payload)
+    if (profile.requestSchema && JSON.stringify(profile.requestSchema).includes('"password"'))
+      expect(typeof payload.password).toBe('string')
+    for (const value of Object.values(payload))
+      if (Array.isArray(value) && value !== payload.schemas) expect(value.length).toBeLessThanOrEqual(1)
+  })
 
   test('userName is unique per case, even unbiased over many cases', () => {
     const names = fc.sample(scimUser(profile), { seed: SEED, numRuns: 1000 }).map((p) => p.userName)
@@ -95,7 +106,11 @@ describe.each(VENDORS)('scimUser(%s)', (vendor) => {
     expect(fc.sample(scimUser(profile), { seed: 100, numRuns: 50 })).not.toEqual(first)
     // fc.check with a fixed seed sees the same sequence too.
     const seen: ScimUserPayload[][] = [[], []]
-    for (const run of [0, 1]) fc.check(fc.property(scimUser(run === 0 ? profile : again), (p) => void seen[run].push(p)), { seed: 7, numRuns: 30 })
+    for (const run of [0, 1])
+      fc.check(
+        fc.property(scimUser(run === 0 ? profile : again), (p) => void seen[run].push(p)),
+        { seed: 7, numRuns: 30 },
+      )
     expect(seen[1]).toEqual(seen[0])
   })
 })
@@ -103,7 +118,9 @@ describe.each(VENDORS)('scimUser(%s)', (vendor) => {
 describe('scimUser free text', () => {
   test('strings include non-ASCII, leading/trailing whitespace and long values; userName, emails and schemas stay well-formed', () => {
     const payloads = fc.sample(scimUser(profiles.maia), { seed: SEED, numRuns: 500 })
-    const strings = payloads.flatMap((p) => [p.displayName, p.nickName, p.title, (p.name as Record<string, unknown> | undefined)?.givenName]).filter((s): s is string => typeof s === 'string')
+    const strings = payloads
+      .flatMap((p) => [p.displayName, p.nickName, p.title, (p.name as Record<string, unknown> | undefined)?.givenName])
+      .filter((s): s is string => typeof s === 'string')
     expect(strings.some((s) => /[^\x00-\x7f]/.test(s))).toBe(true)
     expect(strings.some((s) => /\p{Script=Han}/u.test(s))).toBe(true)
     expect(strings.some((s) => /\p{Extended_Pictographic}/u.test(s))).toBe(true)
@@ -120,7 +137,9 @@ describe('scimUser free text', () => {
 
   test('sub-attributes `type` get canonical values', () => {
     const payloads = fc.sample(scimUser(profiles.maia, { exampleWeight: 0 }), { seed: SEED, numRuns: 300 })
-    const types = payloads.flatMap((p) => ((p.emails as { type?: string }[] | undefined) ?? []).map((e) => e.type)).filter(Boolean)
+    const types = payloads
+      .flatMap((p) => ((p.emails as { type?: string }[] | undefined) ?? []).map((e) => e.type))
+      .filter(Boolean)
     expect(new Set(types)).toEqual(new Set(['work', 'home', 'other']))
   })
 
@@ -134,8 +153,34 @@ describe('scimUser free text', () => {
 
 describe('omittableAttributes', () => {
   test.each([
-    ['lightdash', ['urn:lightdash:params:scim:schemas:extension:2.0:User', 'name', 'active', 'emails', 'roles', 'title']],
-    ['maia', ['active', 'addresses', 'displayName', 'emails', 'entitlements', 'externalId', 'ims', 'locale', 'name', 'nickName', 'phoneNumbers', 'photos', 'preferredLanguage', 'profileUrl', 'roles', 'timezone', 'title', 'userType', 'x509Certificates']],
+    [
+      'lightdash',
+      ['urn:lightdash:params:scim:schemas:extension:2.0:User', 'name', 'active', 'emails', 'roles', 'title'],
+    ],
+    [
+      'maia',
+      [
+        'active',
+        'addresses',
+        'displayName',
+        'emails',
+        'entitlements',
+        'externalId',
+        'ims',
+        'locale',
+        'name',
+        'nickName',
+        'phoneNumbers',
+        'photos',
+        'preferredLanguage',
+        'profileUrl',
+        'roles',
+        'timezone',
+        'title',
+        'userType',
+        'x509Certificates',
+      ],
+    ],
     ['cube', ['name', 'emails', 'active', 'externalId']],
   ])('%s', (vendor, want) => {
     expect(omittableAttributes(profiles[vendor])).toEqual(want)
@@ -151,7 +196,9 @@ describe('scimUser maxLength (regression: maxLength 10 never returned a value fo
   function stringsOf(value: unknown, path = ''): [string, string][] {
     if (typeof value === 'string') return [[path, value]]
     if (!value || typeof value !== 'object') return []
-    return Object.entries(value).flatMap(([key, item]) => (path === '' && key === 'schemas' ? [] : stringsOf(item, `${path}/${key}`)))
+    return Object.entries(value).flatMap(([key, item]) =>
+      path === '' && key === 'schemas' ? [] : stringsOf(item, `${path}/${key}`),
+    )
   }
 
   test('issue: scimUser(maia, { maxLength: 10 }) samples', async () => {
@@ -166,33 +213,41 @@ describe('scimUser maxLength (regression: maxLength 10 never returned a value fo
   const cases = ALL_VENDORS.flatMap((vendor) =>
     [1, 5, 10, 40].flatMap((maxLength) => ['scimc-', 'x'].map((prefix) => ({ vendor, maxLength, prefix }))),
   )
-  test.each(cases)('$vendor, maxLength $maxLength, prefix "$prefix": values fit and validate, or a UsageError up front', async ({ vendor, maxLength, prefix }) => {
-    const profile = await profileOf(vendor)
-    const variants: ScimUserConstraints[] = [
-      { userNamePrefix: prefix, maxLength },
-      { userNamePrefix: prefix, maxLength, readOnly: 'mixed', password: 'always', id: 'p1' },
-    ]
-    for (const constraints of variants) {
-      // A userName keeps the prefix and at least 4 unique characters.
-      if (prefix.length + 4 > maxLength) {
-        expect(() => scimUser(profile, constraints)).toThrow(UsageError)
-        expect(() => scimUser(profile, constraints)).toThrow(/userNamePrefix .* maxLength/)
-        continue
+  test.each(cases)(
+    '$vendor, maxLength $maxLength, prefix "$prefix": values fit and validate, or a UsageError up front',
+    async ({ vendor, maxLength, prefix }) => {
+      const profile = await profileOf(vendor)
+      const variants: ScimUserConstraints[] = [
+        { userNamePrefix: prefix, maxLength },
+        { userNamePrefix: prefix, maxLength, readOnly: 'mixed', password: 'always', id: 'p1' },
+      ]
+      for (const constraints of variants) {
+        // A userName keeps the prefix and at least 4 unique characters.
+        if (prefix.length + 4 > maxLength) {
+          expect(() => scimUser(profile, constraints)).toThrow(UsageError)
+          expect(() => scimUser(profile, constraints)).toThrow(/userNamePrefix .* maxLength/)
+          continue
+        }
+        const payloads = fc.sample(scimUser(profile, constraints), { numRuns: 30, seed: SEED })
+        for (const payload of payloads) {
+          expect(validateAgainst(profile.requestSchema, payload).errors).toEqual([])
+          const tooLong = stringsOf(payload).filter(
+            ([path, v]) => Array.from(v).length > maxLength && !(path === '/id' && v === constraints.id),
+          )
+          expect(tooLong).toEqual([])
+          expect(payload.userName).toMatch(new RegExp(`^${prefix}[0-9a-z]{4,14}(@example\\.com)?$`))
+        }
+        expect(new Set(payloads.map((p) => p.userName)).size).toBe(payloads.length)
       }
-      const payloads = fc.sample(scimUser(profile, constraints), { numRuns: 30, seed: SEED })
-      for (const payload of payloads) {
-        expect(validateAgainst(profile.requestSchema, payload).errors).toEqual([])
-        const tooLong = stringsOf(payload).filter(([path, v]) => Array.from(v).length > maxLength && !(path === '/id' && v === constraints.id))
-        expect(tooLong).toEqual([])
-        expect(payload.userName).toMatch(new RegExp(`^${prefix}[0-9a-z]{4,14}(@example\\.com)?$`))
-      }
-      expect(new Set(payloads.map((p) => p.userName)).size).toBe(payloads.length)
-    }
-  })
+    },
+  )
 
   test('formatted and SCIM-knowledge values take shorter valid forms before being left out', async () => {
     const maia = await profileOf('maia')
-    const payloads = fc.sample(scimUser(maia, { maxLength: 22, readOnly: 'decoy', exampleWeight: 0 }), { numRuns: 200, seed: SEED })
+    const payloads = fc.sample(scimUser(maia, { maxLength: 22, readOnly: 'decoy', exampleWeight: 0 }), {
+      numRuns: 200,
+      seed: SEED,
+    })
     const meta = payloads.map((p) => p.meta as Record<string, string>)
     // ISO timestamps without milliseconds (20 code points) where the usual ones (24) do not fit.
     expect(meta.some((m) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(m.created ?? ''))).toBe(true)
@@ -205,9 +260,13 @@ describe('scimUser maxLength (regression: maxLength 10 never returned a value fo
 
   test('an impossible maxLength names itself: prefix, required attribute, seed example, bad numbers', async () => {
     const maia = await profileOf('maia')
-    expect(() => scimUser(maia, { maxLength: 15, userNamePrefix: 'scimc-run42-' })).toThrow(/userNamePrefix "scimc-run42-" .* maxLength 15 .* Raise maxLength to 16/)
+    expect(() => scimUser(maia, { maxLength: 15, userNamePrefix: 'scimc-run42-' })).toThrow(
+      /userNamePrefix "scimc-run42-" .* maxLength 15 .* Raise maxLength to 16/,
+    )
     expect(() => scimUserAttribute(maia, ['meta', 'created'], { maxLength: 10 })).toThrow(UsageError)
-    expect(() => scimUserAttribute(maia, ['meta', 'created'], { maxLength: 10 })).toThrow(/maxLength 10 .* date-time needs at least 20/)
+    expect(() => scimUserAttribute(maia, ['meta', 'created'], { maxLength: 10 })).toThrow(
+      /maxLength 10 .* date-time needs at least 20/,
+    )
     expect(() => scimUserExample(maia, { maxLength: 10 })).toThrow(/more than maxLength 10/)
     expect(() => scimUser(maia, { maxLength: -1 })).toThrow(UsageError)
     expect(() => scimUser(maia, { maxLength: 2.5 })).toThrow(/maxLength must be a whole number/)

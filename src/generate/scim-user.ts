@@ -5,7 +5,13 @@ import { CORE_USER_SCHEMA, topLevelProperties, type VendorProfile } from '../pro
 import type { JsonSchema } from '../openapi/json-schema.ts'
 import { validateAgainst } from '../validate/ajv.ts'
 import { mergeAllOf } from './_internals/merge-all-of.ts'
-import { acceptsPlainString, exampleValue, isTypeWithoutCanonicalValues, knownValue, READ_ONLY_CORE } from './_internals/scim-knowledge.ts'
+import {
+  acceptsPlainString,
+  exampleValue,
+  isTypeWithoutCanonicalValues,
+  knownValue,
+  READ_ONLY_CORE,
+} from './_internals/scim-knowledge.ts'
 import { schemaArbitrary, type LocationPlan, type SchemaLocation } from './schema-arbitrary.ts'
 
 /** A request body for `PUT /Users/{id}`: a JSON object. */
@@ -71,7 +77,10 @@ const lower = (s: string) => s.toLowerCase()
 /** Top-level attributes treated as readOnly: the RFC's (`id`, `meta`, `groups`) and any the schema marks `readOnly`. */
 export function readOnlyAttributes(profile: VendorProfile): string[] {
   return Object.entries(topLevelProperties(profile.requestSchema))
-    .filter(([name, schema]) => READ_ONLY_CORE.includes(lower(name) as (typeof READ_ONLY_CORE)[number]) || mergeAllOf(schema).readOnly === true)
+    .filter(
+      ([name, schema]) =>
+        READ_ONLY_CORE.includes(lower(name) as (typeof READ_ONLY_CORE)[number]) || mergeAllOf(schema).readOnly === true,
+    )
     .map(([name]) => name)
 }
 
@@ -104,12 +113,18 @@ export function scimUser(profile: VendorProfile, constraints: ScimUserConstraint
   assertConstraints('scimUser', constraints)
   assertOmittable(profile, constraints.omit ?? [])
   const nameFor = userNameFormatter('scimUser', profile, constraints)
-  const values = compiling('scimUser', profile, () => compiledUsers(profile, constraints)).map((payload) => finish(profile, payload, nameFor))
+  const values = compiling('scimUser', profile, () => compiledUsers(profile, constraints)).map((payload) =>
+    finish(profile, payload, nameFor),
+  )
   const weight = constraints.exampleWeight ?? 5
   const example = weight > 0 ? seedExample(profile, constraints) : undefined
-  if (!example || (constraints.maxLength !== undefined && longerThan(example, constraints.maxLength, ['userName']))) return values
+  if (!example || (constraints.maxLength !== undefined && longerThan(example, constraints.maxLength, ['userName'])))
+    return values
   // The example's userName is replaced per case so that uniqueness holds for it too.
-  const exampleArbitrary = userName(profile, constraints).map((name) => ({ ...structuredClone(example), userName: name }))
+  const exampleArbitrary = userName(profile, constraints).map((name) => ({
+    ...structuredClone(example),
+    userName: name,
+  }))
   return fc.oneof({ arbitrary: values, weight: 100 - weight }, { arbitrary: exampleArbitrary, weight })
 }
 
@@ -121,9 +136,15 @@ export function scimUser(profile: VendorProfile, constraints: ScimUserConstraint
 export function scimUserExample(profile: VendorProfile, constraints: ScimUserConstraints = {}): ScimUserPayload {
   assertConstraints('scimUserExample', constraints)
   const example = seedExample(profile, constraints)
-  if (!example) throw new UsageError(`scimUserExample: openapi-sampler's example for ${profile.name} does not validate against its own request schema.`)
+  if (!example)
+    throw new UsageError(
+      `scimUserExample: openapi-sampler's example for ${profile.name} does not validate against its own request schema.`,
+    )
   const long = constraints.maxLength !== undefined ? longerThan(example, constraints.maxLength) : undefined
-  if (long) throw new UsageError(`scimUserExample: ${profile.name}'s seed example has ${long.length} code points at /${long.path.join('/')}, more than maxLength ${constraints.maxLength}. Raise maxLength to ${long.length} or more.`)
+  if (long)
+    throw new UsageError(
+      `scimUserExample: ${profile.name}'s seed example has ${long.length} code points at /${long.path.join('/')}, more than maxLength ${constraints.maxLength}. Raise maxLength to ${long.length} or more.`,
+    )
   return structuredClone(example)
 }
 
@@ -131,10 +152,23 @@ export function scimUserExample(profile: VendorProfile, constraints: ScimUserCon
  * Values for one attribute (or sub-attribute) of the vendor's User, with the same SCIM knowledge as
  * {@link scimUser}: e.g. `['emails', '[]']` gives one email object. Used to build invalid payloads.
  */
-export function scimUserAttribute(profile: VendorProfile, path: readonly string[], constraints: ScimUserConstraints = {}): fc.Arbitrary<unknown> {
+export function scimUserAttribute(
+  profile: VendorProfile,
+  path: readonly string[],
+  constraints: ScimUserConstraints = {},
+): fc.Arbitrary<unknown> {
   assertConstraints('scimUserAttribute', constraints)
   // Checks ask for the same attributes again and again (wrong-type targets, fullPayloads): compile each once.
-  const key = JSON.stringify([path, constraints.userNamePrefix, constraints.readOnly, constraints.id, constraints.password, constraints.omit, constraints.maxItems, constraints.maxLength])
+  const key = JSON.stringify([
+    path,
+    constraints.userNamePrefix,
+    constraints.readOnly,
+    constraints.id,
+    constraints.password,
+    constraints.omit,
+    constraints.maxItems,
+    constraints.maxLength,
+  ])
   let perProfile = compiledAttributes.get(profile)
   if (!perProfile) compiledAttributes.set(profile, (perProfile = new Map()))
   let arbitrary = perProfile.get(key)
@@ -147,19 +181,30 @@ export function scimUserAttribute(profile: VendorProfile, path: readonly string[
 
 const compiledAttributes = new WeakMap<VendorProfile, Map<string, fc.Arbitrary<unknown>>>()
 
-function compileAttribute(profile: VendorProfile, path: readonly string[], constraints: ScimUserConstraints): fc.Arbitrary<unknown> {
+function compileAttribute(
+  profile: VendorProfile,
+  path: readonly string[],
+  constraints: ScimUserConstraints,
+): fc.Arbitrary<unknown> {
   let schema: JsonSchema = mergeAllOf(profile.requestSchema)
   for (const segment of path) {
     const next = segment === '[]' ? schema.items : schema.properties?.[segment]
-    if (!next || typeof next !== 'object') throw new UsageError(`scimUserAttribute: ${profile.name}'s request schema has no /${path.join('/')}.`)
+    if (!next || typeof next !== 'object')
+      throw new UsageError(`scimUserAttribute: ${profile.name}'s request schema has no /${path.join('/')}.`)
     schema = mergeAllOf(next)
   }
   const plan = planFor(profile, constraints, () => userName(profile, constraints))
-  return compiling('scimUserAttribute', profile, () => schemaArbitrary(schema, {
-    maxItems: constraints.maxItems ?? 3,
-    maxLength: constraints.maxLength ?? 1024,
-    override: (at) => plan({ ...at, path: [...path, ...at.path] }),
-  }), path)
+  return compiling(
+    'scimUserAttribute',
+    profile,
+    () =>
+      schemaArbitrary(schema, {
+        maxItems: constraints.maxItems ?? 3,
+        maxLength: constraints.maxLength ?? 1024,
+        override: (at) => plan({ ...at, path: [...path, ...at.path] }),
+      }),
+    path,
+  )
 }
 
 /**
@@ -174,7 +219,8 @@ export function userName(profile: VendorProfile, constraints: ScimUserConstraint
 /** The random middle of a userName: 14 base-36 characters. */
 function uniquePart(): fc.Arbitrary<string> {
   // Unbiased and never shrunk: a shrunk or biased userName would collide with another case's user.
-  return fc.noShrink(fc.noBias(fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }))))
+  return fc
+    .noShrink(fc.noBias(fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }))))
     .map(([a, b]) => `${a.toString(36).padStart(7, '0')}${b.toString(36).padStart(7, '0')}`)
 }
 
@@ -198,7 +244,8 @@ function userNameFormatter(caller: string, profile: VendorProfile, c: ScimUserCo
   const email = profile.declared.userNameFormat === 'email'
   const withDomain = maxLength - prefixLength - EMAIL_DOMAIN.length
   if (email && withDomain >= UNIQUE_LENGTH) return (unique) => `${prefix}${unique}${EMAIL_DOMAIN}`
-  if (email && withDomain >= MIN_UNIQUE_LENGTH) return (unique) => `${prefix}${shortUnique(unique, withDomain)}${EMAIL_DOMAIN}`
+  if (email && withDomain >= MIN_UNIQUE_LENGTH)
+    return (unique) => `${prefix}${shortUnique(unique, withDomain)}${EMAIL_DOMAIN}`
   const bare = maxLength - prefixLength
   if (bare >= MIN_UNIQUE_LENGTH) return (unique) => `${prefix}${shortUnique(unique, Math.min(UNIQUE_LENGTH, bare))}`
   throw new UsageError(
@@ -249,7 +296,9 @@ function assertConstraints(caller: string, c: ScimUserConstraints): void {
     if (value === undefined) continue
     const max = key === 'exampleWeight' ? 100 : Infinity
     if (!Number.isInteger(value) || value < 0 || value > max) {
-      throw new UsageError(`${caller}: ${key} must be a whole number ${max === Infinity ? 'of 0 or more' : `from 0 to ${max}`}, not ${String(value)}.`)
+      throw new UsageError(
+        `${caller}: ${key} must be a whole number ${max === Infinity ? 'of 0 or more' : `from 0 to ${max}`}, not ${String(value)}.`,
+      )
     }
   }
 }
@@ -264,7 +313,10 @@ function compiling<T>(caller: string, profile: VendorProfile, build: () => T, at
   } catch (error) {
     if (!(error instanceof UsageError) || !error.message.startsWith('schemaArbitrary: ')) throw error
     const where = at.length > 0 ? ` at /${at.join('/')}` : ''
-    throw new UsageError(`${caller}: ${profile.name}'s request schema${where}: ${error.message.slice('schemaArbitrary: '.length)}`, { cause: error })
+    throw new UsageError(
+      `${caller}: ${profile.name}'s request schema${where}: ${error.message.slice('schemaArbitrary: '.length)}`,
+      { cause: error },
+    )
   }
 }
 
@@ -272,7 +324,12 @@ function compiling<T>(caller: string, profile: VendorProfile, build: () => T, at
  * The first string in a payload longer than `maxLength` code points, with its path; the `schemas` URNs
  * (fixed by RFC 7643 §3) and the top-level attributes in `skip` aside.
  */
-function longerThan(value: unknown, maxLength: number, skip: readonly string[] = [], path: string[] = []): { path: string[]; length: number } | undefined {
+function longerThan(
+  value: unknown,
+  maxLength: number,
+  skip: readonly string[] = [],
+  path: string[] = [],
+): { path: string[]; length: number } | undefined {
   if (typeof value === 'string') {
     const length = Array.from(value).length
     return length > maxLength ? { path, length } : undefined
@@ -291,13 +348,19 @@ function assertOmittable(profile: VendorProfile, omit: string[]): void {
   for (const name of omit) {
     const n = lower(name)
     if (n === 'username' || n === 'schemas' || required.has(n)) {
-      throw new UsageError(`scimUser: cannot omit "${name}": ${profile.name} requires it (RFC 7644 §3.5.1: required attributes MUST be specified).`)
+      throw new UsageError(
+        `scimUser: cannot omit "${name}": ${profile.name} requires it (RFC 7644 §3.5.1: required attributes MUST be specified).`,
+      )
     }
   }
 }
 
 /** Where SCIM knowledge overrides the schema: userName, schemas, readOnly, password, omitted and well-known attributes. */
-function planFor(profile: VendorProfile, c: ScimUserConstraints, userNames: () => fc.Arbitrary<string>): (at: SchemaLocation) => LocationPlan | undefined {
+function planFor(
+  profile: VendorProfile,
+  c: ScimUserConstraints,
+  userNames: () => fc.Arbitrary<string>,
+): (at: SchemaLocation) => LocationPlan | undefined {
   const readOnly = new Set(readOnlyAttributes(profile).map(lower))
   const omit = new Set((c.omit ?? []).map(lower))
   const mode = c.readOnly ?? 'omit'
@@ -332,13 +395,20 @@ function planFor(profile: VendorProfile, c: ScimUserConstraints, userNames: () =
         return decoy === null ? { presence: 'never' } : { arbitrary: decoy, presence }
       }
       if (name === 'password') {
-        const presence = at.required ? 'always' : c.password === 'never' ? 'never' : c.password === 'always' ? 'always' : 'sometimes'
+        const presence = at.required
+          ? 'always'
+          : c.password === 'never'
+            ? 'never'
+            : c.password === 'always'
+              ? 'always'
+              : 'sometimes'
         return { ...known(at), presence }
       }
     }
     // A multi-valued attribute's entry without its `value` says nothing (RFC 7643 §2.4); always send it.
     const n = at.path.length
-    if (n >= 2 && at.path[n - 2] === '[]' && lower(at.path[n - 1]) === 'value') return { ...known(at), presence: 'always' }
+    if (n >= 2 && at.path[n - 2] === '[]' && lower(at.path[n - 1]) === 'value')
+      return { ...known(at), presence: 'always' }
     if (!at.required && isTypeWithoutCanonicalValues(at.path, c.maxLength)) return { presence: 'never' }
     return known(at)
   }
@@ -350,7 +420,11 @@ function planFor(profile: VendorProfile, c: ScimUserConstraints, userNames: () =
 }
 
 /** SCIM rules the schema cannot state: `schemas` lists core + present extensions, one `primary` per attribute. Pure. */
-function finish(profile: VendorProfile, payload: ScimUserPayload, nameFor?: (unique: string) => string): ScimUserPayload {
+function finish(
+  profile: VendorProfile,
+  payload: ScimUserPayload,
+  nameFor?: (unique: string) => string,
+): ScimUserPayload {
   const present = profile.extensionUrns.filter((urn) => urn in payload)
   const out: ScimUserPayload = { schemas: [CORE_USER_SCHEMA, ...present] }
   // One pass and one new object per payload: this runs for every generated case.
@@ -402,7 +476,10 @@ function buildExample(profile: VendorProfile, c: ScimUserConstraints): ScimUserP
   const readable = readableSample(profile, c)
   if (!readable) return null
   const prefix = c.userNamePrefix ?? 'scimc-'
-  const named = { ...readable, userName: profile.declared.userNameFormat === 'email' ? `${prefix}example@example.com` : `${prefix}example` }
+  const named = {
+    ...readable,
+    userName: profile.declared.userNameFormat === 'email' ? `${prefix}example@example.com` : `${prefix}example`,
+  }
   const out = finish(profile, named)
   return validateAgainst(profile.requestSchema, out).valid ? out : null
 }
@@ -427,7 +504,8 @@ function readableSample(profile: VendorProfile, c: ScimUserConstraints): ScimUse
     for (const name of Object.keys(readable)) {
       const n = lower(name)
       const keepReadOnly = required.has(n) || (c.readOnly ?? 'omit') !== 'omit'
-      if (omit.has(n) || (readOnly.includes(name) && !keepReadOnly) || (n === 'password' && c.password === 'never')) delete readable[name]
+      if (omit.has(n) || (readOnly.includes(name) && !keepReadOnly) || (n === 'password' && c.password === 'never'))
+        delete readable[name]
     }
   }
   perProfile.set(key, readable)

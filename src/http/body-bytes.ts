@@ -26,5 +26,7 @@ export function encodeLargeBodies(): Dispatcher.DispatcherComposeInterceptor {
     return bytes
   }
   return (dispatch) => (opts, handler) =>
-    typeof opts.body === 'string' && opts.body.length >= LARGE_BODY_CHARS ? dispatch({ ...opts, body: bytesOf(opts.body) }, handler) : dispatch(opts, handler)
+    typeof opts.body === 'string' && opts.body.length >= LARGE_BODY_CHARS
+      ? dispatch({ ...opts, body: bytesOf(opts.body) }, handler)
+      : dispatch(opts, handler)
 }

@@ -31,22 +31,29 @@ function descend(value: unknown, levels: number): unknown {
 }
 
 describe('boundJson', () => {
-  test.each(['array', 'object'] as const)('a 1,000-deep %s keeps 64 levels, then a marked string with its size and beginning', (kind) => {
-    // Arrange
-    const deep = nested(kind, 1000)
-    // Act
-    const bounded = boundJson(deep)
-    // Assert
-    expect(depthOf(bounded)).toBe(64)
-    const marker = descend(bounded, 64)
-    expect(typeof marker).toBe('string')
-    const chars = JSON.stringify(descend(deep, 64)).length
-    expect(marker).toMatch(new RegExp(`^\\[report cut: nested deeper than 64 levels, ${chars.toLocaleString('en-US')} characters of JSON; it began: `))
-    expect(marker).toContain(kind === 'array' ? '[[[[[[[[' : '{"a":{"a":{"a":')
-    expect((marker as string).length).toBeLessThan(400)
-    // The input is left as it was.
-    expect(depthOf(deep)).toBe(1000)
-  })
+  test.each(['array', 'object'] as const)(
+    'a 1,000-deep %s keeps 64 levels, then a marked string with its size and beginning',
+    (kind) => {
+      // Arrange
+      const deep = nested(kind, 1000)
+      // Act
+      const bounded = boundJson(deep)
+      // Assert
+      expect(depthOf(bounded)).toBe(64)
+      const marker = descend(bounded, 64)
+      expect(typeof marker).toBe('string')
+      const chars = JSON.stringify(descend(deep, 64)).length
+      expect(marker).toMatch(
+        new RegExp(
+          `^\\[report cut: nested deeper than 64 levels, ${chars.toLocaleString('en-US')} characters of JSON; it began: `,
+        ),
+      )
+      expect(marker).toContain(kind === 'array' ? '[[[[[[[[' : '{"a":{"a":{"a":')
+      expect((marker as string).length).toBeLessThan(400)
+      // The input is left as it was.
+      expect(depthOf(deep)).toBe(1000)
+    },
+  )
 
   test('a value too deep for JSON.stringify (100,000 levels) is bounded without recursion', () => {
     const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown
@@ -57,7 +64,14 @@ describe('boundJson', () => {
   })
 
   test('a normal value is returned as it is, the same object', () => {
-    const user = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ada', name: { givenName: 'Ada' }, emails: [{ value: 'a@x.test', primary: true }], n: 1, ok: null }
+    const user = {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'ada',
+      name: { givenName: 'Ada' },
+      emails: [{ value: 'a@x.test', primary: true }],
+      n: 1,
+      ok: null,
+    }
     expect(boundJson(user)).toBe(user)
     expect(boundJson('short')).toBe('short')
     expect(boundJson(42)).toBe(42)
@@ -77,24 +91,39 @@ describe('boundJson', () => {
   })
 
   test('past maxNodes, an array ends with a marked item and an object with a "[report cut]" member', () => {
-    const array = boundJson(Array.from({ length: 100 }, (_, i) => i), { maxNodes: 10 })
+    const array = boundJson(
+      Array.from({ length: 100 }, (_, i) => i),
+      { maxNodes: 10 },
+    )
     expect(array).toHaveLength(10)
     expect(array.slice(0, 9)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8])
     const rest = JSON.stringify(Array.from({ length: 91 }, (_, i) => i + 9))
-    expect(array[9]).toBe(`[report cut: 91 more items, ${rest.length} characters of JSON; it began: ${rest.slice(0, 200)}…]`)
-    const object = boundJson(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i])), { maxNodes: 10 }) as Record<string, unknown>
+    expect(array[9]).toBe(
+      `[report cut: 91 more items, ${rest.length} characters of JSON; it began: ${rest.slice(0, 200)}…]`,
+    )
+    const object = boundJson(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i])), {
+      maxNodes: 10,
+    }) as Record<string, unknown>
     expect(Object.keys(object)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', `${REPORT_CUT}]`])
-    expect(object[`${REPORT_CUT}]`]).toMatch(/^\[report cut: 91 more members, [\d,]+ characters of JSON; it began: \{"k9":9,"k10":10,/)
+    expect(object[`${REPORT_CUT}]`]).toMatch(
+      /^\[report cut: 91 more members, [\d,]+ characters of JSON; it began: \{"k9":9,"k10":10,/,
+    )
   })
 
   test('bounding twice changes nothing', () => {
     fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 500, max: 2000 }), fc.integer({ min: 1, max: 30 }), (v, maxDepth, maxStringChars, maxNodes) => {
-        const bounds = { maxDepth, maxStringChars, maxNodes }
-        const once = boundJson(v, bounds)
-        expect(depthOf(once)).toBeLessThanOrEqual(maxDepth)
-        expect(boundJson(once, bounds)).toEqual(once)
-      }),
+      fc.property(
+        fc.jsonValue({ maxDepth: 6 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 500, max: 2000 }),
+        fc.integer({ min: 1, max: 30 }),
+        (v, maxDepth, maxStringChars, maxNodes) => {
+          const bounds = { maxDepth, maxStringChars, maxNodes }
+          const once = boundJson(v, bounds)
+          expect(depthOf(once)).toBeLessThanOrEqual(maxDepth)
+          expect(boundJson(once, bounds)).toEqual(once)
+        },
+      ),
     )
   })
 
@@ -130,13 +159,21 @@ describe('measureJson', () => {
         expect(measureJson(v, previewChars)).toEqual({ chars: json.length, preview: json.slice(0, previewChars) })
       }),
     )
-    expect(measureJson({ a: undefined, b: [undefined, 1] }, 100)).toEqual({ chars: JSON.stringify({ b: [null, 1] }).length, preview: '{"b":[null,1]}' })
+    expect(measureJson({ a: undefined, b: [undefined, 1] }, 100)).toEqual({
+      chars: JSON.stringify({ b: [null, 1] }).length,
+      preview: '{"b":[null,1]}',
+    })
   })
 })
 
 describe('boundExchange', () => {
   const exchange = (requestBody: string | null, bodyText: string, body: unknown): Exchange => ({
-    request: { method: 'PUT', url: 'http://127.0.0.1/Users/1', headers: { 'content-type': 'application/scim+json' }, body: requestBody },
+    request: {
+      method: 'PUT',
+      url: 'http://127.0.0.1/Users/1',
+      headers: { 'content-type': 'application/scim+json' },
+      body: requestBody,
+    },
     response: { status: 200, headers: { 'content-type': 'application/scim+json' }, bodyText, body, truncated: false },
     error: null,
     startedAt: '2026-01-01T00:00:00.000Z',

@@ -38,7 +38,11 @@ const PREVIEW_CHARS = 200
 export const REPORT_CUT = '[report cut'
 
 /** The bounds of one recorded value: a parsed body, a diff's sent or stored value, traits. */
-export const RECORDED: Required<Omit<JsonBounds, 'scrub'>> = { maxDepth: RECORDED_MAX_DEPTH, maxStringChars: RECORDED_MAX_CHARS, maxNodes: RECORDED_MAX_NODES }
+export const RECORDED: Required<Omit<JsonBounds, 'scrub'>> = {
+  maxDepth: RECORDED_MAX_DEPTH,
+  maxStringChars: RECORDED_MAX_CHARS,
+  maxNodes: RECORDED_MAX_NODES,
+}
 
 const count = (n: number) => n.toLocaleString('en-US')
 
@@ -47,7 +51,11 @@ const count = (n: number) => n.toLocaleString('en-US')
  * `…the first part… [report cut: 1,048,577 characters, the first 65,470 kept]`. Shorter text is
  * returned as it is (so cutting twice changes nothing); a surrogate pair is never split.
  */
-export function boundText(text: string, maxChars: number = RECORDED_MAX_CHARS, scrub?: (text: string) => string): string {
+export function boundText(
+  text: string,
+  maxChars: number = RECORDED_MAX_CHARS,
+  scrub?: (text: string) => string,
+): string {
   if (text.length <= maxChars) return text
   const whole = scrub ? scrub(text) : text
   if (whole.length <= maxChars) return whole
@@ -105,7 +113,10 @@ export function boundJson<T>(value: T, bounds: JsonBounds = {}): T {
       if (nodes >= maxNodes) {
         out ??= entries.slice(0, i)
         const rest = entries.length - i
-        out.push([`${REPORT_CUT}]`, describeCut(`${count(rest)} more member${rest === 1 ? '' : 's'}`, Object.fromEntries(entries.slice(i)))])
+        out.push([
+          `${REPORT_CUT}]`,
+          describeCut(`${count(rest)} more member${rest === 1 ? '' : 's'}`, Object.fromEntries(entries.slice(i))),
+        ])
         break
       }
       const k = boundText(key, maxChars, bounds.scrub)
@@ -127,8 +138,16 @@ export function boundExchange(exchange: Exchange, scrub?: (text: string) => stri
   const { request, response, error } = exchange
   const text = (t: string) => boundText(t, RECORDED_MAX_CHARS, scrub)
   const json = <T>(v: T) => boundJson(v, { ...RECORDED, scrub })
-  const boundedRequest = { ...request, url: text(request.url), headers: json(request.headers), body: request.body === null ? null : text(request.body) }
-  const sameRequest = boundedRequest.url === request.url && boundedRequest.headers === request.headers && boundedRequest.body === request.body
+  const boundedRequest = {
+    ...request,
+    url: text(request.url),
+    headers: json(request.headers),
+    body: request.body === null ? null : text(request.body),
+  }
+  const sameRequest =
+    boundedRequest.url === request.url &&
+    boundedRequest.headers === request.headers &&
+    boundedRequest.body === request.body
   let boundedResponse = response
   if (response) {
     const bodyText = text(response.bodyText)
@@ -136,11 +155,18 @@ export function boundExchange(exchange: Exchange, scrub?: (text: string) => stri
     // The parsed body of a cut text would not match the text shown; the text and its marker say what there was.
     const body = cut ? undefined : json(response.body)
     const headers = json(response.headers)
-    if (cut || body !== response.body || headers !== response.headers) boundedResponse = { ...response, headers, bodyText, body }
+    if (cut || body !== response.body || headers !== response.headers)
+      boundedResponse = { ...response, headers, bodyText, body }
   }
-  const boundedError = error && error.message.length > RECORDED_MAX_CHARS ? { ...error, message: text(error.message) } : error
+  const boundedError =
+    error && error.message.length > RECORDED_MAX_CHARS ? { ...error, message: text(error.message) } : error
   if (sameRequest && boundedResponse === response && boundedError === error) return exchange
-  return { ...exchange, request: sameRequest ? request : boundedRequest, response: boundedResponse, error: boundedError }
+  return {
+    ...exchange,
+    request: sameRequest ? request : boundedRequest,
+    response: boundedResponse,
+    error: boundedError,
+  }
 }
 
 /** A marker string a bound made: `[report cut: …]`, no longer than a marker is. */

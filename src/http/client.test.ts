@@ -34,7 +34,12 @@ async function listen(target: Server | NetServer): Promise<string> {
 }
 
 function client(options: Partial<ClientOptions> = {}): ScimClient {
-  const created = createScimClient({ baseUrl: `${baseUrl}/scim/v2`, token: TOKEN, onExchange: (e) => recorded.push(e), ...options })
+  const created = createScimClient({
+    baseUrl: `${baseUrl}/scim/v2`,
+    token: TOKEN,
+    onExchange: (e) => recorded.push(e),
+    ...options,
+  })
   clients.push(created)
   return created
 }
@@ -52,7 +57,10 @@ beforeAll(async () => {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('no route')
     })
   })
-  otherServer = createServer((_req, res) => { otherHits++; res.end('other') })
+  otherServer = createServer((_req, res) => {
+    otherHits++
+    res.end('other')
+  })
   baseUrl = await listen(server)
   otherUrl = await listen(otherServer)
 })
@@ -76,13 +84,22 @@ describe('createScimClient', () => {
     })
     const c = client()
     // Act
-    const exchange = await c.send({ method: 'PUT', path: '/Users/abc', query: { attributes: 'userName' }, json: { userName: 'bjensen', 'name': { givenName: 'Barbara' } } })
+    const exchange = await c.send({
+      method: 'PUT',
+      path: '/Users/abc',
+      query: { attributes: 'userName' },
+      json: { userName: 'bjensen', name: { givenName: 'Barbara' } },
+    })
     // Assert
     expect(exchange.error).toBeNull()
     expect(exchange.request).toEqual({
       method: 'PUT',
       url: `${baseUrl}/scim/v2/Users/abc?attributes=userName`,
-      headers: { accept: 'application/scim+json, application/json', 'content-type': 'application/scim+json', authorization: 'Bearer $SCIM_TOKEN' },
+      headers: {
+        accept: 'application/scim+json, application/json',
+        'content-type': 'application/scim+json',
+        authorization: 'Bearer $SCIM_TOKEN',
+      },
       body: '{"userName":"bjensen","name":{"givenName":"Barbara"}}',
     })
     expect(exchange.response).toMatchObject({ status: 200, truncated: false, body: { id: 'abc', userName: 'bjensen' } })
@@ -98,7 +115,9 @@ describe('createScimClient', () => {
 
   test('a large body is sent as its exact UTF-8 bytes every time, ASCII or not, and recorded as the string given', async () => {
     // Arrange: bodies over the 64 KiB line the client encodes once and reuses.
-    routes.set('/scim/v2/Users/large', (_req, res, body) => res.writeHead(400, { 'content-type': 'text/plain' }).end(String(body.length)))
+    routes.set('/scim/v2/Users/large', (_req, res, body) =>
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(String(body.length)),
+    )
     const c = client()
     const ascii = `{"pad":"${'x'.repeat(80 * 1024)}"}`
     const unicode = `{"pad":"${'Zoë 🙂 李'.repeat(12 * 1024)}"}`
@@ -121,7 +140,12 @@ describe('createScimClient', () => {
     // Act
     const none = await c.send({ method: 'GET', path: '/Users/auth', auth: 'none' })
     const noneSeen = seen.get('/scim/v2/Users/auth')
-    const fake = await c.send({ method: 'GET', path: 'Users/auth', auth: { bearer: 'not-a-real-token' }, headers: { Accept: 'application/json' } })
+    const fake = await c.send({
+      method: 'GET',
+      path: 'Users/auth',
+      auth: { bearer: 'not-a-real-token' },
+      headers: { Accept: 'application/json' },
+    })
     const fakeSeen = seen.get('/scim/v2/Users/auth')
     // Assert
     expect(noneSeen?.headers.authorization).toBeUndefined()
@@ -134,14 +158,22 @@ describe('createScimClient', () => {
 
   test('a malformed raw body is sent byte for byte, with or without a Content-Type', async () => {
     // Arrange
-    routes.set('/scim/v2/Users/raw', (_req, res) => res.writeHead(400, { 'content-type': 'application/scim+json' })
-      .end('{"status":"400","scimType":"invalidSyntax"}'))
+    routes.set('/scim/v2/Users/raw', (_req, res) =>
+      res
+        .writeHead(400, { 'content-type': 'application/scim+json' })
+        .end('{"status":"400","scimType":"invalidSyntax"}'),
+    )
     const c = client()
     const raw = '{"userName": "a\'b", "emails": [,]'
     // Act
     const text = await c.send({ method: 'PUT', path: '/Users/raw', rawBody: raw })
     const textSeen = seen.get('/scim/v2/Users/raw')
-    const bytes = await c.send({ method: 'PUT', path: '/Users/raw', rawBody: new TextEncoder().encode('{"ü":'), contentType: null })
+    const bytes = await c.send({
+      method: 'PUT',
+      path: '/Users/raw',
+      rawBody: new TextEncoder().encode('{"ü":'),
+      contentType: null,
+    })
     const bytesSeen = seen.get('/scim/v2/Users/raw')
     // Assert
     expect(textSeen?.body.toString()).toBe(raw)
@@ -165,7 +197,9 @@ describe('createScimClient', () => {
   })
 
   test('JSON is parsed whatever the Content-Type says', async () => {
-    routes.set('/scim/v2/Users/text-json', (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('{"id":"x"}'))
+    routes.set('/scim/v2/Users/text-json', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('{"id":"x"}'),
+    )
     const exchange = await client().send({ method: 'GET', path: '/Users/text-json' })
     expect(exchange.response?.body).toEqual({ id: 'x' })
   })
@@ -198,14 +232,19 @@ describe('createScimClient', () => {
   })
 
   test('a server that never answers ends with the headers timeout', async () => {
-    routes.set('/scim/v2/Users/silent', (_req, res) => { held.push(res) })
+    routes.set('/scim/v2/Users/silent', (_req, res) => {
+      held.push(res)
+    })
     const exchange = await client({ timeoutMs: 200 }).send({ method: 'PUT', path: '/Users/silent', json: {} })
     expect(exchange.response).toBeNull()
     expect(exchange.error).toEqual({ code: 'UND_ERR_HEADERS_TIMEOUT', message: 'No response headers within 200 ms.' })
   })
 
   test('a body that stalls ends with the body timeout', async () => {
-    routes.set('/scim/v2/Users/stall', (_req, res) => { res.writeHead(200, { 'content-length': '100' }).write('{"id":'); held.push(res) })
+    routes.set('/scim/v2/Users/stall', (_req, res) => {
+      res.writeHead(200, { 'content-length': '100' }).write('{"id":')
+      held.push(res)
+    })
     const exchange = await client({ timeoutMs: 200 }).send({ method: 'GET', path: '/Users/stall' })
     expect(exchange.error?.code).toBe('UND_ERR_BODY_TIMEOUT')
   })
@@ -226,44 +265,58 @@ describe('createScimClient', () => {
     // Assert
     expect(exchange.response).toBeNull()
     expect(exchange.error?.code).toBe('SCIM_ERR_DEADLINE')
-    expect(exchange.error?.message).toMatch(/^The whole exchange took longer than 300 ms \(--deadline-ms\)\. \(after status 200 and \d+ body bytes\)$/)
+    expect(exchange.error?.message).toMatch(
+      /^The whole exchange took longer than 300 ms \(--deadline-ms\)\. \(after status 200 and \d+ body bytes\)$/,
+    )
     expect(exchange.durationMs).toBeGreaterThanOrEqual(290)
     expect(elapsed).toBeLessThan(3000)
   })
 
   test('a deadline shorter than the idle timeout also ends a silent server', async () => {
-    routes.set('/scim/v2/Users/silent-deadline', (_req, res) => { held.push(res) })
-    const exchange = await client({ timeoutMs: 60_000, deadlineMs: 200 }).send({ method: 'PUT', path: '/Users/silent-deadline', json: {} })
+    routes.set('/scim/v2/Users/silent-deadline', (_req, res) => {
+      held.push(res)
+    })
+    const exchange = await client({ timeoutMs: 60_000, deadlineMs: 200 }).send({
+      method: 'PUT',
+      path: '/Users/silent-deadline',
+      json: {},
+    })
     expect(exchange.response).toBeNull()
-    expect(exchange.error).toEqual({ code: 'SCIM_ERR_DEADLINE', message: 'The whole exchange took longer than 200 ms (--deadline-ms).' })
+    expect(exchange.error).toEqual({
+      code: 'SCIM_ERR_DEADLINE',
+      message: 'The whole exchange took longer than 200 ms (--deadline-ms).',
+    })
   })
 
-  test.each([200, 500])('an endless %i body is cut at the cap, its connection dropped, and the client keeps working', async (status) => {
-    // Arrange: bytes as fast as the socket takes them, for ever.
-    const cap = 64 * 1024
-    const path = `/Users/endless-${status}`
-    let closed: Promise<unknown> = Promise.resolve()
-    routes.set(`/scim/v2${path}`, (_req, res) => {
-      res.writeHead(status, { 'content-type': 'text/html' })
-      const chunk = Buffer.alloc(16 * 1024, 'e')
-      const pump = (): void => {
-        while (!res.destroyed) if (!res.write(chunk)) return void res.once('drain', pump)
-      }
-      pump()
-      closed = once(res, 'close')
-    })
-    routes.set('/scim/v2/Users/after-endless', (_req, res) => res.end('{"id":"after"}'))
-    const c = client({ maxResponseBytes: cap, timeoutMs: 5000, deadlineMs: 10_000 })
-    // Act
-    const exchange = await c.send({ method: 'GET', path })
-    await closed
-    const after = await c.send({ method: 'GET', path: '/Users/after-endless' })
-    // Assert
-    expect(exchange.error).toBeNull()
-    expect(exchange.response).toMatchObject({ status, truncated: true, body: undefined })
-    expect(exchange.response?.bodyText).toBe('e'.repeat(cap))
-    expect(after.response).toMatchObject({ status: 200, body: { id: 'after' } })
-  })
+  test.each([200, 500])(
+    'an endless %i body is cut at the cap, its connection dropped, and the client keeps working',
+    async (status) => {
+      // Arrange: bytes as fast as the socket takes them, for ever.
+      const cap = 64 * 1024
+      const path = `/Users/endless-${status}`
+      let closed: Promise<unknown> = Promise.resolve()
+      routes.set(`/scim/v2${path}`, (_req, res) => {
+        res.writeHead(status, { 'content-type': 'text/html' })
+        const chunk = Buffer.alloc(16 * 1024, 'e')
+        const pump = (): void => {
+          while (!res.destroyed) if (!res.write(chunk)) return void res.once('drain', pump)
+        }
+        pump()
+        closed = once(res, 'close')
+      })
+      routes.set('/scim/v2/Users/after-endless', (_req, res) => res.end('{"id":"after"}'))
+      const c = client({ maxResponseBytes: cap, timeoutMs: 5000, deadlineMs: 10_000 })
+      // Act
+      const exchange = await c.send({ method: 'GET', path })
+      await closed
+      const after = await c.send({ method: 'GET', path: '/Users/after-endless' })
+      // Assert
+      expect(exchange.error).toBeNull()
+      expect(exchange.response).toMatchObject({ status, truncated: true, body: undefined })
+      expect(exchange.response?.bodyText).toBe('e'.repeat(cap))
+      expect(after.response).toMatchObject({ status: 200, body: { id: 'after' } })
+    },
+  )
 
   test('an answer slower than the idle gaps but within the deadline is recorded whole', async () => {
     routes.set('/scim/v2/Users/slow-ok', (_req, res) => {
@@ -299,7 +352,11 @@ describe('createScimClient', () => {
     routes.set('/scim/v2/Users/huge', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/scim+json' })
       const chunk = Buffer.alloc(MiB, 'a')
-      Readable.from((function* () { for (let i = 0; i < 50; i++) yield chunk })()).pipe(res)
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < 50; i++) yield chunk
+        })(),
+      ).pipe(res)
     })
     // Act
     const exchange = await client({ maxResponseBytes: cap }).send({ method: 'GET', path: '/Users/huge' })
@@ -320,7 +377,11 @@ describe('createScimClient', () => {
   test('a Content-Length longer than the body is a transport error', async () => {
     // Arrange: a raw socket server, since node:http will not send a lying Content-Length
     const liar: NetServer = createNetServer((socket: Socket) => {
-      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"id":"x"}'))
+      socket.once('data', () =>
+        socket.end(
+          'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"id":"x"}',
+        ),
+      )
     })
     const url = await listen(liar)
     // Act
@@ -350,7 +411,9 @@ describe('createScimClient', () => {
     })
     const c = client({ concurrency: limit })
     // Act
-    const exchanges = await Promise.all(Array.from({ length: total }, () => c.send({ method: 'GET', path: '/Users/busy' })))
+    const exchanges = await Promise.all(
+      Array.from({ length: total }, () => c.send({ method: 'GET', path: '/Users/busy' })),
+    )
     // Assert
     expect(exchanges.every((e) => e.response?.status === 200)).toBe(true)
     expect(max).toBe(limit)
@@ -361,7 +424,15 @@ describe('createScimClient', () => {
     // Arrange: a frozen fake clock whose sleep returns at once, so only the requested waits matter
     routes.set('/scim/v2/Users/rated', (_req, res) => res.end('{}'))
     const sleeps: number[] = []
-    const c = client({ rate: 4, clock: { now: () => 0, sleep: async (ms) => { sleeps.push(ms) } } })
+    const c = client({
+      rate: 4,
+      clock: {
+        now: () => 0,
+        sleep: async (ms) => {
+          sleeps.push(ms)
+        },
+      },
+    })
     // Act
     const exchanges = await Promise.all([1, 2, 3].map(() => c.send({ method: 'GET', path: '/Users/rated' })))
     // Assert
@@ -371,7 +442,10 @@ describe('createScimClient', () => {
 
   test('close() does not wait for a stuck server', async () => {
     // Arrange
-    routes.set('/scim/v2/Users/stuck', (_req, res) => { held.push(res); server.emit('stuck') })
+    routes.set('/scim/v2/Users/stuck', (_req, res) => {
+      held.push(res)
+      server.emit('stuck')
+    })
     const c = createScimClient({ baseUrl, timeoutMs: 600_000 })
     const arrived = once(server, 'stuck')
     const pending = c.send({ method: 'GET', path: '/scim/v2/Users/stuck' })
@@ -393,8 +467,13 @@ describe('createScimClient', () => {
       res.end(JSON.stringify({ detail: `token ${TOKEN} rejected` }))
     })
     // Act
-    const exchange = await client().send({ method: 'PUT', path: '/Users/echo', query: { t: TOKEN }, json: { note: TOKEN },
-      headers: { 'x-debug': `copy of ${TOKEN}` } })
+    const exchange = await client().send({
+      method: 'PUT',
+      path: '/Users/echo',
+      query: { t: TOKEN },
+      json: { note: TOKEN },
+      headers: { 'x-debug': `copy of ${TOKEN}` },
+    })
     // Assert
     expect(seen.get('/scim/v2/Users/echo')?.body.toString()).toContain(TOKEN)
     expect(exchange.request.url).toBe(`${baseUrl}/scim/v2/Users/echo?t=[redacted]`)

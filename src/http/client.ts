@@ -129,8 +129,8 @@ export function createScimClient(options: ClientOptions): ScimClient {
   }
 
   function dispatchOptions(request: SendOptions): RecordDispatchOptions {
-    const body = request.rawBody !== undefined ? request.rawBody
-      : request.json !== undefined ? JSON.stringify(request.json) : null
+    const body =
+      request.rawBody !== undefined ? request.rawBody : request.json !== undefined ? JSON.stringify(request.json) : null
     const headers: Record<string, string> = { accept: ACCEPT }
     const contentType = request.contentType === undefined ? (body === null ? null : SCIM_JSON) : request.contentType
     if (contentType !== null) headers['content-type'] = contentType
@@ -141,8 +141,8 @@ export function createScimClient(options: ClientOptions): ScimClient {
       headers.authorization = `Bearer ${auth.bearer}`
     }
     for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value
-    const query = request.query && Object.keys(request.query).length > 0
-      ? `?${new URLSearchParams(request.query).toString()}` : ''
+    const query =
+      request.query && Object.keys(request.query).length > 0 ? `?${new URLSearchParams(request.query).toString()}` : ''
     const path = `${prefix}${request.path.startsWith('/') ? '' : '/'}${request.path}${query}`
     return { origin, path, method: request.method, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }
   }
@@ -152,8 +152,13 @@ export function createScimClient(options: ClientOptions): ScimClient {
     for (const [name, value] of Object.entries(opts.headers as Record<string, string>)) {
       headers[name] = redactSecret(value, token, name === 'authorization' ? '$SCIM_TOKEN' : undefined)
     }
-    const body = opts.body == null ? null
-      : redactSecret(typeof opts.body === 'string' ? opts.body : new TextDecoder().decode(opts.body as Uint8Array), token)
+    const body =
+      opts.body == null
+        ? null
+        : redactSecret(
+            typeof opts.body === 'string' ? opts.body : new TextDecoder().decode(opts.body as Uint8Array),
+            token,
+          )
     return {
       request: { method: opts.method, url: redactSecret(origin + opts.path, token), headers, body },
       response: null,
@@ -168,7 +173,9 @@ export function createScimClient(options: ClientOptions): ScimClient {
       const closed = pool.close()
       if (inFlight === 0) return closed
       let timer: NodeJS.Timeout | undefined
-      const graceOver = new Promise<'grace over'>((resolve) => { timer = setTimeout(resolve, Math.min(timeoutMs, CLOSE_GRACE_MS), 'grace over') })
+      const graceOver = new Promise<'grace over'>((resolve) => {
+        timer = setTimeout(resolve, Math.min(timeoutMs, CLOSE_GRACE_MS), 'grace over')
+      })
       const outcome = await Promise.race([closed, graceOver])
       clearTimeout(timer)
       // A stuck server would keep a graceful close waiting until the timeouts fire.
@@ -180,7 +187,9 @@ export function createScimClient(options: ClientOptions): ScimClient {
 
   return {
     send,
-    get exchangeCount() { return exchangeCount },
+    get exchangeCount() {
+      return exchangeCount
+    },
     close,
   }
 }
@@ -199,7 +208,9 @@ function parseBaseUrl(baseUrl: string): { origin: string; prefix: string } {
   try {
     url = new URL(baseUrl)
   } catch {
-    throw new UsageError(`Base URL ${JSON.stringify(baseUrl)} is not a URL. Pass one like https://acme.example/scim/v2.`)
+    throw new UsageError(
+      `Base URL ${JSON.stringify(baseUrl)} is not a URL. Pass one like https://acme.example/scim/v2.`,
+    )
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`Base URL ${baseUrl} uses ${url.protocol}; pass an http: or https: URL.`)
@@ -211,6 +222,7 @@ function parseBaseUrl(baseUrl: string): { origin: string; prefix: string } {
 }
 
 function positive(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`${name} must be a positive number, received ${value}.`)
+  if (!(Number.isFinite(value) && value > 0))
+    throw new UsageError(`${name} must be a positive number, received ${value}.`)
   return value
 }

@@ -30,7 +30,9 @@ const flush = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 function track(promise: Promise<void>): { done: boolean } {
   const state = { done: false }
-  void promise.then(() => { state.done = true })
+  void promise.then(() => {
+    state.done = true
+  })
   return state
 }
 

@@ -61,7 +61,12 @@ export interface RecordDispatchOptions extends Dispatcher.DispatchOptions {
 
 interface Handler {
   onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void
   onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void
@@ -99,7 +104,11 @@ class RecordingHandler extends Decorator {
     this.#sink = sink
     this.#onExchange = opts.onExchange
     this.#request = recordRequest(opts, sink.token)
-    this.#timeouts = { headers: opts.headersTimeout ?? null, body: opts.bodyTimeout ?? null, deadline: opts.deadlineMs ?? sink.deadlineMs }
+    this.#timeouts = {
+      headers: opts.headersTimeout ?? null,
+      body: opts.bodyTimeout ?? null,
+      deadline: opts.deadlineMs ?? sink.deadlineMs,
+    }
   }
 
   override onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
@@ -112,7 +121,10 @@ class RecordingHandler extends Decorator {
       if (deadline !== null) {
         // undici's timeouts bound only the gaps (headers wait, body idle), so a body that trickles a byte
         // per gap never ends: the controller's abort errors the request and destroys its socket.
-        this.#deadline = setTimeout(() => controller.abort(new RecorderAbort(DEADLINE_CODE, `deadline of ${deadline} ms passed`)), Math.min(deadline, MAX_TIMER_MS))
+        this.#deadline = setTimeout(
+          () => controller.abort(new RecorderAbort(DEADLINE_CODE, `deadline of ${deadline} ms passed`)),
+          Math.min(deadline, MAX_TIMER_MS),
+        )
         // A pending deadline must not keep the process alive; the socket does while it matters.
         this.#deadline.unref()
       }
@@ -120,8 +132,12 @@ class RecordingHandler extends Decorator {
     super.onRequestStart(controller, context)
   }
 
-  override onResponseStart(controller: Dispatcher.DispatchController, statusCode: number,
-    headers: IncomingHttpHeaders, statusMessage?: string): void {
+  override onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
     this.#status = statusCode
     this.#headers = redactRecord(flattenHeaders(headers), this.#sink.token)
     super.onResponseStart(controller, statusCode, headers, statusMessage)
@@ -140,7 +156,9 @@ class RecordingHandler extends Decorator {
       this.#truncated = true
       // Record what was kept and drop the connection: discarding the rest of an endless body is endless too.
       this.#finish(this.#response(), null)
-      controller.abort(new RecorderAbort('SCIM_ERR_BODY_CAP', `response body longer than ${this.#sink.maxResponseBytes} bytes`))
+      controller.abort(
+        new RecorderAbort('SCIM_ERR_BODY_CAP', `response body longer than ${this.#sink.maxResponseBytes} bytes`),
+      )
       return
     }
     super.onResponseData(controller, chunk)
@@ -163,7 +181,13 @@ class RecordingHandler extends Decorator {
     const raw = UTF8.decode(this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks, this.#kept))
     this.#chunks = []
     const bodyText = redactSecret(raw, this.#sink.token)
-    return { status: this.#status, headers: this.#headers, bodyText, body: parseJson(bodyText), truncated: this.#truncated }
+    return {
+      status: this.#status,
+      headers: this.#headers,
+      bodyText,
+      body: parseJson(bodyText),
+      truncated: this.#truncated,
+    }
   }
 
   #finish(response: RecordedResponse | null, error: Exchange['error']): void {
@@ -194,14 +218,18 @@ export function recordExchange(options: RecordExchangeOptions = {}): Dispatcher.
     token: options.token ?? null,
     onExchange: options.onExchange,
   }
-  if (!(sink.maxResponseBytes >= 0)) throw new RangeError(`maxResponseBytes must be >= 0, received ${sink.maxResponseBytes}`)
-  if (sink.deadlineMs !== null && !(sink.deadlineMs > 0)) throw new RangeError(`deadlineMs must be > 0, received ${sink.deadlineMs}`)
+  if (!(sink.maxResponseBytes >= 0))
+    throw new RangeError(`maxResponseBytes must be >= 0, received ${sink.maxResponseBytes}`)
+  if (sink.deadlineMs !== null && !(sink.deadlineMs > 0))
+    throw new RangeError(`deadlineMs must be > 0, received ${sink.deadlineMs}`)
   return (dispatch) => (opts, handler) => dispatch(opts, new RecordingHandler(opts, handler, sink))
 }
 
 /** The stable code and a one-line message for a transport failure (an undici or Node socket error). */
-export function describeTransportError(error: unknown,
-  timeouts: { headers?: number | null; body?: number | null; deadline?: number | null } = {}): { code: string; message: string } {
+export function describeTransportError(
+  error: unknown,
+  timeouts: { headers?: number | null; body?: number | null; deadline?: number | null } = {},
+): { code: string; message: string } {
   const code = errorCode(error)
   switch (code) {
     case DEADLINE_CODE:
@@ -232,7 +260,8 @@ function errorCode(error: unknown): string {
 
 function oneLineMessage(error: unknown): string {
   let message = error instanceof Error ? error.message : String(error)
-  if (message === '' && error instanceof AggregateError && error.errors.length > 0) return oneLineMessage(error.errors[0])
+  if (message === '' && error instanceof AggregateError && error.errors.length > 0)
+    return oneLineMessage(error.errors[0])
   message = message.replace(/\s*\n\s*/g, ' ').trim()
   return message === '' ? errorCode(error) : message
 }
@@ -279,7 +308,12 @@ function redactRecord(headers: Record<string, string>, token: string | null): Re
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
     // The credential header is replaced whole, whatever the token's length (substring redaction skips short ones).
-    out[name] = name === 'authorization' && token && value === `Bearer ${token}` ? 'Bearer $SCIM_TOKEN' : name === 'authorization' ? redactSecret(value, token, '$SCIM_TOKEN') : redactSecret(value, token)
+    out[name] =
+      name === 'authorization' && token && value === `Bearer ${token}`
+        ? 'Bearer $SCIM_TOKEN'
+        : name === 'authorization'
+          ? redactSecret(value, token, '$SCIM_TOKEN')
+          : redactSecret(value, token)
   }
   return out
 }

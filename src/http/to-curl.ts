@@ -21,13 +21,19 @@ export function toCurl(request: RecordedRequest, secrets: readonly Secret[] = []
   // curl treats [] and {} in URLs as globs.
   if (/[[\]{}]/.test(url)) parts.push('-g')
   parts.push('-X', /^[A-Za-z]+$/.test(request.method) ? request.method : quote(scrub(request.method)), quote(url))
-  for (const [name, value] of Object.entries(request.headers)) parts.push('-H', header(displayName(scrub(name)), scrub(value)))
+  for (const [name, value] of Object.entries(request.headers))
+    parts.push('-H', header(displayName(scrub(name)), scrub(value)))
   if (request.body === null) return parts.join(' ')
   // Without this curl would add `Content-Type: application/x-www-form-urlencoded` to a body sent without one.
-  if (!Object.keys(request.headers).some((name) => name.toLowerCase() === 'content-type')) parts.push('-H', quote('Content-Type:'))
+  if (!Object.keys(request.headers).some((name) => name.toLowerCase() === 'content-type'))
+    parts.push('-H', quote('Content-Type:'))
   const bytes = Buffer.byteLength(request.body, 'utf8')
   if (bytes > MAX_CURL_BODY_BYTES) {
-    parts.push('--data-binary', '@body.json', `# body elided (${bytes} bytes > 64 KiB): save the recorded request body as body.json`)
+    parts.push(
+      '--data-binary',
+      '@body.json',
+      `# body elided (${bytes} bytes > 64 KiB): save the recorded request body as body.json`,
+    )
   } else {
     parts.push('--data-raw', quote(scrub(request.body)))
   }

@@ -28,7 +28,9 @@ const write = (name: string, text: string | Buffer) => {
 
 /** A spec whose optional `nickName` is the given `$ref`. */
 const specWithRef = (name: string, ref: string) =>
-  write(name, `openapi: 3.1.0
+  write(
+    name,
+    `openapi: 3.1.0
 info: {title: t, version: "1"}
 paths:
   /Users/{id}:
@@ -45,11 +47,15 @@ paths:
                 userName: {type: string}
                 nickName: {$ref: ${JSON.stringify(ref)}}
       responses: {"200": {description: ok}}
-`)
+`,
+  )
 
 /** The SpecLoadError a load ends with; fails the test when it loads. */
 async function refusal(load: Promise<unknown>): Promise<string> {
-  const error = await load.then(() => undefined, (e: unknown) => e)
+  const error = await load.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).toBeInstanceOf(SpecLoadError)
   const message = (error as Error).message
   expect(message).not.toContain('\n')
@@ -58,7 +64,7 @@ async function refusal(load: Promise<unknown>): Promise<string> {
 
 const OUTSIDE = /points outside the spec's folder \(.+\); only files in that folder and below are read$/
 
-describe('$refs outside the spec\'s folder are refused with one line naming the ref', () => {
+describe("$refs outside the spec's folder are refused with one line naming the ref", () => {
   test('an absolute file: URL (file:///etc/passwd)', async () => {
     const spec = specWithRef('file-url.yaml', 'file:///etc/passwd')
     const message = await refusal(loadSpec(spec))
@@ -76,21 +82,31 @@ describe('$refs outside the spec\'s folder are refused with one line naming the 
 
   test('/proc/self/environ (the environment, with SCIM_TOKEN) is never read', async () => {
     const message = await refusal(loadProfile({ spec: specWithRef('environ.yaml', '/proc/self/environ') }))
-    expect(message).toMatch(/\$ref "\/proc\/self\/environ" points into \/proc; spec files are never read from \/proc, \/sys or \/dev/)
+    expect(message).toMatch(
+      /\$ref "\/proc\/self\/environ" points into \/proc; spec files are never read from \/proc, \/sys or \/dev/,
+    )
   })
 
   test('a symlink inside the folder that leads out of it, to a file or through a folder', async () => {
     symlinkSync('/etc/hostname', join(dir, 'hostname-link.yaml'))
     symlinkSync('/etc', join(dir, 'etc-link'))
-    expect(await refusal(loadSpec(specWithRef('link-file.yaml', 'hostname-link.yaml')))).toMatch(/\$ref "hostname-link\.yaml" points outside/)
-    expect(await refusal(loadSpec(specWithRef('link-dir.yaml', 'etc-link/hostname')))).toMatch(/\$ref "etc-link\/hostname" points outside/)
+    expect(await refusal(loadSpec(specWithRef('link-file.yaml', 'hostname-link.yaml')))).toMatch(
+      /\$ref "hostname-link\.yaml" points outside/,
+    )
+    expect(await refusal(loadSpec(specWithRef('link-dir.yaml', 'etc-link/hostname')))).toMatch(
+      /\$ref "etc-link\/hostname" points outside/,
+    )
   })
 
   test('a referenced FIFO or oversized file inside the folder', async () => {
     execFileSync('mkfifo', [join(dir, 'pipe.yaml')])
     write('huge.yaml', Buffer.alloc(MAX_SPEC_BYTES + 1, '#'))
-    expect(await refusal(loadSpec(specWithRef('to-fifo.yaml', 'pipe.yaml')))).toMatch(/\$ref "pipe\.yaml" is not a regular file/)
-    expect(await refusal(loadSpec(specWithRef('to-huge.yaml', 'huge.yaml')))).toMatch(/\$ref "huge\.yaml" is 10\.0 MiB, more than the 10 MiB a spec file may have/)
+    expect(await refusal(loadSpec(specWithRef('to-fifo.yaml', 'pipe.yaml')))).toMatch(
+      /\$ref "pipe\.yaml" is not a regular file/,
+    )
+    expect(await refusal(loadSpec(specWithRef('to-huge.yaml', 'huge.yaml')))).toMatch(
+      /\$ref "huge\.yaml" is 10\.0 MiB, more than the 10 MiB a spec file may have/,
+    )
   })
 
   test('a sibling file, and one in a subfolder, are still read', async () => {
@@ -123,19 +139,28 @@ describe('remote $refs: only with allowRemoteRefs', () => {
 
   test('without the flag the URL is refused and never requested', async () => {
     const message = await refusal(loadProfile({ spec: specWithRef('remote.yaml', `${base}/nick.yaml#/Nick`) }))
-    expect(message).toMatch(/\$ref "http:\/\/127\.0\.0\.1:\d+\/nick\.yaml#\/Nick" is a remote URL; remote \$refs are read only with --allow-remote-refs/)
+    expect(message).toMatch(
+      /\$ref "http:\/\/127\.0\.0\.1:\d+\/nick\.yaml#\/Nick" is a remote URL; remote \$refs are read only with --allow-remote-refs/,
+    )
     expect(requested).toEqual([])
   })
 
   test('with allowRemoteRefs the served schema is used', async () => {
-    const profile = await loadProfile({ spec: specWithRef('remote-ok.yaml', `${base}/nick.yaml#/Nick`), allowRemoteRefs: true })
+    const profile = await loadProfile({
+      spec: specWithRef('remote-ok.yaml', `${base}/nick.yaml#/Nick`),
+      allowRemoteRefs: true,
+    })
     expect(topLevelProperties(profile.requestSchema).nickName).toEqual({ type: 'string', maxLength: 5 })
     expect(requested).toContain('/nick.yaml')
   })
 
   test('with allowRemoteRefs a remote document still cannot reach a local file', async () => {
-    const message = await refusal(loadSpec(specWithRef('remote-evil.yaml', `${base}/evil.yaml#/Nick`), { allowRemoteRefs: true }))
-    expect(message).toMatch(/\$ref "file:\/\/\/etc\/passwd" \(in http:\/\/127\.0\.0\.1:\d+\/evil\.yaml\) points outside/)
+    const message = await refusal(
+      loadSpec(specWithRef('remote-evil.yaml', `${base}/evil.yaml#/Nick`), { allowRemoteRefs: true }),
+    )
+    expect(message).toMatch(
+      /\$ref "file:\/\/\/etc\/passwd" \(in http:\/\/127\.0\.0\.1:\d+\/evil\.yaml\) points outside/,
+    )
   })
 })
 
@@ -145,7 +170,13 @@ describe('a --spec that is not a readable file fails fast with one line', () => 
     let timer: NodeJS.Timeout | undefined
     const late = new Promise((done) => (timer = setTimeout(() => done('still running'), ms)))
     try {
-      return await Promise.race([load.then((v) => v, (e: unknown) => e), late])
+      return await Promise.race([
+        load.then(
+          (v) => v,
+          (e: unknown) => e,
+        ),
+        late,
+      ])
     } finally {
       clearTimeout(timer)
     }
@@ -180,7 +211,9 @@ describe('a --spec that is not a readable file fails fast with one line', () => 
 
 describe('circular $refs', () => {
   const cyclic = (name: string, { backRequired, nodeRequired }: { backRequired: boolean; nodeRequired: boolean }) =>
-    write(name, `openapi: 3.0.3
+    write(
+      name,
+      `openapi: 3.0.3
 info: {title: t, version: "1"}
 paths:
   /Users/{id}:
@@ -219,7 +252,8 @@ components:
       ${backRequired ? 'required: [back]' : 'description: back is optional'}
       properties:
         back: {$ref: '#/components/schemas/Node'}
-`)
+`,
+    )
 
   const depthOf = (user: unknown, key: string): number => {
     const next = (user as Record<string, unknown>)[key]
@@ -227,7 +261,9 @@ components:
   }
 
   test('on optional properties: the profile is acyclic and scimUser samples valid users', async () => {
-    const profile = await loadProfile({ spec: cyclic('optional-cycle.yaml', { backRequired: false, nodeRequired: false }) })
+    const profile = await loadProfile({
+      spec: cyclic('optional-cycle.yaml', { backRequired: false, nodeRequired: false }),
+    })
     expect(() => JSON.stringify(profile)).not.toThrow()
     const users = fc.sample(scimUser(profile), { numRuns: 200, seed: 7 })
     for (const user of users) expect(validateAgainst(profile.requestSchema, user).errors).toEqual([])
@@ -236,27 +272,41 @@ components:
     expect(Math.max(...depths)).toBeGreaterThan(0)
     expect(Math.max(...depths)).toBeLessThan(MAX_RECURSION)
     // A server's deeper answer still validates: the cut leaves the property allowed on the closed object.
-    const deep = (n: number): Record<string, unknown> => ({ schemas: [], userName: `u${n}`, ...(n > 0 ? { manager: deep(n - 1) } : {}) })
+    const deep = (n: number): Record<string, unknown> => ({
+      schemas: [],
+      userName: `u${n}`,
+      ...(n > 0 ? { manager: deep(n - 1) } : {}),
+    })
     expect(validateAgainst(profile.successMedia[0].schema!, deep(6)).errors).toEqual([])
   })
 
   test('a required cycle reached only through an optional property is cut there', async () => {
-    const profile = await loadProfile({ spec: cyclic('optional-entry.yaml', { backRequired: true, nodeRequired: false }) })
+    const profile = await loadProfile({
+      spec: cyclic('optional-entry.yaml', { backRequired: true, nodeRequired: false }),
+    })
     expect(fc.sample(scimUser(profile), { numRuns: 20, seed: 1 }).every((u) => !('node' in u))).toBe(true)
   })
 
   test('a required property that recurses without end is refused with one line', async () => {
     const spec = cyclic('required-cycle.yaml', { backRequired: true, nodeRequired: true })
     const message = await refusal(loadProfile({ spec }))
-    expect(message).toMatch(/required-cycle\.yaml: circular \$ref at #\/components\/schemas\/Node \(in the request body of PUT \/Users\/\{id\}\): the required path \/next\/back leads back to the same schema without end/)
+    expect(message).toMatch(
+      /required-cycle\.yaml: circular \$ref at #\/components\/schemas\/Node \(in the request body of PUT \/Users\/\{id\}\): the required path \/next\/back leads back to the same schema without end/,
+    )
   })
 })
 
-test('CLI: audit-spec with a spec whose $ref reads /etc/passwd exits 2 with one line and no stack', async () => {
-  const spec = specWithRef('cli-passwd.yaml', 'file:///etc/passwd')
-  const run = await runCli(['audit-spec', '--spec', spec])
-  expect(run.code, run.stderr).toBe(2)
-  const lines = run.stderr.split('\n').filter((l) => l.trim() !== '')
-  expect(lines).toEqual([`scim-conformance: ${spec}: $ref "file:///etc/passwd" points outside the spec's folder (${realpathSync(dir)}); only files in that folder and below are read`])
-  expect(run.stdout).toBe('')
-}, TEST_TIMEOUT_MS)
+test(
+  'CLI: audit-spec with a spec whose $ref reads /etc/passwd exits 2 with one line and no stack',
+  async () => {
+    const spec = specWithRef('cli-passwd.yaml', 'file:///etc/passwd')
+    const run = await runCli(['audit-spec', '--spec', spec])
+    expect(run.code, run.stderr).toBe(2)
+    const lines = run.stderr.split('\n').filter((l) => l.trim() !== '')
+    expect(lines).toEqual([
+      `scim-conformance: ${spec}: $ref "file:///etc/passwd" points outside the spec's folder (${realpathSync(dir)}); only files in that folder and below are read`,
+    ])
+    expect(run.stdout).toBe('')
+  },
+  TEST_TIMEOUT_MS,
+)

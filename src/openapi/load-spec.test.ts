@@ -17,10 +17,42 @@ const write = (name: string, text: string) => {
 }
 
 describe.each([
-  { vendor: 'lightdash', path: '/api/v1/scim/v2/Users/{userUuid}', idParam: 'userUuid', version: '3.0', base: '/api/v1/scim/v2', statuses: ['200', '400', '404'], errors: 'scim' },
-  { vendor: 'maia', path: '/v1/directory-integration/scim/v2/Users/{id}', idParam: 'id', version: '3.1', base: '/v1/directory-integration/scim/v2', statuses: ['200', '400', '403', '404', '500'], errors: 'problem' },
-  { vendor: 'cube', path: '/api/scim/v2/Users/{id}', idParam: 'id', version: '3.1', base: '/api/scim/v2', statuses: ['200'], errors: 'undeclared' },
-  { vendor: 'generic', path: '/Users/{id}', idParam: 'id', version: '3.1', base: '', statuses: ['200', '400', '401', '404', '409', '412', '500'], errors: 'scim' },
+  {
+    vendor: 'lightdash',
+    path: '/api/v1/scim/v2/Users/{userUuid}',
+    idParam: 'userUuid',
+    version: '3.0',
+    base: '/api/v1/scim/v2',
+    statuses: ['200', '400', '404'],
+    errors: 'scim',
+  },
+  {
+    vendor: 'maia',
+    path: '/v1/directory-integration/scim/v2/Users/{id}',
+    idParam: 'id',
+    version: '3.1',
+    base: '/v1/directory-integration/scim/v2',
+    statuses: ['200', '400', '403', '404', '500'],
+    errors: 'problem',
+  },
+  {
+    vendor: 'cube',
+    path: '/api/scim/v2/Users/{id}',
+    idParam: 'id',
+    version: '3.1',
+    base: '/api/scim/v2',
+    statuses: ['200'],
+    errors: 'undeclared',
+  },
+  {
+    vendor: 'generic',
+    path: '/Users/{id}',
+    idParam: 'id',
+    version: '3.1',
+    base: '',
+    statuses: ['200', '400', '401', '404', '409', '412', '500'],
+    errors: 'scim',
+  },
 ])('$vendor spec', ({ vendor, path, idParam, version, base, statuses, errors }) => {
   test('the replace-user operation is found and its parts extracted', async () => {
     const profile = await loadProfile({ vendor })
@@ -32,9 +64,17 @@ describe.each([
 
   test('every request and response schema compiles with ajv', async () => {
     const profile = await loadProfile({ vendor })
-    const schemas = [profile.requestSchema, ...Object.values(profile.op.responses).flat().map((m) => m.schema)].filter((s) => s !== null)
+    const schemas = [
+      profile.requestSchema,
+      ...Object.values(profile.op.responses)
+        .flat()
+        .map((m) => m.schema),
+    ].filter((s) => s !== null)
     for (const schema of schemas) expect(() => compileSchema(schema)).not.toThrow()
-    expect(validateAgainst(profile.requestSchema, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 7 }).errors).toContain('Body /userName must be string')
+    expect(
+      validateAgainst(profile.requestSchema, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 7 })
+        .errors,
+    ).toContain('Body /userName must be string')
   })
 })
 
@@ -42,7 +82,13 @@ test('Lightdash: the Omit_/Pick_ $ref chain and the colon-named extension proper
   const profile = await loadProfile({ vendor: 'lightdash' })
   expect(profile.requiredFields.sort()).toEqual(['schemas', 'userName'])
   expect(profile.extensionUrns).toEqual(['urn:lightdash:params:scim:schemas:extension:2.0:User'])
-  expect(validateAgainst(profile.requestSchema, { schemas: [], userName: 'a@b.c', 'urn:lightdash:params:scim:schemas:extension:2.0:User': { role: 'editor' } }).valid).toBe(true)
+  expect(
+    validateAgainst(profile.requestSchema, {
+      schemas: [],
+      userName: 'a@b.c',
+      'urn:lightdash:params:scim:schemas:extension:2.0:User': { role: 'editor' },
+    }).valid,
+  ).toBe(true)
 })
 
 test('Maia: bearer JWT security, problem+json errors, meta required in the request', async () => {
@@ -54,9 +100,16 @@ test('Maia: bearer JWT security, problem+json errors, meta required in the reque
 })
 
 test('OpenAPI 3.0 nullable and boolean exclusive bounds become JSON Schema', () => {
-  expect(toJsonSchema({ type: 'string', nullable: true, example: 'x', xml: { name: 'a' } }, '3.0')).toEqual({ type: ['string', 'null'] })
-  expect(toJsonSchema({ type: 'integer', minimum: 1, exclusiveMinimum: true }, '3.0')).toEqual({ type: 'integer', exclusiveMinimum: 1 })
-  expect(toJsonSchema({ properties: { xml: { type: 'string' } } }, '3.1')).toEqual({ properties: { xml: { type: 'string' } } })
+  expect(toJsonSchema({ type: 'string', nullable: true, example: 'x', xml: { name: 'a' } }, '3.0')).toEqual({
+    type: ['string', 'null'],
+  })
+  expect(toJsonSchema({ type: 'integer', minimum: 1, exclusiveMinimum: true }, '3.0')).toEqual({
+    type: 'integer',
+    exclusiveMinimum: 1,
+  })
+  expect(toJsonSchema({ properties: { xml: { type: 'string' } } }, '3.1')).toEqual({
+    properties: { xml: { type: 'string' } },
+  })
 })
 
 describe('a spec the harness cannot use gives one clear line naming the file', () => {
@@ -79,7 +132,10 @@ describe('a spec the harness cannot use gives one clear line naming the file', (
   })
 
   test('no PUT on /Users/{id}', async () => {
-    const path = write('no-put.yaml', 'openapi: 3.1.0\ninfo: {title: t, version: "1"}\npaths:\n  /Users/{id}:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n      responses: {"200": {description: ok}}\n')
+    const path = write(
+      'no-put.yaml',
+      'openapi: 3.1.0\ninfo: {title: t, version: "1"}\npaths:\n  /Users/{id}:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n      responses: {"200": {description: ok}}\n',
+    )
     const error = await loadProfile({ spec: path }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OperationNotFoundError)
     expect((error as Error).message).toMatch(/no-put\.yaml: declares no PUT on a path ending in \/Users\/\{id\}/)
@@ -91,6 +147,8 @@ describe('a spec the harness cannot use gives one clear line naming the file', (
   })
 
   test('an unknown vendor names the choices', async () => {
-    await expect(loadProfile({ vendor: 'okta' })).rejects.toThrowError(/unknown vendor "okta"\. Choose one of lightdash, maia, cube, generic/)
+    await expect(loadProfile({ vendor: 'okta' })).rejects.toThrowError(
+      /unknown vendor "okta"\. Choose one of lightdash, maia, cube, generic/,
+    )
   })
 })

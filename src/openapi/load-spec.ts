@@ -34,18 +34,28 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
   try {
     // Validation compiles OpenAPI's meta-schema (~300 ms); workers skip it for a spec the run already validated.
     const parserOptions: SwaggerParser.Options = { resolve: resolvers }
-    const parsed = options.validate === false ? await parser.dereference(specPath, parserOptions) : await parser.validate(specPath, parserOptions)
+    const parsed =
+      options.validate === false
+        ? await parser.dereference(specPath, parserOptions)
+        : await parser.validate(specPath, parserOptions)
     api = parsed as unknown as OpenApiDocument
   } catch (cause) {
     // The parser rewraps what a resolver throws; the resolver's own refusal says it best.
     if (refusals.length > 0) throw new SpecLoadError(refusalLine(specPath, refusals[0], parser), { cause })
     const raw = cause instanceof Error ? cause.message : String(cause)
-    const detail = raw.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(': ')
+    const detail = raw
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .slice(0, 2)
+      .join(': ')
     throw new SpecLoadError(`${specPath}: not a valid OpenAPI 3.x document: ${detail}`, { cause })
   }
   const version = String(api.openapi ?? (api as { swagger?: string }).swagger ?? '')
   if (!/^3\.[01]\./.test(version)) {
-    throw new SpecLoadError(`${specPath}: unsupported OpenAPI version "${version || 'none'}". Use an OpenAPI 3.0 or 3.1 document.`)
+    throw new SpecLoadError(
+      `${specPath}: unsupported OpenAPI version "${version || 'none'}". Use an OpenAPI 3.0 or 3.1 document.`,
+    )
   }
   return api
 }

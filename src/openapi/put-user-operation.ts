@@ -46,9 +46,13 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export function putUserOperation(api: OpenApiDocument, specPath: string): PutUserOperation {
   const version = String(api.openapi).startsWith('3.1') ? '3.1' : '3.0'
   const paths = isObj(api.paths) ? api.paths : {}
-  const candidates = Object.keys(paths).filter((p) => USERS_PATH.test(p) && isObj(paths[p]) && isObj((paths[p] as Obj).put))
+  const candidates = Object.keys(paths).filter(
+    (p) => USERS_PATH.test(p) && isObj(paths[p]) && isObj((paths[p] as Obj).put),
+  )
   if (candidates.length === 0) {
-    throw new OperationNotFoundError(`${specPath}: declares no PUT on a path ending in /Users/{id}. Pass --spec with a document that has the replace-user operation.`)
+    throw new OperationNotFoundError(
+      `${specPath}: declares no PUT on a path ending in /Users/{id}. Pass --spec with a document that has the replace-user operation.`,
+    )
   }
   // Prefer the shortest path: a document may also nest /Groups/{g}/Users/{id}.
   const path = candidates.sort((a, b) => a.length - b.length)[0]
@@ -58,14 +62,19 @@ export function putUserOperation(api: OpenApiDocument, specPath: string): PutUse
 
   const body = isObj(put.requestBody) ? put.requestBody : null
   if (!body || !isObj(body.content) || Object.keys(body.content).length === 0) {
-    throw new OperationNotFoundError(`${specPath}: PUT ${path} declares no request body. The replace-user operation must declare its JSON body schema.`)
+    throw new OperationNotFoundError(
+      `${specPath}: PUT ${path} declares no request body. The replace-user operation must declare its JSON body schema.`,
+    )
   }
   const convert = (content: Obj, what: string) => {
     try {
       return mediaSchemas(content, version)
     } catch (error) {
       if (!(error instanceof CircularSchemaError)) throw error
-      throw new SpecLoadError(`${specPath}: circular $ref at ${pointerTo(api, error.schema)} (in the ${what} of PUT ${path}): ${error.message}; make a property on the cycle optional.`, { cause: error })
+      throw new SpecLoadError(
+        `${specPath}: circular $ref at ${pointerTo(api, error.schema)} (in the ${what} of PUT ${path}): ${error.message}; make a property on the cycle optional.`,
+        { cause: error },
+      )
     }
   }
   const request = { required: body.required === true, media: convert(body.content, 'request body') }
@@ -75,7 +84,8 @@ export function putUserOperation(api: OpenApiDocument, specPath: string): PutUse
 
   const responses: Record<string, MediaSchema[]> = {}
   for (const [status, response] of Object.entries(isObj(put.responses) ? put.responses : {})) {
-    responses[status] = isObj(response) && isObj(response.content) ? convert(response.content, `${status} response`) : []
+    responses[status] =
+      isObj(response) && isObj(response.content) ? convert(response.content, `${status} response`) : []
   }
   if (!Object.keys(responses).some((s) => /^2/.test(s))) {
     throw new OperationNotFoundError(`${specPath}: PUT ${path} declares no 2xx response.`)
@@ -149,8 +159,10 @@ function securityOf(api: OpenApiDocument, put: Obj): SecurityInfo {
   const scheme = schemes[schemeName]
   if (!isObj(scheme)) return { kind: 'other', schemeName, bearerFormat: null }
   const bearerFormat = typeof scheme.bearerFormat === 'string' ? scheme.bearerFormat : null
-  if (scheme.type === 'http' && String(scheme.scheme).toLowerCase() === 'bearer') return { kind: 'bearer', schemeName, bearerFormat }
-  if (scheme.type === 'http' && String(scheme.scheme).toLowerCase() === 'basic') return { kind: 'basic', schemeName, bearerFormat }
+  if (scheme.type === 'http' && String(scheme.scheme).toLowerCase() === 'bearer')
+    return { kind: 'bearer', schemeName, bearerFormat }
+  if (scheme.type === 'http' && String(scheme.scheme).toLowerCase() === 'basic')
+    return { kind: 'basic', schemeName, bearerFormat }
   if (scheme.type === 'apiKey') return { kind: 'apiKey', schemeName, bearerFormat }
   if (scheme.type === 'oauth2' || scheme.type === 'openIdConnect') return { kind: 'oauth2', schemeName, bearerFormat }
   return { kind: 'other', schemeName, bearerFormat }

@@ -66,32 +66,46 @@ export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Er
 export async function checkSpecFile(specPath: string, options: SpecReadOptions = {}): Promise<string> {
   const timeoutMs = options.timeoutMs ?? SPEC_READ_TIMEOUT_MS
   const absolute = resolve(specPath)
-  return withTimeout((async () => {
-    let info
-    try {
-      info = await stat(absolute)
-    } catch {
-      throw new SpecReadRefusal(absolute, 'cannot read the spec file (no such file, or no permission)')
-    }
-    if (info.isDirectory()) throw new SpecReadRefusal(absolute, 'is a directory, not a spec file')
-    // A device or FIFO (/dev/zero, /dev/stdin) would be read without end, or block waiting for a writer.
-    if (!info.isFile()) throw new SpecReadRefusal(absolute, `is not a regular file (${kindOf(info)})`)
-    // /proc/self/environ is a "regular" file of size 0 to stat: refused by where it is.
-    const real = await realpath(absolute).catch(() => absolute)
-    const system = systemDirOf(absolute) ?? systemDirOf(real)
-    if (system) throw new SpecReadRefusal(absolute, `is under ${system}; spec files are never read from /proc, /sys or /dev`)
-    const maxBytes = options.maxBytes ?? MAX_SPEC_BYTES
-    if (info.size > maxBytes) throw new SpecReadRefusal(absolute, `is ${MiB(info.size)}, more than the ${MiB(maxBytes)} a spec file may have`)
-    // The folder as named, resolved: `./x.yaml` refs resolve against it, so the confinement must too.
-    return realpath(dirname(absolute)).catch(() => dirname(absolute))
-  })(), timeoutMs, () => new SpecReadRefusal(absolute, `took more than ${timeoutMs / 1000} s to read (a hung network mount?)`))
+  return withTimeout(
+    (async () => {
+      let info: Awaited<ReturnType<typeof stat>>
+      try {
+        info = await stat(absolute)
+      } catch {
+        throw new SpecReadRefusal(absolute, 'cannot read the spec file (no such file, or no permission)')
+      }
+      if (info.isDirectory()) throw new SpecReadRefusal(absolute, 'is a directory, not a spec file')
+      // A device or FIFO (/dev/zero, /dev/stdin) would be read without end, or block waiting for a writer.
+      if (!info.isFile()) throw new SpecReadRefusal(absolute, `is not a regular file (${kindOf(info)})`)
+      // /proc/self/environ is a "regular" file of size 0 to stat: refused by where it is.
+      const real = await realpath(absolute).catch(() => absolute)
+      const system = systemDirOf(absolute) ?? systemDirOf(real)
+      if (system)
+        throw new SpecReadRefusal(absolute, `is under ${system}; spec files are never read from /proc, /sys or /dev`)
+      const maxBytes = options.maxBytes ?? MAX_SPEC_BYTES
+      if (info.size > maxBytes)
+        throw new SpecReadRefusal(absolute, `is ${MiB(info.size)}, more than the ${MiB(maxBytes)} a spec file may have`)
+      // The folder as named, resolved: `./x.yaml` refs resolve against it, so the confinement must too.
+      return realpath(dirname(absolute)).catch(() => dirname(absolute))
+    })(),
+    timeoutMs,
+    () => new SpecReadRefusal(absolute, `took more than ${timeoutMs / 1000} s to read (a hung network mount?)`),
+  )
 }
 
 /** A file path from the URL or URL-encoded path the parser hands its resolvers. */
 function toFilePath(url: string): string {
   if (/^file:/i.test(url)) return fileURLToPath(url)
   // json-schema-ref-parser encodes plain paths with encodeURI plus these (its url.toFileSystemPath).
-  return resolve(decodeURI(url).replace(/%23/g, '#').replace(/%24/g, '$').replace(/%26/g, '&').replace(/%2C/g, ',').replace(/%40/g, '@').replace(/%3F/gi, '?'))
+  return resolve(
+    decodeURI(url)
+      .replace(/%23/g, '#')
+      .replace(/%24/g, '$')
+      .replace(/%26/g, '&')
+      .replace(/%2C/g, ',')
+      .replace(/%40/g, '@')
+      .replace(/%3F/gi, '?'),
+  )
 }
 
 const isHttp = (url: string) => /^https?:\/\//i.test(url)
@@ -104,7 +118,11 @@ const isFileLike = (url: string) => /^file:/i.test(url) || !/^[a-z][a-z\d+.-]*:/
  * at most `maxBytes` and within `timeoutMs`; http(s) only with `allowRemoteRefs`. Every refusal throws a
  * `SpecReadRefusal`; `refusals` keeps them, since the parser rewraps what resolvers throw.
  */
-export function confinedResolvers(specPath: string, specDir: string, options: SpecReadOptions = {}): { resolve: NonNullable<SwaggerParser.Options['resolve']>; refusals: SpecReadRefusal[] } {
+export function confinedResolvers(
+  specPath: string,
+  specDir: string,
+  options: SpecReadOptions = {},
+): { resolve: NonNullable<SwaggerParser.Options['resolve']>; refusals: SpecReadRefusal[] } {
   const maxBytes = options.maxBytes ?? MAX_SPEC_BYTES
   const timeoutMs = options.timeoutMs ?? SPEC_READ_TIMEOUT_MS
   const refusals: SpecReadRefusal[] = []
@@ -113,7 +131,8 @@ export function confinedResolvers(specPath: string, specDir: string, options: Sp
     refusals.push(refusal)
     return refusal
   }
-  const tooSlow = (url: string) => () => fail(url, `took more than ${timeoutMs / 1000} s to read (a hung network mount?)`)
+  const tooSlow = (url: string) => () =>
+    fail(url, `took more than ${timeoutMs / 1000} s to read (a hung network mount?)`)
 
   const readFile = async (url: string): Promise<Buffer> => {
     let path: string
@@ -145,7 +164,8 @@ export function confinedResolvers(specPath: string, specDir: string, options: Sp
     try {
       const info = await handle.stat()
       if (!info.isFile()) throw fail(url, 'is not a regular file (a device, FIFO or socket)')
-      if (info.size > maxBytes) throw fail(url, `is ${MiB(info.size)}, more than the ${MiB(maxBytes)} a spec file may have`)
+      if (info.size > maxBytes)
+        throw fail(url, `is ${MiB(info.size)}, more than the ${MiB(maxBytes)} a spec file may have`)
       // Read to the end rather than trusting the size: a file may grow while it is read.
       const chunks: Buffer[] = []
       let total = 0
@@ -192,14 +212,30 @@ export function confinedResolvers(specPath: string, specDir: string, options: Sp
     refusals,
     resolve: {
       external: true,
-      file: { order: 100, canRead: (file: SwaggerParser.FileInfo) => isFileLike(file.url), read: (file: SwaggerParser.FileInfo) => withTimeout(readFile(file.url), timeoutMs, tooSlow(file.url)) },
-      http: options.allowRemoteRefs ? { order: 200, canRead: (file: SwaggerParser.FileInfo) => isHttp(file.url), read: (file: SwaggerParser.FileInfo) => withTimeout(readHttp(file.url), timeoutMs, tooSlow(file.url)) } : false,
+      file: {
+        order: 100,
+        canRead: (file: SwaggerParser.FileInfo) => isFileLike(file.url),
+        read: (file: SwaggerParser.FileInfo) => withTimeout(readFile(file.url), timeoutMs, tooSlow(file.url)),
+      },
+      http: options.allowRemoteRefs
+        ? {
+            order: 200,
+            canRead: (file: SwaggerParser.FileInfo) => isHttp(file.url),
+            read: (file: SwaggerParser.FileInfo) => withTimeout(readHttp(file.url), timeoutMs, tooSlow(file.url)),
+          }
+        : false,
       // Everything else (http without the flag, ftp:, data:, ...) is refused by name instead of "Unable to resolve".
       refuse: {
         order: 300,
-        canRead: (file: SwaggerParser.FileInfo) => !isFileLike(file.url) && !(options.allowRemoteRefs && isHttp(file.url)),
+        canRead: (file: SwaggerParser.FileInfo) =>
+          !isFileLike(file.url) && !(options.allowRemoteRefs && isHttp(file.url)),
         read: (file: SwaggerParser.FileInfo) => {
-          throw fail(file.url, isHttp(file.url) ? 'is a remote URL; remote $refs are read only with --allow-remote-refs' : 'uses a scheme this tool does not read; only files in the spec\'s folder are read')
+          throw fail(
+            file.url,
+            isHttp(file.url)
+              ? 'is a remote URL; remote $refs are read only with --allow-remote-refs'
+              : "uses a scheme this tool does not read; only files in the spec's folder are read",
+          )
         },
       },
     },

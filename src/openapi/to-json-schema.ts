@@ -26,9 +26,11 @@ export class CircularSchemaError extends Error {
     readonly loop: readonly string[],
     readonly kind: 'endless' | 'too-large',
   ) {
-    super(kind === 'endless'
-      ? `the required path /${loop.join('/')} leads back to the same schema without end, so no finite value exists`
-      : `unrolling its recursion ${MAX_RECURSION} levels deep gives more than ${MAX_UNROLLED} schemas`)
+    super(
+      kind === 'endless'
+        ? `the required path /${loop.join('/')} leads back to the same schema without end, so no finite value exists`
+        : `unrolling its recursion ${MAX_RECURSION} levels deep gives more than ${MAX_UNROLLED} schemas`,
+    )
   }
 }
 
@@ -139,10 +141,16 @@ export function toJsonSchema(schema: unknown, version: '3.0' | '3.1'): JsonSchem
       out[key] = converted
     }
     // On a closed object, a left-out property must stay allowed: deeper responses still carry it.
-    const closed = source.additionalProperties === false || isRecord(source.additionalProperties) || source.unevaluatedProperties !== undefined
+    const closed =
+      source.additionalProperties === false ||
+      isRecord(source.additionalProperties) ||
+      source.unevaluatedProperties !== undefined
     if (leftOut.length > 0 && closed) {
       const patterns = isRecord(out.patternProperties) ? out.patternProperties : {}
-      out.patternProperties = { ...patterns, ...Object.fromEntries(leftOut.map((name) => [`^${escapeRegExp(name)}$`, {}])) }
+      out.patternProperties = {
+        ...patterns,
+        ...Object.fromEntries(leftOut.map((name) => [`^${escapeRegExp(name)}$`, {}])),
+      }
     }
     if (version === '3.0') {
       if (source.exclusiveMinimum === true && typeof source.minimum === 'number') {

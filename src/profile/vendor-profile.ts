@@ -4,7 +4,12 @@ import { UsageError } from '../errors.ts'
 import type { JsonSchema } from '../openapi/json-schema.ts'
 import { loadSpec } from '../openapi/load-spec.ts'
 import { SPEC_READ_TIMEOUT_MS, withTimeout } from '../openapi/spec-files.ts'
-import { isJsonMedia, putUserOperation, type MediaSchema, type PutUserOperation } from '../openapi/put-user-operation.ts'
+import {
+  isJsonMedia,
+  putUserOperation,
+  type MediaSchema,
+  type PutUserOperation,
+} from '../openapi/put-user-operation.ts'
 import { BUILT_IN_VENDORS, builtInVendor, type BuiltInVendor, type DeclaredTraits } from './vendors.ts'
 
 export const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -68,7 +73,9 @@ export function profileFromOperation(name: string, op: PutUserOperation, declare
     successMedia: op.responses[success],
     error: { format: errorFormatOf(op), mediaTypes: [...new Set(errorMedia)] },
     requiredFields: requiredOf(requestSchema),
-    extensionUrns: Object.keys(props).filter((p) => /^urn:/i.test(p) && p.toLowerCase() !== CORE_USER_SCHEMA.toLowerCase()),
+    extensionUrns: Object.keys(props).filter(
+      (p) => /^urn:/i.test(p) && p.toLowerCase() !== CORE_USER_SCHEMA.toLowerCase(),
+    ),
   }
 }
 
@@ -92,7 +99,13 @@ export async function loadProfile(options: LoadProfileOptions): Promise<VendorPr
   if (!specPath) throw new UsageError('no vendor chosen: pass --vendor NAME or --spec FILE.')
   // Profiles are never modified, so one load serves every suite file, run and test in the process, and
   // so do the compiled validators and arbitraries cached per profile. An edited spec file loads afresh.
-  const key = JSON.stringify([options.vendor ?? null, resolve(specPath), options.validate !== false, options.allowRemoteRefs === true, await fileStamp(specPath)])
+  const key = JSON.stringify([
+    options.vendor ?? null,
+    resolve(specPath),
+    options.validate !== false,
+    options.allowRemoteRefs === true,
+    await fileStamp(specPath),
+  ])
   let loading = loaded.get(key)
   if (!loading) {
     loading = load(specPath, builtIn, options)
@@ -116,11 +129,16 @@ async function fileStamp(path: string): Promise<string | null> {
   }
 }
 
-async function load(specPath: string, builtIn: BuiltInVendor | undefined, options: LoadProfileOptions): Promise<VendorProfile> {
+async function load(
+  specPath: string,
+  builtIn: BuiltInVendor | undefined,
+  options: LoadProfileOptions,
+): Promise<VendorProfile> {
   const api = await loadSpec(specPath, { validate: options.validate, allowRemoteRefs: options.allowRemoteRefs })
   const op = putUserOperation(api, specPath)
   const name = options.vendor ?? basename(specPath, extname(specPath))
-  const declared: DeclaredTraits = builtIn && !options.spec ? builtIn.declared : { displayName: op.title, userNameFormat: 'email' }
+  const declared: DeclaredTraits =
+    builtIn && !options.spec ? builtIn.declared : { displayName: op.title, userNameFormat: 'email' }
   return profileFromOperation(name, op, declared)
 }
 
@@ -141,7 +159,9 @@ function requiredOf(schema: JsonSchema): string[] {
 }
 
 function errorFormatOf(op: PutUserOperation): ErrorFormat {
-  const media = Object.entries(op.responses).filter(([s]) => /^[45]/.test(s)).flatMap(([, m]) => m)
+  const media = Object.entries(op.responses)
+    .filter(([s]) => /^[45]/.test(s))
+    .flatMap(([, m]) => m)
   if (media.length === 0) return 'undeclared'
   if (media.some((m) => /problem\+json/i.test(m.mediaType))) return 'problem'
   return 'scim'

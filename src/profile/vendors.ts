@@ -22,10 +22,22 @@ const specsDir = fileURLToPath(new URL('../../specs/', import.meta.url))
 
 /** The built-in vendors, in the order `--vendor all` runs them. `generic` is the RFC core User on any SCIM base URL. */
 export const BUILT_IN_VENDORS: readonly BuiltInVendor[] = [
-  { name: 'lightdash', specPath: `${specsDir}lightdash.yaml`, declared: { displayName: 'Lightdash', userNameFormat: 'email' } },
-  { name: 'maia', specPath: `${specsDir}maia.yaml`, declared: { displayName: 'Matillion Maia', userNameFormat: 'email' } },
+  {
+    name: 'lightdash',
+    specPath: `${specsDir}lightdash.yaml`,
+    declared: { displayName: 'Lightdash', userNameFormat: 'email' },
+  },
+  {
+    name: 'maia',
+    specPath: `${specsDir}maia.yaml`,
+    declared: { displayName: 'Matillion Maia', userNameFormat: 'email' },
+  },
   { name: 'cube', specPath: `${specsDir}cube.yaml`, declared: { displayName: 'Cube Cloud', userNameFormat: 'email' } },
-  { name: 'generic', specPath: `${specsDir}scim-core.yaml`, declared: { displayName: 'Generic SCIM 2.0', userNameFormat: 'email' } },
+  {
+    name: 'generic',
+    specPath: `${specsDir}scim-core.yaml`,
+    declared: { displayName: 'Generic SCIM 2.0', userNameFormat: 'email' },
+  },
 ]
 
 /** Names `--vendor all` expands to: the three vendors the project was created for. */

@@ -39,7 +39,11 @@ export function projectResource(resource: Obj, query: URLSearchParams, flavor: F
 function listParam(query: URLSearchParams, name: string): string[] {
   const key = [...query.keys()].find((k) => k.toLowerCase() === name.toLowerCase())
   if (key === undefined) return []
-  return query.getAll(key).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)
+  return query
+    .getAll(key)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)
 }
 
 /** Splits `[urn:]attr[.sub]` into key segments; a fully qualified extension path keeps its URN as the first segment. */

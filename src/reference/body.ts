@@ -39,7 +39,9 @@ export function readBody(req: IncomingMessage): Promise<RequestBody> {
     req.on('end', () => {
       if (settled) return
       settled = true
-      resolve(size > MAX_BODY_BYTES ? { kind: 'too-large' } : { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') })
+      resolve(
+        size > MAX_BODY_BYTES ? { kind: 'too-large' } : { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') },
+      )
     })
     req.on('error', (error) => {
       if (!settled) reject(error)

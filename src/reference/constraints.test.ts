@@ -4,14 +4,22 @@ import { CORE_USER_URN, ENTERPRISE_USER_URN } from '../scim/core-schema.ts'
 import { DEFAULT_CONSTRAINTS, characterCount, looksLikeEmail, resolveConstraints } from './constraints.ts'
 import { flavorOf } from './flavor.ts'
 import { type ReferenceServer, startReferenceServer } from './server.ts'
-import { call, LIGHTDASH_EXTENSION, type Reply, TOKEN, uniqueUserName, validBody } from '../../test/support/reference.ts'
+import {
+  call,
+  LIGHTDASH_EXTENSION,
+  type Reply,
+  TOKEN,
+  uniqueUserName,
+  validBody,
+} from '../../test/support/reference.ts'
 
 // The constrained server: a strict but RFC-permitted flavour of the reference server (RFC 7644 §3.12 invalidValue
 // for values it cannot store, §3.5.1 "MAY assign a default value"), in every vendor's flavour.
 
 const VENDORS = ['lightdash', 'maia', 'cube', 'generic'] as const
 type Vendor = (typeof VENDORS)[number]
-type Obj = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: response bodies, indexed freely by the tests
+type Obj = Record<string, any>
 
 /** A body each vendor accepts; generic (the RFC core User) gets the enterprise extension too. */
 function bodyFor(vendor: Vendor, userName: string = uniqueUserName()): Obj {
@@ -29,7 +37,9 @@ function bodyFor(vendor: Vendor, userName: string = uniqueUserName()): Obj {
 
 /** An item of a multi-valued complex attribute with the given type: addresses have no `value`. */
 function itemOf(attribute: string, type: string, n = 1): Obj {
-  return attribute === 'addresses' ? { locality: `Town ${n}`, type } : { value: attribute === 'emails' ? `a${n}@example.com` : `v${n}`, type }
+  return attribute === 'addresses'
+    ? { locality: `Town ${n}`, type }
+    : { value: attribute === 'emails' ? `a${n}@example.com` : `v${n}`, type }
 }
 
 /** A 400 `invalidValue` in the vendor's error format (maia: problem details, which carry no scimType). */
@@ -57,10 +67,19 @@ async function create(server: ReferenceServer, body: Obj): Promise<Obj> {
 
 describe('resolveConstraints', () => {
   test('true gives the defaults, false and undefined none, an object overrides some', () => {
-    expect(resolveConstraints(true)).toEqual({ maxStringLength: 100, oneValuePerType: true, refuseEmptyItems: true, emailsFromUserName: true })
+    expect(resolveConstraints(true)).toEqual({
+      maxStringLength: 100,
+      oneValuePerType: true,
+      refuseEmptyItems: true,
+      emailsFromUserName: true,
+    })
     expect(resolveConstraints(false)).toBeNull()
     expect(resolveConstraints(undefined)).toBeNull()
-    expect(resolveConstraints({ maxStringLength: 10, emailsFromUserName: false })).toEqual({ ...DEFAULT_CONSTRAINTS, maxStringLength: 10, emailsFromUserName: false })
+    expect(resolveConstraints({ maxStringLength: 10, emailsFromUserName: false })).toEqual({
+      ...DEFAULT_CONSTRAINTS,
+      maxStringLength: 10,
+      emailsFromUserName: false,
+    })
   })
 
   test.each([0, -1, 1.5, Number.NaN])('maxStringLength %s is refused', (maxStringLength) => {
@@ -87,7 +106,9 @@ describe.each(VENDORS)('constrained reference server, %s flavor', (vendor) => {
     server = await startReferenceServer({ profile, token: TOKEN, constrained: true })
     correct = await startReferenceServer({ profile, token: TOKEN })
     typed = flavorOf(profile)
-      .attributes.filter((a) => a.multiValued && a.type === 'complex' && (a.subAttributes ?? []).some((s) => s.name === 'type'))
+      .attributes.filter(
+        (a) => a.multiValued && a.type === 'complex' && (a.subAttributes ?? []).some((s) => s.name === 'type'),
+      )
       .map((a) => a.name)
   })
   afterAll(async () => {
@@ -97,40 +118,75 @@ describe.each(VENDORS)('constrained reference server, %s flavor', (vendor) => {
 
   describe('string limit (100 characters)', () => {
     test.each([
-      ['a top-level string', 'userName', (b: Obj) => ({ ...b, userName: `${'u'.repeat(101 - '@example.com'.length)}@example.com` })],
-      ['a sub-attribute', 'name.givenName', (b: Obj) => ({ ...b, name: { givenName: 'g'.repeat(101), familyName: 'Lovelace' } })],
-      ['a multi-valued item', 'emails[0].value', (b: Obj) => ({ ...b, emails: [{ value: `${'e'.repeat(101)}@example.com`, primary: true }] })],
-    ])('%s over the limit answers 400 invalidValue naming the attribute and the limit, and changes nothing', async (_label, attribute, change) => {
-      // Arrange
-      const user = await create(server, bodyFor(vendor))
-      // Act
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: change(bodyFor(vendor, user.userName)) })
-      // Assert
-      const escaped = attribute.replace(/[.[\]]/g, '\\$&')
-      expectInvalidValue(vendor, reply, new RegExp(`"${escaped}" is \\d+ characters long; this service stores at most 100 characters`))
-      expect((await call(server, 'GET', `/Users/${user.id}`)).json).toEqual(user)
-    })
+      [
+        'a top-level string',
+        'userName',
+        (b: Obj) => ({ ...b, userName: `${'u'.repeat(101 - '@example.com'.length)}@example.com` }),
+      ],
+      [
+        'a sub-attribute',
+        'name.givenName',
+        (b: Obj) => ({ ...b, name: { givenName: 'g'.repeat(101), familyName: 'Lovelace' } }),
+      ],
+      [
+        'a multi-valued item',
+        'emails[0].value',
+        (b: Obj) => ({ ...b, emails: [{ value: `${'e'.repeat(101)}@example.com`, primary: true }] }),
+      ],
+    ])(
+      '%s over the limit answers 400 invalidValue naming the attribute and the limit, and changes nothing',
+      async (_label, attribute, change) => {
+        // Arrange
+        const user = await create(server, bodyFor(vendor))
+        // Act
+        const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: change(bodyFor(vendor, user.userName)) })
+        // Assert
+        const escaped = attribute.replace(/[.[\]]/g, '\\$&')
+        expectInvalidValue(
+          vendor,
+          reply,
+          new RegExp(`"${escaped}" is \\d+ characters long; this service stores at most 100 characters`),
+        )
+        expect((await call(server, 'GET', `/Users/${user.id}`)).json).toEqual(user)
+      },
+    )
 
     test('an extension attribute over the limit answers 400 invalidValue', async () => {
-      const extension = vendor === 'lightdash' ? { urn: LIGHTDASH_EXTENSION, name: 'role' } : vendor === 'generic' ? { urn: ENTERPRISE_USER_URN, name: 'department' } : null
+      const extension =
+        vendor === 'lightdash'
+          ? { urn: LIGHTDASH_EXTENSION, name: 'role' }
+          : vendor === 'generic'
+            ? { urn: ENTERPRISE_USER_URN, name: 'department' }
+            : null
       if (!extension) return // maia and cube have no extension
       const user = await create(server, bodyFor(vendor))
       const body = { ...bodyFor(vendor, user.userName), [extension.urn]: { [extension.name]: 'x'.repeat(150) } }
       const reply = await call(server, 'PUT', `/Users/${user.id}`, { body })
-      expectInvalidValue(vendor, reply, new RegExp(`"${extension.urn}:${extension.name}" is 150 characters long; this service stores at most 100`))
+      expectInvalidValue(
+        vendor,
+        reply,
+        new RegExp(`"${extension.urn}:${extension.name}" is 150 characters long; this service stores at most 100`),
+      )
     })
 
     test('POST is held to the same limit', async () => {
-      const reply = await call(server, 'POST', '/Users', { body: { ...bodyFor(vendor), name: { givenName: 'g'.repeat(101) } } })
+      const reply = await call(server, 'POST', '/Users', {
+        body: { ...bodyFor(vendor), name: { givenName: 'g'.repeat(101) } },
+      })
       expectInvalidValue(vendor, reply, /"name\.givenName" is 101 characters long/)
     })
 
     test('exactly 100 characters (counted as code points: 100 emoji) are accepted and stored', async () => {
       const user = await create(server, bodyFor(vendor))
       const givenName = '😀'.repeat(100)
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...bodyFor(vendor, user.userName), name: { givenName, familyName: 'f'.repeat(100) } } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...bodyFor(vendor, user.userName), name: { givenName, familyName: 'f'.repeat(100) } },
+      })
       expect(reply.status, reply.text).toBe(200)
-      expect((await call(server, 'GET', `/Users/${user.id}`)).json.name).toEqual({ givenName, familyName: 'f'.repeat(100) })
+      expect((await call(server, 'GET', `/Users/${user.id}`)).json.name).toEqual({
+        givenName,
+        familyName: 'f'.repeat(100),
+      })
     })
 
     test('a limit of its own can be set', async () => {
@@ -150,11 +206,20 @@ describe.each(VENDORS)('constrained reference server, %s flavor', (vendor) => {
       for (const attribute of typed) {
         // Arrange
         const user = await create(server, bodyFor(vendor))
-        const body = { ...bodyFor(vendor, user.userName), [attribute]: [itemOf(attribute, 'work', 1), itemOf(attribute, 'home', 2), itemOf(attribute, 'Work', 3)] }
+        const body = {
+          ...bodyFor(vendor, user.userName),
+          [attribute]: [itemOf(attribute, 'work', 1), itemOf(attribute, 'home', 2), itemOf(attribute, 'Work', 3)],
+        }
         // Act
         const reply = await call(server, 'PUT', `/Users/${user.id}`, { body })
         // Assert
-        expectInvalidValue(vendor, reply, new RegExp(`"${attribute}\\[0\\]" and "${attribute}\\[2\\]" both have type "Work": this service stores at most one value of "${attribute}" per type`))
+        expectInvalidValue(
+          vendor,
+          reply,
+          new RegExp(
+            `"${attribute}\\[0\\]" and "${attribute}\\[2\\]" both have type "Work": this service stores at most one value of "${attribute}" per type`,
+          ),
+        )
         expect((await call(server, 'GET', `/Users/${user.id}`)).json).toEqual(user)
       }
     })
@@ -168,7 +233,9 @@ describe.each(VENDORS)('constrained reference server, %s flavor', (vendor) => {
           return rest
         })
         for (const value of [items, untyped]) {
-          const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...bodyFor(vendor, user.userName), [attribute]: value } })
+          const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+            body: { ...bodyFor(vendor, user.userName), [attribute]: value },
+          })
           expect(reply.status, `${attribute}: ${reply.text}`).toBe(200)
           expect(reply.json[attribute]).toEqual(value)
         }
@@ -180,9 +247,14 @@ describe.each(VENDORS)('constrained reference server, %s flavor', (vendor) => {
     test('{} in any multi-valued complex attribute answers 400 invalidValue', async () => {
       for (const attribute of typed) {
         const user = await create(server, bodyFor(vendor))
-        const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...bodyFor(vendor, user.userName), [attribute]: [itemOf(attribute, 'work'), {}] } })
+        const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+          body: { ...bodyFor(vendor, user.userName), [attribute]: [itemOf(attribute, 'work'), {}] },
+        })
         // lightdash's document requires `value` in emails and roles items, which answers first.
-        const detail = vendor === 'lightdash' ? new RegExp(`"${attribute}\\[1\\]\\.value" is required`) : new RegExp(`"${attribute}\\[1\\]" is empty`)
+        const detail =
+          vendor === 'lightdash'
+            ? new RegExp(`"${attribute}\\[1\\]\\.value" is required`)
+            : new RegExp(`"${attribute}\\[1\\]" is empty`)
         expectInvalidValue(vendor, reply, detail)
       }
     })
@@ -190,7 +262,9 @@ describe.each(VENDORS)('constrained reference server, %s flavor', (vendor) => {
     test('the unconstrained server stores {} as sent (where the vendor requires no sub-attribute)', async () => {
       if (vendor === 'lightdash') return
       const user = await create(correct, bodyFor(vendor))
-      const reply = await call(correct, 'PUT', `/Users/${user.id}`, { body: { ...bodyFor(vendor, user.userName), emails: [{ value: 'a@example.com' }, {}] } })
+      const reply = await call(correct, 'PUT', `/Users/${user.id}`, {
+        body: { ...bodyFor(vendor, user.userName), emails: [{ value: 'a@example.com' }, {}] },
+      })
       expect(reply.status).toBe(200)
       expect(reply.json.emails).toEqual([{ value: 'a@example.com' }, {}])
     })
@@ -226,7 +300,9 @@ describe.each(VENDORS)('constrained reference server, %s flavor', (vendor) => {
     test('emails sent are stored as sent, not replaced by the default', async () => {
       const user = await create(server, bodyFor(vendor))
       const emails = [{ value: 'other@example.com', type: 'work', primary: true }]
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...bodyFor(vendor, user.userName), emails } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...bodyFor(vendor, user.userName), emails },
+      })
       expect(reply.json.emails).toEqual(emails)
     })
 
@@ -243,7 +319,14 @@ describe.each(VENDORS)('constrained reference server, %s flavor', (vendor) => {
     const userName = uniqueUserName('within')
     const body = bodyFor(vendor, userName)
     body.name = { givenName: ' Zoë ', familyName: 'x'.repeat(100), formatted: 'Zoë 山田 🎉' }
-    for (const attribute of typed) body[attribute] = attribute === 'emails' ? [{ value: userName, type: 'work', primary: true }, { value: 'home@example.com', type: 'home' }] : [itemOf(attribute, 'work', 1), itemOf(attribute, 'other', 2)]
+    for (const attribute of typed)
+      body[attribute] =
+        attribute === 'emails'
+          ? [
+              { value: userName, type: 'work', primary: true },
+              { value: 'home@example.com', type: 'home' },
+            ]
+          : [itemOf(attribute, 'work', 1), itemOf(attribute, 'other', 2)]
     const onConstrained = await create(server, bodyFor(vendor, userName))
     const onCorrect = await create(correct, bodyFor(vendor, userName))
     // Act
@@ -253,22 +336,32 @@ describe.each(VENDORS)('constrained reference server, %s flavor', (vendor) => {
     expect(constrainedReply.status, constrainedReply.text).toBe(200)
     expect(correctReply.status, correctReply.text).toBe(200)
     expect(content(constrainedReply.json)).toEqual(content(correctReply.json))
-    expect(content((await call(server, 'GET', `/Users/${onConstrained.id}`)).json)).toEqual(content((await call(correct, 'GET', `/Users/${onCorrect.id}`)).json))
+    expect(content((await call(server, 'GET', `/Users/${onConstrained.id}`)).json)).toEqual(
+      content((await call(correct, 'GET', `/Users/${onCorrect.id}`)).json),
+    )
   })
 
   test('everything else is as on the unconstrained server: null clears name, the media types and discovery are the same', async () => {
     const user = await create(server, bodyFor(vendor))
-    const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...bodyFor(vendor, user.userName), name: null } })
+    const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+      body: { ...bodyFor(vendor, user.userName), name: null },
+    })
     expect(reply.status, reply.text).toBe(200)
     expect(reply.json.name).toBeUndefined()
     for (const path of ['/ServiceProviderConfig', '/Schemas', '/ResourceTypes']) {
       const [a, b] = await Promise.all([call(server, 'GET', path), call(correct, 'GET', path)])
       expect(a.status).toBe(b.status)
       expect(a.contentType).toBe(b.contentType)
-      const comparable = (reply: Reply, origin: string) => JSON.stringify(reply.json).replaceAll(origin, '').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')
+      const comparable = (reply: Reply, origin: string) =>
+        JSON.stringify(reply.json)
+          .replaceAll(origin, '')
+          .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')
       expect(comparable(a, server.origin)).toBe(comparable(b, correct.origin))
     }
-    const refused = await call(server, 'PUT', `/Users/${user.id}`, { body: bodyFor(vendor, user.userName), token: null })
+    const refused = await call(server, 'PUT', `/Users/${user.id}`, {
+      body: bodyFor(vendor, user.userName),
+      token: null,
+    })
     expect(refused.status).toBe(vendor === 'maia' ? 403 : 401)
   })
 })

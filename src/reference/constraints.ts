@@ -42,12 +42,15 @@ export const DEFAULT_CONSTRAINTS: Readonly<ServerConstraints> = Object.freeze({
 })
 
 /** `constrained` as `ReferenceServerOptions` takes it → the limits in force, or null for none. */
-export function resolveConstraints(constrained: boolean | Partial<ServerConstraints> | undefined): ServerConstraints | null {
+export function resolveConstraints(
+  constrained: boolean | Partial<ServerConstraints> | undefined,
+): ServerConstraints | null {
   if (constrained === undefined || constrained === false) return null
   if (constrained === true) return { ...DEFAULT_CONSTRAINTS }
   const resolved = { ...DEFAULT_CONSTRAINTS, ...constrained }
   const max = resolved.maxStringLength
-  if (max !== null && (!Number.isInteger(max) || max < 1)) throw new TypeError(`constraints.maxStringLength must be a whole number of at least 1 or null, got ${String(max)}.`)
+  if (max !== null && (!Number.isInteger(max) || max < 1))
+    throw new TypeError(`constraints.maxStringLength must be a whole number of at least 1 or null, got ${String(max)}.`)
   return resolved
 }
 

@@ -12,8 +12,18 @@ const RESOURCE_TYPE_URN = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType'
 export const MAX_RESULTS = 200
 
 /** A ListResponse holding every item (RFC 7644 §3.4.2). */
-export function listResponse(resources: unknown[], totalResults = resources.length, startIndex = 1): Record<string, unknown> {
-  return { schemas: [LIST_RESPONSE_URN], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources }
+export function listResponse(
+  resources: unknown[],
+  totalResults = resources.length,
+  startIndex = 1,
+): Record<string, unknown> {
+  return {
+    schemas: [LIST_RESPONSE_URN],
+    totalResults,
+    startIndex,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  }
 }
 
 function meta(ctx: ServerContext, resourceType: string, path: string): Record<string, unknown> {

@@ -5,7 +5,10 @@
  */
 export function ifMatchSatisfied(header: string, currentTag: string, comparison: 'weak' | 'strong' = 'weak'): boolean {
   // Strong comparison (fault 'if-match-strong'): a weak tag on either side never matches.
-  const same = comparison === 'strong' ? (t: string) => !/^W\//i.test(t) && !/^W\//i.test(currentTag) && t === currentTag : (t: string) => opaque(t) === opaque(currentTag)
+  const same =
+    comparison === 'strong'
+      ? (t: string) => !/^W\//i.test(t) && !/^W\//i.test(currentTag) && t === currentTag
+      : (t: string) => opaque(t) === opaque(currentTag)
   return header
     .split(',')
     .map((t) => t.trim())

@@ -12,7 +12,11 @@ beforeAll(async () => {
   cube = await loadProfile({ vendor: 'cube' })
 })
 
-async function withServer(faults: ServerFaultName[], run: (server: ReferenceServer) => Promise<void>, options: { etag?: boolean } = {}): Promise<void> {
+async function withServer(
+  faults: ServerFaultName[],
+  run: (server: ReferenceServer) => Promise<void>,
+  options: { etag?: boolean } = {},
+): Promise<void> {
   const server = await startReferenceServer({ profile: cube, token: TOKEN, faults, etag: options.etag ?? false })
   try {
     await run(server)
@@ -40,7 +44,9 @@ describe('fault switches', () => {
   })
 
   test('an unknown fault name is rejected', async () => {
-    await expect(startReferenceServer({ profile: cube, faults: ['no-such-fault' as FaultName] })).rejects.toThrow(/unknown reference-server fault/)
+    await expect(startReferenceServer({ profile: cube, faults: ['no-such-fault' as FaultName] })).rejects.toThrow(
+      /unknown reference-server fault/,
+    )
   })
 
   test('put-returns-204: a successful PUT answers 204 with no body', async () => {
@@ -74,17 +80,22 @@ describe('fault switches', () => {
     await withServer(['intermittent-500'], async (server) => {
       const user = await createUser(server, 'cube')
       const statuses: number[] = []
-      for (let i = 0; i < 10; i += 1) statuses.push((await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName) })).status)
+      for (let i = 0; i < 10; i += 1)
+        statuses.push(
+          (await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName) })).status,
+        )
       expect(statuses).toEqual([200, 200, 200, 200, 500, 200, 200, 200, 200, 500])
     })
   })
 
-  test('intermittent-500: PUTs are counted per user, so another user\'s PUTs do not move the 500', async () => {
+  test("intermittent-500: PUTs are counted per user, so another user's PUTs do not move the 500", async () => {
     await withServer(['intermittent-500'], async (server) => {
       // Arrange
       const first = await createUser(server, 'cube')
       const second = await createUser(server, 'cube')
-      const put = async (user: Record<string, unknown>) => (await call(server, 'PUT', `/Users/${String(user.id)}`, { body: validBody('cube', String(user.userName)) })).status
+      const put = async (user: Record<string, unknown>) =>
+        (await call(server, 'PUT', `/Users/${String(user.id)}`, { body: validBody('cube', String(user.userName)) }))
+          .status
       // Act: seven PUTs to the first user, three to the second, interleaved
       const statuses = { first: [] as number[], second: [] as number[] }
       for (let i = 0; i < 7; i += 1) {
@@ -99,7 +110,9 @@ describe('fault switches', () => {
   test('wrong-types-coerced: "false" is stored as false instead of 400', async () => {
     await withServer(['wrong-types-coerced'], async (server) => {
       const user = await createUser(server, 'cube')
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody('cube', user.userName), active: 'false', externalId: 12 } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...validBody('cube', user.userName), active: 'false', externalId: 12 },
+      })
       expect(reply.status).toBe(200)
       expect(reply.json).toMatchObject({ active: false, externalId: '12' })
     })
@@ -125,7 +138,8 @@ describe('fault switches', () => {
 
   test('no-discovery: the discovery endpoints answer 404', async () => {
     await withServer(['no-discovery'], async (server) => {
-      for (const path of ['/ServiceProviderConfig', '/Schemas', '/ResourceTypes']) expect((await call(server, 'GET', path)).status).toBe(404)
+      for (const path of ['/ServiceProviderConfig', '/Schemas', '/ResourceTypes'])
+        expect((await call(server, 'GET', path)).status).toBe(404)
     })
   })
 
@@ -143,7 +157,10 @@ describe('fault switches', () => {
       ['if-match-ignored'],
       async (server) => {
         const user = await createUser(server, 'cube')
-        const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName), headers: { 'if-match': 'W/"999"' } })
+        const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+          body: validBody('cube', user.userName),
+          headers: { 'if-match': 'W/"999"' },
+        })
         expect(reply.status).toBe(200)
       },
       { etag: true },
@@ -153,12 +170,18 @@ describe('fault switches', () => {
   test('password-echoed, id-from-body and auth-ignored', async () => {
     await withServer(['password-echoed', 'id-from-body', 'auth-ignored'], async (server) => {
       const user = await createUser(server, 'cube')
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { token: null, body: { ...validBody('cube', user.userName), id: 'new-id', password: 'pw' } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        token: null,
+        body: { ...validBody('cube', user.userName), id: 'new-id', password: 'pw' },
+      })
       expect(reply.status).toBe(200)
       expect(reply.json.id).toBe('new-id')
       expect((await call(server, 'GET', '/Users/new-id')).status).toBe(200)
     })
-    const lightdash = await startReferenceServer({ profile: await loadProfile({ vendor: 'lightdash' }), faults: ['password-echoed'] })
+    const lightdash = await startReferenceServer({
+      profile: await loadProfile({ vendor: 'lightdash' }),
+      faults: ['password-echoed'],
+    })
     try {
       const user = await createUser(lightdash, 'lightdash', { ...validBody('lightdash'), password: 'pw' })
       expect(user.password).toBe('pw')
@@ -168,15 +191,25 @@ describe('fault switches', () => {
   })
 
   test('if-match-strong: the current weak ETag no longer matches; * still does', async () => {
-    await withServer(['if-match-strong'], async (server) => {
-      const user = await createUser(server, 'cube')
-      const current = (await call(server, 'GET', `/Users/${user.id}`)).headers.etag as string
-      expect(current).toMatch(/^W\//)
-      const weak = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName), headers: { 'if-match': current } })
-      expect(weak.status).toBe(412)
-      const any = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName), headers: { 'if-match': '*' } })
-      expect(any.status).toBe(200)
-    }, { etag: true })
+    await withServer(
+      ['if-match-strong'],
+      async (server) => {
+        const user = await createUser(server, 'cube')
+        const current = (await call(server, 'GET', `/Users/${user.id}`)).headers.etag as string
+        expect(current).toMatch(/^W\//)
+        const weak = await call(server, 'PUT', `/Users/${user.id}`, {
+          body: validBody('cube', user.userName),
+          headers: { 'if-match': current },
+        })
+        expect(weak.status).toBe(412)
+        const any = await call(server, 'PUT', `/Users/${user.id}`, {
+          body: validBody('cube', user.userName),
+          headers: { 'if-match': '*' },
+        })
+        expect(any.status).toBe(200)
+      },
+      { etag: true },
+    )
   })
 
   test('content-location-collection: GET and PUT name the collection in Content-Location', async () => {
@@ -232,11 +265,21 @@ describe('fault switches', () => {
         const get = await call(server, 'GET', `/Users/${user.id}`)
         expect(get.json.meta.version).toBe('W/"1"')
         expect(get.headers.etag).toBe('"1"')
-        const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName), headers: { 'if-match': '"1"' } })
+        const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+          body: validBody('cube', user.userName),
+          headers: { 'if-match': '"1"' },
+        })
         expect(reply.status).toBe(200)
         expect(reply.headers.etag).toBe('"2"')
         expect(reply.json.meta.version).toBe('W/"2"')
-        expect((await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName), headers: { 'if-match': 'W/"2"' } })).status).toBe(200)
+        expect(
+          (
+            await call(server, 'PUT', `/Users/${user.id}`, {
+              body: validBody('cube', user.userName),
+              headers: { 'if-match': 'W/"2"' },
+            })
+          ).status,
+        ).toBe(200)
       },
       { etag: true },
     )
@@ -249,9 +292,13 @@ describe('fault switches', () => {
       for (const contentType of ['application/json', 'application/json; charset=utf-8']) {
         expect((await call(server, 'PUT', `/Users/${user.id}`, { body, contentType })).status).toBe(415)
       }
-      expect((await call(server, 'PUT', `/Users/${user.id}`, { body, contentType: 'application/scim+json' })).status).toBe(200)
+      expect(
+        (await call(server, 'PUT', `/Users/${user.id}`, { body, contentType: 'application/scim+json' })).status,
+      ).toBe(200)
       // POST is unaffected, as with scim-json-rejected.
-      expect((await call(server, 'POST', '/Users', { body: validBody('cube'), contentType: 'application/json' })).status).toBe(201)
+      expect(
+        (await call(server, 'POST', '/Users', { body: validBody('cube'), contentType: 'application/json' })).status,
+      ).toBe(201)
     })
   })
 
@@ -261,11 +308,21 @@ describe('fault switches', () => {
       const body = { ...validBody('cube', user.userName), name: { givenName: 'Grace', familyName: 'Hopper' } }
       const reply = await call(server, 'PUT', `/Users/${user.id}`, { body, contentType: 'text/plain' })
       expect(reply.status).toBe(200)
-      expect((await call(server, 'GET', `/Users/${user.id}`)).json.name).toEqual({ givenName: 'Grace', familyName: 'Hopper' })
+      expect((await call(server, 'GET', `/Users/${user.id}`)).json.name).toEqual({
+        givenName: 'Grace',
+        familyName: 'Hopper',
+      })
       // Without the fault the same request is refused.
       await withServer([], async (clean) => {
         const other = await createUser(clean, 'cube')
-        expect((await call(clean, 'PUT', `/Users/${other.id}`, { body: validBody('cube', other.userName), contentType: 'text/plain' })).status).toBe(415)
+        expect(
+          (
+            await call(clean, 'PUT', `/Users/${other.id}`, {
+              body: validBody('cube', other.userName),
+              contentType: 'text/plain',
+            })
+          ).status,
+        ).toBe(415)
       })
     })
   })
@@ -277,7 +334,10 @@ describe('fault switches', () => {
     try {
       const user = await createUser(server, 'cube', { ...validBody('cube'), externalId: undefined })
       const body = {
-        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+        schemas: [
+          'urn:ietf:params:scim:schemas:core:2.0:User',
+          'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+        ],
         userName: user.userName,
         displayName: ' Ada\t',
         name: { givenName: '\u00a0Ada ', familyName: 'Love lace' },
@@ -291,7 +351,12 @@ describe('fault switches', () => {
       // Assert
       expect(reply.status, reply.text).toBe(200)
       for (const json of [reply.json, after.json]) {
-        expect(json).toMatchObject({ displayName: 'Ada', name: { givenName: 'Ada', familyName: 'Love lace' }, emails: [{ value: user.userName, type: 'work', primary: true }], roles: [{ value: 'a' }] })
+        expect(json).toMatchObject({
+          displayName: 'Ada',
+          name: { givenName: 'Ada', familyName: 'Love lace' },
+          emails: [{ value: user.userName, type: 'work', primary: true }],
+          roles: [{ value: 'a' }],
+        })
         expect(json['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']).toEqual({ department: 'Engines' })
       }
     } finally {
@@ -302,7 +367,9 @@ describe('fault switches', () => {
   test('trim-strings is off by default: white space at the ends is kept', async () => {
     await withServer([], async (server) => {
       const user = await createUser(server, 'cube')
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody('cube', user.userName), name: { givenName: ' Ada ' } } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...validBody('cube', user.userName), name: { givenName: ' Ada ' } },
+      })
       expect(reply.json.name).toEqual({ givenName: ' Ada ' })
     })
   })
@@ -310,28 +377,48 @@ describe('fault switches', () => {
   test.each([
     ['null for a single-valued attribute', { name: null }, /"name" must not be null/],
     ['[] for a multi-valued attribute', { emails: [] }, /"emails" must not be an empty array/],
-    ['null for a sub-attribute', { name: { givenName: null, familyName: 'Lovelace' } }, /"name\.givenName" must not be null/],
-    ['null for a sub-attribute of an item', { emails: [{ value: 'a@example.com', type: null }] }, /"emails\[0\]\.type" must not be null/],
+    [
+      'null for a sub-attribute',
+      { name: { givenName: null, familyName: 'Lovelace' } },
+      /"name\.givenName" must not be null/,
+    ],
+    [
+      'null for a sub-attribute of an item',
+      { emails: [{ value: 'a@example.com', type: null }] },
+      /"emails\[0\]\.type" must not be null/,
+    ],
   ])('null-refused: %s answers 400 invalidValue and changes nothing', async (_label, patch, detail) => {
     await withServer(['null-refused'], async (server) => {
       // Arrange
       const user = await createUser(server, 'cube')
       // Act
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody('cube', user.userName), ...patch } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...validBody('cube', user.userName), ...patch },
+      })
       // Assert
       expect(reply.status).toBe(400)
-      expect(reply.json).toMatchObject({ status: '400', scimType: 'invalidValue', detail: expect.stringMatching(detail) })
+      expect(reply.json).toMatchObject({
+        status: '400',
+        scimType: 'invalidValue',
+        detail: expect.stringMatching(detail),
+      })
       expect((await call(server, 'GET', `/Users/${user.id}`)).json).toEqual(user)
     })
   })
 
   test('null-refused: an extension sent as null, or an extension attribute as null, is refused', async () => {
-    const lightdash = await startReferenceServer({ profile: await loadProfile({ vendor: 'lightdash' }), token: TOKEN, faults: ['null-refused'] })
+    const lightdash = await startReferenceServer({
+      profile: await loadProfile({ vendor: 'lightdash' }),
+      token: TOKEN,
+      faults: ['null-refused'],
+    })
     try {
       const user = await createUser(lightdash, 'lightdash')
       const urn = 'urn:lightdash:params:scim:schemas:extension:2.0:User'
       for (const value of [null, { role: null }]) {
-        const reply = await call(lightdash, 'PUT', `/Users/${user.id}`, { body: { ...validBody('lightdash', user.userName), [urn]: value } })
+        const reply = await call(lightdash, 'PUT', `/Users/${user.id}`, {
+          body: { ...validBody('lightdash', user.userName), [urn]: value },
+        })
         expect(reply.status, reply.text).toBe(400)
         expect(reply.json.scimType).toBe('invalidValue')
       }

@@ -13,7 +13,8 @@ export const FAULTS = {
   'duplicate-username-accepted': "Another user's userName is accepted and stored (no uniqueness check on PUT).",
   'duplicate-username-500': "Another user's userName crashes the handler (500, e.g. a database constraint error).",
   'case-variant-duplicate-accepted': 'userName uniqueness is checked case-sensitively, so a case variant is stored.',
-  'non-scim-error-bodies': 'Errors are answered as {"error": "..."} without the SCIM Error schema (or problem details).',
+  'non-scim-error-bodies':
+    'Errors are answered as {"error": "..."} without the SCIM Error schema (or problem details).',
   'numeric-error-status': 'SCIM Error bodies carry `status` as a JSON number instead of a string.',
   'conflict-without-scimtype': 'The uniqueness 409 carries no scimType.',
   'null-not-clearing': 'A null single-valued attribute leaves the old value in place.',
@@ -36,23 +37,28 @@ export const FAULTS = {
   'wrong-content-type': 'Responses are sent as text/html.',
   'schemas-missing-in-response': 'Responses carry no `schemas` attribute.',
   'wrong-meta-location': '`meta.location` points at the wrong resource.',
-  'content-location-collection': 'User responses carry a Content-Location naming the /Users collection, not the user (so it differs from meta.location).',
+  'content-location-collection':
+    'User responses carry a Content-Location naming the /Users collection, not the user (so it differs from meta.location).',
   'wrong-resource-type': '`meta.resourceType` is "Users" (the endpoint\'s name) instead of "User".',
-  'last-modified-epoch-millis': '`meta.lastModified` is the stored epoch milliseconds (a JSON number), not an xsd:dateTime string.',
+  'last-modified-epoch-millis':
+    '`meta.lastModified` is the stored epoch milliseconds (a JSON number), not an xsd:dateTime string.',
   'if-match-ignored': 'A stale If-Match is ignored and the PUT succeeds.',
-  'if-match-strong': 'If-Match is compared strongly (RFC 9110 §13.1.1): the current weak ETag never matches, so every conditional PUT answers 412.',
+  'if-match-strong':
+    'If-Match is compared strongly (RFC 9110 §13.1.1): the current weak ETag never matches, so every conditional PUT answers 412.',
   'etag-header-missing': 'With ETags enabled, responses carry no ETag header.',
   'etag-not-version': 'With ETags enabled, the ETag header is a strong tag ("3") while `meta.version` is weak (W/"3").',
   'auth-ignored': 'Requests without a valid bearer token are served.',
   'www-authenticate-missing': 'A 401 for a missing or wrong token carries no WWW-Authenticate header.',
   'intermittent-500': 'Every fifth PUT to the same user answers 500.',
-  'groups-from-body': '`groups` sent in a PUT body is stored as the user\'s memberships.',
+  'groups-from-body': "`groups` sent in a PUT body is stored as the user's memberships.",
   'two-primaries-stored': 'Two `primary: true` values in a multi-valued attribute are stored as sent.',
   'schemas-not-validated': 'A PUT without `schemas` (or without the core URN) succeeds.',
   'unknown-attribute-500': 'An unknown attribute crashes the handler (500).',
   'scim-json-rejected': 'Requests with Content-Type application/scim+json are rejected with 415.',
-  'json-rejected': 'PUT requests with Content-Type application/json are rejected with 415 (only application/scim+json is accepted).',
-  'content-type-ignored': 'The PUT request Content-Type is never checked: a JSON body sent as text/plain is parsed and applied.',
+  'json-rejected':
+    'PUT requests with Content-Type application/json are rejected with 415 (only application/scim+json is accepted).',
+  'content-type-ignored':
+    'The PUT request Content-Type is never checked: a JSON body sent as text/plain is parsed and applied.',
   'attributes-param-ignored': 'The `attributes` query parameter is ignored on PUT.',
   'omitted-retained': 'Omitted attributes keep their old values (an RFC MAY, not a bug).',
   'no-discovery': '/ServiceProviderConfig, /Schemas and /ResourceTypes answer 404.',
@@ -66,7 +72,8 @@ export const FAULTS = {
 export const PENDING_FAULTS = {
   // SCIM-PUT-RULES 6: refusing null/[] is a warning; today the harness lets null-clears pass on the 400 and
   // fails or warns the other checks whose bodies carry a null or [] (see the fault's tests).
-  'null-refused': 'A PUT carrying `null` for an attribute (top level, sub-attribute or extension), or `[]` for a multi-valued one, is refused with 400 invalidValue, although RFC 7644 §3.5.1 lets the client send them.',
+  'null-refused':
+    'A PUT carrying `null` for an attribute (top level, sub-attribute or extension), or `[]` for a multi-valued one, is refused with 400 invalidValue, although RFC 7644 §3.5.1 lets the client send them.',
 } as const
 
 /** A fault of the fault matrix (FAULTS). */
@@ -82,4 +89,7 @@ export type Faults = ReadonlySet<ServerFaultName>
 export const FAULT_NAMES = Object.keys(FAULTS) as FaultName[]
 
 /** Every fault the server accepts: FAULTS and PENDING_FAULTS. */
-export const ALL_FAULT_NAMES: readonly ServerFaultName[] = [...FAULT_NAMES, ...(Object.keys(PENDING_FAULTS) as ServerFaultName[])]
+export const ALL_FAULT_NAMES: readonly ServerFaultName[] = [
+  ...FAULT_NAMES,
+  ...(Object.keys(PENDING_FAULTS) as ServerFaultName[]),
+]

@@ -30,7 +30,14 @@ describe('flavorOf', () => {
   test('cube: the attributes its request schema lists, errors in SCIM format as application/scim+json', async () => {
     const flavor = flavorOf(await loadProfile({ vendor: 'cube' }))
     expect(flavor.attributes.map((a) => a.name)).toEqual(['externalId', 'userName', 'name', 'active', 'emails'])
-    expect(flavor).toMatchObject({ basePath: '/api/scim/v2', errorFormat: 'scim', errorMediaType: 'application/scim+json', successMediaType: 'application/scim+json', authFailureStatus: 401, extensions: [] })
+    expect(flavor).toMatchObject({
+      basePath: '/api/scim/v2',
+      errorFormat: 'scim',
+      errorMediaType: 'application/scim+json',
+      successMediaType: 'application/scim+json',
+      authFailureStatus: 401,
+      extensions: [],
+    })
   })
 
   test('maia: problem details, 403 for auth, meta required, readOnly id/meta/groups not stored, vendor sub-attributes kept', async () => {
@@ -39,8 +46,15 @@ describe('flavorOf', () => {
     expect(names).not.toContain('id')
     expect(names).not.toContain('meta')
     expect(names).not.toContain('groups')
-    expect(flavor.attributes.find((a) => a.name === 'addresses')?.subAttributes?.map((s) => s.name)).toContain('display')
-    expect(flavor).toMatchObject({ errorFormat: 'problem', errorMediaType: 'application/problem+json', authFailureStatus: 403, requiredFields: ['meta'] })
+    expect(flavor.attributes.find((a) => a.name === 'addresses')?.subAttributes?.map((s) => s.name)).toContain(
+      'display',
+    )
+    expect(flavor).toMatchObject({
+      errorFormat: 'problem',
+      errorMediaType: 'application/problem+json',
+      authFailureStatus: 403,
+      requiredFields: ['meta'],
+    })
   })
 
   test('lightdash: its extension with sub-attributes from the request schema, application/json errors, emails[].value required', async () => {
@@ -48,6 +62,10 @@ describe('flavorOf', () => {
     expect(flavor.extensions.map((e) => e.urn)).toEqual([LIGHTDASH_EXTENSION])
     expect(flavor.extensions[0].schema.attributes).toMatchObject([{ name: 'role', type: 'string', multiValued: false }])
     expect(flavor.requiredSubAttributes.get('emails')).toEqual(['value'])
-    expect(flavor).toMatchObject({ errorFormat: 'scim', errorMediaType: 'application/json', successMediaType: 'application/json' })
+    expect(flavor).toMatchObject({
+      errorFormat: 'scim',
+      errorMediaType: 'application/json',
+      successMediaType: 'application/json',
+    })
   })
 })

@@ -57,7 +57,10 @@ export function flavorOf(profile: VendorProfile): Flavor {
     const schema = properties[name]
     const base = findAttributeIn(known, name)
     // A vendor that types an RFC attribute otherwise (say, emails as strings) is taken at its word.
-    const definition = base && agrees(base, schema) ? withVendorSubAttributes(base, schema) : derivedAttribute(base?.name ?? name, schema ?? {}, 0)
+    const definition =
+      base && agrees(base, schema)
+        ? withVendorSubAttributes(base, schema)
+        : derivedAttribute(base?.name ?? name, schema ?? {}, 0)
     if (READ_ONLY_NAMES.some((r) => r === definition.name) || definition.mutability === 'readOnly') continue
     if (attributes.some((a) => a.name === definition.name)) continue
     attributes.push(definition)
@@ -72,17 +75,25 @@ export function flavorOf(profile: VendorProfile): Flavor {
 
   const extensions: ExtensionDefinition[] = extensionUrns.map((urn) => {
     const schema = properties[urn] ?? {}
-    if (urn.toLowerCase() === ENTERPRISE_USER_URN.toLowerCase()) return { urn: ENTERPRISE_USER_URN, schema: ENTERPRISE_USER_SCHEMA_DEF, required: [] }
+    if (urn.toLowerCase() === ENTERPRISE_USER_URN.toLowerCase())
+      return { urn: ENTERPRISE_USER_URN, schema: ENTERPRISE_USER_SCHEMA_DEF, required: [] }
     const sub = Object.entries(schema.properties ?? {}).map(([n, s]) => derivedAttribute(n, s, 0))
     const name = urn.split(':').at(-1) ?? urn
-    return { urn, schema: { id: urn, name, description: `Extension ${urn}`, attributes: sub }, required: schema.required ?? [] }
+    return {
+      urn,
+      schema: { id: urn, name, description: `Extension ${urn}`, attributes: sub },
+      required: schema.required ?? [],
+    }
   })
 
   const coreNames = new Set(CORE_USER_SCHEMA_DEF.attributes.map((a) => a.name))
   const groups = CORE_USER_SCHEMA_DEF.attributes.find((a) => a.name === 'groups')!
   const coreSchema: SchemaDefinition = {
     ...CORE_USER_SCHEMA_DEF,
-    attributes: [...attributes.filter((a) => coreNames.has(a.name)), ...(hasProperty(properties, 'groups') ? [groups] : [])].sort((a, b) => order(a) - order(b)),
+    attributes: [
+      ...attributes.filter((a) => coreNames.has(a.name)),
+      ...(hasProperty(properties, 'groups') ? [groups] : []),
+    ].sort((a, b) => order(a) - order(b)),
   }
 
   const problem = profile.error.format === 'problem'
@@ -96,7 +107,7 @@ export function flavorOf(profile: VendorProfile): Flavor {
       .filter((f) => !['schemas', 'username'].includes(f.toLowerCase()))
       .map((f) => findAttributeIn(known, f)?.name ?? f),
     errorFormat: problem ? 'problem' : 'scim',
-    errorMediaType: problem ? 'application/problem+json' : profile.error.mediaTypes[0] ?? 'application/scim+json',
+    errorMediaType: problem ? 'application/problem+json' : (profile.error.mediaTypes[0] ?? 'application/scim+json'),
     successMediaType: profile.successMedia[0]?.mediaType ?? 'application/scim+json',
     authFailureStatus: profile.authFailureStatuses[0] ?? 401,
   }
@@ -124,7 +135,8 @@ const JSON_TYPE: Record<AttributeDefinition['type'], string> = {
 
 /** Whether the vendor's JSON Schema for an attribute has the JSON type the RFC definition implies (or says nothing). */
 function agrees(definition: AttributeDefinition, schema: JsonSchema | undefined): boolean {
-  const typesOf = (s: JsonSchema | undefined) => (s === undefined ? [] : Array.isArray(s.type) ? s.type : s.type === undefined ? [] : [s.type])
+  const typesOf = (s: JsonSchema | undefined) =>
+    s === undefined ? [] : Array.isArray(s.type) ? s.type : s.type === undefined ? [] : [s.type]
   const outer = typesOf(schema).filter((t) => t !== 'null')
   if (outer.length === 0) return true
   if (definition.multiValued !== outer.includes('array')) return false
@@ -139,7 +151,7 @@ function agrees(definition: AttributeDefinition, schema: JsonSchema | undefined)
  */
 function withVendorSubAttributes(base: AttributeDefinition, schema: JsonSchema | undefined): AttributeDefinition {
   if (base.type !== 'complex' || !schema) return base
-  const item = base.multiValued ? schema.items ?? {} : schema
+  const item = base.multiValued ? (schema.items ?? {}) : schema
   const extra = Object.entries(item.properties ?? {})
     .filter(([name]) => !findAttributeIn(base.subAttributes ?? [], name))
     .map(([name, sub]) => derivedAttribute(name, sub, 1))
@@ -150,7 +162,7 @@ function withVendorSubAttributes(base: AttributeDefinition, schema: JsonSchema |
 function derivedAttribute(name: string, schema: JsonSchema, depth: number): AttributeDefinition {
   const types = Array.isArray(schema.type) ? schema.type : [schema.type]
   const multiValued = types.includes('array')
-  const item = multiValued ? schema.items ?? {} : schema
+  const item = multiValued ? (schema.items ?? {}) : schema
   const itemTypes = Array.isArray(item.type) ? item.type : [item.type]
   const isObject = itemTypes.includes('object') || (item.properties !== undefined && item.type === undefined)
   const type: AttributeDefinition['type'] = itemTypes.includes('boolean')
@@ -174,7 +186,8 @@ function derivedAttribute(name: string, schema: JsonSchema, depth: number): Attr
   }
   // Complex attributes have one level of sub-attributes (RFC 7643 §2.3.8); a cyclic schema stops here.
   if (type === 'complex') {
-    definition.subAttributes = depth > 0 ? [] : Object.entries(item.properties ?? {}).map(([n, s]) => derivedAttribute(n, s, depth + 1))
+    definition.subAttributes =
+      depth > 0 ? [] : Object.entries(item.properties ?? {}).map(([n, s]) => derivedAttribute(n, s, depth + 1))
   }
   return definition
 }

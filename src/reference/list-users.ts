@@ -19,16 +19,18 @@ export function parseFilter(filter: string, flavor: Flavor): UserFilter | string
   const comparison = COMPARISON.exec(filter)
   const path = present?.[1] ?? comparison?.[1]
   if (path === undefined) return `Unsupported filter "${filter}": use <attribute> eq "<value>".`
-  const name = path.toLowerCase().startsWith(`${CORE_USER_URN.toLowerCase()}:`) ? path.slice(CORE_USER_URN.length + 1) : path
+  const name = path.toLowerCase().startsWith(`${CORE_USER_URN.toLowerCase()}:`)
+    ? path.slice(CORE_USER_URN.length + 1)
+    : path
   const definition = findAttributeIn([COMMON_ATTRIBUTE_DEFS[0], ...flavor.attributes], name)
   if (!definition || definition.multiValued || definition.type === 'complex' || definition.returned === 'never') {
     return `Unsupported filter attribute "${path}".`
   }
-  const valueOf = (user: StoredUser) => (definition.name === 'id' ? user.id : user.data[definition.name])
-  if (present) return (user) => valueOf(user) !== undefined
+  const attributeOf = (user: StoredUser) => (definition.name === 'id' ? user.id : user.data[definition.name])
+  if (present) return (user) => attributeOf(user) !== undefined
   const [, , op, literal] = comparison!
   const expected: unknown = JSON.parse(literal)
-  return (user) => compare(definition, valueOf(user), op.toLowerCase(), expected)
+  return (user) => compare(definition, attributeOf(user), op.toLowerCase(), expected)
 }
 
 function compare(definition: AttributeDefinition, actual: unknown, op: string, expected: unknown): boolean {

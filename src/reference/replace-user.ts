@@ -12,19 +12,34 @@ type Obj = Record<string, unknown>
  * server (`constraints.emailsFromUserName`) gives `emails` a default instead (the RFC's second MAY).
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.1
  */
-export function replaceUserData(previous: Obj, input: UserInput, flavor: Flavor, faults: Faults, constraints: ServerConstraints | null = null): Obj {
+export function replaceUserData(
+  previous: Obj,
+  input: UserInput,
+  flavor: Flavor,
+  faults: Faults,
+  constraints: ServerConstraints | null = null,
+): Obj {
   const next: Obj = {}
   for (const definition of flavor.attributes) {
     const value = nextValue(definition, previous[definition.name], input.values, faults)
     if (value !== undefined) next[definition.name] = value
   }
   const userName = input.values.get('userName')
-  if (faults.has('missing-username-accepted') && (typeof userName !== 'string' || userName.trim() === '') && previous.userName !== undefined) {
+  if (
+    faults.has('missing-username-accepted') &&
+    (typeof userName !== 'string' || userName.trim() === '') &&
+    previous.userName !== undefined
+  ) {
     next.userName = previous.userName
   }
   if (faults.has('active-ignored') && 'active' in previous) next.active = previous.active
   else if (faults.has('active-ignored')) delete next.active
-  if (constraints?.emailsFromUserName && next.emails === undefined && looksLikeEmail(next.userName) && flavor.attributes.some(isEmailsAttribute)) {
+  if (
+    constraints?.emailsFromUserName &&
+    next.emails === undefined &&
+    looksLikeEmail(next.userName) &&
+    flavor.attributes.some(isEmailsAttribute)
+  ) {
     next.emails = [{ value: next.userName, primary: true }]
   }
 
@@ -46,11 +61,21 @@ export function replaceUserData(previous: Obj, input: UserInput, flavor: Flavor,
 /** RFC 7643's `emails`: multi-valued, complex, with `value` and `primary` (a vendor may type it otherwise). */
 function isEmailsAttribute(definition: AttributeDefinition): boolean {
   const subs = definition.subAttributes ?? []
-  return definition.name === 'emails' && definition.multiValued && definition.type === 'complex' && ['value', 'primary'].every((n) => subs.some((s) => s.name === n))
+  return (
+    definition.name === 'emails' &&
+    definition.multiValued &&
+    definition.type === 'complex' &&
+    ['value', 'primary'].every((n) => subs.some((s) => s.name === n))
+  )
 }
 
 /** One attribute's next value; `undefined` means unassigned. */
-function nextValue(definition: AttributeDefinition, old: unknown, provided: Map<string, unknown>, faults: Faults): unknown {
+function nextValue(
+  definition: AttributeDefinition,
+  old: unknown,
+  provided: Map<string, unknown>,
+  faults: Faults,
+): unknown {
   if (definition.multiValued && faults.has('multi-valued-dropped')) return undefined
   if (!provided.has(definition.name)) {
     // A writeOnly password is never shown, so a PUT that omits it keeps it rather than silently clearing it.

@@ -35,7 +35,9 @@ export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string, fa
     resourceType: faults.has('wrong-resource-type') ? 'Users' : 'User',
     created: user.created,
     // Fault 'last-modified-epoch-millis': the store's number, passed through unformatted.
-    lastModified: faults.has('last-modified-epoch-millis') ? user.lastModified : new Date(user.lastModified).toISOString(),
+    lastModified: faults.has('last-modified-epoch-millis')
+      ? user.lastModified
+      : new Date(user.lastModified).toISOString(),
     location,
     version: versionOf(user),
   }

@@ -6,7 +6,14 @@ import type { ServerContext } from './context.ts'
 export type ScimType = 'invalidSyntax' | 'invalidValue' | 'uniqueness' | 'invalidFilter' | 'mutability'
 
 /** Sends a JSON body (or none) with the given media type; fault 'wrong-content-type' overrides it. */
-export function sendJson(ctx: ServerContext, res: ServerResponse, status: number, body: unknown, mediaType: string, headers: Record<string, string> = {}): void {
+export function sendJson(
+  ctx: ServerContext,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  mediaType: string,
+  headers: Record<string, string> = {},
+): void {
   const text = body === undefined ? '' : JSON.stringify(body)
   res.statusCode = status
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
@@ -18,7 +25,13 @@ export function sendJson(ctx: ServerContext, res: ServerResponse, status: number
 }
 
 /** A success response in the vendor's declared success media type (Cube: application/scim+json). */
-export function sendSuccess(ctx: ServerContext, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendSuccess(
+  ctx: ServerContext,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   sendJson(ctx, res, status, body, ctx.flavor.successMediaType, headers)
 }
 
@@ -26,7 +39,14 @@ export function sendSuccess(ctx: ServerContext, res: ServerResponse, status: num
  * An error in the flavor's format: the SCIM Error message (RFC 7644 §3.12, `status` a string),
  * or problem details (RFC 9457) where the vendor declares `application/problem+json`.
  */
-export function sendError(ctx: ServerContext, res: ServerResponse, status: number, detail: string, scimType?: ScimType, headers: Record<string, string> = {}): void {
+export function sendError(
+  ctx: ServerContext,
+  res: ServerResponse,
+  status: number,
+  detail: string,
+  scimType?: ScimType,
+  headers: Record<string, string> = {},
+): void {
   const { faults, flavor } = ctx
   if (faults.has('non-scim-error-bodies')) {
     sendJson(ctx, res, status, { error: detail }, 'application/json', headers)

@@ -20,14 +20,25 @@ export async function handleRequest(ctx: ServerContext, req: IncomingMessage, re
   if (ctx.token !== null && !ctx.faults.has('auth-ignored') && !bearerMatches(req.headers.authorization, ctx.token)) {
     const status = ctx.flavor.authFailureStatus
     // RFC 9110 §11.6.1 and RFC 7644 §2: a 401 names the authentication scheme (fault 'www-authenticate-missing': it does not).
-    const headers: Record<string, string> = status === 401 && !ctx.faults.has('www-authenticate-missing') ? { 'WWW-Authenticate': 'Bearer realm="SCIM"' } : {}
-    return sendError(ctx, res, status, 'A valid bearer token is required in the Authorization header.', undefined, headers)
+    const headers: Record<string, string> =
+      status === 401 && !ctx.faults.has('www-authenticate-missing') ? { 'WWW-Authenticate': 'Bearer realm="SCIM"' } : {}
+    return sendError(
+      ctx,
+      res,
+      status,
+      'A valid bearer token is required in the Authorization header.',
+      undefined,
+      headers,
+    )
   }
 
   const url = new URL(req.url ?? '/', 'http://reference.invalid')
   const base = ctx.flavor.basePath
   if (!url.pathname.startsWith(`${base}/`)) return sendError(ctx, res, 404, `No resource at ${url.pathname}.`)
-  const segments = url.pathname.slice(base.length + 1).replace(/\/$/, '').split('/')
+  const segments = url.pathname
+    .slice(base.length + 1)
+    .replace(/\/$/, '')
+    .split('/')
   let id: string | undefined
   try {
     id = segments[1] === undefined ? undefined : decodeURIComponent(segments[1])
@@ -36,7 +47,8 @@ export async function handleRequest(ctx: ServerContext, req: IncomingMessage, re
   }
   const method = req.method ?? 'GET'
   const request: UsersRequest = { req, res, query: url.searchParams, body }
-  const notAllowed = (allow: string) => sendError(ctx, res, 405, `${method} is not supported on ${url.pathname}.`, undefined, { Allow: allow })
+  const notAllowed = (allow: string) =>
+    sendError(ctx, res, 405, `${method} is not supported on ${url.pathname}.`, undefined, { Allow: allow })
 
   if (segments.length > 2 || id === '') return sendError(ctx, res, 404, `No resource at ${url.pathname}.`)
   if (segments[0] === 'Users' && id === undefined) {

@@ -2,10 +2,28 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ERROR_SCHEMA, loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { CORE_USER_URN } from '../scim/core-schema.ts'
 import { type ReferenceServer, startReferenceServer } from './server.ts'
-import { call, createUser, FLAVORS, type FlavorName, LIGHTDASH_EXTENSION, type Reply, TOKEN, uniqueUserName, validBody } from '../../test/support/reference.ts'
+import {
+  call,
+  createUser,
+  FLAVORS,
+  type FlavorName,
+  LIGHTDASH_EXTENSION,
+  type Reply,
+  TOKEN,
+  uniqueUserName,
+  validBody,
+} from '../../test/support/reference.ts'
 
-const SUCCESS_MEDIA: Record<FlavorName, string> = { lightdash: 'application/json', maia: 'application/json', cube: 'application/scim+json' }
-const ERROR_MEDIA: Record<FlavorName, string> = { lightdash: 'application/json', maia: 'application/problem+json', cube: 'application/scim+json' }
+const SUCCESS_MEDIA: Record<FlavorName, string> = {
+  lightdash: 'application/json',
+  maia: 'application/json',
+  cube: 'application/scim+json',
+}
+const ERROR_MEDIA: Record<FlavorName, string> = {
+  lightdash: 'application/json',
+  maia: 'application/problem+json',
+  cube: 'application/scim+json',
+}
 const AUTH_STATUS: Record<FlavorName, number> = { lightdash: 401, maia: 403, cube: 401 }
 
 /** Asserts an error reply in the flavor's format: problem details for Maia, the SCIM Error message otherwise. */
@@ -47,14 +65,19 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       // Assert
       expect(created.status).toBe(201)
       expect(created.headers.location).toBe(`${server.baseUrl}/Users/${created.json.id}`)
-      expect(created.json).toMatchObject({ userName: body.userName, meta: { resourceType: 'User', location: created.headers.location } })
+      expect(created.json).toMatchObject({
+        userName: body.userName,
+        meta: { resourceType: 'User', location: created.headers.location },
+      })
       expect(fetched.status).toBe(200)
       expect(fetched.json).toEqual(created.json)
     })
 
     test('POST with a taken userName (other case) answers 409 uniqueness', async () => {
       const first = await createUser(server, flavor)
-      const reply = await call(server, 'POST', '/Users', { body: validBody(flavor, String(first.userName).toUpperCase()) })
+      const reply = await call(server, 'POST', '/Users', {
+        body: validBody(flavor, String(first.userName).toUpperCase()),
+      })
       expectError(flavor, reply, 409, 'uniqueness')
     })
   })
@@ -62,19 +85,30 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
   describe('PUT /Users/{id}', () => {
     test('a valid PUT answers 200 with the whole resource in the vendor media type, equal to a following GET', async () => {
       const user = await createUser(server, flavor)
-      const body = { ...validBody(flavor, user.userName), name: { givenName: 'Grace', familyName: 'Hopper' }, active: false }
+      const body = {
+        ...validBody(flavor, user.userName),
+        name: { givenName: 'Grace', familyName: 'Hopper' },
+        active: false,
+      }
       const reply = await call(server, 'PUT', `/Users/${user.id}`, { body })
       const after = await call(server, 'GET', `/Users/${user.id}`)
       expect(reply.status).toBe(200)
       expect(reply.contentType.split(';')[0]).toBe(SUCCESS_MEDIA[flavor])
-      expect(reply.json).toMatchObject({ id: user.id, userName: user.userName, name: { givenName: 'Grace', familyName: 'Hopper' }, active: false })
+      expect(reply.json).toMatchObject({
+        id: user.id,
+        userName: user.userName,
+        name: { givenName: 'Grace', familyName: 'Hopper' },
+        active: false,
+      })
       expect(reply.json.schemas).toContain(CORE_USER_URN)
       expect(reply.json).toEqual(after.json)
     })
 
     test('an unknown id answers 404 and creates nothing', async () => {
       const before = server.users().length
-      const reply = await call(server, 'PUT', '/Users/00000000-dead-beef-0000-000000000000', { body: validBody(flavor) })
+      const reply = await call(server, 'PUT', '/Users/00000000-dead-beef-0000-000000000000', {
+        body: validBody(flavor),
+      })
       expectError(flavor, reply, 404)
       expect(reply.json.scimType).toBeUndefined()
       expect(server.users()).toHaveLength(before)
@@ -135,7 +169,9 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       ['emails.primary as a string', { emails: [{ value: 'a@example.com', primary: 'yes' }] }],
     ])('%s answers 400 invalidValue', async (_label, patch) => {
       const user = await createUser(server, flavor)
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody(flavor, user.userName), ...patch } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...validBody(flavor, user.userName), ...patch },
+      })
       expectError(flavor, reply, 400, 'invalidValue')
       expect((await call(server, 'GET', `/Users/${user.id}`)).json).toEqual(user)
     })
@@ -144,7 +180,10 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       const user = await createUser(server, flavor)
       const depth = 80_000
       const valid = JSON.stringify(validBody(flavor, user.userName))
-      for (const junk of [`{"givenName": ${'['.repeat(depth)}${']'.repeat(depth)}}`, `{"givenName": ${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`]) {
+      for (const junk of [
+        `{"givenName": ${'['.repeat(depth)}${']'.repeat(depth)}}`,
+        `{"givenName": ${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`,
+      ]) {
         const raw = `${valid.slice(0, -1)}, "name": ${junk}}`
         expectError(flavor, await call(server, 'PUT', `/Users/${user.id}`, { raw }), 400, 'invalidValue')
       }
@@ -153,8 +192,13 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
 
     test('two primary values answer 400 invalidValue', async () => {
       const user = await createUser(server, flavor)
-      const emails = [{ value: 'a@example.com', primary: true }, { value: 'b@example.com', primary: true }]
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody(flavor, user.userName), emails } })
+      const emails = [
+        { value: 'a@example.com', primary: true },
+        { value: 'b@example.com', primary: true },
+      ]
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...validBody(flavor, user.userName), emails },
+      })
       expectError(flavor, reply, 400, 'invalidValue')
     })
 
@@ -170,7 +214,9 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
 
     test('the user may keep its own userName in another case', async () => {
       const user = await createUser(server, flavor)
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody(flavor, String(user.userName).toUpperCase()) })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: validBody(flavor, String(user.userName).toUpperCase()),
+      })
       expect(reply.status).toBe(200)
       expect(reply.json.userName).toBe(String(user.userName).toUpperCase())
     })
@@ -188,7 +234,11 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       const reply = await call(server, 'PUT', `/Users/${user.id}`, { body })
       expect(reply.status).toBe(200)
       expect(reply.json.id).toBe(user.id)
-      expect(reply.json.meta).toMatchObject({ created: user.meta.created, resourceType: 'User', location: user.meta.location })
+      expect(reply.json.meta).toMatchObject({
+        created: user.meta.created,
+        resourceType: 'User',
+        location: user.meta.location,
+      })
       expect(reply.json.groups ?? []).toEqual([])
       expect((await call(server, 'GET', '/Users/another-id')).status).toBe(404)
     })
@@ -208,7 +258,9 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
     test('a password is accepted and never returned', async () => {
       const user = await createUser(server, flavor, { ...validBody(flavor), password: 'S3cret!pass' })
       expect(user).not.toHaveProperty('password')
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody(flavor, user.userName), password: 'N3w!pass' } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...validBody(flavor, user.userName), password: 'N3w!pass' },
+      })
       expect(reply.status).toBe(200)
       expect(reply.text).not.toContain('N3w!pass')
       const after = await call(server, 'GET', `/Users/${user.id}`)
@@ -221,7 +273,10 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       const body: Record<string, unknown> = { ...validBody(flavor, user.userName) }
       delete body.userName
       delete body.name
-      body.schemas = [CORE_USER_URN.toUpperCase(), ...(flavor === 'lightdash' ? [LIGHTDASH_EXTENSION.toUpperCase()] : [])]
+      body.schemas = [
+        CORE_USER_URN.toUpperCase(),
+        ...(flavor === 'lightdash' ? [LIGHTDASH_EXTENSION.toUpperCase()] : []),
+      ]
       body.USERNAME = user.userName
       body.Name = { GIVENNAME: 'Grace' }
       if (flavor === 'lightdash') {
@@ -238,7 +293,9 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
 
     test('unknown attributes are ignored', async () => {
       const user = await createUser(server, flavor)
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody(flavor, user.userName), favouriteColour: 'green' } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...validBody(flavor, user.userName), favouriteColour: 'green' },
+      })
       expect(reply.status).toBe(200)
       expect(reply.json).not.toHaveProperty('favouriteColour')
     })
@@ -246,7 +303,9 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
     test('strings are stored exactly: unicode, whitespace and long values', async () => {
       const user = await createUser(server, flavor)
       const givenName = `  Zoë 李 😀 ${'x'.repeat(2000)}  `
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody(flavor, user.userName), name: { givenName } } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...validBody(flavor, user.userName), name: { givenName } },
+      })
       expect(reply.status).toBe(200)
       expect((await call(server, 'GET', `/Users/${user.id}`)).json.name.givenName).toBe(givenName)
     })
@@ -269,7 +328,11 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
     test('scim+json with a charset and plain application/json are accepted; other media types answer 415', async () => {
       const user = await createUser(server, flavor)
       const body = validBody(flavor, user.userName)
-      for (const contentType of ['application/scim+json; charset=utf-8', 'application/json', 'Application/JSON;charset=UTF-8']) {
+      for (const contentType of [
+        'application/scim+json; charset=utf-8',
+        'application/json',
+        'Application/JSON;charset=UTF-8',
+      ]) {
         expect((await call(server, 'PUT', `/Users/${user.id}`, { body, contentType })).status).toBe(200)
       }
       for (const contentType of ['text/plain', 'application/xml', null]) {
@@ -290,13 +353,19 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       const only = await call(server, 'PUT', `/Users/${user.id}`, { body, query: { attributes: 'userName' } })
       expect(only.status).toBe(200)
       expect(Object.keys(only.json).sort()).toEqual(['id', 'schemas', 'userName'])
-      const sub = await call(server, 'GET', `/Users/${user.id}`, { query: { attributes: 'NAME.givenName,emails.value' } })
+      const sub = await call(server, 'GET', `/Users/${user.id}`, {
+        query: { attributes: 'NAME.givenName,emails.value' },
+      })
       expect(sub.json).toMatchObject({ id: user.id, name: { givenName: 'Ada' }, emails: [{ value: user.userName }] })
       expect(sub.json.name).not.toHaveProperty('familyName')
       expect(sub.json.emails[0]).not.toHaveProperty('primary')
-      const qualified = await call(server, 'GET', `/Users/${user.id}`, { query: { attributes: `${CORE_USER_URN}:userName` } })
+      const qualified = await call(server, 'GET', `/Users/${user.id}`, {
+        query: { attributes: `${CORE_USER_URN}:userName` },
+      })
       expect(Object.keys(qualified.json).sort()).toEqual(['id', 'schemas', 'userName'])
-      const excluded = await call(server, 'GET', `/Users/${user.id}`, { query: { excludedAttributes: 'emails,meta,id' } })
+      const excluded = await call(server, 'GET', `/Users/${user.id}`, {
+        query: { excludedAttributes: 'emails,meta,id' },
+      })
       expect(excluded.json).not.toHaveProperty('emails')
       expect(excluded.json).not.toHaveProperty('meta')
       expect(excluded.json).toMatchObject({ id: user.id, userName: user.userName })
@@ -309,23 +378,36 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       const got = await call(etagServer, 'GET', `/Users/${user.id}`)
       expect(got.headers.etag).toBe(got.json.meta.version)
       const body = { ...validBody(flavor, user.userName), name: { givenName: 'First' } }
-      const first = await call(etagServer, 'PUT', `/Users/${user.id}`, { body, headers: { 'if-match': String(got.headers.etag) } })
+      const first = await call(etagServer, 'PUT', `/Users/${user.id}`, {
+        body,
+        headers: { 'if-match': String(got.headers.etag) },
+      })
       expect(first.status).toBe(200)
       expect(first.headers.etag).toBe(first.json.meta.version)
       expect(first.headers.etag).not.toBe(got.headers.etag)
-      const stale = await call(etagServer, 'PUT', `/Users/${user.id}`, { body: { ...body, name: { givenName: 'Stale' } }, headers: { 'if-match': String(got.headers.etag) } })
+      const stale = await call(etagServer, 'PUT', `/Users/${user.id}`, {
+        body: { ...body, name: { givenName: 'Stale' } },
+        headers: { 'if-match': String(got.headers.etag) },
+      })
       expectError(flavor, stale, 412)
       expect((await call(etagServer, 'GET', `/Users/${user.id}`)).json).toEqual(first.json)
       const strong = String(first.headers.etag).replace(/^W\//, '')
-      expect((await call(etagServer, 'PUT', `/Users/${user.id}`, { body, headers: { 'if-match': strong } })).status).toBe(200)
-      expect((await call(etagServer, 'PUT', `/Users/${user.id}`, { body, headers: { 'if-match': '*' } })).status).toBe(200)
+      expect(
+        (await call(etagServer, 'PUT', `/Users/${user.id}`, { body, headers: { 'if-match': strong } })).status,
+      ).toBe(200)
+      expect((await call(etagServer, 'PUT', `/Users/${user.id}`, { body, headers: { 'if-match': '*' } })).status).toBe(
+        200,
+      )
     })
 
     test('with ETags off, no ETag header is sent and If-Match is ignored', async () => {
       const user = await createUser(server, flavor)
       const got = await call(server, 'GET', `/Users/${user.id}`)
       expect(got.headers.etag).toBeUndefined()
-      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody(flavor, user.userName), headers: { 'if-match': 'W/"stale"' } })
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: validBody(flavor, user.userName),
+        headers: { 'if-match': 'W/"stale"' },
+      })
       expect(reply.status).toBe(200)
       expect(reply.headers.etag).toBeUndefined()
     })
@@ -340,15 +422,18 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
     test.each([
       ['no token', null],
       ['a wrong token', 'wrong-token'],
-    ])('%s answers the declared auth status with an error body, before the body is looked at', async (_label, token) => {
-      const user = await createUser(server, flavor)
-      for (const raw of [JSON.stringify(validBody(flavor, user.userName)), '{not json']) {
-        const reply = await call(server, 'PUT', `/Users/${user.id}`, { raw, token })
-        expectError(flavor, reply, AUTH_STATUS[flavor])
-        if (AUTH_STATUS[flavor] === 401) expect(String(reply.headers['www-authenticate'])).toMatch(/^Bearer/)
-      }
-      expect((await call(server, 'GET', `/Users/${user.id}`)).json).toEqual(user)
-    })
+    ])(
+      '%s answers the declared auth status with an error body, before the body is looked at',
+      async (_label, token) => {
+        const user = await createUser(server, flavor)
+        for (const raw of [JSON.stringify(validBody(flavor, user.userName)), '{not json']) {
+          const reply = await call(server, 'PUT', `/Users/${user.id}`, { raw, token })
+          expectError(flavor, reply, AUTH_STATUS[flavor])
+          if (AUTH_STATUS[flavor] === 401) expect(String(reply.headers['www-authenticate'])).toMatch(/^Bearer/)
+        }
+        expect((await call(server, 'GET', `/Users/${user.id}`)).json).toEqual(user)
+      },
+    )
 
     test('discovery endpoints require the token too', async () => {
       for (const path of ['/ServiceProviderConfig', '/Schemas', '/ResourceTypes']) {
@@ -370,13 +455,24 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
     test('GET /Users filters on userName ignoring case and pages with startIndex and count', async () => {
       const userName = uniqueUserName('Filter.Me')
       const user = await createUser(server, flavor, validBody(flavor, userName))
-      const found = await call(server, 'GET', '/Users', { query: { filter: `userName eq "${userName.toUpperCase()}"` } })
+      const found = await call(server, 'GET', '/Users', {
+        query: { filter: `userName eq "${userName.toUpperCase()}"` },
+      })
       expect(found.status).toBe(200)
-      expect(found.json).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 1, Resources: [{ id: user.id }] })
+      expect(found.json).toMatchObject({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+        totalResults: 1,
+        Resources: [{ id: user.id }],
+      })
       const page = await call(server, 'GET', '/Users', { query: { startIndex: '2', count: '1' } })
       expect(page.json).toMatchObject({ startIndex: 2, itemsPerPage: 1 })
       expect(page.json.totalResults).toBeGreaterThan(1)
-      expectError(flavor, await call(server, 'GET', '/Users', { query: { filter: 'userName regex "x"' } }), 400, 'invalidFilter')
+      expectError(
+        flavor,
+        await call(server, 'GET', '/Users', { query: { filter: 'userName regex "x"' } }),
+        400,
+        'invalidFilter',
+      )
     })
 
     test('DELETE answers 204 and the user is gone', async () => {
@@ -408,10 +504,16 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       const names = core.attributes.map((a: { name: string }) => a.name)
       expect(names).toContain('userName')
       expect(names).toContain('emails')
-      expect(core.attributes.find((a: { name: string }) => a.name === 'userName')).toMatchObject({ uniqueness: 'server', caseExact: false, required: true })
+      expect(core.attributes.find((a: { name: string }) => a.name === 'userName')).toMatchObject({
+        uniqueness: 'server',
+        caseExact: false,
+        required: true,
+      })
       if (flavor === 'cube') expect(names).not.toContain('phoneNumbers')
       if (flavor === 'maia') expect(names).toContain('x509Certificates')
-      const extensionIds = schemas.Resources.map((s: { id: string }) => s.id).filter((id: string) => id !== CORE_USER_URN)
+      const extensionIds = schemas.Resources.map((s: { id: string }) => s.id).filter(
+        (id: string) => id !== CORE_USER_URN,
+      )
       expect(extensionIds).toEqual(flavor === 'lightdash' ? [LIGHTDASH_EXTENSION] : [])
       const types = (await call(server, 'GET', '/ResourceTypes')).json
       expect(types.Resources[0]).toMatchObject({ id: 'User', endpoint: '/Users', schema: CORE_USER_URN })
@@ -427,31 +529,38 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
     })
   })
 
-  if (flavor === 'lightdash') test('the Lightdash extension is stored, listed in schemas only when present, and cleared when omitted', async () => {
-    const user = await createUser(server, flavor)
-    expect(user.schemas).toEqual([CORE_USER_URN, LIGHTDASH_EXTENSION])
-    expect(user[LIGHTDASH_EXTENSION]).toEqual({ role: 'member' })
-    const body = validBody(flavor, user.userName)
-    delete body[LIGHTDASH_EXTENSION]
-    body.schemas = [CORE_USER_URN]
-    const reply = await call(server, 'PUT', `/Users/${user.id}`, { body })
-    expect(reply.status).toBe(200)
-    expect(reply.json.schemas).toEqual([CORE_USER_URN])
-    expect(reply.json).not.toHaveProperty(LIGHTDASH_EXTENSION)
-    const wrong = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody(flavor, user.userName), [LIGHTDASH_EXTENSION]: { role: 5 } } })
-    expectError(flavor, wrong, 400, 'invalidValue')
-  })
+  if (flavor === 'lightdash')
+    test('the Lightdash extension is stored, listed in schemas only when present, and cleared when omitted', async () => {
+      const user = await createUser(server, flavor)
+      expect(user.schemas).toEqual([CORE_USER_URN, LIGHTDASH_EXTENSION])
+      expect(user[LIGHTDASH_EXTENSION]).toEqual({ role: 'member' })
+      const body = validBody(flavor, user.userName)
+      delete body[LIGHTDASH_EXTENSION]
+      body.schemas = [CORE_USER_URN]
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { body })
+      expect(reply.status).toBe(200)
+      expect(reply.json.schemas).toEqual([CORE_USER_URN])
+      expect(reply.json).not.toHaveProperty(LIGHTDASH_EXTENSION)
+      const wrong = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...validBody(flavor, user.userName), [LIGHTDASH_EXTENSION]: { role: 5 } },
+      })
+      expectError(flavor, wrong, 400, 'invalidValue')
+    })
 
-  if (flavor === 'maia') test('Maia requires meta in a PUT body (its schema says so) but not in POST', async () => {
-    const user = await createUser(server, flavor, { ...validBody(flavor), meta: undefined })
-    const body = validBody(flavor, user.userName)
-    delete body.meta
-    expectError(flavor, await call(server, 'PUT', `/Users/${user.id}`, { body }), 400)
-  })
+  if (flavor === 'maia')
+    test('Maia requires meta in a PUT body (its schema says so) but not in POST', async () => {
+      const user = await createUser(server, flavor, { ...validBody(flavor), meta: undefined })
+      const body = validBody(flavor, user.userName)
+      delete body.meta
+      expectError(flavor, await call(server, 'PUT', `/Users/${user.id}`, { body }), 400)
+    })
 
-  if (flavor === 'lightdash') test('Lightdash requires emails[].value (its schema says so)', async () => {
-    const user = await createUser(server, flavor)
-    const reply = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...validBody(flavor, user.userName), emails: [{ primary: true }] } })
-    expectError(flavor, reply, 400, 'invalidValue')
-  })
+  if (flavor === 'lightdash')
+    test('Lightdash requires emails[].value (its schema says so)', async () => {
+      const user = await createUser(server, flavor)
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, {
+        body: { ...validBody(flavor, user.userName), emails: [{ primary: true }] },
+      })
+      expectError(flavor, reply, 400, 'invalidValue')
+    })
 })

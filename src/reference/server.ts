@@ -60,7 +60,10 @@ export interface ReferenceServer {
 export async function startReferenceServer(options: ReferenceServerOptions): Promise<ReferenceServer> {
   const faults = new Set<ServerFaultName>()
   for (const fault of options.faults ?? []) {
-    if (!ALL_FAULT_NAMES.includes(fault)) throw new TypeError(`unknown reference-server fault "${String(fault)}". Choose from: ${ALL_FAULT_NAMES.join(', ')}.`)
+    if (!ALL_FAULT_NAMES.includes(fault))
+      throw new TypeError(
+        `unknown reference-server fault "${String(fault)}". Choose from: ${ALL_FAULT_NAMES.join(', ')}.`,
+      )
     faults.add(fault)
   }
   const ctx: ServerContext = {

@@ -28,7 +28,14 @@ export class UserStore {
 
   /** Stores a new user; `id` defaults to a fresh UUID. */
   create(data: Record<string, unknown>, now: number, id: string = randomUUID()): StoredUser {
-    const user: StoredUser = { id, data, groups: [], created: new Date(now).toISOString(), lastModified: now, version: 1 }
+    const user: StoredUser = {
+      id,
+      data,
+      groups: [],
+      created: new Date(now).toISOString(),
+      lastModified: now,
+      version: 1,
+    }
     this.#users.set(id, user)
     return user
   }
@@ -44,7 +51,10 @@ export class UserStore {
   }
 
   /** The first user other than `exceptId` whose userName equals `userName` (ignoring case unless `caseSensitive`). */
-  findByUserName(userName: string, options: { exceptId?: string; caseSensitive?: boolean } = {}): StoredUser | undefined {
+  findByUserName(
+    userName: string,
+    options: { exceptId?: string; caseSensitive?: boolean } = {},
+  ): StoredUser | undefined {
     const wanted = options.caseSensitive ? userName : userName.toLowerCase()
     for (const user of this.#users.values()) {
       if (user.id === options.exceptId || typeof user.data.userName !== 'string') continue

@@ -23,7 +23,12 @@ export interface UsersRequest {
 const NO_FAULTS: Faults = new Set()
 
 /** The resource a response shows, after `attributes`/`excludedAttributes` and the response faults. */
-function shownResource(ctx: ServerContext, user: StoredUser, query: URLSearchParams, applyParams = true): Record<string, unknown> {
+function shownResource(
+  ctx: ServerContext,
+  user: StoredUser,
+  query: URLSearchParams,
+  applyParams = true,
+): Record<string, unknown> {
   const resource = toResource(user, ctx.flavor, ctx.baseUrl, ctx.faults)
   const projected = applyParams ? projectResource(resource, query, ctx.flavor) : resource
   if (ctx.faults.has('schemas-missing-in-response')) delete projected.schemas
@@ -39,7 +44,10 @@ function etagHeader(ctx: ServerContext, user: StoredUser): Record<string, string
 /** Headers of a response that carries one user: its ETag, and (fault 'content-location-collection') a Content-Location. */
 function representationHeaders(ctx: ServerContext, user: StoredUser): Record<string, string> {
   // The fault names the collection the request went through, not the resource, so it contradicts meta.location.
-  return { ...etagHeader(ctx, user), ...(ctx.faults.has('content-location-collection') ? { 'Content-Location': `${ctx.flavor.basePath}/Users` } : {}) }
+  return {
+    ...etagHeader(ctx, user),
+    ...(ctx.faults.has('content-location-collection') ? { 'Content-Location': `${ctx.flavor.basePath}/Users` } : {}),
+  }
 }
 
 /** The stored representation of every user, as a fault-free GET shows it (for tests). */
@@ -65,7 +73,16 @@ export function listUsers(ctx: ServerContext, { res, query }: UsersRequest): voi
   }
   const { startIndex, count } = pageOf(query)
   const page = users.slice(startIndex - 1, startIndex - 1 + count)
-  sendSuccess(ctx, res, 200, listResponse(page.map((u) => shownResource(ctx, u, query)), users.length, startIndex))
+  sendSuccess(
+    ctx,
+    res,
+    200,
+    listResponse(
+      page.map((u) => shownResource(ctx, u, query)),
+      users.length,
+      startIndex,
+    ),
+  )
 }
 
 /** DELETE /Users/{id} (RFC 7644 §3.6): 204, honouring If-Match when ETags are on. */
@@ -111,7 +128,13 @@ export function replaceUser(ctx: ServerContext, request: UsersRequest, id: strin
   if (!mediaAndSizeOk(ctx, request)) return
   if (!user && !faults.has('upsert-unknown-id')) return sendError(ctx, res, 404, `User ${id} not found.`)
   const ifMatch = req.headers['if-match']
-  if (user && ctx.etag && ifMatch !== undefined && !faults.has('if-match-ignored') && !ifMatchSatisfied(ifMatch, versionOf(user), faults.has('if-match-strong') ? 'strong' : 'weak')) {
+  if (
+    user &&
+    ctx.etag &&
+    ifMatch !== undefined &&
+    !faults.has('if-match-ignored') &&
+    !ifMatchSatisfied(ifMatch, versionOf(user), faults.has('if-match-strong') ? 'strong' : 'weak')
+  ) {
     return sendError(ctx, res, 412, `If-Match ${ifMatch} does not match the current version ${versionOf(user)}.`)
   }
   const input = parsedInput(ctx, request, 'put')
@@ -122,7 +145,10 @@ export function replaceUser(ctx: ServerContext, request: UsersRequest, id: strin
     // Fault 'upsert-unknown-id': PUT creates the user under the requested id.
     const created = store.create(replaceUserData({}, input, flavor, NO_FAULTS, ctx.constraints), Date.now(), id)
     const location = toResource(created, flavor, ctx.baseUrl, NO_FAULTS).meta as { location: string }
-    return sendSuccess(ctx, res, 201, shownResource(ctx, created, query), { Location: location.location, ...etagHeader(ctx, created) })
+    return sendSuccess(ctx, res, 201, shownResource(ctx, created, query), {
+      Location: location.location,
+      ...etagHeader(ctx, created),
+    })
   }
 
   const next: StoredUser = {
@@ -154,7 +180,8 @@ function applyReadOnlyFaults(faults: Faults, next: StoredUser, input: UserInput)
   const created = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>).created : undefined
   if (faults.has('meta-from-body') && typeof created === 'string') next.created = created
   // "Reset to now", but always a different instant, so that the fault is visible within the same millisecond.
-  if (faults.has('created-changes')) next.created = new Date(Math.max(Date.now(), Date.parse(next.created) + 1)).toISOString()
+  if (faults.has('created-changes'))
+    next.created = new Date(Math.max(Date.now(), Date.parse(next.created) + 1)).toISOString()
   if (faults.has('groups-from-body') && Array.isArray(groups)) next.groups = structuredClone(groups)
 }
 
@@ -202,7 +229,13 @@ function parsedInput(ctx: ServerContext, request: UsersRequest, operation: 'put'
 }
 
 /** RFC 7643 §4.1.1: userName is unique across all Users, ignoring case; 409 `uniqueness` (RFC 7644 §3.12). true when answered. */
-function rejectDuplicate(ctx: ServerContext, res: ServerResponse, input: UserInput, exceptId: string | undefined, operation: 'put' | 'post'): boolean {
+function rejectDuplicate(
+  ctx: ServerContext,
+  res: ServerResponse,
+  input: UserInput,
+  exceptId: string | undefined,
+  operation: 'put' | 'post',
+): boolean {
   const { faults } = ctx
   const put = operation === 'put'
   const userName = input.values.get('userName')

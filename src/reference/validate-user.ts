@@ -16,7 +16,12 @@ export interface UserInput {
   unknown: string[]
 }
 
-export type ValidationFailure = { ok: false; status: 400 | 500; scimType?: 'invalidSyntax' | 'invalidValue'; detail: string }
+export type ValidationFailure = {
+  ok: false
+  status: 400 | 500
+  scimType?: 'invalidSyntax' | 'invalidValue'
+  detail: string
+}
 export type Validation = { ok: true; input: UserInput } | ValidationFailure
 
 export interface ValidateOptions {
@@ -65,7 +70,10 @@ export function validateUser(body: unknown, flavor: Flavor, options: ValidateOpt
       const extension = flavor.extensions.find((e) => match(key, e.urn))
       if (extension) {
         if (input.extensions.has(extension.urn)) continue
-        input.extensions.set(extension.urn, extensionInput(value, extension.schema.attributes, extension.required, extension.urn, options))
+        input.extensions.set(
+          extension.urn,
+          extensionInput(value, extension.schema.attributes, extension.required, extension.urn, options),
+        )
         continue
       }
       const definition = flavor.attributes.find((a) => match(key, a.name))
@@ -76,7 +84,10 @@ export function validateUser(body: unknown, flavor: Flavor, options: ValidateOpt
       // The exact-case key wins over a case variant of the same attribute sent alongside it.
       if (input.values.has(definition.name) && key !== definition.name) continue
       refuseClearing(value, definition.name, options)
-      input.values.set(definition.name, attributeValue(definition, value, definition.name, flavor.requiredSubAttributes.get(definition.name), options))
+      input.values.set(
+        definition.name,
+        attributeValue(definition, value, definition.name, flavor.requiredSubAttributes.get(definition.name), options),
+      )
     }
   } catch (error) {
     if (error instanceof Invalid) return { ok: false, status: 400, scimType: 'invalidValue', detail: error.message }
@@ -93,7 +104,8 @@ export function validateUser(body: unknown, flavor: Flavor, options: ValidateOpt
   if (put) {
     for (const field of flavor.requiredFields) {
       const key = Object.keys(body).find((k) => match(k, field))
-      if (key === undefined || body[key] === null) return invalid(`"${field}" is required by this service's request schema.`)
+      if (key === undefined || body[key] === null)
+        return invalid(`"${field}" is required by this service's request schema.`)
     }
   }
   return { ok: true, input }
@@ -116,7 +128,8 @@ function nameMatcher(faults: Faults): (key: string, name: string) => boolean {
 /** RFC 7643 §3: `schemas` is REQUIRED, lists the core User URN and only URNs this service knows. */
 function checkSchemas(schemas: unknown, flavor: Flavor): ValidationFailure | undefined {
   if (schemas === undefined || schemas === null) return syntax('"schemas" is required.')
-  if (!Array.isArray(schemas) || schemas.length === 0) return syntax('"schemas" must be a non-empty array of schema URNs.')
+  if (!Array.isArray(schemas) || schemas.length === 0)
+    return syntax('"schemas" must be a non-empty array of schema URNs.')
   if (!schemas.every((s) => typeof s === 'string')) return syntax('"schemas" must contain only strings.')
   const known = knownSchemaUrns(flavor).map((u) => u.toLowerCase())
   const lower = (schemas as string[]).map((s) => s.toLowerCase())
@@ -155,7 +168,13 @@ function extensionInput(
 }
 
 /** The normalised value of one attribute, `null` to clear; throws `Invalid` on a wrong type. */
-function attributeValue(definition: AttributeDefinition, raw: unknown, path: string, requiredSubs: string[] | undefined, options: ValidateOptions): unknown {
+function attributeValue(
+  definition: AttributeDefinition,
+  raw: unknown,
+  path: string,
+  requiredSubs: string[] | undefined,
+  options: ValidateOptions,
+): unknown {
   const coerce = options.faults.has('wrong-types-coerced')
   const value = coerce ? coerceShape(definition, raw) : raw
   if (value === null) return null
@@ -171,8 +190,15 @@ function attributeValue(definition: AttributeDefinition, raw: unknown, path: str
     // An element left empty (no known sub-attribute) is kept as sent: clients compare lists item by item.
     const normalised = singleValue(definition, item, `${path}[${i}]`, requiredSubs, options)
     // A constrained server stores no empty value (RFC 7644 §3.12: a value it cannot store is an invalidValue).
-    if (constraints?.refuseEmptyItems && definition.type === 'complex' && isObj(normalised) && Object.keys(normalised).length === 0) {
-      throw new Invalid(`"${path}[${i}]" is empty: each value of "${path}" needs at least one of its sub-attributes (${(definition.subAttributes ?? []).map((s) => s.name).join(', ')}).`)
+    if (
+      constraints?.refuseEmptyItems &&
+      definition.type === 'complex' &&
+      isObj(normalised) &&
+      Object.keys(normalised).length === 0
+    ) {
+      throw new Invalid(
+        `"${path}[${i}]" is empty: each value of "${path}" needs at least one of its sub-attributes (${(definition.subAttributes ?? []).map((s) => s.name).join(', ')}).`,
+      )
     }
     items.push(normalised)
   }
@@ -184,7 +210,13 @@ function attributeValue(definition: AttributeDefinition, raw: unknown, path: str
   return items
 }
 
-function singleValue(definition: AttributeDefinition, raw: unknown, path: string, requiredSubs: string[] | undefined, options: ValidateOptions): unknown {
+function singleValue(
+  definition: AttributeDefinition,
+  raw: unknown,
+  path: string,
+  requiredSubs: string[] | undefined,
+  options: ValidateOptions,
+): unknown {
   const value = options.faults.has('wrong-types-coerced') ? coercePrimitive(definition, raw) : raw
   switch (definition.type) {
     case 'string':
@@ -208,7 +240,13 @@ function singleValue(definition: AttributeDefinition, raw: unknown, path: string
   }
 }
 
-function complexValue(definition: AttributeDefinition, value: unknown, path: string, requiredSubs: string[] | undefined, options: ValidateOptions): Obj {
+function complexValue(
+  definition: AttributeDefinition,
+  value: unknown,
+  path: string,
+  requiredSubs: string[] | undefined,
+  options: ValidateOptions,
+): Obj {
   if (!isObj(value)) {
     if (options.faults.has('wrong-types-coerced')) return {}
     throw new Invalid(`"${path}" must be an object.`)
@@ -237,7 +275,8 @@ function complexValue(definition: AttributeDefinition, value: unknown, path: str
 function refuseClearing(value: unknown, path: string, options: ValidateOptions): void {
   if (options.operation !== 'put' || !options.faults.has('null-refused')) return
   if (value === null) throw new Invalid(`"${path}" must not be null: send a value or leave the attribute out.`)
-  if (Array.isArray(value) && value.length === 0) throw new Invalid(`"${path}" must not be an empty array: send a value or leave the attribute out.`)
+  if (Array.isArray(value) && value.length === 0)
+    throw new Invalid(`"${path}" must not be an empty array: send a value or leave the attribute out.`)
 }
 
 /** A constrained server's string limit: a longer value is refused, naming the attribute and the limit. */
@@ -245,7 +284,8 @@ function refuseLongString(value: string, path: string, constraints: ServerConstr
   const max = constraints?.maxStringLength ?? null
   if (max === null || value.length <= max) return
   const length = characterCount(value)
-  if (length > max) throw new Invalid(`"${path}" is ${length} characters long; this service stores at most ${max} characters.`)
+  if (length > max)
+    throw new Invalid(`"${path}" is ${length} characters long; this service stores at most ${max} characters.`)
 }
 
 /** A constrained server stores at most one value per `type` of a multi-valued complex attribute (types compared ignoring case). */
@@ -256,7 +296,10 @@ function refuseRepeatedTypes(definition: AttributeDefinition, items: unknown[], 
     const type = isObj(item) ? item.type : undefined
     if (typeof type !== 'string') continue
     const first = seen.get(type.toLowerCase())
-    if (first !== undefined) throw new Invalid(`"${path}[${first}]" and "${path}[${i}]" both have type "${type}": this service stores at most one value of "${path}" per type.`)
+    if (first !== undefined)
+      throw new Invalid(
+        `"${path}[${first}]" and "${path}[${i}]" both have type "${type}": this service stores at most one value of "${path}" per type.`,
+      )
     seen.set(type.toLowerCase(), i)
   }
 }

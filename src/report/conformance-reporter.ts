@@ -15,7 +15,9 @@ import { terminalLine } from './terminal.ts'
 import type { ConformanceReport } from './types.ts'
 import { writeReports } from './write-reports.ts'
 
-export const TOOL_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+export const TOOL_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version
 
 /** What a {@link ConformanceReporter} is given by whoever starts the run. */
 export interface ConformanceReporterOptions {
@@ -75,26 +77,42 @@ export class ConformanceReporter implements Reporter {
       return
     }
     const result = testCase.result()
-    if (result.state === 'failed') this.harnessErrors.push(`${testCase.name}: ${oneLine(result.errors?.[0]?.message ?? 'failed without a result')}`)
+    if (result.state === 'failed')
+      this.harnessErrors.push(`${testCase.name}: ${oneLine(result.errors?.[0]?.message ?? 'failed without a result')}`)
   }
 
-  async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>, reason: TestRunEndReason): Promise<void> {
+  async onTestRunEnd(
+    modules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<{ message?: string }>,
+    reason: TestRunEndReason,
+  ): Promise<void> {
     for (const e of unhandledErrors) this.harnessErrors.push(oneLine(e.message ?? 'unhandled error'))
     const config = this.config()
-    if (!config) throw new Error('ConformanceReporter: the run has no provided configuration (suites/vitest.config.ts provides it)')
+    if (!config)
+      throw new Error(
+        'ConformanceReporter: the run has no provided configuration (suites/vitest.config.ts provides it)',
+      )
     if (reason === 'interrupted') this.results.push(...notRun(modules, this.results, config.seed))
     // Every check is done or abandoned: its test users go now, so that the report can say what remains.
     let cleanup: ConformanceReport['cleanup']
     try {
       if (config.target) cleanup = await finishRun(config, config.target)
-      for (const line of cleanup?.warnings ?? []) process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
+      for (const line of cleanup?.warnings ?? [])
+        process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
     } catch (error) {
       this.harnessErrors.push(`cleaning up test users: ${oneLine(error)}`)
     }
     let specFindings: SpecFinding[] = []
     let spec = config.spec ?? config.vendor
     try {
-      const profile = this.options.profile ?? (await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false, allowRemoteRefs: config.allowRemoteRefs }))
+      const profile =
+        this.options.profile ??
+        (await loadProfile({
+          vendor: config.spec ? undefined : config.vendor,
+          spec: config.spec ?? undefined,
+          validate: false,
+          allowRemoteRefs: config.allowRemoteRefs,
+        }))
       // As the user would type it: relative to where the run started, when it lies below.
       const rel = relative(process.cwd(), profile.specPath)
       spec = rel.startsWith('..') || isAbsolute(rel) ? profile.specPath : rel
@@ -103,7 +121,9 @@ export class ConformanceReporter implements Reporter {
       this.harnessErrors.push(oneLine(error))
     }
     const order = new Map<string, number>()
-    const results = [...this.results].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0) || a.id.localeCompare(b.id))
+    const results = [...this.results].sort(
+      (a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0) || a.id.localeCompare(b.id),
+    )
     const traits: Record<string, string> = {}
     for (const r of results) Object.assign(traits, r.traits)
     const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length
@@ -117,7 +137,14 @@ export class ConformanceReporter implements Reporter {
       runs: config.runs,
       startedAt: this.startedAt.toISOString(),
       durationMs: Date.now() - this.startedAt.getTime(),
-      summary: { passed: count('passed'), failed: count('failed'), warned: count('warned'), observed: count('observed'), skipped: count('skipped'), requests: results.reduce((n, r) => n + (r.requests ?? 0), 0) },
+      summary: {
+        passed: count('passed'),
+        failed: count('failed'),
+        warned: count('warned'),
+        observed: count('observed'),
+        skipped: count('skipped'),
+        requests: results.reduce((n, r) => n + (r.requests ?? 0), 0),
+      },
       results: results.sort((a, b) => OUTCOME_RANK[b.status] - OUTCOME_RANK[a.status] || a.id.localeCompare(b.id)),
       specFindings,
       traits,
@@ -141,7 +168,22 @@ function notRun(modules: ReadonlyArray<TestModule>, results: readonly CheckResul
       const check = CHECKS.find((c) => c.id === testCase.name)
       if (!check || done.has(check.id) || testCase.result().state === 'failed') continue
       const { id, title, level, source, area } = check
-      out.push({ id, title, level, source, area, contract: 'rfc', status: 'skipped', message: INTERRUPTED_MESSAGE, interrupted: true, counterexample: null, reproduce: null, seed, path: null, numRuns: 0 })
+      out.push({
+        id,
+        title,
+        level,
+        source,
+        area,
+        contract: 'rfc',
+        status: 'skipped',
+        message: INTERRUPTED_MESSAGE,
+        interrupted: true,
+        counterexample: null,
+        reproduce: null,
+        seed,
+        path: null,
+        numRuns: 0,
+      })
     }
   }
   return out

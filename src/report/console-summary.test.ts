@@ -13,15 +13,23 @@ describe('consoleSummary', () => {
     expect(lines).toContain('  MAY     1 observed')
     const outcomeLines = lines.filter((l) => /^(FAIL|WARN) /.test(l))
     expect(outcomeLines).toHaveLength(5)
-    expect(outcomeLines[0]).toMatch(/^FAIL put\.status\.unknown-id-404 +PUT on an unknown id created a user: 201 Created/)
-    expect(outcomeLines.at(-1)).toMatch(/^WARN put\.uniqueness\.scimtype +Uniqueness conflict .*: 409 scimType "noTarget"$/)
+    expect(outcomeLines[0]).toMatch(
+      /^FAIL put\.status\.unknown-id-404 +PUT on an unknown id created a user: 201 Created/,
+    )
+    expect(outcomeLines.at(-1)).toMatch(
+      /^WARN put\.uniqueness\.scimtype +Uniqueness conflict .*: 409 scimType "noTarget"$/,
+    )
     expect(lines).toContain('Reports: reports/run-1/report.html')
     expect(lines).toContain('         reports/run-1/report.json')
     expect(lines.at(-1)).toBe('Replay with: --seed 1234567')
   })
 
   test('an interrupted run, harness errors and discovery notes are called out', () => {
-    const report = { ...failingReport(), interrupted: true, harnessErrors: ['check put.meta.created crashed: TypeError: x is undefined'] }
+    const report = {
+      ...failingReport(),
+      interrupted: true,
+      harnessErrors: ['check put.meta.created crashed: TypeError: x is undefined'],
+    }
     const lines = consoleSummary(report, { reportDir: 'r' }).split('\n')
     expect(lines).toContain('INTERRUPTED: the run was cut short; these results are partial')
     expect(lines).toContain('ERROR check put.meta.created crashed: TypeError: x is undefined')

@@ -45,14 +45,17 @@ export function consoleSummary(report: ConformanceReport, options: ConsoleSummar
   const s = report.summary
   const checks = s.passed + s.failed + s.warned + s.observed + s.skipped
   const lines: string[] = [
-    terminalLine(`scim-conformance ${report.tool.version}: ${report.vendor} PUT /Users/{id} at ${withoutUserinfo(report.target)}${report.strictRfc ? ' (--strict-rfc)' : ''}`),
+    terminalLine(
+      `scim-conformance ${report.tool.version}: ${report.vendor} PUT /Users/{id} at ${withoutUserinfo(report.target)}${report.strictRfc ? ' (--strict-rfc)' : ''}`,
+    ),
     `${checks} checks: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.observed} observed, ${s.skipped} skipped` +
       ` (${s.requests} requests, ${formatDuration(report.durationMs)})`,
   ]
   if (report.interrupted) lines.push('INTERRUPTED: the run was cut short; these results are partial')
   const byLevel = countsByLevel(report.results)
   for (const level of LEVELS) lines.push(`  ${level.padEnd(6)}  ${describeCounts(byLevel[level])}`)
-  if (report.specFindings.length > 0) lines.push(`${report.specFindings.length} spec finding(s) about the vendor document (see the HTML report)`)
+  if (report.specFindings.length > 0)
+    lines.push(`${report.specFindings.length} spec finding(s) about the vendor document (see the HTML report)`)
 
   const notable = [
     ...report.results.filter((r) => r.status === 'failed'),
@@ -61,7 +64,8 @@ export function consoleSummary(report: ConformanceReport, options: ConsoleSummar
   if (notable.length > 0) {
     lines.push('')
     const width = Math.max(...notable.map((r) => r.id.length))
-    for (const r of notable) lines.push(`${label(r.status)} ${terminalLine(r.id).padEnd(width)}  ${terminalLine(oneLineReason(r))}`)
+    for (const r of notable)
+      lines.push(`${label(r.status)} ${terminalLine(r.id).padEnd(width)}  ${terminalLine(oneLineReason(r))}`)
   }
 
   const harnessErrors = report.harnessErrors ?? []

@@ -20,7 +20,9 @@ describe('formatFailure', () => {
     expect(text).toContain('\n    Received: 201 Created with a new user')
     expect(text).toContain('\n    Expected: 404 with a SCIM Error body')
     expect(text).toContain('\n[201] Created:\n\n    {\n      "schemas": [')
-    expect(text).toContain('\nRequest:\n\n    PUT https://scim.example.test/scim/v2/Users/00000000-0000-4000-8000-000000000000\n')
+    expect(text).toContain(
+      '\nRequest:\n\n    PUT https://scim.example.test/scim/v2/Users/00000000-0000-4000-8000-000000000000\n',
+    )
     expect(text).toContain(`\nReproduce with:\n\n    ${r.reproduce}\n\n    seed=1234567`)
     expect(text.indexOf('Received:')).toBeLessThan(text.indexOf('[201]'))
     expect(text.indexOf('[201]')).toBeLessThan(text.indexOf('Request:'))
@@ -41,7 +43,13 @@ describe('formatFailure', () => {
   test('cuts a long body at about 4 KiB and says how much was left out', () => {
     const r = result('put.status.unknown-id-404')
     const bodyText = JSON.stringify({ detail: 'x'.repeat(10_000) })
-    const text = formatFailure({ ...r, counterexample: { request: r.counterexample!.request, response: { ...r.counterexample!.response!, bodyText, body: JSON.parse(bodyText) } } })
+    const text = formatFailure({
+      ...r,
+      counterexample: {
+        request: r.counterexample!.request,
+        response: { ...r.counterexample!.response!, bodyText, body: JSON.parse(bodyText) },
+      },
+    })
     expect(text).toMatch(/… \[cut: \d+ more characters\]/)
     expect(text.length).toBeLessThan(6_000)
   })
@@ -62,9 +70,17 @@ describe('formatFailure', () => {
 
   test('an empty body and a missing counterexample still give a complete block', () => {
     const r = result('put.status.unknown-id-404')
-    const empty = formatFailure({ ...r, counterexample: { request: r.counterexample!.request, response: { status: 204, headers: {}, bodyText: '', body: undefined, truncated: false } } })
+    const empty = formatFailure({
+      ...r,
+      counterexample: {
+        request: r.counterexample!.request,
+        response: { status: 204, headers: {}, bodyText: '', body: undefined, truncated: false },
+      },
+    })
     expect(empty).toContain('[204] No Content:\n\n    (empty body)')
     const bare = formatFailure({ ...r, counterexample: null, reproduce: null, message: 'Received: x\nExpected: y' })
-    expect(bare).toBe('- PUT on an unknown id created a user [put.status.unknown-id-404] (MUST, RFC 7644 §3.5.1)\n\n    Received: x\n    Expected: y\n\nReproduce with:\n\n    seed=1234567')
+    expect(bare).toBe(
+      '- PUT on an unknown id created a user [put.status.unknown-id-404] (MUST, RFC 7644 §3.5.1)\n\n    Received: x\n    Expected: y\n\nReproduce with:\n\n    seed=1234567',
+    )
   })
 })

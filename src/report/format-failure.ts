@@ -56,7 +56,10 @@ export function formatFailure(result: CheckResult, options: FormatFailureOptions
   if (counterexample) {
     const { request, response } = counterexample
     if (response) {
-      const body = response.bodyText.length === 0 ? '(empty body)' : cut(prettyResponseBody(response.bodyText, response.body), BODY_LIMIT)
+      const body =
+        response.bodyText.length === 0
+          ? '(empty body)'
+          : cut(prettyResponseBody(response.bodyText, response.body), BODY_LIMIT)
       out.push('', `[${response.status}] ${statusReason(response.status)}:`, '', indent(body))
       if (response.truncated) out.push('', indent('(the client stopped reading the body at its size limit)'))
     } else {
@@ -64,7 +67,8 @@ export function formatFailure(result: CheckResult, options: FormatFailureOptions
       out.push('', error ? `[no response] ${error.code}: ${error.message}` : '[no response]')
     }
     out.push('', 'Request:', '', indent(`${request.method} ${request.url}`))
-    if (request.body !== null && request.body.length > 0) out.push('', indent(cut(prettyText(request.body), BODY_LIMIT)))
+    if (request.body !== null && request.body.length > 0)
+      out.push('', indent(cut(prettyText(request.body), BODY_LIMIT)))
   }
 
   out.push('', 'Reproduce with:', '')

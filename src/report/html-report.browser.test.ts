@@ -36,7 +36,9 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
 
   async function load(which: 'failing' | 'passing'): Promise<Loaded> {
     const out = join(dir, which)
-    const { html } = await writeReports(which === 'failing' ? failingReport() : passingReport(), out, { token: FAKE_TOKEN })
+    const { html } = await writeReports(which === 'failing' ? failingReport() : passingReport(), out, {
+      token: FAKE_TOKEN,
+    })
     const url = pathToFileURL(html).href
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     const requests: string[] = []
@@ -55,7 +57,16 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
     dir = await mkdtemp(join(tmpdir(), 'scim-html-'))
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     })
     failing = await load('failing')
   })
@@ -88,7 +99,16 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
 
   test('the header names vendor, spec, target, seed, runs and the strict-rfc flag', async () => {
     const header = await failing.page.locator('#report-header').innerText()
-    for (const text of ['lightdash', 'specs/lightdash.yaml', 'https://scim.example.test/scim/v2', '1234567', '25', '12.3 s', 'scim-conformance 0.1.0', '2025-11-23 20:30:00 UTC']) {
+    for (const text of [
+      'lightdash',
+      'specs/lightdash.yaml',
+      'https://scim.example.test/scim/v2',
+      '1234567',
+      '25',
+      '12.3 s',
+      'scim-conformance 0.1.0',
+      '2025-11-23 20:30:00 UTC',
+    ]) {
       expect(header).toContain(text)
     }
     expect(await failing.page.locator('[data-field="strict-rfc"] dd').innerText()).toMatch(/^off/)
@@ -100,7 +120,9 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
       const row = page.locator(`tr.check-row[data-check-id="${r.id}"]`)
       await expect.poll(() => row.isVisible(), { message: r.id }).toBe(true)
       expect(await row.getAttribute('data-status')).toBe(r.status)
-      expect(await row.locator('.badge').innerText()).toBe({ passed: 'PASS', failed: 'FAIL', warned: 'WARN', observed: 'OBSERVE', skipped: 'SKIP' }[r.status])
+      expect(await row.locator('.badge').innerText()).toBe(
+        { passed: 'PASS', failed: 'FAIL', warned: 'WARN', observed: 'OBSERVE', skipped: 'SKIP' }[r.status],
+      )
       expect(await row.innerText()).toContain(r.title)
     }
     expect(await page.locator('section.area[data-area="replace"] tr.check-row').count()).toBe(2)
@@ -127,7 +149,9 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
 
   test('the hostile body is shown as text and injects nothing', async () => {
     const { page } = failing
-    const body = await page.locator('article.detail[data-check-id="put.errors.no-5xx"] .counterexample .response pre.body').innerText()
+    const body = await page
+      .locator('article.detail[data-check-id="put.errors.no-5xx"] .counterexample .response pre.body')
+      .innerText()
     expect(body).toContain('</script><img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>')
     expect(body).toContain('Bearer $SCIM_TOKEN')
     expect(await page.locator('img, iframe, object, embed, b').count()).toBe(0)
@@ -137,7 +161,9 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
   })
 
   test('a counterexample without a response shows the transport error', async () => {
-    const detail = failing.page.locator('article.detail[data-check-id="put.transport.timeout"] .counterexample .response')
+    const detail = failing.page.locator(
+      'article.detail[data-check-id="put.transport.timeout"] .counterexample .response',
+    )
     expect(await detail.innerText()).toMatch(/No response\s+UND_ERR_HEADERS_TIMEOUT: Headers Timeout Error/)
   })
 
@@ -154,7 +180,10 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
     // Markup that slipped past escaping would still run no handler and fetch nothing under REPORT_CSP.
     const guarded = join(dir, 'control-csp.html')
     const csp = REPORT_CSP.replace(/'/g, '&#39;')
-    await writeFile(guarded, `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}"><img src="x" onerror="window.__pwned=1"><script>window.__pwned=2</script>`)
+    await writeFile(
+      guarded,
+      `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}"><img src="x" onerror="window.__pwned=1"><script>window.__pwned=2</script>`,
+    )
     const guardedPage = await browser.newPage()
     const finished: string[] = []
     const failed: string[] = []
@@ -195,7 +224,9 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
     const context = await browser.newContext({ javaScriptEnabled: false })
     const page = await context.newPage()
     await page.goto(failing.url)
-    expect(await page.locator('article.detail[data-check-id="put.status.unknown-id-404"] pre.curl').isVisible()).toBe(true)
+    expect(await page.locator('article.detail[data-check-id="put.status.unknown-id-404"] pre.curl').isVisible()).toBe(
+      true,
+    )
     expect(await page.locator('button[data-copy-for]').first().isVisible()).toBe(false)
     await context.close()
   })

@@ -7,7 +7,9 @@ describe('renderHtml (markup)', () => {
     const page = renderHtml(failingReport())
     expect(page.startsWith('<!doctype html>')).toBe(true)
     expect(page).toContain(`<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP.replace(/'/g, '&#39;')}">`)
-    expect(REPORT_CSP.startsWith("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'sha256-")).toBe(true)
+    expect(
+      REPORT_CSP.startsWith("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'sha256-"),
+    ).toBe(true)
     expect(page).not.toMatch(/<(link|img|iframe|object|embed)\b/i)
     expect(page).not.toMatch(/\b(src|href)="(https?:)?\/\//i)
     expect(page).not.toMatch(/@import|url\(/i)

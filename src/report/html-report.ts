@@ -7,7 +7,18 @@ import { writeFileAtomic } from './_internals/atomic-write.ts'
 import { countsByLevel } from './_internals/counts.ts'
 import { counterexampleError } from './_internals/exchange-error.ts'
 import { html, rawHtml, type SafeHtml } from './_internals/html.ts'
-import { cut, formatDuration, formatValue, LEVELS, OUTCOME_LABEL, OUTCOMES, printable, prettyResponseBody, prettyText, statusReason } from './_internals/text.ts'
+import {
+  cut,
+  formatDuration,
+  formatValue,
+  LEVELS,
+  OUTCOME_LABEL,
+  OUTCOMES,
+  printable,
+  prettyResponseBody,
+  prettyText,
+  statusReason,
+} from './_internals/text.ts'
 import type { WriteReportOptions } from './json-report.ts'
 import { scrubSecrets } from '../secrets.ts'
 import { scrubReport, secretsFrom } from './scrub-token.ts'
@@ -196,8 +207,14 @@ function hasDetails(r: CheckResult): boolean {
 
 function header(report: ConformanceReport): SafeHtml {
   const started = new Date(report.startedAt)
-  const date = Number.isNaN(started.getTime()) ? report.startedAt : started.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
-  const item = (key: string, label: string, value: SafeHtml | string) => html`<div data-field="${key}"><dt>${label}</dt><dd>${value}</dd></div>`
+  const date = Number.isNaN(started.getTime())
+    ? report.startedAt
+    : started
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+  const item = (key: string, label: string, value: SafeHtml | string) =>
+    html`<div data-field="${key}"><dt>${label}</dt><dd>${value}</dd></div>`
   return html`<header class="top" id="report-header"><div class="wrap">
 <h1>SCIM 2.0 <code>PUT /Users/{id}</code> conformance report</h1>
 <p class="sub">${report.vendor} · ${report.target}</p>
@@ -220,7 +237,8 @@ function verdict(report: ConformanceReport): SafeHtml {
   if (failed > 0) {
     return html`<p class="verdict" data-verdict="failed">Not conformant <span class="why">— ${failed} check${failed === 1 ? '' : 's'} failed${mustFailures > 0 ? ` (${mustFailures} MUST)` : ''}${warned > 0 ? `, ${warned} warned` : ''}.</span></p>`
   }
-  if (warned > 0) return html`<p class="verdict" data-verdict="warned">Conformant with warnings <span class="why">— no MUST violated, ${warned} SHOULD-level deviation${warned === 1 ? '' : 's'}.</span></p>`
+  if (warned > 0)
+    return html`<p class="verdict" data-verdict="warned">Conformant with warnings <span class="why">— no MUST violated, ${warned} SHOULD-level deviation${warned === 1 ? '' : 's'}.</span></p>`
   return html`<p class="verdict" data-verdict="passed">Conformant <span class="why">— no failures and no warnings.</span></p>`
 }
 
@@ -243,7 +261,8 @@ function summary(report: ConformanceReport): SafeHtml {
   const s = report.summary
   const byLevel = countsByLevel(report.results)
   const cards = OUTCOMES.map(
-    (o) => html`<li class="card" data-outcome="${o}" data-count="${s[o]}"><span class="n">${s[o]}</span><span class="l">${OUTCOME_TITLE[o]}</span></li>`,
+    (o) =>
+      html`<li class="card" data-outcome="${o}" data-count="${s[o]}"><span class="n">${s[o]}</span><span class="l">${OUTCOME_TITLE[o]}</span></li>`,
   )
   const rows = LEVELS.map((level) => {
     const counts = byLevel[level]
@@ -293,11 +312,15 @@ function specFindings(report: ConformanceReport): SafeHtml {
 
 function checkRow(r: CheckResult): SafeHtml {
   const traitEntries = Object.entries(r.traits ?? {})
-  const idCell = hasDetails(r) ? html`<a class="id mono" href="#${anchor('detail', r.id)}">${r.id}</a>` : html`<span class="id mono">${r.id}</span>`
+  const idCell = hasDetails(r)
+    ? html`<a class="id mono" href="#${anchor('detail', r.id)}">${r.id}</a>`
+    : html`<span class="id mono">${r.id}</span>`
   return html`<tr class="check-row" id="${anchor('check', r.id)}" data-check-id="${r.id}" data-status="${r.status}" data-level="${r.level}" data-area="${r.area}">
 <td>${badge(r.status)}</td><td class="title">${r.title}${idCell}</td><td>${levelTag(r.level)}</td><td>${r.source}</td><td>${r.contract === 'rfc' ? 'RFC' : 'vendor'}</td>
 <td class="msg">${printable(r.message)}${
-    traitEntries.length > 0 ? html`<ul class="traits-inline">${traitEntries.map(([k, v]) => html`<li><span class="mono">${printable(k)}</span>: ${printable(v)}</li>`)}</ul>` : ''
+    traitEntries.length > 0
+      ? html`<ul class="traits-inline">${traitEntries.map(([k, v]) => html`<li><span class="mono">${printable(k)}</span>: ${printable(v)}</li>`)}</ul>`
+      : ''
   }</td></tr>`
 }
 
@@ -310,7 +333,9 @@ function checks(report: ConformanceReport): SafeHtml {
     (o) => html`<label><input type="checkbox" id="show-${o}" checked> ${OUTCOME_TITLE[o]}</label>`,
   )}</div>`
   const tables = groups.map(({ area, results }) => {
-    const counts = OUTCOMES.filter((o) => results.some((r) => r.status === o)).map((o) => `${results.filter((r) => r.status === o).length} ${o}`)
+    const counts = OUTCOMES.filter((o) => results.some((r) => r.status === o)).map(
+      (o) => `${results.filter((r) => r.status === o).length} ${o}`,
+    )
     return html`<section class="area" data-area="${area}" aria-labelledby="area-${area}"><h3 id="area-${area}">${AREA_LABEL[area] ?? area}<span class="counts">${counts.join(' · ')}</span></h3>
 <table class="checks"><colgroup><col class="c-status"><col class="c-check"><col class="c-level"><col class="c-source"><col class="c-contract"><col class="c-msg"></colgroup><thead><tr><th scope="col">Status</th><th scope="col">Check</th><th scope="col">Level</th><th scope="col">Source</th><th scope="col">Contract</th><th scope="col">Message</th></tr></thead>
 <tbody>${results.map(checkRow)}</tbody></table></section>`
@@ -329,7 +354,9 @@ function headersBlock(headers: Record<string, string>): SafeHtml {
 
 function requestBlock(request: RecordedRequest, cls: string): SafeHtml {
   return html`<div class="${cls}"><p class="http-line mono">${printable(`${request.method} ${request.url}`)}</p>${headersBlock(request.headers)}${
-    request.body === null || request.body.length === 0 ? html`<p class="empty">No body.</p>` : html`<pre class="body">${shown(prettyText(request.body))}</pre>`
+    request.body === null || request.body.length === 0
+      ? html`<p class="empty">No body.</p>`
+      : html`<pre class="body">${shown(prettyText(request.body))}</pre>`
   }</div>`
 }
 
@@ -338,7 +365,9 @@ function responseBlock(response: RecordedResponse | null, error: Exchange['error
     return html`<div class="${cls}"><p class="http-line">No response</p>${error ? html`<pre class="body">${printable(`${error.code}: ${error.message}`)}</pre>` : ''}</div>`
   }
   return html`<div class="${cls}"><p class="http-line mono" data-http-status="${response.status}">${response.status} ${statusReason(response.status)}</p>${headersBlock(response.headers)}${
-    response.bodyText.length === 0 ? html`<p class="empty">Empty body.</p>` : html`<pre class="body">${shown(prettyResponseBody(response.bodyText, response.body))}</pre>`
+    response.bodyText.length === 0
+      ? html`<p class="empty">Empty body.</p>`
+      : html`<pre class="body">${shown(prettyResponseBody(response.bodyText, response.body))}</pre>`
   }${response.truncated ? html`<p class="muted">The client stopped reading this body at its size limit.</p>` : ''}</div>`
 }
 
@@ -391,7 +420,9 @@ ${
 function details(report: ConformanceReport): SafeHtml {
   const notable = report.results
     .filter(hasDetails)
-    .sort((a, b) => (a.status === b.status ? LEVEL_RANK[a.level] - LEVEL_RANK[b.level] : a.status === 'failed' ? -1 : 1))
+    .sort((a, b) =>
+      a.status === b.status ? LEVEL_RANK[a.level] - LEVEL_RANK[b.level] : a.status === 'failed' ? -1 : 1,
+    )
   if (notable.length === 0) return html``
   return html`<section id="failures" aria-labelledby="failures-h"><h2 id="failures-h">Failures and warnings</h2>${notable.map(detail)}</section>`
 }
@@ -436,7 +467,11 @@ ${details(report)}
  * Writes `<dir>/report.html` atomically (creating `dir`) and returns its path. The secrets are
  * scrubbed from the report's values (before a body is cut or pretty-printed), then from the page.
  */
-export async function writeHtmlReport(report: ConformanceReport, dir: string, options: WriteReportOptions = {}): Promise<string> {
+export async function writeHtmlReport(
+  report: ConformanceReport,
+  dir: string,
+  options: WriteReportOptions = {},
+): Promise<string> {
   await mkdir(dir, { recursive: true })
   const path = join(dir, 'report.html')
   const secrets = secretsFrom(options)

@@ -56,14 +56,28 @@ function hostileReport(): ConformanceReport {
     durationMs: 1,
   }
   const result: CheckResult = {
-    id: 'put.invalid.deeply-nested', title: 'A deeply nested value is refused', level: 'SHOULD', source: 'RFC 7644 §3.12', area: 'errors', contract: 'rfc',
-    status: 'warned', message: 'Received 200: warn.\n(case: userName is an array nested 1000 deep where a string is declared)',
-    counterexample: { request: exchange.request, response: exchange.response }, reproduce: 'curl …', seed: 1, path: '0', numRuns: 1,
+    id: 'put.invalid.deeply-nested',
+    title: 'A deeply nested value is refused',
+    level: 'SHOULD',
+    source: 'RFC 7644 §3.12',
+    area: 'errors',
+    contract: 'rfc',
+    status: 'warned',
+    message: 'Received 200: warn.\n(case: userName is an array nested 1000 deep where a string is declared)',
+    counterexample: { request: exchange.request, response: exchange.response },
+    reproduce: 'curl …',
+    seed: 1,
+    path: '0',
+    numRuns: 1,
     exchanges: [exchange],
     diff: [{ attribute: 'userName', sent: nested(1000), stored: nested(1000), note: 'stored as sent' }],
     traits: { 'echo.body': 'y'.repeat(200_000) },
   }
-  return { ...report, results: [...report.results, result], traits: { ...report.traits, 'echo.body': 'y'.repeat(200_000) } }
+  return {
+    ...report,
+    results: [...report.results, result],
+    traits: { ...report.traits, 'echo.body': 'y'.repeat(200_000) },
+  }
 }
 
 describe('report.json is bounded', () => {
@@ -79,17 +93,25 @@ describe('report.json is bounded', () => {
     // Assert
     const file = join(dir, 'report.json')
     const text = await readFile(file, 'utf8')
-    const python = spawnSync('python3', ['-c', 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))', file], { encoding: 'utf8' })
+    const python = spawnSync(
+      'python3',
+      ['-c', 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))', file],
+      { encoding: 'utf8' },
+    )
     expect(python.status, python.stderr).toBe(0)
     expect(jsonDepth(text)).toBeLessThanOrEqual(REPORT_MAX_DEPTH)
     expect(text.length).toBeLessThan(1024 * 1024)
     const written = JSON.parse(text) as ConformanceReport
-    expect(written.results.map((r) => [r.id, r.status, r.message])).toEqual(report.results.map((r) => [r.id, r.status, r.message]))
+    expect(written.results.map((r) => [r.id, r.status, r.message])).toEqual(
+      report.results.map((r) => [r.id, r.status, r.message]),
+    )
     const deep = written.results.find((r) => r.id === 'put.invalid.deeply-nested')!
     expect(JSON.stringify(deep.counterexample!.response!.body)).toContain('[report cut: nested deeper than 64 levels')
     // The text of a body is a string: kept whole when short, whatever it nests.
     expect(deep.counterexample!.response!.bodyText).toBe(report.results.at(-1)!.counterexample!.response!.bodyText)
-    expect(deep.counterexample!.request.body).toMatch(/^\{"pad":"x+ … \[report cut: 1,048,586 characters, the first [\d,]+ kept\]$/)
+    expect(deep.counterexample!.request.body).toMatch(
+      /^\{"pad":"x+ … \[report cut: 1,048,586 characters, the first [\d,]+ kept\]$/,
+    )
     expect(deep.exchanges![0].request).toEqual(deep.counterexample!.request)
     expect(JSON.stringify(deep.diff![0].sent)).toContain('[report cut: nested deeper than 64 levels')
     expect(deep.traits!['echo.body']).toMatch(/^y+ … \[report cut: 200,000 characters/)

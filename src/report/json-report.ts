@@ -34,13 +34,20 @@ export function boundResult(result: CheckResult, scrub?: (text: string) => strin
   const exchanges = result.exchanges?.map((e) => boundExchange(e, scrub))
   let counterexample = result.counterexample
   if (counterexample) {
-    const { request, response } = boundExchange({ request: counterexample.request, response: counterexample.response, error: null, startedAt: '', durationMs: 0 }, scrub)
-    if (request !== counterexample.request || response !== counterexample.response) counterexample = { request, response }
+    const { request, response } = boundExchange(
+      { request: counterexample.request, response: counterexample.response, error: null, startedAt: '', durationMs: 0 },
+      scrub,
+    )
+    if (request !== counterexample.request || response !== counterexample.response)
+      counterexample = { request, response }
   }
   const diff = result.diff?.map(json)
   const traits = result.traits && json(result.traits)
-  const same = counterexample === result.counterexample && traits === result.traits
-    && (exchanges ?? []).every((e, i) => e === result.exchanges![i]) && (diff ?? []).every((d, i) => d === result.diff![i])
+  const same =
+    counterexample === result.counterexample &&
+    traits === result.traits &&
+    (exchanges ?? []).every((e, i) => e === result.exchanges![i]) &&
+    (diff ?? []).every((d, i) => d === result.diff![i])
   return same ? result : { ...result, counterexample, exchanges, diff, traits }
 }
 
@@ -68,7 +75,11 @@ export function renderJson(report: ConformanceReport, options: WriteReportOption
 }
 
 /** Writes `<dir>/report.json` atomically (creating `dir`) and returns its path. */
-export async function writeJsonReport(report: ConformanceReport, dir: string, options: WriteReportOptions = {}): Promise<string> {
+export async function writeJsonReport(
+  report: ConformanceReport,
+  dir: string,
+  options: WriteReportOptions = {},
+): Promise<string> {
   await mkdir(dir, { recursive: true })
   const path = join(dir, 'report.json')
   await writeFileAtomic(path, renderJson(report, options))

@@ -47,7 +47,11 @@ export class ScrubbedJUnitReporter implements Reporter {
     await this.#inner.onInit(bufferedContext(ctx, (text) => this.#lines.push(text)))
   }
 
-  async onTestRunEnd(testModules: ReadonlyArray<TestModule>, _errors?: unknown, reason?: TestRunEndReason): Promise<void> {
+  async onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    _errors?: unknown,
+    reason?: TestRunEndReason,
+  ): Promise<void> {
     this.#lines = []
     const skipped = markSkipped(testModules, reason === 'interrupted')
     await this.#inner.onTestRunEnd(testModules)
@@ -71,7 +75,9 @@ function bufferedContext(ctx: Vitest, collect: (text: string) => void): Vitest {
   const logger = new Proxy(ctx.logger, {
     get: (target, key) => (key === 'log' ? (text: string) => collect(String(text)) : bound(target, key)),
   })
-  const config = new Proxy(ctx.config, { get: (target, key) => (key === 'outputFile' ? undefined : bound(target, key)) })
+  const config = new Proxy(ctx.config, {
+    get: (target, key) => (key === 'outputFile' ? undefined : bound(target, key)),
+  })
   return new Proxy(ctx, {
     get: (target, key) => (key === 'logger' ? logger : key === 'config' ? config : bound(target, key)),
   })
@@ -92,7 +98,12 @@ function markSkipped(modules: ReadonlyArray<TestModule>, interrupted: boolean): 
       const outcome = testCase.result()
       const note = outcome.state === 'skipped' ? outcome.note : undefined
       const result = testCase.meta().scimResult
-      const message = result && result.status === 'skipped' && !result.interrupted ? result.message : interrupted ? 'interrupted' : (note ?? 'skipped')
+      const message =
+        result && result.status === 'skipped' && !result.interrupted
+          ? result.message
+          : interrupted
+            ? 'interrupted'
+            : (note ?? 'skipped')
       // The reported entity's task is what vitest's JUnit reporter reads (it is internal to vitest's types).
       ;(testCase as unknown as { task: { mode: string } }).task.mode = 'skip'
       messages.set(testCase.name, message)
@@ -109,11 +120,18 @@ function withSkipMessages(lines: readonly string[], messages: ReadonlyMap<string
       const open = /<testcase [^>]*\bname="([^"]*)"/.exec(line)
       if (open) current = unescapeXml(open[1])
       const message = current === null ? undefined : messages.get(current)
-      if (message !== undefined && /^\s*<skipped\/>\s*$/.test(line)) return `${line.replace('<skipped/>', `<skipped message="${escapeXml(message === INTERRUPTED_MESSAGE ? 'interrupted' : message)}"/>`)}\n`
+      if (message !== undefined && /^\s*<skipped\/>\s*$/.test(line))
+        return `${line.replace('<skipped/>', `<skipped message="${escapeXml(message === INTERRUPTED_MESSAGE ? 'interrupted' : message)}"/>`)}\n`
       return `${line}\n`
     })
     .join('')
 }
 
-const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-const unescapeXml = (text: string): string => text.replace(/&quot;/g, '"').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&')
+const escapeXml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+const unescapeXml = (text: string): string =>
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&gt;/g, '>')
+    .replace(/&lt;/g, '<')
+    .replace(/&amp;/g, '&')

@@ -18,12 +18,17 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
     try {
       reports.push(JSON.parse(await readFile(file, 'utf8')) as ConformanceReport)
     } catch (error) {
-      throw new UsageError(`${file}: not a readable report.json (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`)
+      throw new UsageError(
+        `${file}: not a readable report.json (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`,
+      )
     }
   }
   const first = reports[0]
   const other = reports.find((r) => r.vendor !== first.vendor || r.seed !== first.seed)
-  if (other) throw new UsageError(`the reports are not shards of one run: vendor ${first.vendor}, seed ${first.seed} vs vendor ${other.vendor}, seed ${other.seed}. Merge shards that share vendor and seed.`)
+  if (other)
+    throw new UsageError(
+      `the reports are not shards of one run: vendor ${first.vendor}, seed ${first.seed} vs vendor ${other.vendor}, seed ${other.seed}. Merge shards that share vendor and seed.`,
+    )
   const byId = new Map<string, CheckResult>()
   for (const r of reports) for (const result of r.results) byId.set(result.id, result)
   const results = [...byId.values()]
@@ -32,17 +37,27 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
   const endedAt = Math.max(...reports.map((r) => Date.parse(r.startedAt) + r.durationMs))
   // A token the shards still hold (merge-reports scrubs $SCIM_TOKEN again) is scrubbed before a string is cut, never cut in two.
   const secrets = secretsOf({ token: process.env.SCIM_TOKEN })
-  return boundReport({
-    ...first,
-    // A shard written before userinfo was stripped may still carry a credential in its target.
-    target: [...new Set(reports.map((r) => withoutUserinfo(r.target)))].join(', '),
-    startedAt,
-    durationMs: endedAt - Date.parse(startedAt),
-    summary: { passed: count('passed'), failed: count('failed'), warned: count('warned'), observed: count('observed'), skipped: count('skipped'), requests: reports.reduce((n, r) => n + r.summary.requests, 0) },
-    results,
-    traits: Object.assign({}, ...reports.map((r) => r.traits)),
-    discoveryNotes: [...new Set(reports.flatMap((r) => r.discoveryNotes ?? []))],
-    harnessErrors: reports.flatMap((r) => r.harnessErrors ?? []),
-    interrupted: reports.some((r) => r.interrupted === true),
-  }, (text) => scrubSecrets(text, secrets))
+  return boundReport(
+    {
+      ...first,
+      // A shard written before userinfo was stripped may still carry a credential in its target.
+      target: [...new Set(reports.map((r) => withoutUserinfo(r.target)))].join(', '),
+      startedAt,
+      durationMs: endedAt - Date.parse(startedAt),
+      summary: {
+        passed: count('passed'),
+        failed: count('failed'),
+        warned: count('warned'),
+        observed: count('observed'),
+        skipped: count('skipped'),
+        requests: reports.reduce((n, r) => n + r.summary.requests, 0),
+      },
+      results,
+      traits: Object.assign({}, ...reports.map((r) => r.traits)),
+      discoveryNotes: [...new Set(reports.flatMap((r) => r.discoveryNotes ?? []))],
+      harnessErrors: reports.flatMap((r) => r.harnessErrors ?? []),
+      interrupted: reports.some((r) => r.interrupted === true),
+    },
+    (text) => scrubSecrets(text, secrets),
+  )
 }

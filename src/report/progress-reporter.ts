@@ -33,7 +33,9 @@ export class ProgressReporter implements Reporter {
     // A test's name is a check id, or a harness test's title: escaped all the same, the line's own control codes added after.
     const name = terminalLine(testCase.name)
     if (this.tty) {
-      process.stderr.write(`\r\x1b[2K  checks ${this.done}/${this.total}  failed ${this.failed}  warned ${this.warned}  (${name})`)
+      process.stderr.write(
+        `\r\x1b[2K  checks ${this.done}/${this.total}  failed ${this.failed}  warned ${this.warned}  (${name})`,
+      )
     } else {
       process.stderr.write(`  ${status.toUpperCase().padEnd(8)} ${name}\n`)
     }

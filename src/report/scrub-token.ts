@@ -1,4 +1,12 @@
-import { MIN_SECRET_LENGTH, scrubSecrets, scrubSecretsDeep, secretsOf, TOKEN_PLACEHOLDER, withoutUserinfo, type Secret } from '../secrets.ts'
+import {
+  MIN_SECRET_LENGTH,
+  scrubSecrets,
+  scrubSecretsDeep,
+  secretsOf,
+  TOKEN_PLACEHOLDER,
+  withoutUserinfo,
+  type Secret,
+} from '../secrets.ts'
 
 // The report layer's view of the one scrubber in src/secrets.ts.
 export { MIN_SECRET_LENGTH as MIN_SCRUB_LENGTH, TOKEN_PLACEHOLDER }

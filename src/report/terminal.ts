@@ -17,7 +17,10 @@ type Write = NodeJS.WriteStream['write']
  * at each write): the last step before anything the process prints leaves it, whoever wrote it
  * (the CLI, vitest's logger, a reporter). Returns a function that restores the streams.
  */
-export function guardOutput(streams: NodeJS.WriteStream[], secrets: () => readonly Secret[] = activeSecrets): () => void {
+export function guardOutput(
+  streams: NodeJS.WriteStream[],
+  secrets: () => readonly Secret[] = activeSecrets,
+): () => void {
   const originals = streams.map((stream) => {
     const original = stream.write
     const guarded = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
@@ -39,6 +42,7 @@ export function guardOutput(streams: NodeJS.WriteStream[], secrets: () => readon
   })
   return () => {
     // Only undo our own wrapper: someone may have wrapped the stream again since.
-    for (const { stream, original, guarded } of originals) if (stream.write === (guarded as Write)) stream.write = original
+    for (const { stream, original, guarded } of originals)
+      if (stream.write === (guarded as Write)) stream.write = original
   }
 }

@@ -39,7 +39,21 @@ describe('writeReports', () => {
   test('report.json has the documented shape', async () => {
     await writeReports(failingReport(), dir, { token: FAKE_TOKEN })
     const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))
-    const required = ['tool', 'vendor', 'spec', 'target', 'seed', 'runs', 'startedAt', 'durationMs', 'summary', 'results', 'specFindings', 'traits', 'strictRfc']
+    const required = [
+      'tool',
+      'vendor',
+      'spec',
+      'target',
+      'seed',
+      'runs',
+      'startedAt',
+      'durationMs',
+      'summary',
+      'results',
+      'specFindings',
+      'traits',
+      'strictRfc',
+    ]
     const optional = ['discoveryNotes', 'harnessErrors', 'interrupted']
     expect(Object.keys(json)).toEqual(expect.arrayContaining(required))
     expect(Object.keys(json).filter((k) => !required.includes(k) && !optional.includes(k))).toEqual([])
@@ -47,13 +61,27 @@ describe('writeReports', () => {
     expect(json.tool).toEqual({ name: 'scim-conformance', version: '0.1.0' })
     expect(json.summary).toEqual({ passed: 1, failed: 4, warned: 1, observed: 1, skipped: 1, requests: 87 })
     expect(json.traits['omitted.name']).toBe('retained')
-    expect(json.specFindings[0]).toEqual(expect.objectContaining({ id: expect.any(String), level: expect.any(String), source: expect.any(String), message: expect.any(String) }))
+    expect(json.specFindings[0]).toEqual(
+      expect.objectContaining({
+        id: expect.any(String),
+        level: expect.any(String),
+        source: expect.any(String),
+        message: expect.any(String),
+      }),
+    )
     for (const r of json.results) {
       expect(r).toEqual(
         expect.objectContaining({
-          id: expect.any(String), title: expect.any(String), level: expect.stringMatching(/^(MUST|SHOULD|MAY)$/), source: expect.any(String),
-          area: expect.any(String), contract: expect.stringMatching(/^(rfc|vendor)$/), status: expect.stringMatching(/^(passed|failed|warned|observed|skipped)$/),
-          message: expect.any(String), seed: expect.any(Number), numRuns: expect.any(Number),
+          id: expect.any(String),
+          title: expect.any(String),
+          level: expect.stringMatching(/^(MUST|SHOULD|MAY)$/),
+          source: expect.any(String),
+          area: expect.any(String),
+          contract: expect.stringMatching(/^(rfc|vendor)$/),
+          status: expect.stringMatching(/^(passed|failed|warned|observed|skipped)$/),
+          message: expect.any(String),
+          seed: expect.any(Number),
+          numRuns: expect.any(Number),
         }),
       )
       expect(r).toHaveProperty('counterexample')
@@ -61,7 +89,12 @@ describe('writeReports', () => {
       expect(r).toHaveProperty('path')
     }
     const replace = json.results.find((r: { id: string }) => r.id === 'put.replace.values-replaced')
-    expect(replace.diff[0]).toEqual({ attribute: 'name.givenName', sent: 'Ada', stored: 'Grace', note: 'old value kept' })
+    expect(replace.diff[0]).toEqual({
+      attribute: 'name.givenName',
+      sent: 'Ada',
+      stored: 'Grace',
+      note: 'old value kept',
+    })
     expect(replace.exchanges).toHaveLength(2)
   })
 
@@ -103,7 +136,8 @@ describe('writeReports', () => {
       await writeReports(passingReport(), dir)
       expect(await readFile(precious, 'utf8')).toBe('keep\n')
       expect(await readdir(outside)).toEqual(['precious.txt'])
-      for (const name of ['report.json', 'report.html']) expect((await lstat(join(dir, name))).isFile(), name).toBe(true)
+      for (const name of ['report.json', 'report.html'])
+        expect((await lstat(join(dir, name))).isFile(), name).toBe(true)
     } finally {
       await rm(outside, { recursive: true, force: true })
     }
@@ -117,7 +151,8 @@ describe('writeReports', () => {
     const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))
     expect(json.target).toBe('https://scim.example.test/scim/v2')
     expect(json.harnessErrors).toEqual(['cannot reach https://scim.example.test: [redacted] rejected'])
-    for (const name of await readdir(dir)) expect((await readFile(join(dir, name), 'utf8')).toLowerCase(), name).not.toContain('pa55-w0rd-x')
+    for (const name of await readdir(dir))
+      expect((await readFile(join(dir, name), 'utf8')).toLowerCase(), name).not.toContain('pa55-w0rd-x')
   })
 
   test('writeJsonReport alone writes newline-terminated, indented JSON', async () => {
@@ -131,7 +166,13 @@ describe('writeReports', () => {
 describe('scrubToken', () => {
   test('replaces the token as is, JSON-escaped, HTML-escaped and percent-encoded', () => {
     const token = 'a"b\\c&d<e>/f+g=='
-    const text = [token, JSON.stringify(token), '&quot;', 'a&quot;b\\c&amp;d&lt;e&gt;/f+g==', encodeURIComponent(token)].join(' | ')
+    const text = [
+      token,
+      JSON.stringify(token),
+      '&quot;',
+      'a&quot;b\\c&amp;d&lt;e&gt;/f+g==',
+      encodeURIComponent(token),
+    ].join(' | ')
     const out = scrubToken(text, token)
     expect(out).not.toContain(token)
     expect(out).not.toContain(JSON.stringify(token).slice(1, -1))

@@ -4,13 +4,34 @@ import { buildConfig, configFromEnv, ENV, type RunConfig } from './config.ts'
 
 describe('run configuration', () => {
   test('flags round-trip through the environment the suites read', () => {
-    const config = buildConfig({ vendor: 'maia', target: 'http://127.0.0.1:1/x', token: 's3cret', seed: '42', runs: '7', only: 'a,b', strictRfc: true, userId: 'u1', rate: '2.5' })
+    const config = buildConfig({
+      vendor: 'maia',
+      target: 'http://127.0.0.1:1/x',
+      token: 's3cret',
+      seed: '42',
+      runs: '7',
+      only: 'a,b',
+      strictRfc: true,
+      userId: 'u1',
+      rate: '2.5',
+    })
     expect(configFromEnv(configToEnv(config))).toEqual(config)
   })
 
   test('defaults', () => {
     const config = buildConfig({})
-    expect(config).toMatchObject({ runs: 50, maxShrinks: 100, concurrency: 8, failOn: 'must', reportDir: 'reports', target: null, token: null, strictRfc: false, userId: null, rate: null })
+    expect(config).toMatchObject({
+      runs: 50,
+      maxShrinks: 100,
+      concurrency: 8,
+      failOn: 'must',
+      reportDir: 'reports',
+      target: null,
+      token: null,
+      strictRfc: false,
+      userId: null,
+      rate: null,
+    })
     expect(config.seed).toBeGreaterThanOrEqual(0)
     expect(config.runId).toMatch(/^[0-9a-f]{8}$/)
   })

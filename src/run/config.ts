@@ -85,13 +85,20 @@ export function buildConfig(raw: Raw): RunConfig {
     } catch {
       throw new UsageError(`--target must be an absolute http(s) URL, got "${target}".`)
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target must use http or https, got "${url.protocol}".`)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new UsageError(`--target must use http or https, got "${url.protocol}".`)
   }
   const failOn = str('failOn') ?? 'must'
-  if (failOn !== 'must' && failOn !== 'should') throw new UsageError(`--fail-on must be "must" or "should", got "${failOn}".`)
-  const list = (k: keyof typeof ENV) => (str(k) ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  if (failOn !== 'must' && failOn !== 'should')
+    throw new UsageError(`--fail-on must be "must" or "should", got "${failOn}".`)
+  const list = (k: keyof typeof ENV) =>
+    (str(k) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
   const rate = str('rate')
-  if (rate !== null && !(Number(rate) > 0 && Number.isFinite(Number(rate)))) throw new UsageError(`--rate must be a positive number of requests per second, got "${rate}".`)
+  if (rate !== null && !(Number(rate) > 0 && Number.isFinite(Number(rate))))
+    throw new UsageError(`--rate must be a positive number of requests per second, got "${rate}".`)
   const timeoutMs = int('timeoutMs', 10_000, 1, 600_000)
   return {
     vendor: str('vendor') ?? 'lightdash',
@@ -126,4 +133,3 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunConfig {
   for (const [key, name] of Object.entries(ENV) as [keyof typeof ENV, string][]) raw[key] = env[name]
   return buildConfig(raw)
 }
-

@@ -1,6 +1,11 @@
 import type { CheckDefinition } from '../checks/define-check.ts'
 import type { Contract } from '../checks/types.ts'
-import { parseSchemas, parseServiceProviderConfig, userAttributeCharacteristics, type Capabilities } from '../discovery/index.ts'
+import {
+  parseSchemas,
+  parseServiceProviderConfig,
+  userAttributeCharacteristics,
+  type Capabilities,
+} from '../discovery/index.ts'
 import { createScimClient, type ScimClient } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
@@ -34,9 +39,18 @@ export interface CheckContext {
 }
 
 /** Builds the context for one run: loads the profile, opens the client, reads discovery. */
-export async function createContext(config: RunConfig, target: string, options: { embedded?: boolean } = {}): Promise<CheckContext> {
+export async function createContext(
+  config: RunConfig,
+  target: string,
+  options: { embedded?: boolean } = {},
+): Promise<CheckContext> {
   // The run's global setup (or the CLI) validated the spec already.
-  const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false, allowRemoteRefs: config.allowRemoteRefs })
+  const profile = await loadProfile({
+    vendor: config.spec ? undefined : config.vendor,
+    spec: config.spec ?? undefined,
+    validate: false,
+    allowRemoteRefs: config.allowRemoteRefs,
+  })
   const client = createScimClient({
     baseUrl: target,
     token: config.token,
@@ -46,8 +60,16 @@ export async function createContext(config: RunConfig, target: string, options: 
     rate: config.rate,
   })
   const discovery = await discover(client, profile)
-  const ledger = new UserLedger(config.reportDir, config.runId, { usersUrl: usersUrlOf(target, profile), embedded: options.embedded ?? false }, scrubberOf({ token: config.token, target }))
-  const users = new TestUsers(client, profile, ledger, { ...config, filterSupported: discovery.capabilities?.filter === true })
+  const ledger = new UserLedger(
+    config.reportDir,
+    config.runId,
+    { usersUrl: usersUrlOf(target, profile), embedded: options.embedded ?? false },
+    scrubberOf({ token: config.token, target }),
+  )
+  const users = new TestUsers(client, profile, ledger, {
+    ...config,
+    filterSupported: discovery.capabilities?.filter === true,
+  })
   await users.snapshotExisting()
   const rfcDefaults = coreCharacteristics()
   const context: CheckContext = {
@@ -74,7 +96,9 @@ async function discover(client: ScimClient, profile: VendorProfile): Promise<Dis
     exchanges.push(exchange)
     const status = exchange.response?.status
     if (status === 200 && exchange.response!.body !== undefined) return exchange.response!.body
-    notes.push(`/${name} ${exchange.error ? `failed: ${exchange.error.message}` : `answered ${status}`}: what it would declare is taken as unknown`)
+    notes.push(
+      `/${name} ${exchange.error ? `failed: ${exchange.error.message}` : `answered ${status}`}: what it would declare is taken as unknown`,
+    )
     return null
   }
   const spc = await get('ServiceProviderConfig')

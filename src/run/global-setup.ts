@@ -21,7 +21,11 @@ import { join } from 'node:path'
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let config = project.getProvidedContext().run
-  const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, allowRemoteRefs: config.allowRemoteRefs })
+  const profile = await loadProfile({
+    vendor: config.spec ? undefined : config.vendor,
+    spec: config.spec ?? undefined,
+    allowRemoteRefs: config.allowRemoteRefs,
+  })
   let server: ReferenceServer | null = null
   if (config.target === null) {
     // The reference server always demands a token and supports ETags, so that the auth and ETag checks run too.
@@ -32,13 +36,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('embedded', true)
   }
   const target = config.target!
-  const client = createScimClient({ baseUrl: target, token: config.token, timeoutMs: config.timeoutMs, deadlineMs: config.deadlineMs })
+  const client = createScimClient({
+    baseUrl: target,
+    token: config.token,
+    timeoutMs: config.timeoutMs,
+    deadlineMs: config.deadlineMs,
+  })
   const usersUrl = usersUrlOf(target, profile)
   // Test users that earlier runs left on this target (a SIGKILL, a lost connection) go first.
   const earlier = await sweepEarlierRuns(client, profile, config.reportDir, config.runId, usersUrl)
-  if (earlier.removed > 0) process.stderr.write(`scim-conformance: removed ${earlier.removed} test user(s) left by earlier runs (ledgers in ${join(config.reportDir, '.ledger')})\n`)
-  for (const line of describeLeft(earlier.left, usersUrl)) process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
-  const users = new TestUsers(client, profile, new UserLedger(config.reportDir, config.runId, null, scrubberOf(config)), config)
+  if (earlier.removed > 0)
+    process.stderr.write(
+      `scim-conformance: removed ${earlier.removed} test user(s) left by earlier runs (ledgers in ${join(config.reportDir, '.ledger')})\n`,
+    )
+  for (const line of describeLeft(earlier.left, usersUrl))
+    process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
+  const users = new TestUsers(
+    client,
+    profile,
+    new UserLedger(config.reportDir, config.runId, null, scrubberOf(config)),
+    config,
+  )
   // A --user-id user is saved before any check touches it and put back after the last one.
   const userId = config.userId
   const saved = userId ? await users.saveUser(userId) : null
@@ -51,7 +69,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
       if (saved && userId) {
         const restored = await users.restoreUser(userId, saved)
         const ok = restored.response && restored.response.status < 300
-        process.stderr.write(terminalLine(ok ? `Restored --user-id ${userId} to its saved state.` : `Could not restore --user-id ${userId}: ${restored.error?.message ?? restored.response?.status}. Saved state: ${JSON.stringify(saved)}`) + '\n')
+        process.stderr.write(
+          `${terminalLine(
+            ok
+              ? `Restored --user-id ${userId} to its saved state.`
+              : `Could not restore --user-id ${userId}: ${restored.error?.message ?? restored.response?.status}. Saved state: ${JSON.stringify(saved)}`,
+          )}\n`,
+        )
       }
     } finally {
       await client.close()

@@ -191,7 +191,14 @@ export class UserLedger {
       this.headed = true
       mkdirSync(dirname(this.file), { recursive: true })
       if (this.run) {
-        const head: Entry = { op: 'run', runId: this.runId, ...this.run, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }
+        const head: Entry = {
+          op: 'run',
+          runId: this.runId,
+          ...this.run,
+          pid: process.pid,
+          host: hostname(),
+          startedAt: new Date().toISOString(),
+        }
         this.write(head)
       }
     }
@@ -200,7 +207,11 @@ export class UserLedger {
 
   private write(entry: Entry): void {
     // O_NOFOLLOW: a ledger file planted as a symlink is refused, never written through.
-    const fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600)
+    const fd = openSync(
+      this.file,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o600,
+    )
     try {
       writeSync(fd, `${this.scrub(JSON.stringify(entry))}\n`)
     } finally {

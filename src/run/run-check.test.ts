@@ -16,7 +16,13 @@ let ctx: CheckContext
 
 beforeAll(async () => {
   server = await startReferenceServer({ profile: await loadProfile({ vendor: 'cube' }), token: 't0k', etag: true })
-  const config = buildConfig({ vendor: 'cube', token: 't0k', seed: '7', runs: '40', reportDir: mkdtempSync(join(tmpdir(), 'run-check-')) })
+  const config = buildConfig({
+    vendor: 'cube',
+    token: 't0k',
+    seed: '7',
+    runs: '40',
+    reportDir: mkdtempSync(join(tmpdir(), 'run-check-')),
+  })
   ctx = await createContext(config, server.origin)
 })
 afterAll(async () => {
@@ -35,8 +41,14 @@ const noLongDisplayName = defineCheck({
   users: 1,
   cases: () => fc.string({ minLength: 0, maxLength: 40 }),
   async run(c, users, displayName) {
-    const put = await putUser(c, users.ids[0], { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `scimc-synthetic-${users.ids[0]}@example.com`, displayName })
-    return displayName.length >= 5 ? verdict('failed', `long: ${displayName.length}`, [put]) : verdict('passed', `${statusOf(put)}`, [put])
+    const put = await putUser(c, users.ids[0], {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: `scimc-synthetic-${users.ids[0]}@example.com`,
+      displayName,
+    })
+    return displayName.length >= 5
+      ? verdict('failed', `long: ${displayName.length}`, [put])
+      : verdict('passed', `${statusOf(put)}`, [put])
   },
 })
 
@@ -77,9 +89,15 @@ describe('runCheck', () => {
       ...noLongDisplayName,
       cases: () => fc.integer({ min: 0, max: 40 }).map((n) => 'x'.repeat(n)),
       async run(c, users, displayName) {
-        const put = await putUser(c, users.ids[0], { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `scimc-synthetic-${users.ids[0]}@example.com`, displayName })
+        const put = await putUser(c, users.ids[0], {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: `scimc-synthetic-${users.ids[0]}@example.com`,
+          displayName,
+        })
         if (displayName.length >= 10) return verdict('failed', `long: ${displayName.length}`, [put])
-        return displayName.length >= 1 ? verdict('warned', `short: ${displayName.length}`, [put]) : verdict('passed', 'empty', [put])
+        return displayName.length >= 1
+          ? verdict('warned', `short: ${displayName.length}`, [put])
+          : verdict('passed', 'empty', [put])
       },
     })
     const result = await runCheck(graded, ctx)
@@ -105,7 +123,13 @@ describe('runCheck', () => {
   })
 
   test('a warning alone is found again with the same seed and shrunk', async () => {
-    const warnsOnLong = defineCheck({ ...noLongDisplayName, cases: () => fc.integer({ min: 0, max: 40 }), async run(_c, _u, n) { return n >= 7 ? verdict('warned', `warn: ${n}`, []) : verdict('passed', 'fine', []) } })
+    const warnsOnLong = defineCheck({
+      ...noLongDisplayName,
+      cases: () => fc.integer({ min: 0, max: 40 }),
+      async run(_c, _u, n) {
+        return n >= 7 ? verdict('warned', `warn: ${n}`, []) : verdict('passed', 'fine', [])
+      },
+    })
     const result = await runCheck(warnsOnLong, ctx)
     expect(result.status).toBe('warned')
     expect(result.message).toBe('warn: 7')
@@ -115,18 +139,30 @@ describe('runCheck', () => {
     const a = await runCheck(noLongDisplayName, ctx)
     const b = await runCheck(noLongDisplayName, ctx)
     expect(b.path).toBe(a.path)
-    expect(JSON.parse(b.counterexample!.request.body!).displayName).toBe(JSON.parse(a.counterexample!.request.body!).displayName)
+    expect(JSON.parse(b.counterexample!.request.body!).displayName).toBe(
+      JSON.parse(a.counterexample!.request.body!).displayName,
+    )
   })
 
   test('a check that does not apply is skipped with its reason, and creates no user', async () => {
     const before = server.users().length
     const result = await runCheck({ ...noLongDisplayName, skipIf: () => 'the server declares no such thing' }, ctx)
-    expect(result).toMatchObject({ status: 'skipped', message: 'the server declares no such thing', counterexample: null })
+    expect(result).toMatchObject({
+      status: 'skipped',
+      message: 'the server declares no such thing',
+      counterexample: null,
+    })
     expect(server.users()).toHaveLength(before)
   })
 
   test('observations are kept as the outcome when nothing fails', async () => {
-    const observing = defineCheck({ ...noLongDisplayName, cases: undefined, async run() { return verdict('observed', 'seen', [], { traits: { 'x.y': 'z' } }) } })
+    const observing = defineCheck({
+      ...noLongDisplayName,
+      cases: undefined,
+      async run() {
+        return verdict('observed', 'seen', [], { traits: { 'x.y': 'z' } })
+      },
+    })
     expect(await runCheck(observing, ctx)).toMatchObject({ status: 'observed', traits: { 'x.y': 'z' }, numRuns: 1 })
   })
 })

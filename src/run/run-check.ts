@@ -14,12 +14,22 @@ import { mix, NotEnoughUsers } from './test-users.ts'
  * (shrinking a failing or warning case to the smallest one), folds the verdicts into one result and
  * always deletes the users it created.
  */
-// `any`: the registry holds checks of many case types; each check's own `cases` and `run` agree on its type.
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds checks of many case types; each check's own `cases` and `run` agree on its type.
 export async function runCheck(check: CheckDefinition<any>, shared: CheckContext): Promise<CheckResult> {
   const started = performance.now()
   let requests = 0
   // The same context with a client that counts this check's requests (the client itself is shared).
-  const ctx: CheckContext = { ...shared, client: { ...shared.client, send: (o) => (requests++, shared.client.send(o)), close: () => shared.client.close() } }
+  const ctx: CheckContext = {
+    ...shared,
+    client: {
+      ...shared.client,
+      send: (o) => {
+        requests++
+        return shared.client.send(o)
+      },
+      close: () => shared.client.close(),
+    },
+  }
   const seed = ctx.config.seed
   const base = {
     id: check.id,
@@ -99,10 +109,16 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
         // The predicate threw: a harness bug or a transport failure the check did not turn into a verdict.
         const error = details.errorInstance
         if (error instanceof HarnessError) throw error
-        return finish({ status: 'failed', message: `The check could not complete: ${oneLine(error)}`, numRuns: runs, path: details.counterexamplePath })
+        return finish({
+          status: 'failed',
+          message: `The check could not complete: ${oneLine(error)}`,
+          numRuns: runs,
+          path: details.counterexamplePath,
+        })
       }
       const found = fromVerdict(ctx, bad, traits)
-      if (capped) found.message += `\n(Shrinking stopped after ${ctx.config.maxShrinks} tries (--max-shrinks): a smaller case may exist.)`
+      if (capped)
+        found.message += `\n(Shrinking stopped after ${ctx.config.maxShrinks} tries (--max-shrinks): a smaller case may exist.)`
       return finish({ ...found, numRuns: runs, path: details.counterexamplePath })
     }
     // First every case is tried for a failure: a warning must not end the search before a later case fails.
@@ -142,7 +158,11 @@ function forReport(exchange: Exchange, scrub: (text: string) => string): Exchang
   return boundExchange(exchange, scrub)
 }
 
-function fromVerdict(ctx: CheckContext, v: Verdict, traits?: Record<string, string>): Pick<CheckResult, 'status' | 'message' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'> {
+function fromVerdict(
+  ctx: CheckContext,
+  v: Verdict,
+  traits?: Record<string, string>,
+): Pick<CheckResult, 'status' | 'message' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'> {
   const bad = v.outcome === 'failed' || v.outcome === 'warned'
   const scrub = scrubBeforeCut(ctx)
   const exchanges = bad ? v.exchanges.map((e) => forReport(e, scrub)) : []

@@ -9,7 +9,13 @@ import { runCheck } from './run-check.ts'
  * Runs the selected checks in this process, without vitest, `concurrency` at a time: the engine the
  * suites use, for the fault matrix, the benchmark and tests. Sweeps leftover test users at the end.
  */
-export async function runChecks(config: RunConfig, target: string, options: { checks?: readonly CheckDefinition<any>[]; parallel?: number } = {}): Promise<{ results: CheckResult[]; requests: number }> { // `any`: checks of many case types
+export async function runChecks(
+  config: RunConfig,
+  target: string,
+  // biome-ignore lint/suspicious/noExplicitAny: checks of many case types
+  options: { checks?: readonly CheckDefinition<any>[]; parallel?: number } = {},
+): Promise<{ results: CheckResult[]; requests: number }> {
+  // `any`: checks of many case types
   const checks = selectChecks(options.checks ?? CHECKS, config.only, config.skip)
   const ctx = await createContext(config, target)
   const results: CheckResult[] = new Array(checks.length)

@@ -30,10 +30,17 @@ export class ConformanceError extends Error {
 export function conformanceSuite(areas: Area[]): void {
   const config = inject('run')
   const target = config.target
-  const checks = selectChecks(CHECKS.filter((c) => areas.includes(c.area)), config.only, config.skip)
+  const checks = selectChecks(
+    CHECKS.filter((c) => areas.includes(c.area)),
+    config.only,
+    config.skip,
+  )
   let context: Promise<CheckContext> | null = null
   const shared = () => {
-    if (!target) throw new Error('the run has no target: run through `scim-conformance run`, or use suites/vitest.config.ts, whose global setup starts the reference server')
+    if (!target)
+      throw new Error(
+        'the run has no target: run through `scim-conformance run`, or use suites/vitest.config.ts, whose global setup starts the reference server',
+      )
     context ??= createContext(config, target, { embedded: inject('embedded') })
     return context
   }
@@ -49,7 +56,12 @@ export function conformanceSuite(areas: Area[]): void {
   for (const check of checks) register(check.id, (t) => runOne(check, shared, config.failOn, t))
 }
 
-async function runOne(check: CheckDefinition, shared: () => Promise<CheckContext>, failOn: 'must' | 'should', t: TestContext): Promise<void> {
+async function runOne(
+  check: CheckDefinition,
+  shared: () => Promise<CheckContext>,
+  failOn: 'must' | 'should',
+  t: TestContext,
+): Promise<void> {
   const ctx = await shared()
   // On Ctrl-C vitest abandons the running test at once and the suite's afterAll closes the client under
   // it: what the check would still conclude is about a closed client, not the server. Not judged.
@@ -58,9 +70,20 @@ async function runOne(check: CheckDefinition, shared: () => Promise<CheckContext
   const onAbort = () => {
     if (!cancelled()) return
     t.task.meta.scimResult = {
-      id: check.id, title: check.title, level: check.level, source: check.source, area: check.area, contract: ctx.contractOf(check),
-      status: 'skipped', message: INTERRUPTED_MESSAGE, interrupted: true,
-      counterexample: null, reproduce: null, seed: ctx.config.seed, path: null, numRuns: 0,
+      id: check.id,
+      title: check.title,
+      level: check.level,
+      source: check.source,
+      area: check.area,
+      contract: ctx.contractOf(check),
+      status: 'skipped',
+      message: INTERRUPTED_MESSAGE,
+      interrupted: true,
+      counterexample: null,
+      reproduce: null,
+      seed: ctx.config.seed,
+      path: null,
+      numRuns: 0,
     }
   }
   t.signal.addEventListener('abort', onAbort, { once: true })
@@ -70,9 +93,9 @@ async function runOne(check: CheckDefinition, shared: () => Promise<CheckContext
   t.task.meta.scimResult = result
   t.task.meta.scimDiscovery = ctx.discovery.notes
   if (result.reproduce) await t.annotate(result.reproduce, 'reproduce')
-  if (result.status === 'failed' || (result.status === 'warned' && failOn === 'should')) throw new ConformanceError(formatFailure(result, { secrets: secretsOf(ctx.config) }))
+  if (result.status === 'failed' || (result.status === 'warned' && failOn === 'should'))
+    throw new ConformanceError(formatFailure(result, { secrets: secretsOf(ctx.config) }))
   if (result.status === 'warned') await t.annotate(`WARN: ${result.message.split('\n')[0]}`, 'warning')
   if (result.status === 'observed') await t.annotate(`OBSERVED: ${result.message.split('\n')[0]}`, 'observation')
   if (result.status === 'skipped') t.skip(result.message)
 }
-

@@ -27,8 +27,18 @@ export interface SweepResult {
  * a user is deleted only while it carries that run's mark, and counts as removed only when a GET then
  * answers 404. The ledger file goes once nothing in it needs the harness any more.
  */
-export async function sweepLedger(client: ScimClient, profile: VendorProfile, ledger: UserLedger, filter = false): Promise<SweepResult> {
-  const users = new TestUsers(client, profile, ledger, { runId: ledger.runId, seed: 0, userId: null, filterSupported: filter })
+export async function sweepLedger(
+  client: ScimClient,
+  profile: VendorProfile,
+  ledger: UserLedger,
+  filter = false,
+): Promise<SweepResult> {
+  const users = new TestUsers(client, profile, ledger, {
+    runId: ledger.runId,
+    seed: 0,
+    userId: null,
+    filterSupported: filter,
+  })
   const { removed, left } = await users.sweep()
   return { removed, left: left.map((u) => ({ runId: ledger.runId, ...u })) }
 }
@@ -39,7 +49,13 @@ export async function sweepLedger(client: ScimClient, profile: VendorProfile, le
  * reference server are dropped (its users ended with the process that served them); ledgers of other
  * targets are kept for a run (or `scim-conformance sweep`) against them.
  */
-export async function sweepEarlierRuns(client: ScimClient, profile: VendorProfile, reportDir: string, runId: string, usersUrl: string): Promise<SweepResult & { ledgers: number }> {
+export async function sweepEarlierRuns(
+  client: ScimClient,
+  profile: VendorProfile,
+  reportDir: string,
+  runId: string,
+  usersUrl: string,
+): Promise<SweepResult & { ledgers: number }> {
   const result: SweepResult & { ledgers: number } = { removed: 0, left: [], ledgers: 0 }
   let filter: boolean | null = null
   for (const ledger of UserLedger.others(reportDir, runId)) {
@@ -71,11 +87,20 @@ export function describeLeft(left: LeftUser[], usersUrl: string): string[] {
 /** Whether the target's /ServiceProviderConfig declares filtering: what lets a sweep look for a user by userName. */
 export async function filterSupported(client: ScimClient, profile: VendorProfile): Promise<boolean> {
   const spc = await client.send({ method: 'GET', path: `${profile.basePath}/ServiceProviderConfig` })
-  return spc.response?.status === 200 && spc.response.body !== undefined && parseServiceProviderConfig(spc.response.body).filter
+  return (
+    spc.response?.status === 200 &&
+    spc.response.body !== undefined &&
+    parseServiceProviderConfig(spc.response.body).filter
+  )
 }
 
 /** The end of a run: deletes what this run's ledger says is left (every check is done or abandoned by then). */
-export async function sweepThisRun(client: ScimClient, profile: VendorProfile, reportDir: string, runId: string): Promise<SweepResult> {
+export async function sweepThisRun(
+  client: ScimClient,
+  profile: VendorProfile,
+  reportDir: string,
+  runId: string,
+): Promise<SweepResult> {
   return sweepLedger(client, profile, new UserLedger(reportDir, runId))
 }
 
@@ -91,12 +116,32 @@ export interface RunCleanup {
 
 /** The sweep at the end of a run, with its own client: what the reporter records before it writes the reports. */
 export async function finishRun(config: RunConfig, target: string): Promise<RunCleanup> {
-  const profile = await loadProfile({ vendor: config.spec ? undefined : config.vendor, spec: config.spec ?? undefined, validate: false, allowRemoteRefs: config.allowRemoteRefs })
-  const client = createScimClient({ baseUrl: target, token: config.token, timeoutMs: config.timeoutMs, deadlineMs: config.deadlineMs })
+  const profile = await loadProfile({
+    vendor: config.spec ? undefined : config.vendor,
+    spec: config.spec ?? undefined,
+    validate: false,
+    allowRemoteRefs: config.allowRemoteRefs,
+  })
+  const client = createScimClient({
+    baseUrl: target,
+    token: config.token,
+    timeoutMs: config.timeoutMs,
+    deadlineMs: config.deadlineMs,
+  })
   try {
     const ledger = new UserLedger(config.reportDir, config.runId)
-    const { removed, left } = await sweepLedger(client, profile, ledger, ledger.unconfirmed().length > 0 && (await filterSupported(client, profile)))
-    return { removed, left, ledger: existsSync(ledger.file) ? ledger.file : null, warnings: describeLeft(left, usersUrlOf(target, profile)) }
+    const { removed, left } = await sweepLedger(
+      client,
+      profile,
+      ledger,
+      ledger.unconfirmed().length > 0 && (await filterSupported(client, profile)),
+    )
+    return {
+      removed,
+      left,
+      ledger: existsSync(ledger.file) ? ledger.file : null,
+      warnings: describeLeft(left, usersUrlOf(target, profile)),
+    }
   } finally {
     await client.close()
   }

@@ -28,7 +28,12 @@ afterAll(async () => {
 })
 
 const usersFor = (runId: string, userId: string | null = null) =>
-  new TestUsers(client, profile, new UserLedger(dir, runId, { usersUrl: `${server.baseUrl}/Users`, embedded: false }), { runId, seed: 1, userId, filterSupported: true })
+  new TestUsers(client, profile, new UserLedger(dir, runId, { usersUrl: `${server.baseUrl}/Users`, embedded: false }), {
+    runId,
+    seed: 1,
+    userId,
+    filterSupported: true,
+  })
 
 describe('TestUsers: ownership before every write', () => {
   test('a confirmed test user may be written and deleted; the DELETE is verified and the ledger emptied', async () => {
@@ -37,7 +42,11 @@ describe('TestUsers: ownership before every write', () => {
     const guarded = guardedClient(client, users)
     // Act
     const created = await users.create(1, 'x')
-    const put = await guarded.send({ method: 'PUT', path: users.userPath(created.ids[0]), json: { ...created.created[0], displayName: 'changed' } })
+    const put = await guarded.send({
+      method: 'PUT',
+      path: users.userPath(created.ids[0]),
+      json: { ...created.created[0], displayName: 'changed' },
+    })
     const outcome = await users.removeOne(created.ids[0])
     // Assert
     expect(put.response?.status).toBe(200)
@@ -54,8 +63,12 @@ describe('TestUsers: ownership before every write', () => {
     await users.snapshotExisting()
     const guarded = guardedClient(client, users)
     // Act + Assert
-    await expect(guarded.send({ method: 'PUT', path: users.userPath(real.id), json: { userName: 'x' } })).rejects.toBeInstanceOf(ForeignUserError)
-    await expect(guarded.send({ method: 'DELETE', path: users.userPath(real.id) })).rejects.toBeInstanceOf(ForeignUserError)
+    await expect(
+      guarded.send({ method: 'PUT', path: users.userPath(real.id), json: { userName: 'x' } }),
+    ).rejects.toBeInstanceOf(ForeignUserError)
+    await expect(guarded.send({ method: 'DELETE', path: users.userPath(real.id) })).rejects.toBeInstanceOf(
+      ForeignUserError,
+    )
     // Adoption needs the sent userName and an id not listed before the run.
     expect(await users.adopt(real.id, String(real.userName))).toBe(false)
     expect(await users.probeAbsent(real.id).catch((e: unknown) => e)).toBeInstanceOf(ForeignUserError)
@@ -68,26 +81,44 @@ describe('TestUsers: ownership before every write', () => {
     const users = usersFor('own3', String(borrowed.id))
     const guarded = guardedClient(client, users)
     // Act + Assert
-    await expect(guarded.send({ method: 'PUT', path: users.userPath('made-up-id'), json: {} })).rejects.toBeInstanceOf(ForeignUserError)
+    await expect(guarded.send({ method: 'PUT', path: users.userPath('made-up-id'), json: {} })).rejects.toBeInstanceOf(
+      ForeignUserError,
+    )
     expect(await users.probeAbsent('made-up-id')).toBeNull()
-    expect((await guarded.send({ method: 'PUT', path: users.userPath('made-up-id'), json: { schemas: [], userName: 'scimc-own3-x' } })).response?.status).toBe(404)
-    await expect(guarded.send({ method: 'DELETE', path: users.userPath('made-up-id') })).rejects.toBeInstanceOf(ForeignUserError)
+    expect(
+      (
+        await guarded.send({
+          method: 'PUT',
+          path: users.userPath('made-up-id'),
+          json: { schemas: [], userName: 'scimc-own3-x' },
+        })
+      ).response?.status,
+    ).toBe(404)
+    await expect(guarded.send({ method: 'DELETE', path: users.userPath('made-up-id') })).rejects.toBeInstanceOf(
+      ForeignUserError,
+    )
     const put = await guarded.send({ method: 'PUT', path: users.userPath(String(borrowed.id)), json: borrowed })
     expect(put.response?.status).toBe(200)
   })
 
-  test('a test user that no longer carries the harness\'s mark is released, not deleted', async () => {
+  test("a test user that no longer carries the harness's mark is released, not deleted", async () => {
     // Arrange: the user is renamed behind the harness's back.
     const users = usersFor('own4')
     const created = await users.create(1, 'y')
     const id = created.ids[0]
-    const renamed = await client.send({ method: 'PUT', path: users.userPath(id), json: { ...created.created[0], userName: 'someone.else@example.com' } })
+    const renamed = await client.send({
+      method: 'PUT',
+      path: users.userPath(id),
+      json: { ...created.created[0], userName: 'someone.else@example.com' },
+    })
     expect(renamed.response?.status).toBe(200)
     // Act
     const outcome = await users.removeOne(id)
     // Assert
     expect(outcome).toBe('released')
     expect(server.users().map((u) => u.id)).toContain(id)
-    expect(new UserLedger(dir, 'own4').problems()[0].problem).toMatch(/not deleted: it now holds userName "someone.else@example.com"/)
+    expect(new UserLedger(dir, 'own4').problems()[0].problem).toMatch(
+      /not deleted: it now holds userName "someone.else@example.com"/,
+    )
   })
 })

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import type { CheckUsers } from '../checks/define-check.ts'
-import { HarnessError, TargetSetupError } from '../errors.ts'
+import { type HarnessError, TargetSetupError } from '../errors.ts'
 import { scimUser } from '../generate/scim-user.ts'
 import type { ScimClient, SendOptions } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
@@ -30,7 +30,8 @@ export type RemoveOutcome = 'removed' | 'survived' | 'released' | 'unanswered'
 type Body = Record<string, unknown>
 
 /** userName comparison as RFC 7643 §4.1.1 has it ("case insensitive"), after the trims and normalisations servers make. */
-const nameKey = (value: unknown): string | null => (typeof value === 'string' ? value.normalize('NFC').trim().toLowerCase() : null)
+const nameKey = (value: unknown): string | null =>
+  typeof value === 'string' ? value.normalize('NFC').trim().toLowerCase() : null
 const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v)
 /** Attribute names are case-insensitive (RFC 7643 §2.1). */
 function attr(body: unknown, name: string): unknown {
@@ -94,7 +95,11 @@ export class TestUsers {
    * user, whatever a creation answers. Best effort (a target may refuse to list), one request.
    */
   async snapshotExisting(): Promise<void> {
-    const list = await this.client.send({ method: 'GET', path: this.usersPath(), query: { startIndex: '1', count: '200' } })
+    const list = await this.client.send({
+      method: 'GET',
+      path: this.usersPath(),
+      query: { startIndex: '1', count: '200' },
+    })
     const resources = attr(list.response?.body, 'Resources')
     if (list.response?.status !== 200 || !Array.isArray(resources)) return
     for (const resource of resources) {
@@ -107,7 +112,8 @@ export class TestUsers {
     const users: CheckUsers = { ids: [], created: [] }
     if (count === 0) return users
     if (this.options.userId !== null) {
-      if (count > 1) throw new NotEnoughUsers(`needs ${count} test users, but --user-id gives one and the harness creates none`)
+      if (count > 1)
+        throw new NotEnoughUsers(`needs ${count} test users, but --user-id gives one and the harness creates none`)
       users.ids.push(this.options.userId)
       users.created.push(await this.borrow(this.options.userId))
       return users
@@ -121,13 +127,20 @@ export class TestUsers {
         const body = this.payload(`${salt}/user${i}`)
         const userName = String(body.userName)
         this.ledger.posting(userName)
-        const exchange = await this.client.send({ method: 'POST', path: this.usersPath(), json: body, contentType: this.profile.requestMediaType })
+        const exchange = await this.client.send({
+          method: 'POST',
+          path: this.usersPath(),
+          json: body,
+          contentType: this.profile.requestMediaType,
+        })
         const created = exchange.response?.body
         const id = attr(created, 'id')
         // A refusal created nothing; a lost answer may have (the sweep then looks for the userName).
         if (exchange.response && exchange.response.status >= 300) this.ledger.refused(userName)
         if (!exchange.response || exchange.response.status >= 300 || typeof id !== 'string' || !isObject(created)) {
-          throw new TargetSetupError(`cannot create a test user: ${describeExchange(exchange)}. If the service allows no creation, pass --user-id of a user the harness may modify and restore.`)
+          throw new TargetSetupError(
+            `cannot create a test user: ${describeExchange(exchange)}. If the service allows no creation, pass --user-id of a user the harness may modify and restore.`,
+          )
         }
         const refused = await this.confirm(id, userName, created)
         if (refused !== null) {
@@ -150,11 +163,17 @@ export class TestUsers {
   /** Null when `id` is the new user this POST made; else what the answer showed instead. */
   private async confirm(id: string, userName: string, created: Body): Promise<string | null> {
     const shown = attr(created, 'userName')
-    if (nameKey(shown) !== nameKey(userName)) return `id ${JSON.stringify(id)} with userName ${JSON.stringify(shown ?? null)}, not the ${JSON.stringify(userName)} it sent`
-    if (this.isKnown(id)) return `id ${JSON.stringify(id)}, the id of a user that existed before (listed before the run, or created earlier in it)`
+    if (nameKey(shown) !== nameKey(userName))
+      return `id ${JSON.stringify(id)} with userName ${JSON.stringify(shown ?? null)}, not the ${JSON.stringify(userName)} it sent`
+    if (this.isKnown(id))
+      return `id ${JSON.stringify(id)}, the id of a user that existed before (listed before the run, or created earlier in it)`
     const get = await this.client.send({ method: 'GET', path: this.userPath(id) })
     const stored = get.response?.body
-    if (get.response?.status !== 200 || nameKey(attr(stored, 'userName')) !== nameKey(userName) || attr(stored, 'id') !== id) {
+    if (
+      get.response?.status !== 200 ||
+      nameKey(attr(stored, 'userName')) !== nameKey(userName) ||
+      attr(stored, 'id') !== id
+    ) {
       return `id ${JSON.stringify(id)}, but a GET of it ${get.response ? `answered ${get.response.status} with userName ${JSON.stringify(attr(stored, 'userName') ?? null)}` : `failed (${get.error?.message})`}`
     }
     this.claim(id, userName)
@@ -175,14 +194,19 @@ export class TestUsers {
    */
   private async recover(userName: string, answeredId: string | null): Promise<{ settled: boolean; removed: number }> {
     if (!this.options.filterSupported) return { settled: false, removed: 0 }
-    const list = await this.client.send({ method: 'GET', path: this.usersPath(), query: { filter: `userName eq "${userName.replace(/["\\]/g, '\\$&')}"` } })
+    const list = await this.client.send({
+      method: 'GET',
+      path: this.usersPath(),
+      query: { filter: `userName eq "${userName.replace(/["\\]/g, '\\$&')}"` },
+    })
     const resources = attr(list.response?.body, 'Resources')
     if (list.response?.status !== 200 || !Array.isArray(resources)) return { settled: false, removed: 0 }
     let settled = true
     let removed = 0
     for (const resource of resources) {
       const id = attr(resource, 'id')
-      if (typeof id !== 'string' || id === answeredId || nameKey(attr(resource, 'userName')) !== nameKey(userName)) continue
+      if (typeof id !== 'string' || id === answeredId || nameKey(attr(resource, 'userName')) !== nameKey(userName))
+        continue
       if ((await this.adopt(id, userName)) && (await this.removeOne(id)) === 'removed') removed++
       else settled = false
     }
@@ -217,7 +241,8 @@ export class TestUsers {
    * harness overwrite it. Returns null when the PUT may go, else the GET that forbids it.
    */
   async probeAbsent(id: string): Promise<Exchange | null> {
-    if (this.isKnown(id)) throw new ForeignUserError(`refused to use id ${JSON.stringify(id)} as an unknown id: it belongs to a user`)
+    if (this.isKnown(id))
+      throw new ForeignUserError(`refused to use id ${JSON.stringify(id)} as an unknown id: it belongs to a user`)
     const get = await this.client.send({ method: 'GET', path: this.userPath(id) })
     const status = get.response?.status
     if (status === 404 || status === 410) {
@@ -242,7 +267,9 @@ export class TestUsers {
     const names = this.owned.get(id)
     if (names === undefined) {
       if (method === 'PUT' && this.absent.has(id)) return
-      throw new ForeignUserError(`refused to send ${method} ${options.path}: the harness has no evidence that it created this user`)
+      throw new ForeignUserError(
+        `refused to send ${method} ${options.path}: the harness has no evidence that it created this user`,
+      )
     }
     if (method === 'PUT' || method === 'PATCH') names.add(nameKey(attr(sentBody(options), 'userName')) ?? '')
   }
@@ -271,13 +298,19 @@ export class TestUsers {
       return 'removed'
     }
     if (status !== 200) {
-      this.ledger.unanswered(id, `a GET before its DELETE ${before.response ? `answered ${before.response.status}` : `failed (${before.error?.message})`}`)
+      this.ledger.unanswered(
+        id,
+        `a GET before its DELETE ${before.response ? `answered ${before.response.status}` : `failed (${before.error?.message})`}`,
+      )
       return 'unanswered'
     }
     const shown = attr(before.response!.body, 'userName')
     if (!this.carriesMark(id, shown, ledgerUserName)) {
       this.forget(id)
-      this.ledger.released(id, `not deleted: it now holds userName ${JSON.stringify(shown ?? null)}, which the harness did not set`)
+      this.ledger.released(
+        id,
+        `not deleted: it now holds userName ${JSON.stringify(shown ?? null)}, which the harness did not set`,
+      )
       return 'released'
     }
     const deleted = await this.client.send({ method: 'DELETE', path: this.userPath(id) })
@@ -289,8 +322,12 @@ export class TestUsers {
       this.ledger.removed(id)
       return 'removed'
     }
-    const answered = deleted.response ? `DELETE answered ${deleted.response.status}` : `DELETE failed (${deleted.error?.message})`
-    const shownAfter = after.response ? `a GET then answered ${after.response.status}` : `a GET then failed (${after.error?.message})`
+    const answered = deleted.response
+      ? `DELETE answered ${deleted.response.status}`
+      : `DELETE failed (${deleted.error?.message})`
+    const shownAfter = after.response
+      ? `a GET then answered ${after.response.status}`
+      : `a GET then failed (${after.error?.message})`
     if (deleted.response && deleted.response.status < 300) {
       this.ledger.survived(id, `${answered}, but ${shownAfter}`)
       return 'survived'
@@ -318,8 +355,16 @@ export class TestUsers {
     return {
       removed,
       left: [
-        ...remaining.map((u) => ({ id: u.id, userName: u.userName, problem: u.problem ?? 'the target did not answer its DELETE' })),
-        ...unconfirmed.map((userName) => ({ id: '', userName, problem: 'its POST /Users was sent but never answered, and no search could tell whether it created the user' })),
+        ...remaining.map((u) => ({
+          id: u.id,
+          userName: u.userName,
+          problem: u.problem ?? 'the target did not answer its DELETE',
+        })),
+        ...unconfirmed.map((userName) => ({
+          id: '',
+          userName,
+          problem: 'its POST /Users was sent but never answered, and no search could tell whether it created the user',
+        })),
       ],
     }
   }
@@ -343,7 +388,7 @@ export class TestUsers {
     this.borrowedInUse = true
     const exchange = await this.client.send({ method: 'GET', path: this.userPath(id) })
     const body = exchange.response?.body
-    if (!exchange.response || exchange.response.status !== 200 || !isObject(body)) {
+    if (exchange.response?.status !== 200 || !isObject(body)) {
       throw new TargetSetupError(`cannot read the --user-id user: ${describeExchange(exchange)}`)
     }
     return body
@@ -353,7 +398,7 @@ export class TestUsers {
   async saveUser(id: string): Promise<Body> {
     const exchange = await this.client.send({ method: 'GET', path: this.userPath(id) })
     const body = exchange.response?.body
-    if (!exchange.response || exchange.response.status !== 200 || !isObject(body)) {
+    if (exchange.response?.status !== 200 || !isObject(body)) {
       throw new TargetSetupError(`cannot read the --user-id user ${id}: ${describeExchange(exchange)}`)
     }
     return body
@@ -361,7 +406,12 @@ export class TestUsers {
 
   /** Puts a saved user back (a PUT of its whole saved representation, which RFC 7644 §3.5.1 allows). */
   async restoreUser(id: string, saved: Body): Promise<Exchange> {
-    return this.client.send({ method: 'PUT', path: this.userPath(id), json: saved, contentType: this.profile.requestMediaType })
+    return this.client.send({
+      method: 'PUT',
+      path: this.userPath(id),
+      json: saved,
+      contentType: this.profile.requestMediaType,
+    })
   }
 }
 

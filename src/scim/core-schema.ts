@@ -6,7 +6,12 @@ export const ENTERPRISE_USER_URN = 'urn:ietf:params:scim:schemas:extension:enter
 type Characteristics = Partial<Omit<AttributeDefinition, 'name' | 'type' | 'subAttributes'>>
 
 /** An attribute with RFC 7643 §2.2 defaults: single-valued, optional, caseExact false, readWrite, returned default, uniqueness none. */
-function attr(name: string, type: AttributeDefinition['type'], characteristics: Characteristics = {}, subAttributes?: AttributeDefinition[]): AttributeDefinition {
+function attr(
+  name: string,
+  type: AttributeDefinition['type'],
+  characteristics: Characteristics = {},
+  subAttributes?: AttributeDefinition[],
+): AttributeDefinition {
   const definition: AttributeDefinition = {
     name,
     type,
@@ -23,7 +28,11 @@ function attr(name: string, type: AttributeDefinition['type'], characteristics: 
 }
 
 /** The `value`/`display`/`type`/`primary` sub-attributes shared by most multi-valued User attributes (RFC 7643 §2.4). */
-function multiValuedSubAttributes(valueType: AttributeDefinition['type'], types: string[] | null, extra: Characteristics = {}): AttributeDefinition[] {
+function multiValuedSubAttributes(
+  valueType: AttributeDefinition['type'],
+  types: string[] | null,
+  extra: Characteristics = {},
+): AttributeDefinition[] {
   return [
     attr('value', valueType, extra),
     attr('display', 'string'),
@@ -32,7 +41,11 @@ function multiValuedSubAttributes(valueType: AttributeDefinition['type'], types:
   ]
 }
 
-function multi(name: string, subAttributes: AttributeDefinition[], characteristics: Characteristics = {}): AttributeDefinition {
+function multi(
+  name: string,
+  subAttributes: AttributeDefinition[],
+  characteristics: Characteristics = {},
+): AttributeDefinition {
   return attr(name, 'complex', { multiValued: true, ...characteristics }, subAttributes)
 }
 
@@ -95,12 +108,16 @@ export const CORE_USER_SCHEMA_DEF: SchemaDefinition = {
       attr('type', 'string', { canonicalValues: ['work', 'home', 'other'] }),
       attr('primary', 'boolean'),
     ]),
-    multi('groups', [
-      attr('value', 'string', { mutability: 'readOnly' }),
-      attr('$ref', 'reference', { mutability: 'readOnly', referenceTypes: ['User', 'Group'] }),
-      attr('display', 'string', { mutability: 'readOnly' }),
-      attr('type', 'string', { mutability: 'readOnly', canonicalValues: ['direct', 'indirect'] }),
-    ], { mutability: 'readOnly' }),
+    multi(
+      'groups',
+      [
+        attr('value', 'string', { mutability: 'readOnly' }),
+        attr('$ref', 'reference', { mutability: 'readOnly', referenceTypes: ['User', 'Group'] }),
+        attr('display', 'string', { mutability: 'readOnly' }),
+        attr('type', 'string', { mutability: 'readOnly', canonicalValues: ['direct', 'indirect'] }),
+      ],
+      { mutability: 'readOnly' },
+    ),
     multi('entitlements', multiValuedSubAttributes('string', null)),
     multi('roles', multiValuedSubAttributes('string', null)),
     multi('x509Certificates', multiValuedSubAttributes('binary', null, { caseExact: true })),
@@ -131,7 +148,10 @@ export const ENTERPRISE_USER_SCHEMA_DEF: SchemaDefinition = {
 }
 
 /** Finds a (sub-)attribute of a list of definitions by name, ignoring case (RFC 7643 §2.1). */
-export function findAttributeIn(attributes: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
+export function findAttributeIn(
+  attributes: readonly AttributeDefinition[],
+  name: string,
+): AttributeDefinition | undefined {
   const lower = name.toLowerCase()
   return attributes.find((a) => a.name.toLowerCase() === lower)
 }
@@ -143,7 +163,10 @@ export function findAttributeIn(attributes: readonly AttributeDefinition[], name
  * `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value`.
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.10
  */
-export function findUserAttribute(path: string, schemas: readonly SchemaDefinition[] = [CORE_USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF]): AttributeDefinition | undefined {
+export function findUserAttribute(
+  path: string,
+  schemas: readonly SchemaDefinition[] = [CORE_USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF],
+): AttributeDefinition | undefined {
   const lower = path.toLowerCase()
   const qualified = schemas.find((s) => lower.startsWith(`${s.id.toLowerCase()}:`))
   const rest = qualified ? path.slice(qualified.id.length + 1) : path

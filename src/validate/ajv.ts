@@ -36,6 +36,9 @@ export function validateAgainst(schema: JsonSchema, data: unknown, what = 'Body'
 
 function describe(e: ErrorObject, what: string): string {
   const where = e.instancePath || '/'
-  const extra = e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ''
+  const extra =
+    e.keyword === 'additionalProperties'
+      ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})`
+      : ''
   return `${what} ${where} ${e.message ?? e.keyword}${extra}`
 }

@@ -23,7 +23,9 @@ export interface GenerateBenchOptions {
 }
 
 /** Valid ScimUser payloads generated per second, per vendor (spec loading and the first compile are not timed). */
-export async function benchGenerate(options: GenerateBenchOptions = {}): Promise<{ vendor: string; payloadsPerSecond: number }[]> {
+export async function benchGenerate(
+  options: GenerateBenchOptions = {},
+): Promise<{ vendor: string; payloadsPerSecond: number }[]> {
   const count = options.count ?? 20_000
   const seed = options.seed ?? 1
   const out: { vendor: string; payloadsPerSecond: number }[] = []

@@ -37,16 +37,28 @@ export interface ServerProcess {
  */
 export async function startServerProcess(vendor: string): Promise<ServerProcess> {
   const token = randomBytes(16).toString('hex')
-  const child = spawn(process.execPath, [BIN, 'serve', '--vendor', vendor, '--token', token, '--etag', '--port', '0', '--host', '127.0.0.1'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--vendor', vendor, '--token', token, '--etag', '--port', '0', '--host', '127.0.0.1'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   const stop = guardChild(child)
   let stderr = ''
-  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   try {
     const baseUrl = await firstLine(child)
-    return { origin: new URL(baseUrl).origin, token, peakRss: () => procPeakRss(child.pid), cpuSeconds: () => procCpuSeconds(child.pid), close: stop }
+    return {
+      origin: new URL(baseUrl).origin,
+      token,
+      peakRss: () => procPeakRss(child.pid),
+      cpuSeconds: () => procCpuSeconds(child.pid),
+      close: stop,
+    }
   } catch (error) {
     await stop()
     throw new Error(`the reference server for ${vendor} did not start: ${(error as Error).message}\n${stderr}`)
@@ -151,7 +163,10 @@ export interface PhaseResult {
   peakRss: number
 }
 
-async function phase(server: ServerProcess, fn: () => Promise<number>): Promise<PhaseResult & { measured: Measured<number> }> {
+async function phase(
+  server: ServerProcess,
+  fn: () => Promise<number>,
+): Promise<PhaseResult & { measured: Measured<number> }> {
   const serverBefore = await server.cpuSeconds()
   const measured = await measure(fn)
   const serverAfter = await server.cpuSeconds()
@@ -161,7 +176,8 @@ async function phase(server: ServerProcess, fn: () => Promise<number>): Promise<
     seconds: measured.seconds,
     perSecond: exchanges / measured.seconds,
     clientCpuMs: (measured.cpuSeconds * 1000) / exchanges,
-    serverCpuMs: serverBefore === null || serverAfter === null ? null : ((serverAfter - serverBefore) * 1000) / exchanges,
+    serverCpuMs:
+      serverBefore === null || serverAfter === null ? null : ((serverAfter - serverBefore) * 1000) / exchanges,
     peakRss: measured.peakRss,
     measured,
   }
@@ -187,25 +203,43 @@ export interface RawLoop {
  * (a) The ceiling: valid `PUT /Users/{id}` with a bare undici `Pool` (no harness code in the loop), one test
  * user per in-flight slot, bodies generated and serialised beforehand.
  */
-export async function openRawLoop(server: ServerProcess, vendor: string, options: RawLoopOptions = {}): Promise<RawLoop> {
+export async function openRawLoop(
+  server: ServerProcess,
+  vendor: string,
+  options: RawLoopOptions = {},
+): Promise<RawLoop> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const profile = await loadProfile({ vendor, validate: false })
   const usersPath = `${profile.basePath}/Users`
-  const headers = { authorization: `Bearer ${server.token}`, 'content-type': profile.requestMediaType, accept: 'application/scim+json, application/json' }
+  const headers = {
+    authorization: `Bearer ${server.token}`,
+    'content-type': profile.requestMediaType,
+    accept: 'application/scim+json, application/json',
+  }
   const arbitrary = scimUser(profile, { userNamePrefix: `scimc-bench${randomBytes(3).toString('hex')}-` })
   const bodies = Array.from({ length: concurrency }, (_, slot) =>
-    fc.sample(arbitrary, { seed: 1000 + slot, numRuns: options.bodiesPerSlot ?? 100 }).map((b) => JSON.stringify(b)))
+    fc.sample(arbitrary, { seed: 1000 + slot, numRuns: options.bodiesPerSlot ?? 100 }).map((b) => JSON.stringify(b)),
+  )
   const pool = new Pool(server.origin, { connections: concurrency, pipelining: 1 })
   const ids: string[] = []
   const close = async () => {
-    for (const id of ids) await (await pool.request({ method: 'DELETE', path: `${usersPath}/${encodeURIComponent(id)}`, headers })).body.dump()
+    for (const id of ids)
+      await (
+        await pool.request({ method: 'DELETE', path: `${usersPath}/${encodeURIComponent(id)}`, headers })
+      ).body.dump()
     await pool.close()
   }
   try {
     for (let slot = 0; slot < concurrency; slot++) {
-      const { statusCode, body } = await pool.request({ method: 'POST', path: usersPath, headers, body: bodies[slot][0] })
+      const { statusCode, body } = await pool.request({
+        method: 'POST',
+        path: usersPath,
+        headers,
+        body: bodies[slot][0],
+      })
       const created = (await body.json()) as { id?: unknown }
-      if (statusCode !== 201 || typeof created.id !== 'string') throw new Error(`POST ${usersPath} answered ${statusCode}: the raw loop needs one test user per slot`)
+      if (statusCode !== 201 || typeof created.id !== 'string')
+        throw new Error(`POST ${usersPath} answered ${statusCode}: the raw loop needs one test user per slot`)
       ids.push(created.id)
     }
   } catch (error) {
@@ -219,7 +253,12 @@ export async function openRawLoop(server: ServerProcess, vendor: string, options
       const path = `${usersPath}/${encodeURIComponent(ids[slot])}`
       while (performance.now() < until) {
         const sent = performance.now()
-        const { statusCode, body } = await pool.request({ method: 'PUT', path, headers, body: bodies[slot][next[slot]++ % bodies[slot].length] })
+        const { statusCode, body } = await pool.request({
+          method: 'PUT',
+          path,
+          headers,
+          body: bodies[slot][next[slot]++ % bodies[slot].length],
+        })
         await body.text()
         tally.busyMs += performance.now() - sent
         tally.exchanges++
@@ -252,13 +291,23 @@ export interface HarnessRunOptions {
  * (b) The full harness in this process (`runChecks`, no vitest) against a server: every exchange of the run
  * (discovery, test users, cases, cleanup) over the run's wall time.
  */
-export async function harnessRun(server: ServerProcess, vendor: string, options: HarnessRunOptions = {}): Promise<PhaseResult & { checks: number; failed: string[]; peakHeap: number }> {
+export async function harnessRun(
+  server: ServerProcess,
+  vendor: string,
+  options: HarnessRunOptions = {},
+): Promise<PhaseResult & { checks: number; failed: string[]; peakHeap: number }> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const reportDir = await mkdtemp(join(tmpdir(), 'scim-bench-'))
   try {
     const config = buildConfig({
-      vendor, target: server.origin, token: server.token, runs: String(options.runs ?? 50), seed: String(options.seed ?? 1),
-      concurrency: String(concurrency), only: (options.only ?? []).join(','), reportDir,
+      vendor,
+      target: server.origin,
+      token: server.token,
+      runs: String(options.runs ?? 50),
+      seed: String(options.seed ?? 1),
+      concurrency: String(concurrency),
+      only: (options.only ?? []).join(','),
+      reportDir,
     })
     let results: Awaited<ReturnType<typeof runChecks>>['results'] = []
     const result = await phase(server, async () => {
@@ -266,7 +315,12 @@ export async function harnessRun(server: ServerProcess, vendor: string, options:
       results = run.results
       return run.requests
     })
-    return { ...result, checks: results.length, failed: results.filter((r) => r.status === 'failed').map((r) => r.id), peakHeap: result.measured.peakHeap }
+    return {
+      ...result,
+      checks: results.length,
+      failed: results.filter((r) => r.status === 'failed').map((r) => r.id),
+      peakHeap: result.measured.peakHeap,
+    }
   } finally {
     await rm(reportDir, { recursive: true, force: true })
   }
@@ -279,7 +333,11 @@ export interface SustainedOptions extends HarnessRunOptions {
 }
 
 /** (b) over a fixed time, like the raw loop: whole `runChecks` runs back to back; all their exchanges over all their wall time. */
-export async function harnessSustained(server: ServerProcess, vendor: string, options: SustainedOptions = {}): Promise<PhaseResult & { runs: number; failed: string[] }> {
+export async function harnessSustained(
+  server: ServerProcess,
+  vendor: string,
+  options: SustainedOptions = {},
+): Promise<PhaseResult & { runs: number; failed: string[] }> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const reportDir = await mkdtemp(join(tmpdir(), 'scim-bench-'))
   const failed = new Set<string>()
@@ -290,8 +348,14 @@ export async function harnessSustained(server: ServerProcess, vendor: string, op
       let exchanges = 0
       do {
         const config = buildConfig({
-          vendor, target: server.origin, token: server.token, runs: String(options.runs ?? 50), seed: String(options.seed ?? 1),
-          concurrency: String(concurrency), only: (options.only ?? []).join(','), reportDir,
+          vendor,
+          target: server.origin,
+          token: server.token,
+          runs: String(options.runs ?? 50),
+          seed: String(options.seed ?? 1),
+          concurrency: String(concurrency),
+          only: (options.only ?? []).join(','),
+          reportDir,
         })
         const run = await runChecks(config, server.origin, { parallel: concurrency })
         for (const r of run.results) if (r.status === 'failed') failed.add(r.id)
@@ -312,7 +376,14 @@ function combine<T extends PhaseResult>(parts: T[]): PhaseResult {
   const seconds = parts.reduce((n, p) => n + p.seconds, 0)
   const weighted = (pick: (p: T) => number | null) =>
     parts.some((p) => pick(p) === null) ? null : parts.reduce((n, p) => n + pick(p)! * p.exchanges, 0) / exchanges
-  return { exchanges, seconds, perSecond: exchanges / seconds, clientCpuMs: weighted((p) => p.clientCpuMs)!, serverCpuMs: weighted((p) => p.serverCpuMs), peakRss: Math.max(...parts.map((p) => p.peakRss)) }
+  return {
+    exchanges,
+    seconds,
+    perSecond: exchanges / seconds,
+    clientCpuMs: weighted((p) => p.clientCpuMs)!,
+    serverCpuMs: weighted((p) => p.serverCpuMs),
+    peakRss: Math.max(...parts.map((p) => p.peakRss)),
+  }
 }
 
 /**
@@ -320,7 +391,10 @@ function combine<T extends PhaseResult>(parts: T[]): PhaseResult {
  * process for the vendor) and once more untimed; then the raw loop and back-to-back harness runs take
  * turns, `slices` times `seconds` each, so that a change in the machine's load hits both alike.
  */
-export async function throughputBench(vendor: string, options: { concurrency?: number; slices?: number; seconds?: number } = {}) {
+export async function throughputBench(
+  vendor: string,
+  options: { concurrency?: number; slices?: number; seconds?: number } = {},
+) {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   // Four short turns each rather than two long ones: this VM's speed drifts by half within a minute.
   const slices = options.slices ?? 4
@@ -340,11 +414,23 @@ export async function throughputBench(vendor: string, options: { concurrency?: n
       }
       const raw = {
         ...combine(rawParts),
-        roundTripMs: rawParts.reduce((n, p) => n + p.roundTripMs * p.exchanges, 0) / rawParts.reduce((n, p) => n + p.exchanges, 0),
+        roundTripMs:
+          rawParts.reduce((n, p) => n + p.roundTripMs * p.exchanges, 0) / rawParts.reduce((n, p) => n + p.exchanges, 0),
         non200: rawParts.reduce((n, p) => n + p.non200, 0),
       }
-      const harness = { ...combine(harnessParts), runs: harnessParts.reduce((n, p) => n + p.runs, 0), failed: [...new Set(harnessParts.flatMap((p) => p.failed))] }
-      return { vendor, raw, cold, harness, ratio: harness.perSecond / raw.perSecond, serverPeakRss: await server.peakRss() }
+      const harness = {
+        ...combine(harnessParts),
+        runs: harnessParts.reduce((n, p) => n + p.runs, 0),
+        failed: [...new Set(harnessParts.flatMap((p) => p.failed))],
+      }
+      return {
+        vendor,
+        raw,
+        cold,
+        harness,
+        ratio: harness.perSecond / raw.perSecond,
+        serverPeakRss: await server.peakRss(),
+      }
     } finally {
       await loop.close()
     }
@@ -354,17 +440,24 @@ export async function throughputBench(vendor: string, options: { concurrency?: n
 }
 
 /** (c) `npm run conformance` (`bin.mjs run`) as a subprocess with a temp report directory: wall time, exit code, the child's RSS high-water mark. */
-export async function conformanceRun(args: string[] = []): Promise<{ seconds: number; exitCode: number | null; peakRss: number | null }> {
+export async function conformanceRun(
+  args: string[] = [],
+): Promise<{ seconds: number; exitCode: number | null; peakRss: number | null }> {
   const reportDir = await mkdtemp(join(tmpdir(), 'scim-bench-conformance-'))
   try {
     const started = performance.now()
-    const child = spawn(process.execPath, [BIN, 'run', '--report-dir', reportDir, ...args], { cwd: ROOT, stdio: 'ignore' })
+    const child = spawn(process.execPath, [BIN, 'run', '--report-dir', reportDir, ...args], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    })
     const stop = guardChild(child)
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     // The embedded servers run inside the child (vitest threads too), so the child's VmHWM covers the whole run.
     let peakRss: number | null = null
     const timer = setInterval(() => {
-      void procPeakRss(child.pid).then((rss) => { if (rss !== null) peakRss = Math.max(peakRss ?? 0, rss) })
+      void procPeakRss(child.pid).then((rss) => {
+        if (rss !== null) peakRss = Math.max(peakRss ?? 0, rss)
+      })
     }, 100)
     try {
       const exitCode = await exit

@@ -11,8 +11,14 @@ interface Section {
 }
 
 // BENCH_VENDORS and BENCH_SCALING_RUNS shorten or stretch a run; the defaults keep `npm run bench` within a few minutes on 2 cores.
-const VENDORS = (process.env.BENCH_VENDORS ?? ALL_VENDORS.join(',')).split(',').map((v) => v.trim()).filter(Boolean)
-const SCALING_RUNS = (process.env.BENCH_SCALING_RUNS ?? '100,1000,10000').split(',').map(Number).filter((n) => n > 0)
+const VENDORS = (process.env.BENCH_VENDORS ?? ALL_VENDORS.join(','))
+  .split(',')
+  .map((v) => v.trim())
+  .filter(Boolean)
+const SCALING_RUNS = (process.env.BENCH_SCALING_RUNS ?? '100,1000,10000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0)
 const SCALING_VENDOR = VENDORS[0] ?? 'lightdash'
 
 const mib = (bytes: number | null) => (bytes === null ? '-' : Math.round(bytes / 2 ** 20))
@@ -26,18 +32,55 @@ const SECTIONS: Section[] = [
   },
   {
     title: `Throughput: HTTP exchanges/s, reference server in a child process on 127.0.0.1, concurrency ${DEFAULT_CONCURRENCY}`,
-    headers: ['vendor', 'phase', 'exchanges', 'seconds', 'exchanges/s', 'harness/raw', 'client CPU ms/ex', 'server CPU ms/ex', 'peak RSS MiB'],
+    headers: [
+      'vendor',
+      'phase',
+      'exchanges',
+      'seconds',
+      'exchanges/s',
+      'harness/raw',
+      'client CPU ms/ex',
+      'server CPU ms/ex',
+      'peak RSS MiB',
+    ],
     run: async () => {
       const rows: (string | number)[][] = []
       for (const vendor of VENDORS) {
         const { raw, cold, harness, ratio, serverPeakRss } = await throughputBench(vendor)
         rows.push(
-          [vendor, `(a) raw undici PUT loop, round trip ${raw.roundTripMs.toFixed(2)} ms${raw.non200 ? `, ${raw.non200} non-200` : ''}`,
-            raw.exchanges, fixed(raw.seconds, 2), Math.round(raw.perSecond), '', fixed(raw.clientCpuMs, 3), fixed(raw.serverCpuMs, 3), mib(raw.peakRss)],
-          [vendor, `(b) harness, ${cold.checks} checks, first run (cold)${cold.failed.length ? `, FAILED ${cold.failed.join(' ')}` : ''}`,
-            cold.exchanges, fixed(cold.seconds, 2), Math.round(cold.perSecond), fixed(cold.perSecond / raw.perSecond, 2), fixed(cold.clientCpuMs, 3), fixed(cold.serverCpuMs, 3), mib(cold.peakRss)],
-          [vendor, `(b) harness, ${harness.runs} runs back to back (warm)${harness.failed.length ? `, FAILED ${harness.failed.join(' ')}` : ''}`,
-            harness.exchanges, fixed(harness.seconds, 2), Math.round(harness.perSecond), fixed(ratio, 2), fixed(harness.clientCpuMs, 3), fixed(harness.serverCpuMs, 3), mib(harness.peakRss)],
+          [
+            vendor,
+            `(a) raw undici PUT loop, round trip ${raw.roundTripMs.toFixed(2)} ms${raw.non200 ? `, ${raw.non200} non-200` : ''}`,
+            raw.exchanges,
+            fixed(raw.seconds, 2),
+            Math.round(raw.perSecond),
+            '',
+            fixed(raw.clientCpuMs, 3),
+            fixed(raw.serverCpuMs, 3),
+            mib(raw.peakRss),
+          ],
+          [
+            vendor,
+            `(b) harness, ${cold.checks} checks, first run (cold)${cold.failed.length ? `, FAILED ${cold.failed.join(' ')}` : ''}`,
+            cold.exchanges,
+            fixed(cold.seconds, 2),
+            Math.round(cold.perSecond),
+            fixed(cold.perSecond / raw.perSecond, 2),
+            fixed(cold.clientCpuMs, 3),
+            fixed(cold.serverCpuMs, 3),
+            mib(cold.peakRss),
+          ],
+          [
+            vendor,
+            `(b) harness, ${harness.runs} runs back to back (warm)${harness.failed.length ? `, FAILED ${harness.failed.join(' ')}` : ''}`,
+            harness.exchanges,
+            fixed(harness.seconds, 2),
+            Math.round(harness.perSecond),
+            fixed(ratio, 2),
+            fixed(harness.clientCpuMs, 3),
+            fixed(harness.serverCpuMs, 3),
+            mib(harness.peakRss),
+          ],
           [vendor, '    server process (RSS high-water mark)', '', '', '', '', '', '', mib(serverPeakRss)],
         )
       }
@@ -56,17 +99,34 @@ const SECTIONS: Section[] = [
     headers: ['command', 'wall s', 'exit code', 'peak RSS MiB'],
     run: async () => {
       const r = await conformanceRun()
-      return [['node src/cli/bin.mjs run --report-dir <tmp>', fixed(r.seconds, 1), r.exitCode ?? 'signal', mib(r.peakRss)]]
+      return [
+        ['node src/cli/bin.mjs run --report-dir <tmp>', fixed(r.seconds, 1), r.exitCode ?? 'signal', mib(r.peakRss)],
+      ]
     },
     notes: ['Exit code 0 = conformant; the reference server conforms, so anything else is a harness problem.'],
   },
   {
     title: `Scaling with --runs: runChecks on ${SCALING_CHECKS.join(', ')} (${SCALING_VENDOR})`,
-    headers: ['runs', 'exchanges', 'seconds', 'ms per run', 'exchanges/s', 'client CPU ms/ex', 'peak RSS MiB', 'peak heap MiB'],
+    headers: [
+      'runs',
+      'exchanges',
+      'seconds',
+      'ms per run',
+      'exchanges/s',
+      'client CPU ms/ex',
+      'peak RSS MiB',
+      'peak heap MiB',
+    ],
     run: async () =>
       (await scalingBench(SCALING_VENDOR, SCALING_RUNS)).map(({ runs, harness }) => [
-        runs, harness.exchanges, fixed(harness.seconds, 2), fixed((harness.seconds * 1000) / runs, 2), Math.round(harness.perSecond),
-        fixed(harness.clientCpuMs, 3), mib(harness.peakRss), mib(harness.peakHeap),
+        runs,
+        harness.exchanges,
+        fixed(harness.seconds, 2),
+        fixed((harness.seconds * 1000) / runs, 2),
+        Math.round(harness.perSecond),
+        fixed(harness.clientCpuMs, 3),
+        mib(harness.peakRss),
+        mib(harness.peakHeap),
       ]),
     notes: [
       `${SCALING_CHECKS.length} checks run at once, each one case after another, so at most ${SCALING_CHECKS.length} requests are in flight.`,
@@ -79,7 +139,11 @@ function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))]
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)))
   const numeric = headers.map((_, i) => rows.some((r) => typeof r[i] === 'number'))
-  const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n')
 }
 
@@ -91,4 +155,6 @@ for (const [index, section] of SECTIONS.entries()) {
   console.log(table(section.headers, await section.run()))
   for (const note of section.notes ?? []) console.log(note)
 }
-console.log(`\nBenchmark wall time: ${((performance.now() - started) / 1000).toFixed(0)} s (${process.version}, ${process.platform}/${process.arch})`)
+console.log(
+  `\nBenchmark wall time: ${((performance.now() - started) / 1000).toFixed(0)} s (${process.version}, ${process.platform}/${process.arch})`,
+)

@@ -39,10 +39,18 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-async function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+async function forward(
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: Record<string, string>; text: string }> {
   const headers: Record<string, string> = {}
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v
-  const response = await request(`${upstream.origin}${req.url}`, { method: req.method as 'GET', headers, body: body.length > 0 ? body : undefined })
+  for (const [k, v] of Object.entries(req.headers))
+    if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v
+  const response = await request(`${upstream.origin}${req.url}`, {
+    method: req.method as 'GET',
+    headers,
+    body: body.length > 0 ? body : undefined,
+  })
   const out: Record<string, string> = {}
   for (const k of ['content-type', 'etag', 'location', 'www-authenticate']) {
     const v = response.headers[k]
@@ -66,19 +74,39 @@ async function startProxy(options: ProxyOptions): Promise<string> {
       if (req.method === 'GET' && path === `${basePath}/Schemas` && options.rewrite) {
         const reply = await forward(req, body)
         const list = JSON.parse(reply.text) as { Resources: Schema[] }
-        for (const schema of list.Resources) if (schema.id === CORE_USER_URN) schema.attributes = options.rewrite(schema.attributes)
+        for (const schema of list.Resources)
+          if (schema.id === CORE_USER_URN) schema.attributes = options.rewrite(schema.attributes)
         return send(res, reply.status, reply.headers, JSON.stringify(list))
       }
       const userPath = new RegExp(`^${basePath}/Users/([^/]+)$`).exec(path)
       if (req.method === 'PUT' && userPath && options.enforceImmutableExternalId) {
         const sent = JSON.parse(body.toString('utf8') || 'null') as Record<string, unknown> | null
-        const current = await request(`${upstream.baseUrl}/Users/${userPath[1]}`, { headers: { authorization: req.headers.authorization ?? '' } })
-        const stored = current.statusCode === 200 ? ((await current.body.json()) as Record<string, unknown>) : (await current.body.dump(), null)
+        const current = await request(`${upstream.baseUrl}/Users/${userPath[1]}`, {
+          headers: { authorization: req.headers.authorization ?? '' },
+        })
+        const stored =
+          current.statusCode === 200
+            ? ((await current.body.json()) as Record<string, unknown>)
+            : await current.body.dump().then(() => null)
         const key = sent && Object.keys(sent).find((k) => k.toLowerCase() === 'externalid')
-        if (stored && typeof stored.externalId === 'string' && key !== undefined && key !== null && sent![key] !== stored.externalId) {
-          return send(res, 400, { 'content-type': 'application/scim+json' }, JSON.stringify({
-            schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'mutability', detail: 'externalId is immutable',
-          }))
+        if (
+          stored &&
+          typeof stored.externalId === 'string' &&
+          key !== undefined &&
+          key !== null &&
+          sent![key] !== stored.externalId
+        ) {
+          return send(
+            res,
+            400,
+            { 'content-type': 'application/scim+json' },
+            JSON.stringify({
+              schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+              status: '400',
+              scimType: 'mutability',
+              detail: 'externalId is immutable',
+            }),
+          )
         }
       }
       const reply = await forward(req, body)
@@ -99,21 +127,39 @@ async function runDeclaredChecks(target: string): Promise<Record<string, CheckRe
   return Object.fromEntries(results.map((r) => [r.id, r]))
 }
 
-const withCharacteristic = (name: string, change: Partial<Attribute>) => (attributes: Attribute[]): Attribute[] => {
-  const present = attributes.some((a) => a.name === name)
-  const base: Attribute = { name, type: 'string', multiValued: false, required: false, caseExact: true, mutability: 'readWrite', returned: 'default', uniqueness: 'none' }
-  return present ? attributes.map((a) => (a.name === name ? { ...a, ...change } : a)) : [...attributes, { ...base, ...change }]
-}
+const withCharacteristic =
+  (name: string, change: Partial<Attribute>) =>
+  (attributes: Attribute[]): Attribute[] => {
+    const present = attributes.some((a) => a.name === name)
+    const base: Attribute = {
+      name,
+      type: 'string',
+      multiValued: false,
+      required: false,
+      caseExact: true,
+      mutability: 'readWrite',
+      returned: 'default',
+      uniqueness: 'none',
+    }
+    return present
+      ? attributes.map((a) => (a.name === name ? { ...a, ...change } : a))
+      : [...attributes, { ...base, ...change }]
+  }
 
 beforeAll(async () => {
   upstream = await startReferenceServer({ profile: await loadProfile({ vendor: 'generic' }), token: TOKEN, etag: true })
 })
 
 afterAll(async () => {
-  await Promise.all(proxies.map((p) => new Promise<void>((resolve) => {
-    p.close(() => resolve())
-    p.closeAllConnections()
-  })))
+  await Promise.all(
+    proxies.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          p.close(() => resolve())
+          p.closeAllConnections()
+        }),
+    ),
+  )
   await upstream?.close()
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })))
 })
@@ -126,19 +172,26 @@ describe('the server is held to its own /Schemas', () => {
   })
 
   test('declares userName returned "never" but returns it: put.declared.returned-never fails', async () => {
-    const results = await runDeclaredChecks(await startProxy({ rewrite: withCharacteristic('userName', { returned: 'never' }) }))
+    const results = await runDeclaredChecks(
+      await startProxy({ rewrite: withCharacteristic('userName', { returned: 'never' }) }),
+    )
     expect(results['put.declared.returned-never'].status).toBe('failed')
     expect(results['put.declared.returned-never'].message).toMatch(/userName in the PUT response/)
   })
 
   test('declares externalId immutable but lets PUT change it: put.immutable.unchanged fails', async () => {
-    const results = await runDeclaredChecks(await startProxy({ rewrite: withCharacteristic('externalId', { mutability: 'immutable' }) }))
+    const results = await runDeclaredChecks(
+      await startProxy({ rewrite: withCharacteristic('externalId', { mutability: 'immutable' }) }),
+    )
     expect(results['put.immutable.unchanged'].status).toBe('failed')
     expect(results['put.immutable.unchanged'].message).toMatch(/externalId changed from/)
   })
 
   test('declares externalId immutable and refuses changes with 400 mutability: put.immutable.unchanged passes', async () => {
-    const target = await startProxy({ rewrite: withCharacteristic('externalId', { mutability: 'immutable' }), enforceImmutableExternalId: true })
+    const target = await startProxy({
+      rewrite: withCharacteristic('externalId', { mutability: 'immutable' }),
+      enforceImmutableExternalId: true,
+    })
     const results = await runDeclaredChecks(target)
     expect(results['put.immutable.unchanged'].status).toBe('passed')
     expect(results['put.declared.returned-never'].status).toBe('passed')

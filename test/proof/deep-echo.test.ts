@@ -3,7 +3,15 @@ import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { ConformanceReport } from '../../src/report/types.ts'
-import { closeServers, killStrayChildren, removeTempDirs, runCli, startCube, tempDir, TEST_TIMEOUT_MS } from '../support/cli.ts'
+import {
+  closeServers,
+  killStrayChildren,
+  removeTempDirs,
+  runCli,
+  startCube,
+  tempDir,
+  TEST_TIMEOUT_MS,
+} from '../support/cli.ts'
 import { startProxy, type HostileServer } from '../support/hostile-servers.ts'
 
 /**
@@ -26,7 +34,8 @@ function jsonDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (inString) {
-      if (c === 0x5c) i++ // a backslash escapes the next character
+      if (c === 0x5c)
+        i++ // a backslash escapes the next character
       else if (c === 0x22) inString = false
     } else if (c === 0x22) inString = true
     else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth)
@@ -37,7 +46,9 @@ function jsonDepth(text: string): number {
 
 /** Exit status and stderr of Python's `json.load` on `file`. */
 function pythonLoads(file: string): { status: number | null; stderr: string } {
-  const r = spawnSync('python3', ['-c', 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))', file], { encoding: 'utf8' })
+  const r = spawnSync('python3', ['-c', 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))', file], {
+    encoding: 'utf8',
+  })
   return { status: r.status, stderr: (r.stderr ?? '').slice(-2000) }
 }
 
@@ -51,8 +62,13 @@ function expectReadableReport(file: string): { bytes: number; depth: number } {
   const bytes = statSync(file).size
   const depth = jsonDepth(text)
   const python = pythonLoads(file)
-  expect(python.status, `python3 json.load failed on ${file} (${bytes} bytes, depth ${depth}):\n${python.stderr}`).toBe(0)
-  if (hasJq()) expect(() => execFileSync('jq', ['-e', '.results | length', file], { stdio: ['ignore', 'pipe', 'pipe'] })).not.toThrow()
+  expect(python.status, `python3 json.load failed on ${file} (${bytes} bytes, depth ${depth}):\n${python.stderr}`).toBe(
+    0,
+  )
+  if (hasJq())
+    expect(() =>
+      execFileSync('jq', ['-e', '.results | length', file], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    ).not.toThrow()
   expect(depth, `${file} is nested ${depth} deep`).toBeLessThanOrEqual(MAX_REPORT_DEPTH)
   expect(bytes, `${file} is ${bytes} bytes`).toBeLessThan(MAX_REPORT_BYTES)
   return { bytes, depth }
@@ -83,45 +99,65 @@ afterAll(async () => {
 })
 
 describe('a server that echoes the harness’s deep and oversize bodies back', () => {
-  test('report.json parses with Python and jq, stays under 80 levels and 5 MB; report.html is written; merge-reports too', async () => {
-    // Arrange
-    const dir = await tempDir()
-    // Act
-    const run = await runCli(['run', '--vendor', 'cube', '--target', echo.origin, '--token', TOKEN, '--seed', '7', '--runs', '5', '--report-dir', dir])
-    // Assert
-    const context = `exit ${run.code}\n--- stderr\n${run.stderr}\n--- stdout\n${run.stdout.slice(-4000)}`
-    // Accepting invalid bodies fails MUST checks: a verdict, not a crash.
-    expect(run.code, context).toBe(1)
-    const file = join(dir, 'report.json')
-    const measured = expectReadableReport(file)
-    console.log(`deep echo: report.json ${measured.bytes} bytes, depth ${measured.depth}`)
-    expect(statSync(join(dir, 'report.html')).size).toBeGreaterThan(0)
-    const text = readFileSync(file, 'utf8')
-    // The deep value was recorded (and cut by the report, which says so), not silently dropped.
-    expect(text).toContain('[report cut: nested deeper than 64 levels')
-    const report = JSON.parse(text) as ConformanceReport
-    // The verdicts and messages are the harness's own: bounds touch only recorded values.
-    const nesting = report.results.find((r) => r.id === 'put.invalid.deeply-nested')!
-    expect(nesting.status, nesting.message).toBe('warned')
-    expect(nesting.message).toContain('nested 1000 deep')
-    expect(nesting.message).not.toContain('[report cut')
-    expect(JSON.stringify(nesting.counterexample!.response!.body)).toContain('[report cut: nested deeper than 64 levels')
-    // The request body is text: kept as sent (2 KiB), its nesting is no nesting of report.json.
-    expect(nesting.counterexample!.request.body).toMatch(/^\{.*\[\[\[\[/)
-    const oversize = report.results.find((r) => r.id === 'put.invalid.oversize-body')!
-    expect(oversize.status, oversize.message).toBe('failed')
-    for (const text of [oversize.counterexample!.request.body!, oversize.counterexample!.response!.bodyText]) {
-      expect(text.length).toBeLessThanOrEqual(64 * 1024)
-      expect(text).toMatch(/ … \[report cut: 1,048,\d{3} characters, the first [\d,]+ kept\]$/)
-    }
-    // The curl line was made from the request as sent: it names the body's real size.
-    expect(oversize.reproduce).toMatch(/body elided \(1048\d{3} bytes > 64 KiB\)/)
+  test(
+    'report.json parses with Python and jq, stays under 80 levels and 5 MB; report.html is written; merge-reports too',
+    async () => {
+      // Arrange
+      const dir = await tempDir()
+      // Act
+      const run = await runCli([
+        'run',
+        '--vendor',
+        'cube',
+        '--target',
+        echo.origin,
+        '--token',
+        TOKEN,
+        '--seed',
+        '7',
+        '--runs',
+        '5',
+        '--report-dir',
+        dir,
+      ])
+      // Assert
+      const context = `exit ${run.code}\n--- stderr\n${run.stderr}\n--- stdout\n${run.stdout.slice(-4000)}`
+      // Accepting invalid bodies fails MUST checks: a verdict, not a crash.
+      expect(run.code, context).toBe(1)
+      const file = join(dir, 'report.json')
+      const measured = expectReadableReport(file)
+      console.log(`deep echo: report.json ${measured.bytes} bytes, depth ${measured.depth}`)
+      expect(statSync(join(dir, 'report.html')).size).toBeGreaterThan(0)
+      const text = readFileSync(file, 'utf8')
+      // The deep value was recorded (and cut by the report, which says so), not silently dropped.
+      expect(text).toContain('[report cut: nested deeper than 64 levels')
+      const report = JSON.parse(text) as ConformanceReport
+      // The verdicts and messages are the harness's own: bounds touch only recorded values.
+      const nesting = report.results.find((r) => r.id === 'put.invalid.deeply-nested')!
+      expect(nesting.status, nesting.message).toBe('warned')
+      expect(nesting.message).toContain('nested 1000 deep')
+      expect(nesting.message).not.toContain('[report cut')
+      expect(JSON.stringify(nesting.counterexample!.response!.body)).toContain(
+        '[report cut: nested deeper than 64 levels',
+      )
+      // The request body is text: kept as sent (2 KiB), its nesting is no nesting of report.json.
+      expect(nesting.counterexample!.request.body).toMatch(/^\{.*\[\[\[\[/)
+      const oversize = report.results.find((r) => r.id === 'put.invalid.oversize-body')!
+      expect(oversize.status, oversize.message).toBe('failed')
+      for (const text of [oversize.counterexample!.request.body!, oversize.counterexample!.response!.bodyText]) {
+        expect(text.length).toBeLessThanOrEqual(64 * 1024)
+        expect(text).toMatch(/ … \[report cut: 1,048,\d{3} characters, the first [\d,]+ kept\]$/)
+      }
+      // The curl line was made from the request as sent: it names the body's real size.
+      expect(oversize.reproduce).toMatch(/body elided \(1048\d{3} bytes > 64 KiB\)/)
 
-    // merge-reports writes its own report.json and report.html from the shard: the same bounds hold.
-    const merged = await tempDir()
-    const merge = await runCli(['merge-reports', '--report-dir', merged, file])
-    expect([0, 1], `merge-reports exit ${merge.code}\n${merge.stderr}`).toContain(merge.code)
-    expectReadableReport(join(merged, 'report.json'))
-    expect(statSync(join(merged, 'report.html')).size).toBeGreaterThan(0)
-  }, TEST_TIMEOUT_MS * 2)
+      // merge-reports writes its own report.json and report.html from the shard: the same bounds hold.
+      const merged = await tempDir()
+      const merge = await runCli(['merge-reports', '--report-dir', merged, file])
+      expect([0, 1], `merge-reports exit ${merge.code}\n${merge.stderr}`).toContain(merge.code)
+      expectReadableReport(join(merged, 'report.json'))
+      expect(statSync(join(merged, 'report.html')).size).toBeGreaterThan(0)
+    },
+    TEST_TIMEOUT_MS * 2,
+  )
 })

@@ -84,14 +84,22 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   {
     fault: 'malformed-json-500',
     // Truncated JSON and an empty body are not JSON either: the same parser path crashes.
-    expect: { 'put.invalid.not-json': 'failed', 'put.invalid.truncated-json': 'failed', 'put.invalid.empty-body': 'failed' },
+    expect: {
+      'put.invalid.not-json': 'failed',
+      'put.invalid.truncated-json': 'failed',
+      'put.invalid.empty-body': 'failed',
+    },
     // no-5xx sends a mix of valid and invalid bodies, not-JSON ones among them when the seed draws them.
     alsoAffected: ['put.status.no-5xx'],
   },
   {
     fault: 'missing-username-accepted',
     // The fault accepts any userName that is not a non-blank string and keeps the old one (rule 9: warn).
-    expect: { 'put.invalid.username-missing': 'warned', 'put.invalid.username-empty': 'warned', 'put.invalid.username-null': 'warned' },
+    expect: {
+      'put.invalid.username-missing': 'warned',
+      'put.invalid.username-empty': 'warned',
+      'put.invalid.username-null': 'warned',
+    },
   },
   {
     fault: 'wrong-types-coerced',
@@ -115,7 +123,11 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     fault: 'non-scim-error-bodies',
     vendors: SCIM_ERRORS,
     // Without the Error schema there is no scimType either: every check that grades one warns (rules 9, 13, 16).
-    expect: { 'put.errors.format': 'failed', ...AUTH_REFUSAL_BODY, ...Object.fromEntries(SCIMTYPE_GRADED.map((id) => [id, 'warned' as const])) },
+    expect: {
+      'put.errors.format': 'failed',
+      ...AUTH_REFUSAL_BODY,
+      ...Object.fromEntries(SCIMTYPE_GRADED.map((id) => [id, 'warned' as const])),
+    },
     // Where the vendor document declares an error schema (SCIM Error), the body breaks it.
     alsoAffected: ['put.response.error-schema'],
   },
@@ -263,7 +275,11 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   { fault: 'etag-not-version', expect: { 'put.etag.version-matches': 'warned' } },
   { fault: 'auth-ignored', expect: { 'put.auth.missing-token': 'failed', 'put.auth.invalid-token': 'failed' } },
   // maia refuses with 403 (its document declares it), which carries no challenge: the fault changes nothing there.
-  { fault: 'www-authenticate-missing', vendors: ['lightdash', 'cube', 'generic'], expect: { 'put.auth.www-authenticate': 'failed' } },
+  {
+    fault: 'www-authenticate-missing',
+    vendors: ['lightdash', 'cube', 'generic'],
+    expect: { 'put.auth.www-authenticate': 'failed' },
+  },
   {
     fault: 'intermittent-500',
     // repeatable sends the same PUT five or six times in a row to its own user: the fifth answers 500.
@@ -275,7 +291,11 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   { fault: 'two-primaries-stored', expect: { 'put.replace.primary-once': 'failed' } },
   {
     fault: 'schemas-not-validated',
-    expect: { 'put.invalid.schemas-missing': 'warned', 'put.invalid.schemas-empty': 'warned', 'put.invalid.schemas-without-core': 'warned' },
+    expect: {
+      'put.invalid.schemas-missing': 'warned',
+      'put.invalid.schemas-empty': 'warned',
+      'put.invalid.schemas-without-core': 'warned',
+    },
     // wrong-type may pick `schemas` as the attribute to break (a string instead of an array).
     alsoAffected: ['put.invalid.wrong-type'],
   },
@@ -285,7 +305,11 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     // no-5xx sends an unknown attribute when the seed draws that case.
     alsoAffected: ['put.status.no-5xx'],
   },
-  { fault: 'scim-json-rejected', vendors: ['lightdash', 'maia', 'cube'], expect: { 'put.media.request-scim-json': 'failed' } },
+  {
+    fault: 'scim-json-rejected',
+    vendors: ['lightdash', 'maia', 'cube'],
+    expect: { 'put.media.request-scim-json': 'failed' },
+  },
   {
     fault: 'scim-json-rejected',
     vendors: ['generic'],
@@ -310,7 +334,12 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   {
     fault: 'no-discovery',
     // etag.supported is never declared, so the ETag checks skip (rule 17: decide from the declaration).
-    expect: { 'put.etag.header': 'skipped', 'put.etag.version-matches': 'skipped', 'put.etag.stale-if-match-412': 'skipped', 'put.etag.current-if-match': 'skipped' },
+    expect: {
+      'put.etag.header': 'skipped',
+      'put.etag.version-matches': 'skipped',
+      'put.etag.stale-if-match-412': 'skipped',
+      'put.etag.current-if-match': 'skipped',
+    },
   },
 ]
 
@@ -325,13 +354,29 @@ export interface Unexercised {
  * `no-fault-yet` names a check the reference server has no switch for (the fault it would need is in the reason).
  */
 export const UNEXERCISED: Readonly<Record<string, Unexercised>> = {
-  'put.invalid.schemas-unknown-urn': { kind: 'observation-only', reason: 'MAY (RFC 7643 §3 is silent on an unknown URN): accepted or 400 are both observed; only a 5xx fails.' },
-  'put.invalid.oversize-body': { kind: 'observation-only', reason: 'MAY (RFC 9110 §15.5.14): a server may accept a 1 MiB body or answer 413/400; only a 5xx fails.' },
-  'put.schemas.case-variant': { kind: 'observation-only', reason: 'MAY (SCIM-PUT-RULES 13): a case variant of the core URN accepted or refused is observed; only a 5xx fails.' },
-  'put.immutable.unchanged': { kind: 'skip-only', reason: 'The core User schema declares no immutable attribute, and no vendor profile adds one, so the check skips (SCIM-PUT-RULES 7).' },
+  'put.invalid.schemas-unknown-urn': {
+    kind: 'observation-only',
+    reason: 'MAY (RFC 7643 §3 is silent on an unknown URN): accepted or 400 are both observed; only a 5xx fails.',
+  },
+  'put.invalid.oversize-body': {
+    kind: 'observation-only',
+    reason: 'MAY (RFC 9110 §15.5.14): a server may accept a 1 MiB body or answer 413/400; only a 5xx fails.',
+  },
+  'put.schemas.case-variant': {
+    kind: 'observation-only',
+    reason:
+      'MAY (SCIM-PUT-RULES 13): a case variant of the core URN accepted or refused is observed; only a 5xx fails.',
+  },
+  'put.immutable.unchanged': {
+    kind: 'skip-only',
+    reason:
+      'The core User schema declares no immutable attribute, and no vendor profile adds one, so the check skips (SCIM-PUT-RULES 7).',
+  },
 }
 
 /** The entries for a fault that apply to a vendor (their expectations and allowances are merged). */
 export function expectationsFor(fault: FaultName, vendor: string): FaultExpectation[] {
-  return FAULT_CATALOGUE.filter((e) => e.fault === fault && (e.vendors ?? MATRIX_VENDORS).includes(vendor as MatrixVendor))
+  return FAULT_CATALOGUE.filter(
+    (e) => e.fault === fault && (e.vendors ?? MATRIX_VENDORS).includes(vendor as MatrixVendor),
+  )
 }

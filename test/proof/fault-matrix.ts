@@ -93,8 +93,13 @@ const TOKEN = 'matrix-token'
 const WORKER_ROLE = 'scim-conformance/fault-matrix'
 
 /** The (fault, vendor) pairs the catalogue says each fault applies to, in FAULTS order. */
-export function matrixPairs(faults: readonly FaultName[] = FAULT_NAMES, vendors: readonly MatrixVendor[] = MATRIX_VENDORS): { fault: FaultName; vendor: MatrixVendor }[] {
-  return faults.flatMap((fault) => vendors.filter((vendor) => expectationsFor(fault, vendor).length > 0).map((vendor) => ({ fault, vendor })))
+export function matrixPairs(
+  faults: readonly FaultName[] = FAULT_NAMES,
+  vendors: readonly MatrixVendor[] = MATRIX_VENDORS,
+): { fault: FaultName; vendor: MatrixVendor }[] {
+  return faults.flatMap((fault) =>
+    vendors.filter((vendor) => expectationsFor(fault, vendor).length > 0).map((vendor) => ({ fault, vendor })),
+  )
 }
 
 /**
@@ -111,7 +116,9 @@ export async function runFaultMatrix(options: FaultMatrixOptions = {}): Promise<
     ...vendors.map((vendor) => ({ fault: null, vendor, runs, seed })),
     ...matrixPairs(options.faults ?? FAULT_NAMES, vendors).map((p) => ({ ...p, runs, seed })),
   ]
-  const rows = await runPool(jobs, options.workers ?? availableParallelism(), options.pairsPerWorker ?? 2, (row) => options.onRow?.(row))
+  const rows = await runPool(jobs, options.workers ?? availableParallelism(), options.pairsPerWorker ?? 2, (row) =>
+    options.onRow?.(row),
+  )
   const baseline = rows.filter((r) => r.fault === null)
   const faultRows = rows.filter((r) => r.fault !== null)
   const faults = [...new Set(faultRows.map((r) => r.fault!))]
@@ -134,14 +141,24 @@ export async function runFaultMatrix(options: FaultMatrixOptions = {}): Promise<
 }
 
 /** Judges one run's statuses against the catalogue entries for (fault, vendor); a baseline expects nothing to fail or warn. */
-export function judgeRow(fault: FaultName | null, vendor: MatrixVendor, statuses: Record<string, Outcome>, messages: Record<string, string> = {}): Pick<MatrixRow, 'expected' | 'detected' | 'missed' | 'unexpected' | 'consequences'> {
+export function judgeRow(
+  fault: FaultName | null,
+  vendor: MatrixVendor,
+  statuses: Record<string, Outcome>,
+  messages: Record<string, string> = {},
+): Pick<MatrixRow, 'expected' | 'detected' | 'missed' | 'unexpected' | 'consequences'> {
   const entries = fault === null ? [] : expectationsFor(fault, vendor)
   const expected: Record<string, ExpectedOutcome> = Object.assign({}, ...entries.map((e) => e.expect))
   const anyAllowed = entries.some((e) => e.alsoAffected === 'any')
   const allowed = new Set(entries.flatMap((e) => (Array.isArray(e.alsoAffected) ? e.alsoAffected : [])))
   const missed = Object.entries(expected)
     .filter(([check, want]) => statuses[check] !== want)
-    .map(([check, want]) => ({ check, expected: want, status: statuses[check] ?? ('absent' as const), message: messages[check] ?? '' }))
+    .map(([check, want]) => ({
+      check,
+      expected: want,
+      status: statuses[check] ?? ('absent' as const),
+      message: messages[check] ?? '',
+    }))
   const bad = Object.entries(statuses)
     .filter(([check, status]) => (status === 'failed' || status === 'warned') && !(check in expected))
     .map(([check, status]) => ({ check, status, message: messages[check] ?? '' }))
@@ -161,28 +178,60 @@ async function runPair(job: PairJob): Promise<MatrixRow> {
   const reportDir = await mkdtemp(join(tmpdir(), 'scim-matrix-'))
   const base = { fault: job.fault, vendor: job.vendor }
   try {
-    const server = await startReferenceServer({ profile: await loadProfile({ vendor: job.vendor }), token: TOKEN, etag: true, faults: job.fault ? [job.fault] : [] })
+    const server = await startReferenceServer({
+      profile: await loadProfile({ vendor: job.vendor }),
+      token: TOKEN,
+      etag: true,
+      faults: job.fault ? [job.fault] : [],
+    })
     try {
-      const config = buildConfig({ vendor: job.vendor, token: TOKEN, runs: String(job.runs), seed: String(job.seed), reportDir })
+      const config = buildConfig({
+        vendor: job.vendor,
+        token: TOKEN,
+        runs: String(job.runs),
+        seed: String(job.seed),
+        reportDir,
+      })
       const { results } = await runChecks(config, server.origin, { parallel: 8 })
       const statuses = Object.fromEntries(results.map((r) => [r.id, r.status]))
       const messages = Object.fromEntries(results.map((r) => [r.id, r.message]))
-      const notPassed = results.filter((r) => r.status !== 'passed').map((r) => ({ check: r.id, status: r.status, message: r.message }))
-      return { ...base, statuses, notPassed, durationMs: Math.round(performance.now() - started), ...judgeRow(job.fault, job.vendor, statuses, messages) }
+      const notPassed = results
+        .filter((r) => r.status !== 'passed')
+        .map((r) => ({ check: r.id, status: r.status, message: r.message }))
+      return {
+        ...base,
+        statuses,
+        notPassed,
+        durationMs: Math.round(performance.now() - started),
+        ...judgeRow(job.fault, job.vendor, statuses, messages),
+      }
     } finally {
       await server.close()
     }
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
     const judged = judgeRow(job.fault, job.vendor, {})
-    return { ...base, statuses: {}, notPassed: [], durationMs: Math.round(performance.now() - started), ...judged, detected: false, error: message }
+    return {
+      ...base,
+      statuses: {},
+      notPassed: [],
+      durationMs: Math.round(performance.now() - started),
+      ...judged,
+      detected: false,
+      error: message,
+    }
   } finally {
     await rm(reportDir, { recursive: true, force: true })
   }
 }
 
 /** Runs the jobs `perWorker` at a time on each of `workers` threads (or on this thread when `workers` is 0). */
-async function runPool(jobs: PairJob[], workers: number, perWorker: number, onRow: (row: MatrixRow) => void): Promise<MatrixRow[]> {
+async function runPool(
+  jobs: PairJob[],
+  workers: number,
+  perWorker: number,
+  onRow: (row: MatrixRow) => void,
+): Promise<MatrixRow[]> {
   const rows: MatrixRow[] = new Array(jobs.length)
   let next = 0
   const lane = async (run: (job: PairJob) => Promise<MatrixRow>) => {
@@ -196,9 +245,14 @@ async function runPool(jobs: PairJob[], workers: number, perWorker: number, onRo
     await Promise.all(Array.from({ length: Math.max(1, perWorker) }, () => lane(runPair)))
     return rows
   }
-  const threads = Array.from({ length: Math.min(workers, Math.ceil(jobs.length / Math.max(1, perWorker))) }, () => new PairWorker())
+  const threads = Array.from(
+    { length: Math.min(workers, Math.ceil(jobs.length / Math.max(1, perWorker))) },
+    () => new PairWorker(),
+  )
   try {
-    await Promise.all(threads.flatMap((t) => Array.from({ length: Math.max(1, perWorker) }, () => lane((job) => t.run(job)))))
+    await Promise.all(
+      threads.flatMap((t) => Array.from({ length: Math.max(1, perWorker) }, () => lane((job) => t.run(job)))),
+    )
   } finally {
     await Promise.all(threads.map((t) => t.close()))
   }

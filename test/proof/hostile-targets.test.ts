@@ -9,8 +9,18 @@ import { loadProfile } from '../../src/profile/vendor-profile.ts'
 import type { ConformanceReport } from '../../src/report/types.ts'
 import { startReferenceServer, type ReferenceServer } from '../../src/reference/server.ts'
 import {
-  endlessBody, hugeBody, listen, redirectTo, refusedOrigin, SABOTAGE, slowHeaders, startAnswerEverything200, startProxy, trickleBody,
-  type HostileServer, type ProxyOptions,
+  endlessBody,
+  hugeBody,
+  listen,
+  redirectTo,
+  refusedOrigin,
+  SABOTAGE,
+  slowHeaders,
+  startAnswerEverything200,
+  startProxy,
+  trickleBody,
+  type HostileServer,
+  type ProxyOptions,
 } from '../support/hostile-servers.ts'
 
 /**
@@ -84,8 +94,27 @@ function runCli(target: string, extra: string[] = []): Promise<CliRun> {
 function spawnCli(target: string, extra: string[]): Promise<CliRun> {
   const reportDir = mkdtempSync(join(tmpdir(), 'hostile-'))
   reportDirs.push(reportDir)
-  const args = ['src/cli/bin.mjs', 'run', '--vendor', 'cube', '--target', target, '--token', TOKEN,
-    '--seed', '42', '--runs', '3', '--only', ONLY.join(','), '--report-dir', reportDir, '--timeout-ms', '5000', ...extra]
+  const args = [
+    'src/cli/bin.mjs',
+    'run',
+    '--vendor',
+    'cube',
+    '--target',
+    target,
+    '--token',
+    TOKEN,
+    '--seed',
+    '42',
+    '--runs',
+    '3',
+    '--only',
+    ONLY.join(','),
+    '--report-dir',
+    reportDir,
+    '--timeout-ms',
+    '5000',
+    ...extra,
+  ]
   const started = performance.now()
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
@@ -93,10 +122,16 @@ function spawnCli(target: string, extra: string[]): Promise<CliRun> {
     let stderr = ''
     let killed = false
     let peakRssKiB: number | null = null
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d
+    })
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d
+    })
     // Sampled, not awaited: VmHWM only grows, so the last sample before exit is (close to) the peak.
-    const sampler = setInterval(() => { peakRssKiB = readPeakRss(child.pid) ?? peakRssKiB }, 100)
+    const sampler = setInterval(() => {
+      peakRssKiB = readPeakRss(child.pid) ?? peakRssKiB
+    }, 100)
     const limit = setTimeout(() => {
       killed = true
       child.kill('SIGKILL')
@@ -135,7 +170,8 @@ function expectVerdictWithReports(run: CliRun, { allResults = true } = {}): Conf
 }
 
 const result = (report: ConformanceReport, id: string): CheckResult => report.results.find((r) => r.id === id)!
-const statuses = (report: ConformanceReport): Record<string, string> => Object.fromEntries(report.results.map((r) => [r.id, r.status]))
+const statuses = (report: ConformanceReport): Record<string, string> =>
+  Object.fromEntries(report.results.map((r) => [r.id, r.status]))
 
 let reference: ReferenceServer
 const servers: HostileServer[] = []
@@ -164,208 +200,286 @@ afterAll(async () => {
 })
 
 describe.concurrent('hostile and broken targets: the CLI ends with a clear verdict and intact reports', () => {
-  test('1. connection refused: exit 2, one line naming the target and ECONNREFUSED', async () => {
-    // Arrange
-    const origin = await refusedOrigin()
-    // Act
-    const run = await runCli(origin)
-    // Assert
-    expectCleanExit(run)
-    expect(run.code).toBe(2)
-    const lines = run.stderr.trim().split('\n')
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toContain(origin)
-    expect(lines[0]).toContain('ECONNREFUSED')
-  }, TEST_TIMEOUT_MS)
+  test(
+    '1. connection refused: exit 2, one line naming the target and ECONNREFUSED',
+    async () => {
+      // Arrange
+      const origin = await refusedOrigin()
+      // Act
+      const run = await runCli(origin)
+      // Assert
+      expectCleanExit(run)
+      expect(run.code).toBe(2)
+      const lines = run.stderr.trim().split('\n')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toContain(origin)
+      expect(lines[0]).toContain('ECONNREFUSED')
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('2. connection reset mid-response on PUT: PUT checks fail with the transport reason', async () => {
-    const target = await proxy({ put: SABOTAGE.reset })
-    const run = await runCli(target.origin)
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(1)
-    for (const id of ONLY) {
-      expect(result(report, id).status, id).toBe('failed')
-      expect(result(report, id).message, id).toMatch(/no response to PUT .*\(UND_ERR_SOCKET: /)
-    }
-  }, TEST_TIMEOUT_MS)
+  test(
+    '2. connection reset mid-response on PUT: PUT checks fail with the transport reason',
+    async () => {
+      const target = await proxy({ put: SABOTAGE.reset })
+      const run = await runCli(target.origin)
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(1)
+      for (const id of ONLY) {
+        expect(result(report, id).status, id).toBe('failed')
+        expect(result(report, id).message, id).toMatch(/no response to PUT .*\(UND_ERR_SOCKET: /)
+      }
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('3. PUT never answered, --timeout-ms 500: failures name the timeout, no hang', async () => {
-    const target = await proxy({ put: SABOTAGE.hang })
-    const run = await runCli(target.origin, ['--timeout-ms', '500'])
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(1)
-    for (const id of ONLY) {
-      expect(result(report, id).status, id).toBe('failed')
-      expect(result(report, id).message, id).toContain('UND_ERR_HEADERS_TIMEOUT: No response headers within 500 ms')
-      // A handful of 500 ms timeouts (the cases plus shrinking), not a wait for the socket to give up.
-      expect(result(report, id).durationMs, id).toBeLessThan(30_000)
-    }
-  }, TEST_TIMEOUT_MS)
+  test(
+    '3. PUT never answered, --timeout-ms 500: failures name the timeout, no hang',
+    async () => {
+      const target = await proxy({ put: SABOTAGE.hang })
+      const run = await runCli(target.origin, ['--timeout-ms', '500'])
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(1)
+      for (const id of ONLY) {
+        expect(result(report, id).status, id).toBe('failed')
+        expect(result(report, id).message, id).toContain('UND_ERR_HEADERS_TIMEOUT: No response headers within 500 ms')
+        // A handful of 500 ms timeouts (the cases plus shrinking), not a wait for the socket to give up.
+        expect(result(report, id).durationMs, id).toBeLessThan(30_000)
+      }
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('4. 150 ms per response: the same verdicts as without the delay (no false failures)', async () => {
-    const slow = await proxy({ delayMs: 150 })
-    const [fastRun, slowRun] = await Promise.all([baselineRun(), runCli(slow.origin)])
-    const baseline = expectVerdictWithReports(fastRun)
-    const delayed = expectVerdictWithReports(slowRun)
-    expect(fastRun.code).toBe(0)
-    expect(slowRun.code).toBe(0)
-    expect(statuses(delayed)).toEqual(statuses(baseline))
-  }, TEST_TIMEOUT_MS)
+  test(
+    '4. 150 ms per response: the same verdicts as without the delay (no false failures)',
+    async () => {
+      const slow = await proxy({ delayMs: 150 })
+      const [fastRun, slowRun] = await Promise.all([baselineRun(), runCli(slow.origin)])
+      const baseline = expectVerdictWithReports(fastRun)
+      const delayed = expectVerdictWithReports(slowRun)
+      expect(fastRun.code).toBe(0)
+      expect(slowRun.code).toBe(0)
+      expect(statuses(delayed)).toEqual(statuses(baseline))
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('5. PUT answers 200 application/scim+json with a body that is not JSON: failures, reports intact', async () => {
-    const target = await proxy({ put: SABOTAGE.notJson })
-    const run = await runCli(target.origin)
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(1)
-    // A 200 whose body is not JSON returns no resource: a warning, like an empty body (SCIM-PUT-RULES 10;
-    // §3.5.1's "returns a 200 OK response code and the entire resource" carries no RFC 2119 keyword).
-    const success = result(report, 'put.status.success-200')
-    expect(success.status).toBe('warned')
-    expect(success.message).toContain('Received: 200 with a body that is not a JSON resource')
-    expect(success.counterexample?.response).toMatchObject({ status: 200, bodyText: '<<garbage' })
-    expect(result(report, 'put.replace.values-stored').status).toBe('failed')
-    expect(result(report, 'put.etag.header').status).toBe('failed')
-  }, TEST_TIMEOUT_MS)
+  test(
+    '5. PUT answers 200 application/scim+json with a body that is not JSON: failures, reports intact',
+    async () => {
+      const target = await proxy({ put: SABOTAGE.notJson })
+      const run = await runCli(target.origin)
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(1)
+      // A 200 whose body is not JSON returns no resource: a warning, like an empty body (SCIM-PUT-RULES 10;
+      // §3.5.1's "returns a 200 OK response code and the entire resource" carries no RFC 2119 keyword).
+      const success = result(report, 'put.status.success-200')
+      expect(success.status).toBe('warned')
+      expect(success.message).toContain('Received: 200 with a body that is not a JSON resource')
+      expect(success.counterexample?.response).toMatchObject({ status: 200, bodyText: '<<garbage' })
+      expect(result(report, 'put.replace.values-stored').status).toBe('failed')
+      expect(result(report, 'put.etag.header').status).toBe('failed')
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('6. truncated body (Content-Length larger than sent, then close): a transport error is recorded', async () => {
-    const target = await proxy({ put: SABOTAGE.truncated })
-    const run = await runCli(target.origin)
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(1)
-    for (const id of ONLY) {
-      expect(result(report, id).status, id).toBe('failed')
-      expect(result(report, id).message, id).toMatch(/no response to PUT .*\(after status 200 and 12 body bytes\)/)
-    }
-  }, TEST_TIMEOUT_MS)
+  test(
+    '6. truncated body (Content-Length larger than sent, then close): a transport error is recorded',
+    async () => {
+      const target = await proxy({ put: SABOTAGE.truncated })
+      const run = await runCli(target.origin)
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(1)
+      for (const id of ONLY) {
+        expect(result(report, id).status, id).toBe('failed')
+        expect(result(report, id).message, id).toMatch(/no response to PUT .*\(after status 200 and 12 body bytes\)/)
+      }
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('7. a 50 MiB PUT body is capped: bounded memory, small report', async () => {
-    const huge = await proxy({ put: hugeBody(50 * 1024 * 1024) })
-    const [run, plainRun] = await Promise.all([runCli(huge.origin), baselineRun()])
-    const report = expectVerdictWithReports(run)
-    expectVerdictWithReports(plainRun)
-    expect(run.code).toBe(1)
-    expect(statSync(join(run.reportDir, 'report.json')).size).toBeLessThan(20 * 1024 * 1024)
-    expect(statSync(join(run.reportDir, 'report.html')).size).toBeLessThan(20 * 1024 * 1024)
-    const response = result(report, 'put.status.success-200').counterexample?.response
-    expect(response?.truncated).toBe(true)
-    if (run.peakRssKiB !== null && plainRun.peakRssKiB !== null) {
-      // Compared with the same run against a well-behaved target, so the harness's own footprint cancels out.
-      expect(run.peakRssKiB - plainRun.peakRssKiB).toBeLessThan(200 * 1024)
-    }
-  }, TEST_TIMEOUT_MS)
+  test(
+    '7. a 50 MiB PUT body is capped: bounded memory, small report',
+    async () => {
+      const huge = await proxy({ put: hugeBody(50 * 1024 * 1024) })
+      const [run, plainRun] = await Promise.all([runCli(huge.origin), baselineRun()])
+      const report = expectVerdictWithReports(run)
+      expectVerdictWithReports(plainRun)
+      expect(run.code).toBe(1)
+      expect(statSync(join(run.reportDir, 'report.json')).size).toBeLessThan(20 * 1024 * 1024)
+      expect(statSync(join(run.reportDir, 'report.html')).size).toBeLessThan(20 * 1024 * 1024)
+      const response = result(report, 'put.status.success-200').counterexample?.response
+      expect(response?.truncated).toBe(true)
+      if (run.peakRssKiB !== null && plainRun.peakRssKiB !== null) {
+        // Compared with the same run against a well-behaved target, so the harness's own footprint cancels out.
+        expect(run.peakRssKiB - plainRun.peakRssKiB).toBeLessThan(200 * 1024)
+      }
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('8. Content-Length smaller than the body: no crash', async () => {
-    const target = await proxy({ put: SABOTAGE.shortContentLength })
-    const run = await runCli(target.origin)
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(1)
-    // The client reads the 5 bytes announced, `{"sch`, which is no resource (a warning, SCIM-PUT-RULES 10); the bytes after them never become a response.
-    const success = result(report, 'put.status.success-200')
-    expect(success.status).toBe('warned')
-    expect(success.counterexample?.response).toMatchObject({ status: 200, bodyText: '{"sch' })
-    expect(result(report, 'put.replace.values-stored').status).toBe('failed')
-  }, TEST_TIMEOUT_MS)
+  test(
+    '8. Content-Length smaller than the body: no crash',
+    async () => {
+      const target = await proxy({ put: SABOTAGE.shortContentLength })
+      const run = await runCli(target.origin)
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(1)
+      // The client reads the 5 bytes announced, `{"sch`, which is no resource (a warning, SCIM-PUT-RULES 10); the bytes after them never become a response.
+      const success = result(report, 'put.status.success-200')
+      expect(success.status).toBe('warned')
+      expect(success.counterexample?.response).toMatchObject({ status: 200, bodyText: '{"sch' })
+      expect(result(report, 'put.replace.values-stored').status).toBe('failed')
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('9. a 302 to another host is not followed: the other host receives nothing, the check fails with the 302', async () => {
-    // Another loopback address stands for "another host"; 127.0.0.1 when 127.0.0.2 cannot be bound.
-    const elsewhere = await listen((_req, res) => res.end('{}'), '127.0.0.2').catch(() => listen((_req, res) => res.end('{}')))
-    servers.push(elsewhere)
-    const target = await proxy({ put: redirectTo(`${elsewhere.origin}/api/scim/v2/Users/stolen`) })
-    const run = await runCli(target.origin)
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(1)
-    expect(elsewhere.requests).toEqual([])
-    const success = result(report, 'put.status.success-200')
-    expect(success.status).toBe('failed')
-    expect(success.message).toContain('Received: 302')
-    expect(success.counterexample?.response?.status).toBe(302)
-  }, TEST_TIMEOUT_MS)
+  test(
+    '9. a 302 to another host is not followed: the other host receives nothing, the check fails with the 302',
+    async () => {
+      // Another loopback address stands for "another host"; 127.0.0.1 when 127.0.0.2 cannot be bound.
+      const elsewhere = await listen((_req, res) => res.end('{}'), '127.0.0.2').catch(() =>
+        listen((_req, res) => res.end('{}')),
+      )
+      servers.push(elsewhere)
+      const target = await proxy({ put: redirectTo(`${elsewhere.origin}/api/scim/v2/Users/stolen`) })
+      const run = await runCli(target.origin)
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(1)
+      expect(elsewhere.requests).toEqual([])
+      const success = result(report, 'put.status.success-200')
+      expect(success.status).toBe('failed')
+      expect(success.message).toContain('Received: 302')
+      expect(success.counterexample?.response?.status).toBe(302)
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('10. 500 text/html error page for PUT: failures show the HTML as text', async () => {
-    const target = await proxy({ put: SABOTAGE.html500 })
-    const run = await runCli(target.origin)
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(1)
-    for (const id of ['put.status.success-200', 'put.errors.format']) {
-      expect(result(report, id).status, id).toBe('failed')
-      expect(result(report, id).counterexample?.response?.bodyText, id).toContain('<h1>Internal Server Error</h1>')
-    }
-    // The HTML report shows the page as text, escaped, never as markup.
-    const html = readFileSync(join(run.reportDir, 'report.html'), 'utf8')
-    expect(html).toContain('&lt;h1&gt;Internal Server Error&lt;/h1&gt;')
-    expect(html).not.toContain('<h1>Internal Server Error</h1>')
-  }, TEST_TIMEOUT_MS)
+  test(
+    '10. 500 text/html error page for PUT: failures show the HTML as text',
+    async () => {
+      const target = await proxy({ put: SABOTAGE.html500 })
+      const run = await runCli(target.origin)
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(1)
+      for (const id of ['put.status.success-200', 'put.errors.format']) {
+        expect(result(report, id).status, id).toBe('failed')
+        expect(result(report, id).counterexample?.response?.bodyText, id).toContain('<h1>Internal Server Error</h1>')
+      }
+      // The HTML report shows the page as text, escaped, never as markup.
+      const html = readFileSync(join(run.reportDir, 'report.html'), 'utf8')
+      expect(html).toContain('&lt;h1&gt;Internal Server Error&lt;/h1&gt;')
+      expect(html).not.toContain('<h1>Internal Server Error</h1>')
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('11. 404 on every discovery endpoint: ETag checks skipped with the reason, notes in report.json, nothing else fails', async () => {
-    const server = await startReferenceServer({ profile: await loadProfile({ vendor: 'cube' }), token: TOKEN, etag: true, faults: ['no-discovery'] })
-    servers.push({ origin: server.origin, requests: [], close: () => server.close() })
-    const run = await runCli(server.origin)
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(0)
-    expect(report.summary.failed).toBe(0)
-    const etag = result(report, 'put.etag.header')
-    expect(etag.status).toBe('skipped')
-    expect(etag.message).toMatch(/ServiceProviderConfig/)
-    expect(report.discoveryNotes).toEqual(expect.arrayContaining([expect.stringMatching(/^\/ServiceProviderConfig answered 404/), expect.stringMatching(/^\/Schemas answered 404/)]))
-  }, TEST_TIMEOUT_MS)
+  test(
+    '11. 404 on every discovery endpoint: ETag checks skipped with the reason, notes in report.json, nothing else fails',
+    async () => {
+      const server = await startReferenceServer({
+        profile: await loadProfile({ vendor: 'cube' }),
+        token: TOKEN,
+        etag: true,
+        faults: ['no-discovery'],
+      })
+      servers.push({ origin: server.origin, requests: [], close: () => server.close() })
+      const run = await runCli(server.origin)
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(0)
+      expect(report.summary.failed).toBe(0)
+      const etag = result(report, 'put.etag.header')
+      expect(etag.status).toBe('skipped')
+      expect(etag.message).toMatch(/ServiceProviderConfig/)
+      expect(report.discoveryNotes).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^\/ServiceProviderConfig answered 404/),
+          expect.stringMatching(/^\/Schemas answered 404/),
+        ]),
+      )
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('12. 200 {} to everything: a clean verdict (cannot create a test user) with reports', async () => {
-    const target = await startAnswerEverything200()
-    servers.push(target)
-    const run = await runCli(target.origin)
-    // No check can get its test user, so only the check that needs none has a result.
-    const report = expectVerdictWithReports(run, { allResults: false })
-    expect(run.code).toBe(2)
-    expect(run.stderr).toMatch(/^scim-conformance: .*cannot create a test user: POST .* answered 200 \{\}/m)
-    expect(report.harnessErrors?.length).toBeGreaterThan(0)
-  }, TEST_TIMEOUT_MS)
+  test(
+    '12. 200 {} to everything: a clean verdict (cannot create a test user) with reports',
+    async () => {
+      const target = await startAnswerEverything200()
+      servers.push(target)
+      const run = await runCli(target.origin)
+      // No check can get its test user, so only the check that needs none has a result.
+      const report = expectVerdictWithReports(run, { allResults: false })
+      expect(run.code).toBe(2)
+      expect(run.stderr).toMatch(/^scim-conformance: .*cannot create a test user: POST .* answered 200 \{\}/m)
+      expect(report.harnessErrors?.length).toBeGreaterThan(0)
+    },
+    TEST_TIMEOUT_MS,
+  )
 
   // The idle timeout bounds only the gaps; these targets never leave one, so only the whole-exchange
   // deadline (--deadline-ms) and the body cap end their exchanges.
-  test('13. PUT body trickles a byte every 200 ms for ever: each exchange ends at --deadline-ms, a verdict with reports', async () => {
-    const target = await proxy({ put: trickleBody(200) })
-    const run = await runCli(target.origin, ['--timeout-ms', '1000', '--deadline-ms', '1500'])
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(1)
-    for (const id of ONLY) {
-      expect(result(report, id).status, id).toBe('failed')
-      expect(result(report, id).message, id).toMatch(/SCIM_ERR_DEADLINE: The whole exchange took longer than 1500 ms \(--deadline-ms\)\. \(after status 200 and \d+ body bytes\)/)
-      expect(result(report, id).durationMs, id).toBeLessThan(30_000)
-    }
-  }, TEST_TIMEOUT_MS)
+  test(
+    '13. PUT body trickles a byte every 200 ms for ever: each exchange ends at --deadline-ms, a verdict with reports',
+    async () => {
+      const target = await proxy({ put: trickleBody(200) })
+      const run = await runCli(target.origin, ['--timeout-ms', '1000', '--deadline-ms', '1500'])
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(1)
+      for (const id of ONLY) {
+        expect(result(report, id).status, id).toBe('failed')
+        expect(result(report, id).message, id).toMatch(
+          /SCIM_ERR_DEADLINE: The whole exchange took longer than 1500 ms \(--deadline-ms\)\. \(after status 200 and \d+ body bytes\)/,
+        )
+        expect(result(report, id).durationMs, id).toBeLessThan(30_000)
+      }
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('14. PUT body streams bytes for ever, as fast as it can: cut at the cap, the connection dropped, a verdict with reports', async () => {
-    const target = await proxy({ put: endlessBody })
-    const run = await runCli(target.origin, ['--deadline-ms', '20000'])
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(1)
-    // The cap, not the deadline, ends it: a truncated 200 whose text is no JSON resource.
-    const success = result(report, 'put.status.success-200')
-    expect(success.counterexample?.response).toMatchObject({ status: 200, truncated: true })
-    expect(success.message).not.toContain('SCIM_ERR_DEADLINE')
-    expect(statSync(join(run.reportDir, 'report.json')).size).toBeLessThan(20 * 1024 * 1024)
-  }, TEST_TIMEOUT_MS)
+  test(
+    '14. PUT body streams bytes for ever, as fast as it can: cut at the cap, the connection dropped, a verdict with reports',
+    async () => {
+      const target = await proxy({ put: endlessBody })
+      const run = await runCli(target.origin, ['--deadline-ms', '20000'])
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(1)
+      // The cap, not the deadline, ends it: a truncated 200 whose text is no JSON resource.
+      const success = result(report, 'put.status.success-200')
+      expect(success.counterexample?.response).toMatchObject({ status: 200, truncated: true })
+      expect(success.message).not.toContain('SCIM_ERR_DEADLINE')
+      expect(statSync(join(run.reportDir, 'report.json')).size).toBeLessThan(20 * 1024 * 1024)
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('15. PUT response headers arrive one line every 200 ms, never ending: each exchange is bounded, a verdict with reports', async () => {
-    const target = await proxy({ put: slowHeaders(200) })
-    const run = await runCli(target.origin, ['--timeout-ms', '1000', '--deadline-ms', '1500'])
-    const report = expectVerdictWithReports(run)
-    expect(run.code).toBe(1)
-    for (const id of ONLY) {
-      expect(result(report, id).status, id).toBe('failed')
-      // undici's headers timeout is not refreshed by header bytes, so it fires first; the deadline is the backstop.
-      expect(result(report, id).message, id).toMatch(/UND_ERR_HEADERS_TIMEOUT|SCIM_ERR_DEADLINE/)
-      expect(result(report, id).durationMs, id).toBeLessThan(30_000)
-    }
-  }, TEST_TIMEOUT_MS)
+  test(
+    '15. PUT response headers arrive one line every 200 ms, never ending: each exchange is bounded, a verdict with reports',
+    async () => {
+      const target = await proxy({ put: slowHeaders(200) })
+      const run = await runCli(target.origin, ['--timeout-ms', '1000', '--deadline-ms', '1500'])
+      const report = expectVerdictWithReports(run)
+      expect(run.code).toBe(1)
+      for (const id of ONLY) {
+        expect(result(report, id).status, id).toBe('failed')
+        // undici's headers timeout is not refreshed by header bytes, so it fires first; the deadline is the backstop.
+        expect(result(report, id).message, id).toMatch(/UND_ERR_HEADERS_TIMEOUT|SCIM_ERR_DEADLINE/)
+        expect(result(report, id).durationMs, id).toBeLessThan(30_000)
+      }
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  test('16. every discovery endpoint streams for ever: discovery reads are capped too, the run ends with a verdict', async () => {
-    const target = await proxy({ discovery: endlessBody })
-    const run = await runCli(target.origin, ['--deadline-ms', '20000'])
-    const report = expectVerdictWithReports(run)
-    expect([0, 1]).toContain(run.code)
-    // Without a readable /ServiceProviderConfig, etag support is undeclared: the ETag check is skipped with the reason.
-    expect(result(report, 'put.etag.header').status).toBe('skipped')
-    expect(report.discoveryNotes?.length).toBeGreaterThan(0)
-  }, TEST_TIMEOUT_MS)
+  test(
+    '16. every discovery endpoint streams for ever: discovery reads are capped too, the run ends with a verdict',
+    async () => {
+      const target = await proxy({ discovery: endlessBody })
+      const run = await runCli(target.origin, ['--deadline-ms', '20000'])
+      const report = expectVerdictWithReports(run)
+      expect([0, 1]).toContain(run.code)
+      // Without a readable /ServiceProviderConfig, etag support is undeclared: the ETag check is skipped with the reason.
+      expect(result(report, 'put.etag.header').status).toBe('skipped')
+      expect(report.discoveryNotes?.length).toBeGreaterThan(0)
+    },
+    TEST_TIMEOUT_MS,
+  )
 })

@@ -30,9 +30,13 @@ function parse() {
   }
   const list = <T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] | undefined => {
     if (raw === undefined) return undefined
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean)
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
     const unknown = items.filter((i) => !known.includes(i as T))
-    if (unknown.length > 0) throw new Error(`--${name}: unknown ${unknown.join(', ')}. Choose from ${known.join(', ')}.\n${usage}`)
+    if (unknown.length > 0)
+      throw new Error(`--${name}: unknown ${unknown.join(', ')}. Choose from ${known.join(', ')}.\n${usage}`)
     return items as T[]
   }
   return {
@@ -55,43 +59,61 @@ const cell = (row: MatrixRow | undefined): string => {
   if (!row) return '—'
   if (row.error) return `✗ error`
   const mark = row.detected ? '✓' : `✗ ${row.missed.map((m) => `${m.check} ${m.status}`).join(', ')}`
-  return row.unexpected.length > 0 ? `${mark}; unexpected ${row.unexpected.map((u) => `${u.check} ${u.status}`).join(', ')}` : mark
+  return row.unexpected.length > 0
+    ? `${mark}; unexpected ${row.unexpected.map((u) => `${u.check} ${u.status}`).join(', ')}`
+    : mark
 }
 
-const escape = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+const escapeCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
 /** The Markdown report: totals, baseline per vendor, one row per fault with the checks that caught it per vendor. */
 function matrixMarkdown(report: FaultMatrixReport): string {
   const out: string[] = []
   out.push('# Fault-detection matrix', '')
-  out.push(`Seed ${report.seed}, ${report.runs} runs per property check, ${report.checks} checks, vendors ${report.vendors.join(', ')}; ${Math.round(report.durationMs / 1000)} s.`, '')
+  out.push(
+    `Seed ${report.seed}, ${report.runs} runs per property check, ${report.checks} checks, vendors ${report.vendors.join(', ')}; ${Math.round(report.durationMs / 1000)} s.`,
+    '',
+  )
   out.push(`**${summaryLine(report)}**`, '')
   out.push('## Baseline (no fault)', '')
   out.push('| vendor | passed | failed | warned | observed | skipped | time |', '|---|---:|---:|---:|---:|---:|---:|')
   for (const row of report.baseline) {
     const count = (s: string) => Object.values(row.statuses).filter((x) => x === s).length
-    out.push(`| ${row.vendor} | ${count('passed')} | ${count('failed')} | ${count('warned')} | ${count('observed')} | ${count('skipped')} | ${(row.durationMs / 1000).toFixed(1)} s |`)
+    out.push(
+      `| ${row.vendor} | ${count('passed')} | ${count('failed')} | ${count('warned')} | ${count('observed')} | ${count('skipped')} | ${(row.durationMs / 1000).toFixed(1)} s |`,
+    )
   }
   out.push('')
   out.push('## Faults', '')
   out.push('✓ = every intended check showed its expected status; — = the fault does not apply to the vendor.', '')
-  out.push(`| fault | detected by | ${report.vendors.join(' | ')} | also affected (allowed consequences) |`, `|---|---|${report.vendors.map(() => '---').join('|')}|---|`)
+  out.push(
+    `| fault | detected by | ${report.vendors.join(' | ')} | also affected (allowed consequences) |`,
+    `|---|---|${report.vendors.map(() => '---').join('|')}|---|`,
+  )
   const faults = [...new Set(report.rows.map((r) => r.fault!))]
   for (const fault of faults) {
     const rows = report.rows.filter((r) => r.fault === fault)
     const intended = [...new Set(rows.flatMap((r) => Object.entries(r.expected).map(([c, s]) => `${c} (${s})`)))]
     const consequences = [...new Set(rows.flatMap((r) => r.consequences.map((c) => c.check)))]
     const cells = report.vendors.map((v) => cell(rows.find((r) => r.vendor === v)))
-    out.push(`| \`${fault}\` | ${intended.join('<br>')} | ${cells.map(escape).join(' | ')} | ${consequences.join(', ') || '—'} |`)
+    out.push(
+      `| \`${fault}\` | ${intended.join('<br>')} | ${cells.map(escape).join(' | ')} | ${consequences.join(', ') || '—'} |`,
+    )
   }
-  const problems = [...report.baseline, ...report.rows].filter((r) => r.error || r.missed.length > 0 || r.unexpected.length > 0)
+  const problems = [...report.baseline, ...report.rows].filter(
+    (r) => r.error || r.missed.length > 0 || r.unexpected.length > 0,
+  )
   if (problems.length > 0) {
     out.push('', '## Problems', '')
     for (const row of problems) {
       out.push(`### ${row.fault ?? 'baseline'} on ${row.vendor}`, '')
       if (row.error) out.push('```', row.error, '```')
-      for (const m of row.missed) out.push(`- missed: \`${m.check}\` expected ${m.expected}, got ${m.status}. ${escape(m.message).slice(0, 400)}`)
-      for (const u of row.unexpected) out.push(`- unexpected: \`${u.check}\` ${u.status}. ${escape(u.message).slice(0, 400)}`)
+      for (const m of row.missed)
+        out.push(
+          `- missed: \`${m.check}\` expected ${m.expected}, got ${m.status}. ${escapeCell(m.message).slice(0, 400)}`,
+        )
+      for (const u of row.unexpected)
+        out.push(`- unexpected: \`${u.check}\` ${u.status}. ${escapeCell(u.message).slice(0, 400)}`)
       out.push('')
     }
   }
@@ -100,7 +122,9 @@ function matrixMarkdown(report: FaultMatrixReport): string {
   out.push('', '## The faults', '')
   for (const fault of faults) {
     const vendors = MATRIX_VENDORS.filter((v) => expectationsFor(fault, v).length > 0)
-    out.push(`- \`${fault}\`: ${FAULTS[fault]}${vendors.length < MATRIX_VENDORS.length ? ` (applies to ${vendors.join(', ')})` : ''}`)
+    out.push(
+      `- \`${fault}\`: ${FAULTS[fault]}${vendors.length < MATRIX_VENDORS.length ? ` (applies to ${vendors.join(', ')})` : ''}`,
+    )
   }
   return `${out.join('\n')}\n`
 }
@@ -116,9 +140,20 @@ async function main(): Promise<number> {
   let done = 0
   const onRow = (row: MatrixRow) => {
     done += 1
-    const state = row.error ? 'ERROR' : row.fault === null ? (row.unexpected.length === 0 ? 'clean' : 'NOT CLEAN') : row.detected ? 'detected' : 'MISSED'
-    const extra = row.unexpected.length > 0 ? ` unexpected: ${row.unexpected.map((u) => `${u.check}=${u.status}`).join(' ')}` : ''
-    console.log(`[${done}] ${row.fault ?? 'baseline'} on ${row.vendor}: ${state} (${(row.durationMs / 1000).toFixed(1)} s)${extra}`)
+    const state = row.error
+      ? 'ERROR'
+      : row.fault === null
+        ? row.unexpected.length === 0
+          ? 'clean'
+          : 'NOT CLEAN'
+        : row.detected
+          ? 'detected'
+          : 'MISSED'
+    const extra =
+      row.unexpected.length > 0 ? ` unexpected: ${row.unexpected.map((u) => `${u.check}=${u.status}`).join(' ')}` : ''
+    console.log(
+      `[${done}] ${row.fault ?? 'baseline'} on ${row.vendor}: ${state} (${(row.durationMs / 1000).toFixed(1)} s)${extra}`,
+    )
   }
   let report: FaultMatrixReport
   try {
@@ -132,8 +167,13 @@ async function main(): Promise<number> {
   await writeFile(join(args.out, 'matrix.json'), `${JSON.stringify(report, null, 2)}\n`)
   await writeFile(join(args.out, 'matrix.md'), matrixMarkdown(report))
   console.log(`\n${summaryLine(report)}`)
-  console.log(`Wrote ${join(args.out, 'matrix.json')} and ${join(args.out, 'matrix.md')} in ${Math.round(report.durationMs / 1000)} s.`)
-  const ok = report.totals.faultsDetected === report.totals.faults && report.totals.unexpected === 0 && report.baseline.every((r) => !r.error)
+  console.log(
+    `Wrote ${join(args.out, 'matrix.json')} and ${join(args.out, 'matrix.md')} in ${Math.round(report.durationMs / 1000)} s.`,
+  )
+  const ok =
+    report.totals.faultsDetected === report.totals.faults &&
+    report.totals.unexpected === 0 &&
+    report.baseline.every((r) => !r.error)
   return ok ? 0 : 1
 }
 

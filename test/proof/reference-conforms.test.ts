@@ -15,11 +15,23 @@ const SEEDS = [1, 42, 20261123, 987654321, 2147483646]
 
 describe.each(['lightdash', 'maia', 'cube', 'generic'])('reference server, %s flavor', (vendor) => {
   test.concurrent.each(SEEDS)('seed %i: nothing fails or warns, and no test user is left behind', async (seed) => {
-    const server = await startReferenceServer({ profile: await loadProfile({ vendor }), token: 'reference-token', etag: true })
+    const server = await startReferenceServer({
+      profile: await loadProfile({ vendor }),
+      token: 'reference-token',
+      etag: true,
+    })
     try {
-      const config = buildConfig({ vendor, token: 'reference-token', seed: String(seed), runs: String(DEFAULT_RUNS), reportDir: mkdtempSync(join(tmpdir(), 'conforms-')) })
+      const config = buildConfig({
+        vendor,
+        token: 'reference-token',
+        seed: String(seed),
+        runs: String(DEFAULT_RUNS),
+        reportDir: mkdtempSync(join(tmpdir(), 'conforms-')),
+      })
       const { results } = await runChecks(config, server.origin)
-      const bad = results.filter((r) => r.status === 'failed' || r.status === 'warned').map((r) => `${r.id} ${r.status}: ${r.message}`)
+      const bad = results
+        .filter((r) => r.status === 'failed' || r.status === 'warned')
+        .map((r) => `${r.id} ${r.status}: ${r.message}`)
       expect(bad).toEqual([])
       expect(results.filter((r) => r.status === 'passed').length).toBeGreaterThan(40)
       expect(server.users()).toEqual([])

@@ -24,7 +24,13 @@ const result = (id: string): CheckResult => {
 const statusOf = (id: string) => result(id).status
 
 /** One request to the scimmy server; the path is relative to its SCIM base URL. */
-async function scim(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function scim(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies, indexed freely by the tests
+): Promise<{ status: number; json: any }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const response = await request(`${server.baseUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/scim+json' },
@@ -37,8 +43,21 @@ async function scim(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, bod
 beforeAll(async () => {
   server = await startScimmyServer({ token: TOKEN })
   const reportDir = await tempDir()
-  const cli = await runCli(['run', '--vendor', 'generic', '--target', server.baseUrl, '--token', TOKEN,
-    '--runs', '10', '--seed', '1', '--report-dir', reportDir])
+  const cli = await runCli([
+    'run',
+    '--vendor',
+    'generic',
+    '--target',
+    server.baseUrl,
+    '--token',
+    TOKEN,
+    '--runs',
+    '10',
+    '--seed',
+    '1',
+    '--report-dir',
+    reportDir,
+  ])
   exitCode = cli.code
   report = await readReport(reportDir)
 }, 180_000)
@@ -94,7 +113,8 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
       'put.declared.returned-never',
       'put.attributes-param',
       'put.stability.repeatable',
-    ]) expect.soft(statusOf(id), id).toBe('passed')
+    ])
+      expect.soft(statusOf(id), id).toBe('passed')
   })
 
   test('true finding: userName "" is accepted and stored', async () => {
@@ -111,8 +131,12 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
     const created = await scim('POST', '/Users', { schemas: [CORE_USER_URN], userName: 'primary-probe@example.com' })
     try {
       const put = await scim('PUT', `/Users/${created.json.id}`, {
-        schemas: [CORE_USER_URN], userName: 'primary-probe@example.com',
-        emails: [{ value: 'a@example.com', primary: true }, { value: 'b@example.com', primary: true }],
+        schemas: [CORE_USER_URN],
+        userName: 'primary-probe@example.com',
+        emails: [
+          { value: 'a@example.com', primary: true },
+          { value: 'b@example.com', primary: true },
+        ],
       })
       expect(put.status).toBe(200)
       expect(put.json.emails.filter((e: { primary?: boolean }) => e.primary === true)).toHaveLength(2)
@@ -133,7 +157,12 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
     // conform to the request schema". express.json's parse error reaches scimmy-routers' error handler,
     // which answers a SCIM Error with status "400" and no scimType. An empty body is parsed as {} and
     // answered invalidValue "userName is missing": the syntax error itself goes unnoticed.
-    for (const id of ['put.invalid.not-json', 'put.invalid.truncated-json', 'put.invalid.json-scalar-body', 'put.invalid.empty-body']) {
+    for (const id of [
+      'put.invalid.not-json',
+      'put.invalid.truncated-json',
+      'put.invalid.json-scalar-body',
+      'put.invalid.empty-body',
+    ]) {
       expect.soft(statusOf(id), id).toBe('warned')
     }
   })
@@ -146,7 +175,9 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
     const created = await scim('POST', '/Users', { schemas: [CORE_USER_URN], userName: 'roles-probe@example.com' })
     try {
       const put = await scim('PUT', `/Users/${created.json.id}`, {
-        schemas: [CORE_USER_URN], userName: 'roles-probe@example.com', roles: [{ value: 'admin', type: 'work' }],
+        schemas: [CORE_USER_URN],
+        userName: 'roles-probe@example.com',
+        roles: [{ value: 'admin', type: 'work' }],
       })
       expect(put.status).toBe(400)
       expect(put.json).toMatchObject({ status: '400', scimType: 'invalidValue' })
@@ -160,7 +191,9 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
     expect(statusOf('put.invalid.schemas-unknown-urn')).toBe('observed') // accepted and echoed in schemas
     expect(statusOf('put.invalid.two-primaries')).toBe('observed') // 200; put.replace.primary-once judges what was stored
     expect(statusOf('put.schemas.case-variant')).toBe('observed')
-    expect(result('put.schemas.case-variant').traits).toMatchObject({ 'schemas.coreUrnCaseVariant': 'rejected (400 invalidSyntax)' })
+    expect(result('put.schemas.case-variant').traits).toMatchObject({
+      'schemas.coreUrnCaseVariant': 'rejected (400 invalidSyntax)',
+    })
     expect(statusOf('put.replace.idempotent')).toBe('observed') // lastModified moves on an unchanged PUT
     expect(statusOf('put.replace.omitted-attributes')).toBe('passed') // omitted attributes are cleared
     // The enterprise extension is not declared (the server declares SCIMMY.Resources.User alone): a
@@ -170,7 +203,12 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
 
   test('ETag checks are skipped: /ServiceProviderConfig says etag.supported false', () => {
     // express adds a body-hash ETag to every response; SCIM-PUT-RULES 17 decides from the declaration.
-    for (const id of ['put.etag.header', 'put.etag.version-matches', 'put.etag.stale-if-match-412', 'put.etag.current-if-match']) {
+    for (const id of [
+      'put.etag.header',
+      'put.etag.version-matches',
+      'put.etag.stale-if-match-412',
+      'put.etag.current-if-match',
+    ]) {
       expect(statusOf(id)).toBe('skipped')
       expect(result(id).message).toMatch(/etag\.supported/)
     }
@@ -179,7 +217,9 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
   })
 
   test('the target holds no leftover test users after the run', async () => {
-    expect(server.users().filter((u) => String((u as { userName?: unknown }).userName).startsWith('scimc-'))).toEqual([])
+    expect(server.users().filter((u) => String((u as { userName?: unknown }).userName).startsWith('scimc-'))).toEqual(
+      [],
+    )
     const list = await scim('GET', '/Users')
     expect(list.json.totalResults).toBe(0)
   })

@@ -54,7 +54,11 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Starts `node src/cli/bin.mjs ...args` from the repository root, collecting stdout and stderr. */
 export function spawnCli(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): CliChild {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: childEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: childEnv(options.env ?? {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   children.add(child)
   let stdout = ''
   let stderr = ''
@@ -64,7 +68,11 @@ export function spawnCli(args: string[], options: { env?: Record<string, string>
   const exited = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`the CLI (${args.join(' ')}) did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+      reject(
+        new Error(
+          `the CLI (${args.join(' ')}) did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      )
     }, timeoutMs)
     child.once('error', (error) => {
       clearTimeout(timer)
@@ -80,7 +88,10 @@ export function spawnCli(args: string[], options: { env?: Record<string, string>
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return spawnCli(args, options).exited
 }
 
@@ -96,7 +107,10 @@ export function firstStdoutLine(cli: CliChild): Promise<string> {
     }
     cli.child.stdout.on('data', onData)
     cli.exited.then(
-      (r) => reject(new Error(`the CLI exited (code ${r.code}) before printing a line\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)),
+      (r) =>
+        reject(
+          new Error(`the CLI exited (code ${r.code}) before printing a line\nstdout: ${r.stdout}\nstderr: ${r.stderr}`),
+        ),
       reject,
     )
   })
@@ -149,7 +163,12 @@ const servers: ReferenceServer[] = []
 /** A Cube-flavored reference server on 127.0.0.1, port 0, with ETags; `closeServers` closes them all. */
 export async function startCube(options: { token: string; faults?: FaultName[] }): Promise<ReferenceServer> {
   cube ??= loadProfile({ vendor: 'cube' })
-  const server = await startReferenceServer({ profile: await cube, token: options.token, etag: true, faults: options.faults ?? [] })
+  const server = await startReferenceServer({
+    profile: await cube,
+    token: options.token,
+    etag: true,
+    faults: options.faults ?? [],
+  })
   servers.push(server)
   return server
 }
@@ -159,7 +178,11 @@ export async function closeServers(): Promise<void> {
 }
 
 /** Users the server holds before the harness comes: created with POST, as any client would. */
-export async function seedUsers(server: ReferenceServer, token: string, count: number): Promise<Record<string, unknown>[]> {
+export async function seedUsers(
+  server: ReferenceServer,
+  token: string,
+  count: number,
+): Promise<Record<string, unknown>[]> {
   const users: Record<string, unknown>[] = []
   for (let i = 0; i < count; i++) {
     const reply = await call(server, 'POST', '/Users', { token, body: validBody('cube', uniqueUserName('resident')) })
@@ -171,11 +194,18 @@ export async function seedUsers(server: ReferenceServer, token: string, count: n
 
 /** The users a server holds, as sorted `id userName` lines: what "left as it was found" compares. */
 export function userIndex(server: ReferenceServer): string[] {
-  return server.users().map((u) => `${String(u.id)} ${String(u.userName)}`).sort()
+  return server
+    .users()
+    .map((u) => `${String(u.id)} ${String(u.userName)}`)
+    .sort()
 }
 
 /** Polls `condition` every `intervalMs` until it holds; throws after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean, what: string, { timeoutMs = 60_000, intervalMs = 20 } = {}): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean,
+  what: string,
+  { timeoutMs = 60_000, intervalMs = 20 } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`)

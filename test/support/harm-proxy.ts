@@ -21,11 +21,18 @@ export interface ProxiedResponse {
 /** What a proxy changes: the request before it is forwarded, the response before it is returned, or the whole answer. */
 export interface ProxyBehaviour {
   /** Rewrites the request (e.g. another path); may call the backend itself through `backend`. */
-  request?: (req: ProxiedRequest, backend: (req: ProxiedRequest) => Promise<ProxiedResponse>) => Promise<ProxiedRequest> | ProxiedRequest
+  request?: (
+    req: ProxiedRequest,
+    backend: (req: ProxiedRequest) => Promise<ProxiedResponse>,
+  ) => Promise<ProxiedRequest> | ProxiedRequest
   /** Answers without the backend (e.g. a DELETE that deletes nothing), or returns null to forward. */
   answer?: (req: ProxiedRequest) => ProxiedResponse | null
   /** Rewrites the backend's response. */
-  response?: (req: ProxiedRequest, res: ProxiedResponse, backend: (req: ProxiedRequest) => Promise<ProxiedResponse>) => Promise<ProxiedResponse> | ProxiedResponse
+  response?: (
+    req: ProxiedRequest,
+    res: ProxiedResponse,
+    backend: (req: ProxiedRequest) => Promise<ProxiedResponse>,
+  ) => Promise<ProxiedResponse> | ProxiedResponse
 }
 
 export interface HarmProxy {
@@ -42,18 +49,31 @@ export interface HarmProxy {
 export async function startHarmProxy(backendOrigin: string, behaviour: ProxyBehaviour): Promise<HarmProxy> {
   const forwarded: ProxiedRequest[] = []
   const backend = async (req: ProxiedRequest): Promise<ProxiedResponse> => {
-    const { host: _host, connection: _connection, 'content-length': _length, 'transfer-encoding': _te, ...headers } = req.headers
-    const res = await request(`${backendOrigin}${req.path}`, { method: req.method as 'GET', headers, body: req.body === '' ? undefined : req.body })
+    const {
+      host: _host,
+      connection: _connection,
+      'content-length': _length,
+      'transfer-encoding': _te,
+      ...headers
+    } = req.headers
+    const res = await request(`${backendOrigin}${req.path}`, {
+      method: req.method as 'GET',
+      headers,
+      body: req.body === '' ? undefined : req.body,
+    })
     const body = await res.body.text()
     const out: Record<string, string> = {}
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !['content-length', 'transfer-encoding', 'connection', 'keep-alive'].includes(k)) out[k] = Array.isArray(v) ? v.join(', ') : v
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined && !['content-length', 'transfer-encoding', 'connection', 'keep-alive'].includes(k))
+        out[k] = Array.isArray(v) ? v.join(', ') : v
     return { status: res.statusCode, headers: out, body }
   }
   const handle = async (incoming: IncomingMessage): Promise<ProxiedResponse> => {
     let body = ''
     for await (const chunk of incoming) body += String(chunk)
     const headers: Record<string, string> = {}
-    for (const [k, v] of Object.entries(incoming.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v
+    for (const [k, v] of Object.entries(incoming.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v
     let req: ProxiedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers, body }
     const direct = behaviour.answer?.(req)
     if (direct) return direct

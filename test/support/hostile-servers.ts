@@ -63,12 +63,13 @@ function afterBody(req: IncomingMessage, then: () => void): void {
 /** The PUT misbehaviours of the brief, each a function of (req, res). */
 export const SABOTAGE = {
   /** Headers out, then the connection is torn down before any body byte. */
-  reset: ((req, res) => afterBody(req, () => {
-    res.writeHead(200, { 'content-type': 'application/scim+json', 'content-length': '100' })
-    res.flushHeaders()
-    // Let the header bytes leave before the reset, so the client is mid-response when it happens.
-    setImmediate(() => res.socket?.destroy())
-  })) satisfies PutSabotage,
+  reset: ((req, res) =>
+    afterBody(req, () => {
+      res.writeHead(200, { 'content-type': 'application/scim+json', 'content-length': '100' })
+      res.flushHeaders()
+      // Let the header bytes leave before the reset, so the client is mid-response when it happens.
+      setImmediate(() => res.socket?.destroy())
+    })) satisfies PutSabotage,
 
   /** Never answers; the socket stays open until the client gives up or the server closes. */
   hang: ((req) => {
@@ -76,91 +77,105 @@ export const SABOTAGE = {
   }) satisfies PutSabotage,
 
   /** 200 with a SCIM media type and a body that is not JSON. */
-  notJson: ((req, res) => afterBody(req, () => {
-    res.writeHead(200, { 'content-type': 'application/scim+json' }).end('<<garbage')
-  })) satisfies PutSabotage,
+  notJson: ((req, res) =>
+    afterBody(req, () => {
+      res.writeHead(200, { 'content-type': 'application/scim+json' }).end('<<garbage')
+    })) satisfies PutSabotage,
 
   /** Announces 1000 body bytes, sends 12, then closes the connection. */
-  truncated: ((req, res) => afterBody(req, () => {
-    res.socket?.end('HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{"id":"trunc')
-  })) satisfies PutSabotage,
+  truncated: ((req, res) =>
+    afterBody(req, () => {
+      res.socket?.end(
+        'HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{"id":"trunc',
+      )
+    })) satisfies PutSabotage,
 
   /** Announces 5 body bytes and sends a whole resource on a kept-alive connection: the rest lands where the next response should start. */
-  shortContentLength: ((req, res) => afterBody(req, () => {
-    const body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"x","userName":"short@example.com"}'
-    res.socket?.write(`HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: 5\r\n\r\n${body}`)
-  })) satisfies PutSabotage,
+  shortContentLength: ((req, res) =>
+    afterBody(req, () => {
+      const body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"x","userName":"short@example.com"}'
+      res.socket?.write(`HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: 5\r\n\r\n${body}`)
+    })) satisfies PutSabotage,
 
   /** A 500 error page in HTML, as a proxy or framework default would send it. */
-  html500: ((req, res) => afterBody(req, () => {
-    res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' })
-      .end('<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>nginx</p></body></html>')
-  })) satisfies PutSabotage,
+  html500: ((req, res) =>
+    afterBody(req, () => {
+      res
+        .writeHead(500, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          '<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>nginx</p></body></html>',
+        )
+    })) satisfies PutSabotage,
 }
 
 /** 200 with valid-looking headers, then one body byte every `everyMs` for ever (never a gap the idle timeout would catch). */
 export function trickleBody(everyMs: number): PutSabotage {
-  return (req, res) => afterBody(req, () => {
-    res.writeHead(200, { 'content-type': 'application/scim+json' }).write('{')
-    const drip = setInterval(() => res.write(' '), everyMs)
-    res.once('close', () => clearInterval(drip))
-  })
+  return (req, res) =>
+    afterBody(req, () => {
+      res.writeHead(200, { 'content-type': 'application/scim+json' }).write('{')
+      const drip = setInterval(() => res.write(' '), everyMs)
+      res.once('close', () => clearInterval(drip))
+    })
 }
 
 /** 200, then body bytes as fast as the client takes them, for ever (written with backpressure). */
-export const endlessBody: PutSabotage = (req, res) => afterBody(req, () => {
-  res.writeHead(200, { 'content-type': 'application/scim+json' }).write('{"pad":"')
-  const chunk = Buffer.alloc(64 * 1024, 'a')
-  const pump = (): void => {
-    while (!res.destroyed) {
-      if (!res.write(chunk)) {
-        res.once('drain', pump)
-        return
+export const endlessBody: PutSabotage = (req, res) =>
+  afterBody(req, () => {
+    res.writeHead(200, { 'content-type': 'application/scim+json' }).write('{"pad":"')
+    const chunk = Buffer.alloc(64 * 1024, 'a')
+    const pump = (): void => {
+      while (!res.destroyed) {
+        if (!res.write(chunk)) {
+          res.once('drain', pump)
+          return
+        }
       }
     }
-  }
-  pump()
-})
+    pump()
+  })
 
 /** A status line, then one header line every `everyMs` for ever: the blank line that ends the headers never comes. */
 export function slowHeaders(everyMs: number): PutSabotage {
-  return (req, res) => afterBody(req, () => {
-    const socket = res.socket
-    if (!socket) return
-    socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\n')
-    let n = 0
-    const drip = setInterval(() => socket.write(`X-Slow-${n++}: ${n}\r\n`), everyMs)
-    socket.once('close', () => clearInterval(drip))
-  })
+  return (req, res) =>
+    afterBody(req, () => {
+      const socket = res.socket
+      if (!socket) return
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\n')
+      let n = 0
+      const drip = setInterval(() => socket.write(`X-Slow-${n++}: ${n}\r\n`), everyMs)
+      socket.once('close', () => clearInterval(drip))
+    })
 }
 
 /** 200 with a body of `bytes` bytes (a JSON string that never ends), written with backpressure. */
 export function hugeBody(bytes: number): PutSabotage {
   const chunk = Buffer.alloc(1024 * 1024, 'a')
-  return (req, res) => afterBody(req, () => {
-    res.writeHead(200, { 'content-type': 'application/scim+json', 'content-length': String(bytes) })
-    let left = bytes - 9
-    res.write('{"pad":"a')
-    const pump = (): void => {
-      while (left > 0 && !res.destroyed) {
-        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left)
-        left -= piece.length
-        if (!res.write(piece)) {
-          res.once('drain', pump)
-          return
+  return (req, res) =>
+    afterBody(req, () => {
+      res.writeHead(200, { 'content-type': 'application/scim+json', 'content-length': String(bytes) })
+      let left = bytes - 9
+      res.write('{"pad":"a')
+      const pump = (): void => {
+        while (left > 0 && !res.destroyed) {
+          const piece = left >= chunk.length ? chunk : chunk.subarray(0, left)
+          left -= piece.length
+          if (!res.write(piece)) {
+            res.once('drain', pump)
+            return
+          }
         }
+        if (!res.destroyed) res.end()
       }
-      if (!res.destroyed) res.end()
-    }
-    pump()
-  })
+      pump()
+    })
 }
 
 /** 302 to `location` with an empty body. */
 export function redirectTo(location: string): PutSabotage {
-  return (req, res) => afterBody(req, () => {
-    res.writeHead(302, { location, 'content-length': '0' }).end()
-  })
+  return (req, res) =>
+    afterBody(req, () => {
+      res.writeHead(302, { location, 'content-length': '0' }).end()
+    })
 }
 
 /** Options for {@link startProxy}. */
@@ -186,15 +201,22 @@ export async function startProxy(upstream: string, options: ProxyOptions = {}): 
       options.put(req, res)
       return
     }
-    if (req.method === 'GET' && options.discovery && /\/(ServiceProviderConfig|Schemas|ResourceTypes)(\?|$)/.test(req.url ?? '')) {
+    if (
+      req.method === 'GET' &&
+      options.discovery &&
+      /\/(ServiceProviderConfig|Schemas|ResourceTypes)(\?|$)/.test(req.url ?? '')
+    ) {
       options.discovery(req, res)
       return
     }
     const forward = () => {
-      const out = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-      })
+      const out = request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        },
+      )
       out.on('error', () => res.destroy())
       req.pipe(out)
     }
@@ -205,7 +227,9 @@ export async function startProxy(upstream: string, options: ProxyOptions = {}): 
 
 /** Answers `{}` with 200 to any request, whatever the method or path. */
 export function startAnswerEverything200(): Promise<HostileServer> {
-  return listen((req, res) => afterBody(req, () => {
-    res.writeHead(200, { 'content-type': 'application/scim+json' }).end('{}')
-  }))
+  return listen((req, res) =>
+    afterBody(req, () => {
+      res.writeHead(200, { 'content-type': 'application/scim+json' }).end('{}')
+    }),
+  )
 }

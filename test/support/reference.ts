@@ -15,7 +15,8 @@ export interface Reply {
   contentType: string
   text: string
   // The body is whatever the server sent; tests index into it freely.
-  json: any // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into the body freely
+  json: any
 }
 
 export interface CallOptions {
@@ -29,7 +30,12 @@ export interface CallOptions {
 }
 
 /** One plain HTTP request to a reference server; the path is relative to its base URL. */
-export async function call(server: ReferenceServer, method: string, path: string, options: CallOptions = {}): Promise<Reply> {
+export async function call(
+  server: ReferenceServer,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Reply> {
   const url = new URL(server.baseUrl + path)
   for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v)
   const headers: Record<string, string> = { accept: 'application/scim+json, application/json', ...options.headers }
@@ -46,7 +52,13 @@ export async function call(server: ReferenceServer, method: string, path: string
   } catch {
     json = undefined
   }
-  return { status: response.statusCode, headers: response.headers, contentType: String(response.headers['content-type'] ?? ''), text, json }
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    contentType: String(response.headers['content-type'] ?? ''),
+    text,
+    json,
+  }
 }
 
 let counter = 0
@@ -67,12 +79,23 @@ export function validBody(flavor: FlavorName, userName: string = uniqueUserName(
   }
   if (flavor === 'maia') Object.assign(body, { displayName: 'Ada Lovelace', meta: { resourceType: 'User' } })
   if (flavor === 'cube') body.externalId = `ext-${userName}`
-  if (flavor === 'lightdash') Object.assign(body, { title: 'Engineer', schemas: [CORE_USER_URN, LIGHTDASH_EXTENSION], [LIGHTDASH_EXTENSION]: { role: 'member' } })
+  if (flavor === 'lightdash')
+    Object.assign(body, {
+      title: 'Engineer',
+      schemas: [CORE_USER_URN, LIGHTDASH_EXTENSION],
+      [LIGHTDASH_EXTENSION]: { role: 'member' },
+    })
   return body
 }
 
 /** Creates a user with POST and returns its resource. */
-export async function createUser(server: ReferenceServer, flavor: FlavorName, body: Record<string, unknown> = validBody(flavor)): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function createUser(
+  server: ReferenceServer,
+  flavor: FlavorName,
+  body: Record<string, unknown> = validBody(flavor),
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into the created user freely
+): Promise<Record<string, any>> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const reply = await call(server, 'POST', '/Users', { body })
   if (reply.status !== 201) throw new Error(`POST /Users answered ${reply.status}: ${reply.text}`)
   return reply.json

@@ -34,11 +34,15 @@ let running = false
  * @see https://github.com/scimmyjs/scimmy-routers#readme
  */
 export async function startScimmyServer(options: { token: string }): Promise<ScimmyServer> {
-  if (running) throw new Error('startScimmyServer: a SCIMMY server is already running in this process (SCIMMY keeps declared resources in a singleton); close it first.')
+  if (running)
+    throw new Error(
+      'startScimmyServer: a SCIMMY server is already running in this process (SCIMMY keeps declared resources in a singleton); close it first.',
+    )
   running = true
   const store = new Map<string, StoredUser>()
   // Their examples pass `null` for "no scimType"; their .d.ts types the parameter `string`.
-  const notFound = (id: string | undefined) => new SCIMMY.Types.Error(404, null as unknown as string, `Resource ${id} not found`)
+  const notFound = (id: string | undefined) =>
+    new SCIMMY.Types.Error(404, null as unknown as string, `Resource ${id} not found`)
 
   // The README's "Basic usage with provided resource type implementations"; the handler bodies follow
   // the IngressHandler / EgressHandler / DegressHandler @example blocks, with the Map as the database.
@@ -58,7 +62,11 @@ export async function startScimmyServer(options: { token: string }): Promise<Sci
         // "Call some external controller to update the resource in your database..."
         const existing = store.get(resource.id)
         if (!existing) throw notFound(resource.id)
-        const updated: StoredUser = { ...data, id: resource.id, meta: { created: existing.meta.created, lastModified: now } }
+        const updated: StoredUser = {
+          ...data,
+          id: resource.id,
+          meta: { created: existing.meta.created, lastModified: now },
+        }
         store.set(resource.id, updated)
         return copy(updated)
       }
@@ -85,13 +93,17 @@ export async function startScimmyServer(options: { token: string }): Promise<Sci
   const app = express()
   // The scimmy-routers README: bearer scheme, a handler that throws when the request is not
   // authenticated (answered 401) and returns the authenticated user's id otherwise.
-  app.use('/scim/v2', new SCIMMYRouters({
-    type: 'bearer',
-    handler: (request) => {
-      if (request.header('Authorization') !== `Bearer ${options.token}`) throw new Error('Authorization not detected!')
-      return 'scim-conformance'
-    },
-  }))
+  app.use(
+    '/scim/v2',
+    new SCIMMYRouters({
+      type: 'bearer',
+      handler: (request) => {
+        if (request.header('Authorization') !== `Bearer ${options.token}`)
+          throw new Error('Authorization not detected!')
+        return 'scim-conformance'
+      },
+    }),
+  )
 
   let server: Server
   try {

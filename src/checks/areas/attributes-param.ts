@@ -18,17 +18,31 @@ export const attributesParam = defineCheck({
   rule: 'attributes: ... the attribute names to return in the response, overriding the set of attributes that would be returned by default.',
   users: 1,
   maxRuns: 3,
-  cases: (ctx) => fullPayloads(ctx, 'put.attributes-param').filter((b) => Object.keys(b).some((k) => !ALWAYS.has(k.toLowerCase()) && !isUnassigned(b[k]))),
+  cases: (ctx) =>
+    fullPayloads(ctx, 'put.attributes-param').filter((b) =>
+      Object.keys(b).some((k) => !ALWAYS.has(k.toLowerCase()) && !isUnassigned(b[k])),
+    ),
   async run(ctx, users, body) {
-    const put = await ctx.client.send({ method: 'PUT', path: ctx.users.userPath(users.ids[0]), query: { attributes: 'userName' }, json: body, contentType: ctx.profile.requestMediaType })
+    const put = await ctx.client.send({
+      method: 'PUT',
+      path: ctx.users.userPath(users.ids[0]),
+      query: { attributes: 'userName' },
+      json: body,
+      contentType: ctx.profile.requestMediaType,
+    })
     if (noResponse([put])) return noResponse([put])!
-    if (!is2xx(put) || !bodyObject(put)) return verdict('passed', `PUT answered ${describeStatus(put)}; other checks judge that`, [put])
+    if (!is2xx(put) || !bodyObject(put))
+      return verdict('passed', `PUT answered ${describeStatus(put)}; other checks judge that`, [put])
     const extra = Object.keys(bodyObject(put)!).filter((k) => {
       if (ALWAYS.has(k.toLowerCase())) return false
       return ctx.attribute(k)?.returned !== 'always' && !isUnassigned(getAttr(bodyObject(put), k))
     })
     if (extra.length === 0) return verdict('passed', 'only the requested and always-returned attributes', [put])
-    return verdict('warned', `Received: ${extra.join(', ')} in the response to PUT ?attributes=userName\nExpected: id, userName and attributes returned "always" only\n\nApply attributes/excludedAttributes to PUT responses (§3.9)`, [put])
+    return verdict(
+      'warned',
+      `Received: ${extra.join(', ')} in the response to PUT ?attributes=userName\nExpected: id, userName and attributes returned "always" only\n\nApply attributes/excludedAttributes to PUT responses (§3.9)`,
+      [put],
+    )
   },
 })
 

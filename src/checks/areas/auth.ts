@@ -18,7 +18,10 @@ function authCheck(kind: 'missing' | 'invalid') {
   const id = kind === 'missing' ? 'put.auth.missing-token' : 'put.auth.invalid-token'
   return defineCheck({
     id,
-    title: kind === 'missing' ? 'A PUT without credentials is refused (401) and changes nothing' : 'A PUT with a wrong token is refused (401) and changes nothing',
+    title:
+      kind === 'missing'
+        ? 'A PUT without credentials is refused (401) and changes nothing'
+        : 'A PUT with a wrong token is refused (401) and changes nothing',
     level: 'MUST',
     source: 'RFC 7644 §2, §3.12 Table 8',
     area: 'auth',
@@ -26,27 +29,53 @@ function authCheck(kind: 'missing' | 'invalid') {
     contract: (ctx) => (!ctx.config.strictRfc && !ctx.profile.authFailureStatuses.includes(401) ? 'vendor' : 'rfc'),
     users: 1,
     maxRuns: 3,
-    skipIf: (ctx) => (ctx.config.token ? null : 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication'),
+    skipIf: (ctx) =>
+      ctx.config.token
+        ? null
+        : 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication',
     cases: (ctx) => validPayloads(ctx, id),
     async run(ctx, users, body) {
       const before = await getUser(ctx, users.ids[0])
-      const put = await putUser(ctx, users.ids[0], body, { auth: kind === 'missing' ? 'none' : { bearer: 'scim-conformance-invalid-token' } })
+      const put = await putUser(ctx, users.ids[0], body, {
+        auth: kind === 'missing' ? 'none' : { bearer: 'scim-conformance-invalid-token' },
+      })
       const after = await getUser(ctx, users.ids[0])
       const broken = noResponse([before, put, after])
       if (broken) return broken
       const status = statusOf(put)!
-      const changed = getAttr(bodyObject(after), 'userName') !== getAttr(bodyObject(before), 'userName') || JSON.stringify(getAttr(bodyObject(after), 'meta')) !== JSON.stringify(getAttr(bodyObject(before), 'meta'))
+      const changed =
+        getAttr(bodyObject(after), 'userName') !== getAttr(bodyObject(before), 'userName') ||
+        JSON.stringify(getAttr(bodyObject(after), 'meta')) !== JSON.stringify(getAttr(bodyObject(before), 'meta'))
       if (changed || is2xx(put)) {
-        return verdict('failed', `Received: ${describeStatus(put)} for a PUT with ${kind === 'missing' ? 'no Authorization header' : 'a wrong bearer token'}${changed ? ', and the user changed' : ''}\nExpected: ${expectedAuthStatuses(ctx).join(' or ')}, nothing changed\n\nAuthenticate every request before acting on it`, [before, put, after], { focus: 1 })
+        return verdict(
+          'failed',
+          `Received: ${describeStatus(put)} for a PUT with ${kind === 'missing' ? 'no Authorization header' : 'a wrong bearer token'}${changed ? ', and the user changed' : ''}\nExpected: ${expectedAuthStatuses(ctx).join(' or ')}, nothing changed\n\nAuthenticate every request before acting on it`,
+          [before, put, after],
+          { focus: 1 },
+        )
       }
       if (expectedAuthStatuses(ctx).includes(status)) {
         // SCIM-PUT-RULES 18/20: the refusal is an error like any other, so its body is held to §3.12's MUST (or the vendor's declared format).
         const body = judgeError(ctx, put)
-        if (body.outcome === 'failed' || body.outcome === 'warned') return verdict(body.outcome, `The ${status} refusal's body: ${body.message}`, [before, put, after], { focus: 1 })
+        if (body.outcome === 'failed' || body.outcome === 'warned')
+          return verdict(body.outcome, `The ${status} refusal's body: ${body.message}`, [before, put, after], {
+            focus: 1,
+          })
         return verdict('passed', `${status}, nothing changed`, [before, put, after])
       }
-      if (status === 403 || status === 401) return verdict('warned', `Received: ${status}\nExpected: ${expectedAuthStatuses(ctx).join(' or ')} (403 means authenticated but not permitted)`, [before, put, after], { focus: 1 })
-      return verdict('warned', `Received: ${describeStatus(put)} for a request with ${kind === 'missing' ? 'no credentials' : 'a wrong token'} (nothing changed)\nExpected: ${expectedAuthStatuses(ctx).join(' or ')}`, [before, put, after], { focus: 1 })
+      if (status === 403 || status === 401)
+        return verdict(
+          'warned',
+          `Received: ${status}\nExpected: ${expectedAuthStatuses(ctx).join(' or ')} (403 means authenticated but not permitted)`,
+          [before, put, after],
+          { focus: 1 },
+        )
+      return verdict(
+        'warned',
+        `Received: ${describeStatus(put)} for a request with ${kind === 'missing' ? 'no credentials' : 'a wrong token'} (nothing changed)\nExpected: ${expectedAuthStatuses(ctx).join(' or ')}`,
+        [before, put, after],
+        { focus: 1 },
+      )
     },
   })
 }
@@ -68,7 +97,10 @@ export const wwwAuthenticate = defineCheck({
   rule: 'A SCIM service provider SHALL indicate supported HTTP authentication schemes via the WWW-Authenticate header; a 401 MUST carry at least one challenge.',
   users: 1,
   maxRuns: 2,
-  skipIf: (ctx) => (ctx.config.token ? null : 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication'),
+  skipIf: (ctx) =>
+    ctx.config.token
+      ? null
+      : 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication',
   cases: (ctx) => validPayloads(ctx, 'put.auth.www-authenticate'),
   async run(ctx, users, body) {
     const put = await putUser(ctx, users.ids[0], body, { auth: 'none' })
@@ -77,8 +109,15 @@ export const wwwAuthenticate = defineCheck({
     // Any other answer is put.auth.missing-token's to judge; a 403 (say) carries no challenge.
     if (statusOf(put) !== 401) return verdict('passed', `no 401 to judge (${describeStatus(put)})`, [put])
     const challenge = put.response!.headers['www-authenticate']?.trim()
-    if (!challenge) return verdict('failed', 'Received: 401 without a WWW-Authenticate header\nExpected: a challenge naming the scheme, e.g. WWW-Authenticate: Bearer realm="SCIM"', [put])
-    return verdict('passed', `401 with WWW-Authenticate: ${challenge}`, [put], { traits: { 'auth.challenge': challenge.split(/[\s,]/)[0] } })
+    if (!challenge)
+      return verdict(
+        'failed',
+        'Received: 401 without a WWW-Authenticate header\nExpected: a challenge naming the scheme, e.g. WWW-Authenticate: Bearer realm="SCIM"',
+        [put],
+      )
+    return verdict('passed', `401 with WWW-Authenticate: ${challenge}`, [put], {
+      traits: { 'auth.challenge': challenge.split(/[\s,]/)[0] },
+    })
   },
 })
 

@@ -15,7 +15,13 @@ function answered(status: number, body: unknown): Exchange {
   }
   return {
     request: { method: 'PUT', url: 'http://127.0.0.1:1/Users/x', headers: {}, body: '{}' },
-    response: { status, headers: { 'content-type': 'application/scim+json' }, bodyText, body: parsed, truncated: false },
+    response: {
+      status,
+      headers: { 'content-type': 'application/scim+json' },
+      bodyText,
+      body: parsed,
+      truncated: false,
+    },
     error: null,
     startedAt: new Date(0).toISOString(),
     durationMs: 1,

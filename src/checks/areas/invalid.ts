@@ -1,4 +1,11 @@
-import { expectationFor, INVALID_MUTATIONS, judgeOutcome, type Grade, type InvalidCase, type Mutation } from '../../generate/invalid-scim-user.ts'
+import {
+  expectationFor,
+  INVALID_MUTATIONS,
+  judgeOutcome,
+  type Grade,
+  type InvalidCase,
+  type Mutation,
+} from '../../generate/invalid-scim-user.ts'
 import { getAttr } from '../compare.ts'
 import { defineCheck, verdict, type CheckDefinition } from '../define-check.ts'
 import type { Outcome } from '../types.ts'
@@ -29,23 +36,38 @@ function invalidPayloadCheck(m: Mutation): CheckDefinition<InvalidCase> {
     users: 1,
     // A heavy kind sends the same megabyte each time: a second case only confirms the first.
     maxRuns: m.cost === 'heavy' ? 2 : 10,
-    skipIf: (ctx) => (m.appliesTo(ctx.profile) ? null : `the vendor's request schema has nothing to break this way (${m.violation})`),
+    skipIf: (ctx) =>
+      m.appliesTo(ctx.profile) ? null : `the vendor's request schema has nothing to break this way (${m.violation})`,
     cases: (ctx, users) => m.arbitrary(ctx.profile, { base: validPayloads(ctx, id), pathId: users.ids[0] }),
     async run(ctx, users, c) {
       const put = await putRaw(ctx, users.ids[0], c.body, c.contentType)
       const broken = noResponse([put])
       if (broken) return broken
-      const { grade, reason } = judgeOutcome(expectationFor(c.expect, ctx.profile), { status: statusOf(put)!, scimType: scimTypeOf(put) })
+      const { grade, reason } = judgeOutcome(expectationFor(c.expect, ctx.profile), {
+        status: statusOf(put)!,
+        scimType: scimTypeOf(put),
+      })
       const message = `${reason}\n(case: ${c.violation})`
       // A wrong type in an attribute the server's /Schemas does not declare is, to that server, an unknown
       // attribute: RFC 7644 is silent on those in a PUT (SCIM-PUT-RULES 14), so ignoring it is observed.
       const undeclared = m.kind === 'wrong-type' && is2xx(put) ? undeclaredTarget(ctx, c.violation) : null
-      if (undeclared) return verdict('observed', `Received ${statusOf(put)}: observe (the server's /Schemas does not declare ${undeclared}, so to it this is an unknown attribute, which it ignored; RFC 7644 §3.5.1 is silent on unknown attributes).\n(case: ${c.violation})`, [put])
+      if (undeclared)
+        return verdict(
+          'observed',
+          `Received ${statusOf(put)}: observe (the server's /Schemas does not declare ${undeclared}, so to it this is an unknown attribute, which it ignored; RFC 7644 §3.5.1 is silent on unknown attributes).\n(case: ${c.violation})`,
+          [put],
+        )
       // Rule 9: a 2xx that left the user without a userName fails; one that kept it is a warning.
       if ((grade === 'fail' || grade === 'warn') && is2xx(put) && c.expect.verifyUserName) {
         const get = await getUser(ctx, users.ids[0])
-        const kept = typeof getAttr(bodyObject(get), 'userName') === 'string' && String(getAttr(bodyObject(get), 'userName')).trim() !== ''
-        return verdict(kept ? 'warned' : 'failed', `${message}\n${kept ? 'The user kept its userName (rule 9: warn).' : 'GET shows the user without a userName: every User MUST have a non-empty userName.'}`, [put, get])
+        const kept =
+          typeof getAttr(bodyObject(get), 'userName') === 'string' &&
+          String(getAttr(bodyObject(get), 'userName')).trim() !== ''
+        return verdict(
+          kept ? 'warned' : 'failed',
+          `${message}\n${kept ? 'The user kept its userName (rule 9: warn).' : 'GET shows the user without a userName: every User MUST have a non-empty userName.'}`,
+          [put, get],
+        )
       }
       return verdict(OUTCOME[grade], message, [put])
     },

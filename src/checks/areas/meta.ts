@@ -18,7 +18,16 @@ interface Replaced {
 type Judge = (ctx: CheckContext, users: CheckUsers, r: Replaced) => Verdict
 
 /** A check that PUTs a changed, valid payload and judges before/PUT/GET; a failed PUT is another check's business. */
-function replaceJudged(spec: { id: string; title: string; level: Level; source: string; rule: string; area?: Area; maxRuns?: number; judge: Judge }): CheckDefinition<Record<string, unknown>> {
+function replaceJudged(spec: {
+  id: string
+  title: string
+  level: Level
+  source: string
+  rule: string
+  area?: Area
+  maxRuns?: number
+  judge: Judge
+}): CheckDefinition<Record<string, unknown>> {
   return defineCheck({
     id: spec.id,
     title: spec.title,
@@ -34,7 +43,8 @@ function replaceJudged(spec: { id: string; title: string; level: Level; source: 
       const put = await putUser(ctx, users.ids[0], body)
       const broken = noResponse([before, put])
       if (broken) return broken
-      if (!is2xx(put)) return verdict('passed', `PUT answered ${describeStatus(put)}; put.status.success-200 judges that`, [put])
+      if (!is2xx(put))
+        return verdict('passed', `PUT answered ${describeStatus(put)}; put.status.success-200 judges that`, [put])
       const get = await getUser(ctx, users.ids[0])
       return noResponse([before, put, get]) ?? spec.judge(ctx, users, { before, put, get })
     },
@@ -54,9 +64,19 @@ export const createdStable = replaceJudged({
   judge(_ctx, users, { before, put, get }) {
     const was = firstSeen(users, 'meta.created', metaField(before, 'created'))
     if (was === undefined) return verdict('passed', 'the server returns no meta.created', [before, put, get])
-    const bad = [put, get].find((e) => bodyObject(e) && metaField(e, 'created') !== undefined && Date.parse(String(metaField(e, 'created'))) !== Date.parse(String(was)))
+    const bad = [put, get].find(
+      (e) =>
+        bodyObject(e) &&
+        metaField(e, 'created') !== undefined &&
+        Date.parse(String(metaField(e, 'created'))) !== Date.parse(String(was)),
+    )
     if (!bad) return verdict('passed', 'meta.created unchanged', [before, put, get])
-    return verdict('failed', `Received: meta.created ${JSON.stringify(metaField(bad, 'created'))} in the ${bad === put ? 'PUT response' : 'GET after the PUT'}\nExpected: ${JSON.stringify(was)}, as when the check first read the user\n\nKeep the creation time; a replace is not a creation`, [before, put, get], { focus: bad === put ? 1 : 2 })
+    return verdict(
+      'failed',
+      `Received: meta.created ${JSON.stringify(metaField(bad, 'created'))} in the ${bad === put ? 'PUT response' : 'GET after the PUT'}\nExpected: ${JSON.stringify(was)}, as when the check first read the user\n\nKeep the creation time; a replace is not a creation`,
+      [before, put, get],
+      { focus: bad === put ? 1 : 2 },
+    )
   },
 })
 
@@ -77,10 +97,22 @@ export const lastModifiedAdvances = replaceJudged({
   judge(_ctx, _users, { before, put, get }) {
     const was = metaField(before, 'lastModified')
     const now = metaField(get, 'lastModified')
-    if (typeof was !== 'string' || typeof now !== 'string') return verdict('passed', 'the server returns no meta.lastModified', [before, put, get])
-    if (Date.parse(now) < Date.parse(was)) return verdict('warned', `Received: meta.lastModified went back from ${was} to ${now}\nExpected: a time not earlier than before`, [before, put, get], { focus: 2 })
+    if (typeof was !== 'string' || typeof now !== 'string')
+      return verdict('passed', 'the server returns no meta.lastModified', [before, put, get])
+    if (Date.parse(now) < Date.parse(was))
+      return verdict(
+        'warned',
+        `Received: meta.lastModified went back from ${was} to ${now}\nExpected: a time not earlier than before`,
+        [before, put, get],
+        { focus: 2 },
+      )
     if (Date.parse(now) === Date.parse(was) && couldHaveAdvanced(was, put)) {
-      return verdict('warned', `Received: meta.lastModified still ${now} after a PUT that changed the user\nExpected: the time of this update\n\nSet lastModified on every successful replace`, [before, put, get], { focus: 2 })
+      return verdict(
+        'warned',
+        `Received: meta.lastModified still ${now} after a PUT that changed the user\nExpected: the time of this update\n\nSet lastModified on every successful replace`,
+        [before, put, get],
+        { focus: 2 },
+      )
     }
     return verdict('passed', `meta.lastModified ${was} → ${now}`, [before, put, get])
   },
@@ -96,8 +128,15 @@ export const versionChanges = replaceJudged({
   judge(_ctx, _users, { before, put, get }) {
     const was = metaField(before, 'version')
     const now = metaField(get, 'version')
-    if (was === undefined || now === undefined) return verdict('passed', 'the server returns no meta.version', [before, put, get])
-    if (was === now) return verdict('warned', `Received: meta.version still ${JSON.stringify(now)} after a PUT that changed the user\nExpected: a new version\n\nDerive the version from the content or bump it on every write`, [before, put, get], { focus: 2 })
+    if (was === undefined || now === undefined)
+      return verdict('passed', 'the server returns no meta.version', [before, put, get])
+    if (was === now)
+      return verdict(
+        'warned',
+        `Received: meta.version still ${JSON.stringify(now)} after a PUT that changed the user\nExpected: a new version\n\nDerive the version from the content or bump it on every write`,
+        [before, put, get],
+        { focus: 2 },
+      )
     return verdict('passed', `meta.version ${JSON.stringify(was)} → ${JSON.stringify(now)}`, [before, put, get])
   },
 })
@@ -109,9 +148,16 @@ export const resourceTypeUser = replaceJudged({
   source: 'RFC 7643 §3.1',
   rule: 'resourceType: The name of the resource type of the resource.',
   judge(_ctx, _users, { put, get }) {
-    const bad = [put, get].find((e) => bodyObject(e) && meta(e) !== undefined && metaField(e, 'resourceType') !== 'User')
+    const bad = [put, get].find(
+      (e) => bodyObject(e) && meta(e) !== undefined && metaField(e, 'resourceType') !== 'User',
+    )
     if (!bad) return verdict('passed', 'meta.resourceType "User" (or no meta)', [put, get])
-    return verdict('warned', `Received: meta.resourceType ${JSON.stringify(metaField(bad, 'resourceType'))}\nExpected: "User"`, [put, get], { focus: bad === put ? 0 : 1 })
+    return verdict(
+      'warned',
+      `Received: meta.resourceType ${JSON.stringify(metaField(bad, 'resourceType'))}\nExpected: "User"`,
+      [put, get],
+      { focus: bad === put ? 0 : 1 },
+    )
   },
 })
 
@@ -129,7 +175,12 @@ export const locationRight = replaceJudged({
       return typeof location !== 'string' || !decodeURIComponent(location.replace(/\/$/, '')).endsWith(`/Users/${id}`)
     })
     if (!bad) return verdict('passed', 'meta.location ends with /Users/{id} (or no meta.location)', [put, get])
-    return verdict('warned', `Received: meta.location ${JSON.stringify(metaField(bad, 'location'))}\nExpected: a URI ending in /Users/${id}`, [put, get], { focus: bad === put ? 0 : 1 })
+    return verdict(
+      'warned',
+      `Received: meta.location ${JSON.stringify(metaField(bad, 'location'))}\nExpected: a URI ending in /Users/${id}`,
+      [put, get],
+      { focus: bad === put ? 0 : 1 },
+    )
   },
 })
 
@@ -152,10 +203,16 @@ export const contentLocationMatches = replaceJudged({
       return canonicalUri(header, e.request.url) === canonicalUri(location, e.request.url)
     }
     const judged = [put, get].filter((e) => same(e) !== null)
-    if (judged.length === 0) return verdict('passed', 'no response carried both Content-Location and meta.location', [put, get])
+    if (judged.length === 0)
+      return verdict('passed', 'no response carried both Content-Location and meta.location', [put, get])
     const bad = judged.find((e) => same(e) === false)
     if (!bad) return verdict('passed', 'meta.location equals Content-Location', [put, get])
-    return verdict('failed', `Received: Content-Location ${JSON.stringify(bad.response!.headers['content-location'])} and meta.location ${JSON.stringify(metaField(bad, 'location'))}\nExpected: the same URI in both`, [put, get], { focus: bad === put ? 0 : 1 })
+    return verdict(
+      'failed',
+      `Received: Content-Location ${JSON.stringify(bad.response!.headers['content-location'])} and meta.location ${JSON.stringify(metaField(bad, 'location'))}\nExpected: the same URI in both`,
+      [put, get],
+      { focus: bad === put ? 0 : 1 },
+    )
   },
 })
 
@@ -181,8 +238,16 @@ export const timestampsFormat = replaceJudged({
     for (const e of [put, get]) {
       for (const field of ['created', 'lastModified']) {
         const value = metaField(e, field)
-        if (value !== undefined && (typeof value !== 'string' || !XSD_DATETIME.test(value) || Number.isNaN(Date.parse(value)))) {
-          return verdict('failed', `Received: meta.${field} ${JSON.stringify(value)}\nExpected: an xsd:dateTime such as 2008-01-23T04:56:22Z`, [put, get], { focus: e === put ? 0 : 1 })
+        if (
+          value !== undefined &&
+          (typeof value !== 'string' || !XSD_DATETIME.test(value) || Number.isNaN(Date.parse(value)))
+        ) {
+          return verdict(
+            'failed',
+            `Received: meta.${field} ${JSON.stringify(value)}\nExpected: an xsd:dateTime such as 2008-01-23T04:56:22Z`,
+            [put, get],
+            { focus: e === put ? 0 : 1 },
+          )
         }
       }
     }
@@ -205,12 +270,38 @@ export const responseSchemas = replaceJudged({
       const schemas = getAttr(body, 'schemas')
       const where = e === put ? 'PUT response' : 'GET after the PUT'
       const focus = e === put ? 0 : 1
-      if (!Array.isArray(schemas) || schemas.length === 0) return verdict('failed', `Received: ${where} with schemas ${JSON.stringify(schemas)}\nExpected: a non-empty array holding ${CORE_USER_SCHEMA}`, [put, get], { focus })
+      if (!Array.isArray(schemas) || schemas.length === 0)
+        return verdict(
+          'failed',
+          `Received: ${where} with schemas ${JSON.stringify(schemas)}\nExpected: a non-empty array holding ${CORE_USER_SCHEMA}`,
+          [put, get],
+          { focus },
+        )
       const lower = schemas.map((s) => String(s).toLowerCase())
-      if (!lower.includes(CORE_USER_SCHEMA.toLowerCase())) return verdict('failed', `Received: ${where} schemas ${JSON.stringify(schemas)}\nExpected: ${CORE_USER_SCHEMA} among them`, [put, get], { focus })
-      if (new Set(lower).size !== lower.length) return verdict('failed', `Received: ${where} schemas ${JSON.stringify(schemas)} with a duplicate\nExpected: each URI once`, [put, get], { focus })
-      const missing = Object.keys(body).filter((k) => /^urn:/i.test(k) && isObject(body[k]) && !lower.includes(k.toLowerCase()))
-      if (missing.length > 0) return verdict('failed', `Received: ${where} carries ${missing.join(', ')} but schemas ${JSON.stringify(schemas)} does not list it\nExpected: each extension present listed in schemas`, [put, get], { focus })
+      if (!lower.includes(CORE_USER_SCHEMA.toLowerCase()))
+        return verdict(
+          'failed',
+          `Received: ${where} schemas ${JSON.stringify(schemas)}\nExpected: ${CORE_USER_SCHEMA} among them`,
+          [put, get],
+          { focus },
+        )
+      if (new Set(lower).size !== lower.length)
+        return verdict(
+          'failed',
+          `Received: ${where} schemas ${JSON.stringify(schemas)} with a duplicate\nExpected: each URI once`,
+          [put, get],
+          { focus },
+        )
+      const missing = Object.keys(body).filter(
+        (k) => /^urn:/i.test(k) && isObject(body[k]) && !lower.includes(k.toLowerCase()),
+      )
+      if (missing.length > 0)
+        return verdict(
+          'failed',
+          `Received: ${where} carries ${missing.join(', ')} but schemas ${JSON.stringify(schemas)} does not list it\nExpected: each extension present listed in schemas`,
+          [put, get],
+          { focus },
+        )
     }
     return verdict('passed', 'schemas lists the core URN and each extension present', [put, get])
   },
@@ -228,14 +319,33 @@ export const schemasCaseVariant = defineCheck({
   maxRuns: 3,
   cases: (ctx) => validPayloads(ctx, 'put.schemas.case-variant'),
   async run(ctx, users, body) {
-    const schemas = (Array.isArray(body.schemas) ? body.schemas : [CORE_USER_SCHEMA]).map((s) => (String(s).toLowerCase() === CORE_USER_SCHEMA.toLowerCase() ? CORE_USER_SCHEMA.toUpperCase() : s))
+    const schemas = (Array.isArray(body.schemas) ? body.schemas : [CORE_USER_SCHEMA]).map((s) =>
+      String(s).toLowerCase() === CORE_USER_SCHEMA.toLowerCase() ? CORE_USER_SCHEMA.toUpperCase() : s,
+    )
     const put = await putUser(ctx, users.ids[0], { ...body, schemas })
     const broken = noResponse([put])
     if (broken) return broken
-    if ((put.response?.status ?? 0) >= 500) return verdict('failed', `Received: ${describeStatus(put)} for an upper-case core URN\nExpected: acceptance or a 400`, [put])
+    if ((put.response?.status ?? 0) >= 500)
+      return verdict(
+        'failed',
+        `Received: ${describeStatus(put)} for an upper-case core URN\nExpected: acceptance or a 400`,
+        [put],
+      )
     const trait = is2xx(put) ? 'accepted' : `rejected (${describeStatus(put)})`
-    return verdict('observed', `upper-case core schema URN ${trait}`, [put], { traits: { 'schemas.coreUrnCaseVariant': trait } })
+    return verdict('observed', `upper-case core schema URN ${trait}`, [put], {
+      traits: { 'schemas.coreUrnCaseVariant': trait },
+    })
   },
 })
 
-export const META_CHECKS = [createdStable, lastModifiedAdvances, versionChanges, resourceTypeUser, locationRight, contentLocationMatches, timestampsFormat, responseSchemas, schemasCaseVariant]
+export const META_CHECKS = [
+  createdStable,
+  lastModifiedAdvances,
+  versionChanges,
+  resourceTypeUser,
+  locationRight,
+  contentLocationMatches,
+  timestampsFormat,
+  responseSchemas,
+  schemasCaseVariant,
+]

@@ -6,7 +6,16 @@ import { getAttr, isUnassigned, sameRepresentation } from '../compare.ts'
 import { defineCheck, verdict, type Verdict } from '../define-check.ts'
 import { firstSeen } from '../probes/first-seen.ts'
 import { validPayloads } from '../probes/payloads.ts'
-import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, scimTypeOf, statusOf } from '../probes/requests.ts'
+import {
+  bodyObject,
+  describeStatus,
+  getUser,
+  is2xx,
+  noResponse,
+  putUser,
+  scimTypeOf,
+  statusOf,
+} from '../probes/requests.ts'
 
 type Body = Record<string, unknown>
 
@@ -28,16 +37,44 @@ async function judgeReadOnly(
   const broken = noResponse([before, put, get])
   if (broken) return broken
   const status = statusOf(put)!
-  if (status >= 500) return verdict('failed', `Received: ${describeStatus(put)} for a PUT carrying ${what}\nExpected: the value ignored (2xx) or 400 mutability`, [before, put, get], { focus: 1 })
+  if (status >= 500)
+    return verdict(
+      'failed',
+      `Received: ${describeStatus(put)} for a PUT carrying ${what}\nExpected: the value ignored (2xx) or 400 mutability`,
+      [before, put, get],
+      { focus: 1 },
+    )
   const problem = await changed(bodyObject(before) ?? {}, bodyObject(get), put, get)
-  if (problem) return verdict('failed', `Received: ${problem}\nExpected: ${what} ignored (readOnly values SHALL be ignored), or 400 mutability\n\nDrop readOnly attributes from PUT bodies before storing`, [before, put, get], { focus: 1 })
-  if (is2xx(put)) return verdict('passed', `${what} ignored`, [before, put, get], { traits: { [`readOnly.${what.split(' ')[0]}`]: 'ignored' } })
+  if (problem)
+    return verdict(
+      'failed',
+      `Received: ${problem}\nExpected: ${what} ignored (readOnly values SHALL be ignored), or 400 mutability\n\nDrop readOnly attributes from PUT bodies before storing`,
+      [before, put, get],
+      { focus: 1 },
+    )
+  if (is2xx(put))
+    return verdict('passed', `${what} ignored`, [before, put, get], {
+      traits: { [`readOnly.${what.split(' ')[0]}`]: 'ignored' },
+    })
   if (status === 400) {
     const scimType = scimTypeOf(put)
-    if (scimType === 'mutability' || ctx.profile.error.format === 'problem') return verdict('passed', `${what} rejected with ${describeStatus(put)}`, [before, put, get], { traits: { [`readOnly.${what.split(' ')[0]}`]: 'rejected (400 mutability)' } })
-    return verdict('warned', `Received: ${describeStatus(put)} for a PUT carrying ${what}\nExpected: the value ignored, or 400 with scimType "mutability"`, [before, put, get], { focus: 1 })
+    if (scimType === 'mutability' || ctx.profile.error.format === 'problem')
+      return verdict('passed', `${what} rejected with ${describeStatus(put)}`, [before, put, get], {
+        traits: { [`readOnly.${what.split(' ')[0]}`]: 'rejected (400 mutability)' },
+      })
+    return verdict(
+      'warned',
+      `Received: ${describeStatus(put)} for a PUT carrying ${what}\nExpected: the value ignored, or 400 with scimType "mutability"`,
+      [before, put, get],
+      { focus: 1 },
+    )
   }
-  return verdict('warned', `Received: ${describeStatus(put)} for a PUT carrying ${what}\nExpected: the value ignored (2xx) or 400 mutability`, [before, put, get], { focus: 1 })
+  return verdict(
+    'warned',
+    `Received: ${describeStatus(put)} for a PUT carrying ${what}\nExpected: the value ignored (2xx) or 400 mutability`,
+    [before, put, get],
+    { focus: 1 },
+  )
 }
 
 export const idIgnored = defineCheck({
@@ -51,18 +88,25 @@ export const idIgnored = defineCheck({
   maxRuns: 10,
   cases: (ctx) => fc.tuple(validPayloads(ctx, 'put.readonly.id-ignored'), fc.uuid({ version: 4 })),
   run: (ctx, users, [body, decoy]) =>
-    judgeReadOnly(ctx, users, { ...body, id: decoy }, 'id (different from the path)', async (_before, after, put, get) => {
-      if (statusOf(get) !== 200) {
-        // The user moved to the decoy id: delete it there too, so the target is left as it was found,
-        // but only when a GET there shows the userName this PUT sent (the decoy may be a real user's id).
-        if (await ctx.users.adopt(decoy, String(getAttr(body, 'userName')))) await ctx.users.removeOne(decoy)
-        return `the user is no longer found at its id after the PUT (GET answered ${statusOf(get)})`
-      }
-      if (getAttr(after, 'id') !== users.ids[0]) return `GET shows id ${JSON.stringify(getAttr(after, 'id'))}`
-      const returned = getAttr(bodyObject(put), 'id')
-      if (is2xx(put) && returned !== undefined && returned !== users.ids[0]) return `the PUT response shows id ${JSON.stringify(returned)}`
-      return null
-    }),
+    judgeReadOnly(
+      ctx,
+      users,
+      { ...body, id: decoy },
+      'id (different from the path)',
+      async (_before, after, put, get) => {
+        if (statusOf(get) !== 200) {
+          // The user moved to the decoy id: delete it there too, so the target is left as it was found,
+          // but only when a GET there shows the userName this PUT sent (the decoy may be a real user's id).
+          if (await ctx.users.adopt(decoy, String(getAttr(body, 'userName')))) await ctx.users.removeOne(decoy)
+          return `the user is no longer found at its id after the PUT (GET answered ${statusOf(get)})`
+        }
+        if (getAttr(after, 'id') !== users.ids[0]) return `GET shows id ${JSON.stringify(getAttr(after, 'id'))}`
+        const returned = getAttr(bodyObject(put), 'id')
+        if (is2xx(put) && returned !== undefined && returned !== users.ids[0])
+          return `the PUT response shows id ${JSON.stringify(returned)}`
+        return null
+      },
+    ),
 })
 
 export const metaIgnored = defineCheck({
@@ -79,16 +123,30 @@ export const metaIgnored = defineCheck({
     judgeReadOnly(
       ctx,
       users,
-      { ...body, meta: { resourceType: 'Group', created: '2001-01-01T00:00:00Z', lastModified: '2001-01-01T00:00:00Z', location: 'https://decoy.invalid/Users/decoy', version: 'W/"decoy"' } },
+      {
+        ...body,
+        meta: {
+          resourceType: 'Group',
+          created: '2001-01-01T00:00:00Z',
+          lastModified: '2001-01-01T00:00:00Z',
+          location: 'https://decoy.invalid/Users/decoy',
+          version: 'W/"decoy"',
+        },
+      },
       'meta (decoy values)',
       (before, after) => {
         const b = firstSeen(users, 'meta', getAttr(before, 'meta'))
         const a = getAttr(after, 'meta')
         const changed: string[] = []
-        if (getAttr(a, 'created') !== getAttr(b, 'created')) changed.push(`meta.created ${JSON.stringify(getAttr(b, 'created'))} became ${JSON.stringify(getAttr(a, 'created'))}`)
+        if (getAttr(a, 'created') !== getAttr(b, 'created'))
+          changed.push(
+            `meta.created ${JSON.stringify(getAttr(b, 'created'))} became ${JSON.stringify(getAttr(a, 'created'))}`,
+          )
         if (getAttr(a, 'resourceType') === 'Group') changed.push('meta.resourceType became "Group"')
-        if (Date.parse(String(getAttr(a, 'lastModified'))) === Date.parse('2001-01-01T00:00:00Z')) changed.push('meta.lastModified took the decoy value')
-        if (String(getAttr(a, 'location') ?? '').includes('decoy.invalid')) changed.push('meta.location took the decoy URL')
+        if (Date.parse(String(getAttr(a, 'lastModified'))) === Date.parse('2001-01-01T00:00:00Z'))
+          changed.push('meta.lastModified took the decoy value')
+        if (String(getAttr(a, 'location') ?? '').includes('decoy.invalid'))
+          changed.push('meta.location took the decoy URL')
         if (getAttr(a, 'version') === 'W/"decoy"') changed.push('meta.version took the decoy value')
         return changed.length > 0 ? changed.join('; ') : null
       },
@@ -106,12 +164,20 @@ export const groupsIgnored = defineCheck({
   maxRuns: 5,
   cases: (ctx) => fc.tuple(validPayloads(ctx, 'put.readonly.groups-ignored'), fc.uuid({ version: 4 })),
   run: (ctx, users, [body, group]) =>
-    judgeReadOnly(ctx, users, { ...body, groups: [{ value: group, display: 'decoy group' }] }, 'groups (a membership)', (before, after) => {
-      const b = firstSeen(users, 'groups', getAttr(before, 'groups'))
-      const a = getAttr(after, 'groups')
-      if (isUnassigned(b) && isUnassigned(a)) return null
-      return sameRepresentation({ groups: b }, { groups: a }, () => undefined).length > 0 ? `groups changed from ${JSON.stringify(b ?? [])} to ${JSON.stringify(a)}` : null
-    }),
+    judgeReadOnly(
+      ctx,
+      users,
+      { ...body, groups: [{ value: group, display: 'decoy group' }] },
+      'groups (a membership)',
+      (before, after) => {
+        const b = firstSeen(users, 'groups', getAttr(before, 'groups'))
+        const a = getAttr(after, 'groups')
+        if (isUnassigned(b) && isUnassigned(a)) return null
+        return sameRepresentation({ groups: b }, { groups: a }, () => undefined).length > 0
+          ? `groups changed from ${JSON.stringify(b ?? [])} to ${JSON.stringify(a)}`
+          : null
+      },
+    ),
 })
 
 export const READONLY_CHECKS = [idIgnored, metaIgnored, groupsIgnored]

@@ -28,16 +28,27 @@ export const repeatable = defineCheck({
     const statuses = exchanges.map((e) => statusOf(e)!)
     tally.sent += statuses.length
     tally.failed += statuses.filter((s) => s >= 500).length
-    if (new Set(statuses).size === 1 && statuses[0] < 500) return verdict('passed', `${times} × ${statuses[0]}`, exchanges)
+    if (new Set(statuses).size === 1 && statuses[0] < 500)
+      return verdict('passed', `${times} × ${statuses[0]}`, exchanges)
     const traits = { 'stability.flakeRate': `${tally.failed}/${tally.sent}` }
     const serverError = statuses.findIndex((s) => s >= 500)
     if (serverError !== -1) {
       // SCIM-PUT-RULES 19: no 5xx for a correct request, and this one is answered otherwise at other times.
-      return verdict('failed', `Received: statuses ${statuses.join(', ')} for the same PUT repeated (flaky: ${tally.failed} of ${tally.sent} PUTs answered 5xx so far)\nExpected: the same non-5xx status every time\n\nFind what makes the server fail internally on a request it otherwise accepts`, exchanges, { focus: serverError, traits })
+      return verdict(
+        'failed',
+        `Received: statuses ${statuses.join(', ')} for the same PUT repeated (flaky: ${tally.failed} of ${tally.sent} PUTs answered 5xx so far)\nExpected: the same non-5xx status every time\n\nFind what makes the server fail internally on a request it otherwise accepts`,
+        exchanges,
+        { focus: serverError, traits },
+      )
     }
     // No 5xx: varying 2xx/4xx (e.g. a 429 from rate limiting) breaks no MUST, but idempotent repeats should agree (RFC 9110 §9.2.2).
     const changed = statuses.findIndex((s) => s !== statuses[0])
-    return verdict('warned', `Received: statuses ${statuses.join(', ')} for the same PUT repeated (none a 5xx)\nExpected: the same status every time\n\nAnswer an identical PUT the same way each time`, exchanges, { focus: Math.max(changed, 0), traits })
+    return verdict(
+      'warned',
+      `Received: statuses ${statuses.join(', ')} for the same PUT repeated (none a 5xx)\nExpected: the same status every time\n\nAnswer an identical PUT the same way each time`,
+      exchanges,
+      { focus: Math.max(changed, 0), traits },
+    )
   },
 })
 

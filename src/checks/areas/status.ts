@@ -1,6 +1,4 @@
 import fc from 'fast-check'
-import type { Exchange } from '../../http/exchange.ts'
-import type { CheckContext } from '../../run/context.ts'
 import { defineCheck, verdict } from '../define-check.ts'
 import { findCreated, unknownIdOccupied } from '../probes/created.ts'
 import { bodyObject, describeStatus, is2xx, noResponse, putUser, statusOf } from '../probes/requests.ts'
@@ -29,12 +27,24 @@ export const successReturns200 = defineCheck({
     // §3.5.1's sentence carries no RFC 2119 keyword, and SCIM-PUT-RULES 10 grades a 2xx without the resource a warning:
     // a body that is not JSON is one more way of not returning it.
     if (status >= 200 && status < 300 && put.response!.bodyText.trim() !== '' && !bodyObject(put)) {
-      return verdict('warned', `Received: ${status} with a body that is not a JSON resource: ${JSON.stringify(put.response!.bodyText.slice(0, 120))}\nExpected: 200 OK with the entire resource as JSON\n\nReturn the stored resource as the response body`, [put])
+      return verdict(
+        'warned',
+        `Received: ${status} with a body that is not a JSON resource: ${JSON.stringify(put.response!.bodyText.slice(0, 120))}\nExpected: 200 OK with the entire resource as JSON\n\nReturn the stored resource as the response body`,
+        [put],
+      )
     }
     if (status >= 200 && status < 300) {
-      return verdict('warned', `Received: ${status}${bodyObject(put) ? '' : ' without a resource body'}\nExpected: 200 OK with the entire resource in the body\n\nAnswer a successful PUT with 200 and the resource as a GET would return it`, [put])
+      return verdict(
+        'warned',
+        `Received: ${status}${bodyObject(put) ? '' : ' without a resource body'}\nExpected: 200 OK with the entire resource in the body\n\nAnswer a successful PUT with 200 and the resource as a GET would return it`,
+        [put],
+      )
     }
-    return verdict('failed', `Received: ${describeStatus(put)} for a payload valid under the vendor's request schema\nExpected: 200 OK (the values provided SHALL replace the existing ones)\n\nAccept every payload the published schema allows`, [put])
+    return verdict(
+      'failed',
+      `Received: ${describeStatus(put)} for a payload valid under the vendor's request schema\nExpected: 200 OK (the values provided SHALL replace the existing ones)\n\nAccept every payload the published schema allows`,
+      [put],
+    )
   },
 })
 
@@ -57,18 +67,35 @@ export const unknownIdIs404 = defineCheck({
     if (broken) return broken
     const search = await findCreated(ctx, id, put, String((body as { userName?: unknown }).userName))
     if (search.created) {
-      return verdict('failed', `Received: ${describeStatus(put)}, and the user now exists (${search.created.how})\nExpected: 404 Not Found, nothing created\n\nAnswer 404 for an id that does not exist; never upsert on PUT`, [put, ...search.exchanges])
+      return verdict(
+        'failed',
+        `Received: ${describeStatus(put)}, and the user now exists (${search.created.how})\nExpected: 404 Not Found, nothing created\n\nAnswer 404 for an id that does not exist; never upsert on PUT`,
+        [put, ...search.exchanges],
+      )
     }
     const status = statusOf(put)!
     if (status === 404) return verdict('passed', '404, nothing created', [put])
     if (is2xx(put) && !search.ruledOut) {
       // The MUST NOT may have been broken: a success for a resource that did not exist, and no way to see whether it exists now.
-      return verdict('failed', `Received: ${status} for an id that does not exist; a created user cannot be ruled out (${search.why})\nExpected: 404 Not Found, nothing created\n\nAnswer 404 for an unknown id`, [put, ...search.exchanges])
+      return verdict(
+        'failed',
+        `Received: ${status} for an id that does not exist; a created user cannot be ruled out (${search.why})\nExpected: 404 Not Found, nothing created\n\nAnswer 404 for an unknown id`,
+        [put, ...search.exchanges],
+      )
     }
     // Nothing was created, so "PUT MUST NOT be used to create" holds; Table 8's 404 is under §3.12's
     // "Implementers SHOULD handle the identified HTTP status codes as described below".
-    if (is2xx(put)) return verdict('warned', `Received: ${status} for an id that does not exist (nothing was created: neither a GET of the id nor a search for the userName shows a new user)\nExpected: 404 Not Found (RFC 7644 Table 8)\n\nAnswer 404 for an unknown id`, [put, ...search.exchanges])
-    return verdict('warned', `Received: ${describeStatus(put)} for an id that does not exist (nothing was created)\nExpected: 404 Not Found (RFC 7644 Table 8)`, [put])
+    if (is2xx(put))
+      return verdict(
+        'warned',
+        `Received: ${status} for an id that does not exist (nothing was created: neither a GET of the id nor a search for the userName shows a new user)\nExpected: 404 Not Found (RFC 7644 Table 8)\n\nAnswer 404 for an unknown id`,
+        [put, ...search.exchanges],
+      )
+    return verdict(
+      'warned',
+      `Received: ${describeStatus(put)} for an id that does not exist (nothing was created)\nExpected: 404 Not Found (RFC 7644 Table 8)`,
+      [put],
+    )
   },
 })
 
@@ -87,7 +114,11 @@ export const no5xx = defineCheck({
     const broken = noResponse([exchange])
     if (broken) return broken
     if ((statusOf(exchange) ?? 0) >= 500) {
-      return verdict('failed', `Received: ${describeStatus(exchange)} for ${input.label}\nExpected: a 2xx, or a 4xx that tells the client what to fix\n\nValidate the input and answer 400 instead of failing internally`, [exchange])
+      return verdict(
+        'failed',
+        `Received: ${describeStatus(exchange)} for ${input.label}\nExpected: a 2xx, or a 4xx that tells the client what to fix\n\nValidate the input and answer 400 instead of failing internally`,
+        [exchange],
+      )
     }
     return verdict('passed', `${statusOf(exchange)} for ${input.label}`, [exchange])
   },
@@ -118,12 +149,18 @@ export const statusDeclared = defineCheck({
     if (broken) return broken
     const status = statusOf(exchange)!
     const declared = Object.keys(ctx.profile.op.responses)
-    const isDeclared = declared.includes(String(status)) || declared.includes(`${String(status)[0]}XX`) || declared.includes('default')
+    const isDeclared =
+      declared.includes(String(status)) || declared.includes(`${String(status)[0]}XX`) || declared.includes('default')
     if (isDeclared || TABLE_8.has(status)) return verdict('passed', `${status} is declared or in Table 8`, [exchange])
-    if (HTTP_CLIENT_STATUSES[status] && input.httpStatusOk?.includes(status)) return verdict('passed', `${status} (${HTTP_CLIENT_STATUSES[status]}) for ${input.label}`, [exchange])
+    if (HTTP_CLIENT_STATUSES[status] && input.httpStatusOk?.includes(status))
+      return verdict('passed', `${status} (${HTTP_CLIENT_STATUSES[status]}) for ${input.label}`, [exchange])
     // §3.12: "Implementers SHOULD handle the identified HTTP status codes as described below" (Table 8): a SHOULD, so a
     // status outside it is a warning; a 5xx for client input fails put.status.no-5xx.
-    return verdict('warned', `Received: ${status} for ${input.label}\nExpected: one of ${[...new Set([...declared, ...TABLE_8].map(String))].join(', ')}\n\nAnswer with a status the API document declares (or declare this one)`, [exchange])
+    return verdict(
+      'warned',
+      `Received: ${status} for ${input.label}\nExpected: one of ${[...new Set([...declared, ...TABLE_8].map(String))].join(', ')}\n\nAnswer with a status the API document declares (or declare this one)`,
+      [exchange],
+    )
   },
 })
 

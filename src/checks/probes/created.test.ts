@@ -30,7 +30,11 @@ interface FilterIgnoringTarget {
  * with the id of the first resident, and with `mapUnknown` a GET of an unknown id answers 200 with that
  * resident. POST creates and DELETE deletes, so the harness can have (and remove) test users.
  */
-async function startFilterIgnoringTarget(residents: User[], pageSize = Infinity, mapUnknown = false): Promise<FilterIgnoringTarget> {
+async function startFilterIgnoringTarget(
+  residents: User[],
+  pageSize = Infinity,
+  mapUnknown = false,
+): Promise<FilterIgnoringTarget> {
   const users = new Map(residents.map((u) => [u.id, { ...u }]))
   const deletes: string[] = []
   const puts: string[] = []
@@ -38,40 +42,56 @@ async function startFilterIgnoringTarget(residents: User[], pageSize = Infinity,
   const first = residents[0]
   const server: Server = createServer((req, res) => {
     let text = ''
-    req.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x')
-      const send = (status: number, body?: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/scim+json' }).end(body === undefined ? '' : JSON.stringify(body))
-      }
-      const resource = (u: User) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], ...u })
-      if (url.pathname.endsWith('/ServiceProviderConfig')) return send(200, { filter: { supported: true, maxResults: 100 }, etag: { supported: false } })
-      const match = /\/Users(?:\/([^/]+))?$/.exec(url.pathname)
-      if (!match) return send(404, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' })
-      const id = match[1] === undefined ? undefined : decodeURIComponent(match[1])
-      if (req.method === 'GET' && id === undefined) {
-        const all = [...users.values()].map(resource)
-        return send(200, { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: all.length, startIndex: 1, itemsPerPage: Math.min(all.length, pageSize), Resources: all.slice(0, pageSize) })
-      }
-      if (req.method === 'POST' && id === undefined) {
-        const body = JSON.parse(text) as Record<string, unknown>
-        const user = { id: `test-${++next}`, userName: String(body.userName) }
-        users.set(user.id, user)
-        return send(201, { ...body, ...resource(user) })
-      }
-      if (req.method === 'GET' && id !== undefined) {
-        const user = users.get(id) ?? (mapUnknown ? users.get(first.id) : undefined)
-        return user ? send(200, resource(user)) : send(404, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' })
-      }
-      if (req.method === 'PUT' && id !== undefined) {
-        puts.push(id)
-        return send(200, { ...(JSON.parse(text) as object), id: first.id })
-      }
-      if (req.method === 'DELETE' && id !== undefined) {
-        deletes.push(id)
-        return users.delete(id) ? send(204) : send(404, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' })
-      }
-      send(405)
-    })
+    req
+      .setEncoding('utf8')
+      .on('data', (d: string) => (text += d))
+      .on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://x')
+        const send = (status: number, body?: unknown) => {
+          res
+            .writeHead(status, { 'content-type': 'application/scim+json' })
+            .end(body === undefined ? '' : JSON.stringify(body))
+        }
+        const resource = (u: User) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], ...u })
+        if (url.pathname.endsWith('/ServiceProviderConfig'))
+          return send(200, { filter: { supported: true, maxResults: 100 }, etag: { supported: false } })
+        const match = /\/Users(?:\/([^/]+))?$/.exec(url.pathname)
+        if (!match) return send(404, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' })
+        const id = match[1] === undefined ? undefined : decodeURIComponent(match[1])
+        if (req.method === 'GET' && id === undefined) {
+          const all = [...users.values()].map(resource)
+          return send(200, {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+            totalResults: all.length,
+            startIndex: 1,
+            itemsPerPage: Math.min(all.length, pageSize),
+            Resources: all.slice(0, pageSize),
+          })
+        }
+        if (req.method === 'POST' && id === undefined) {
+          const body = JSON.parse(text) as Record<string, unknown>
+          const user = { id: `test-${++next}`, userName: String(body.userName) }
+          users.set(user.id, user)
+          return send(201, { ...body, ...resource(user) })
+        }
+        if (req.method === 'GET' && id !== undefined) {
+          const user = users.get(id) ?? (mapUnknown ? users.get(first.id) : undefined)
+          return user
+            ? send(200, resource(user))
+            : send(404, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' })
+        }
+        if (req.method === 'PUT' && id !== undefined) {
+          puts.push(id)
+          return send(200, { ...(JSON.parse(text) as object), id: first.id })
+        }
+        if (req.method === 'DELETE' && id !== undefined) {
+          deletes.push(id)
+          return users.delete(id)
+            ? send(204)
+            : send(404, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' })
+        }
+        send(405)
+      })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
@@ -80,10 +100,11 @@ async function startFilterIgnoringTarget(residents: User[], pageSize = Infinity,
     users,
     deletes,
     puts,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
   }
 }
 
@@ -100,7 +121,15 @@ let ctx: CheckContext | undefined
 async function contextFor(origin: string, extra: Record<string, string> = {}): Promise<CheckContext> {
   const reportDir = mkdtempSync(join(tmpdir(), 'created-'))
   dirs.push(reportDir)
-  const config = buildConfig({ vendor: 'cube', token: 'created-test-token', seed: '11', runs: '3', maxShrinks: '3', reportDir, ...extra })
+  const config = buildConfig({
+    vendor: 'cube',
+    token: 'created-test-token',
+    seed: '11',
+    runs: '3',
+    maxShrinks: '3',
+    reportDir,
+    ...extra,
+  })
   ctx = await createContext(config, origin)
   return ctx
 }
@@ -142,7 +171,9 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     expect(target.deletes).toEqual([])
     expect([...target.users.values()]).toEqual(RESIDENTS)
     expect(unknownId.status).toBe('failed')
-    expect(unknownId.message).toContain('a created user cannot be ruled out (the search for the userName ignored the filter and returned one page of the users, 2 of 3)')
+    expect(unknownId.message).toContain(
+      'a created user cannot be ruled out (the search for the userName ignored the filter and returned one page of the users, 2 of 3)',
+    )
   })
 
   test('issue 11: a target that maps unknown ids to an existing user gets no PUT at all, and the check is not judged', async () => {
@@ -157,7 +188,9 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     expect(target.deletes.filter((id) => id.startsWith('resident-'))).toEqual([])
     expect([...target.users.values()].filter((u) => u.id.startsWith('resident-'))).toEqual(RESIDENTS)
     expect(unknownId.status).toBe('skipped')
-    expect(unknownId.message).toMatch(/^Not judged: a GET of the random id \S+ answered 200 instead of 404, so the harness sent no PUT there/)
+    expect(unknownId.message).toMatch(
+      /^Not judged: a GET of the random id \S+ answered 200 instead of 404, so the harness sent no PUT there/,
+    )
     expect(errors.status, errors.message).not.toBe('failed')
   })
 
@@ -175,7 +208,11 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     const ledger = new UserLedger(c.config.reportDir, c.config.runId)
     ledger.created('own-test-user', 'Probe@Example.com')
     expect(await c.users.probeAbsent('unknown-id')).toBeNull()
-    const put = await c.client.send({ method: 'PUT', path: c.users.userPath('unknown-id'), json: { userName: 'probe@example.com' } })
+    const put = await c.client.send({
+      method: 'PUT',
+      path: c.users.userPath('unknown-id'),
+      json: { userName: 'probe@example.com' },
+    })
     // Act
     const search = await findCreated(c, 'unknown-id', put, 'probe@example.com')
     // Assert

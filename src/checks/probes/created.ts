@@ -7,7 +7,11 @@ import { bodyObject, getUser, is2xx, statusOf } from './requests.ts'
 /** The verdict when a GET of a made-up id finds a user: no PUT is sent there, so nothing can be judged. */
 export function unknownIdOccupied(id: string, get: Exchange): Verdict {
   const what = get.response ? `answered ${get.response.status}` : `failed (${get.error?.message})`
-  return verdict('skipped', `Not judged: a GET of the random id ${id} ${what} instead of 404, so the harness sent no PUT there (it never writes to a user it did not create)`, [get])
+  return verdict(
+    'skipped',
+    `Not judged: a GET of the random id ${id} ${what} instead of 404, so the harness sent no PUT there (it never writes to a user it did not create)`,
+    [get],
+  )
 }
 
 /** What {@link findCreated} concluded about a PUT on an unknown id. */
@@ -32,7 +36,12 @@ export interface CreatedSearch {
  * run's ledger first: a server that ignores the filter, or answers with another user's id, never
  * makes the harness touch a user it did not create.
  */
-export async function findCreated(ctx: CheckContext, id: string, put: Exchange, userName: string): Promise<CreatedSearch> {
+export async function findCreated(
+  ctx: CheckContext,
+  id: string,
+  put: Exchange,
+  userName: string,
+): Promise<CreatedSearch> {
   const exchanges: Exchange[] = []
   const candidates = new Map<string, string>()
   const sameUserName = (resource: unknown): boolean => {
@@ -42,23 +51,30 @@ export async function findCreated(ctx: CheckContext, id: string, put: Exchange, 
 
   const get = await getUser(ctx, id)
   exchanges.push(get)
-  if (statusOf(get) === 200 && getAttr(bodyObject(get), 'id') === id) candidates.set(id, 'a GET of the id answers 200 with it')
+  if (statusOf(get) === 200 && getAttr(bodyObject(get), 'id') === id)
+    candidates.set(id, 'a GET of the id answers 200 with it')
 
   // A server may store the user under an id of its own and say so in the response; trusted only if that user carries the sent userName.
   const returnedId = getAttr(bodyObject(put), 'id')
-  if (is2xx(put) && typeof returnedId === 'string' && returnedId !== id) candidates.set(returnedId, `the response's id ${returnedId} holds userName ${JSON.stringify(userName)}`)
+  if (is2xx(put) && typeof returnedId === 'string' && returnedId !== id)
+    candidates.set(returnedId, `the response's id ${returnedId} holds userName ${JSON.stringify(userName)}`)
 
   let ruledOut = false
   let why = '/ServiceProviderConfig does not declare filter support, so no search for the userName was made'
   if (ctx.discovery.capabilities?.filter) {
-    const list = await ctx.client.send({ method: 'GET', path: ctx.users.usersPath(), query: { filter: `userName eq "${userName.replace(/["\\]/g, '\\$&')}"` } })
+    const list = await ctx.client.send({
+      method: 'GET',
+      path: ctx.users.usersPath(),
+      query: { filter: `userName eq "${userName.replace(/["\\]/g, '\\$&')}"` },
+    })
     exchanges.push(list)
     const search = readSearch(list, sameUserName)
     ruledOut = search.conclusive
     why = search.why
     for (const resource of search.matches) {
       const found = getAttr(resource, 'id')
-      if (typeof found === 'string' && !candidates.has(found)) candidates.set(found, `a search for userName ${JSON.stringify(userName)} finds id ${found}`)
+      if (typeof found === 'string' && !candidates.has(found))
+        candidates.set(found, `a search for userName ${JSON.stringify(userName)} finds id ${found}`)
     }
   }
   const outcomes: string[] = []
@@ -68,7 +84,12 @@ export async function findCreated(ctx: CheckContext, id: string, put: Exchange, 
     // Deleted only when adopted with evidence (the sent userName, an id never seen before); anything else is never touched.
     const adopted = await ctx.users.adopt(created, userName)
     const outcome = adopted ? await ctx.users.removeOne(created) : null
-    const fate = outcome === 'removed' ? 'deleted again' : outcome === null ? 'left in place: a GET does not show the sent userName, so the harness does not delete it' : `not deleted (${outcome}), left to the end-of-run sweep`
+    const fate =
+      outcome === 'removed'
+        ? 'deleted again'
+        : outcome === null
+          ? 'left in place: a GET does not show the sent userName, so the harness does not delete it'
+          : `not deleted (${outcome}), left to the end-of-run sweep`
     outcomes.push(`${how}; ${fate}`)
   }
   if (outcomes.length === 0) return { created: null, ruledOut, why, exchanges }
@@ -80,15 +101,33 @@ export async function findCreated(ctx: CheckContext, id: string, put: Exchange, 
  * every user that could match: the server applied the filter (every Resource matches), or it returned
  * its whole list in one page (totalResults not above the Resources given).
  */
-function readSearch(list: Exchange, matches: (resource: unknown) => boolean): { matches: unknown[]; conclusive: boolean; why: string } {
+function readSearch(
+  list: Exchange,
+  matches: (resource: unknown) => boolean,
+): { matches: unknown[]; conclusive: boolean; why: string } {
   const body = bodyObject(list)
-  if (statusOf(list) !== 200 || !body) return { matches: [], conclusive: false, why: `the search for the userName answered ${statusOf(list) ?? 'nothing'}${body ? '' : ' without a JSON ListResponse'}` }
+  if (statusOf(list) !== 200 || !body)
+    return {
+      matches: [],
+      conclusive: false,
+      why: `the search for the userName answered ${statusOf(list) ?? 'nothing'}${body ? '' : ' without a JSON ListResponse'}`,
+    }
   const resources = getAttr(body, 'Resources') ?? []
   const total = getAttr(body, 'totalResults')
-  if (!Array.isArray(resources)) return { matches: [], conclusive: false, why: 'the search for the userName answered a body whose Resources is not an array' }
+  if (!Array.isArray(resources))
+    return {
+      matches: [],
+      conclusive: false,
+      why: 'the search for the userName answered a body whose Resources is not an array',
+    }
   const found = resources.filter(matches)
-  const filtered = found.length === resources.length && (resources.length > 0 || !(typeof total === 'number' && total > 0))
+  const filtered =
+    found.length === resources.length && (resources.length > 0 || !(typeof total === 'number' && total > 0))
   const whole = typeof total === 'number' && total <= resources.length
   if (filtered || whole) return { matches: found, conclusive: true, why: '' }
-  return { matches: found, conclusive: false, why: `the search for the userName ignored the filter and returned one page of the users, ${resources.length} of ${typeof total === 'number' ? total : 'an unknown total'}` }
+  return {
+    matches: found,
+    conclusive: false,
+    why: `the search for the userName ignored the filter and returned one page of the users, ${resources.length} of ${typeof total === 'number' ? total : 'an unknown total'}`,
+  }
 }

@@ -12,7 +12,11 @@ export function mediaTypeOf(e: Exchange): string | null {
  * What the vendor declares for a status: the entry for the exact code, else `4XX`, else `default`; the media
  * entry matching the response's type, else the first. `mediaMatches` says whether the response used a declared type.
  */
-export function declaredSchemaFor(profile: VendorProfile, status: number, media: string | null): { media: MediaSchema; mediaMatches: boolean } | null {
+export function declaredSchemaFor(
+  profile: VendorProfile,
+  status: number,
+  media: string | null,
+): { media: MediaSchema; mediaMatches: boolean } | null {
   const responses = profile.op.responses
   const entries = responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default
   if (!entries || entries.length === 0) return null

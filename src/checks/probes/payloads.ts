@@ -1,5 +1,11 @@
 import fc from 'fast-check'
-import { omittableAttributes, scimUser, scimUserAttribute, type ScimUserConstraints, type ScimUserPayload } from '../../generate/scim-user.ts'
+import {
+  omittableAttributes,
+  scimUser,
+  scimUserAttribute,
+  type ScimUserConstraints,
+  type ScimUserPayload,
+} from '../../generate/scim-user.ts'
 import { CORE_USER_SCHEMA } from '../../profile/vendor-profile.ts'
 import { isUnassigned } from '../compare.ts'
 import type { CheckContext } from '../../run/context.ts'
@@ -9,7 +15,11 @@ import { mix, testUserPrefix } from '../../run/test-users.ts'
  * Valid payloads for one check. The userName prefix carries the run id and a hash of the check id, so
  * checks running at once never collide on userName (a collision would be a false uniqueness failure).
  */
-export function validPayloads(ctx: CheckContext, checkId: string, constraints: ScimUserConstraints = {}): fc.Arbitrary<ScimUserPayload> {
+export function validPayloads(
+  ctx: CheckContext,
+  checkId: string,
+  constraints: ScimUserConstraints = {},
+): fc.Arbitrary<ScimUserPayload> {
   const tag = mix(0, checkId).toString(36).slice(0, 5)
   return scimUser(ctx.profile, { userNamePrefix: `${testUserPrefix(ctx.config.runId)}${tag}-`, ...constraints })
 }
@@ -27,7 +37,8 @@ export function fullPayloads(ctx: CheckContext, checkId: string): fc.Arbitrary<S
       if (isUnassigned(out[name])) out[name] = values[i]
     })
     const schemas = Array.isArray(out.schemas) ? [...(out.schemas as unknown[])] : [CORE_USER_SCHEMA]
-    for (const name of names) if (/^urn:/i.test(name) && !isUnassigned(out[name]) && !schemas.includes(name)) schemas.push(name)
+    for (const name of names)
+      if (/^urn:/i.test(name) && !isUnassigned(out[name]) && !schemas.includes(name)) schemas.push(name)
     out.schemas = schemas
     return out
   })

@@ -4,12 +4,29 @@ import type { CheckContext } from '../../run/context.ts'
 import { verdict, type Verdict } from '../define-check.ts'
 
 /** PUT a JSON body on a user, with the vendor's request media type unless told otherwise. */
-export function putUser(ctx: CheckContext, id: string, body: unknown, extra: Partial<SendOptions> = {}): Promise<Exchange> {
-  return ctx.client.send({ method: 'PUT', path: ctx.users.userPath(id), json: body, contentType: ctx.profile.requestMediaType, ...extra })
+export function putUser(
+  ctx: CheckContext,
+  id: string,
+  body: unknown,
+  extra: Partial<SendOptions> = {},
+): Promise<Exchange> {
+  return ctx.client.send({
+    method: 'PUT',
+    path: ctx.users.userPath(id),
+    json: body,
+    contentType: ctx.profile.requestMediaType,
+    ...extra,
+  })
 }
 
 /** PUT a raw (possibly malformed) body on a user. */
-export function putRaw(ctx: CheckContext, id: string, body: string, contentType: string | null, extra: Partial<SendOptions> = {}): Promise<Exchange> {
+export function putRaw(
+  ctx: CheckContext,
+  id: string,
+  body: string,
+  contentType: string | null,
+  extra: Partial<SendOptions> = {},
+): Promise<Exchange> {
   return ctx.client.send({ method: 'PUT', path: ctx.users.userPath(id), rawBody: body, contentType, ...extra })
 }
 
@@ -38,7 +55,12 @@ export function noResponse(exchanges: Exchange[]): Verdict | null {
   const index = exchanges.findIndex((e) => e.response === null)
   if (index === -1) return null
   const e = exchanges[index]
-  return verdict('failed', `Received: no response to ${e.request.method} ${e.request.url} (${e.error?.code}: ${e.error?.message})\nExpected: an HTTP response within the timeout`, exchanges, { focus: index })
+  return verdict(
+    'failed',
+    `Received: no response to ${e.request.method} ${e.request.url} (${e.error?.code}: ${e.error?.message})\nExpected: an HTTP response within the timeout`,
+    exchanges,
+    { focus: index },
+  )
 }
 
 /** `400 invalidValue` style summary of a response, for messages. */

@@ -3,9 +3,21 @@ import type { JsonSchema } from '../../openapi/json-schema.ts'
 
 /** Request attributes the harness must not null, change or echo as user data. */
 export const READ_ONLY = new Set(['id', 'meta', 'groups'])
-const NOT_FREE_TEXT = new Set(['username', 'password', 'schemas', 'id', 'externalid', 'locale', 'timezone', 'preferredlanguage', 'profileurl', 'usertype'])
+const NOT_FREE_TEXT = new Set([
+  'username',
+  'password',
+  'schemas',
+  'id',
+  'externalid',
+  'locale',
+  'timezone',
+  'preferredlanguage',
+  'profileurl',
+  'usertype',
+])
 
-const typeOf = (s: JsonSchema): string | undefined => (Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type) ?? (s.properties ? 'object' : undefined)
+const typeOf = (s: JsonSchema): string | undefined =>
+  (Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type) ?? (s.properties ? 'object' : undefined)
 
 /** Top-level request properties the vendor documents, with their schema (allOf merged). */
 export function requestProperties(profile: VendorProfile): Record<string, JsonSchema> {
@@ -17,7 +29,14 @@ export function singleValuedOptional(profile: VendorProfile): string[] {
   const props = requestProperties(profile)
   return Object.keys(props).filter((name) => {
     const lower = name.toLowerCase()
-    return !READ_ONLY.has(lower) && lower !== 'schemas' && lower !== 'username' && lower !== 'password' && !profile.requiredFields.includes(name) && typeOf(props[name]) !== 'array'
+    return (
+      !READ_ONLY.has(lower) &&
+      lower !== 'schemas' &&
+      lower !== 'username' &&
+      lower !== 'password' &&
+      !profile.requiredFields.includes(name) &&
+      typeOf(props[name]) !== 'array'
+    )
   })
 }
 
@@ -26,7 +45,12 @@ export function multiValuedOptional(profile: VendorProfile): string[] {
   const props = requestProperties(profile)
   return Object.keys(props).filter((name) => {
     const lower = name.toLowerCase()
-    return !READ_ONLY.has(lower) && lower !== 'schemas' && !profile.requiredFields.includes(name) && typeOf(props[name]) === 'array'
+    return (
+      !READ_ONLY.has(lower) &&
+      lower !== 'schemas' &&
+      !profile.requiredFields.includes(name) &&
+      typeOf(props[name]) === 'array'
+    )
   })
 }
 
@@ -36,7 +60,8 @@ export function multiValuedOptional(profile: VendorProfile): string[] {
  */
 export function freeTextSlots(profile: VendorProfile): string[][] {
   const slots: string[][] = []
-  const plain = (s: JsonSchema) => typeOf(s) === 'string' && !s.format && !s.enum && s.const === undefined && !s.pattern && s.maxLength === undefined
+  const plain = (s: JsonSchema) =>
+    typeOf(s) === 'string' && !s.format && !s.enum && s.const === undefined && !s.pattern && s.maxLength === undefined
   for (const [name, schema] of Object.entries(requestProperties(profile))) {
     const lower = name.toLowerCase()
     if (READ_ONLY.has(lower) || NOT_FREE_TEXT.has(lower) || /^urn:/i.test(name)) continue
@@ -53,7 +78,12 @@ export function primaryCapable(profile: VendorProfile): string[] {
   const props = requestProperties(profile)
   return Object.keys(props).filter((name) => {
     const items = props[name].items
-    return typeOf(props[name]) === 'array' && !READ_ONLY.has(name.toLowerCase()) && !!items?.properties?.primary && !!items.properties.value
+    return (
+      typeOf(props[name]) === 'array' &&
+      !READ_ONLY.has(name.toLowerCase()) &&
+      !!items?.properties?.primary &&
+      !!items.properties.value
+    )
   })
 }
 
@@ -63,7 +93,10 @@ export function setPath(body: Record<string, unknown>, path: string[], value: un
   if (path.length === 1) copy[path[0]] = value
   else {
     const parent = copy[path[0]]
-    copy[path[0]] = { ...(typeof parent === 'object' && parent !== null && !Array.isArray(parent) ? parent : {}), [path[1]]: value }
+    copy[path[0]] = {
+      ...(typeof parent === 'object' && parent !== null && !Array.isArray(parent) ? parent : {}),
+      [path[1]]: value,
+    }
   }
   return copy
 }

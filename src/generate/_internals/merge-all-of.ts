@@ -45,20 +45,33 @@ function mergeTwo(a: JsonSchema, b: JsonSchema): JsonSchema {
         const right = Array.isArray(value) ? value : [value]
         // `integer` satisfies `number`, so the intersection keeps the narrower one.
         const both = left.filter((t) => right.includes(t) || (t === 'integer' && right.includes('number')))
-        for (const t of right) if (t === 'integer' && left.includes('number') && !both.includes('integer')) both.push('integer')
+        for (const t of right)
+          if (t === 'integer' && left.includes('number') && !both.includes('integer')) both.push('integer')
         out.type = both.length === 1 ? both[0] : both
         break
       }
       case 'enum':
-        out.enum = (mine as unknown[]).filter((v) => (value as unknown[]).some((w) => JSON.stringify(v) === JSON.stringify(w)))
+        out.enum = (mine as unknown[]).filter((v) =>
+          (value as unknown[]).some((w) => JSON.stringify(v) === JSON.stringify(w)),
+        )
         break
-      case 'minimum': case 'exclusiveMinimum': case 'minLength': case 'minItems': case 'minProperties':
+      case 'minimum':
+      case 'exclusiveMinimum':
+      case 'minLength':
+      case 'minItems':
+      case 'minProperties':
         out[key] = Math.max(mine as number, value as number)
         break
-      case 'maximum': case 'exclusiveMaximum': case 'maxLength': case 'maxItems': case 'maxProperties':
+      case 'maximum':
+      case 'exclusiveMaximum':
+      case 'maxLength':
+      case 'maxItems':
+      case 'maxProperties':
         out[key] = Math.min(mine as number, value as number)
         break
-      case 'uniqueItems': case 'readOnly': case 'writeOnly':
+      case 'uniqueItems':
+      case 'readOnly':
+      case 'writeOnly':
         out[key] = mine === true || value === true
         break
       case 'items':
@@ -66,10 +79,12 @@ function mergeTwo(a: JsonSchema, b: JsonSchema): JsonSchema {
         break
       case 'additionalProperties':
         if (mine === false || value === false) out.additionalProperties = false
-        else if (typeof mine === 'object' && typeof value === 'object') out.additionalProperties = mergeTwo(mine as JsonSchema, value as JsonSchema)
+        else if (typeof mine === 'object' && typeof value === 'object')
+          out.additionalProperties = mergeTwo(mine as JsonSchema, value as JsonSchema)
         else out.additionalProperties = (typeof mine === 'object' ? mine : value) as JsonSchema | boolean
         break
-      case 'anyOf': case 'oneOf':
+      case 'anyOf':
+      case 'oneOf':
         // Two alternations of the same kind: every pair of branches (a oneOf pair may then match twice;
         // the compiler filters oneOf values against the original schema).
         out[key] = (mine as JsonSchema[]).flatMap((m) => (value as JsonSchema[]).map((v) => ({ allOf: [m, v] })))

@@ -44,7 +44,14 @@ function canonicalTypes(parent: string): readonly string[] {
 }
 
 const LANGUAGE_TAGS = ['en-US', 'en-GB', 'fr-FR', 'de-DE', 'ja-JP', 'pt-BR', 'zh-Hans-CN', 'da'] as const
-const TIME_ZONES = ['UTC', 'Europe/Paris', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'America/Sao_Paulo'] as const
+const TIME_ZONES = [
+  'UTC',
+  'Europe/Paris',
+  'America/Los_Angeles',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'America/Sao_Paulo',
+] as const
 const COUNTRIES = ['US', 'FR', 'DE', 'JP', 'BR', 'IN', 'GB'] as const
 const USER_TYPES = ['Employee', 'Contractor', 'Intern', 'Temp', 'External'] as const
 
@@ -58,7 +65,8 @@ function nameOf(path: readonly string[]): { attr: string; parent: string | undef
 export function acceptsPlainString(schema: JsonSchema, length: number): boolean {
   const types = typeof schema.type === 'string' ? [schema.type] : Array.isArray(schema.type) ? schema.type : []
   if (!types.includes('string')) return false
-  if (schema.enum !== undefined || 'const' in schema || schema.pattern !== undefined || schema.format !== undefined) return false
+  if (schema.enum !== undefined || 'const' in schema || schema.pattern !== undefined || schema.format !== undefined)
+    return false
   if (typeof schema.minLength === 'number' && schema.minLength > 1) return false
   return typeof schema.maxLength !== 'number' || schema.maxLength >= length
 }
@@ -70,7 +78,11 @@ export function acceptsPlainString(schema: JsonSchema, length: number): boolean 
  * `undefined` when the generator should follow the schema, including when no realistic value fits.
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1
  */
-export function knownValue(path: readonly string[], schema: JsonSchema, options: { id?: string; maxLength?: number } = {}): fc.Arbitrary<string> | undefined {
+export function knownValue(
+  path: readonly string[],
+  schema: JsonSchema,
+  options: { id?: string; maxLength?: number } = {},
+): fc.Arbitrary<string> | undefined {
   const { attr, parent } = nameOf(path)
   const arbitrary = knownArbitrary(attr, parent, path.length, options.id, options.maxLength ?? Infinity)
   if (!arbitrary) return undefined
@@ -80,20 +92,30 @@ export function knownValue(path: readonly string[], schema: JsonSchema, options:
 
 // Each value is the usual one when it fits in `max` (drawn exactly as without a maxLength), else a
 // shorter form of the same thing, else `undefined`.
-function knownArbitrary(attr: string, parent: string | undefined, depth: number, id: string | undefined, max: number): fc.Arbitrary<string> | undefined {
+function knownArbitrary(
+  attr: string,
+  parent: string | undefined,
+  depth: number,
+  id: string | undefined,
+  max: number,
+): fc.Arbitrary<string> | undefined {
   const oneOf = (values: readonly string[]) => {
     const fitting = values.filter((v) => v.length <= max)
     return fitting.length > 0 ? fc.constantFrom(...fitting) : undefined
   }
   // The caller's own id is sent as given: it names the user in the path.
-  if (depth === 1 && attr === 'id') return id !== undefined ? fc.constant(id) : max >= UUID_LENGTH ? fc.uuid() : undefined
+  if (depth === 1 && attr === 'id')
+    return id !== undefined ? fc.constant(id) : max >= UUID_LENGTH ? fc.uuid() : undefined
   if (parent === 'meta') {
     if (attr === 'resourcetype') return oneOf(['User'])
     if (attr === 'location') {
       if (max >= LOCATION_LENGTH) return fc.uuid().map((u) => `https://example.com/scim/v2/Users/${u}`)
       return max >= URL_MIN_LENGTH ? plainUrl(max) : undefined
     }
-    if (attr === 'version') return max >= 'W/"x"'.length ? token(Math.min(4, max - 4), Math.min(12, max - 4)).map((t) => `W/"${t}"`) : undefined
+    if (attr === 'version')
+      return max >= 'W/"x"'.length
+        ? token(Math.min(4, max - 4), Math.min(12, max - 4)).map((t) => `W/"${t}"`)
+        : undefined
     if (attr === 'created' || attr === 'lastmodified') return isoDateTime(max)
   }
   if (attr === 'type' && parent !== undefined) return oneOf(canonicalTypes(parent))
@@ -102,15 +124,22 @@ function knownArbitrary(attr: string, parent: string | undefined, depth: number,
     if (parent === 'phonenumbers') return phoneNumber(max)
     if (parent === 'photos') return max >= URL_MIN_LENGTH ? plainUrl(max) : undefined
     if (parent === 'ims') return token(Math.min(3, max), Math.min(12, max))
-    if (parent === 'x509certificates') return max >= 4 ? fc.base64String({ minLength: 4, maxLength: Math.min(64, max) }) : undefined
+    if (parent === 'x509certificates')
+      return max >= 4 ? fc.base64String({ minLength: 4, maxLength: Math.min(64, max) }) : undefined
     if (parent === 'groups' || parent === 'manager') return max >= UUID_LENGTH ? fc.uuid() : undefined
   }
-  if ((attr === 'ref' || attr === '$ref') && parent !== undefined) return max >= URL_MIN_LENGTH ? plainUrl(max) : undefined
+  if ((attr === 'ref' || attr === '$ref') && parent !== undefined)
+    return max >= URL_MIN_LENGTH ? plainUrl(max) : undefined
   if (attr === 'profileurl') return max >= URL_MIN_LENGTH ? plainUrl(max) : undefined
   if (attr === 'locale' || attr === 'preferredlanguage') return oneOf(LANGUAGE_TAGS)
   if (attr === 'timezone') return oneOf(TIME_ZONES)
   if (attr === 'country' && parent === 'addresses') return oneOf(COUNTRIES)
-  if (attr === 'postalcode') return max >= 5 ? fc.integer({ min: 1000, max: 99999 }).map(String) : max === 4 ? fc.integer({ min: 1000, max: 9999 }).map(String) : undefined
+  if (attr === 'postalcode')
+    return max >= 5
+      ? fc.integer({ min: 1000, max: 99999 }).map(String)
+      : max === 4
+        ? fc.integer({ min: 1000, max: 9999 }).map(String)
+        : undefined
   if (attr === 'usertype') return oneOf(USER_TYPES)
   // Below 12 code points no password of the usual strength fits: the schema's plain text then.
   if (attr === 'password') return max >= 12 ? freeText({ minLength: 12, maxLength: Math.min(64, max) }) : undefined

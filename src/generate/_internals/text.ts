@@ -9,8 +9,27 @@ const ALNUM = `${ALNUM_LOWER}ABCDEFGHIJKLMNOPQRSTUVWXYZ`
 // Scripts and shapes that break naive servers: accents (precomposed and combining), CJK, Hangul,
 // Greek, Cyrillic, right-to-left text, emoji with a ZWJ sequence and a flag.
 const NON_ASCII = [
-  'é', 'ü', 'ñ', 'ø', 'ß', 'Łódź', 'Çağrı', 'Åsa', 'e\u0301', '山田', '太郎', '李小龍', '김민준',
-  'Ωμέγα', 'Москва', 'مرحبا', 'שלום', '🙂', '👩‍💻', '🇫🇷', 'Zoë',
+  'é',
+  'ü',
+  'ñ',
+  'ø',
+  'ß',
+  'Łódź',
+  'Çağrı',
+  'Åsa',
+  'e\u0301',
+  '山田',
+  '太郎',
+  '李小龍',
+  '김민준',
+  'Ωμέγα',
+  'Москва',
+  'مرحبا',
+  'שלום',
+  '🙂',
+  '👩‍💻',
+  '🇫🇷',
+  'Zoë',
 ] as const
 
 const WHITESPACE = ['', '', '', '', ' ', '  ', '\t', '\u00a0'] as const
@@ -96,12 +115,16 @@ export function plainEmail(maxLength = Infinity): fc.Arbitrary<string> {
       .map(([local, sub, domain]) => `${sub ? `${local}.${sub}` : local}@${domain}`)
   }
   const room = maxLength - AT_DOMAIN_LENGTH
-  if (room < 1) throw new RangeError(`plainEmail: no address fits in ${maxLength} code points (${EMAIL_MIN_LENGTH} at least).`)
+  if (room < 1)
+    throw new RangeError(`plainEmail: no address fits in ${maxLength} code points (${EMAIL_MIN_LENGTH} at least).`)
   // The dotted part is dropped, rather than filtered out, when both parts together would not fit.
   const sub = room >= 3 ? fc.option(token(1, Math.min(8, room - 2)), { nil: undefined }) : fc.constant(undefined)
   return fc
     .tuple(token(1, Math.min(12, room)), sub, fc.constantFrom(...EXAMPLE_DOMAINS))
-    .map(([local, part, domain]) => `${part && local.length + 1 + part.length <= room ? `${local}.${part}` : local}@${domain}`)
+    .map(
+      ([local, part, domain]) =>
+        `${part && local.length + 1 + part.length <= room ? `${local}.${part}` : local}@${domain}`,
+    )
 }
 
 /** Longest {@link plainUrl}: `https://example.org/` and three 8-character segments. */
@@ -112,7 +135,8 @@ const URL_MAX_LENGTH = URL_MIN_LENGTH + 3 * 8 + 2
  * {@link URL_MIN_LENGTH} at least).
  */
 export function plainUrl(maxLength = Infinity): fc.Arbitrary<string> {
-  if (maxLength < URL_MIN_LENGTH) throw new RangeError(`plainUrl: no URL fits in ${maxLength} code points (${URL_MIN_LENGTH} at least).`)
+  if (maxLength < URL_MIN_LENGTH)
+    throw new RangeError(`plainUrl: no URL fits in ${maxLength} code points (${URL_MIN_LENGTH} at least).`)
   const url = fc
     .tuple(fc.constantFrom(...EXAMPLE_DOMAINS), fc.array(token(1, 8), { maxLength: 3 }))
     .map(([domain, segments]) => `https://${domain}/${segments.join('/')}`)
@@ -120,7 +144,11 @@ export function plainUrl(maxLength = Infinity): fc.Arbitrary<string> {
   return maxLength >= URL_MAX_LENGTH ? url : url.map((u) => u.slice(0, maxLength))
 }
 
-const DATE_RANGE = { min: new Date('2000-01-01T00:00:00.000Z'), max: new Date('2099-12-31T23:59:59.999Z'), noInvalidDate: true }
+const DATE_RANGE = {
+  min: new Date('2000-01-01T00:00:00.000Z'),
+  max: new Date('2099-12-31T23:59:59.999Z'),
+  noInvalidDate: true,
+}
 
 /**
  * Shortest and longest value {@link formatted} gives for a format, in code points; `undefined` for a
@@ -128,17 +156,34 @@ const DATE_RANGE = { min: new Date('2000-01-01T00:00:00.000Z'), max: new Date('2
  */
 export function formattedLengths(format: string): { min: number; max: number } | undefined {
   switch (format) {
-    case 'email': case 'idn-email': return { min: EMAIL_MIN_LENGTH, max: EMAIL_MAX_LENGTH }
-    case 'date-time': return { min: 'YYYY-MM-DDTHH:MM:SSZ'.length, max: 'YYYY-MM-DDTHH:MM:SS.sssZ'.length }
-    case 'date': return { min: 10, max: 10 }
-    case 'time': return { min: 'HH:MM:SSZ'.length, max: 'HH:MM:SS.sssZ'.length }
-    case 'uri': case 'url': case 'iri': case 'uri-reference': case 'iri-reference': return { min: URL_MIN_LENGTH, max: URL_MAX_LENGTH }
-    case 'uuid': return { min: 36, max: 36 }
-    case 'ipv4': return { min: '0.0.0.0'.length, max: '255.255.255.255'.length }
-    case 'ipv6': return { min: '::'.length, max: 39 }
-    case 'hostname': case 'idn-hostname': return { min: 1, max: 10 + 1 + 11 }
-    case 'byte': return { min: 0, max: 64 }
-    default: return undefined
+    case 'email':
+    case 'idn-email':
+      return { min: EMAIL_MIN_LENGTH, max: EMAIL_MAX_LENGTH }
+    case 'date-time':
+      return { min: 'YYYY-MM-DDTHH:MM:SSZ'.length, max: 'YYYY-MM-DDTHH:MM:SS.sssZ'.length }
+    case 'date':
+      return { min: 10, max: 10 }
+    case 'time':
+      return { min: 'HH:MM:SSZ'.length, max: 'HH:MM:SS.sssZ'.length }
+    case 'uri':
+    case 'url':
+    case 'iri':
+    case 'uri-reference':
+    case 'iri-reference':
+      return { min: URL_MIN_LENGTH, max: URL_MAX_LENGTH }
+    case 'uuid':
+      return { min: 36, max: 36 }
+    case 'ipv4':
+      return { min: '0.0.0.0'.length, max: '255.255.255.255'.length }
+    case 'ipv6':
+      return { min: '::'.length, max: 39 }
+    case 'hostname':
+    case 'idn-hostname':
+      return { min: 1, max: 10 + 1 + 11 }
+    case 'byte':
+      return { min: 0, max: 64 }
+    default:
+      return undefined
   }
 }
 
@@ -150,22 +195,32 @@ export function formattedLengths(format: string): { min: number; max: number } |
 export function formatted(format: string, maxLength = Infinity): fc.Arbitrary<string> | undefined {
   const lengths = formattedLengths(format)
   if (!lengths) return undefined
-  if (maxLength < lengths.min) throw new RangeError(`formatted: no ${format} value fits in ${maxLength} code points (${lengths.min} at least).`)
+  if (maxLength < lengths.min)
+    throw new RangeError(`formatted: no ${format} value fits in ${maxLength} code points (${lengths.min} at least).`)
   // Every value already fits: the usual generator, drawn exactly as before a maxLength was asked for.
   const fits = maxLength >= lengths.max
   switch (format) {
-    case 'email': case 'idn-email': return plainEmail(maxLength)
+    case 'email':
+    case 'idn-email':
+      return plainEmail(maxLength)
     case 'date-time': {
       const iso = fc.date(DATE_RANGE).map((d) => d.toISOString())
       return fits ? iso : iso.map(withoutMillis)
     }
-    case 'date': return fc.date(DATE_RANGE).map((d) => d.toISOString().slice(0, 10))
+    case 'date':
+      return fc.date(DATE_RANGE).map((d) => d.toISOString().slice(0, 10))
     case 'time': {
       const time = fc.date(DATE_RANGE).map((d) => d.toISOString().slice(11))
       return fits ? time : time.map(withoutMillis)
     }
-    case 'uri': case 'url': case 'iri': case 'uri-reference': case 'iri-reference': return plainUrl(maxLength)
-    case 'uuid': return fc.uuid()
+    case 'uri':
+    case 'url':
+    case 'iri':
+    case 'uri-reference':
+    case 'iri-reference':
+      return plainUrl(maxLength)
+    case 'uuid':
+      return fc.uuid()
     case 'ipv4': {
       if (fits) return fc.ipV4()
       // Four dots' worth of room shared by four octets: as many digits per octet as fit.
@@ -183,7 +238,8 @@ export function formatted(format: string, maxLength = Infinity): fc.Arbitrary<st
         return `::${kept.join(':')}`
       })
     }
-    case 'hostname': case 'idn-hostname': {
+    case 'hostname':
+    case 'idn-hostname': {
       if (fits) return fc.tuple(token(1, 10), fc.constantFrom(...EXAMPLE_DOMAINS)).map(([h, d]) => `${h}.${d}`)
       // A single label is a hostname too, when a documentation domain does not fit.
       const room = maxLength - 1 - 11
@@ -191,8 +247,10 @@ export function formatted(format: string, maxLength = Infinity): fc.Arbitrary<st
         ? fc.tuple(token(1, Math.min(10, room)), fc.constantFrom(...EXAMPLE_DOMAINS)).map(([h, d]) => `${h}.${d}`)
         : token(1, Math.min(10, maxLength))
     }
-    case 'byte': return fc.base64String({ maxLength: Math.min(64, maxLength) })
-    default: return undefined
+    case 'byte':
+      return fc.base64String({ maxLength: Math.min(64, maxLength) })
+    default:
+      return undefined
   }
 }
 

@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path'
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(12).toString('hex')}.tmp`)
-    let file
+    let file: Awaited<ReturnType<typeof open>>
     try {
       file = await open(temp, 'wx', 0o644)
     } catch (error) {

@@ -24,10 +24,15 @@ export function statusReason(status: number): string {
  * nor reorder what a reader sees.
  */
 export function printable(text: string): string {
-  return text
-    .replace(/\r\n/g, '\n')
-    // C0/C1 controls except tab and newline, then the bidi embedding/override/isolate characters
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return (
+    text
+      .replace(/\r\n/g, '\n')
+      // C0/C1 controls except tab and newline, then the bidi embedding/override/isolate characters
+      .replace(
+        /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      )
+  )
 }
 
 /** Cuts text after `max` characters (never inside a surrogate pair) and says how much was left out. */

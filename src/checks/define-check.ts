@@ -1,6 +1,6 @@
 import type fc from 'fast-check'
 import type { Exchange } from '../http/exchange.ts'
-import type { CheckContext } from '../run/context.ts'
+import type { CheckContext } from './context.ts'
 import type { Area, AttributeDiff, Contract, Level, Outcome } from './types.ts'
 
 /** What one probe of a check concluded. `failed`/`warned` make fast-check shrink towards a smaller case. */

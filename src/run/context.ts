@@ -1,10 +1,8 @@
-import type { CheckDefinition } from '../checks/define-check.ts'
-import type { Contract } from '../checks/types.ts'
+import type { CheckContext, Discovery } from '../checks/context.ts'
 import {
   parseSchemas,
   parseServiceProviderConfig,
   userAttributeCharacteristics,
-  type Capabilities,
 } from '../discovery/index.ts'
 import { createScimClient, type ScimClient } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
@@ -13,37 +11,36 @@ import type { AttributeDefinition } from '../scim/attribute.ts'
 import { CORE_USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF } from '../scim/core-schema.ts'
 import type { RunConfig } from './config.ts'
 import { UserLedger } from './ledger.ts'
-import { scrubberOf } from '../secrets.ts'
+import { scrubberOf, secretsOf, type Secret } from '../secrets.ts'
 import { guardedClient, TestUsers } from './test-users.ts'
 
-/** What the server says about itself, read once before the checks. */
-export interface Discovery {
-  /** Parsed /ServiceProviderConfig, or null when it is missing or unreadable (then `notes` says why). */
-  capabilities: Capabilities | null
-  /** Attribute characteristics the server declares in /Schemas (lower-cased paths), or null. */
-  declared: Map<string, AttributeDefinition> | null
-  notes: string[]
-  exchanges: Exchange[]
-}
-
-/** Everything a check may use: the vendor, the target, the server's declarations and the test users. */
-export interface CheckContext {
-  config: RunConfig
-  profile: VendorProfile
-  client: ScimClient
-  discovery: Discovery
+/** What the runner holds for one run: the checks' narrow context, and what only the runner may touch. */
+export interface RunContext {
+  /** What checks are given: no token, no RunConfig. */
+  check: CheckContext
+  /** The test users with their ledger (the end-of-run sweep). */
   users: TestUsers
-  /** Characteristics of a User attribute path (`userName`, `name.givenName`, `emails.value`, `<urn>:role`): the server's declaration, else RFC 7643's. */
-  attribute(path: string): AttributeDefinition | undefined
-  contractOf(check: Pick<CheckDefinition, 'contract'>): Contract
+  /** The run's secrets (token, --target userinfo), for scrubbing what results record. */
+  secrets: readonly Secret[]
+  /** Closes the connections. */
+  close(): Promise<void>
 }
 
-/** Builds the context for one run: loads the profile, opens the client, reads discovery. */
+/** Builds the checks' context for one run: loads the profile, opens the client, reads discovery. */
 export async function createContext(
   config: RunConfig,
   target: string,
   options: { embedded?: boolean } = {},
 ): Promise<CheckContext> {
+  return (await createRunContext(config, target, options)).check
+}
+
+/** Builds one run's context: loads the profile, opens the client, reads discovery, lists the users that exist before. */
+export async function createRunContext(
+  config: RunConfig,
+  target: string,
+  options: { embedded?: boolean } = {},
+): Promise<RunContext> {
   // The run's global setup (or the CLI) validated the spec already.
   const profile = await loadProfile({
     vendor: config.spec ? undefined : config.vendor,
@@ -73,7 +70,14 @@ export async function createContext(
   await users.snapshotExisting()
   const rfcDefaults = coreCharacteristics()
   const context: CheckContext = {
-    config,
+    run: {
+      runId: config.runId,
+      seed: config.seed,
+      runs: config.runs,
+      maxShrinks: config.maxShrinks,
+      strictRfc: config.strictRfc,
+      authenticated: config.token !== null,
+    },
     profile,
     // Checks write only through the guard: no PUT or DELETE reaches a user the harness cannot prove it created.
     client: guardedClient(client, users),
@@ -85,7 +89,7 @@ export async function createContext(
     },
     contractOf: (check) => (typeof check.contract === 'function' ? check.contract(context) : (check.contract ?? 'rfc')),
   }
-  return context
+  return { check: context, users, secrets: secretsOf({ token: config.token, target }), close: () => client.close() }
 }
 
 async function discover(client: ScimClient, profile: VendorProfile): Promise<Discovery> {

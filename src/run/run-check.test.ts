@@ -8,7 +8,8 @@ import { putUser, statusOf } from '../checks/probes/requests.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
 import { buildConfig } from './config.ts'
-import { createContext, type CheckContext } from './context.ts'
+import type { CheckContext } from '../checks/context.ts'
+import { createContext } from './context.ts'
 import { runCheck } from './run-check.ts'
 
 let server: ReferenceServer
@@ -72,11 +73,11 @@ describe('runCheck', () => {
   test('shrinking stops after --max-shrinks tries, and the result says so', async () => {
     // Every case fails, so the first run fails and everything after it is a shrink try.
     const alwaysFails = defineCheck({ ...noLongDisplayName, cases: () => fc.string({ minLength: 30, maxLength: 40 }) })
-    const capped = await runCheck(alwaysFails, { ...ctx, config: { ...ctx.config, maxShrinks: 3 } })
+    const capped = await runCheck(alwaysFails, { ...ctx, run: { ...ctx.run, maxShrinks: 3 } })
     expect(capped.status).toBe('failed')
     expect(capped.numRuns).toBe(4)
     expect(capped.message).toContain('Shrinking stopped after 3 tries (--max-shrinks)')
-    const none = await runCheck(alwaysFails, { ...ctx, config: { ...ctx.config, maxShrinks: 0 } })
+    const none = await runCheck(alwaysFails, { ...ctx, run: { ...ctx.run, maxShrinks: 0 } })
     expect(none.numRuns).toBe(1)
     const free = await runCheck(alwaysFails, ctx)
     expect(free.numRuns).toBeGreaterThan(4)

@@ -5,17 +5,23 @@ import { HarnessError, oneLine } from '../errors.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { boundExchange, boundJson, RECORDED } from '../http/bounded-json.ts'
 import { toCurl } from '../http/to-curl.ts'
-import { scrubSecrets, secretsOf, type Secret } from '../secrets.ts'
-import type { CheckContext } from './context.ts'
-import { mix, NotEnoughUsers } from './test-users.ts'
+import { scrubSecrets, type Secret } from '../secrets.ts'
+import type { CheckContext } from '../checks/context.ts'
+import { mix } from '../generate/mix-seed.ts'
+import { NotEnoughUsers } from './test-users.ts'
 
 /**
  * Runs one check: creates its test users, drives its cases through `fc.check` with the run's seed
  * (shrinking a failing or warning case to the smallest one), folds the verdicts into one result and
  * always deletes the users it created.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the registry holds checks of many case types; each check's own `cases` and `run` agree on its type.
-export async function runCheck(check: CheckDefinition<any>, shared: CheckContext): Promise<CheckResult> {
+export async function runCheck(
+  // biome-ignore lint/suspicious/noExplicitAny: the registry holds checks of many case types; each check's own `cases` and `run` agree on its type.
+  check: CheckDefinition<any>,
+  shared: CheckContext,
+  /** The run's secrets, scrubbed from recorded strings before they are cut (the check never sees them). */
+  secrets: readonly Secret[] = [],
+): Promise<CheckResult> {
   const started = performance.now()
   let requests = 0
   // The same context with a client that counts this check's requests (the client itself is shared).
@@ -30,7 +36,7 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
       close: () => shared.client.close(),
     },
   }
-  const seed = ctx.config.seed
+  const seed = ctx.run.seed
   const base = {
     id: check.id,
     title: check.title,
@@ -65,13 +71,13 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
   try {
     if (!check.cases) {
       const v = await check.run(ctx, users, undefined)
-      return finish({ ...fromVerdict(ctx, v), numRuns: 1 })
+      return finish({ ...fromVerdict(secrets, v), numRuns: 1 })
     }
     const traits: Record<string, string> = {}
     let worst: Verdict | null = null
     let firstWarning: Verdict | null = null
     let runs = 0
-    const numRuns = Math.min(check.maxRuns ?? ctx.config.runs, ctx.config.runs)
+    const numRuns = Math.min(check.maxRuns ?? ctx.run.runs, ctx.run.runs)
     /**
      * One fast-check run in which the outcomes in `stopOn` are counterexamples, shrunk to the smallest
      * case of the worst outcome found. Shrink tries past --max-shrinks count as passing without a request.
@@ -81,7 +87,7 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
       let shrinks: number | null = null
       let capped = false
       const property = fc.asyncProperty(check.cases!(ctx, users), async (input) => {
-        if (shrinks !== null && shrinks++ >= ctx.config.maxShrinks) {
+        if (shrinks !== null && shrinks++ >= ctx.run.maxShrinks) {
           capped = true
           return true
         }
@@ -116,9 +122,9 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
           path: details.counterexamplePath,
         })
       }
-      const found = fromVerdict(ctx, bad, traits)
+      const found = fromVerdict(secrets, bad, traits)
       if (capped)
-        found.message += `\n(Shrinking stopped after ${ctx.config.maxShrinks} tries (--max-shrinks): a smaller case may exist.)`
+        found.message += `\n(Shrinking stopped after ${ctx.run.maxShrinks} tries (--max-shrinks): a smaller case may exist.)`
       return finish({ ...found, numRuns: runs, path: details.counterexamplePath })
     }
     // First every case is tried for a failure: a warning must not end the search before a later case fails.
@@ -129,10 +135,10 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
       const forWarning = await search(new Set(['warned', 'failed']))
       if (forWarning.details.failed) return report(forWarning)
       // The target did not warn again (it answers differently from one run to the next): report the first warning as it was.
-      return finish({ ...fromVerdict(ctx, firstWarning as Verdict, traits), numRuns: runs })
+      return finish({ ...fromVerdict(secrets, firstWarning as Verdict, traits), numRuns: runs })
     }
     const best = (worst as Verdict | null) ?? { outcome: 'passed', message: 'No case was generated.', exchanges: [] }
-    return finish({ ...fromVerdict(ctx, best, traits), numRuns: runs })
+    return finish({ ...fromVerdict(secrets, best, traits), numRuns: runs })
   } finally {
     await ctx.users.remove(users)
   }
@@ -143,9 +149,8 @@ export async function runCheck(check: CheckDefinition<any>, shared: CheckContext
  * would leave its first characters, which the scrubber at write time no longer recognises). The token
  * is already redacted when an exchange is recorded; the --target userinfo is not.
  */
-function scrubBeforeCut(ctx: CheckContext): (text: string) => string {
-  let secrets: readonly Secret[] | undefined
-  return (text) => scrubSecrets(text, (secrets ??= secretsOf(ctx.config)))
+function scrubBeforeCut(secrets: readonly Secret[]): (text: string) => string {
+  return (text) => scrubSecrets(text, secrets)
 }
 
 /**
@@ -159,12 +164,12 @@ function forReport(exchange: Exchange, scrub: (text: string) => string): Exchang
 }
 
 function fromVerdict(
-  ctx: CheckContext,
+  secrets: readonly Secret[],
   v: Verdict,
   traits?: Record<string, string>,
 ): Pick<CheckResult, 'status' | 'message' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'> {
   const bad = v.outcome === 'failed' || v.outcome === 'warned'
-  const scrub = scrubBeforeCut(ctx)
+  const scrub = scrubBeforeCut(secrets)
   const exchanges = bad ? v.exchanges.map((e) => forReport(e, scrub)) : []
   const focus = exchanges[v.focus ?? 0] ?? null
   const mergedTraits = boundJson({ ...traits, ...v.traits }, { ...RECORDED, scrub })

@@ -2,7 +2,7 @@ import { CHECKS, selectChecks } from '../checks/index.ts'
 import type { CheckDefinition } from '../checks/define-check.ts'
 import type { CheckResult } from '../checks/types.ts'
 import type { RunConfig } from './config.ts'
-import { createContext } from './context.ts'
+import { createRunContext } from './context.ts'
 import { runCheck } from './run-check.ts'
 
 /**
@@ -15,22 +15,21 @@ export async function runChecks(
   // biome-ignore lint/suspicious/noExplicitAny: checks of many case types
   options: { checks?: readonly CheckDefinition<any>[]; parallel?: number } = {},
 ): Promise<{ results: CheckResult[]; requests: number }> {
-  // `any`: checks of many case types
   const checks = selectChecks(options.checks ?? CHECKS, config.only, config.skip)
-  const ctx = await createContext(config, target)
+  const run = await createRunContext(config, target)
   const results: CheckResult[] = new Array(checks.length)
   let next = 0
   const worker = async () => {
     while (next < checks.length) {
       const index = next++
-      results[index] = await runCheck(checks[index], ctx)
+      results[index] = await runCheck(checks[index], run.check, run.secrets)
     }
   }
   try {
     await Promise.all(Array.from({ length: config.userId !== null ? 1 : Math.max(1, options.parallel ?? 8) }, worker))
-    await ctx.users.sweep()
-    return { results, requests: ctx.client.exchangeCount }
+    await run.users.sweep()
+    return { results, requests: run.check.client.exchangeCount }
   } finally {
-    await ctx.client.close()
+    await run.close()
   }
 }

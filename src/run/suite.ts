@@ -3,10 +3,10 @@ import { CHECKS, selectChecks } from '../checks/index.ts'
 import type { CheckDefinition } from '../checks/define-check.ts'
 import type { Area, CheckResult } from '../checks/types.ts'
 import { formatFailure } from '../report/format-failure.ts'
-import { secretsOf } from '../secrets.ts'
 import { INTERRUPTED_MESSAGE } from '../checks/types.ts'
 import './provided.ts'
-import { createContext, type CheckContext } from './context.ts'
+import type { RunConfig } from './config.ts'
+import { createRunContext, type RunContext } from './context.ts'
 import { runCheck } from './run-check.ts'
 
 declare module 'vitest' {
@@ -35,17 +35,17 @@ export function conformanceSuite(areas: Area[]): void {
     config.only,
     config.skip,
   )
-  let context: Promise<CheckContext> | null = null
+  let context: Promise<RunContext> | null = null
   const shared = () => {
     if (!target)
       throw new Error(
         'the run has no target: run through `scim-conformance run`, or use suites/vitest.config.ts, whose global setup starts the reference server',
       )
-    context ??= createContext(config, target, { embedded: inject('embedded') })
+    context ??= createRunContext(config, target, { embedded: inject('embedded') })
     return context
   }
   afterAll(async () => {
-    if (context) await (await context).client.close()
+    if (context) await (await context).close()
   })
   if (checks.length === 0) {
     test.skip(`no selected check in ${areas.join(', ')}`, () => {})
@@ -53,16 +53,17 @@ export function conformanceSuite(areas: Area[]): void {
   }
   // A --user-id run has one user to share, so its checks take turns.
   const register = config.userId !== null ? test : test.concurrent
-  for (const check of checks) register(check.id, (t) => runOne(check, shared, config.failOn, t))
+  for (const check of checks) register(check.id, (t) => runOne(check, shared, config, t))
 }
 
 async function runOne(
   check: CheckDefinition,
-  shared: () => Promise<CheckContext>,
-  failOn: 'must' | 'should',
+  shared: () => Promise<RunContext>,
+  config: RunConfig,
   t: TestContext,
 ): Promise<void> {
-  const ctx = await shared()
+  const run = await shared()
+  const ctx = run.check
   // On Ctrl-C vitest abandons the running test at once and the suite's afterAll closes the client under
   // it: what the check would still conclude is about a closed client, not the server. Not judged.
   // Only a cancelled run: a timeout aborts the signal too, and must stay a harness error (exit 2).
@@ -81,20 +82,20 @@ async function runOne(
       interrupted: true,
       counterexample: null,
       reproduce: null,
-      seed: ctx.config.seed,
+      seed: config.seed,
       path: null,
       numRuns: 0,
     }
   }
   t.signal.addEventListener('abort', onAbort, { once: true })
-  const result = await runCheck(check, ctx)
+  const result = await runCheck(check, ctx, run.secrets)
   if (t.signal.aborted && cancelled()) return
   t.signal.removeEventListener('abort', onAbort)
   t.task.meta.scimResult = result
   t.task.meta.scimDiscovery = ctx.discovery.notes
   if (result.reproduce) await t.annotate(result.reproduce, 'reproduce')
-  if (result.status === 'failed' || (result.status === 'warned' && failOn === 'should'))
-    throw new ConformanceError(formatFailure(result, { secrets: secretsOf(ctx.config) }))
+  if (result.status === 'failed' || (result.status === 'warned' && config.failOn === 'should'))
+    throw new ConformanceError(formatFailure(result, { secrets: run.secrets }))
   if (result.status === 'warned') await t.annotate(`WARN: ${result.message.split('\n')[0]}`, 'warning')
   if (result.status === 'observed') await t.annotate(`OBSERVED: ${result.message.split('\n')[0]}`, 'observation')
   if (result.status === 'skipped') t.skip(result.message)

@@ -1,5 +1,7 @@
 import fc from 'fast-check'
+import { testUserPrefix, type RemoveOutcome, type UserPool } from '../checks/context.ts'
 import type { CheckUsers } from '../checks/define-check.ts'
+import { mix } from '../generate/mix-seed.ts'
 import { type HarnessError, TargetSetupError } from '../errors.ts'
 import { scimUser } from '../generate/scim-user.ts'
 import type { ScimClient, SendOptions } from '../http/client.ts'
@@ -18,14 +20,6 @@ export class NotEnoughUsers extends Error {}
 export class ForeignUserError extends TargetSetupError {
   override readonly code: string = 'SCIM_ERR_FOREIGN_USER'
 }
-
-/** Prefix of every test user's userName, so leftovers can be found: `scimc-<runId>-`. */
-export function testUserPrefix(runId: string): string {
-  return `scimc-${runId}-`
-}
-
-/** What became of a user the harness deleted. */
-export type RemoveOutcome = 'removed' | 'survived' | 'released' | 'unanswered'
 
 type Body = Record<string, unknown>
 
@@ -52,7 +46,7 @@ function attr(body: unknown, name: string): unknown {
  * Before a DELETE, a GET must show the user still carries the harness's mark (its userName prefix, or a
  * userName the harness itself set); after it, a GET must answer 404.
  */
-export class TestUsers {
+export class TestUsers implements UserPool {
   private counter = 0
   private borrowedInUse = false
   private arbitrary: fc.Arbitrary<Body> | undefined
@@ -450,14 +444,4 @@ export function describeExchange(exchange: Exchange): string {
   if (error) return `${request.method} ${request.url} failed: ${error.message}`
   const body = response!.bodyText.replace(/\s+/g, ' ').slice(0, 200)
   return `${request.method} ${request.url} answered ${response!.status}${body ? ` ${body}` : ''}`
-}
-
-/** Deterministic 31-bit seed from the run seed and a salt (FNV-1a), so checks stay reproducible whatever order they run in. */
-export function mix(seed: number, salt: string): number {
-  let h = 0x811c9dc5 ^ seed
-  for (let i = 0; i < salt.length; i++) {
-    h ^= salt.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return (h >>> 0) & 0x7fffffff
 }

@@ -1,4 +1,4 @@
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import { getAttr } from '../compare.ts'
 import { defineCheck, verdict } from '../define-check.ts'
 import { validPayloads } from '../probes/payloads.ts'
@@ -7,7 +7,7 @@ import { judgeError } from './errors.ts'
 
 /** The statuses an auth failure may have: Table 8's 401, or what the vendor declares (Maia: 403) unless --strict-rfc. */
 function expectedAuthStatuses(ctx: CheckContext): number[] {
-  return ctx.config.strictRfc ? [401] : [...new Set([401, ...ctx.profile.authFailureStatuses])]
+  return ctx.run.strictRfc ? [401] : [...new Set([401, ...ctx.profile.authFailureStatuses])]
 }
 
 /**
@@ -26,11 +26,11 @@ function authCheck(kind: 'missing' | 'invalid') {
     source: 'RFC 7644 §2, §3.12 Table 8',
     area: 'auth',
     rule: 'Table 8: 401 Unauthorized, "Authorization failure. The authorization header is invalid or missing."',
-    contract: (ctx) => (!ctx.config.strictRfc && !ctx.profile.authFailureStatuses.includes(401) ? 'vendor' : 'rfc'),
+    contract: (ctx) => (!ctx.run.strictRfc && !ctx.profile.authFailureStatuses.includes(401) ? 'vendor' : 'rfc'),
     users: 1,
     maxRuns: 3,
     skipIf: (ctx) =>
-      ctx.config.token
+      ctx.run.authenticated
         ? null
         : 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication',
     cases: (ctx) => validPayloads(ctx, id),
@@ -98,7 +98,7 @@ export const wwwAuthenticate = defineCheck({
   users: 1,
   maxRuns: 2,
   skipIf: (ctx) =>
-    ctx.config.token
+    ctx.run.authenticated
       ? null
       : 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication',
   cases: (ctx) => validPayloads(ctx, 'put.auth.www-authenticate'),

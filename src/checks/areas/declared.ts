@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { scimUserAttribute } from '../../generate/scim-user.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import { differs, getAttr, isUnassigned } from '../compare.ts'
 import { defineCheck, verdict } from '../define-check.ts'
 import { validPayloads } from '../probes/payloads.ts'

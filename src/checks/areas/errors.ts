@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
 import { ERROR_SCHEMA } from '../../profile/vendor-profile.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import { isJsonMedia } from '../../openapi/put-user-operation.ts'
 import { validateAgainst } from '../../validate/ajv.ts'
 import { getAttr } from '../compare.ts'
@@ -117,9 +117,7 @@ function anySuccessDeclaration(ctx: CheckContext, status: number, media: string 
  * problem details) unless --strict-rfc, else the SCIM Error of RFC 7644 §3.12.
  */
 export function judgeError(ctx: CheckContext, e: Exchange): Verdict {
-  return ctx.profile.error.format === 'problem' && !ctx.config.strictRfc
-    ? judgeDeclaredError(ctx, e)
-    : judgeScimError(e)
+  return ctx.profile.error.format === 'problem' && !ctx.run.strictRfc ? judgeDeclaredError(ctx, e) : judgeScimError(e)
 }
 
 /** Judges an error against the vendor's declared error format (e.g. RFC 9457 problem details). */
@@ -160,7 +158,7 @@ export const errorFormat = defineCheck({
   area: 'errors',
   rule: 'Implementers MUST return the errors in the body of the response in a JSON format, using the attributes described below (schemas urn:ietf:params:scim:api:messages:2.0:Error, status as a string, optional scimType, detail).',
   // Where the vendor document declares another error format (problem+json), the server is judged by it unless --strict-rfc.
-  contract: (ctx) => (ctx.profile.error.format === 'problem' && !ctx.config.strictRfc ? 'vendor' : 'rfc'),
+  contract: (ctx) => (ctx.profile.error.format === 'problem' && !ctx.run.strictRfc ? 'vendor' : 'rfc'),
   users: 2,
   cases: (ctx, users) => errorCases(ctx, users, 'put.errors.format'),
   async run(ctx, users, input) {

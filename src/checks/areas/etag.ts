@@ -1,5 +1,5 @@
 import type { Exchange } from '../../http/exchange.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import { getAttr, sameRepresentation } from '../compare.ts'
 import { defineCheck, verdict, type CheckDefinition } from '../define-check.ts'
 import { validPayloads } from '../probes/payloads.ts'

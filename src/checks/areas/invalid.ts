@@ -13,7 +13,7 @@ import { validPayloads } from '../probes/payloads.ts'
 import { bodyObject, getUser, is2xx, noResponse, putRaw, scimTypeOf, statusOf } from '../probes/requests.ts'
 import { serverDeclares } from '../probes/server-schemas.ts'
 import { requestProperties } from '../probes/slots.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 
 const OUTCOME: Record<Grade, Outcome> = { pass: 'passed', warn: 'warned', observe: 'observed', fail: 'failed' }
 

@@ -1,5 +1,5 @@
 import type { Exchange } from '../../http/exchange.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import { getAttr, isObject } from '../compare.ts'
 import { defineCheck, verdict, type CheckDefinition, type CheckUsers, type Verdict } from '../define-check.ts'
 import type { Area, Level } from '../types.ts'

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import type { CheckUsers } from '../define-check.ts'
 import { getAttr, isUnassigned, sameRepresentation } from '../compare.ts'
 import { defineCheck, verdict, type Verdict } from '../define-check.ts'

@@ -4,7 +4,7 @@ import { userAttributeCharacteristics } from '../../discovery/index.ts'
 import type { Exchange } from '../../http/exchange.ts'
 import type { SendOptions } from '../../http/client.ts'
 import { loadProfile, type VendorProfile } from '../../profile/vendor-profile.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import type { AttributeDefinition } from '../../scim/attribute.ts'
 import { CORE_USER_SCHEMA_DEF, CORE_USER_URN, ENTERPRISE_USER_SCHEMA_DEF } from '../../scim/core-schema.ts'
 import type { CheckUsers } from '../define-check.ts'
@@ -42,7 +42,7 @@ function exchange(options: SendOptions, { status, body }: Answer): Exchange {
 /** The context a check sees, in front of `serve`; `declared` stands for the server's /Schemas (null: none published). */
 function fakeContext(serve: Serve, declared: Map<string, AttributeDefinition> | null = null): CheckContext {
   return {
-    config: { runId: 'unit' },
+    run: { runId: 'unit', seed: 1, runs: 5, maxShrinks: 10, strictRfc: false, authenticated: true },
     profile: generic,
     client: {
       send: async (o: SendOptions) => exchange(o, serve(o.method, o.json)),

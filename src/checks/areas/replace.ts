@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import type { AttributeDefinition } from '../../scim/attribute.ts'
 import {
   childPath,

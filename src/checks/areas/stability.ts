@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import { defineCheck, verdict } from '../define-check.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { noResponse, putUser, statusOf } from '../probes/requests.ts'

@@ -1,4 +1,4 @@
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import { getAttr } from '../compare.ts'
 import { defineCheck, verdict, type CheckUsers } from '../define-check.ts'
 import { validPayloads } from '../probes/payloads.ts'
@@ -72,7 +72,7 @@ function uniquenessCheck(variant: 'exact' | 'case') {
           [put, get],
         )
       const scimType = scimTypeOf(put)
-      const problem = ctx.profile.error.format === 'problem' && !ctx.config.strictRfc
+      const problem = ctx.profile.error.format === 'problem' && !ctx.run.strictRfc
       if (status === 409 && (scimType === 'uniqueness' || problem))
         return verdict('passed', `${describeStatus(put)}`, [put, get])
       if (status === 409)

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { buildConfig } from '../../run/config.ts'
-import { createContext, type CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
+import { createContext } from '../../run/context.ts'
 import { UserLedger } from '../../run/ledger.ts'
 import { runCheck } from '../../run/run-check.ts'
 import { errorFormat } from '../areas/errors.ts'
@@ -205,7 +206,7 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     target = await startFilterIgnoringTarget(users)
     const c = await contextFor(target.origin, { userId: 'borrowed' })
     target.users.set('stray', { id: 'stray', userName: 'PROBE@example.com' })
-    const ledger = new UserLedger(c.config.reportDir, c.config.runId)
+    const ledger = new UserLedger(dirs[dirs.length - 1], c.run.runId)
     ledger.created('own-test-user', 'Probe@Example.com')
     expect(await c.users.probeAbsent('unknown-id')).toBeNull()
     const put = await c.client.send({

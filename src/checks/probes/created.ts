@@ -1,5 +1,5 @@
 import type { Exchange } from '../../http/exchange.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import { getAttr } from '../compare.ts'
 import { verdict, type Verdict } from '../define-check.ts'
 import { bodyObject, getUser, is2xx, statusOf } from './requests.ts'

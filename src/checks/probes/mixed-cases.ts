@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
 import { INVALID_MUTATIONS, expectationFor, type Expectation, type Mutation } from '../../generate/invalid-scim-user.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import type { CheckUsers } from '../define-check.ts'
 import { validPayloads } from './payloads.ts'
 import { putRaw } from './requests.ts'

@@ -8,8 +8,9 @@ import {
 } from '../../generate/scim-user.ts'
 import { CORE_USER_SCHEMA } from '../../profile/vendor-profile.ts'
 import { isUnassigned } from '../compare.ts'
-import type { CheckContext } from '../../run/context.ts'
-import { mix, testUserPrefix } from '../../run/test-users.ts'
+import type { CheckContext } from '../context.ts'
+import { mix } from '../../generate/mix-seed.ts'
+import { testUserPrefix } from '../context.ts'
 
 /**
  * Valid payloads for one check. The userName prefix carries the run id and a hash of the check id, so
@@ -21,7 +22,7 @@ export function validPayloads(
   constraints: ScimUserConstraints = {},
 ): fc.Arbitrary<ScimUserPayload> {
   const tag = mix(0, checkId).toString(36).slice(0, 5)
-  return scimUser(ctx.profile, { userNamePrefix: `${testUserPrefix(ctx.config.runId)}${tag}-`, ...constraints })
+  return scimUser(ctx.profile, { userNamePrefix: `${testUserPrefix(ctx.run.runId)}${tag}-`, ...constraints })
 }
 
 /**

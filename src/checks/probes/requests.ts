@@ -1,6 +1,6 @@
 import type { Exchange } from '../../http/exchange.ts'
 import type { SendOptions } from '../../http/client.ts'
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 import { verdict, type Verdict } from '../define-check.ts'
 
 /** PUT a JSON body on a user, with the vendor's request media type unless told otherwise. */

@@ -1,4 +1,4 @@
-import type { CheckContext } from '../../run/context.ts'
+import type { CheckContext } from '../context.ts'
 
 /** RFC 7643 §3.1 common attributes: they belong to no schema, so a server's /Schemas need not list them. */
 const COMMON = new Set(['schemas', 'id', 'externalid', 'meta'])

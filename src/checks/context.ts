@@ -1,0 +1,74 @@
+import type { Capabilities } from '../discovery/index.ts'
+import type { ScimClient } from '../http/client.ts'
+import type { Exchange } from '../http/exchange.ts'
+import type { VendorProfile } from '../profile/vendor-profile.ts'
+import type { AttributeDefinition } from '../scim/attribute.ts'
+import type { CheckDefinition, CheckUsers } from './define-check.ts'
+import type { Contract } from './types.ts'
+
+/** What the server says about itself, read once before the checks. */
+export interface Discovery {
+  /** Parsed /ServiceProviderConfig, or null when it is missing or unreadable (then `notes` says why). */
+  capabilities: Capabilities | null
+  /** Attribute characteristics the server declares in /Schemas (lower-cased paths), or null. */
+  declared: Map<string, AttributeDefinition> | null
+  notes: string[]
+  exchanges: Exchange[]
+}
+
+/** What a check knows of the run: the few settings that shape its cases, never a credential. */
+export interface CheckRun {
+  /** Stamped into every test user's userName (see {@link testUserPrefix}). */
+  runId: string
+  seed: number
+  runs: number
+  maxShrinks: number
+  /** `--strict-rfc`: the RFC wins where the vendor's document departs from it. */
+  strictRfc: boolean
+  /** True when the run sends a credential (the auth checks need one to take away). */
+  authenticated: boolean
+}
+
+/** What became of a user the harness deleted. */
+export type RemoveOutcome = 'removed' | 'survived' | 'released' | 'unanswered'
+
+/**
+ * The harness's own test users, behind one interface: their lifecycle, their ledger and the ownership
+ * rules (only users the harness can prove it created are ever written or deleted).
+ */
+export interface UserPool {
+  usersPath(): string
+  userPath(id: string): string
+  /** Creates `count` confirmed test users for one check (or lends the `--user-id` user). */
+  create(count: number, salt: string): Promise<CheckUsers>
+  /** Deletes a check's users again, each DELETE verified. */
+  remove(users: CheckUsers): Promise<void>
+  /** Deletes one user the harness owns; the outcome says whether a GET then answered 404. */
+  removeOne(id: string): Promise<RemoveOutcome>
+  /** Takes a user a request of the harness made (a PUT that created one) as its own, on evidence. */
+  adopt(id: string, userName: string): Promise<boolean>
+  /** Before a PUT on a made-up id: null when a GET answered 404, else the GET that forbids the PUT. */
+  probeAbsent(id: string): Promise<Exchange | null>
+  /** True for ids that belong to someone else (listed before the run, another test user, `--user-id`). */
+  isKnown(id: string): boolean
+}
+
+/**
+ * Everything a check may use: the vendor, the target (through a client whose writes are guarded), the
+ * server's declarations, the test users and the few run settings it needs. No token, no RunConfig.
+ */
+export interface CheckContext {
+  run: CheckRun
+  profile: VendorProfile
+  client: ScimClient
+  discovery: Discovery
+  users: UserPool
+  /** Characteristics of a User attribute path (`userName`, `name.givenName`, `emails.value`, `<urn>:role`): the server's declaration, else RFC 7643's. */
+  attribute(path: string): AttributeDefinition | undefined
+  contractOf(check: Pick<CheckDefinition, 'contract'>): Contract
+}
+
+/** Prefix of every test user's userName, so leftovers can be found: `scimc-<runId>-`. */
+export function testUserPrefix(runId: string): string {
+  return `scimc-${runId}-`
+}

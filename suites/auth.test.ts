@@ -1,4 +1,4 @@
-import { conformanceSuite } from '../src/run/suite.ts'
+import { conformanceSuite } from './support/conformance-suite.ts'
 
 // Authentication (RFC 7644 Table 8).
 conformanceSuite(['auth'])

@@ -1,4 +1,4 @@
-import { conformanceSuite } from '../src/run/suite.ts'
+import { conformanceSuite } from './support/conformance-suite.ts'
 
 // Request and response media types (RFC 7644 §3.1, §8.1).
 conformanceSuite(['media'])

@@ -1,4 +1,4 @@
-import { conformanceSuite } from '../src/run/suite.ts'
+import { conformanceSuite } from './support/conformance-suite.ts'
 
 // Stability: the same request gives the same outcome.
 conformanceSuite(['stability'])

@@ -18,7 +18,7 @@ export default defineConfig(({ mode }) => {
     root: fileURLToPath(new URL('..', import.meta.url)),
     test: {
       include: ['suites/**/*.test.ts'],
-      globalSetup: ['src/run/global-setup.ts'],
+      globalSetup: ['suites/support/global-setup.ts'],
       testTimeout: 15 * 60_000,
       hookTimeout: 120_000,
       // Threads sharing one module graph: the checks hold no global state, and a worker imports the harness once.

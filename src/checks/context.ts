@@ -3,7 +3,6 @@ import type { ScimClient } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { AttributeDefinition } from '../scim/attribute.ts'
-import type { CheckDefinition, CheckUsers } from './define-check.ts'
 import type { Contract } from './types.ts'
 
 /** What the server says about itself, read once before the checks. */
@@ -65,7 +64,15 @@ export interface CheckContext {
   users: UserPool
   /** Characteristics of a User attribute path (`userName`, `name.givenName`, `emails.value`, `<urn>:role`): the server's declaration, else RFC 7643's. */
   attribute(path: string): AttributeDefinition | undefined
-  contractOf(check: Pick<CheckDefinition, 'contract'>): Contract
+  /** Which contract judges a check here: its own `contract`, resolved against this context. */
+  contractOf(check: { contract?: Contract | ((ctx: CheckContext) => Contract) }): Contract
+}
+
+/** The test users a check runs on, created for it and deleted after it. */
+export interface CheckUsers {
+  ids: string[]
+  /** The representations as the server returned them after creation. */
+  created: Record<string, unknown>[]
 }
 
 /** Prefix of every test user's userName, so leftovers can be found: `scimc-<runId>-`. */

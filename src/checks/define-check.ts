@@ -1,6 +1,8 @@
 import type fc from 'fast-check'
 import type { Exchange } from '../http/exchange.ts'
-import type { CheckContext } from './context.ts'
+import type { CheckContext, CheckUsers } from './context.ts'
+
+export type { CheckUsers }
 import type { Area, AttributeDiff, Contract, Level, Outcome } from './types.ts'
 
 /** What one probe of a check concluded. `failed`/`warned` make fast-check shrink towards a smaller case. */
@@ -14,13 +16,6 @@ export interface Verdict {
   focus?: number
   diff?: AttributeDiff[]
   traits?: Record<string, string>
-}
-
-/** The test users a check runs on, created for it and deleted after it. */
-export interface CheckUsers {
-  ids: string[]
-  /** The representations as the server returned them after creation. */
-  created: Record<string, unknown>[]
 }
 
 /**

@@ -1,9 +1,5 @@
 import type { CheckContext, Discovery } from '../checks/context.ts'
-import {
-  parseSchemas,
-  parseServiceProviderConfig,
-  userAttributeCharacteristics,
-} from '../discovery/index.ts'
+import { parseSchemas, parseServiceProviderConfig, userAttributeCharacteristics } from '../discovery/index.ts'
 import { createScimClient, type ScimClient } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'

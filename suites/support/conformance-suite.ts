@@ -1,13 +1,13 @@
 import { afterAll, inject, test, type TestContext } from 'vitest'
-import { CHECKS, selectChecks } from '../checks/index.ts'
-import type { CheckDefinition } from '../checks/define-check.ts'
-import type { Area, CheckResult } from '../checks/types.ts'
-import { formatFailure } from '../report/format-failure.ts'
-import { INTERRUPTED_MESSAGE } from '../checks/types.ts'
-import './provided.ts'
-import type { RunConfig } from './config.ts'
-import { createRunContext, type RunContext } from './context.ts'
-import { runCheck } from './run-check.ts'
+import { CHECKS, selectChecks } from '../../src/checks/index.ts'
+import type { CheckDefinition } from '../../src/checks/define-check.ts'
+import type { Area, CheckResult } from '../../src/checks/types.ts'
+import { formatFailure } from '../../src/report/format-failure.ts'
+import { INTERRUPTED_MESSAGE } from '../../src/checks/types.ts'
+import '../../src/run/provided.ts'
+import type { RunConfig } from '../../src/run/config.ts'
+import { createRunContext, type RunContext } from '../../src/run/context.ts'
+import { runCheck } from '../../src/run/run-check.ts'
 
 declare module 'vitest' {
   interface TaskMeta {

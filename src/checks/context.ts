@@ -22,6 +22,8 @@ export interface CheckRun {
   seed: number
   runs: number
   maxShrinks: number
+  /** `--path`: replay exactly the case at this fast-check path (of the check's own seed), or null. */
+  path: string | null
   /** `--strict-rfc`: the RFC wins where the vendor's document departs from it. */
   strictRfc: boolean
   /** True when the run sends a credential (the auth checks need one to take away). */

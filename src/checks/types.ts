@@ -45,6 +45,8 @@ export interface CheckResult {
   counterexample: { request: RecordedRequest; response: RecordedResponse | null } | null
   reproduce: string | null
   seed: number
+  /** The seed fast-check ran this check with (the run's seed mixed with the check id): what `path` belongs to. */
+  checkSeed?: number
   path: string | null
   /** How many generated cases ran (1 for example-based checks). */
   numRuns: number

@@ -18,6 +18,7 @@ export const RUN_OPTIONS = {
   'fail-on': { type: 'string' },
   'report-dir': { type: 'string' },
   'user-id': { type: 'string' },
+  path: { type: 'string' },
   'strict-rfc': { type: 'boolean' },
   'allow-remote-refs': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -103,7 +104,8 @@ Usage:
   scim-conformance run   [--vendor lightdash|maia|cube|generic|all] [--spec FILE] [--target URL] [--token T]
                          [--seed N] [--runs N] [--max-shrinks N] [--concurrency N] [--rate N] [--timeout-ms N]
                          [--only ID,...] [--skip ID,...] [--fail-on must|should] [--report-dir DIR]
-                         [--user-id ID] [--strict-rfc] [--deadline-ms N]
+                         [--user-id ID] [--strict-rfc] [--deadline-ms N] [--allow-remote-refs]
+                         [--path P]   (with --seed and --only: replay exactly one reported case)
   scim-conformance audit-spec [--vendor V | --spec FILE]
   scim-conformance serve [--vendor V] [--port N] [--token T] [--etag] [--constrained]
   scim-conformance list-checks [--vendor V]

@@ -48,6 +48,7 @@ export async function runCommand(args: string[]): Promise<number> {
     failOn: flags['fail-on'],
     reportDir: flags['report-dir'],
     userId: flags['user-id'],
+    path: flags.path,
     strictRfc: flags['strict-rfc'],
     allowRemoteRefs: flags['allow-remote-refs'],
   })

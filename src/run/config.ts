@@ -23,6 +23,8 @@ export interface RunConfig {
   failOn: 'must' | 'should'
   reportDir: string
   userId: string | null
+  /** fast-check path of one case to replay (`--path`, with `--seed` and `--only` naming one check), or null. */
+  path: string | null
   strictRfc: boolean
   /** Let the spec's `$ref`s fetch http(s) URLs (`--allow-remote-refs`); local files stay confined to its folder. */
   allowRemoteRefs: boolean
@@ -48,6 +50,7 @@ export const ENV = {
   failOn: 'SCIM_FAIL_ON',
   reportDir: 'SCIM_REPORT_DIR',
   userId: 'SCIM_USER_ID',
+  path: 'SCIM_PATH',
   strictRfc: 'SCIM_STRICT_RFC',
   allowRemoteRefs: 'SCIM_ALLOW_REMOTE_REFS',
   runId: 'SCIM_RUN_ID',
@@ -100,6 +103,13 @@ export function buildConfig(raw: Raw): RunConfig {
   if (rate !== null && !(Number(rate) > 0 && Number.isFinite(Number(rate))))
     throw new UsageError(`--rate must be a positive number of requests per second, got "${rate}".`)
   const timeoutMs = int('timeoutMs', 10_000, 1, 600_000)
+  const path = str('path')
+  if (path !== null) {
+    if (!/^\d+(:\d+)*$/.test(path)) throw new UsageError(`--path must be a fast-check path such as 3:0:1, got "${path}".`)
+    const only = list('only')
+    if (str('seed') === null || only.length !== 1 || only[0].endsWith('*'))
+      throw new UsageError('--path replays one case of one check: pass it with --seed N and --only CHECK-ID, as the failure printed them.')
+  }
   return {
     vendor: str('vendor') ?? 'lightdash',
     spec: str('spec'),
@@ -117,6 +127,7 @@ export function buildConfig(raw: Raw): RunConfig {
     failOn,
     reportDir: str('reportDir') ?? 'reports',
     userId: str('userId'),
+    path,
     strictRfc: bool('strictRfc'),
     allowRemoteRefs: bool('allowRemoteRefs'),
     runId: str('runId') ?? randomUUID().slice(0, 8),

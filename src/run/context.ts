@@ -71,6 +71,7 @@ export async function createRunContext(
       seed: config.seed,
       runs: config.runs,
       maxShrinks: config.maxShrinks,
+      path: config.path,
       strictRfc: config.strictRfc,
       authenticated: config.token !== null,
     },

@@ -45,6 +45,7 @@ export async function runCheck(
     area: check.area,
     contract: ctx.contractOf(check),
     seed,
+    checkSeed: mix(seed, check.id),
     path: null,
     numRuns: 0,
     counterexample: null,
@@ -78,6 +79,7 @@ export async function runCheck(
     let firstWarning: Verdict | null = null
     let runs = 0
     const numRuns = Math.min(check.maxRuns ?? ctx.run.runs, ctx.run.runs)
+    const checkSeed = mix(seed, check.id)
     /**
      * One fast-check run in which the outcomes in `stopOn` are counterexamples, shrunk to the smallest
      * case of the worst outcome found. Shrink tries past --max-shrinks count as passing without a request.
@@ -107,7 +109,9 @@ export async function runCheck(
         if (v.outcome !== 'warned' && (!worst || OUTCOME_RANK[v.outcome] > OUTCOME_RANK[worst.outcome])) worst = v
         return true
       })
-      const details = await fc.check(property, { seed: mix(seed, check.id), numRuns })
+      // --path replays exactly one case: the one at that path of the check's own seed, not shrunk further.
+      const replay = ctx.run.path === null ? {} : { path: ctx.run.path, endOnFailure: true }
+      const details = await fc.check(property, { seed: checkSeed, numRuns, ...replay })
       return { details, bad: lastBad as Verdict | null, capped }
     }
     const report = ({ details, bad, capped }: Awaited<ReturnType<typeof search>>): CheckResult => {

@@ -39,6 +39,7 @@ export const SPEC_OPTIONS = {
   vendor: { type: 'string' },
   spec: { type: 'string' },
   'allow-remote-refs': { type: 'boolean' },
+  markdown: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -108,7 +109,7 @@ Usage:
                          [--path P]   (with --seed and --only: replay exactly one reported case)
   scim-conformance audit-spec [--vendor V | --spec FILE]
   scim-conformance serve [--vendor V] [--port N] [--token T] [--etag] [--constrained]
-  scim-conformance list-checks [--vendor V]
+  scim-conformance list-checks [--vendor V] [--markdown]
   scim-conformance merge-reports [--report-dir DIR] [--fail-on must|should] SHARD/report.json...
   scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T]
 

@@ -1,4 +1,5 @@
 import { auditSpec } from '../audit/audit-spec.ts'
+import { checksCatalogue } from '../checks/catalogue.ts'
 import { CHECKS } from '../checks/index.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { mergeReports } from '../report/merge-reports.ts'
@@ -37,6 +38,11 @@ export async function listChecksCommand(args: string[]): Promise<number> {
       spec: flags.spec as string | undefined,
       allowRemoteRefs: flags['allow-remote-refs'] === true,
     })
+  // The catalogue a QA team reads (docs/checks.md is this output, kept current by a test).
+  if (flags.markdown) {
+    process.stdout.write(checksCatalogue(CHECKS))
+    return 0
+  }
   const width = Math.max(...CHECKS.map((c) => c.id.length))
   for (const c of CHECKS)
     process.stdout.write(`${c.id.padEnd(width)}  ${c.level.padEnd(6)}  ${c.source.padEnd(34)}  ${c.title}\n`)

@@ -75,6 +75,7 @@ export function formatFailure(result: CheckResult, options: FormatFailureOptions
   if (result.reproduce) out.push(indent(result.reproduce), '')
   out.push(indent(result.path === null ? `seed=${result.seed}` : `seed=${result.seed} path=${result.path}`))
   // The same flags replay exactly this case (fast-check's path belongs to the check's own seed, derived from both).
-  if (result.path !== null) out.push(indent(`replay: scim-conformance run ... --seed ${result.seed} --only ${result.id} --path ${result.path}`))
+  if (result.path !== null)
+    out.push(indent(`replay: scim-conformance run ... --seed ${result.seed} --only ${result.id} --path ${result.path}`))
   return scrubSecrets(printable(out.join('\n')), secretsFrom(options))
 }

@@ -105,10 +105,13 @@ export function buildConfig(raw: Raw): RunConfig {
   const timeoutMs = int('timeoutMs', 10_000, 1, 600_000)
   const path = str('path')
   if (path !== null) {
-    if (!/^\d+(:\d+)*$/.test(path)) throw new UsageError(`--path must be a fast-check path such as 3:0:1, got "${path}".`)
+    if (!/^\d+(:\d+)*$/.test(path))
+      throw new UsageError(`--path must be a fast-check path such as 3:0:1, got "${path}".`)
     const only = list('only')
     if (str('seed') === null || only.length !== 1 || only[0].endsWith('*'))
-      throw new UsageError('--path replays one case of one check: pass it with --seed N and --only CHECK-ID, as the failure printed them.')
+      throw new UsageError(
+        '--path replays one case of one check: pass it with --seed N and --only CHECK-ID, as the failure printed them.',
+      )
   }
   return {
     vendor: str('vendor') ?? 'lightdash',

@@ -45,8 +45,51 @@ export interface CheckDefinition<C = unknown> {
   run: (ctx: CheckContext, users: CheckUsers, input: C) => Promise<Verdict>
 }
 
+const LEVELS: readonly Level[] = ['MUST', 'SHOULD', 'MAY']
+const AREAS: readonly Area[] = [
+  'status',
+  'schema',
+  'replace',
+  'readonly',
+  'meta',
+  'uniqueness',
+  'errors',
+  'auth',
+  'etag',
+  'media',
+  'stability',
+  'discovery',
+]
+/** `put.<area-or-topic>.<rule>` in lower-case words joined by dashes (the JUnit name and the `--only` value). */
+const CHECK_ID = /^put\.[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*$/
+
+/**
+ * Declares one check. Validated when the module loads, so that a malformed definition is a bug at
+ * start-up (a TypeError naming the check), never a silent gap in a report.
+ */
 export function defineCheck<C>(check: CheckDefinition<C>): CheckDefinition<C> {
+  const problem = !CHECK_ID.test(check.id)
+    ? 'its id must look like put.<area>.<rule> (lower-case words joined by dashes)'
+    : !LEVELS.includes(check.level)
+      ? `its level must be one of ${LEVELS.join(', ')}`
+      : !AREAS.includes(check.area)
+        ? `its area must be one of ${AREAS.join(', ')}`
+        : !/\S/.test(check.source)
+          ? 'it names no source (an RFC section or the vendor document)'
+          : !/\S/.test(check.title) || !/\S/.test(check.rule)
+            ? 'it needs a title and the sentence of its rule'
+            : null
+  if (problem) throw new TypeError(`defineCheck(${JSON.stringify(check.id)}): ${problem}.`)
   return check
+}
+
+/** The registry's own rule: every id once. */
+export function assertUniqueIds(checks: readonly { id: string }[]): void {
+  const seen = new Set<string>()
+  for (const { id } of checks) {
+    if (seen.has(id)) throw new TypeError(`check id ${JSON.stringify(id)} is defined twice`)
+    seen.add(id)
+  }
 }
 
 /** Worst-first order of outcomes, to fold many verdicts into one. */

@@ -1,4 +1,4 @@
-import type { CheckDefinition } from './define-check.ts'
+import { assertUniqueIds, type CheckDefinition } from './define-check.ts'
 import { ATTRIBUTES_CHECKS } from './areas/attributes-param.ts'
 import { AUTH_CHECKS } from './areas/auth.ts'
 import { ERROR_CHECKS } from './areas/errors.ts'
@@ -33,6 +33,7 @@ export const CHECKS: readonly CheckDefinition<any>[] = [
   ...ATTRIBUTES_CHECKS,
   ...DECLARED_CHECKS,
 ]
+assertUniqueIds(CHECKS)
 
 /** Applies `--only` and `--skip` (exact ids, or a prefix ending in `*` such as `put.etag.*`). */
 export function selectChecks<T extends { id: string }>(checks: readonly T[], only: string[], skip: string[]): T[] {

@@ -523,9 +523,16 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
     test('keep-alive: several requests reuse the connection and close() still ends promptly', async () => {
       const local = await startReferenceServer({ profile, token: TOKEN })
       await createUser(local, flavor)
-      await call(local, 'GET', '/Users')
-      await local.close()
-      expect(true).toBe(true)
+      const listed = await call(local, 'GET', '/Users')
+      // Act: the kept-alive idle socket must not hold close() open until it times out.
+      const ended = await Promise.race([
+        local.close().then(() => 'closed'),
+        new Promise((resolve) => setTimeout(resolve, 5_000, 'still open after 5 s').unref()),
+      ])
+      // Assert
+      expect(listed.status).toBe(200)
+      expect(ended).toBe('closed')
+      await expect(call(local, 'GET', '/Users')).rejects.toThrow(/ECONNREFUSED|other side closed|SocketError/)
     })
   })
 

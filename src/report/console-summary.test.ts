@@ -17,7 +17,7 @@ describe('consoleSummary', () => {
       /^FAIL put\.status\.unknown-id-404 +PUT on an unknown id created a user: 201 Created/,
     )
     expect(outcomeLines.at(-1)).toMatch(
-      /^WARN put\.uniqueness\.scimtype +Uniqueness conflict .*: 409 scimType "noTarget"$/,
+      /^WARN put\.uniqueness\.username-conflict +Uniqueness conflict .*: 409 scimType "noTarget"$/,
     )
     expect(lines).toContain('Reports: reports/run-1/report.html')
     expect(lines).toContain('         reports/run-1/report.json')
@@ -40,7 +40,7 @@ describe('consoleSummary', () => {
     expect(consoleSummary(failingReport(), { reportDir: 'r' })).not.toMatch(/\u001b/)
     const colored = consoleSummary(failingReport(), { reportDir: 'r', color: true })
     expect(colored).toContain('\u001b[31mFAIL\u001b[0m put.status.unknown-id-404')
-    expect(colored).toContain('\u001b[33mWARN\u001b[0m put.uniqueness.scimtype')
+    expect(colored).toContain('\u001b[33mWARN\u001b[0m put.uniqueness.username-conflict')
   })
 
   test('a passing run lists no failures', () => {

@@ -32,7 +32,7 @@ describe('formatFailure', () => {
   })
 
   test('replace failures get the attribute / sent / stored / note table and the shrink path', async () => {
-    const text = formatFailure(result('put.replace.values-replaced'))
+    const text = formatFailure(result('put.replace.values-stored'))
     expect(text).toContain('    attribute       sent      stored      note\n')
     expect(text).toContain('    name.givenName  "Ada"     "Grace"     old value kept\n')
     expect(text).toContain('    title           (absent)  "Engineer"  omitted: retained (observe)\n')
@@ -55,7 +55,7 @@ describe('formatFailure', () => {
   })
 
   test('escapes terminal control characters from the server and scrubs the token when given', () => {
-    const text = formatFailure(result('put.errors.no-5xx'), { token: FAKE_TOKEN })
+    const text = formatFailure(result('put.status.no-5xx'), { token: FAKE_TOKEN })
     expect(text).toContain('[500] Internal Server Error:')
     expect(text).toContain('\\u001b[31mred')
     expect(text).not.toMatch(/\u001b/)
@@ -64,7 +64,7 @@ describe('formatFailure', () => {
   })
 
   test('a transport failure prints the error instead of a status', () => {
-    const text = formatFailure(result('put.transport.timeout'))
+    const text = formatFailure(result('put.stability.repeatable'))
     expect(text).toContain('\n[no response] UND_ERR_HEADERS_TIMEOUT: Headers Timeout Error\n')
   })
 

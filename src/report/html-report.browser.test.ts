@@ -130,14 +130,14 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
 
   test('failure details show the counterexample, the diff and the curl command', async () => {
     const { page } = failing
-    const detail = page.locator('article.detail[data-check-id="put.replace.values-replaced"]')
+    const detail = page.locator('article.detail[data-check-id="put.replace.values-stored"]')
     const text = await detail.innerText()
     expect(text).toContain('PUT https://scim.example.test/scim/v2/Users/2819c223-7f76-453a-919d-413861904646')
     expect(text).toContain('"givenName": "Ada"')
     expect(text).toContain('200 OK')
     expect(text).toContain('"givenName": "Grace"')
     const curl = await detail.locator('pre.curl').innerText()
-    expect(curl).toBe(failingReport().results.find((r) => r.id === 'put.replace.values-replaced')!.reproduce)
+    expect(curl).toBe(failingReport().results.find((r) => r.id === 'put.replace.values-stored')!.reproduce)
     expect(await detail.locator('button[data-copy-for]').isVisible()).toBe(true)
     const diffRows = detail.locator('table.diff tbody tr')
     expect(await diffRows.count()).toBe(3)
@@ -150,7 +150,7 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
   test('the hostile body is shown as text and injects nothing', async () => {
     const { page } = failing
     const body = await page
-      .locator('article.detail[data-check-id="put.errors.no-5xx"] .counterexample .response pre.body')
+      .locator('article.detail[data-check-id="put.status.no-5xx"] .counterexample .response pre.body')
       .innerText()
     expect(body).toContain('</script><img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>')
     expect(body).toContain('Bearer $SCIM_TOKEN')
@@ -162,7 +162,7 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
 
   test('a counterexample without a response shows the transport error', async () => {
     const detail = failing.page.locator(
-      'article.detail[data-check-id="put.transport.timeout"] .counterexample .response',
+      'article.detail[data-check-id="put.stability.repeatable"] .counterexample .response',
     )
     expect(await detail.innerText()).toMatch(/No response\s+UND_ERR_HEADERS_TIMEOUT: Headers Timeout Error/)
   })
@@ -206,7 +206,7 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
     expect(await page.locator('#discovery-notes').innerText()).toContain('/Schemas answered 404')
     const findings = page.locator('#spec-findings .finding-row')
     expect(await findings.count()).toBe(2)
-    const noTarget = page.locator('#spec-findings [data-finding-id="spec.errors.scimtype-notarget"]')
+    const noTarget = page.locator('#spec-findings [data-finding-id="spec.errors.scimtype-not-in-table-9"]')
     expect(await noTarget.innerText()).toContain('MUST')
     expect(await noTarget.innerText()).toContain('RFC 7644 §3.12')
     expect(await noTarget.innerText()).toContain('for <PUT> errors')

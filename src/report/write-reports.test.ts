@@ -88,7 +88,7 @@ describe('writeReports', () => {
       expect(r).toHaveProperty('reproduce')
       expect(r).toHaveProperty('path')
     }
-    const replace = json.results.find((r: { id: string }) => r.id === 'put.replace.values-replaced')
+    const replace = json.results.find((r: { id: string }) => r.id === 'put.replace.values-stored')
     expect(replace.diff[0]).toEqual({
       attribute: 'name.givenName',
       sent: 'Ada',

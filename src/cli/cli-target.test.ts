@@ -10,12 +10,10 @@ import {
   runCli,
   secretToken,
   seedUsers,
-  spawnCli,
   startCube,
   tempDir,
   TEST_TIMEOUT_MS,
   userIndex,
-  waitUntil,
   type CliResult,
 } from '../../test/support/cli.ts'
 
@@ -98,55 +96,6 @@ describeRunAgainstResidents(
   'a failing run against a target with users of its own',
   ['duplicate-username-accepted', 'null-not-clearing', 'frozen-last-modified'],
   1,
-)
-
-test(
-  'SIGINT: the CLI deletes its test users, leaves the residents, and exits 130',
-  async () => {
-    // Arrange
-    const token = secretToken()
-    const server = await startCube({ token })
-    await seedUsers(server, token, 2)
-    const before = userIndex(server)
-    const dir = await tempDir()
-    // Act: a run long enough to be mid-way when the signal comes, once it has created a test user.
-    const cli = spawnCli([
-      'run',
-      '--target',
-      server.origin,
-      '--vendor',
-      'cube',
-      '--token',
-      token,
-      '--runs',
-      '2000',
-      '--report-dir',
-      dir,
-    ])
-    let exitedEarly = false
-    void cli.exited.then(
-      () => (exitedEarly = true),
-      () => (exitedEarly = true),
-    )
-    // Past the preflight (its line names the target, and its own test user is gone again), once a check has created a test user.
-    await waitUntil(
-      () => exitedEarly || (cli.stderr().includes(' against ') && server.users().length > before.length),
-      'the run has created a test user',
-      { timeoutMs: 120_000 },
-    )
-    expect(exitedEarly, cli.stderr()).toBe(false)
-    cli.child.kill('SIGINT')
-    const exit = await cli.exited
-    // Assert
-    expect(exit.code, exit.stderr).toBe(130)
-    expect(userIndex(server)).toEqual(before)
-    expect(exit.stderr).toContain('interrupted; cleaning up test users')
-    const report = await readReport(dir)
-    expect(report.interrupted).toBe(true)
-    // A check cut short is not judged: the closed client must not read as a server failure.
-    expect(report.results.filter((r) => r.status === 'failed').map((r) => `${r.id}: ${r.message}`)).toEqual([])
-  },
-  TEST_TIMEOUT_MS,
 )
 
 /** The parts of a representation a PUT of the same values leaves as they were (not lastModified, not version). */

@@ -101,6 +101,26 @@ describe('issue 11: interrupted runs leave nothing behind', () => {
   )
 
   test(
+    'SIGINT: test users deleted, residents left, exit 130, and a check cut short is not judged',
+    async () => {
+      // Arrange
+      const { server, before, dir, cli } = await startLongRun()
+      // Act
+      cli.child.kill('SIGINT')
+      const exit = await cli.exited
+      // Assert
+      expect(exit.code, exit.stderr).toBe(130)
+      expect(userIndex(server)).toEqual(before)
+      expect(exit.stderr).toContain('interrupted; cleaning up test users')
+      const report = await readReport(dir)
+      expect(report.interrupted).toBe(true)
+      // The closed client must not read as a server failure.
+      expect(report.results.filter((r) => r.status === 'failed').map((r) => `${r.id}: ${r.message}`)).toEqual([])
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  test(
     'a second SIGINT removes the test users at once and quits (or names each that remains)',
     async () => {
       // Arrange

@@ -463,6 +463,8 @@ describe('createScimClient', () => {
   test('a token echoed by the server, in a URL or a body is redacted', async () => {
     // Arrange
     routes.set('/scim/v2/Users/echo', (_req, res) => {
+      // The token also comes back as a header *name*, which Node and undici lower-case.
+      res.setHeader(`x-echo-${TOKEN}`, '1')
       res.writeHead(401, { 'www-authenticate': `Bearer error="invalid_token" token="${TOKEN}"` })
       res.end(JSON.stringify({ detail: `token ${TOKEN} rejected` }))
     })
@@ -481,6 +483,8 @@ describe('createScimClient', () => {
     expect(exchange.request.headers['x-debug']).toBe('copy of [redacted]')
     expect(exchange.response?.body).toEqual({ detail: 'token [redacted] rejected' })
     expect(exchange.response?.headers['www-authenticate']).toContain('token="[redacted]"')
+    expect(Object.keys(exchange.response?.headers ?? {})).toContain('x-echo-[redacted]')
+    expect(JSON.stringify(exchange).toLowerCase()).not.toContain(TOKEN.toLowerCase())
   })
 
   test('an unusable base URL or deadline is a UsageError', () => {

@@ -306,7 +306,9 @@ function requestBody(body: Dispatcher.DispatchOptions['body'], token: string | n
 function redactRecord(headers: Record<string, string>, token: string | null): Record<string, string> {
   if (!token) return headers
   const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
+  for (const [rawName, value] of Object.entries(headers)) {
+    // A server may echo the token as a header *name* (stored lower-cased): redacted there too.
+    const name = redactSecret(rawName, token)
     // The credential header is replaced whole, whatever the token's length (substring redaction skips short ones).
     out[name] =
       name === 'authorization' && token && value === `Bearer ${token}`

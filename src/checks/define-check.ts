@@ -58,7 +58,9 @@ const AREAS: readonly Area[] = [
   'etag',
   'media',
   'stability',
-  'discovery',
+  'invalid',
+  'declared',
+  'attributes',
 ]
 /** `put.<area-or-topic>.<rule>` in lower-case words joined by dashes (the JUnit name and the `--only` value). */
 const CHECK_ID = /^put\.[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*$/

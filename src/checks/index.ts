@@ -1,5 +1,5 @@
 import { assertUniqueIds, type CheckDefinition } from './define-check.ts'
-import { ATTRIBUTES_CHECKS } from './areas/attributes-param.ts'
+import { ATTRIBUTES_CHECKS } from './areas/attributes.ts'
 import { AUTH_CHECKS } from './areas/auth.ts'
 import { ERROR_CHECKS } from './areas/errors.ts'
 import { ETAG_CHECKS } from './areas/etag.ts'
@@ -8,6 +8,7 @@ import { MEDIA_CHECKS } from './areas/media.ts'
 import { META_CHECKS } from './areas/meta.ts'
 import { READONLY_CHECKS } from './areas/readonly.ts'
 import { REPLACE_CHECKS } from './areas/replace.ts'
+import { SCHEMA_CHECKS } from './areas/schema.ts'
 import { STABILITY_CHECKS } from './areas/stability.ts'
 import { STATUS_CHECKS } from './areas/status.ts'
 import { UNIQUENESS_CHECKS } from './areas/uniqueness.ts'
@@ -22,6 +23,7 @@ export const CHECKS: readonly CheckDefinition<any>[] = [
   ...STATUS_CHECKS,
   ...INVALID_CHECKS,
   ...ERROR_CHECKS,
+  ...SCHEMA_CHECKS,
   ...REPLACE_CHECKS,
   ...READONLY_CHECKS,
   ...META_CHECKS,
@@ -35,10 +37,16 @@ export const CHECKS: readonly CheckDefinition<any>[] = [
 ]
 assertUniqueIds(CHECKS)
 
-/** Applies `--only` and `--skip` (exact ids, or a prefix ending in `*` such as `put.etag.*`). */
+/** Ids that changed when file, area and id prefix were made one; still accepted by `--only`/`--skip`. */
+export const CHECK_ALIASES: Readonly<Record<string, string>> = {
+  'put.immutable.unchanged': 'put.readonly.immutable-unchanged',
+  'put.attributes-param': 'put.attributes.param',
+}
+
+/** Applies `--only` and `--skip` (exact ids or former ids, or a prefix ending in `*` such as `put.etag.*`). */
 export function selectChecks<T extends { id: string }>(checks: readonly T[], only: string[], skip: string[]): T[] {
   const matches = (id: string, pattern: string) =>
-    pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === pattern
+    pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === (CHECK_ALIASES[pattern] ?? pattern)
   return checks.filter(
     (c) => (only.length === 0 || only.some((p) => matches(c.id, p))) && !skip.some((p) => matches(c.id, p)),
   )

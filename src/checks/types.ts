@@ -22,7 +22,9 @@ export type Area =
   | 'etag'
   | 'media'
   | 'stability'
-  | 'discovery'
+  | 'invalid'
+  | 'declared'
+  | 'attributes'
 
 /** One attribute of a replace-semantics comparison: what was sent and what the server stored. */
 export interface AttributeDiff {

@@ -29,7 +29,8 @@ const BODY_LIMIT = 32 * 1024
 
 const AREA_LABEL: Record<Area, string> = {
   status: 'Status codes',
-  schema: 'Schema',
+  invalid: 'Invalid payloads',
+  schema: 'Schemas',
   replace: 'Replace semantics',
   readonly: 'Read-only attributes',
   meta: 'meta',
@@ -39,7 +40,8 @@ const AREA_LABEL: Record<Area, string> = {
   etag: 'ETags and versioning',
   media: 'Media types',
   stability: 'Stability and idempotence',
-  discovery: 'Discovery',
+  attributes: 'The attributes parameter',
+  declared: "The server's own /Schemas",
 }
 const AREA_ORDER = Object.keys(AREA_LABEL) as Area[]
 

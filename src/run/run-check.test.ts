@@ -33,7 +33,7 @@ afterAll(async () => {
 
 /** A synthetic rule the reference server cannot satisfy for long displayNames: fails, so the runner must shrink. */
 const noLongDisplayName = defineCheck({
-  id: 'test.synthetic.short-display-name',
+  id: 'put.replace.synthetic-short-display-name',
   title: 'synthetic',
   level: 'MUST',
   source: 'test',

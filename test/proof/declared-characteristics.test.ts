@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { DECLARED_CHECKS } from '../../src/checks/areas/declared.ts'
+import { immutableUnchanged } from '../../src/checks/areas/readonly.ts'
 import type { CheckResult } from '../../src/checks/types.ts'
 import { loadProfile } from '../../src/profile/vendor-profile.ts'
 import { startReferenceServer, type ReferenceServer } from '../../src/reference/server.ts'
@@ -123,7 +124,7 @@ async function runDeclaredChecks(target: string): Promise<Record<string, CheckRe
   const reportDir = await mkdtemp(join(tmpdir(), 'scimc-declared-'))
   dirs.push(reportDir)
   const config = buildConfig({ vendor: 'generic', target, token: TOKEN, runs: '10', seed: '7', reportDir })
-  const { results } = await runChecks(config, target, { checks: DECLARED_CHECKS })
+  const { results } = await runChecks(config, target, { checks: [...DECLARED_CHECKS, immutableUnchanged] })
   return Object.fromEntries(results.map((r) => [r.id, r]))
 }
 
@@ -168,7 +169,7 @@ describe('the server is held to its own /Schemas', () => {
   test('truthful /Schemas (password returned "never", nothing immutable): returned-never passes, immutable skipped', async () => {
     const results = await runDeclaredChecks(await startProxy({}))
     expect(results['put.declared.returned-never'].status).toBe('passed')
-    expect(results['put.immutable.unchanged'].status).toBe('skipped')
+    expect(results['put.readonly.immutable-unchanged'].status).toBe('skipped')
   })
 
   test('declares userName returned "never" but returns it: put.declared.returned-never fails', async () => {
@@ -179,21 +180,21 @@ describe('the server is held to its own /Schemas', () => {
     expect(results['put.declared.returned-never'].message).toMatch(/userName in the PUT response/)
   })
 
-  test('declares externalId immutable but lets PUT change it: put.immutable.unchanged fails', async () => {
+  test('declares externalId immutable but lets PUT change it: put.readonly.immutable-unchanged fails', async () => {
     const results = await runDeclaredChecks(
       await startProxy({ rewrite: withCharacteristic('externalId', { mutability: 'immutable' }) }),
     )
-    expect(results['put.immutable.unchanged'].status).toBe('failed')
-    expect(results['put.immutable.unchanged'].message).toMatch(/externalId changed from/)
+    expect(results['put.readonly.immutable-unchanged'].status).toBe('failed')
+    expect(results['put.readonly.immutable-unchanged'].message).toMatch(/externalId changed from/)
   })
 
-  test('declares externalId immutable and refuses changes with 400 mutability: put.immutable.unchanged passes', async () => {
+  test('declares externalId immutable and refuses changes with 400 mutability: put.readonly.immutable-unchanged passes', async () => {
     const target = await startProxy({
       rewrite: withCharacteristic('externalId', { mutability: 'immutable' }),
       enforceImmutableExternalId: true,
     })
     const results = await runDeclaredChecks(target)
-    expect(results['put.immutable.unchanged'].status).toBe('passed')
+    expect(results['put.readonly.immutable-unchanged'].status).toBe('passed')
     expect(results['put.declared.returned-never'].status).toBe('passed')
   })
 

@@ -328,7 +328,7 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   },
   // text/plain parsed as JSON and applied: a 2xx where 415 or 400 is expected (SCIM-PUT-RULES 26: warn).
   { fault: 'content-type-ignored', expect: { 'put.invalid.wrong-content-type': 'warned' } },
-  { fault: 'attributes-param-ignored', expect: { 'put.attributes-param': 'warned' } },
+  { fault: 'attributes-param-ignored', expect: { 'put.attributes.param': 'warned' } },
   // An RFC MAY: observed as a trait, never failed or warned.
   { fault: 'omitted-retained', expect: { 'put.replace.omitted-attributes': 'observed' } },
   {
@@ -367,7 +367,7 @@ export const UNEXERCISED: Readonly<Record<string, Unexercised>> = {
     reason:
       'MAY (SCIM-PUT-RULES 13): a case variant of the core URN accepted or refused is observed; only a 5xx fails.',
   },
-  'put.immutable.unchanged': {
+  'put.readonly.immutable-unchanged': {
     kind: 'skip-only',
     reason:
       'The core User schema declares no immutable attribute, and no vendor profile adds one, so the check skips (SCIM-PUT-RULES 7).',

@@ -31,7 +31,7 @@ function invalidPayloadCheck(m: Mutation): CheckDefinition<InvalidCase> {
     title: `Invalid payload (${m.violation}) gets an acceptable 4xx`,
     level: m.expect.level,
     source: m.rule,
-    area: 'status',
+    area: 'invalid',
     rule: m.expect.source,
     users: 1,
     // A heavy kind sends the same megabyte each time: a second case only confirms the first.

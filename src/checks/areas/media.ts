@@ -1,7 +1,10 @@
 import fc from 'fast-check'
+import type { CheckContext } from '../context.ts'
+import { isJsonMedia } from '../../openapi/put-user-operation.ts'
 import { defineCheck, verdict } from '../define-check.ts'
+import { declaredSchemaFor, mediaTypeOf } from '../probes/declared.ts'
 import { validPayloads } from '../probes/payloads.ts'
-import { describeStatus, is2xx, noResponse, putRaw } from '../probes/requests.ts'
+import { describeStatus, is2xx, noResponse, putRaw, statusOf } from '../probes/requests.ts'
 
 /**
  * SCIM-PUT-RULES 26, RFC 7644 §3.8/§8.1: application/scim+json is SCIM's media type; a server must
@@ -44,4 +47,48 @@ function requestMediaCheck(kind: 'scim' | 'json') {
 
 export const requestScimJson = requestMediaCheck('scim')
 export const requestJson = requestMediaCheck('json')
-export const MEDIA_CHECKS = [requestScimJson, requestJson]
+function anySuccessDeclaration(ctx: CheckContext, status: number, media: string | null) {
+  const first = Object.keys(ctx.profile.op.responses).find((s) => /^2/.test(s))
+  return first && /^2/.test(String(status)) ? declaredSchemaFor(ctx.profile, Number(first), media) : null
+}
+
+/** RFC 7644 §3.1/§8.1 and SCIM-PUT-RULES 26: responses are JSON of the declared media type. */
+export const responseContentType = defineCheck({
+  id: 'put.media.response-content-type',
+  title: 'Response Content-Type is a JSON type the vendor declares (application/scim+json per the RFC)',
+  level: 'SHOULD',
+  source: 'RFC 7644 §8.1, §3.8; vendor OpenAPI responses',
+  area: 'media',
+  rule: 'SCIM responses use the media type application/scim+json; the operation declares the media types it returns.',
+  users: 1,
+  maxRuns: 10,
+  cases: (ctx) => validPayloads(ctx, 'put.media.response-content-type'),
+  async run(ctx, users, body) {
+    const e = await putRaw(ctx, users.ids[0], JSON.stringify(body), ctx.profile.requestMediaType)
+    const broken = noResponse([e])
+    if (broken) return broken
+    const status = statusOf(e)!
+    if (status === 204 || !e.response!.bodyText) return verdict('passed', 'no body', [e])
+    const media = mediaTypeOf(e)
+    // SCIM-PUT-RULES 26 grades any other response media type a warning; a body that is not JSON fails elsewhere (success-200, errors.format).
+    if (!media || !isJsonMedia(media))
+      return verdict(
+        'warned',
+        `Received: ${status} with Content-Type ${JSON.stringify(e.response!.headers['content-type'] ?? null)}\nExpected: application/scim+json (or the JSON type the vendor declares)\n\nSend JSON responses with a JSON media type`,
+        [e],
+      )
+    // A success status the document does not list (put.status.declared judges that) is held to the media type it declares for the others.
+    const declared = declaredSchemaFor(ctx.profile, status, media) ?? anySuccessDeclaration(ctx, status, media)
+    if (declared && !declared.mediaMatches)
+      return verdict(
+        'warned',
+        `Received: Content-Type ${media}\nExpected: ${declared.media.mediaType} as the vendor document declares for ${status}`,
+        [e],
+      )
+    if (!declared && media !== 'application/scim+json')
+      return verdict('warned', `Received: Content-Type ${media}\nExpected: application/scim+json`, [e])
+    return verdict('passed', `Content-Type ${media}`, [e])
+  },
+})
+
+export const MEDIA_CHECKS = [requestScimJson, requestJson, responseContentType]

@@ -1,55 +1,9 @@
 import type { Exchange } from '../../http/exchange.ts'
-import type { CheckContext } from '../context.ts'
-import { getAttr, isObject } from '../compare.ts'
-import { defineCheck, verdict, type CheckDefinition, type CheckUsers, type Verdict } from '../define-check.ts'
-import type { Area, Level } from '../types.ts'
+import { getAttr } from '../compare.ts'
+import { verdict } from '../define-check.ts'
 import { firstSeen } from '../probes/first-seen.ts'
-import { validPayloads } from '../probes/payloads.ts'
-import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser } from '../probes/requests.ts'
-import { CORE_USER_SCHEMA } from '../../profile/vendor-profile.ts'
-
-/** Before, PUT, after: the evidence every meta/schemas check judges. */
-interface Replaced {
-  before: Exchange
-  put: Exchange
-  get: Exchange
-}
-
-type Judge = (ctx: CheckContext, users: CheckUsers, r: Replaced) => Verdict
-
-/** A check that PUTs a changed, valid payload and judges before/PUT/GET; a failed PUT is another check's business. */
-function replaceJudged(spec: {
-  id: string
-  title: string
-  level: Level
-  source: string
-  rule: string
-  area?: Area
-  maxRuns?: number
-  judge: Judge
-}): CheckDefinition<Record<string, unknown>> {
-  return defineCheck({
-    id: spec.id,
-    title: spec.title,
-    level: spec.level,
-    source: spec.source,
-    area: spec.area ?? 'meta',
-    rule: spec.rule,
-    users: 1,
-    maxRuns: spec.maxRuns ?? 10,
-    cases: (ctx) => validPayloads(ctx, spec.id),
-    async run(ctx, users, body) {
-      const before = await getUser(ctx, users.ids[0])
-      const put = await putUser(ctx, users.ids[0], body)
-      const broken = noResponse([before, put])
-      if (broken) return broken
-      if (!is2xx(put))
-        return verdict('passed', `PUT answered ${describeStatus(put)}; put.status.success-200 judges that`, [put])
-      const get = await getUser(ctx, users.ids[0])
-      return noResponse([before, put, get]) ?? spec.judge(ctx, users, { before, put, get })
-    },
-  })
-}
+import { replaceJudged } from '../probes/replace-judged.ts'
+import { bodyObject } from '../probes/requests.ts'
 
 const meta = (e: Exchange) => getAttr(bodyObject(e), 'meta')
 const metaField = (e: Exchange, field: string) => getAttr(meta(e), field)
@@ -255,89 +209,6 @@ export const timestampsFormat = replaceJudged({
   },
 })
 
-/** SCIM-PUT-RULES 12, RFC 7643 §3: schemas lists the core URN and each extension present, once. */
-export const responseSchemas = replaceJudged({
-  id: 'put.schemas.response',
-  title: 'The response schemas lists the core User URN and each extension present, once',
-  level: 'MUST',
-  source: 'RFC 7643 §3',
-  area: 'schema',
-  rule: 'schemas: ... Each String value must be a unique URI. All representations of SCIM schemas MUST include a non-empty array with value(s) of the URIs supported by that representation.',
-  judge(_ctx, _users, { put, get }) {
-    for (const e of [put, get]) {
-      const body = bodyObject(e)
-      if (!body) continue
-      const schemas = getAttr(body, 'schemas')
-      const where = e === put ? 'PUT response' : 'GET after the PUT'
-      const focus = e === put ? 0 : 1
-      if (!Array.isArray(schemas) || schemas.length === 0)
-        return verdict(
-          'failed',
-          `Received: ${where} with schemas ${JSON.stringify(schemas)}\nExpected: a non-empty array holding ${CORE_USER_SCHEMA}`,
-          [put, get],
-          { focus },
-        )
-      const lower = schemas.map((s) => String(s).toLowerCase())
-      if (!lower.includes(CORE_USER_SCHEMA.toLowerCase()))
-        return verdict(
-          'failed',
-          `Received: ${where} schemas ${JSON.stringify(schemas)}\nExpected: ${CORE_USER_SCHEMA} among them`,
-          [put, get],
-          { focus },
-        )
-      if (new Set(lower).size !== lower.length)
-        return verdict(
-          'failed',
-          `Received: ${where} schemas ${JSON.stringify(schemas)} with a duplicate\nExpected: each URI once`,
-          [put, get],
-          { focus },
-        )
-      const missing = Object.keys(body).filter(
-        (k) => /^urn:/i.test(k) && isObject(body[k]) && !lower.includes(k.toLowerCase()),
-      )
-      if (missing.length > 0)
-        return verdict(
-          'failed',
-          `Received: ${where} carries ${missing.join(', ')} but schemas ${JSON.stringify(schemas)} does not list it\nExpected: each extension present listed in schemas`,
-          [put, get],
-          { focus },
-        )
-    }
-    return verdict('passed', 'schemas lists the core URN and each extension present', [put, get])
-  },
-})
-
-/** SCIM-PUT-RULES 13: a case variant of the core URN — the RFC is silent on `schemas` values, so this is observed. */
-export const schemasCaseVariant = defineCheck({
-  id: 'put.schemas.case-variant',
-  title: 'A case variant of the core schema URN in the request (accepted or rejected)',
-  level: 'MAY',
-  source: 'RFC 7644 §3.10',
-  area: 'schema',
-  rule: 'The facets of a fully encoded attribute name are case-insensitive; the RFC says nothing of the `schemas` values themselves.',
-  users: 1,
-  maxRuns: 3,
-  cases: (ctx) => validPayloads(ctx, 'put.schemas.case-variant'),
-  async run(ctx, users, body) {
-    const schemas = (Array.isArray(body.schemas) ? body.schemas : [CORE_USER_SCHEMA]).map((s) =>
-      String(s).toLowerCase() === CORE_USER_SCHEMA.toLowerCase() ? CORE_USER_SCHEMA.toUpperCase() : s,
-    )
-    const put = await putUser(ctx, users.ids[0], { ...body, schemas })
-    const broken = noResponse([put])
-    if (broken) return broken
-    if ((put.response?.status ?? 0) >= 500)
-      return verdict(
-        'failed',
-        `Received: ${describeStatus(put)} for an upper-case core URN\nExpected: acceptance or a 400`,
-        [put],
-      )
-    const trait = is2xx(put) ? 'accepted' : `rejected (${describeStatus(put)})`
-    return verdict('observed', `upper-case core schema URN ${trait}`, [put], {
-      traits: { 'schemas.coreUrnCaseVariant': trait },
-    })
-  },
-})
-
 export const META_CHECKS = [
   createdStable,
   lastModifiedAdvances,
@@ -346,6 +217,4 @@ export const META_CHECKS = [
   locationRight,
   contentLocationMatches,
   timestampsFormat,
-  responseSchemas,
-  schemasCaseVariant,
 ]

@@ -1,3 +1,4 @@
+import { requestProperties } from './slots.ts'
 import type { CheckContext } from '../context.ts'
 
 /** RFC 7643 §3.1 common attributes: they belong to no schema, so a server's /Schemas need not list them. */
@@ -17,4 +18,12 @@ export function serverDeclares(ctx: CheckContext, name: string): boolean {
   if (!/^urn:/.test(key)) return declared.has(key)
   for (const path of declared.keys()) if (path.startsWith(`${key}:`)) return true
   return false
+}
+
+/** Top-level attributes the server declares (in /Schemas) with a characteristic, limited to those the vendor's request documents. */
+export function declaredWith(ctx: CheckContext, test: (name: string) => boolean): string[] {
+  if (!ctx.discovery.declared) return []
+  return Object.keys(requestProperties(ctx.profile)).filter(
+    (name) => ctx.discovery.declared!.has(name.toLowerCase()) && test(name),
+  )
 }

@@ -10,15 +10,16 @@ const ALWAYS = new Set(['id', 'schemas', 'meta', 'username'])
  * resource. A server that ignores them is reported as a capability gap (warn), not a failed replace.
  */
 export const attributesParam = defineCheck({
-  id: 'put.attributes-param',
+  id: 'put.attributes.param',
   title: 'PUT ?attributes=userName returns only id, userName and the always-returned attributes',
   level: 'SHOULD',
   source: 'RFC 7644 §3.9',
-  area: 'discovery',
+  area: 'attributes',
   rule: 'attributes: ... the attribute names to return in the response, overriding the set of attributes that would be returned by default.',
   users: 1,
   maxRuns: 3,
   cases: (ctx) =>
+    // The former id stays the salt, so that a seed draws the same payloads as before.
     fullPayloads(ctx, 'put.attributes-param').filter((b) =>
       Object.keys(b).some((k) => !ALWAYS.has(k.toLowerCase()) && !isUnassigned(b[k])),
     ),

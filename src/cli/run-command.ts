@@ -5,7 +5,7 @@ import { auditSpec } from '../audit/audit-spec.ts'
 import { unknownCheckIds } from '../checks/index.ts'
 import { parseServiceProviderConfig } from '../discovery/index.ts'
 import { TransportError, UsageError } from '../errors.ts'
-import { createScimClient, type ScimClient } from '../http/client.ts'
+import type { ScimClient } from '../http/client.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { ALL_VENDORS } from '../profile/vendors.ts'
 import { ConformanceReporter } from '../report/conformance-reporter.ts'
@@ -21,6 +21,7 @@ import { finishRun } from '../run/sweep.ts'
 import { ForeignUserError, TestUsers } from '../run/test-users.ts'
 import { scrubberOf, secretsOf, withoutUserinfo } from '../secrets.ts'
 import { HELP, parseFlags, RUN_OPTIONS } from './args.ts'
+import { clientOf } from '../run/from-config.ts'
 
 const SUITES_CONFIG = fileURLToPath(new URL('../../suites/vitest.config.ts', import.meta.url))
 
@@ -166,12 +167,7 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
 
 /** One request before the run, so an unreachable target is a clear exit-2 error and not 60 failed checks. */
 async function preflight(config: RunConfig, profile: VendorProfile, embedded: boolean): Promise<void> {
-  const client = createScimClient({
-    baseUrl: config.target!,
-    token: config.token,
-    timeoutMs: config.timeoutMs,
-    deadlineMs: config.deadlineMs,
-  })
+  const client = clientOf(config, config.target!)
   try {
     const exchange = await client.send({ method: 'GET', path: `${profile.basePath}/ServiceProviderConfig` })
     if (exchange.error) throw new TransportError(`cannot reach the target ${config.target}: ${exchange.error.message}`)

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
-import { createScimClient } from '../http/client.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { buildConfig } from '../run/config.ts'
 import { usersUrlOf } from '../run/context.ts'
 import { describeLeft, sweepEarlierRuns } from '../run/sweep.ts'
 import { HELP, parseFlags, SWEEP_OPTIONS } from './args.ts'
+import { clientOf } from '../run/from-config.ts'
 
 /**
  * `sweep`: deletes the test users that earlier runs against a target left behind (a SIGKILL, a lost
@@ -37,12 +37,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
     allowRemoteRefs: config.allowRemoteRefs,
   })
   const usersUrl = usersUrlOf(config.target!, profile)
-  const client = createScimClient({
-    baseUrl: config.target!,
-    token: config.token,
-    timeoutMs: config.timeoutMs,
-    deadlineMs: config.deadlineMs,
-  })
+  const client = clientOf(config, config.target!)
   try {
     // Runs still in progress (their process is alive) are left alone; ledgers of other targets too.
     const swept = await sweepEarlierRuns(client, profile, resolve(config.reportDir), '', usersUrl)

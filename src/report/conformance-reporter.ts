@@ -6,7 +6,8 @@ import { OUTCOME_RANK } from '../checks/define-check.ts'
 import { CHECKS } from '../checks/index.ts'
 import { INTERRUPTED_MESSAGE, type CheckResult, type SpecFinding } from '../checks/types.ts'
 import { oneLine } from '../errors.ts'
-import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
+import type { VendorProfile } from '../profile/vendor-profile.ts'
+import { profileOf } from '../run/from-config.ts'
 import type { RunConfig } from '../run/config.ts'
 import '../run/provided.ts'
 import { secretsOf, warnShortSecrets, withoutUserinfo } from '../secrets.ts'
@@ -105,14 +106,7 @@ export class ConformanceReporter implements Reporter {
     let specFindings: SpecFinding[] = []
     let spec = config.spec ?? config.vendor
     try {
-      const profile =
-        this.options.profile ??
-        (await loadProfile({
-          vendor: config.spec ? undefined : config.vendor,
-          spec: config.spec ?? undefined,
-          validate: false,
-          allowRemoteRefs: config.allowRemoteRefs,
-        }))
+      const profile = this.options.profile ?? (await profileOf(config))
       // As the user would type it: relative to where the run started, when it lies below.
       const rel = relative(process.cwd(), profile.specPath)
       spec = rel.startsWith('..') || isAbsolute(rel) ? profile.specPath : rel

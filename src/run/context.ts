@@ -1,14 +1,15 @@
 import type { CheckContext, Discovery } from '../checks/context.ts'
 import { parseSchemas, parseServiceProviderConfig, userAttributeCharacteristics } from '../discovery/index.ts'
-import { createScimClient, type ScimClient } from '../http/client.ts'
+import type { ScimClient } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
-import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
+import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { AttributeDefinition } from '../scim/attribute.ts'
 import { CORE_USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF } from '../scim/core-schema.ts'
 import type { RunConfig } from './config.ts'
 import { UserLedger } from './ledger.ts'
 import { scrubberOf, secretsOf, type Secret } from '../secrets.ts'
 import { guardedClient, TestUsers } from './test-users.ts'
+import { clientOf, profileOf } from './from-config.ts'
 
 /** What the runner holds for one run: the checks' narrow context, and what only the runner may touch. */
 export interface RunContext {
@@ -38,20 +39,8 @@ export async function createRunContext(
   options: { embedded?: boolean } = {},
 ): Promise<RunContext> {
   // The run's global setup (or the CLI) validated the spec already.
-  const profile = await loadProfile({
-    vendor: config.spec ? undefined : config.vendor,
-    spec: config.spec ?? undefined,
-    validate: false,
-    allowRemoteRefs: config.allowRemoteRefs,
-  })
-  const client = createScimClient({
-    baseUrl: target,
-    token: config.token,
-    timeoutMs: config.timeoutMs,
-    deadlineMs: config.deadlineMs,
-    concurrency: config.concurrency,
-    rate: config.rate,
-  })
+  const profile = await profileOf(config)
+  const client = clientOf(config, target, { pooled: true })
   const discovery = await discover(client, profile)
   const ledger = new UserLedger(
     config.reportDir,

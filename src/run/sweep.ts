@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs'
-import { createScimClient, type ScimClient } from '../http/client.ts'
-import { loadProfile } from '../profile/vendor-profile.ts'
+import type { ScimClient } from '../http/client.ts'
 import { parseServiceProviderConfig } from '../discovery/index.ts'
 import type { RunConfig } from './config.ts'
 import { usersUrlOf } from './context.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import { runInProgress, UserLedger } from './ledger.ts'
 import { TestUsers } from './test-users.ts'
+import { clientOf, profileOf } from './from-config.ts'
 
 /** A test user a sweep could not remove, and why. */
 export interface LeftUser {
@@ -116,18 +116,8 @@ export interface RunCleanup {
 
 /** The sweep at the end of a run, with its own client: what the reporter records before it writes the reports. */
 export async function finishRun(config: RunConfig, target: string): Promise<RunCleanup> {
-  const profile = await loadProfile({
-    vendor: config.spec ? undefined : config.vendor,
-    spec: config.spec ?? undefined,
-    validate: false,
-    allowRemoteRefs: config.allowRemoteRefs,
-  })
-  const client = createScimClient({
-    baseUrl: target,
-    token: config.token,
-    timeoutMs: config.timeoutMs,
-    deadlineMs: config.deadlineMs,
-  })
+  const profile = await profileOf(config)
+  const client = clientOf(config, target)
   try {
     const ledger = new UserLedger(config.reportDir, config.runId)
     const { removed, left } = await sweepLedger(

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { TestProject } from 'vitest/node'
-import { loadProfile } from '../../src/profile/vendor-profile.ts'
 import { startReferenceServer, type ReferenceServer } from '../../src/reference/server.ts'
-import { createScimClient } from '../../src/http/client.ts'
+import { clientOf, profileOf } from '../../src/run/from-config.ts'
 import '../../src/run/provided.ts'
 import { UserLedger } from '../../src/run/ledger.ts'
 import { scrubberOf } from '../../src/secrets.ts'
@@ -21,11 +20,7 @@ import { join } from 'node:path'
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let config = project.getProvidedContext().run
-  const profile = await loadProfile({
-    vendor: config.spec ? undefined : config.vendor,
-    spec: config.spec ?? undefined,
-    allowRemoteRefs: config.allowRemoteRefs,
-  })
+  const profile = await profileOf(config, { validate: true })
   let server: ReferenceServer | null = null
   if (config.target === null) {
     // The reference server always demands a token and supports ETags, so that the auth and ETag checks run too.
@@ -36,12 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('embedded', true)
   }
   const target = config.target!
-  const client = createScimClient({
-    baseUrl: target,
-    token: config.token,
-    timeoutMs: config.timeoutMs,
-    deadlineMs: config.deadlineMs,
-  })
+  const client = clientOf(config, target)
   const usersUrl = usersUrlOf(target, profile)
   // Test users that earlier runs left on this target (a SIGKILL, a lost connection) go first.
   const earlier = await sweepEarlierRuns(client, profile, config.reportDir, config.runId, usersUrl)

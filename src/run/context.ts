@@ -27,7 +27,7 @@ export interface RunContext {
 export async function createContext(
   config: RunConfig,
   target: string,
-  options: { embedded?: boolean } = {},
+  options: { embedded?: boolean; profile?: VendorProfile } = {},
 ): Promise<CheckContext> {
   return (await createRunContext(config, target, options)).check
 }
@@ -36,10 +36,11 @@ export async function createContext(
 export async function createRunContext(
   config: RunConfig,
   target: string,
-  options: { embedded?: boolean } = {},
+  options: { embedded?: boolean; profile?: VendorProfile } = {},
 ): Promise<RunContext> {
   // The run's global setup (or the CLI) validated the spec already.
-  const profile = await profileOf(config)
+  // Handed over by the run (loaded once in its main process), or loaded here for a context of its own.
+  const profile = options.profile ?? (await profileOf(config))
   const client = clientOf(config, target, { pooled: true })
   const discovery = await discover(client, profile)
   const ledger = new UserLedger(

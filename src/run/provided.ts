@@ -1,3 +1,4 @@
+import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { RunConfig } from './config.ts'
 
 /**
@@ -11,6 +12,8 @@ declare module 'vitest' {
     run: RunConfig
     /** True when the target is the reference server the global setup started. */
     embedded: boolean
+    /** The vendor profile, loaded once in the main process (the global setup) and handed to every worker. */
+    profile: VendorProfile
   }
 }
 

@@ -41,7 +41,7 @@ export function conformanceSuite(areas: Area[]): void {
       throw new Error(
         'the run has no target: run through `scim-conformance run`, or use suites/vitest.config.ts, whose global setup starts the reference server',
       )
-    context ??= createRunContext(config, target, { embedded: inject('embedded') })
+    context ??= createRunContext(config, target, { embedded: inject('embedded'), profile: inject('profile') })
     return context
   }
   afterAll(async () => {

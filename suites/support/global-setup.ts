@@ -21,6 +21,8 @@ import { join } from 'node:path'
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let config = project.getProvidedContext().run
   const profile = await profileOf(config, { validate: true })
+  // Once per run: the workers inject it instead of loading the spec again.
+  project.provide('profile', profile)
   let server: ReferenceServer | null = null
   if (config.target === null) {
     // The reference server always demands a token and supports ETags, so that the auth and ETag checks run too.

@@ -41,3 +41,8 @@ export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
   return message.replace(/\s*\n\s*/g, ' ').trim()
 }
+
+/** A check threw something that is not a verdict: a bug of the harness, never a finding about the server. */
+export class CheckCrashedError extends HarnessError {
+  override readonly code: string = 'SCIM_ERR_CHECK_CRASHED'
+}

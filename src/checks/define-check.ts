@@ -5,9 +5,22 @@ import type { CheckContext, CheckUsers } from './context.ts'
 export type { CheckUsers }
 import type { Area, AttributeDiff, Contract, Level, Outcome } from './types.ts'
 
-/** What one probe of a check concluded. `failed`/`warned` make fast-check shrink towards a smaller case. */
+/**
+ * What one case of a check concluded, in the rule's own terms:
+ * - `passed`: the case reached the rule's judgement and the rule held;
+ * - `violated`: the rule was broken. The runner grades it from the check's level (MUST/SHALL → failed,
+ *   SHOULD → warned, MAY → observed), so a check cannot grade more or less harshly than its rule;
+ * - `observed`: a behaviour the rule permits, recorded as a fact (a trait), never a deviation;
+ * - `inconclusive`: the case never reached the rule (the PUT was refused for another reason, the
+ *   server returns nothing to compare): not evidence either way. The message says why;
+ * - `skipped`: the rule does not apply to this target.
+ * `failed`/`warned` are the graded outcomes: the runner produces them from `violated`.
+ */
+export type VerdictOutcome = 'passed' | 'violated' | 'observed' | 'inconclusive' | 'skipped'
+
+/** What one probe of a check concluded. A `violated` case makes fast-check shrink towards a smaller one. */
 export interface Verdict {
-  outcome: Outcome
+  outcome: VerdictOutcome | Outcome
   /** `Received: … / Expected: …` text, ending with the fix when there is one. */
   message: string
   /** The exchanges behind the verdict, in order; the first non-discovery one is the counterexample. */
@@ -43,6 +56,11 @@ export interface CheckDefinition<C = unknown> {
   /** Cap on generated cases, for checks whose every case costs many requests. @defaultValue the run's --runs */
   maxRuns?: number
   run: (ctx: CheckContext, users: CheckUsers, input: C) => Promise<Verdict>
+  /**
+   * One owner per rule: only the check that judges 5xx answers (`put.status.no-5xx`) sets this. In
+   * every other check a case whose exchanges met a 5xx is inconclusive, not a finding of its own rule.
+   */
+  judgesServerErrors?: boolean
 }
 
 const LEVELS: readonly Level[] = ['MUST', 'SHOULD', 'MAY']
@@ -94,11 +112,21 @@ export function assertUniqueIds(checks: readonly { id: string }[]): void {
   }
 }
 
-/** Worst-first order of outcomes, to fold many verdicts into one. */
-export const OUTCOME_RANK: Record<Outcome, number> = { failed: 4, warned: 3, observed: 2, passed: 1, skipped: 0 }
+/** Worst-first order of outcomes, to fold many verdicts into one: one exercised case outranks any inconclusive one. */
+export const OUTCOME_RANK: Record<Outcome, number> = {
+  failed: 5,
+  warned: 4,
+  observed: 3,
+  passed: 2,
+  inconclusive: 1,
+  skipped: 0,
+}
+
+/** The grade of a broken rule at each level (SCIM-PUT-RULES "Grading": MUST fail, SHOULD warn, MAY observe). */
+export const GRADE_OF_LEVEL: Record<Level, Outcome> = { MUST: 'failed', SHOULD: 'warned', MAY: 'observed' }
 
 export function verdict(
-  outcome: Outcome,
+  outcome: VerdictOutcome | Outcome,
   message: string,
   exchanges: Exchange[],
   extra: Partial<Verdict> = {},

@@ -3,8 +3,12 @@ import type { Exchange, RecordedRequest, RecordedResponse } from '../http/exchan
 /** RFC 2119 level of the rule a check enforces. */
 export type Level = 'MUST' | 'SHOULD' | 'MAY'
 
-/** Outcome of a check, graded as SCIM-PUT-RULES.md says. */
-export type Outcome = 'passed' | 'failed' | 'warned' | 'observed' | 'skipped'
+/**
+ * Outcome of a check, graded as SCIM-PUT-RULES.md says. `inconclusive`: no case reached the rule's
+ * judgement (every PUT refused for another reason, the server returns nothing to compare...), so the
+ * check neither passes nor fails; the message says why. It never changes the exit code.
+ */
+export type Outcome = 'passed' | 'failed' | 'warned' | 'observed' | 'inconclusive' | 'skipped'
 
 /** Which contract judged the server: the vendor's document, or the RFCs. */
 export type Contract = 'rfc' | 'vendor'
@@ -52,6 +56,8 @@ export interface CheckResult {
   path: string | null
   /** How many generated cases ran (1 for example-based checks). */
   numRuns: number
+  /** How many of them reached the judgement of the rule (the rest were inconclusive); a pass needs at least one. */
+  exercised?: number
   /** Every exchange of the counterexample, in order (e.g. the PUT, then the GET that showed the stored value). */
   exchanges?: Exchange[]
   diff?: AttributeDiff[]

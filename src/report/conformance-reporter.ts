@@ -78,8 +78,15 @@ export class ConformanceReporter implements Reporter {
       return
     }
     const result = testCase.result()
-    if (result.state === 'failed')
-      this.harnessErrors.push(`${testCase.name}: ${oneLine(result.errors?.[0]?.message ?? 'failed without a result')}`)
+    if (result.state !== 'failed') return
+    const error = result.errors?.[0]
+    const message = oneLine(error?.message ?? 'failed without a result')
+    // A target that stopped answering is one problem of the run, however many checks met it.
+    if (error?.name === 'TransportError') {
+      if (!this.harnessErrors.includes(message)) this.harnessErrors.push(message)
+      return
+    }
+    this.harnessErrors.push(`${testCase.name}: ${message}`)
   }
 
   async onTestRunEnd(
@@ -136,6 +143,7 @@ export class ConformanceReporter implements Reporter {
         failed: count('failed'),
         warned: count('warned'),
         observed: count('observed'),
+        inconclusive: count('inconclusive'),
         skipped: count('skipped'),
         requests: results.reduce((n, r) => n + (r.requests ?? 0), 0),
       },

@@ -7,7 +7,9 @@ describe('consoleSummary', () => {
   test('counts by outcome and by level, one line per failure and warning, report paths and the seed', () => {
     const text = consoleSummary(failingReport(), { reportDir: 'reports/run-1' })
     const lines = text.split('\n')
-    expect(text).toContain('8 checks: 1 passed, 4 failed, 1 warned, 1 observed, 1 skipped (87 requests, 12.3 s)')
+    expect(text).toContain(
+      '8 checks: 1 passed, 4 failed, 1 warned, 1 observed, 0 inconclusive, 1 skipped (87 requests, 12.3 s)',
+    )
     expect(lines).toContain('  MUST    4 failed, 1 passed, 1 skipped')
     expect(lines).toContain('  SHOULD  1 warned')
     expect(lines).toContain('  MAY     1 observed')
@@ -46,7 +48,7 @@ describe('consoleSummary', () => {
   test('a passing run lists no failures', () => {
     const text = consoleSummary(passingReport(), { reportDir: 'r' })
     expect(text).not.toMatch(/^(FAIL|WARN) /m)
-    expect(text).toContain('3 checks: 3 passed, 0 failed, 0 warned, 0 observed, 0 skipped')
+    expect(text).toContain('3 checks: 3 passed, 0 failed, 0 warned, 0 observed, 0 inconclusive, 0 skipped')
   })
 
   test('server text cannot reach the terminal raw, and the token is scrubbed', () => {

@@ -43,12 +43,13 @@ export function consoleSummary(report: ConformanceReport, options: ConsoleSummar
     return color && code ? `${code}${word}${RESET}` : word
   }
   const s = report.summary
-  const checks = s.passed + s.failed + s.warned + s.observed + s.skipped
+  const inconclusive = s.inconclusive ?? 0
+  const checks = s.passed + s.failed + s.warned + s.observed + inconclusive + s.skipped
   const lines: string[] = [
     terminalLine(
       `scim-conformance ${report.tool.version}: ${report.vendor} PUT /Users/{id} at ${withoutUserinfo(report.target)}${report.strictRfc ? ' (--strict-rfc)' : ''}`,
     ),
-    `${checks} checks: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.observed} observed, ${s.skipped} skipped` +
+    `${checks} checks: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.observed} observed, ${inconclusive} inconclusive, ${s.skipped} skipped` +
       ` (${s.requests} requests, ${formatDuration(report.durationMs)})`,
   ]
   if (report.interrupted) lines.push('INTERRUPTED: the run was cut short; these results are partial')

@@ -121,7 +121,14 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
       await expect.poll(() => row.isVisible(), { message: r.id }).toBe(true)
       expect(await row.getAttribute('data-status')).toBe(r.status)
       expect(await row.locator('.badge').innerText()).toBe(
-        { passed: 'PASS', failed: 'FAIL', warned: 'WARN', observed: 'OBSERVE', skipped: 'SKIP' }[r.status],
+        {
+          passed: 'PASS',
+          failed: 'FAIL',
+          warned: 'WARN',
+          observed: 'OBSERVE',
+          inconclusive: 'INCONCLUSIVE',
+          skipped: 'SKIP',
+        }[r.status],
       )
       expect(await row.innerText()).toContain(r.title)
     }

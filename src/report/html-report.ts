@@ -50,6 +50,7 @@ const OUTCOME_TITLE: Record<Outcome, string> = {
   warned: 'Warned',
   observed: 'Observed',
   passed: 'Passed',
+  inconclusive: 'Inconclusive',
   skipped: 'Skipped',
 }
 
@@ -61,6 +62,7 @@ const STYLE = `
 --warned-fg:#93370d;--warned-bg:#fffaeb;--warned-line:#fec84b;
 --observed-fg:#1849a9;--observed-bg:#eff8ff;--observed-line:#84caff;
 --passed-fg:#05603a;--passed-bg:#ecfdf3;--passed-line:#75e0a7;
+--inconclusive-fg:#5925dc;--inconclusive-bg:#f4f3ff;--inconclusive-line:#bdb4fe;
 --skipped-fg:#344054;--skipped-bg:#f2f4f7;--skipped-line:#d0d5dd}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
@@ -85,13 +87,13 @@ h4{font-size:13px;margin:14px 0 6px;color:var(--muted);text-transform:uppercase;
 .verdict[data-verdict=warned]{background:var(--warned-bg);color:var(--warned-fg);border-color:var(--warned-line)}
 .verdict[data-verdict=passed]{background:var(--passed-bg);color:var(--passed-fg);border-color:var(--passed-line)}
 .verdict .why{font-weight:400;color:var(--fg)}
-.cards{display:grid;grid-template-columns:repeat(6,minmax(0,1fr));gap:10px;list-style:none;padding:0;margin:0 0 14px}
+.cards{display:grid;grid-template-columns:repeat(7,minmax(0,1fr));gap:10px;list-style:none;padding:0;margin:0 0 14px}
 .card{border:1px solid var(--line);border-top-width:4px;border-radius:6px;padding:8px 12px}
 .card .n{display:block;font-size:26px;font-weight:700;line-height:1.2}
 .card .l{color:var(--muted);font-size:12.5px}
 .card[data-outcome=failed]{border-top-color:#d92d20}.card[data-outcome=warned]{border-top-color:#f79009}
 .card[data-outcome=observed]{border-top-color:#2e90fa}.card[data-outcome=passed]{border-top-color:#17b26a}
-.card[data-outcome=skipped]{border-top-color:#98a2b3}.card[data-outcome=requests]{border-top-color:#475467}
+.card[data-outcome=inconclusive]{border-top-color:#7a5af8}.card[data-outcome=skipped]{border-top-color:#98a2b3}.card[data-outcome=requests]{border-top-color:#475467}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;vertical-align:top;padding:6px 10px;border-bottom:1px solid var(--line)}
 th{background:var(--soft);font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;font-weight:600}
@@ -102,6 +104,7 @@ table.levels{width:auto;min-width:520px}
 .badge[data-status=failed]{color:var(--failed-fg);background:var(--failed-bg);border-color:var(--failed-line)}
 .badge[data-status=warned]{color:var(--warned-fg);background:var(--warned-bg);border-color:var(--warned-line)}
 .badge[data-status=observed]{color:var(--observed-fg);background:var(--observed-bg);border-color:var(--observed-line)}
+.badge[data-status=inconclusive]{color:var(--inconclusive-fg);background:var(--inconclusive-bg);border-color:var(--inconclusive-line)}
 .badge[data-status=passed]{color:var(--passed-fg);background:var(--passed-bg);border-color:var(--passed-line)}
 .badge[data-status=skipped]{color:var(--skipped-fg);background:var(--skipped-bg);border-color:var(--skipped-line)}
 .level{font-weight:700;font-size:12px}
@@ -127,6 +130,7 @@ body:has(#show-failed:not(:checked)) tr.check-row[data-status=failed],
 body:has(#show-warned:not(:checked)) tr.check-row[data-status=warned],
 body:has(#show-observed:not(:checked)) tr.check-row[data-status=observed],
 body:has(#show-passed:not(:checked)) tr.check-row[data-status=passed],
+body:has(#show-inconclusive:not(:checked)) tr.check-row[data-status=inconclusive],
 body:has(#show-skipped:not(:checked)) tr.check-row[data-status=skipped]{display:none}
 article.detail{border:1px solid var(--line);border-left-width:6px;border-radius:6px;padding:4px 16px 14px;margin:16px 0}
 article.detail[data-status=failed]{border-left-color:#d92d20}
@@ -264,7 +268,7 @@ function summary(report: ConformanceReport): SafeHtml {
   const byLevel = countsByLevel(report.results)
   const cards = OUTCOMES.map(
     (o) =>
-      html`<li class="card" data-outcome="${o}" data-count="${s[o]}"><span class="n">${s[o]}</span><span class="l">${OUTCOME_TITLE[o]}</span></li>`,
+      html`<li class="card" data-outcome="${o}" data-count="${s[o] ?? 0}"><span class="n">${s[o] ?? 0}</span><span class="l">${OUTCOME_TITLE[o]}</span></li>`,
   )
   const rows = LEVELS.map((level) => {
     const counts = byLevel[level]

@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { JUnitReporter, type Reporter, type TestModule, type TestRunEndReason, type Vitest } from 'vitest/node'
 import { INTERRUPTED_MESSAGE } from '../checks/types.ts'
+import { oneLine } from '../errors.ts'
 import '../run/provided.ts'
 import { scrubSecrets, secretsOf, type Secret } from '../secrets.ts'
 import { writeFileAtomic } from './_internals/atomic-write.ts'
@@ -55,7 +56,7 @@ export class ScrubbedJUnitReporter implements Reporter {
     this.#lines = []
     const skipped = markSkipped(testModules, reason === 'interrupted')
     await this.#inner.onTestRunEnd(testModules)
-    const xml = withSkipMessages(this.#lines, skipped)
+    const xml = withHarnessErrors(withSkipMessages(this.#lines, skipped), harnessErrors(testModules))
     this.#lines = []
     await mkdir(dirname(this.#path), { recursive: true })
     await writeFileAtomic(this.#path, scrubSecrets(xml, this.#secrets()))
@@ -99,17 +100,66 @@ function markSkipped(modules: ReadonlyArray<TestModule>, interrupted: boolean): 
       const note = outcome.state === 'skipped' ? outcome.note : undefined
       const result = testCase.meta().scimResult
       const message =
-        result && result.status === 'skipped' && !result.interrupted
-          ? result.message
-          : interrupted
-            ? 'interrupted'
-            : (note ?? 'skipped')
+        result && result.status === 'inconclusive'
+          ? `inconclusive: ${result.message.split('\n')[0]}`
+          : result && result.status === 'skipped' && !result.interrupted
+            ? result.message
+            : interrupted
+              ? 'interrupted'
+              : (note ?? 'skipped')
       // The reported entity's task is what vitest's JUnit reporter reads (it is internal to vitest's types).
       ;(testCase as unknown as { task: { mode: string } }).task.mode = 'skip'
       messages.set(testCase.name, message)
     }
   }
   return messages
+}
+
+/**
+ * A check that threw instead of concluding (a harness bug, a target that cannot host the run, the
+ * target gone) is a harness error: JUnit's `<error>`, not a `<failure>` of the server. Returns the
+ * one-line message and the error class per test name.
+ */
+function harnessErrors(modules: ReadonlyArray<TestModule>): Map<string, { type: string; message: string }> {
+  const errors = new Map<string, { type: string; message: string }>()
+  for (const module of modules) {
+    for (const testCase of module.children.allTests()) {
+      const result = testCase.result()
+      if (result.state !== 'failed') continue
+      const error = result.errors?.[0]
+      if (!error || error.name === 'ConformanceError') continue
+      errors.set(testCase.name, { type: error.name ?? 'Error', message: oneLine(error.message ?? 'failed') })
+    }
+  }
+  return errors
+}
+
+/**
+ * The document with each harness error's `<failure>` (its text carries harness stack frames) replaced
+ * by `<error message="…" type="…"/>`, and the `failures`/`errors` counts of its suite and the root moved.
+ */
+function withHarnessErrors(xml: string, errors: ReadonlyMap<string, { type: string; message: string }>): string {
+  if (errors.size === 0) return xml
+  let moved = 0
+  const recount = (open: string, n: number) =>
+    open
+      .replace(/\bfailures="(\d+)"/, (_, f: string) => `failures="${Number(f) - n}"`)
+      .replace(/\berrors="(\d+)"/, (_, e: string) => `errors="${Number(e) + n}"`)
+  const out = xml.replace(/(<testsuite [^>]*>)([\s\S]*?<\/testsuite>)/g, (_, open: string, body: string) => {
+    let here = 0
+    const changed = body.replace(
+      /(<testcase [^>]*\bname="([^"]*)"[^>]*>)(\s*)<failure\b[^>]*>[\s\S]*?<\/failure>/g,
+      (whole: string, testcase: string, name: string, space: string) => {
+        const error = errors.get(unescapeXml(name))
+        if (!error) return whole
+        here++
+        return `${testcase}${space}<error message="${escapeXml(error.message)}" type="${escapeXml(error.type)}"/>`
+      },
+    )
+    moved += here
+    return recount(open, here) + changed
+  })
+  return out.replace(/<testsuites [^>]*>/, (open) => recount(open, moved))
 }
 
 /** The rendered document, each `<skipped/>` given the message of its testcase. */

@@ -30,7 +30,7 @@ const report = (over: Partial<ConformanceReport>): ConformanceReport => ({
   runs: 5,
   startedAt: '2026-01-01T00:00:00.000Z',
   durationMs: 1000,
-  summary: { passed: 0, failed: 0, warned: 0, observed: 0, skipped: 0, requests: 10 },
+  summary: { passed: 0, failed: 0, warned: 0, observed: 0, inconclusive: 0, skipped: 0, requests: 10 },
   results: [],
   specFindings: [],
   traits: {},
@@ -51,7 +51,15 @@ test('shards of one run merge into one report with recounted summary', async () 
     ),
   )
   const merged = await mergeReports([join(dir, 'a.json'), join(dir, 'b.json')])
-  expect(merged.summary).toEqual({ passed: 1, failed: 1, warned: 1, observed: 0, skipped: 0, requests: 20 })
+  expect(merged.summary).toEqual({
+    passed: 1,
+    failed: 1,
+    warned: 1,
+    observed: 0,
+    inconclusive: 0,
+    skipped: 0,
+    requests: 20,
+  })
   expect(merged.results.map((r) => r.id)).toEqual(['a', 'b', 'c'])
   expect(merged.traits).toEqual({ x: '1', y: '2' })
   expect(merged.durationMs).toBe(1500)

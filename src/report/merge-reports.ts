@@ -49,6 +49,7 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
         failed: count('failed'),
         warned: count('warned'),
         observed: count('observed'),
+        inconclusive: count('inconclusive'),
         skipped: count('skipped'),
         requests: reports.reduce((n, r) => n + r.summary.requests, 0),
       },

@@ -6,6 +6,8 @@ export interface ReportSummary {
   failed: number
   warned: number
   observed: number
+  /** Checks no case of which reached their rule (never a pass, never a failure). */
+  inconclusive: number
   skipped: number
   requests: number
 }

@@ -59,7 +59,15 @@ describe('writeReports', () => {
     expect(Object.keys(json).filter((k) => !required.includes(k) && !optional.includes(k))).toEqual([])
     expect(json.discoveryNotes).toEqual(['/Schemas answered 404: mutability taken from the vendor document'])
     expect(json.tool).toEqual({ name: 'scim-conformance', version: '0.1.0' })
-    expect(json.summary).toEqual({ passed: 1, failed: 4, warned: 1, observed: 1, skipped: 1, requests: 87 })
+    expect(json.summary).toEqual({
+      passed: 1,
+      failed: 4,
+      warned: 1,
+      observed: 1,
+      inconclusive: 0,
+      skipped: 1,
+      requests: 87,
+    })
     expect(json.traits['omitted.name']).toBe('retained')
     expect(json.specFindings[0]).toEqual(
       expect.objectContaining({

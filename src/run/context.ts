@@ -10,6 +10,7 @@ import { UserLedger } from './ledger.ts'
 import { scrubberOf, secretsOf, type Secret } from '../secrets.ts'
 import { guardedClient, TestUsers } from './test-users.ts'
 import { clientOf, profileOf } from './from-config.ts'
+import { tripwire } from './tripwire.ts'
 
 /** What the runner holds for one run: the checks' narrow context, and what only the runner may touch. */
 export interface RunContext {
@@ -41,7 +42,7 @@ export async function createRunContext(
   // The run's global setup (or the CLI) validated the spec already.
   // Handed over by the run (loaded once in its main process), or loaded here for a context of its own.
   const profile = options.profile ?? (await profileOf(config))
-  const client = clientOf(config, target, { pooled: true })
+  const client = tripwire(clientOf(config, target, { pooled: true }))
   const discovery = await discover(client, profile)
   const ledger = new UserLedger(
     config.reportDir,

@@ -1,7 +1,14 @@
 import fc from 'fast-check'
-import { OUTCOME_RANK, type CheckDefinition, type CheckUsers, type Verdict } from '../checks/define-check.ts'
-import type { CheckResult } from '../checks/types.ts'
-import { HarnessError, oneLine } from '../errors.ts'
+import {
+  GRADE_OF_LEVEL,
+  OUTCOME_RANK,
+  verdict,
+  type CheckDefinition,
+  type CheckUsers,
+  type Verdict,
+} from '../checks/define-check.ts'
+import type { CheckResult, Outcome } from '../checks/types.ts'
+import { CheckCrashedError, HarnessError, oneLine } from '../errors.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { boundExchange, boundJson, RECORDED } from '../http/bounded-json.ts'
 import { toCurl } from '../http/to-curl.ts'
@@ -69,15 +76,20 @@ export async function runCheck(
     throw error
   }
 
+  let thrown: unknown = null
   try {
     if (!check.cases) {
-      const v = await check.run(ctx, users, undefined)
-      return finish({ ...fromVerdict(secrets, v), numRuns: 1 })
+      const v = graded(check, await guard(check, () => check.run(ctx, users, undefined)))
+      return finish({ ...fromVerdict(secrets, v), numRuns: 1, exercised: exercisedBy(v) ? 1 : 0 })
     }
     const traits: Record<string, string> = {}
     let worst: Verdict | null = null
     let firstWarning: Verdict | null = null
+    let firstInconclusive: Verdict | null = null
     let runs = 0
+    let exercised = 0
+    // A harness problem (a crash, the target gone) ends the search at once: later cases are not run, nothing is shrunk.
+    let fatal: unknown = null
     const numRuns = Math.min(check.maxRuns ?? ctx.run.runs, ctx.run.runs)
     const checkSeed = mix(seed, check.id)
     /**
@@ -89,47 +101,54 @@ export async function runCheck(
       let shrinks: number | null = null
       let capped = false
       const property = fc.asyncProperty(check.cases!(ctx, users), async (input) => {
+        if (fatal !== null) return true
         if (shrinks !== null && shrinks++ >= ctx.run.maxShrinks) {
           capped = true
           return true
         }
         runs++
-        const v = await check.run(ctx, users, input)
+        let v: Verdict
+        try {
+          v = graded(check, await check.run(ctx, users, input))
+        } catch (error) {
+          fatal = error
+          return true
+        }
         Object.assign(traits, v.traits)
+        if (shrinks === null && exercisedBy(v)) exercised++
+        if (v.outcome === 'inconclusive') firstInconclusive ??= v
         if (v.outcome === 'warned') firstWarning ??= v
         if (stopOn.has(v.outcome)) {
           // A shrink candidate with a milder outcome is not a smaller case of this one: it counts as passing,
           // so shrinking never trades a failure for a warning.
-          if (lastBad && OUTCOME_RANK[v.outcome] < OUTCOME_RANK[(lastBad as Verdict).outcome]) return true
+          if (lastBad && OUTCOME_RANK[v.outcome as Outcome] < OUTCOME_RANK[(lastBad as Verdict).outcome as Outcome])
+            return true
           // fast-check keeps shrinking from each failing case, so the last counterexample verdict is the shrunk one.
           lastBad = v
           shrinks ??= 0
           return false
         }
-        if (v.outcome !== 'warned' && (!worst || OUTCOME_RANK[v.outcome] > OUTCOME_RANK[worst.outcome])) worst = v
+        if (
+          v.outcome !== 'warned' &&
+          v.outcome !== 'inconclusive' &&
+          (!worst || OUTCOME_RANK[v.outcome as Outcome] > OUTCOME_RANK[worst.outcome as Outcome])
+        )
+          worst = v
         return true
       })
       // --path replays exactly one case: the one at that path of the check's own seed, not shrunk further.
       const replay = ctx.run.path === null ? {} : { path: ctx.run.path, endOnFailure: true }
       const details = await fc.check(property, { seed: checkSeed, numRuns, ...replay })
+      if (fatal !== null) throw asHarnessError(check, fatal)
+      // The arbitrary itself threw (a generator bug): a harness error too.
+      if (details.failed && !lastBad) throw asHarnessError(check, details.errorInstance)
       return { details, bad: lastBad as Verdict | null, capped }
     }
     const report = ({ details, bad, capped }: Awaited<ReturnType<typeof search>>): CheckResult => {
-      if (!bad) {
-        // The predicate threw: a harness bug or a transport failure the check did not turn into a verdict.
-        const error = details.errorInstance
-        if (error instanceof HarnessError) throw error
-        return finish({
-          status: 'failed',
-          message: `The check could not complete: ${oneLine(error)}`,
-          numRuns: runs,
-          path: details.counterexamplePath,
-        })
-      }
-      const found = fromVerdict(secrets, bad, traits)
+      const found = fromVerdict(secrets, bad as Verdict, traits)
       if (capped)
         found.message += `\n(Shrinking stopped after ${ctx.run.maxShrinks} tries (--max-shrinks): a smaller case may exist.)`
-      return finish({ ...found, numRuns: runs, path: details.counterexamplePath })
+      return finish({ ...found, numRuns: runs, exercised, path: details.counterexamplePath })
     }
     // First every case is tried for a failure: a warning must not end the search before a later case fails.
     const forFailure = await search(new Set(['failed']))
@@ -139,13 +158,70 @@ export async function runCheck(
       const forWarning = await search(new Set(['warned', 'failed']))
       if (forWarning.details.failed) return report(forWarning)
       // The target did not warn again (it answers differently from one run to the next): report the first warning as it was.
-      return finish({ ...fromVerdict(secrets, firstWarning as Verdict, traits), numRuns: runs })
+      return finish({ ...fromVerdict(secrets, firstWarning as Verdict, traits), numRuns: runs, exercised })
     }
-    const best = (worst as Verdict | null) ?? { outcome: 'passed', message: 'No case was generated.', exchanges: [] }
-    return finish({ ...fromVerdict(secrets, best, traits), numRuns: runs })
+    if (worst) return finish({ ...fromVerdict(secrets, worst as Verdict, traits), numRuns: runs, exercised })
+    // No case reached the rule: not a pass. The first case's reason stands for the rest.
+    const why = (firstInconclusive as Verdict | null)?.message ?? 'no case was generated'
+    return finish({
+      ...fromVerdict(secrets, verdict('inconclusive', `No case of ${runs} reached the rule: ${why}`, []), traits),
+      numRuns: runs,
+      exercised: 0,
+    })
+  } catch (error) {
+    thrown = error
+    throw error
   } finally {
-    await ctx.users.remove(users)
+    try {
+      await ctx.users.remove(users)
+    } catch (error) {
+      // The end-of-run sweep reports what stayed; a first error (the target gone) is the one to tell.
+      if (thrown === null) throw error
+    }
   }
+}
+
+/** A case counts as exercised when it reached the rule's judgement. */
+function exercisedBy(v: Verdict): boolean {
+  return v.outcome !== 'inconclusive' && v.outcome !== 'skipped'
+}
+
+/**
+ * The check's verdict in graded terms. `violated` takes the grade of the check's level. A case that met
+ * a 5xx is inconclusive in every check but the one that owns that rule (RFC 7644 §3.12: no 5xx for
+ * client input is judged by put.status.no-5xx alone), so one server error is one finding, not many.
+ */
+export function graded(check: Pick<CheckDefinition, 'level' | 'judgesServerErrors'>, v: Verdict): Verdict {
+  if (!check.judgesServerErrors && v.outcome !== 'skipped') {
+    const e = v.exchanges.find((x) => (x.response?.status ?? 0) >= 500)
+    if (e) {
+      const path = e.request.url.replace(/^[a-z]+:\/\/[^/]+/i, '')
+      return {
+        ...v,
+        outcome: 'inconclusive',
+        message: `the server answered ${e.response!.status} to ${e.request.method} ${path} (put.status.no-5xx judges server errors)`,
+        traits: v.traits,
+      }
+    }
+  }
+  return v.outcome === 'violated' ? { ...v, outcome: GRADE_OF_LEVEL[check.level] } : v
+}
+
+/** Runs a single-case check, turning anything it throws into a harness error. */
+async function guard(check: CheckDefinition, run: () => Promise<Verdict>): Promise<Verdict> {
+  try {
+    return await run()
+  } catch (error) {
+    throw asHarnessError(check, error)
+  }
+}
+
+/** Anything a check throws that is not a verdict: a harness error (exit 2), whatever kind of check threw it. */
+function asHarnessError(check: Pick<CheckDefinition, 'id'>, error: unknown): HarnessError {
+  if (error instanceof HarnessError) return error
+  return new CheckCrashedError(`${check.id} crashed (a harness bug, not a finding): ${oneLine(error)}`, {
+    cause: error,
+  })
 }
 
 /**
@@ -178,7 +254,7 @@ function fromVerdict(
   const focus = exchanges[v.focus ?? 0] ?? null
   const mergedTraits = boundJson({ ...traits, ...v.traits }, { ...RECORDED, scrub })
   return {
-    status: v.outcome,
+    status: v.outcome === 'violated' ? 'failed' : v.outcome, // graded() has mapped violated already
     message: v.message,
     counterexample: bad && focus ? { request: focus.request, response: focus.response } : null,
     // From the request as sent: a body over 64 KiB is left out of the curl line with its real size.

@@ -98,5 +98,7 @@ async function runOne(
     throw new ConformanceError(formatFailure(result, { secrets: run.secrets }))
   if (result.status === 'warned') await t.annotate(`WARN: ${result.message.split('\n')[0]}`, 'warning')
   if (result.status === 'observed') await t.annotate(`OBSERVED: ${result.message.split('\n')[0]}`, 'observation')
+  // Shown as skipped in JUnit (`<skipped message="inconclusive: …">`): neither a pass nor a failure.
+  if (result.status === 'inconclusive') t.skip(`inconclusive: ${result.message.split('\n')[0]}`)
   if (result.status === 'skipped') t.skip(result.message)
 }

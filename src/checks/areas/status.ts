@@ -108,6 +108,7 @@ export const no5xx = defineCheck({
   area: 'status',
   rule: 'Client errors are 4xx (Table 8: 400 schema violation, 409, 412...); 500 is an internal error, never the answer to a request the client can correct.',
   users: 2,
+  judgesServerErrors: true,
   cases: (ctx, users) => mixedCases(ctx, users, 'put.status.no-5xx'),
   async run(ctx, users, input) {
     const exchange = await sendCase(ctx, users, input)

@@ -1,7 +1,7 @@
 import type { Exchange } from '../../http/exchange.ts'
 import type { SendOptions } from '../../http/client.ts'
 import type { CheckContext } from '../context.ts'
-import { verdict, type Verdict } from '../define-check.ts'
+import { TransportError } from '../../errors.ts'
 
 /** PUT a JSON body on a user, with the vendor's request media type unless told otherwise. */
 export function putUser(
@@ -48,18 +48,15 @@ export function bodyObject(exchange: Exchange): Record<string, unknown> | null {
 }
 
 /**
- * A transport failure (no response) is not evidence for the rule under test: the check cannot judge,
- * so it fails with the transport's reason (the target must answer every request).
+ * A transport failure (no response) is not evidence about any rule: the target stopped answering, and
+ * the run ends with one harness error naming the exchange (exit 2), never a finding in every check.
+ * Returns null when every exchange has its response (so a check reads `if (broken) return broken`).
  */
-export function noResponse(exchanges: Exchange[]): Verdict | null {
-  const index = exchanges.findIndex((e) => e.response === null)
-  if (index === -1) return null
-  const e = exchanges[index]
-  return verdict(
-    'failed',
-    `Received: no response to ${e.request.method} ${e.request.url} (${e.error?.code}: ${e.error?.message})\nExpected: an HTTP response within the timeout`,
-    exchanges,
-    { focus: index },
+export function noResponse(exchanges: Exchange[]): null {
+  const e = exchanges.find((x) => x.response === null)
+  if (!e) return null
+  throw new TransportError(
+    `the target stopped answering: no response to ${e.request.method} ${e.request.url} (${e.error?.code ?? 'error'}: ${e.error?.message ?? 'no response'})`,
   )
 }
 

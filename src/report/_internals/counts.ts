@@ -4,7 +4,7 @@ import { LEVELS, OUTCOMES } from './text.ts'
 export type OutcomeCounts = Record<Outcome, number>
 
 function emptyCounts(): OutcomeCounts {
-  return { passed: 0, failed: 0, warned: 0, observed: 0, skipped: 0 }
+  return { passed: 0, failed: 0, warned: 0, observed: 0, inconclusive: 0, skipped: 0 }
 }
 
 /** Outcome counts per RFC 2119 level, computed from the results. */

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Level, Outcome } from '../../checks/types.ts'
 
-export const OUTCOMES: readonly Outcome[] = ['failed', 'warned', 'observed', 'passed', 'skipped']
+export const OUTCOMES: readonly Outcome[] = ['failed', 'warned', 'observed', 'passed', 'inconclusive', 'skipped']
 export const LEVELS: readonly Level[] = ['MUST', 'SHOULD', 'MAY']
 
 /** Short upper-case label of an outcome, the word the console and the badges print. */
@@ -10,6 +10,7 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   warned: 'WARN',
   observed: 'OBSERVE',
   passed: 'PASS',
+  inconclusive: 'INCONCLUSIVE',
   skipped: 'SKIP',
 }
 

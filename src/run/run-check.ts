@@ -76,8 +76,18 @@ export async function runCheck(
     throw error
   }
 
-  let thrown: unknown = null
+  let result: CheckResult
   try {
+    result = await judge()
+  } catch (error) {
+    // The end-of-run sweep reports what stayed; the first error (e.g. the target gone) is the one to tell.
+    await ctx.users.remove(users).catch(() => {})
+    throw error
+  }
+  await ctx.users.remove(users)
+  return result
+
+  async function judge(): Promise<CheckResult> {
     if (!check.cases) {
       const v = graded(check, await guard(check, () => check.run(ctx, users, undefined)))
       return finish({ ...fromVerdict(secrets, v), numRuns: 1, exercised: exercisedBy(v) ? 1 : 0 })
@@ -168,16 +178,6 @@ export async function runCheck(
       numRuns: runs,
       exercised: 0,
     })
-  } catch (error) {
-    thrown = error
-    throw error
-  } finally {
-    try {
-      await ctx.users.remove(users)
-    } catch (error) {
-      // The end-of-run sweep reports what stayed; a first error (the target gone) is the one to tell.
-      if (thrown === null) throw error
-    }
   }
 }
 

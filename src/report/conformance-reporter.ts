@@ -51,12 +51,15 @@ export class ConformanceReporter implements Reporter {
 
   private results: CheckResult[] = []
   private harnessErrors: string[] = []
+  /** True once a check met a target that stopped answering (each suite worker meets it once: told once). */
+  private targetGone = false
   private discoveryNotes = new Set<string>()
   private startedAt = new Date()
 
   onTestRunStart(): void {
     this.results = []
     this.harnessErrors = []
+    this.targetGone = false
     this.discoveryNotes.clear()
     this.startedAt = new Date()
     this.report = null
@@ -83,7 +86,8 @@ export class ConformanceReporter implements Reporter {
     const message = oneLine(error?.message ?? 'failed without a result')
     // A target that stopped answering is one problem of the run, however many checks met it.
     if (error?.name === 'TransportError') {
-      if (!this.harnessErrors.includes(message)) this.harnessErrors.push(message)
+      if (!this.targetGone) this.harnessErrors.push(message)
+      this.targetGone = true
       return
     }
     this.harnessErrors.push(`${testCase.name}: ${message}`)

@@ -56,7 +56,7 @@ export class ScrubbedJUnitReporter implements Reporter {
     this.#lines = []
     const skipped = markSkipped(testModules, reason === 'interrupted')
     await this.#inner.onTestRunEnd(testModules)
-    const xml = withHarnessErrors(withSkipMessages(this.#lines, skipped), harnessErrors(testModules))
+    const xml = withHarnessErrors(withSkipMessages(this.#lines, skipped))
     this.#lines = []
     await mkdir(dirname(this.#path), { recursive: true })
     await writeFileAtomic(this.#path, scrubSecrets(xml, this.#secrets()))
@@ -117,43 +117,28 @@ function markSkipped(modules: ReadonlyArray<TestModule>, interrupted: boolean): 
 
 /**
  * A check that threw instead of concluding (a harness bug, a target that cannot host the run, the
- * target gone) is a harness error: JUnit's `<error>`, not a `<failure>` of the server. Returns the
- * one-line message and the error class per test name.
+ * target gone), or a suite hook that failed, is a harness error: JUnit's `<error>`, not a `<failure>`
+ * of the server. vitest writes every thrown error as `<failure message="…" type="<error class>">` with
+ * harness stack frames in its text; only a ConformanceError (a check's finding) stays a failure. The
+ * others become `<error message="<one line>" type="…"/>`, and the `failures`/`errors` counts of their
+ * suite and of the root move with them.
  */
-function harnessErrors(modules: ReadonlyArray<TestModule>): Map<string, { type: string; message: string }> {
-  const errors = new Map<string, { type: string; message: string }>()
-  for (const module of modules) {
-    for (const testCase of module.children.allTests()) {
-      const result = testCase.result()
-      if (result.state !== 'failed') continue
-      const error = result.errors?.[0]
-      if (!error || error.name === 'ConformanceError') continue
-      errors.set(testCase.name, { type: error.name ?? 'Error', message: oneLine(error.message ?? 'failed') })
-    }
-  }
-  return errors
-}
-
-/**
- * The document with each harness error's `<failure>` (its text carries harness stack frames) replaced
- * by `<error message="…" type="…"/>`, and the `failures`/`errors` counts of its suite and the root moved.
- */
-function withHarnessErrors(xml: string, errors: ReadonlyMap<string, { type: string; message: string }>): string {
-  if (errors.size === 0) return xml
+function withHarnessErrors(xml: string): string {
   let moved = 0
   const recount = (open: string, n: number) =>
-    open
-      .replace(/\bfailures="(\d+)"/, (_, f: string) => `failures="${Number(f) - n}"`)
-      .replace(/\berrors="(\d+)"/, (_, e: string) => `errors="${Number(e) + n}"`)
+    n === 0
+      ? open
+      : open
+          .replace(/\bfailures="(\d+)"/, (_, f: string) => `failures="${Number(f) - n}"`)
+          .replace(/\berrors="(\d+)"/, (_, e: string) => `errors="${Number(e) + n}"`)
   const out = xml.replace(/(<testsuite [^>]*>)([\s\S]*?<\/testsuite>)/g, (_, open: string, body: string) => {
     let here = 0
     const changed = body.replace(
-      /(<testcase [^>]*\bname="([^"]*)"[^>]*>)(\s*)<failure\b[^>]*>[\s\S]*?<\/failure>/g,
-      (whole: string, testcase: string, name: string, space: string) => {
-        const error = errors.get(unescapeXml(name))
-        if (!error) return whole
+      /<failure message="([^"]*)" type="([^"]*)">[\s\S]*?<\/failure>/g,
+      (whole: string, message: string, type: string) => {
+        if (type === 'ConformanceError') return whole
         here++
-        return `${testcase}${space}<error message="${escapeXml(error.message)}" type="${escapeXml(error.type)}"/>`
+        return `<error message="${escapeXml(oneLine(unescapeXml(message)))}" type="${type}"/>`
       },
     )
     moved += here
@@ -181,6 +166,9 @@ const escapeXml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 const unescapeXml = (text: string): string =>
   text
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, code: string) => String.fromCodePoint(Number.parseInt(code, 16)))
+    .replace(/&apos;/g, "'")
     .replace(/&quot;/g, '"')
     .replace(/&gt;/g, '>')
     .replace(/&lt;/g, '<')

@@ -11,6 +11,7 @@ import { buildConfig } from './config.ts'
 import type { CheckContext } from '../checks/context.ts'
 import { createContext } from './context.ts'
 import { runCheck } from './run-check.ts'
+import { CheckCrashedError } from '../errors.ts'
 
 let server: ReferenceServer
 let ctx: CheckContext
@@ -166,4 +167,91 @@ describe('runCheck', () => {
     })
     expect(await runCheck(observing, ctx)).toMatchObject({ status: 'observed', traits: { 'x.y': 'z' }, numRuns: 1 })
   })
+})
+
+describe('runCheck: the check contract (issue 12)', () => {
+  const synthetic = (level: 'MUST' | 'SHOULD' | 'MAY', run: (n: number) => ReturnType<typeof verdict>) =>
+    defineCheck({
+      ...noLongDisplayName,
+      level,
+      users: 0,
+      cases: () => fc.integer({ min: 0, max: 40 }),
+      run: async (_c, _u, n) => run(n),
+    })
+
+  test.each([
+    { level: 'MUST', want: 'failed' },
+    { level: 'SHOULD', want: 'warned' },
+    { level: 'MAY', want: 'observed' },
+  ] as const)('a violated $level rule is graded $want, from the level alone', async ({ level, want }) => {
+    const check = synthetic(level, (n) =>
+      n >= 3 ? verdict('violated', `broken at ${n}`, []) : verdict('passed', 'held', []),
+    )
+    const result = await runCheck(check, ctx)
+    expect(result.status).toBe(want)
+    if (want !== 'observed') expect(result.message).toBe('broken at 3')
+  })
+
+  test('no case reached the rule: inconclusive with the reason, never a pass, and no case counted as exercised', async () => {
+    const check = synthetic('MUST', () => verdict('inconclusive', 'every PUT was refused with 400 invalidValue', []))
+    const result = await runCheck(check, ctx)
+    expect(result.status).toBe('inconclusive')
+    expect(result.message).toMatch(/^No case of \d+ reached the rule: every PUT was refused with 400 invalidValue$/)
+    expect(result.exercised).toBe(0)
+    expect(result.numRuns).toBeGreaterThan(1)
+  })
+
+  test('one exercised case is enough to pass; the result counts the exercised cases', async () => {
+    const check = synthetic('MUST', (n) =>
+      n % 2 === 0 ? verdict('passed', 'held', []) : verdict('inconclusive', 'odd', []),
+    )
+    const result = await runCheck(check, ctx)
+    expect(result.status).toBe('passed')
+    expect(result.exercised).toBeGreaterThan(0)
+    expect(result.exercised).toBeLessThan(result.numRuns)
+  })
+
+  test('a case that met a 5xx is inconclusive in every check but put.status.no-5xx', async () => {
+    const check = defineCheck({
+      ...noLongDisplayName,
+      cases: undefined,
+      async run(c, users) {
+        // The reference server answers a body that is not JSON with 400; rewrite it to look like a 500.
+        const put = await putUser(c, users.ids[0], { schemas: [] })
+        const broken = { ...put, response: { ...put.response!, status: 503 } }
+        return verdict('violated', 'would fail', [broken])
+      },
+    })
+    const other = await runCheck(check, ctx)
+    expect(other.status).toBe('inconclusive')
+    expect(other.message).toMatch(/answered 503 to PUT \/.*put\.status\.no-5xx/)
+    const owner = await runCheck({ ...check, judgesServerErrors: true }, ctx)
+    expect(owner.status).toBe('failed')
+  })
+
+  test.each([
+    { kind: 'a property check', cases: () => fc.nat(5) },
+    { kind: 'a single-case check', cases: undefined },
+  ])(
+    '$kind that throws is a harness error (CheckCrashedError), never a finding, and deletes its users',
+    async ({ cases }) => {
+      const before = server.users().length
+      const crashing = defineCheck({
+        ...noLongDisplayName,
+        cases,
+        async run() {
+          throw new TypeError("Cannot read properties of undefined (reading 'emails')")
+        },
+      })
+      const error = await runCheck(crashing, ctx).then(
+        () => null,
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(CheckCrashedError)
+      expect((error as Error).message).toBe(
+        "put.replace.synthetic-short-display-name crashed (a harness bug, not a finding): Cannot read properties of undefined (reading 'emails')",
+      )
+      expect(server.users()).toHaveLength(before)
+    },
+  )
 })

@@ -15,6 +15,38 @@ export interface Discovery {
   exchanges: Exchange[]
 }
 
+/**
+ * The server's input constraints, learned once per run before any check (src/run/learn-constraints.ts)
+ * by control experiments on a confirmed test user: its accepted state plus exactly one stress at a time,
+ * a 400 with an error body counting as the constraint. RFC-permitted choices of the service provider
+ * (RFC 7644 §3.12 `invalidValue`, §3.5.1 "MAY assign a default value"), never findings. The generator
+ * keeps every check's payloads within them (src/checks/probes/payloads.ts).
+ */
+export interface ServerConstraints {
+  /** Longest free-text string the server accepted (code points) when a longer one was refused; null: no cap seen. */
+  maxLength: number | null
+  /** Two values with the same `type` in a multi-valued attribute were refused. */
+  oneValuePerType: boolean
+  /** An empty complex item `{}` in a multi-valued attribute was refused. */
+  noEmptyItems: boolean
+  /** Attribute → the value the server assigned when the attribute was omitted (a default, not an old value). */
+  defaults: Record<string, unknown>
+  /** What was learned as traits (`constraint.maxLength` → `100 (256 refused: 400 invalidValue …)`), for the report. */
+  traits: Record<string, string>
+  /** Why an experiment told nothing (no test user, a control refused, a 5xx), for the report's notes. */
+  notes: string[]
+}
+
+/** Nothing learned: the generator's payloads are exactly those of an unconstrained run. */
+export const NO_CONSTRAINTS: Readonly<ServerConstraints> = Object.freeze({
+  maxLength: null,
+  oneValuePerType: false,
+  noEmptyItems: false,
+  defaults: Object.freeze({}) as Record<string, unknown>,
+  traits: Object.freeze({}) as Record<string, string>,
+  notes: Object.freeze([]) as unknown as string[],
+})
+
 /** What a check knows of the run: the few settings that shape its cases, never a credential. */
 export interface CheckRun {
   /** Stamped into every test user's userName (see {@link testUserPrefix}). */
@@ -64,6 +96,8 @@ export interface CheckContext {
   client: ScimClient
   discovery: Discovery
   users: UserPool
+  /** The server's input constraints learned before the checks (read-only; {@link NO_CONSTRAINTS} when none). */
+  readonly constraints: Readonly<ServerConstraints>
   /** Characteristics of a User attribute path (`userName`, `name.givenName`, `emails.value`, `<urn>:role`): the server's declaration, else RFC 7643's. */
   attribute(path: string): AttributeDefinition | undefined
   /** Which contract judges a check here: its own `contract`, resolved against this context. */

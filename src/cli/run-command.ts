@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { auditSpec } from '../audit/audit-spec.ts'
 import { unknownCheckIds } from '../checks/index.ts'
 import { parseServiceProviderConfig } from '../discovery/index.ts'
-import { TransportError, UsageError } from '../errors.ts'
+import { oneLine, TransportError, UsageError } from '../errors.ts'
 import type { ScimClient } from '../http/client.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { ALL_VENDORS } from '../profile/vendors.ts'
@@ -18,7 +18,9 @@ import { usersUrlOf } from '../run/context.ts'
 import { UserLedger } from '../run/ledger.ts'
 import { CLI_MODE } from '../run/provided.ts'
 import { finishRun } from '../run/sweep.ts'
-import { ForeignUserError, TestUsers } from '../run/test-users.ts'
+import { ForeignUserError, guardedClient, TestUsers } from '../run/test-users.ts'
+import { learnWithTestUser } from '../run/learn-constraints.ts'
+import { NO_CONSTRAINTS, type ServerConstraints } from '../checks/context.ts'
 import { scrubberOf, secretsOf, withoutUserinfo } from '../secrets.ts'
 import { HELP, parseFlags, RUN_OPTIONS } from './args.ts'
 import { clientOf } from '../run/from-config.ts'
@@ -144,12 +146,12 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
     token: base.token ?? (base.target ? null : randomBytes(16).toString('hex')),
   }
   interrupt.config = config
-  if (config.target) await preflight(config, profile, false)
+  const constraints = config.target ? await preflight(config, profile, false) : null
   if (interrupt.count > 0) return 130
   process.stderr.write(
     `scim-conformance: ${profile.name} (${profile.declared.displayName}) against ${config.target ? terminalLine(withoutUserinfo(config.target)) : 'the embedded reference server'}, seed ${config.seed}, ${config.runs} runs\n`,
   )
-  const report = await runSuites(config, profile)
+  const report = await runSuites(config, profile, constraints)
   if (!report) return 130
   const secrets = secretsOf(config)
   await writeReports(report, reportDir, { secrets })
@@ -165,29 +167,39 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
   return failing ? 1 : 0
 }
 
-/** One request before the run, so an unreachable target is a clear exit-2 error and not 60 failed checks. */
-async function preflight(config: RunConfig, profile: VendorProfile, embedded: boolean): Promise<void> {
+/**
+ * One request before the run, so an unreachable target is a clear exit-2 error and not 60 failed checks;
+ * then (without --user-id) the ownership probe, which learns the server's input constraints once for the
+ * run. Null when they are left to the suites (with --user-id).
+ */
+async function preflight(
+  config: RunConfig,
+  profile: VendorProfile,
+  embedded: boolean,
+): Promise<ServerConstraints | null> {
   const client = clientOf(config, config.target!)
   try {
     const exchange = await client.send({ method: 'GET', path: `${profile.basePath}/ServiceProviderConfig` })
     if (exchange.error) throw new TransportError(`cannot reach the target ${config.target}: ${exchange.error.message}`)
-    if (config.userId === null)
-      await ownershipProbe(
-        client,
-        config,
-        profile,
-        exchange.response?.status === 200 ? exchange.response.body : null,
-        embedded,
-      )
+    if (config.userId !== null) return null
+    return await ownershipProbe(
+      client,
+      config,
+      profile,
+      exchange.response?.status === 200 ? exchange.response.body : null,
+      embedded,
+    )
   } finally {
     await client.close()
   }
 }
 
 /**
- * Creates one test user and deletes it again before any check: a target that answers a creation with
- * another user's id or body stops the run here (exit 2, one line), before a single check has been
- * tried. Any other refusal of the creation is left to the checks, which report it in their own terms.
+ * Creates one test user from the smallest payload the vendor allows and, before any check, learns the
+ * server's input constraints on it (src/run/learn-constraints.ts), then deletes it: a target that
+ * answers a creation with another user's id or body stops the run here (exit 2, one line), before a
+ * single check has been tried. Any other refusal of the creation is left to the checks, which report it
+ * in their own terms (the constraints then say that nothing was learned, and why).
  */
 async function ownershipProbe(
   client: ScimClient,
@@ -195,7 +207,7 @@ async function ownershipProbe(
   profile: VendorProfile,
   spc: unknown,
   embedded: boolean,
-): Promise<void> {
+): Promise<ServerConstraints> {
   const ledger = new UserLedger(
     config.reportDir,
     config.runId,
@@ -206,9 +218,10 @@ async function ownershipProbe(
   const users = new TestUsers(client, profile, ledger, { ...config, filterSupported })
   await users.snapshotExisting()
   try {
-    await users.remove(await users.create(1, 'preflight'))
+    return await learnWithTestUser(guardedClient(client, users), profile, users)
   } catch (error) {
     if (error instanceof ForeignUserError) throw error
+    return { ...NO_CONSTRAINTS, notes: [`constraints: not learned (${oneLine(error)})`] }
   }
 }
 
@@ -217,7 +230,11 @@ async function ownershipProbe(
  * suites `inject` it), the report comes back in memory from the reporter; null when the run was
  * stopped before it ended.
  */
-async function runSuites(config: RunConfig, profile: VendorProfile): Promise<ConformanceReport | null> {
+async function runSuites(
+  config: RunConfig,
+  profile: VendorProfile,
+  constraints: ServerConstraints | null,
+): Promise<ConformanceReport | null> {
   // Imported here, not at the top: vitest/node is most of the CLI's start-up time, and usage errors,
   // audit-spec, list-checks and serve need none of it.
   const { createVitest } = await import('vitest/node')
@@ -248,6 +265,8 @@ async function runSuites(config: RunConfig, profile: VendorProfile): Promise<Con
     for (const l of process.listeners(s)) if (!ownListeners.get(s)!.includes(l)) process.off(s, l)
   vitest.provide('run', config)
   vitest.provide('embedded', false)
+  // Learned once by the preflight: the suite files use them instead of learning again.
+  if (constraints) vitest.provide('constraints', constraints)
   interrupt.cancel = () => void vitest.cancelCurrentRun('keyboard-input')
   try {
     if (interrupt.count === 0) await vitest.start([])

@@ -4,6 +4,7 @@ import { UsageError } from '../errors.ts'
 import { CORE_USER_SCHEMA, loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { validateAgainst } from '../validate/ajv.ts'
 import {
+  minimalScimUser,
   omittableAttributes,
   readOnlyAttributes,
   scimUser,
@@ -271,5 +272,91 @@ describe('scimUser maxLength (regression: maxLength 10 never returned a value fo
     expect(() => scimUser(maia, { maxLength: -1 })).toThrow(UsageError)
     expect(() => scimUser(maia, { maxLength: 2.5 })).toThrow(/maxLength must be a whole number/)
     expect(() => scimUser(maia, { exampleWeight: 101 })).toThrow(/exampleWeight/)
+  })
+})
+
+describe('minimalScimUser: the smallest User the vendor allows', () => {
+  test.each([
+    ['cube', ['emails', 'schemas', 'userName']],
+    ['lightdash', ['emails', 'schemas', 'userName']],
+    // maia's document requires meta (readOnly: a decoy the server ignores).
+    ['maia', ['emails', 'meta', 'schemas', 'userName']],
+  ])('%s: %j, valid against its schema, the email being the userName', async (vendor, keys) => {
+    const profile = profiles[vendor]
+    for (const user of fc.sample(minimalScimUser(profile, { userNamePrefix: PREFIX }), { seed: SEED, numRuns: 50 })) {
+      expect(Object.keys(user).sort()).toEqual(keys)
+      expect(validateAgainst(profile.requestSchema, user).errors).toEqual([])
+      expect(user.userName).toMatch(/^scimc-run42-[0-9a-z]{14}@example\.com$/)
+      expect(user.emails).toEqual([{ value: user.userName, primary: true }])
+      expect(user.schemas).toEqual([CORE_USER_SCHEMA])
+    }
+  })
+
+  test('deterministic per seed, distinct per case', () => {
+    const draw = (seed: number) =>
+      fc.sample(minimalScimUser(profiles.cube, { userNamePrefix: PREFIX }), { seed, numRuns: 20 })
+    expect(draw(1)).toEqual(draw(1))
+    expect(new Set(draw(1).map((u) => u.userName)).size).toBe(20)
+  })
+})
+
+const generic = await loadProfile({ vendor: 'generic', validate: false })
+
+describe('scimUser narrowed to what a server accepts', () => {
+  const itemsOf = (payload: ScimUserPayload): Record<string, unknown>[][] =>
+    Object.entries(payload).flatMap(([name, value]) => {
+      if (Array.isArray(value) && name !== 'schemas') return [value as Record<string, unknown>[]]
+      if (/^urn:/i.test(name) && value && typeof value === 'object')
+        return Object.values(value).filter(Array.isArray) as Record<string, unknown>[][]
+      return []
+    })
+
+  test('oneValuePerType: no two items of one multi-valued attribute share a type (ignoring case); noEmptyItems: no {}', () => {
+    const narrowed = { oneValuePerType: true, noEmptyItems: true, maxLength: 100 }
+    const payloads = fc.sample(scimUser(generic, narrowed), { seed: SEED, numRuns: 300 })
+    for (const payload of payloads) {
+      expect(validateAgainst(generic.requestSchema, payload).errors).toEqual([])
+      for (const items of itemsOf(payload)) {
+        const types = items.map((i) => i?.type).filter((t): t is string => typeof t === 'string')
+        expect(new Set(types.map((t) => t.toLowerCase())).size).toBe(types.length)
+        expect(items.filter((i) => i && typeof i === 'object' && Object.keys(i).length === 0)).toEqual([])
+      }
+    }
+    // Without the option, repeated types occur in the same draws: the narrowing did something.
+    const plain = fc.sample(scimUser(generic, { maxLength: 100 }), { seed: SEED, numRuns: 300 })
+    const repeats = plain.some((p) =>
+      itemsOf(p).some((items) => {
+        const types = items.map((i) => i?.type).filter((t) => typeof t === 'string')
+        return new Set(types).size < types.length
+      }),
+    )
+    expect(repeats).toBe(true)
+  })
+
+  test('the narrowing keeps the draws: only repeated types and empty items go', () => {
+    const plain = fc.sample(scimUser(generic, {}), { seed: SEED, numRuns: 50 })
+    const narrowed = fc.sample(scimUser(generic, { oneValuePerType: true, noEmptyItems: true }), {
+      seed: SEED,
+      numRuns: 50,
+    })
+    expect(narrowed.map((p) => p.userName)).toEqual(plain.map((p) => p.userName))
+    // Off (false), the payloads are exactly those without the options.
+    expect(
+      fc.sample(scimUser(generic, { oneValuePerType: false, noEmptyItems: false }), { seed: SEED, numRuns: 50 }),
+    ).toEqual(plain)
+  })
+
+  test('scimUserAttribute narrows a whole multi-valued attribute the same way', () => {
+    for (const emails of fc.sample(
+      scimUserAttribute(generic, ['emails'], { oneValuePerType: true, noEmptyItems: true }),
+      {
+        seed: SEED,
+        numRuns: 200,
+      },
+    ) as Record<string, unknown>[][]) {
+      const types = emails.map((e) => e.type).filter((t): t is string => typeof t === 'string')
+      expect(new Set(types.map((t) => t.toLowerCase())).size).toBe(types.length)
+      expect(emails.some((e) => Object.keys(e).length === 0)).toBe(false)
+    }
   })
 })

@@ -70,6 +70,19 @@ export interface ScimUserConstraints {
    * @defaultValue 5
    */
   exampleWeight?: number
+  /**
+   * At most one value per `type` (compared ignoring case) in each multi-valued attribute: a later item
+   * whose `type` repeats an earlier one is left out. For a server that refuses two values of one type
+   * (RFC 7644 §3.12 `invalidValue`: a choice the RFC leaves to the service provider).
+   * @defaultValue false
+   */
+  oneValuePerType?: boolean
+  /**
+   * No empty complex item (`{}`) in a multi-valued attribute: such items are left out. For a server
+   * that refuses them.
+   * @defaultValue false
+   */
+  noEmptyItems?: boolean
 }
 
 const lower = (s: string) => s.toLowerCase()
@@ -119,13 +132,51 @@ export function scimUser(profile: VendorProfile, constraints: ScimUserConstraint
   const weight = constraints.exampleWeight ?? 5
   const example = weight > 0 ? seedExample(profile, constraints) : undefined
   if (!example || (constraints.maxLength !== undefined && longerThan(example, constraints.maxLength, ['userName'])))
-    return values
+    return narrowed(values, constraints)
   // The example's userName is replaced per case so that uniqueness holds for it too.
   const exampleArbitrary = userName(profile, constraints).map((name) => ({
     ...structuredClone(example),
     userName: name,
   }))
-  return fc.oneof({ arbitrary: values, weight: 100 - weight }, { arbitrary: exampleArbitrary, weight })
+  return narrowed(
+    fc.oneof({ arbitrary: values, weight: 100 - weight }, { arbitrary: exampleArbitrary, weight }),
+    constraints,
+  )
+}
+
+/**
+ * The smallest User the vendor's contract allows: `schemas`, a unique `userName`, the attributes the
+ * vendor's request schema requires (a readOnly one as a decoy), and one email (`primary` where the
+ * schema has it; the userName itself when it is an email address) where the schema declares `emails`,
+ * since services commonly key a user on it. Nothing else: a test user starts from this and is grown by
+ * the checks' own PUTs. Every value validates against `profile.requestSchema`.
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.3
+ */
+export function minimalScimUser(
+  profile: VendorProfile,
+  constraints: Pick<ScimUserConstraints, 'userNamePrefix'> = {},
+): fc.Arbitrary<ScimUserPayload> {
+  const users = scimUser(profile, {
+    userNamePrefix: constraints.userNamePrefix,
+    omit: omittableAttributes(profile),
+    password: 'never',
+    exampleWeight: 0,
+    maxItems: 1,
+    // Long enough for a userName (prefix, unique part, domain); short for whatever else is required.
+    maxLength: Math.max(
+      64,
+      Array.from(constraints.userNamePrefix ?? 'scimc-').length + UNIQUE_LENGTH + EMAIL_DOMAIN.length,
+    ),
+  })
+  const emails = mergeAllOf(topLevelProperties(profile.requestSchema).emails ?? {})
+  const item =
+    emails.type === 'array' && emails.items && typeof emails.items === 'object' ? mergeAllOf(emails.items) : null
+  if (!item?.properties?.value) return users
+  return users.map((user) => {
+    const name = String(user.userName)
+    const value = profile.declared.userNameFormat === 'email' ? name : `${name}${EMAIL_DOMAIN}`
+    return { ...user, emails: [{ value, ...(item.properties?.primary ? { primary: true } : {}) }] }
+  })
 }
 
 /**
@@ -176,7 +227,8 @@ export function scimUserAttribute(
     arbitrary = compileAttribute(profile, path, constraints)
     perProfile.set(key, arbitrary)
   }
-  return arbitrary
+  // A whole top-level attribute is narrowed like a payload's; an item or a sub-attribute is left as it is.
+  return path.length === 1 ? narrowed(arbitrary, constraints, (value) => narrowItems(value, constraints)) : arbitrary
 }
 
 const compiledAttributes = new WeakMap<VendorProfile, Map<string, fc.Arbitrary<unknown>>>()
@@ -443,6 +495,49 @@ function finish(
     }
   }
   return out
+}
+
+/**
+ * The payloads narrowed to what the server accepts ({@link ScimUserConstraints.oneValuePerType},
+ * {@link ScimUserConstraints.noEmptyItems}); the arbitrary itself when neither is asked for, so the
+ * values stay those of an unconstrained run.
+ */
+function narrowed<T>(
+  arbitrary: fc.Arbitrary<T>,
+  c: ScimUserConstraints,
+  narrow: (value: T) => T = (value) => narrowPayload(value as ScimUserPayload, c) as T,
+): fc.Arbitrary<T> {
+  return c.oneValuePerType || c.noEmptyItems ? arbitrary.map(narrow) : arbitrary
+}
+
+/** Each multi-valued attribute of a payload (extension attributes too) narrowed by {@link narrowItems}. Pure. */
+function narrowPayload(payload: ScimUserPayload, c: ScimUserConstraints): ScimUserPayload {
+  const out: ScimUserPayload = {}
+  for (const [name, value] of Object.entries(payload)) {
+    if (/^urn:/i.test(name) && value && typeof value === 'object' && !Array.isArray(value)) {
+      const extension: Record<string, unknown> = {}
+      for (const [key, inner] of Object.entries(value)) extension[key] = narrowItems(inner, c)
+      out[name] = extension
+    } else out[name] = name === 'schemas' ? value : narrowItems(value, c)
+  }
+  return out
+}
+
+/** A multi-valued attribute without empty items and with one value per `type` (the first), as asked. Pure. */
+function narrowItems(value: unknown, c: ScimUserConstraints): unknown {
+  if (!Array.isArray(value)) return value
+  const types = new Set<string>()
+  return value.filter((item: unknown) => {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) return true
+    const entry = item as Record<string, unknown>
+    if (c.noEmptyItems && Object.keys(entry).length === 0) return false
+    if (c.oneValuePerType && typeof entry.type === 'string') {
+      const type = entry.type.toLowerCase()
+      if (types.has(type)) return false
+      types.add(type)
+    }
+    return true
+  })
 }
 
 /** RFC 7643 §2.4: "The primary attribute value "true" MUST appear no more than once." Later `true`s become `false`. */

@@ -54,6 +54,7 @@ export class ConformanceReporter implements Reporter {
   /** True once a check met a target that stopped answering (each suite worker meets it once: told once). */
   private targetGone = false
   private discoveryNotes = new Set<string>()
+  private constraints: Record<string, string> = {}
   private startedAt = new Date()
 
   onTestRunStart(): void {
@@ -61,6 +62,7 @@ export class ConformanceReporter implements Reporter {
     this.harnessErrors = []
     this.targetGone = false
     this.discoveryNotes.clear()
+    this.constraints = {}
     this.startedAt = new Date()
     this.report = null
     // Once per process: the CLI has already said it when it runs the suites.
@@ -76,6 +78,7 @@ export class ConformanceReporter implements Reporter {
   onTestCaseResult(testCase: TestCase): void {
     const meta = testCase.meta()
     for (const note of meta.scimDiscovery ?? []) this.discoveryNotes.add(note)
+    Object.assign(this.constraints, meta.scimConstraints)
     if (meta.scimResult) {
       this.results.push(meta.scimResult)
       return
@@ -129,7 +132,7 @@ export class ConformanceReporter implements Reporter {
     const results = [...this.results].sort(
       (a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0) || a.id.localeCompare(b.id),
     )
-    const traits: Record<string, string> = {}
+    const traits: Record<string, string> = { ...this.constraints }
     for (const r of results) Object.assign(traits, r.traits)
     const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length
     const report: ConformanceReport = {
@@ -154,6 +157,7 @@ export class ConformanceReporter implements Reporter {
       results: results.sort((a, b) => OUTCOME_RANK[b.status] - OUTCOME_RANK[a.status] || a.id.localeCompare(b.id)),
       specFindings,
       traits,
+      ...(Object.keys(this.constraints).length > 0 ? { constraints: { ...this.constraints } } : {}),
       strictRfc: config.strictRfc,
       discoveryNotes: [...this.discoveryNotes],
       harnessErrors: this.harnessErrors,

@@ -74,6 +74,9 @@ export function consoleSummary(report: ConformanceReport, options: ConsoleSummar
     lines.push('')
     for (const e of harnessErrors) lines.push(`${color ? `\u001b[35mERROR${RESET}` : 'ERROR'} ${terminalLine(e)}`)
   }
+  const constraints = Object.entries(report.constraints ?? {})
+  if (constraints.length > 0)
+    lines.push('', terminalLine(`constraints learned: ${constraints.map(([k, v]) => `${k}: ${v}`).join('; ')}`))
   const notes = report.discoveryNotes ?? []
   if (notes.length > 0) lines.push('', ...notes.map((n) => `note: ${terminalLine(n)}`))
 

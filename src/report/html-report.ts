@@ -295,8 +295,13 @@ function traits(report: ConformanceReport): SafeHtml {
           ([k, v]) => html`<tr data-trait="${k}"><td class="mono">${printable(k)}</td><td>${printable(v)}</td></tr>`,
         )}</tbody></table>`
   const notes = report.discoveryNotes ?? []
+  const constraints = Object.entries(report.constraints ?? {})
   return html`<section id="traits" aria-labelledby="traits-h"><h2 id="traits-h">Observed server traits</h2>
 <p class="muted">Behaviour the RFC leaves to the server (MAY, or silent). Recorded, never failed on.</p>${body}${
+    constraints.length > 0
+      ? html`<div id="constraints"><h3>Input constraints learned</h3><p class="muted">Refused by the server before the checks, and kept out of their payloads.</p><ul class="notes">${constraints.map(([k, v]) => html`<li data-constraint="${k}"><span class="mono">${printable(k)}</span>: ${printable(v)}</li>`)}</ul></div>`
+      : ''
+  }${
     notes.length > 0
       ? html`<div id="discovery-notes"><h3>Discovery notes</h3><ul class="notes">${notes.map((n) => html`<li>${printable(n)}</li>`)}</ul></div>`
       : ''

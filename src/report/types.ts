@@ -27,6 +27,11 @@ export interface ConformanceReport {
   specFindings: SpecFinding[]
   /** Server behaviours observed during the run (MAY-level traits), e.g. `{ "omitted.name": "retained" }`. */
   traits: Record<string, string>
+  /**
+   * The server's input constraints learned before the checks (also among `traits`), e.g.
+   * `{ "constraint.maxLength": "100 (256 refused in name.givenName: 400 invalidValue: …)" }`; absent when none was learned.
+   */
+  constraints?: Record<string, string>
   strictRfc: boolean
   /** Why some capabilities are unknown (e.g. `/Schemas answered 404`). */
   discoveryNotes?: string[]

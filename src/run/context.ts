@@ -1,4 +1,4 @@
-import type { CheckContext, Discovery } from '../checks/context.ts'
+import type { CheckContext, Discovery, ServerConstraints } from '../checks/context.ts'
 import { parseSchemas, parseServiceProviderConfig, userAttributeCharacteristics } from '../discovery/index.ts'
 import type { ScimClient } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
@@ -11,6 +11,7 @@ import { scrubberOf, secretsOf, type Secret } from '../secrets.ts'
 import { guardedClient, TestUsers } from './test-users.ts'
 import { clientOf, profileOf } from './from-config.ts'
 import { tripwire } from './tripwire.ts'
+import { learnOnce, learnWithTestUser } from './learn-constraints.ts'
 
 /** What the runner holds for one run: the checks' narrow context, and what only the runner may touch. */
 export interface RunContext {
@@ -24,20 +25,31 @@ export interface RunContext {
   close(): Promise<void>
 }
 
+/** How a run's context is made: what the run has already loaded or learned once, for every suite file. */
+export interface RunContextOptions {
+  embedded?: boolean
+  profile?: VendorProfile
+  /** The server's input constraints, learned once for the run (the CLI's preflight); else learned here, once per process. */
+  constraints?: ServerConstraints
+}
+
 /** Builds the checks' context for one run: loads the profile, opens the client, reads discovery. */
 export async function createContext(
   config: RunConfig,
   target: string,
-  options: { embedded?: boolean; profile?: VendorProfile } = {},
+  options: RunContextOptions = {},
 ): Promise<CheckContext> {
   return (await createRunContext(config, target, options)).check
 }
 
-/** Builds one run's context: loads the profile, opens the client, reads discovery, lists the users that exist before. */
+/**
+ * Builds one run's context: loads the profile, opens the client, reads discovery, lists the users that
+ * exist before, and learns the server's input constraints (unless the run hands them over).
+ */
 export async function createRunContext(
   config: RunConfig,
   target: string,
-  options: { embedded?: boolean; profile?: VendorProfile } = {},
+  options: RunContextOptions = {},
 ): Promise<RunContext> {
   // The run's global setup (or the CLI) validated the spec already.
   // Handed over by the run (loaded once in its main process), or loaded here for a context of its own.
@@ -55,6 +67,13 @@ export async function createRunContext(
     filterSupported: discovery.capabilities?.filter === true,
   })
   await users.snapshotExisting()
+  // Checks write only through the guard: no PUT or DELETE reaches a user the harness cannot prove it created.
+  const guarded = guardedClient(client, users)
+  const constraints =
+    options.constraints ??
+    (await learnOnce(`${config.runId} ${target}`, () =>
+      learnWithTestUser(guarded, profile, users, { borrowed: config.userId !== null }),
+    ))
   const rfcDefaults = coreCharacteristics()
   const context: CheckContext = {
     run: {
@@ -67,10 +86,10 @@ export async function createRunContext(
       authenticated: config.token !== null,
     },
     profile,
-    // Checks write only through the guard: no PUT or DELETE reaches a user the harness cannot prove it created.
-    client: guardedClient(client, users),
+    client: guarded,
     discovery,
     users,
+    constraints,
     attribute: (path) => {
       const key = path.toLowerCase()
       return discovery.declared?.get(key) ?? rfcDefaults.get(key)

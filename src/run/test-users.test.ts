@@ -7,7 +7,9 @@ import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
 import { createUser, TOKEN } from '../../test/support/reference.ts'
 import { UserLedger } from './ledger.ts'
-import { ForeignUserError, guardedClient, TestUsers } from './test-users.ts'
+import { TargetSetupError } from '../errors.ts'
+import { exchangeOf, scimError } from '../../test/support/fake-target.ts'
+import { creationRefused, ForeignUserError, guardedClient, TestUsers } from './test-users.ts'
 
 // The ownership rules of issue 11 on a correct server: what the guard lets through, and what it refuses.
 
@@ -120,5 +122,97 @@ describe('TestUsers: ownership before every write', () => {
     expect(new UserLedger(dir, 'own4').problems()[0].problem).toMatch(
       /not deleted: it now holds userName "someone.else@example.com"/,
     )
+  })
+})
+
+describe('TestUsers: created from the smallest payload the vendor allows', () => {
+  let constrained: ReferenceServer
+  let narrow: ReferenceServer
+  beforeAll(async () => {
+    constrained = await startReferenceServer({ profile, token: TOKEN, constrained: true })
+    narrow = await startReferenceServer({ profile, token: TOKEN, constrained: { maxStringLength: 20 } })
+  })
+  afterAll(async () => {
+    await constrained.close()
+    await narrow.close()
+  })
+
+  const poolOn = (target: ReferenceServer, runId: string) => {
+    const pooled = createScimClient({ baseUrl: target.origin, token: TOKEN })
+    const sent: unknown[] = []
+    const recording: ScimClient = {
+      send: (options) => {
+        if (options.method === 'POST') sent.push(options.json)
+        return pooled.send(options)
+      },
+      get exchangeCount() {
+        return pooled.exchangeCount
+      },
+      close: () => pooled.close(),
+    }
+    const users = new TestUsers(
+      recording,
+      profile,
+      new UserLedger(dir, runId, { usersUrl: `${target.baseUrl}/Users`, embedded: false }),
+      { runId, seed: 3, userId: null },
+    )
+    return { users, sent, close: () => pooled.close() }
+  }
+
+  test('cube: schemas, userName and one email (the userName) — accepted by the constrained server', async () => {
+    // Arrange
+    const { users, sent, close } = poolOn(constrained, 'min1')
+    try {
+      // Act
+      const created = await users.create(2, 'x')
+      // Assert
+      expect(sent).toHaveLength(2)
+      for (const body of sent as Record<string, unknown>[]) {
+        expect(Object.keys(body).sort()).toEqual(['emails', 'schemas', 'userName'])
+        expect(body.emails).toEqual([{ value: body.userName, primary: true }])
+        expect(String(body.userName)).toMatch(/^scimc-min1-/)
+      }
+      await users.remove(created)
+    } finally {
+      await close()
+    }
+  })
+
+  test('deterministic per (seed, salt): the same run draws the same payloads again', () => {
+    const a = poolOn(constrained, 'min2')
+    const b = poolOn(constrained, 'min2')
+    expect(a.users.payload('s')).toEqual(b.users.payload('s'))
+    expect(a.users.payload('s')).not.toEqual(a.users.payload('t'))
+    void a.close()
+    void b.close()
+  })
+
+  test('a 400 for the minimal payload says so with the server detail, and does not advise --user-id', async () => {
+    const { users, close } = poolOn(narrow, 'min3')
+    try {
+      const error = await users.create(1, 'x').catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(TargetSetupError)
+      expect((error as Error).message).toMatch(
+        /^cannot create a test user: the smallest payload the vendor's contract allows \(attributes schemas, userName, emails\) was refused: POST \S+\/Users answered 400: "userName" is \d+ characters long; this service stores at most 20 characters/,
+      )
+      expect((error as Error).message).not.toMatch(/--user-id/)
+    } finally {
+      await close()
+    }
+  })
+})
+
+describe('creationRefused: --user-id only when POST /Users itself is refused', () => {
+  const request = { method: 'POST', path: '/Users', json: { schemas: [], userName: 'scimc-x-1@example.com' } }
+  test.each([401, 403, 405, 501])('%i advises --user-id', (status) => {
+    expect(creationRefused(exchangeOf(request, scimError(status)))).toMatch(/pass --user-id/)
+  })
+  test.each([
+    [400, scimError(400, 'invalidValue', 'no')],
+    [409, scimError(409, 'uniqueness')],
+    [500, { status: 500, text: 'boom' }],
+    [201, { status: 201, body: {} }],
+  ])('%i does not', (_status, answer) => {
+    expect(creationRefused(exchangeOf(request, answer))).not.toMatch(/--user-id/)
   })
 })

@@ -3,7 +3,7 @@ import { testUserPrefix, type RemoveOutcome, type UserPool } from '../checks/con
 import type { CheckUsers } from '../checks/define-check.ts'
 import { mix } from '../generate/mix-seed.ts'
 import { type HarnessError, TargetSetupError } from '../errors.ts'
-import { scimUser } from '../generate/scim-user.ts'
+import { minimalScimUser } from '../generate/scim-user.ts'
 import type { ScimClient, SendOptions } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
@@ -76,10 +76,13 @@ export class TestUsers implements UserPool {
     return `${this.profile.basePath}/Users/${encodeURIComponent(id)}`
   }
 
-  /** A valid payload for a new test user, deterministic for (seed, salt). */
+  /**
+   * The payload of a new test user, deterministic for (seed, salt): the smallest the vendor's contract
+   * allows ({@link minimalScimUser}), so that it fits a server's input limits; the checks' own PUTs grow it.
+   */
   payload(salt: string): Body {
     // Compiled once per run: building the arbitrary from the schema costs more than drawing a value from it.
-    this.arbitrary ??= scimUser(this.profile, { userNamePrefix: this.prefix })
+    this.arbitrary ??= minimalScimUser(this.profile, { userNamePrefix: this.prefix })
     const [value] = fc.sample(this.arbitrary, { seed: mix(this.options.seed, `${salt}#${this.counter++}`), numRuns: 1 })
     return value as Body
   }
@@ -131,11 +134,8 @@ export class TestUsers implements UserPool {
         const id = attr(created, 'id')
         // A refusal created nothing; a lost answer may have (the sweep then looks for the userName).
         if (exchange.response && exchange.response.status >= 300) this.ledger.refused(userName)
-        if (!exchange.response || exchange.response.status >= 300 || typeof id !== 'string' || !isObject(created)) {
-          throw new TargetSetupError(
-            `cannot create a test user: ${describeExchange(exchange)}. If the service allows no creation, pass --user-id of a user the harness may modify and restore.`,
-          )
-        }
+        if (!exchange.response || exchange.response.status >= 300 || typeof id !== 'string' || !isObject(created))
+          throw new TargetSetupError(creationRefused(exchange))
         const refused = await this.confirm(id, userName, created)
         if (refused !== null) {
           const why = `POST /Users answered ${refused}: the harness writes only to users it can prove it created, so no check can be judged on this target (RFC 7644 §3.3: the response is the created resource)`
@@ -437,6 +437,37 @@ function sentBody(options: SendOptions): unknown {
     }
   }
   return undefined
+}
+
+/** Statuses by which a service says it allows no creation at all (RFC 7644 Table 8): only then is `--user-id` the way on. */
+const NO_CREATION = [401, 403, 405, 501]
+
+/**
+ * Why no test user could be created. `--user-id` is advised only when `POST /Users` itself is refused;
+ * a payload the server found invalid (400) is the minimal one, and the server's own detail says why.
+ */
+export function creationRefused(exchange: Exchange): string {
+  const status = exchange.response?.status
+  if (status !== undefined && NO_CREATION.includes(status))
+    return `cannot create a test user: ${describeExchange(exchange)}. If the service allows no creation, pass --user-id of a user the harness may modify and restore.`
+  if (status === 400) {
+    const body = exchange.response!.body
+    const detail =
+      isObject(body) && typeof body.detail === 'string' ? body.detail.replace(/\s+/g, ' ').slice(0, 300) : null
+    return `cannot create a test user: the smallest payload the vendor's contract allows (${describeSent(exchange)}) was refused: ${exchange.request.method} ${exchange.request.url} answered 400${detail ? `: ${detail}` : ` ${exchange.response!.bodyText.replace(/\s+/g, ' ').slice(0, 200)}`}`
+  }
+  if (status !== undefined && status < 300)
+    return `cannot create a test user: ${describeExchange(exchange)}, without the created user and its id (RFC 7644 §3.3: the response is the created resource)`
+  return `cannot create a test user: ${describeExchange(exchange)}`
+}
+
+/** The attributes a request body carried, by name. */
+function describeSent(exchange: Exchange): string {
+  try {
+    const body: unknown = JSON.parse(exchange.request.body ?? '')
+    if (isObject(body)) return `attributes ${Object.keys(body).join(', ')}`
+  } catch {}
+  return 'its body'
 }
 
 export function describeExchange(exchange: Exchange): string {

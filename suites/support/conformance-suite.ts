@@ -7,14 +7,17 @@ import { INTERRUPTED_MESSAGE } from '../../src/checks/types.ts'
 import '../../src/run/provided.ts'
 import type { RunConfig } from '../../src/run/config.ts'
 import { createRunContext, type RunContext } from '../../src/run/context.ts'
+import '../../src/run/learn-constraints.ts'
 import { runCheck } from '../../src/run/run-check.ts'
 
 declare module 'vitest' {
   interface TaskMeta {
     /** The check's result, carried from the worker to the reporters. */
     scimResult?: CheckResult
-    /** Discovery notes of the worker that ran the check (why capabilities are unknown). */
+    /** Discovery notes of the worker that ran the check (why capabilities are unknown, why no constraint was learned). */
     scimDiscovery?: string[]
+    /** The server's input constraints learned for the run, as traits (`constraint.maxLength` → `100 (256 refused: …)`). */
+    scimConstraints?: Record<string, string>
   }
 }
 
@@ -41,7 +44,12 @@ export function conformanceSuite(areas: Area[]): void {
       throw new Error(
         'the run has no target: run through `scim-conformance run`, or use suites/vitest.config.ts, whose global setup starts the reference server',
       )
-    context ??= createRunContext(config, target, { embedded: inject('embedded'), profile: inject('profile') })
+    context ??= createRunContext(config, target, {
+      embedded: inject('embedded'),
+      profile: inject('profile'),
+      // Learned once by the CLI's preflight; otherwise the context learns them (once per worker).
+      constraints: inject('constraints'),
+    })
     return context
   }
   afterAll(async () => {
@@ -94,7 +102,8 @@ async function runOne(
   if (t.signal.aborted && cancelled()) return
   t.signal.removeEventListener('abort', onAbort)
   t.task.meta.scimResult = result
-  t.task.meta.scimDiscovery = ctx.discovery.notes
+  t.task.meta.scimDiscovery = [...ctx.discovery.notes, ...ctx.constraints.notes]
+  t.task.meta.scimConstraints = ctx.constraints.traits
   if (result.reproduce) await t.annotate(result.reproduce, 'reproduce')
   if (result.status === 'failed' || (result.status === 'warned' && config.failOn === 'should'))
     throw new ConformanceError(formatFailure(result, { secrets: run.secrets }))

@@ -4,8 +4,10 @@ import type {
   CheckUsers,
   Discovery,
   RemoveOutcome,
+  ServerConstraints,
   UserPool,
 } from '../../src/checks/context.ts'
+import { NO_CONSTRAINTS } from '../../src/checks/context.ts'
 import type { CheckDefinition, Verdict } from '../../src/checks/define-check.ts'
 import type { Outcome } from '../../src/checks/types.ts'
 import { parseServiceProviderConfig, userAttributeCharacteristics } from '../../src/discovery/index.ts'
@@ -95,6 +97,8 @@ export interface FakeOptions {
   run?: Partial<CheckRun>
   /** Ids the pool reports as someone else's. @defaultValue none */
   known?: readonly string[]
+  /** The input constraints learned of the server (e.g. `{ maxLength: 100 }`). @defaultValue none learned */
+  constraints?: Partial<ServerConstraints>
 }
 
 /** A complete CheckContext in front of `serve`; every request the check sends is kept in `sent`. */
@@ -147,6 +151,7 @@ export function fakeContext(options: FakeOptions): CheckContext & { sent: Exchan
     client,
     discovery,
     users,
+    constraints: { ...NO_CONSTRAINTS, ...options.constraints },
     attribute: (path) => declared?.get(path.toLowerCase()) ?? RFC_ATTRIBUTES.get(path.toLowerCase()),
     contractOf: (check) => (typeof check.contract === 'function' ? check.contract(context) : (check.contract ?? 'rfc')),
     sent,

@@ -26,6 +26,15 @@ describe('consoleSummary', () => {
     expect(lines.at(-1)).toBe('Replay with: --seed 1234567')
   })
 
+  test('learned input constraints are one line; none learned, no line', () => {
+    const constraints = { 'constraint.maxLength': '100 (256 refused in name.givenName: 400 invalidValue)' }
+    const lines = consoleSummary({ ...passingReport(), constraints }, { reportDir: 'r' }).split('\n')
+    expect(lines).toContain(
+      'constraints learned: constraint.maxLength: 100 (256 refused in name.givenName: 400 invalidValue)',
+    )
+    expect(consoleSummary(passingReport(), { reportDir: 'r' })).not.toContain('constraints learned')
+  })
+
   test('an interrupted run, harness errors and discovery notes are called out', () => {
     const report = {
       ...failingReport(),

@@ -41,6 +41,15 @@ describe('renderHtml (markup)', () => {
     expect(renderHtml(passingReport())).not.toMatch(/id="(interrupted|harness-errors|discovery-notes)"/)
   })
 
+  test('learned input constraints are listed (escaped) with the traits; none learned, no list', () => {
+    const page = renderHtml({ ...passingReport(), constraints: { 'constraint.maxLength': '100 (<b>256</b> refused)' } })
+    expect(page).toContain('id="constraints"')
+    expect(page).toContain(
+      '<li data-constraint="constraint.maxLength"><span class="mono">constraint.maxLength</span>: 100 (&lt;b&gt;256&lt;/b&gt; refused)</li>',
+    )
+    expect(renderHtml(passingReport())).not.toContain('id="constraints"')
+  })
+
   test('a passing run has no failure section and a passing verdict', () => {
     const page = renderHtml(passingReport())
     expect(page).not.toContain('id="failures"')

@@ -169,19 +169,13 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
 
 /**
  * One request before the run, so an unreachable target is a clear exit-2 error and not 60 failed checks;
- * then (without --user-id) the ownership probe, which learns the server's input constraints once for the
- * run. Null when they are left to the suites (with --user-id).
+ * then the ownership probe, which learns the server's input constraints once for the run.
  */
-async function preflight(
-  config: RunConfig,
-  profile: VendorProfile,
-  embedded: boolean,
-): Promise<ServerConstraints | null> {
+async function preflight(config: RunConfig, profile: VendorProfile, embedded: boolean): Promise<ServerConstraints> {
   const client = clientOf(config, config.target!)
   try {
     const exchange = await client.send({ method: 'GET', path: `${profile.basePath}/ServiceProviderConfig` })
     if (exchange.error) throw new TransportError(`cannot reach the target ${config.target}: ${exchange.error.message}`)
-    if (config.userId !== null) return null
     return await ownershipProbe(
       client,
       config,
@@ -196,7 +190,8 @@ async function preflight(
 
 /**
  * Creates one test user from the smallest payload the vendor allows and, before any check, learns the
- * server's input constraints on it (src/run/learn-constraints.ts), then deletes it: a target that
+ * server's input constraints on it (src/run/learn-constraints.ts; with --user-id on that user, put back
+ * after), then deletes it: a target that
  * answers a creation with another user's id or body stops the run here (exit 2, one line), before a
  * single check has been tried. Any other refusal of the creation is left to the checks, which report it
  * in their own terms (the constraints then say that nothing was learned, and why).
@@ -218,7 +213,8 @@ async function ownershipProbe(
   const users = new TestUsers(client, profile, ledger, { ...config, filterSupported })
   await users.snapshotExisting()
   try {
-    return await learnWithTestUser(guardedClient(client, users), profile, users)
+    // With --user-id the experiments run on that user (put back after them), before any check uses it.
+    return await learnWithTestUser(guardedClient(client, users), profile, users, { borrowed: config.userId !== null })
   } catch (error) {
     if (error instanceof ForeignUserError) throw error
     return { ...NO_CONSTRAINTS, notes: [`constraints: not learned (${oneLine(error)})`] }

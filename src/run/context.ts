@@ -1,4 +1,4 @@
-import type { CheckContext, Discovery, ServerConstraints } from '../checks/context.ts'
+import { type CheckContext, type Discovery, NO_CONSTRAINTS, type ServerConstraints } from '../checks/context.ts'
 import { parseSchemas, parseServiceProviderConfig, userAttributeCharacteristics } from '../discovery/index.ts'
 import type { ScimClient } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
@@ -69,11 +69,15 @@ export async function createRunContext(
   await users.snapshotExisting()
   // Checks write only through the guard: no PUT or DELETE reaches a user the harness cannot prove it created.
   const guarded = guardedClient(client, users)
+  // A --user-id user is shared by every worker: only the CLI's preflight, before them all, may experiment on it.
   const constraints =
     options.constraints ??
-    (await learnOnce(`${config.runId} ${target}`, () =>
-      learnWithTestUser(guarded, profile, users, { borrowed: config.userId !== null }),
-    ))
+    (config.userId !== null
+      ? {
+          ...NO_CONSTRAINTS,
+          notes: ['constraints: not learned (with --user-id they are learned by the CLI before the run)'],
+        }
+      : await learnOnce(`${config.runId} ${target}`, () => learnWithTestUser(guarded, profile, users)))
   const rfcDefaults = coreCharacteristics()
   const context: CheckContext = {
     run: {

@@ -96,6 +96,39 @@ describe('learning on the constrained reference server', () => {
     expect(learned.traits['constraint.maxLength']).toMatch(/^32 \(64 refused in name\.givenName: /)
   })
 
+  test('--user-id: the experiments run on that user, which is put back as it was after them', async () => {
+    // Arrange
+    const profile = await loadProfile({ vendor: 'cube', validate: false })
+    const server = await startReferenceServer({ profile, token: TOKEN, constrained: true })
+    const client = createScimClient({ baseUrl: server.origin, token: TOKEN })
+    started.push({ server, client })
+    const owner = await client.send({
+      method: 'POST',
+      path: `${profile.basePath}/Users`,
+      json: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'resident@example.com',
+        name: { givenName: 'Ada', familyName: 'Lovelace' },
+        emails: [{ value: 'ada@example.com', primary: true }],
+        active: true,
+      },
+    })
+    const before = owner.response!.body as Record<string, unknown>
+    const users = new TestUsers(client, profile, new UserLedger(dir, 'borrowed', null), {
+      runId: 'borrowed',
+      seed: 7,
+      userId: String(before.id),
+    })
+    // Act
+    const learned = await learnWithTestUser(guardedClient(client, users), profile, users, { borrowed: true })
+    // Assert
+    expect(learned).toMatchObject({ maxLength: 100, noEmptyItems: true })
+    const [after] = server.users()
+    const { meta: _m1, ...was } = before
+    const { meta: _m2, ...is } = after
+    expect(is).toEqual(was)
+  })
+
   test.each(['cube', 'generic', 'lightdash', 'maia'])(
     '%s: the default (unconstrained) server teaches nothing',
     async (vendor) => {

@@ -1,13 +1,15 @@
 import { getAttr, isUnassigned } from '../compare.ts'
 import { defineCheck, verdict } from '../define-check.ts'
+import { describeRefusal, refusedByConstraint, sendControl } from '../probes/attribution.ts'
 import { fullPayloads } from '../probes/payloads.ts'
-import { bodyObject, describeStatus, is2xx, noResponse } from '../probes/requests.ts'
+import { bodyObject, describeStatus, is2xx, noResponse, putUser } from '../probes/requests.ts'
 
 const ALWAYS = new Set(['id', 'schemas', 'meta', 'username'])
 
 /**
  * SCIM-PUT-RULES 21, RFC 7644 §3.9: attributes/excludedAttributes apply to any operation that returns a
- * resource. A server that ignores them is reported as a capability gap (warn), not a failed replace.
+ * resource. A server that ignores or refuses them is reported as a capability gap (warn), not a failed
+ * replace; a refusal is the parameter's only when the same PUT without it is accepted.
  */
 export const attributesParam = defineCheck({
   id: 'put.attributes.param',
@@ -19,28 +21,44 @@ export const attributesParam = defineCheck({
   users: 1,
   maxRuns: 3,
   cases: (ctx) =>
-    // The former id stays the salt, so that a seed draws the same payloads as before.
-    fullPayloads(ctx, 'put.attributes-param').filter((b) =>
+    fullPayloads(ctx, 'put.attributes.param').filter((b) =>
       Object.keys(b).some((k) => !ALWAYS.has(k.toLowerCase()) && !isUnassigned(b[k])),
     ),
   async run(ctx, users, body) {
-    const put = await ctx.client.send({
-      method: 'PUT',
-      path: ctx.users.userPath(users.ids[0]),
-      query: { attributes: 'userName' },
-      json: body,
-      contentType: ctx.profile.requestMediaType,
-    })
-    if (noResponse([put])) return noResponse([put])!
-    if (!is2xx(put) || !bodyObject(put))
-      return verdict('passed', `PUT answered ${describeStatus(put)}; other checks judge that`, [put])
-    const extra = Object.keys(bodyObject(put)!).filter((k) => {
+    const id = users.ids[0]
+    const put = await putUser(ctx, id, body, { query: { attributes: 'userName' } })
+    noResponse([put])
+    if (!is2xx(put)) {
+      const { control, accepted } = await sendControl(() => putUser(ctx, id, body))
+      if (!accepted)
+        return refusedByConstraint({
+          what: 'the PUT ?attributes=userName',
+          without: 'the same PUT without the parameter',
+          refused: put,
+          control,
+          exchanges: [put, control],
+          key: 'put-body',
+        })
+      return verdict(
+        'violated',
+        `Received: ${describeRefusal(put)} for PUT ?attributes=userName; the same PUT without the parameter was accepted (${describeStatus(control)})\nExpected: the PUT performed, its response holding id, userName and the attributes returned "always"\n\nSupport attributes/excludedAttributes on PUT (§3.9)`,
+        [put, control],
+      )
+    }
+    const returned = bodyObject(put)
+    if (!returned)
+      return verdict(
+        'inconclusive',
+        `the ${describeStatus(put)} response to PUT ?attributes=userName carries no resource (put.status.success-200 judges that)`,
+        [put],
+      )
+    const extra = Object.keys(returned).filter((k) => {
       if (ALWAYS.has(k.toLowerCase())) return false
-      return ctx.attribute(k)?.returned !== 'always' && !isUnassigned(getAttr(bodyObject(put), k))
+      return ctx.attribute(k)?.returned !== 'always' && !isUnassigned(getAttr(returned, k))
     })
     if (extra.length === 0) return verdict('passed', 'only the requested and always-returned attributes', [put])
     return verdict(
-      'warned',
+      'violated',
       `Received: ${extra.join(', ')} in the response to PUT ?attributes=userName\nExpected: id, userName and attributes returned "always" only\n\nApply attributes/excludedAttributes to PUT responses (§3.9)`,
       [put],
     )

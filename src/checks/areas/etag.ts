@@ -1,9 +1,20 @@
+import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
-import type { CheckContext } from '../context.ts'
-import { getAttr, sameRepresentation } from '../compare.ts'
-import { defineCheck, verdict, type CheckDefinition } from '../define-check.ts'
+import { getAttr, isUnassigned, sameRepresentation } from '../compare.ts'
+import type { CheckContext, CheckUsers } from '../context.ts'
+import { defineCheck, verdict, type CheckDefinition, type Verdict } from '../define-check.ts'
+import type { Level } from '../types.ts'
+import {
+  describeRefusal,
+  refusedByConstraint,
+  refusedValidPut,
+  sendControl,
+  type Control,
+} from '../probes/attribution.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, statusOf } from '../probes/requests.ts'
+
+type Body = Record<string, unknown>
 
 /**
  * SCIM-PUT-RULES 17: ETag checks run only when /ServiceProviderConfig declares etag.supported, never
@@ -15,139 +26,312 @@ function etagSkip(ctx: CheckContext): string | null {
 }
 
 const etagOf = (e: Exchange): string | undefined => e.response?.headers.etag
+const isWeak = (tag: string) => /^W\//i.test(tag)
+const versionOf = (e: Exchange) => getAttr(getAttr(bodyObject(e), 'meta'), 'version')
 
-type EtagCheck = Omit<CheckDefinition<Record<string, unknown>>, 'area' | 'skipIf' | 'users' | 'cases'>
-function etagCheck(spec: EtagCheck): CheckDefinition<Record<string, unknown>> {
-  return {
+/** An ETag check: its identity as data, its probe; the factory adds what every ETag check shares. */
+interface EtagSpec<C> {
+  id: string
+  title: string
+  level: Level
+  source: string
+  area: 'etag'
+  rule: string
+  maxRuns?: number
+  /** @defaultValue valid payloads */
+  cases?: (ctx: CheckContext, users: CheckUsers) => fc.Arbitrary<C>
+  run: (ctx: CheckContext, users: CheckUsers, input: C) => Promise<Verdict>
+}
+
+/** A check on one test user that runs only where ETags are declared (SCIM-PUT-RULES 17). */
+function etagCheck<C = Body>(spec: EtagSpec<C>): CheckDefinition<C> {
+  return defineCheck<C>({
     ...spec,
-    area: 'etag',
     skipIf: etagSkip,
     users: 1,
     maxRuns: spec.maxRuns ?? 5,
-    cases: (ctx) => validPayloads(ctx, spec.id),
-  }
+    cases: spec.cases ?? ((ctx) => validPayloads(ctx, spec.id) as unknown as fc.Arbitrary<C>),
+  })
 }
 
+/** RFC 7644 §3.14: "When supported, SCIM ETags MUST be specified as an HTTP header". */
 export const etagHeader = etagCheck({
   id: 'put.etag.header',
-  title: 'A successful PUT returns an ETag header',
+  title: 'A successful PUT, and a GET after it, return an ETag header',
   level: 'MUST',
   source: 'RFC 7644 §3.14',
-  rule: 'When supported, the service provider MUST return an ETag header ... for versioned resources (HTTP ETag, RFC 7232).',
+  area: 'etag',
+  rule: 'When supported, SCIM ETags MUST be specified as an HTTP header and SHOULD be specified within the "version" attribute contained in the resource\'s "meta" attribute.',
   async run(ctx, users, body) {
     const put = await putUser(ctx, users.ids[0], body)
-    if (noResponse([put])) return noResponse([put])!
-    if (!is2xx(put))
-      return verdict('passed', `PUT answered ${describeStatus(put)}; put.status.success-200 judges that`, [put])
-    if (etagOf(put)) return verdict('passed', `ETag ${etagOf(put)}`, [put])
+    noResponse([put])
+    if (!is2xx(put)) return refusedValidPut(put, [put])
+    const get = await getUser(ctx, users.ids[0])
+    noResponse([get])
+    const bad = [put, ...(statusOf(get) === 200 ? [get] : [])].find((e) => !etagOf(e))
+    if (!bad) return verdict('passed', `ETag ${etagOf(put)} on the PUT response, ${etagOf(get)} on the GET`, [put, get])
     return verdict(
-      'failed',
-      'Received: no ETag header on a successful PUT\nExpected: an ETag header (etag.supported is declared true)',
-      [put],
+      'violated',
+      `Received: no ETag header on ${bad === put ? `the ${statusOf(put)} response to the PUT` : 'the GET after the PUT'}\nExpected: an ETag header (etag.supported is declared true)`,
+      [put, get],
+      { focus: bad === put ? 0 : 1 },
     )
   },
 })
 
+/** RFC 7644 §3.14: the ETag SHOULD also be in meta.version; RFC 7643 §3.1: the two are the same value. */
 export const versionMatchesEtag = etagCheck({
   id: 'put.etag.version-matches',
-  title: 'meta.version equals the ETag header',
+  title: 'meta.version is present and equals the ETag header',
   level: 'SHOULD',
   source: 'RFC 7643 §3.1; RFC 7644 §3.14',
-  rule: 'version: ... This value must be the same as the entity-tag (ETag) HTTP response header.',
+  area: 'etag',
+  rule: 'SCIM ETags ... SHOULD be specified within the "version" attribute contained in the resource\'s "meta" attribute. (RFC 7643 §3.1, version: This value must be the same as the entity-tag (ETag) HTTP response header.)',
   async run(ctx, users, body) {
     const put = await putUser(ctx, users.ids[0], body)
-    if (noResponse([put])) return noResponse([put])!
-    const version = getAttr(getAttr(bodyObject(put), 'meta'), 'version')
-    if (!is2xx(put) || !etagOf(put) || version === undefined)
-      return verdict('passed', 'no ETag and meta.version pair to compare', [put])
-    if (version === etagOf(put)) return verdict('passed', 'meta.version equals ETag', [put])
+    noResponse([put])
+    if (!is2xx(put)) return refusedValidPut(put, [put])
+    const get = await getUser(ctx, users.ids[0])
+    noResponse([get])
+    const pairs = [put, ...(statusOf(get) === 200 ? [get] : [])].filter((e) => etagOf(e) && bodyObject(e))
+    if (pairs.length === 0)
+      return verdict(
+        'inconclusive',
+        'no response carried both an ETag header and a resource (put.etag.header judges a missing ETag)',
+        [put, get],
+      )
+    const bad = pairs.find((e) => versionOf(e) !== etagOf(e))
+    if (!bad) return verdict('passed', `meta.version equals the ETag (${etagOf(pairs[0])})`, [put, get])
+    const what = bad === put ? 'the PUT response' : 'the GET after the PUT'
     return verdict(
-      'warned',
-      `Received: ETag ${etagOf(put)} and meta.version ${JSON.stringify(version)}\nExpected: the same value`,
-      [put],
+      'violated',
+      isUnassigned(versionOf(bad))
+        ? `Received: ETag ${etagOf(bad)} on ${what}, and no meta.version\nExpected: meta.version ${JSON.stringify(etagOf(bad))}`
+        : `Received: ETag ${etagOf(bad)} and meta.version ${JSON.stringify(versionOf(bad))} on ${what}\nExpected: the same value`,
+      [put, get],
+      { focus: bad === put ? 0 : 1 },
     )
   },
 })
 
+/** SCIM-PUT-RULES 11 and 17: with versioning, the version (the ETag) changes with the content (warn). */
+export const etagChanges = etagCheck({
+  id: 'put.etag.changes',
+  title: 'A PUT that changes the user returns a new ETag',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.14; RFC 9110 §8.8.3',
+  area: 'etag',
+  rule: 'An entity tag is an opaque validator for differentiating between multiple representations of the same resource: a replace that changes the resource is answered with a new version.',
+  async run(ctx, users, body) {
+    const id = users.ids[0]
+    const before = await getUser(ctx, id)
+    const put = await putUser(ctx, id, body)
+    noResponse([before, put])
+    if (!is2xx(put)) return refusedValidPut(put, [before, put])
+    const after = await getUser(ctx, id)
+    noResponse([after])
+    const all = [before, put, after]
+    const was = etagOf(before)
+    if (!was || !etagOf(after))
+      return verdict(
+        'inconclusive',
+        `the GET ${was ? 'after' : 'before'} the PUT carries no ETag (put.etag.header judges that)`,
+        all,
+      )
+    if (sameRepresentation(bodyObject(before), bodyObject(after), ctx.attribute, new Set(['meta'])).length === 0)
+      return verdict('inconclusive', 'the GET after the PUT shows the user as before, so the ETag need not change', all)
+    const bad = [put, after].find((e) => etagOf(e) === was)
+    if (!bad) return verdict('passed', `ETag ${was} → ${etagOf(after)}`, all)
+    return verdict(
+      'violated',
+      `Received: ETag ${was} again on ${bad === put ? 'the response to a PUT' : 'a GET after a PUT'} that changed the user\nExpected: a new ETag\n\nDerive the ETag from the content or bump the version on every write`,
+      all,
+      { focus: all.indexOf(bad) },
+    )
+  },
+})
+
+/**
+ * SCIM-PUT-RULES 17: a stale If-Match → 412 and nothing changed (RFC 9110 §13.1.1: the method MUST NOT be
+ * performed). RFC 7644 Table 8 lists 409 for a version mismatch too. A PUT refused for another reason is
+ * the If-Match's only when the same body without If-Match is accepted.
+ */
 export const staleIfMatch = etagCheck({
   id: 'put.etag.stale-if-match-412',
   title: 'A stale If-Match is refused with 412 and changes nothing',
   level: 'MUST',
   source: 'RFC 7644 §3.14; RFC 9110 §13.1.1',
-  rule: 'If-Match: when the entity-tag does not match, the server MUST respond 412 (Precondition Failed) and not perform the method.',
+  area: 'etag',
+  rule: 'If-Match: when the entity-tag does not match, the server MUST NOT perform the method, and answers 412 (Precondition Failed).',
   maxRuns: 3,
-  async run(ctx, users, body) {
+  cases: (ctx) =>
+    fc.tuple(validPayloads(ctx, 'put.etag.stale-if-match-412'), validPayloads(ctx, 'put.etag.stale-if-match-412')),
+  async run(ctx, users, [body, other]) {
     const id = users.ids[0]
     const first = await getUser(ctx, id)
+    noResponse([first])
     const stale = etagOf(first)
+    if (!stale)
+      return verdict('inconclusive', 'the GET carries no ETag to make stale (put.etag.header judges that)', [first])
     const change = await putUser(ctx, id, body)
+    noResponse([change])
+    if (!is2xx(change)) return refusedValidPut(change, [first, change])
     const current = await getUser(ctx, id)
-    const broken = noResponse([first, change, current])
-    if (broken) return broken
-    if (!stale || !is2xx(change) || etagOf(current) === stale)
-      return verdict('passed', 'no stale ETag could be produced (the ETag did not change)', [first, change, current])
-    const attempt = await putUser(
-      ctx,
-      id,
-      { ...body, userName: `stale-${String(body.userName)}` },
-      { headers: { 'if-match': stale } },
-    )
+    noResponse([current])
+    if (!etagOf(current) || etagOf(current) === stale)
+      return verdict(
+        'inconclusive',
+        `no stale ETag could be made: the ETag is ${etagOf(current) ? 'the same' : 'gone'} after a successful PUT (put.etag.changes and put.etag.header judge that)`,
+        [first, change, current],
+      )
+    const attempt = await putUser(ctx, id, other, { headers: { 'if-match': stale } })
     const after = await getUser(ctx, id)
-    if (noResponse([attempt, after])) return noResponse([attempt, after])!
-    const changed = sameRepresentation(bodyObject(current), bodyObject(after), () => undefined).length > 0
-    if (statusOf(attempt) === 412 && !changed)
-      return verdict('passed', '412, nothing changed', [first, change, attempt, after])
+    noResponse([attempt, after])
+    const all = [first, change, current, attempt, after]
+    const changed = sameRepresentation(bodyObject(current), bodyObject(after), ctx.attribute, new Set(['meta']))
+    if (is2xx(attempt) || changed.length > 0)
+      return verdict(
+        'violated',
+        `Received: ${describeStatus(attempt)} for If-Match ${stale} (current ${etagOf(current)})${changed.length > 0 ? `, and the user changed (${changed.map((d) => d.attribute).join(', ')})` : ''}\nExpected: 412 Precondition Failed, nothing changed\n\nCompare If-Match with the current version before replacing`,
+        all,
+        { focus: 3 },
+      )
+    if (statusOf(attempt) === 412) return verdict('passed', '412 for a stale If-Match, nothing changed', all)
+    if (statusOf(attempt) === 409)
+      return verdict(
+        'passed',
+        '409 for a stale If-Match (RFC 7644 Table 8: a version mismatch), nothing changed',
+        all,
+        {
+          traits: { 'etag.staleIfMatch': '409' },
+        },
+      )
+    const { control, accepted } = await sendControl(() => putUser(ctx, id, other))
+    if (!accepted)
+      return refusedByConstraint({
+        what: `the PUT with the stale If-Match ${stale}`,
+        without: 'the same PUT without If-Match',
+        refused: attempt,
+        control,
+        exchanges: [...all, control],
+        key: 'put-body',
+      })
     return verdict(
-      'failed',
-      `Received: ${describeStatus(attempt)} for If-Match ${stale} (current ${etagOf(current)})${changed ? ', and the user changed' : ''}\nExpected: 412 Precondition Failed, nothing changed\n\nCompare If-Match with the current version before replacing`,
-      [first, change, attempt, after],
-      { focus: 2 },
+      'violated',
+      `Received: ${describeRefusal(attempt)} for If-Match ${stale} (current ${etagOf(current)}); the same body without If-Match was accepted (${describeStatus(control)})\nExpected: 412 Precondition Failed`,
+      [...all, control],
+      { focus: 3 },
     )
   },
 })
 
+/** A PUT with If-Match set to the current ETag, and (when refused other than with 412) its control without If-Match. */
+interface IfMatchProbe {
+  get: Exchange
+  current: string
+  put: Exchange
+  control: Control | null
+}
+
+async function putWithCurrentIfMatch(
+  ctx: CheckContext,
+  users: CheckUsers,
+  body: Body,
+): Promise<IfMatchProbe | Verdict> {
+  const id = users.ids[0]
+  const get = await getUser(ctx, id)
+  noResponse([get])
+  const current = etagOf(get)
+  if (!current)
+    return verdict('inconclusive', 'the GET carries no ETag to send back (put.etag.header judges that)', [get])
+  const put = await putUser(ctx, id, body, { headers: { 'if-match': current } })
+  noResponse([put])
+  const control = is2xx(put) || statusOf(put) === 412 ? null : await sendControl(() => putUser(ctx, id, body))
+  return { get, current, put, control }
+}
+
+const exchangesOf = (p: IfMatchProbe) => [p.get, p.put, ...(p.control ? [p.control.control] : [])]
+
+/** The verdict of a refusal other than 412 whose control was refused too, else null. */
+function constraintOf(p: IfMatchProbe): Verdict | null {
+  if (!p.control || p.control.accepted) return null
+  return refusedByConstraint({
+    what: `the PUT with If-Match ${p.current}`,
+    without: 'the same PUT without If-Match',
+    refused: p.put,
+    control: p.control.control,
+    exchanges: exchangesOf(p),
+    key: 'put-body',
+  })
+}
+
+/**
+ * RFC 9110 §13.1.1: a PUT whose If-Match matches the current entity tag is performed. If-Match compares
+ * strongly there, so a weak current tag never matches and its 412 is HTTP-correct: put.etag.weak-if-match
+ * judges weak tags against RFC 7644 §3.14's examples.
+ */
 export const currentIfMatch = etagCheck({
   id: 'put.etag.current-if-match',
-  title: 'A current If-Match succeeds with a new ETag',
+  title: 'A PUT with If-Match set to the current ETag is performed',
   level: 'MUST',
-  source: 'RFC 7644 §3.14',
-  rule: 'A PUT with If-Match equal to the current version is performed, and the response carries the new version.',
+  source: 'RFC 7644 §3.14; RFC 9110 §13.1.1',
+  area: 'etag',
+  rule: 'If-Match: when the field value matches the current entity tag of the target resource, the condition is true and the method is performed.',
   maxRuns: 3,
   async run(ctx, users, body) {
-    const id = users.ids[0]
-    const get = await getUser(ctx, id)
-    if (noResponse([get])) return noResponse([get])!
-    const current = etagOf(get)
-    if (!current)
+    const p = await putWithCurrentIfMatch(ctx, users, body)
+    if (!('put' in p)) return p
+    if (is2xx(p.put))
+      return verdict('passed', `${statusOf(p.put)} for If-Match ${p.current}, the current ETag`, exchangesOf(p))
+    if (statusOf(p.put) === 412 && isWeak(p.current))
       return verdict(
-        'failed',
-        'Received: GET without an ETag header\nExpected: an ETag (etag.supported is declared true)',
-        [get],
+        'inconclusive',
+        `412 for If-Match ${p.current}: the current ETag is weak, and RFC 9110 compares If-Match strongly (put.etag.weak-if-match judges it)`,
+        exchangesOf(p),
       )
-    const put = await putUser(ctx, id, body, { headers: { 'if-match': current } })
-    if (noResponse([get, put])) return noResponse([get, put])!
-    // RFC 9110 §13.1.1 compares If-Match strongly, so a weak ETag never matches and 412 is HTTP-correct;
-    // RFC 7644 §3.14 and §3.5.1 use weak ETags in If-Match in their examples: a warning, not a failure.
-    if (statusOf(put) === 412 && current.startsWith('W/'))
-      return verdict(
-        'warned',
-        `Received: 412 for If-Match ${current}, the current (weak) ETag\nExpected: 200 with a new ETag, as RFC 7644 §3.14's examples show (RFC 9110 compares If-Match strongly, so a weak tag never matches there)`,
-        [get, put],
-        { focus: 1 },
-      )
-    if (!is2xx(put))
-      return verdict(
-        'failed',
-        `Received: ${describeStatus(put)} for If-Match ${current}, the current ETag\nExpected: 200 with a new ETag`,
-        [get, put],
-        { focus: 1 },
-      )
-    if (etagOf(put) === current)
-      return verdict('warned', `Received: the same ETag ${current} after a change\nExpected: a new ETag`, [get, put], {
-        focus: 1,
-      })
-    return verdict('passed', `${statusOf(put)}, ETag ${current} → ${etagOf(put)}`, [get, put])
+    const constraint = constraintOf(p)
+    if (constraint) return constraint
+    return verdict(
+      'violated',
+      `Received: ${describeRefusal(p.put)} for If-Match ${p.current}, the current ETag${p.control ? `; the same body without If-Match was accepted (${describeStatus(p.control.control)})` : ''}\nExpected: the PUT performed (200 with the new version)\n\nCompare If-Match with the current entity tag`,
+      exchangesOf(p),
+      { focus: 1 },
+    )
   },
 })
 
-export const ETAG_CHECKS = [etagHeader, versionMatchesEtag, staleIfMatch, currentIfMatch].map((c) => defineCheck(c))
+/**
+ * RFC 7644 §3.14's examples send the weak ETag they were given in If-Match and expect the PUT to be
+ * performed. RFC 9110 compares If-Match strongly, so refusing a weak tag is HTTP-correct: a warning.
+ */
+export const weakIfMatch = etagCheck({
+  id: 'put.etag.weak-if-match',
+  title: 'A PUT with If-Match set to the current weak ETag is performed, as RFC 7644 §3.14 shows',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.14',
+  area: 'etag',
+  rule: 'RFC 7644 §3.14 shows a client sending the weak entity tag it was given (If-Match: W/"e180ee84f0671b1") and the service provider performing the request when it matches the current version.',
+  maxRuns: 3,
+  async run(ctx, users, body) {
+    const p = await putWithCurrentIfMatch(ctx, users, body)
+    if (!('put' in p)) return p
+    if (!isWeak(p.current))
+      return verdict(
+        'inconclusive',
+        `the current ETag ${p.current} is strong (put.etag.current-if-match judges it)`,
+        exchangesOf(p),
+      )
+    if (is2xx(p.put))
+      return verdict('passed', `${statusOf(p.put)} for If-Match ${p.current}, the current weak ETag`, exchangesOf(p))
+    const constraint = constraintOf(p)
+    if (constraint) return constraint
+    return verdict(
+      'violated',
+      `Received: ${describeRefusal(p.put)} for If-Match ${p.current}, the current (weak) ETag\nExpected: 200 with a new ETag, as RFC 7644 §3.14's examples show (RFC 9110 compares If-Match strongly, so a weak tag never matches there)`,
+      exchangesOf(p),
+      { focus: 1 },
+    )
+  },
+})
+
+export const ETAG_CHECKS = [etagHeader, versionMatchesEtag, etagChanges, staleIfMatch, currentIfMatch, weakIfMatch]

@@ -1,12 +1,66 @@
 import type { Exchange } from '../../http/exchange.ts'
-import { getAttr } from '../compare.ts'
+import { getAttr, isObject, isUnassigned, sameRepresentation } from '../compare.ts'
+import type { CheckContext } from '../context.ts'
 import { verdict } from '../define-check.ts'
 import { firstSeen } from '../probes/first-seen.ts'
-import { replaceJudged } from '../probes/replace-judged.ts'
+import { replaceJudged, type Replaced } from '../probes/replace-judged.ts'
 import { bodyObject } from '../probes/requests.ts'
 
 const meta = (e: Exchange) => getAttr(bodyObject(e), 'meta')
 const metaField = (e: Exchange, field: string) => getAttr(meta(e), field)
+/** Where an exchange of a replace sits, for messages. */
+const where = (r: Replaced, e: Exchange) =>
+  e === r.put ? 'the PUT response' : e === r.get ? 'the GET after the PUT' : 'the GET before the PUT'
+/** The exchanges a meta check judges, and the focus of one of them. */
+const judged = (r: Replaced) => [r.before, r.put, r.get]
+const focusOf = (r: Replaced, e: Exchange) => judged(r).indexOf(e)
+/** The responses of a replace that carry a JSON resource (a 204 carries none: put.status.success-200 judges that). */
+const withBody = (r: Replaced) => [r.put, r.get].filter((e) => bodyObject(e) !== null)
+
+/** Two DateTime values are the same instant (or the same text, when one is not a DateTime). */
+function sameInstant(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'string' || typeof b !== 'string') return false
+  const [x, y] = [Date.parse(a), Date.parse(b)]
+  return !Number.isNaN(x) && x === y
+}
+
+/** Whether the stored user (meta aside) differs after the PUT: lastModified and version need move only then. */
+function userChanged(ctx: CheckContext, { before, get }: Replaced): boolean {
+  return sameRepresentation(bodyObject(before), bodyObject(get), ctx.attribute, new Set(['meta'])).length > 0
+}
+
+/**
+ * SCIM-PUT-RULES 11: "no `meta` at all, or no `created`/`lastModified` → warn". RFC 7643 §3.1 gives every
+ * meta sub-attribute `returned: "default"`, so a resource returned without them departs from it.
+ */
+export const metaPresent = replaceJudged({
+  id: 'put.meta.present',
+  title: 'The PUT response and a GET carry meta with created and lastModified',
+  level: 'SHOULD',
+  source: 'RFC 7643 §3.1',
+  area: 'meta',
+  rule: 'meta: A complex attribute containing resource metadata. All "meta" sub-attributes are assigned by the service provider (have a "mutability" of "readOnly"), and all of these sub-attributes have a "returned" characteristic of "default".',
+  judge(_ctx, _users, r) {
+    const bodies = withBody(r)
+    if (bodies.length === 0)
+      return verdict('inconclusive', 'neither the PUT response nor the GET after it carries a JSON resource', judged(r))
+    for (const e of bodies) {
+      const m = meta(e)
+      const missing = !isObject(m)
+        ? ['meta']
+        : ['created', 'lastModified'].filter((f) => isUnassigned(getAttr(m, f))).map((f) => `meta.${f}`)
+      if (missing.length > 0)
+        return verdict(
+          'violated',
+          `Received: ${where(r, e)} without ${missing.join(' and ')}\nExpected: meta with created and lastModified (RFC 7643 §3.1: returned by default)\n\nReturn meta, assigned by the service provider, on every User representation`,
+          judged(r),
+          { focus: focusOf(r, e) },
+        )
+    }
+    return verdict('passed', 'meta.created and meta.lastModified are returned', judged(r))
+  },
+})
 
 /** SCIM-PUT-RULES 11: meta.created is set once, when the resource is created. */
 export const createdStable = replaceJudged({
@@ -14,22 +68,30 @@ export const createdStable = replaceJudged({
   title: 'meta.created does not change on PUT',
   level: 'MUST',
   source: 'RFC 7643 §3.1',
+  area: 'meta',
   rule: 'created: The "DateTime" that the resource was added to the service provider.',
-  judge(_ctx, users, { before, put, get }) {
-    const was = firstSeen(users, 'meta.created', metaField(before, 'created'))
-    if (was === undefined) return verdict('passed', 'the server returns no meta.created', [before, put, get])
-    const bad = [put, get].find(
-      (e) =>
-        bodyObject(e) &&
-        metaField(e, 'created') !== undefined &&
-        Date.parse(String(metaField(e, 'created'))) !== Date.parse(String(was)),
-    )
-    if (!bad) return verdict('passed', 'meta.created unchanged', [before, put, get])
+  judge(_ctx, users, r) {
+    const was = firstSeen(users, 'meta.created', metaField(r.before, 'created'))
+    if (isUnassigned(was))
+      return verdict(
+        'inconclusive',
+        'the GET before the PUT carries no meta.created to compare with (put.meta.present judges a missing one)',
+        judged(r),
+      )
+    const shown = [r.put, r.get].filter((e) => !isUnassigned(metaField(e, 'created')))
+    if (shown.length === 0)
+      return verdict(
+        'inconclusive',
+        'neither the PUT response nor the GET after it carries meta.created (put.meta.present judges that)',
+        judged(r),
+      )
+    const bad = shown.find((e) => !sameInstant(metaField(e, 'created'), was))
+    if (!bad) return verdict('passed', `meta.created unchanged (${JSON.stringify(was)})`, judged(r))
     return verdict(
-      'failed',
-      `Received: meta.created ${JSON.stringify(metaField(bad, 'created'))} in the ${bad === put ? 'PUT response' : 'GET after the PUT'}\nExpected: ${JSON.stringify(was)}, as when the check first read the user\n\nKeep the creation time; a replace is not a creation`,
-      [before, put, get],
-      { focus: bad === put ? 1 : 2 },
+      'violated',
+      `Received: meta.created ${JSON.stringify(metaField(bad, 'created'))} in ${where(r, bad)}\nExpected: ${JSON.stringify(was)}, as when the check first read the user\n\nKeep the creation time; a replace is not a creation`,
+      judged(r),
+      { focus: focusOf(r, bad) },
     )
   },
 })
@@ -47,28 +109,52 @@ export const lastModifiedAdvances = replaceJudged({
   title: 'meta.lastModified advances after a change',
   level: 'SHOULD',
   source: 'RFC 7643 §3.1',
+  area: 'meta',
   rule: 'lastModified: The most recent DateTime that the details of this resource were updated at the service provider.',
-  judge(_ctx, _users, { before, put, get }) {
-    const was = metaField(before, 'lastModified')
-    const now = metaField(get, 'lastModified')
+  judge(ctx, _users, r) {
+    const was = metaField(r.before, 'lastModified')
+    const now = metaField(r.get, 'lastModified')
     if (typeof was !== 'string' || typeof now !== 'string')
-      return verdict('passed', 'the server returns no meta.lastModified', [before, put, get])
-    if (Date.parse(now) < Date.parse(was))
       return verdict(
-        'warned',
+        'inconclusive',
+        `the GET ${typeof was !== 'string' ? 'before' : 'after'} the PUT carries no meta.lastModified string to compare (put.meta.present and put.meta.timestamps-format judge that)`,
+        judged(r),
+      )
+    const [t0, t1] = [Date.parse(was), Date.parse(now)]
+    if (Number.isNaN(t0) || Number.isNaN(t1))
+      return verdict(
+        'inconclusive',
+        `meta.lastModified ${JSON.stringify(Number.isNaN(t0) ? was : now)} is no DateTime (put.meta.timestamps-format judges that)`,
+        judged(r),
+      )
+    if (t1 < t0)
+      return verdict(
+        'violated',
         `Received: meta.lastModified went back from ${was} to ${now}\nExpected: a time not earlier than before`,
-        [before, put, get],
+        judged(r),
         { focus: 2 },
       )
-    if (Date.parse(now) === Date.parse(was) && couldHaveAdvanced(was, put)) {
+    if (!userChanged(ctx, r))
       return verdict(
-        'warned',
+        'inconclusive',
+        'the GET after the PUT shows the user as before, so lastModified need not move',
+        judged(r),
+      )
+    if (t1 === t0) {
+      if (!couldHaveAdvanced(was, r.put))
+        return verdict(
+          'inconclusive',
+          `meta.lastModified has whole seconds (${was}) and the server's Date header shows no second passed since`,
+          judged(r),
+        )
+      return verdict(
+        'violated',
         `Received: meta.lastModified still ${now} after a PUT that changed the user\nExpected: the time of this update\n\nSet lastModified on every successful replace`,
-        [before, put, get],
+        judged(r),
         { focus: 2 },
       )
     }
-    return verdict('passed', `meta.lastModified ${was} → ${now}`, [before, put, get])
+    return verdict('passed', `meta.lastModified ${was} → ${now}`, judged(r))
   },
 })
 
@@ -78,20 +164,37 @@ export const versionChanges = replaceJudged({
   title: 'meta.version changes after a change',
   level: 'SHOULD',
   source: 'RFC 7643 §3.1; RFC 7644 §3.14',
+  area: 'meta',
   rule: 'version: The version of the resource being returned. This value must be the same as the entity-tag (ETag) HTTP response header.',
-  judge(_ctx, _users, { before, put, get }) {
-    const was = metaField(before, 'version')
-    const now = metaField(get, 'version')
-    if (was === undefined || now === undefined)
-      return verdict('passed', 'the server returns no meta.version', [before, put, get])
+  judge(ctx, _users, r) {
+    const was = metaField(r.before, 'version')
+    const now = metaField(r.get, 'version')
+    if (isUnassigned(was) && isUnassigned(now) && ctx.discovery.capabilities?.etag !== true)
+      return verdict(
+        'skipped',
+        'the server returns no meta.version and does not declare etag.supported: it does not version its resources (RFC 7644 §3.14)',
+        judged(r),
+      )
+    if (isUnassigned(was) || isUnassigned(now))
+      return verdict(
+        'inconclusive',
+        `the GET ${isUnassigned(was) ? 'before' : 'after'} the PUT carries no meta.version to compare (put.etag.version-matches judges a missing one)`,
+        judged(r),
+      )
+    if (!userChanged(ctx, r))
+      return verdict(
+        'inconclusive',
+        'the GET after the PUT shows the user as before, so the version need not change',
+        judged(r),
+      )
     if (was === now)
       return verdict(
-        'warned',
+        'violated',
         `Received: meta.version still ${JSON.stringify(now)} after a PUT that changed the user\nExpected: a new version\n\nDerive the version from the content or bump it on every write`,
-        [before, put, get],
+        judged(r),
         { focus: 2 },
       )
-    return verdict('passed', `meta.version ${JSON.stringify(was)} → ${JSON.stringify(now)}`, [before, put, get])
+    return verdict('passed', `meta.version ${JSON.stringify(was)} → ${JSON.stringify(now)}`, judged(r))
   },
 })
 
@@ -100,17 +203,23 @@ export const resourceTypeUser = replaceJudged({
   title: 'meta.resourceType is "User"',
   level: 'SHOULD',
   source: 'RFC 7643 §3.1',
+  area: 'meta',
   rule: 'resourceType: The name of the resource type of the resource.',
-  judge(_ctx, _users, { put, get }) {
-    const bad = [put, get].find(
-      (e) => bodyObject(e) && meta(e) !== undefined && metaField(e, 'resourceType') !== 'User',
-    )
-    if (!bad) return verdict('passed', 'meta.resourceType "User" (or no meta)', [put, get])
+  judge(_ctx, _users, r) {
+    const shown = [r.put, r.get].filter((e) => metaField(e, 'resourceType') !== undefined)
+    if (shown.length === 0)
+      return verdict(
+        'inconclusive',
+        'neither the PUT response nor the GET after it carries meta.resourceType',
+        judged(r),
+      )
+    const bad = shown.find((e) => metaField(e, 'resourceType') !== 'User')
+    if (!bad) return verdict('passed', 'meta.resourceType "User"', judged(r))
     return verdict(
-      'warned',
-      `Received: meta.resourceType ${JSON.stringify(metaField(bad, 'resourceType'))}\nExpected: "User"`,
-      [put, get],
-      { focus: bad === put ? 0 : 1 },
+      'violated',
+      `Received: meta.resourceType ${JSON.stringify(metaField(bad, 'resourceType'))} in ${where(r, bad)}\nExpected: "User", the name of the resource type`,
+      judged(r),
+      { focus: focusOf(r, bad) },
     )
   },
 })
@@ -120,20 +229,23 @@ export const locationRight = replaceJudged({
   title: 'meta.location is the URI of this user (…/Users/{id})',
   level: 'SHOULD',
   source: 'RFC 7643 §3.1',
+  area: 'meta',
   rule: 'location: The URI of the resource being returned. This value MUST be the same as the "Content-Location" HTTP response header (if specified).',
-  judge(_ctx, users, { put, get }) {
+  judge(_ctx, users, r) {
     const id = users.ids[0]
-    const bad = [put, get].find((e) => {
+    const shown = [r.put, r.get].filter((e) => metaField(e, 'location') !== undefined)
+    if (shown.length === 0)
+      return verdict('inconclusive', 'neither the PUT response nor the GET after it carries meta.location', judged(r))
+    const bad = shown.find((e) => {
       const location = metaField(e, 'location')
-      if (location === undefined || !bodyObject(e)) return false
       return typeof location !== 'string' || !decodeURIComponent(location.replace(/\/$/, '')).endsWith(`/Users/${id}`)
     })
-    if (!bad) return verdict('passed', 'meta.location ends with /Users/{id} (or no meta.location)', [put, get])
+    if (!bad) return verdict('passed', 'meta.location ends with /Users/{id}', judged(r))
     return verdict(
-      'warned',
-      `Received: meta.location ${JSON.stringify(metaField(bad, 'location'))}\nExpected: a URI ending in /Users/${id}`,
-      [put, get],
-      { focus: bad === put ? 0 : 1 },
+      'violated',
+      `Received: meta.location ${JSON.stringify(metaField(bad, 'location'))} in ${where(r, bad)}\nExpected: a URI ending in /Users/${id}`,
+      judged(r),
+      { focus: focusOf(r, bad) },
     )
   },
 })
@@ -147,8 +259,9 @@ export const contentLocationMatches = replaceJudged({
   title: 'meta.location equals the Content-Location header, when one is sent',
   level: 'MUST',
   source: 'RFC 7643 §3.1',
-  rule: 'location: The URI of the resource being returned. This value MUST be the same as the "Content-Location" HTTP response header.',
-  judge(_ctx, _users, { put, get }) {
+  area: 'meta',
+  rule: 'location: The URI of the resource being returned. This value MUST be the same as the "Content-Location" HTTP response header (if specified).',
+  judge(_ctx, _users, r) {
     const same = (e: Exchange): boolean | null => {
       const header = e.response?.headers['content-location']
       const location = metaField(e, 'location')
@@ -156,16 +269,21 @@ export const contentLocationMatches = replaceJudged({
       // A relative Content-Location is resolved against the request URL (RFC 9110 §8.7).
       return canonicalUri(header, e.request.url) === canonicalUri(location, e.request.url)
     }
-    const judged = [put, get].filter((e) => same(e) !== null)
-    if (judged.length === 0)
-      return verdict('passed', 'no response carried both Content-Location and meta.location', [put, get])
-    const bad = judged.find((e) => same(e) === false)
-    if (!bad) return verdict('passed', 'meta.location equals Content-Location', [put, get])
+    const pairs = [r.put, r.get].filter((e) => same(e) !== null)
+    // "(if specified)": a server that sends no Content-Location is not bound by this rule.
+    if (pairs.length === 0)
+      return verdict(
+        'skipped',
+        'no response carried both a Content-Location header and meta.location (Content-Location is optional, RFC 9110 §8.7)',
+        judged(r),
+      )
+    const bad = pairs.find((e) => same(e) === false)
+    if (!bad) return verdict('passed', 'meta.location equals Content-Location', judged(r))
     return verdict(
-      'failed',
-      `Received: Content-Location ${JSON.stringify(bad.response!.headers['content-location'])} and meta.location ${JSON.stringify(metaField(bad, 'location'))}\nExpected: the same URI in both`,
-      [put, get],
-      { focus: bad === put ? 0 : 1 },
+      'violated',
+      `Received: Content-Location ${JSON.stringify(bad.response!.headers['content-location'])} and meta.location ${JSON.stringify(metaField(bad, 'location'))} in ${where(r, bad)}\nExpected: the same URI in both`,
+      judged(r),
+      { focus: focusOf(r, bad) },
     )
   },
 })
@@ -187,29 +305,35 @@ export const timestampsFormat = replaceJudged({
   title: 'meta.created and meta.lastModified are xsd:dateTime values',
   level: 'MUST',
   source: 'RFC 7643 §2.3.5',
+  area: 'meta',
   rule: 'A DateTime value (e.g., 2008-01-23T04:56:22Z) MUST be encoded as a valid xsd:dateTime as specified in Section 3.3.7 of [XML-Schema].',
-  judge(_ctx, _users, { put, get }) {
-    for (const e of [put, get]) {
-      for (const field of ['created', 'lastModified']) {
-        const value = metaField(e, field)
-        if (
-          value !== undefined &&
-          (typeof value !== 'string' || !XSD_DATETIME.test(value) || Number.isNaN(Date.parse(value)))
-        ) {
-          return verdict(
-            'failed',
-            `Received: meta.${field} ${JSON.stringify(value)}\nExpected: an xsd:dateTime such as 2008-01-23T04:56:22Z`,
-            [put, get],
-            { focus: e === put ? 0 : 1 },
-          )
-        }
-      }
-    }
-    return verdict('passed', 'timestamps are xsd:dateTime', [put, get])
+  judge(_ctx, _users, r) {
+    const values = [r.put, r.get].flatMap((e) =>
+      ['created', 'lastModified']
+        .map((field) => ({ e, field, value: metaField(e, field) }))
+        .filter(({ value }) => !isUnassigned(value)),
+    )
+    if (values.length === 0)
+      return verdict(
+        'inconclusive',
+        'neither the PUT response nor the GET after it carries meta.created or meta.lastModified (put.meta.present judges that)',
+        judged(r),
+      )
+    const bad = values.find(
+      ({ value }) => typeof value !== 'string' || !XSD_DATETIME.test(value) || Number.isNaN(Date.parse(value)),
+    )
+    if (!bad) return verdict('passed', 'meta.created and meta.lastModified are xsd:dateTime values', judged(r))
+    return verdict(
+      'violated',
+      `Received: meta.${bad.field} ${JSON.stringify(bad.value)} in ${where(r, bad.e)}\nExpected: an xsd:dateTime such as 2008-01-23T04:56:22Z`,
+      judged(r),
+      { focus: focusOf(r, bad.e) },
+    )
   },
 })
 
 export const META_CHECKS = [
+  metaPresent,
   createdStable,
   lastModifiedAdvances,
   versionChanges,

@@ -177,7 +177,7 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     )
   })
 
-  test('issue 11: a target that maps unknown ids to an existing user gets no PUT at all, and the check is not judged', async () => {
+  test('issue 11: a target that maps unknown ids to an existing user gets no PUT at all, and the check is inconclusive', async () => {
     // Arrange
     target = await startFilterIgnoringTarget(RESIDENTS, Infinity, true)
     const c = await contextFor(target.origin)
@@ -188,9 +188,10 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     expect(target.puts.filter((id) => id.startsWith('resident-') || !id.startsWith('test-'))).toEqual([])
     expect(target.deletes.filter((id) => id.startsWith('resident-'))).toEqual([])
     expect([...target.users.values()].filter((u) => u.id.startsWith('resident-'))).toEqual(RESIDENTS)
-    expect(unknownId.status).toBe('skipped')
+    expect(unknownId.status).toBe('inconclusive')
+    expect(unknownId.exercised).toBe(0)
     expect(unknownId.message).toMatch(
-      /^Not judged: a GET of the random id \S+ answered 200 instead of 404, so the harness sent no PUT there/,
+      /^No case of \d+ reached the rule: a GET of the random id \S+ answered 200 instead of 404, so the harness sent no PUT there/,
     )
     expect(errors.status, errors.message).not.toBe('failed')
   })

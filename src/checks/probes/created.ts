@@ -4,12 +4,15 @@ import { getAttr } from '../compare.ts'
 import { verdict, type Verdict } from '../define-check.ts'
 import { bodyObject, getUser, is2xx, statusOf } from './requests.ts'
 
-/** The verdict when a GET of a made-up id finds a user: no PUT is sent there, so nothing can be judged. */
+/**
+ * The verdict when a GET of a made-up id finds a user: no PUT is sent there (the harness never writes to a
+ * user it did not create), so the case never reached the rule: inconclusive, not a pass.
+ */
 export function unknownIdOccupied(id: string, get: Exchange): Verdict {
   const what = get.response ? `answered ${get.response.status}` : `failed (${get.error?.message})`
   return verdict(
-    'skipped',
-    `Not judged: a GET of the random id ${id} ${what} instead of 404, so the harness sent no PUT there (it never writes to a user it did not create)`,
+    'inconclusive',
+    `a GET of the random id ${id} ${what} instead of 404, so the harness sent no PUT there (it never writes to a user it did not create)`,
     [get],
   )
 }

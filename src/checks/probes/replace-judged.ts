@@ -2,8 +2,9 @@ import type { Exchange } from '../../http/exchange.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
 import { defineCheck, verdict, type CheckDefinition, type Verdict } from '../define-check.ts'
 import type { Area, Level } from '../types.ts'
+import { refusedValidPut } from './attribution.ts'
 import { validPayloads } from './payloads.ts'
-import { describeStatus, getUser, is2xx, noResponse, putUser } from './requests.ts'
+import { describeStatus, getUser, is2xx, noResponse, putUser, statusOf } from './requests.ts'
 
 /** Before, PUT, after: the evidence every meta/schemas check judges. */
 export interface Replaced {
@@ -14,36 +15,46 @@ export interface Replaced {
 
 type Judge = (ctx: CheckContext, users: CheckUsers, r: Replaced) => Verdict
 
-/** A check that PUTs a changed, valid payload and judges before/PUT/GET; a failed PUT is another check's business. */
-export function replaceJudged(spec: {
+/** What a check judged on a successful replace declares: its identity as data, and the judgement. */
+export interface ReplaceJudgedSpec {
   id: string
   title: string
   level: Level
   source: string
+  area: Area
   rule: string
-  area?: Area
   maxRuns?: number
+  /** Judges a PUT of a valid payload that succeeded, with the GETs before and after it (both 200). */
   judge: Judge
-}): CheckDefinition<Record<string, unknown>> {
+}
+
+/**
+ * A check that GETs its test user, PUTs a valid payload and GETs the user again, and judges the three.
+ * The rule is about a successful replace: a PUT that was refused (put.status.success-200 judges that), or
+ * a GET that did not show the user, is inconclusive, never a pass.
+ */
+export function replaceJudged(spec: ReplaceJudgedSpec): CheckDefinition<Record<string, unknown>> {
+  const { judge, maxRuns, ...identity } = spec
   return defineCheck({
-    id: spec.id,
-    title: spec.title,
-    level: spec.level,
-    source: spec.source,
-    area: spec.area ?? 'meta',
-    rule: spec.rule,
+    ...identity,
     users: 1,
-    maxRuns: spec.maxRuns ?? 10,
+    maxRuns: maxRuns ?? 10,
     cases: (ctx) => validPayloads(ctx, spec.id),
     async run(ctx, users, body) {
       const before = await getUser(ctx, users.ids[0])
       const put = await putUser(ctx, users.ids[0], body)
-      const broken = noResponse([before, put])
-      if (broken) return broken
-      if (!is2xx(put))
-        return verdict('passed', `PUT answered ${describeStatus(put)}; put.status.success-200 judges that`, [put])
+      noResponse([before, put])
+      if (!is2xx(put)) return refusedValidPut(put, [before, put])
       const get = await getUser(ctx, users.ids[0])
-      return noResponse([before, put, get]) ?? spec.judge(ctx, users, { before, put, get })
+      noResponse([get])
+      const unseen = [before, get].find((e) => statusOf(e) !== 200)
+      if (unseen)
+        return verdict(
+          'inconclusive',
+          `the GET of the test user ${unseen === before ? 'before' : 'after'} the PUT answered ${describeStatus(unseen)}, so there is no stored state to judge`,
+          [before, put, get],
+        )
+      return judge(ctx, users, { before, put, get })
     },
   })
 }

@@ -64,6 +64,9 @@ describe('run --vendor cube against the constrained reference server', () => {
       'constraint.maxLength': expect.stringMatching(
         /^100 \(256 refused in name\.givenName: 400 invalidValue: "name\.givenName" is 256 characters long/,
       ),
+      'constraint.type-unique': expect.stringMatching(
+        /^emails \(two values of type "work" refused: 400 invalidValue: /,
+      ),
       'constraint.no-empty-items': expect.stringMatching(/^emails \(an item \{\} refused: 400 invalidValue: /),
       'constraint.default.emails': '[{"value":"<userName>","primary":true}] assigned when emails is omitted',
     })

@@ -55,7 +55,7 @@ async function learnOn(
 }
 
 describe('learning on the constrained reference server', () => {
-  test('cube: a 100-character cap, no empty items, emails defaulted from userName; the test user is gone after', async () => {
+  test('cube: a 100-character cap, one value per type, no empty items, emails defaulted from userName; the test user is gone after', async () => {
     // Act
     const { learned, server } = await learnOn('cube', { constrained: true })
     // Assert
@@ -63,8 +63,11 @@ describe('learning on the constrained reference server', () => {
     expect(learned.traits['constraint.maxLength']).toMatch(
       /^100 \(256 refused in name\.givenName: 400 invalidValue: "name\.givenName" is 256 characters long; this service stores at most 100 characters/,
     )
-    // Cube's document gives emails no `type`: one value per type is neither needed nor tried.
-    expect(learned.oneValuePerType).toBe(false)
+    // Cube's document gives emails no `type`, RFC 7643 does: the server takes it, and one value per type.
+    expect(learned.oneValuePerType).toBe(true)
+    expect(learned.traits['constraint.type-unique']).toMatch(
+      /^emails \(two values of type "work" refused: 400 invalidValue: /,
+    )
     expect(learned.noEmptyItems).toBe(true)
     expect(learned.traits['constraint.no-empty-items']).toMatch(/^emails \(an item \{\} refused: 400 invalidValue: /)
     expect(learned.defaults.emails).toEqual([{ value: expect.stringMatching(/^scimc-learn\d+-/), primary: true }])

@@ -110,9 +110,14 @@ export function freeTextPath(profile: VendorProfile): readonly string[] | null {
   return null
 }
 
-/** The first attribute of {@link TYPED} whose items have a `type` sub-attribute in the vendor's request schema. */
+/**
+ * The first attribute of {@link TYPED} whose items have a `type` sub-attribute in the vendor's request
+ * schema; else `emails` where the schema has its items (RFC 7643 §4.1.2 gives them a `type`: the control,
+ * two values of different types, tells whether the server takes it at all).
+ */
 function typedAttribute(profile: VendorProfile): string | null {
-  return TYPED.find((name) => itemSchema(profile, name)?.properties?.type !== undefined) ?? null
+  const declared = TYPED.find((name) => itemSchema(profile, name)?.properties?.type !== undefined)
+  return declared ?? (itemSchema(profile, 'emails')?.properties?.value ? 'emails' : null)
 }
 
 /** An item of a multi-valued attribute for the experiments: a value of its kind, derived from the user's own userName. */

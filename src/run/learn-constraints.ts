@@ -15,13 +15,6 @@ import { topLevelProperties, type VendorProfile } from '../profile/vendor-profil
  * nothing: put.status.no-5xx and the checks meet and judge it themselves.
  */
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The server's input constraints, learned once for the run by the CLI's preflight (absent: each worker learns). */
-    constraints?: ServerConstraints
-  }
-}
-
 type Body = Record<string, unknown>
 
 /** Lengths tried for a free-text attribute, longest first: 1024 is the generator's own default cap. */

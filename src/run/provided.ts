@@ -1,3 +1,4 @@
+import type { ServerConstraints } from '../checks/context.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { RunConfig } from './config.ts'
 
@@ -14,6 +15,8 @@ declare module 'vitest' {
     embedded: boolean
     /** The vendor profile, loaded once in the main process (the global setup) and handed to every worker. */
     profile: VendorProfile
+    /** The server's input constraints, learned once for the run by the CLI's preflight (absent: each worker learns). */
+    constraints?: ServerConstraints
   }
 }
 

@@ -167,10 +167,26 @@ const rows: Row[] = [
   {
     check: refusalMutability,
     name: 'id',
-    given: 'maia (problem details, no scimType): a 400 for the id',
+    given: 'maia (problem details, no scimType): a 400 for the id, the PUT without it accepted',
     maia: true,
     change: refusesCarrying('id', 400),
     want: 'passed',
+  },
+  {
+    check: refusalMutability,
+    name: 'id',
+    given: 'maia (problem details): every PUT refused (a constraint)',
+    maia: true,
+    change: refused,
+    want: 'inconclusive',
+  },
+  {
+    check: idIgnored,
+    name: 'id',
+    given: 'maia (problem details): every PUT refused (a constraint)',
+    maia: true,
+    change: refused,
+    want: 'inconclusive',
   },
 ]
 

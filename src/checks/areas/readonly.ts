@@ -7,6 +7,7 @@ import { defineCheck, verdict, type Verdict } from '../define-check.ts'
 import {
   describeRefusal,
   isMutability400,
+  isMutabilityVariant,
   refusedByConstraint,
   sendControl,
   type Control,
@@ -138,8 +139,7 @@ async function probeReadOnly(
     )
   const problem = await READ_ONLY[name].changed({ ctx, users, body, decoy, before, put, get })
   // Attribution by control: a refusal is the readOnly value's only when the same PUT without it is accepted.
-  const control =
-    problem || is2xx(put) || isMutability400(ctx, put) ? null : await sendControl(() => putUser(ctx, id, body))
+  const control = problem || is2xx(put) || isMutability400(put) ? null : await sendControl(() => putUser(ctx, id, body))
   return { name, before, put, get, problem, control }
 }
 
@@ -264,10 +264,16 @@ export const refusalMutability = defineCheck({
         exchangesOf(p),
       )
     if (is2xx(p.put)) return verdict('passed', `${what} ignored`, exchangesOf(p))
-    if (isMutability400(ctx, p.put))
+    if (isMutability400(p.put))
       return verdict('passed', `${what} refused with ${describeStatus(p.put)}`, exchangesOf(p))
     const constraint = constraintOf(p)
     if (constraint) return constraint
+    if (isMutabilityVariant(ctx, p.put))
+      return verdict(
+        'passed',
+        `${what} refused with ${describeStatus(p.put)} (the vendor's error format carries no scimType), and accepted without it`,
+        exchangesOf(p),
+      )
     return verdict(
       'violated',
       `Received: ${describeRefusal(p.put)} for a PUT carrying ${what}; the same PUT without ${name} was accepted (${describeStatus(p.control!.control)})\nExpected: the value ignored (2xx), or 400 with scimType "mutability"\n\nIgnore readOnly attributes in a PUT body, or refuse them as RFC 7644 §3.12 shows`,
@@ -327,7 +333,7 @@ async function probeImmutable(
   const changed = differs(second, getAttr(bodyObject(after), name), name, ctx.attribute) === null
   // Attribution by control: a refusal is the immutable value's only when the same PUT keeping the value is accepted.
   const control =
-    changed || is2xx(attempt) || isMutability400(ctx, attempt)
+    changed || is2xx(attempt) || isMutability400(attempt)
       ? null
       : await sendControl(() => putUser(ctx, id, { ...body, [name]: current }))
   const exchanges = [...prior, attempt, after, ...(control ? [control.control] : [])]
@@ -416,10 +422,16 @@ export const immutableMutability = immutableCheck({
         `the new ${p.name} was stored (put.readonly.immutable-unchanged judges that)`,
         p.exchanges,
       )
-    if (isMutability400(ctx, p.attempt))
+    if (isMutability400(p.attempt))
       return verdict('passed', `${describeStatus(p.attempt)} for a changed immutable ${p.name}`, p.exchanges)
     const constraint = immutableConstraint(p)
     if (constraint) return constraint
+    if (isMutabilityVariant(ctx, p.attempt))
+      return verdict(
+        'passed',
+        `${describeStatus(p.attempt)} for a changed immutable ${p.name} (the vendor's error format carries no scimType), and the same PUT keeping the value accepted`,
+        p.exchanges,
+      )
     return verdict(
       'violated',
       `Received: ${describeRefusal(p.attempt)} for a changed immutable ${p.name} (the value was kept)\nExpected: 400 with scimType "mutability"`,

@@ -25,12 +25,17 @@ export function describeRefusal(e: Exchange): string {
   return detail ? `${describeStatus(e)} (${JSON.stringify(detail)})` : describeStatus(e)
 }
 
+/** The refusal the RFC shows for a value a client may not change: 400 with scimType `mutability` (RFC 7644 §3.12 Table 9). */
+export function isMutability400(e: Exchange): boolean {
+  return statusOf(e) === 400 && scimTypeOf(e) === 'mutability'
+}
+
 /**
- * A refusal the RFC shows for a value a client may not change: 400 with scimType `mutability` (RFC 7644
- * §3.12 Table 9), or a 400 from a vendor whose declared error format (problem details) has no scimType.
+ * A refusal that is the value's (its control was accepted) in the form the RFC shows: 400 `mutability`,
+ * or a 400 from a vendor whose declared error format (problem details) has no scimType to carry it.
  */
-export function isMutability400(ctx: CheckContext, e: Exchange): boolean {
-  return statusOf(e) === 400 && (scimTypeOf(e) === 'mutability' || ctx.profile.error.format === 'problem')
+export function isMutabilityVariant(ctx: CheckContext, e: Exchange): boolean {
+  return isMutability400(e) || (statusOf(e) === 400 && ctx.profile.error.format === 'problem')
 }
 
 /** The control of a refused request, sent and read: accepted (2xx) or refused too. */

@@ -6,6 +6,7 @@ import {
   differs,
   getAttr,
   isUnassigned,
+  kindOf,
   NOT_CLEARED,
   sameRepresentation,
   WHITESPACE_TRIMMED,
@@ -152,4 +153,57 @@ test('a complex value provides the sub-attributes it names: {} clears nothing, a
 test('white space trimmed at the ends is told apart from a lost value', () => {
   expect(differs('  Ann ', 'Ann', 'displayName', of)).toBe(WHITESPACE_TRIMMED)
   expect(differs(' ext ', 'EXT', 'externalId', of)).toBe('string differs (sent 5 chars, stored 3)')
+})
+
+describe('SCIM-PUT-RULES 4: a trimmed string is trimmed wherever it sits, never a lost value', () => {
+  test.each([
+    // given sent, stored, path → want kind (null: equal)
+    { sent: ' Ann ', stored: 'Ann', path: 'displayName', kind: 'trimmed' },
+    { sent: { givenName: 'Ann\t' }, stored: { givenName: 'Ann' }, path: 'name', kind: 'trimmed' },
+    {
+      sent: [{ value: ' admin' }, { value: 'dev' }],
+      stored: [{ value: 'dev' }, { value: 'admin' }],
+      path: 'roles',
+      kind: 'trimmed',
+    },
+    { sent: [{ value: ' admin' }], stored: [{ value: 'root' }], path: 'roles', kind: 'lost' },
+    // Only white space, trimmed to nothing (and the empty string dropped).
+    { sent: '   ', stored: '', path: 'nickName', kind: 'trimmed' },
+    { sent: '   ', stored: undefined, path: 'nickName', kind: 'trimmed' },
+    { sent: '', stored: '', path: 'nickName', kind: null },
+    { sent: '  ', stored: '  ', path: 'nickName', kind: null },
+    // NFC-equivalent text is equal, trimmed or not.
+    { sent: ' Zoe\u0308 ', stored: 'Zo\u00eb', path: 'displayName', kind: 'trimmed' },
+    // The worst difference is named: a lost sub-attribute outranks a trimmed one.
+    {
+      sent: { givenName: ' Ann', familyName: 'B' },
+      stored: { givenName: 'Ann', familyName: 'C' },
+      path: 'name',
+      kind: 'lost',
+    },
+    {
+      sent: { givenName: ' Ann', middleName: null },
+      stored: { givenName: 'Ann', middleName: 'M' },
+      path: 'name',
+      kind: 'not-cleared',
+    },
+    // A list that provides nothing ([{}]) is [] (RFC 7643 §2.5).
+    { sent: [{}], stored: [], path: 'roles', kind: null },
+    { sent: [{}], stored: [{ value: 'old' }], path: 'roles', kind: 'not-cleared' },
+  ])('$sent vs $stored → $kind', ({ sent, stored, path, kind }) => {
+    const note = differs(sent, stored, path, of)
+    expect(note === null ? null : kindOf(note)).toBe(kind)
+  })
+
+  test('a sub-attribute the server does not declare is unknown to it, not compared (SCIM-PUT-RULES 14)', () => {
+    const unknown = new Set<string>()
+    const declared = (path: string) => path !== 'name.middleName'
+    const sent = { name: { givenName: 'Ann', middleName: 'M' }, emails: [{ value: 'a@x', display: 'A' }] }
+    const stored = { name: { givenName: 'Ann' }, emails: [{ value: 'a@x' }] }
+    expect(diffStored(sent, stored, of, undefined, { declared, unknown }).map((d) => d.attribute)).toEqual(['emails'])
+    expect([...unknown]).toEqual(['name.middleName'])
+    expect(diffStored(sent, stored, of, undefined, { declared: (p) => declared(p) && p !== 'emails.display' })).toEqual(
+      [],
+    )
+  })
 })

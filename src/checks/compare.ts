@@ -36,6 +36,41 @@ export const NOT_CLEARED = 'sent empty (null/[]), stored a value'
 /** Looks up the characteristics of an attribute path (e.g. `name.givenName`). */
 export type CharacteristicsOf = (path: string) => AttributeDefinition | undefined
 
+/**
+ * What a difference between a value sent and the value stored amounts to: a `lost` value (RFC 7644
+ * §3.5.1 "SHALL replace"), white space `trimmed` at the ends of a string (SCIM-PUT-RULES 4: a warning),
+ * or a `null`/`[]` that left a value in place (`not-cleared`, SCIM-PUT-RULES 6: the clearing checks judge it).
+ */
+export type DiffKind = 'lost' | 'trimmed' | 'not-cleared'
+
+/** The kind of difference a note of {@link differs} describes. */
+export function kindOf(note: string): DiffKind {
+  return note.endsWith(WHITESPACE_TRIMMED) ? 'trimmed' : note.endsWith(NOT_CLEARED) ? 'not-cleared' : 'lost'
+}
+
+const SEVERITY: Record<DiffKind, number> = { trimmed: 1, 'not-cleared': 2, lost: 3 }
+
+/** The note of the worse of two differences (null: none). */
+function worse(a: string | null, b: string | null): string | null {
+  if (a === null) return b
+  if (b === null) return a
+  return SEVERITY[kindOf(b)] > SEVERITY[kindOf(a)] ? b : a
+}
+
+/** Options of a comparison. */
+export interface CompareOptions {
+  /**
+   * Whether the server declares a sub-attribute path (its own /Schemas): one it does not declare is an
+   * unknown attribute to it (SCIM-PUT-RULES 14), not a value it must store. @defaultValue every path declared
+   */
+  declared?: (path: string) => boolean
+  /** Collects the paths left out of the comparison because the server does not declare them. */
+  unknown?: Set<string>
+}
+
+/** A value that provides nothing: unassigned (RFC 7643 §2.5), or a list of such values. */
+const isEmpty = (value: unknown): boolean => isUnassigned(value) || (Array.isArray(value) && value.every(isEmpty))
+
 /** Top-level keys that are not user data: compared by their own checks. */
 const NOT_DATA = new Set(['schemas', 'id', 'meta', 'groups', 'password'])
 
@@ -49,23 +84,29 @@ export function diffStored(
   stored: unknown,
   characteristicsOf: CharacteristicsOf,
   skip: ReadonlySet<string> = NOT_DATA,
+  options: CompareOptions = {},
 ): AttributeDiff[] {
   const diffs: AttributeDiff[] = []
   for (const [name, value] of Object.entries(sent)) {
     if (skip.has(name.toLowerCase()) || skip.has(name)) continue
     const got = getAttr(stored, name)
-    const note = differs(value, got, name, characteristicsOf)
+    const note = differs(value, got, name, characteristicsOf, options)
     if (note) diffs.push({ attribute: name, sent: value, stored: got, note })
   }
   return diffs
 }
 
-/** Why `stored` is not the value `sent` (null when they are equal under SCIM's rules). */
+/**
+ * Why `stored` is not the value `sent` (null when they are equal under SCIM's rules). When several
+ * parts differ, the note names the worst (see {@link kindOf}): a lost value before a `null` left in
+ * place, before white space trimmed.
+ */
 export function differs(
   sent: unknown,
   stored: unknown,
   path: string,
   characteristicsOf: CharacteristicsOf,
+  options: CompareOptions = {},
 ): string | null {
   // A complex value made only of readOnly sub-attributes provides nothing the server must store.
   if (isObject(sent) && !isUnassigned(sent) && isUnassigned(writable(sent, path, characteristicsOf))) return null
@@ -73,32 +114,34 @@ export function differs(
   // omitted-attributes MAY of RFC 7644 §3.5.1), `{ "role": null }` clears role. So compare sub by sub.
   if (isObject(sent))
     return isObject(stored) || isUnassigned(stored)
-      ? differsBySub(sent, stored, path, characteristicsOf)
+      ? differsBySub(sent, stored, path, characteristicsOf, options)
       : 'sent a complex value, stored a simple one'
-  if (isUnassigned(sent)) return isUnassigned(stored) ? null : NOT_CLEARED
+  if (isEmpty(sent)) return isEmpty(stored) ? null : NOT_CLEARED
+  // Only white space, trimmed away to nothing: still a trimmed string (SCIM-PUT-RULES 4), not a lost value.
+  if (typeof sent === 'string' && sent !== '' && sent.trim() === '' && (isUnassigned(stored) || stored === ''))
+    return WHITESPACE_TRIMMED
   if (isUnassigned(stored)) return 'sent a value, stored nothing'
   const def = characteristicsOf(path)
   if (Array.isArray(sent)) {
     if (!Array.isArray(stored)) return 'sent a list, stored a single value'
-    // As sets: every sent value must have a stored match, and no extra values may appear.
-    const unmatched = [...stored]
-    for (const item of sent) {
-      const index = unmatched.findIndex((candidate) => differs(item, candidate, path, characteristicsOf) === null)
-      if (index === -1) return `value ${JSON.stringify(item)} not stored`
-      unmatched.splice(index, 1)
-    }
-    const extra = unmatched.filter((v) => !isUnassigned(v))
-    return extra.length > 0 ? `stored ${extra.length} value(s) that were not sent` : null
+    return differsAsSets(
+      sent.filter((item) => !isEmpty(item)),
+      stored,
+      path,
+      characteristicsOf,
+      options,
+    )
   }
   if (typeof sent === 'string' && typeof stored === 'string') {
-    if (sent === stored) return null
     const caseExact = def?.caseExact ?? false
-    if (!caseExact && sent.toLowerCase() === stored.toLowerCase()) return null
     // Canonically equivalent text is the same value (RFC 7643 §2.3.1 strings are Unicode characters): a server may normalise it.
-    const [nfcSent, nfcStored] = [sent.normalize('NFC'), stored.normalize('NFC')]
-    if (nfcSent === nfcStored || (!caseExact && nfcSent.toLowerCase() === nfcStored.toLowerCase())) return null
-    if (sent.trim() === stored || (!caseExact && sent.trim().toLowerCase() === stored.toLowerCase()))
-      return WHITESPACE_TRIMMED
+    const same = (a: string, b: string) => {
+      if (a === b) return true
+      const [x, y] = [a.normalize('NFC'), b.normalize('NFC')]
+      return x === y || (!caseExact && x.toLowerCase() === y.toLowerCase())
+    }
+    if (same(sent, stored)) return null
+    if (same(sent.trim(), stored)) return WHITESPACE_TRIMMED
     if (def?.type === 'dateTime' && Date.parse(sent) === Date.parse(stored) && !Number.isNaN(Date.parse(sent)))
       return null
     return `string differs${sent.length !== stored.length ? ` (sent ${sent.length} chars, stored ${stored.length})` : ''}`
@@ -109,19 +152,69 @@ export function differs(
     : `sent ${typeof sent} ${JSON.stringify(sent)}, stored ${typeof stored} ${JSON.stringify(stored)}`
 }
 
+/**
+ * A multi-valued attribute compared as a set: every value sent needs a stored match, and no other value
+ * may be stored. An exact match is taken first; a value stored only with white space trimmed (or a
+ * `null` sub-attribute left in place) still matches, and the note says so, so that a trimmed item is
+ * graded as a trimmed string wherever it sits (SCIM-PUT-RULES 4), not as a lost value.
+ */
+function differsAsSets(
+  sent: unknown[],
+  stored: unknown[],
+  path: string,
+  characteristicsOf: CharacteristicsOf,
+  options: CompareOptions,
+): string | null {
+  const unmatched = [...stored]
+  const pending: unknown[] = []
+  for (const item of sent) {
+    const index = unmatched.findIndex((c) => differs(item, c, path, characteristicsOf, options) === null)
+    if (index === -1) pending.push(item)
+    else unmatched.splice(index, 1)
+  }
+  let note: string | null = null
+  for (const item of pending) {
+    let best = -1
+    let bestNote: string | null = null
+    for (const [i, candidate] of unmatched.entries()) {
+      const n = differs(item, candidate, path, characteristicsOf, options)
+      if (n === null || kindOf(n) === 'lost') continue
+      if (bestNote === null || SEVERITY[kindOf(n)] < SEVERITY[kindOf(bestNote)]) [best, bestNote] = [i, n]
+    }
+    if (bestNote === null) return `value ${JSON.stringify(item)} not stored`
+    unmatched.splice(best, 1)
+    note = worse(note, `value ${JSON.stringify(item)}: ${bestNote}`)
+  }
+  const extra = unmatched.filter((v) => !isEmpty(v))
+  return extra.length > 0 ? `stored ${extra.length} value(s) that were not sent` : note
+}
+
 /** Why the sub-attributes sent in a complex value are not the ones stored (`stored` an object or unassigned). */
-function differsBySub(sent: Obj, stored: unknown, path: string, characteristicsOf: CharacteristicsOf): string | null {
+function differsBySub(
+  sent: Obj,
+  stored: unknown,
+  path: string,
+  characteristicsOf: CharacteristicsOf,
+  options: CompareOptions,
+): string | null {
+  let note: string | null = null
   for (const [sub, value] of Object.entries(sent)) {
     const subPath = childPath(path, sub)
     if (characteristicsOf(subPath)?.mutability === 'readOnly') continue
+    // A sub-attribute the server's /Schemas does not declare is unknown to it (SCIM-PUT-RULES 14): not compared.
+    if (options.declared && !options.declared(subPath)) {
+      options.unknown?.add(subPath)
+      continue
+    }
     const got = getAttr(stored, sub)
     // `primary: false` and no `primary` say the same thing.
     if (sub.toLowerCase() === 'primary' && value === false && (got === undefined || got === null || got === false))
       continue
-    const note = differs(value, got, subPath, characteristicsOf)
-    if (note) return `${sub}: ${note}`
+    const n = differs(value, got, subPath, characteristicsOf, options)
+    if (n) note = worse(note, `${sub}: ${n}`)
+    if (note && kindOf(note) === 'lost') return note
   }
-  return null
+  return note
 }
 
 /**

@@ -60,6 +60,8 @@ export const FAULTS = {
   'content-type-ignored':
     'The PUT request Content-Type is never checked: a JSON body sent as text/plain is parsed and applied.',
   'attributes-param-ignored': 'The `attributes` query parameter is ignored on PUT.',
+  'null-refused':
+    'A PUT carrying `null` for an attribute (top level, sub-attribute or extension), or `[]` for a multi-valued one, is refused with 400 invalidValue, although RFC 7644 §3.5.1 lets the client send them.',
   'omitted-retained': 'Omitted attributes keep their old values (an RFC MAY, not a bug).',
   'no-discovery': '/ServiceProviderConfig, /Schemas and /ResourceTypes answer 404.',
 } as const
@@ -69,12 +71,7 @@ export const FAULTS = {
  * SCIM-PUT-RULES, so the fault matrix (test/proof/fault-catalogue.ts) leaves them out for now: they are not in
  * FAULT_NAMES. Move one into FAULTS, with its catalogue entry, once the harness grades it as the rules say.
  */
-export const PENDING_FAULTS = {
-  // SCIM-PUT-RULES 6: refusing null/[] is a warning; today the harness lets null-clears pass on the 400 and
-  // fails or warns the other checks whose bodies carry a null or [] (see the fault's tests).
-  'null-refused':
-    'A PUT carrying `null` for an attribute (top level, sub-attribute or extension), or `[]` for a multi-valued one, is refused with 400 invalidValue, although RFC 7644 §3.5.1 lets the client send them.',
-} as const
+export const PENDING_FAULTS = {} as const
 
 /** A fault of the fault matrix (FAULTS). */
 export type FaultName = keyof typeof FAULTS

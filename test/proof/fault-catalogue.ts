@@ -154,17 +154,14 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     vendors: SCIM_ERRORS,
     expect: { 'put.uniqueness.username-conflict': 'warned', 'put.uniqueness.case-variant-conflict': 'warned' },
   },
+  // What becomes of a null or [] in any other check's payload is left to these two (rule 6), never a lost value.
+  { fault: 'null-not-clearing', expect: { 'put.replace.null-clears': 'warned' } },
+  { fault: 'empty-array-not-clearing', expect: { 'put.replace.empty-array-clears': 'warned' } },
+  // SCIM-PUT-RULES 6: null and [] refused with 400 where the same PUT without them is accepted → warn. Any other
+  // check whose payload carries a null or [] sees its PUT refused, and so does the control: inconclusive there.
   {
-    fault: 'null-not-clearing',
-    expect: { 'put.replace.null-clears': 'warned' },
-    // A generated payload may carry null for an optional attribute; the surviving old value is graded a warning there too (rule 6).
-    alsoAffected: ['put.replace.values-stored'],
-  },
-  {
-    fault: 'empty-array-not-clearing',
-    expect: { 'put.replace.empty-array-clears': 'warned' },
-    // Generated payloads often carry [] for a multi-valued attribute; the surviving old values are graded a warning (rule 6).
-    alsoAffected: ['put.replace.values-stored'],
+    fault: 'null-refused',
+    expect: { 'put.replace.null-clears': 'warned', 'put.replace.empty-array-clears': 'warned' },
   },
   { fault: 'id-from-body', expect: { 'put.readonly.id-ignored': 'failed' } },
   {
@@ -224,20 +221,12 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   {
     fault: 'long-strings-truncated',
     expect: { 'put.replace.long-strings-exact': 'failed' },
-    // Generated payloads may carry strings over 255 characters (graded a warning when the cut falls on trailing white space).
+    // Generated payloads may carry strings over 255 characters (not a lost value when the cut falls on trailing white space).
     alsoAffected: ['put.replace.values-stored'],
   },
-  {
-    fault: 'trim-strings',
-    // SCIM-PUT-RULES 4: a string stored with its ends trimmed is a warning, wherever it sits. Only cube for now:
-    // where the generated payloads carry multi-valued items with free-text values (lightdash's roles, maia's and
-    // generic's entitlements and roles), the harness today reads a trimmed item value as a lost one and fails
-    // put.replace.values-stored instead of warning; add those vendors when it grades them as rule 4 says.
-    vendors: ['cube'],
-    expect: { 'put.replace.values-stored': 'warned' },
-    // The long and non-ASCII strings these checks send may start or end with white space: a warning there too (rule 4).
-    alsoAffected: ['put.replace.long-strings-exact', 'put.replace.unicode-exact'],
-  },
+  // SCIM-PUT-RULES 4: a string stored with its ends trimmed is a warning, wherever it sits (top level,
+  // sub-attribute, multi-valued item), never a lost value in put.replace.values-stored.
+  { fault: 'trim-strings', expect: { 'put.replace.whitespace-kept': 'warned' } },
   {
     fault: 'active-ignored',
     expect: { 'put.replace.values-stored': 'failed' },
@@ -253,8 +242,9 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   },
   {
     fault: 'schemas-missing-in-response',
-    // Echoing the GET body back sends a PUT without schemas, which the server rightly refuses.
-    expect: { 'put.schemas.response': 'failed', 'put.replace.whole-body-echo': 'failed' },
+    // Echoing the GET body back sends a PUT without schemas, which the server rightly refuses, without its
+    // readOnly attributes too: put.replace.whole-body-echo is inconclusive (not a refusal of readOnly values).
+    expect: { 'put.schemas.response': 'failed' },
   },
   { fault: 'schemas-missing-in-response', vendors: DECLARED_SCHEMAS, expect: { 'put.response.schema-200': 'failed' } },
   { fault: 'wrong-meta-location', expect: { 'put.meta.location': 'warned' } },
@@ -387,6 +377,21 @@ export const UNEXERCISED: Readonly<Record<string, Unexercised>> = {
     kind: 'skip-only',
     reason:
       'The core User schema declares no immutable attribute, and no vendor profile adds one, so the check skips (SCIM-PUT-RULES 7).',
+  },
+  'put.replace.whole-body-echo': {
+    kind: 'no-fault-yet',
+    reason:
+      'Needs a fault refusing a PUT that carries its own unchanged id/meta/groups with 400 (not mutability), while the same body without them is accepted.',
+  },
+  'put.replace.whole-body-echo-mutability': {
+    kind: 'no-fault-yet',
+    reason:
+      'Needs a fault answering 400 mutability to a PUT that carries its own unchanged id/meta/groups, while the same body without them is accepted.',
+  },
+  'put.replace.idempotent-status': {
+    kind: 'no-fault-yet',
+    reason:
+      'Needs a fault answering a repeated identical PUT otherwise than the first (e.g. 409 the second time); intermittent-500 is a 5xx, judged by put.status.no-5xx alone.',
   },
   'put.readonly.immutable-unchanged': {
     kind: 'skip-only',

@@ -1,241 +1,701 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { userAttributeCharacteristics } from '../../discovery/index.ts'
-import type { Exchange } from '../../http/exchange.ts'
 import type { SendOptions } from '../../http/client.ts'
 import { loadProfile, type VendorProfile } from '../../profile/vendor-profile.ts'
-import type { CheckContext } from '../context.ts'
 import type { AttributeDefinition } from '../../scim/attribute.ts'
-import { CORE_USER_SCHEMA_DEF, CORE_USER_URN, ENTERPRISE_USER_SCHEMA_DEF } from '../../scim/core-schema.ts'
-import type { CheckUsers } from '../define-check.ts'
-import { idempotent, responseMatchesGet, unicodeExact, wholeBodyEcho } from './replace.ts'
+import type { CheckContext } from '../context.ts'
+import type { CheckDefinition, CheckUsers } from '../define-check.ts'
+import { CORE_USER_URN } from '../../scim/core-schema.ts'
+import {
+  correctServer,
+  fakeContext,
+  judgeCase,
+  RFC_ATTRIBUTES,
+  scimError,
+  storedUser,
+  usersOf,
+  type Answer,
+  type Serve,
+} from '../../../test/support/fake-target.ts'
+import {
+  caseInsensitiveNames,
+  emptyArrayClears,
+  idempotent,
+  idempotentStatus,
+  longStringsExact,
+  nullClears,
+  omittedAttributes,
+  passwordNotReturned,
+  primaryOnce,
+  responseMatchesGet,
+  unicodeExact,
+  valuesReplaced,
+  wholeBodyEcho,
+  wholeBodyEchoMutability,
+  whitespaceKept,
+} from './replace.ts'
 
-type Answer = { status: number; body?: unknown }
-/** A fake target: answers each request from what the test scripts (the method and the JSON sent). */
-type Serve = (method: string, json: unknown) => Answer
+/**
+ * Given/want tables for the replace area (SCIM-PUT-RULES 3-6, 10, 15, 22, 23, 25): a correct server
+ * passes, the violation is graded at the check's level, a refusal caused by something else is
+ * inconclusive, and a default the server assigns is observed where the rule allows one.
+ */
 
-const RFC = userAttributeCharacteristics([CORE_USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF])
-const USERS: CheckUsers = { ids: ['u1'], created: [] }
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error'
+type Body = Record<string, unknown>
+type Users = Record<string, Body>
 
 let generic: VendorProfile
+let cube: VendorProfile
 beforeAll(async () => {
   generic = await loadProfile({ vendor: 'generic', validate: false })
+  cube = await loadProfile({ vendor: 'cube', validate: false })
 })
 
-function exchange(options: SendOptions, { status, body }: Answer): Exchange {
-  const bodyText = body === undefined ? '' : JSON.stringify(body)
-  return {
-    request: {
-      method: options.method,
-      url: `http://127.0.0.1:1${options.path}`,
-      headers: {},
-      body: options.json === undefined ? null : JSON.stringify(options.json),
-    },
-    response: { status, headers: { 'content-type': 'application/scim+json' }, bodyText, body, truncated: false },
-    error: null,
-    startedAt: new Date(0).toISOString(),
-    durationMs: 1,
-  }
+/** judgeCase with the case's type taken from the check alone (a literal tuple is not widened to an array). */
+const judge = <C>(check: CheckDefinition<C>, ctx: CheckContext, users: CheckUsers, input: NoInfer<C>) =>
+  judgeCase(check, ctx, users, input)
+
+const idOf = (request: SendOptions) => /\/Users\/([^/?]+)/.exec(request.path)?.[1] ?? ''
+const sentOf = (request: SendOptions) => (request.json ?? {}) as Body
+
+/** Attribute names as RFC 7643 spells them, by their lower-cased form. */
+const SPELLING = new Map([...RFC_ATTRIBUTES.values()].map((d) => [d.name.toLowerCase(), d.name]))
+
+/** A body with every attribute name spelled as the schema spells it (RFC 7643 §2.1: names are case-insensitive). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (typeof value !== 'object' || value === null) return value
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [SPELLING.get(k.toLowerCase()) ?? k, canonical(v)]))
 }
 
-/** The context a check sees, in front of `serve`; `declared` stands for the server's /Schemas (null: none published). */
-function fakeContext(serve: Serve, declared: Map<string, AttributeDefinition> | null = null): CheckContext {
-  return {
-    run: { runId: 'unit', seed: 1, runs: 5, maxShrinks: 10, strictRfc: false, authenticated: true },
-    profile: generic,
-    client: {
-      send: async (o: SendOptions) => exchange(o, serve(o.method, o.json)),
-      exchangeCount: 0,
-      close: async () => {},
-    },
-    discovery: { capabilities: null, declared, notes: [], exchanges: [] },
-    users: { userPath: (id: string) => `/Users/${id}` },
-    attribute: (path: string) => declared?.get(path.toLowerCase()) ?? RFC.get(path.toLowerCase()),
-    contractOf: () => 'rfc',
-  } as unknown as CheckContext
-}
-
-/** A store that keeps what a PUT sends (as `transform` stores it) and shows it, with server-kept id and meta. */
-function store(
-  transform: (body: Record<string, unknown>) => Record<string, unknown> = (b) => b,
-  putResponse?: (stored: Record<string, unknown>, sent: Record<string, unknown>) => unknown,
+/**
+ * A correct server except for what `alter` does to each user it stores (the PUT response shows the
+ * altered user too), and the PUTs `refuse` answers instead (it sees the body as sent).
+ */
+function serving(
+  users: Users,
+  alter: (stored: Body, sent: Body) => Body = (stored) => stored,
+  refuse: (sent: Body) => Answer | undefined = () => undefined,
 ): Serve {
-  let user: Record<string, unknown> = {
-    schemas: [CORE_USER_URN],
-    id: 'u1',
-    userName: 'before@example.com',
-    meta: { resourceType: 'User', created: '2024-01-01T00:00:00Z', lastModified: '2024-01-01T00:00:00Z' },
-  }
-  return (method, json) => {
-    if (method === 'GET') return { status: 200, body: user }
-    const sent = json as Record<string, unknown>
-    user = { ...transform(sent), id: 'u1', meta: user.meta }
-    return { status: 200, body: putResponse ? putResponse(user, sent) : user }
+  const correct = correctServer(users)
+  return (sent) => {
+    if (sent.method === 'PUT') {
+      const refusal = refuse(sentOf(sent))
+      if (refusal) return refusal
+    }
+    const request = sent.method === 'PUT' ? { ...sent, json: canonical(sent.json) } : sent
+    const answer = correct(request)
+    if (request.method !== 'PUT' || answer.status !== 200) return answer
+    const id = idOf(request)
+    users[id] = alter(users[id], sentOf(request))
+    return { status: 200, body: users[id] }
   }
 }
 
-const BODY = { schemas: [CORE_USER_URN], userName: 'scimc-unit-a@example.com', displayName: 'Ada' }
+/** A string attribute definition, for a server's /Schemas. */
+const stringDef = (name: string, over: Partial<AttributeDefinition> = {}): AttributeDefinition => ({
+  name,
+  type: 'string',
+  multiValued: false,
+  required: false,
+  caseExact: false,
+  mutability: 'readWrite',
+  returned: 'default',
+  uniqueness: 'none',
+  ...over,
+})
+
+/** White space trimmed from every string, at any depth. */
+function trimmed(value: unknown): unknown {
+  if (typeof value === 'string') return value.trim()
+  if (Array.isArray(value)) return value.map(trimmed)
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, trimmed(v)]))
+  return value
+}
+
+/** Refuses any PUT carrying a string longer than `max` characters (a constrained server, RFC 7644 §3.12). */
+const longRefused =
+  (max: number) =>
+  (sent: Body): Answer | undefined =>
+    JSON.stringify(sent)
+      .match(/"([^"\\]|\\.)*"/g)
+      ?.some((s) => s.length - 2 > max)
+      ? scimError(400, 'invalidValue', `a string is longer than ${max} characters`)
+      : undefined
+
+/** Refuses any PUT carrying a null or [] anywhere (the fault null-refused). */
+const clearingRefused = (sent: Body): Answer | undefined =>
+  /:null|:\[\]/.test(JSON.stringify(sent)) ? scimError(400, 'invalidValue', 'must not be null') : undefined
+
+const BODY: Body = {
+  schemas: [CORE_USER_URN],
+  userName: 'scimc-unit-a@example.com',
+  displayName: 'Ada',
+  name: { givenName: 'Ada', familyName: 'Lovelace' },
+  roles: [{ value: 'admin' }, { value: 'dev' }],
+}
+
+describe('put.replace.values-stored (RFC 7644 §3.5.1, SCIM-PUT-RULES 4)', () => {
+  const noMiddle = new Map([...RFC_ATTRIBUTES].filter(([path]) => path !== 'name.middlename'))
+  test.each([
+    { given: 'a correct server', serve: (u: Users) => serving(u), body: BODY, declared: null, want: 'passed' },
+    {
+      given: 'displayName not stored',
+      serve: (u: Users) => serving(u, ({ displayName, ...rest }) => rest),
+      body: BODY,
+      declared: null,
+      want: 'failed',
+    },
+    {
+      given: 'one role of two not stored',
+      serve: (u: Users) => serving(u, (s) => ({ ...s, roles: [{ value: 'admin' }] })),
+      body: BODY,
+      declared: null,
+      want: 'failed',
+    },
+    // Trimming is put.replace.whitespace-kept's warning, wherever it sits, never a lost value.
+    {
+      given: 'white space trimmed at the top level, in a sub-attribute and in a multi-valued item',
+      serve: (u: Users) => serving(u, (s) => trimmed(s) as Body),
+      body: { ...BODY, displayName: ' Ada ', name: { givenName: 'Ada\t' }, roles: [{ value: ' admin' }] },
+      declared: null,
+      want: 'passed',
+    },
+    {
+      given: 'a value stored in NFC where NFD was sent',
+      serve: (u: Users) => serving(u, (s) => ({ ...s, displayName: 'Zo\u00eb' })),
+      body: { ...BODY, displayName: 'Zoe\u0308' },
+      declared: null,
+      want: 'passed',
+    },
+    // The constrained server: emails cleared with [] get a default made from userName (rule 5/6, not a lost value).
+    {
+      given: 'emails sent as [] and defaulted from userName',
+      serve: (u: Users) => serving(u, (s) => ({ ...s, emails: [{ value: s.userName, primary: true }] })),
+      body: { ...BODY, emails: [] },
+      declared: null,
+      want: 'passed',
+    },
+    // SCIM-PUT-RULES 14: a sub-attribute the server does not declare is unknown to it, not a lost value.
+    {
+      given: 'a sub-attribute the server does not declare, not stored',
+      serve: (u: Users) => serving(u, (s) => ({ ...s, name: { givenName: 'Ada', familyName: 'Lovelace' } }) as Body),
+      body: { ...BODY, name: { givenName: 'Ada', familyName: 'Lovelace', middleName: 'King' } },
+      declared: noMiddle,
+      want: 'passed',
+    },
+    {
+      given: 'a PUT refused for a string over the server’s limit',
+      serve: (u: Users) => serving(u, undefined, longRefused(10)),
+      body: { ...BODY, displayName: 'A'.repeat(50) },
+      declared: null,
+      want: 'inconclusive',
+    },
+  ])('$given → $want', async ({ serve, body, declared, want }) => {
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: serve(users), declared })
+    const v = await judge(valuesReplaced, ctx, usersOf(users), body)
+    expect(v.outcome, v.message).toBe(want)
+    if (want === 'failed') expect(v.message).toMatch(/^Received: GET after PUT differs for /)
+    if (want === 'inconclusive') expect(Object.keys(v.traits ?? {})).toEqual(['constraint.payload'])
+    if (declared) expect(v.traits).toHaveProperty(['unknown.name.middleName'])
+  })
+})
+
+describe('put.replace.whitespace-kept (SCIM-PUT-RULES 4)', () => {
+  const slots = [['displayName'], ['name', 'givenName'], ['roles', '[]', 'value']]
+  test.each(
+    slots.flatMap((slot) => [
+      { given: 'stored as sent', slot, serve: (u: Users) => serving(u), want: 'passed' },
+      { given: 'trimmed', slot, serve: (u: Users) => serving(u, (s) => trimmed(s) as Body), want: 'warned' },
+    ]),
+  )('$slot: $given → $want', async ({ slot, serve, want }) => {
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: serve(users) })
+    const v = await judge(whitespaceKept, ctx, usersOf(users), [BODY, slot, '  Ada '])
+    expect(v.outcome, v.message).toBe(want)
+  })
+
+  test.each([
+    {
+      given: 'white space at the ends refused, the same value without it accepted',
+      refuse: (sent: Body) => (/"\s|\s"/.test(JSON.stringify(sent)) ? scimError(400, 'invalidValue') : undefined),
+      want: 'observed',
+    },
+    { given: 'the payload refused either way', refuse: () => scimError(400, 'invalidValue'), want: 'inconclusive' },
+  ])('$given → $want', async ({ refuse, want }) => {
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: serving(users, undefined, refuse) })
+    const v = await judge(whitespaceKept, ctx, usersOf(users), [BODY, ['displayName'], ' Ada '])
+    expect(v.outcome, v.message).toBe(want)
+  })
+
+  test('a value lost altogether is put.replace.values-stored’s: inconclusive here', async () => {
+    const users = { u1: storedUser('u1') }
+    const serve = serving(users, ({ displayName, ...rest }) => rest)
+    const v = await judge(whitespaceKept, fakeContext({ profile: generic, serve }), usersOf(users), [
+      BODY,
+      ['displayName'],
+      ' Ada ',
+    ])
+    expect(v.outcome).toBe('inconclusive')
+  })
+
+  test('slots include multi-valued items; cube has none of those, only its name sub-attributes', () => {
+    const sample = (profile: VendorProfile) =>
+      new Set(
+        fc
+          .sample(whitespaceKept.cases!(fakeContext({ profile, serve: () => ({ status: 500 }) }), usersOf({})), {
+            numRuns: 200,
+            seed: 1,
+          })
+          .map(([, slot]) => slot.join('.')),
+      )
+    expect(sample(generic)).toContain('roles.[].value')
+    expect(sample(generic)).toContain('addresses.[].locality')
+    expect(sample(cube)).toEqual(new Set(['name.givenName', 'name.familyName']))
+  })
+})
 
 describe('put.replace.response-matches-get (RFC 7644 §3.5.1, SCIM-PUT-RULES 10)', () => {
-  const secret: AttributeDefinition = {
-    name: 'secretCode',
-    type: 'string',
-    multiValued: false,
-    required: false,
-    caseExact: false,
-    mutability: 'readWrite',
-    returned: 'request',
-    uniqueness: 'none',
-  }
-  const withSecret = new Map([...RFC, ['secretcode', secret]])
+  const secret = stringDef('secretCode', { returned: 'request' })
+  const withSecret = new Map([...RFC_ATTRIBUTES, ['secretcode', secret]])
+  /** Answers each accepted PUT with `answer(stored, sent)` instead of the stored user. */
+  const answering =
+    (answer: (stored: Body, sent: Body) => Answer): ((u: Users) => Serve) =>
+    (users) => {
+      const correct = correctServer(users)
+      return (request) => {
+        const a = correct(request)
+        return request.method === 'PUT' && a.status === 200 ? answer(a.body as Body, sentOf(request)) : a
+      }
+    }
   test.each([
-    { given: 'the PUT response is the stored user', serve: () => store(), declared: null, want: 'passed' },
+    { given: 'the PUT response is the stored user', serve: (u: Users) => serving(u), declared: null, want: 'passed' },
     {
       given: 'the PUT response is not what a GET shows',
-      serve: () =>
-        store(
-          (b) => b,
-          (stored) => ({ ...stored, displayName: 'Old' }),
-        ),
+      serve: answering((stored) => ({ status: 200, body: { ...stored, displayName: 'Old' } })),
       declared: null,
       want: 'warned',
     },
     // RFC 7643 §7: "request" is returned in the response to the PUT that set it, not by a GET.
     {
       given: 'a returned "request" attribute only in the PUT response',
-      serve: () =>
-        store(
-          ({ secretCode, ...rest }) => rest,
-          (stored, sent) => ({ ...stored, secretCode: sent.secretCode }),
-        ),
+      serve: (u: Users) =>
+        answering((stored, sent) => ({ status: 200, body: { ...stored, secretCode: sent.secretCode } }))(u),
       declared: withSecret,
       want: 'passed',
     },
     {
-      given: 'password (returned "never") only in the PUT response',
-      serve: () =>
-        store(
-          ({ password, ...rest }) => rest,
-          (stored, sent) => ({ ...stored, password: sent.password }),
-        ),
+      given: 'a 204 without a body',
+      serve: answering(() => ({ status: 204 })),
       declared: null,
-      want: 'passed',
+      want: 'inconclusive',
+    },
+    {
+      given: 'the PUT refused for the server’s own limit',
+      serve: (u: Users) => serving(u, undefined, longRefused(2)),
+      declared: null,
+      want: 'inconclusive',
     },
   ])('$given → $want', async ({ serve, declared, want }) => {
-    const v = await responseMatchesGet.run(fakeContext(serve(), declared), USERS, {
-      ...BODY,
-      secretCode: 'x1',
-      password: 'Pw1!secret',
-    })
-    expect(v.outcome).toBe(want)
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: serve(users), declared })
+    const v = await judge(responseMatchesGet, ctx, usersOf(users), { ...BODY, secretCode: 'x1' })
+    expect(v.outcome, v.message).toBe(want)
     if (want === 'warned') expect(v.message).toMatch(/^Received: .*displayName[\s\S]*\nExpected: /)
   })
 })
 
-describe('put.replace.unicode-exact (RFC 7643 §2.3.1)', () => {
+describe('put.replace.omitted-attributes (RFC 7644 §3.5.1 MAY, SCIM-PUT-RULES 5)', () => {
+  const full: Body = { ...BODY, title: 'Dr', emails: [{ value: 'ada@example.com' }] }
   test.each([
-    { given: 'stored as sent', transform: (s: string) => s, want: 'passed', trait: undefined },
-    { given: 'stored in NFC', transform: (s: string) => s.normalize('NFC'), want: 'passed', trait: 'NFC' },
-    { given: 'stored in NFD', transform: (s: string) => s.normalize('NFD'), want: 'passed', trait: 'NFD' },
+    { given: 'omitted attributes cleared', serve: (u: Users) => serving(u), want: 'passed', trait: 'cleared' },
     {
-      given: 'non-ASCII replaced by ?',
-      transform: (s: string) => s.replace(/[^\x00-\x7F]/gu, '?'),
-      want: 'failed',
+      given: 'omitted attributes retained',
+      serve: (u: Users) => serving(u, (s, sent) => ({ ...s, title: sent.title ?? 'Dr' })),
+      want: 'observed',
+      trait: 'retained',
+    },
+    {
+      given: 'emails defaulted from userName (as on the first PUT too)',
+      serve: (u: Users) => serving(u, (s) => ({ ...s, emails: [{ value: s.userName, primary: true }] })),
+      want: 'observed',
+      trait: 'defaulted',
+    },
+    {
+      given: 'every PUT refused for the server’s own limit',
+      serve: (u: Users) => serving(u, undefined, longRefused(2)),
+      want: 'inconclusive',
       trait: undefined,
     },
-  ])('$given → $want', async ({ transform, want, trait }) => {
-    const serve = store((b) => ({ ...b, displayName: transform(b.displayName as string) }))
-    const v = await unicodeExact.run(fakeContext(serve), USERS, [BODY, ['displayName'], 'Zoë e\u0301 \u00e9'])
-    expect(v.outcome).toBe(want)
+  ])('$given → $want', async ({ serve, want, trait }) => {
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: serve(users) })
+    const omit = trait === 'defaulted' ? ['emails'] : ['title']
+    const v = await judge(omittedAttributes, ctx, usersOf(users), [full, omit])
+    expect(v.outcome, v.message).toBe(want)
+    if (trait) expect(v.traits?.[`omitted.${omit[0]}`]).toBe(trait)
+  })
+})
+
+describe('put.replace.null-clears and put.replace.empty-array-clears (SCIM-PUT-RULES 6)', () => {
+  const full: Body = { ...BODY, title: 'Dr', active: false, emails: [{ value: 'ada@example.com' }] }
+  const other: Body = { ...BODY, title: 'Prof', active: true, emails: [{ value: 'lovelace@example.com' }] }
+  /** Keeps the old value of `name` when the PUT sends it null or []. */
+  const survives = (name: string) => (u: Users) => {
+    const old: Record<string, unknown> = {}
+    return serving(u, (stored, sent) => {
+      const value = sent[name]
+      if (value === null || (Array.isArray(value) && value.length === 0)) return { ...stored, [name]: old[name] }
+      old[name] = stored[name]
+      return stored
+    })
+  }
+  /** Assigns `value` to `name` whenever the PUT leaves it unassigned. */
+  const defaults = (name: string, value: (stored: Body) => unknown) => (u: Users) =>
+    serving(u, (stored) =>
+      stored[name] === undefined || stored[name] === null || (Array.isArray(stored[name]) && !stored[name].length)
+        ? { ...stored, [name]: value(stored) }
+        : stored,
+    )
+  const check = { null: nullClears, '[]': emptyArrayClears }
+  test.each([
+    { kind: 'null', given: 'null clears', name: 'title', serve: (u: Users) => serving(u), want: 'passed' },
+    { kind: '[]', given: '[] clears', name: 'emails', serve: (u: Users) => serving(u), want: 'passed' },
+    { kind: 'null', given: 'the old value survives null', name: 'title', serve: survives('title'), want: 'warned' },
+    { kind: '[]', given: 'the old values survive []', name: 'emails', serve: survives('emails'), want: 'warned' },
+    {
+      kind: 'null',
+      given: 'null refused with 400, the same PUT without the attribute accepted',
+      name: 'title',
+      serve: (u: Users) => serving(u, undefined, clearingRefused),
+      want: 'warned',
+    },
+    {
+      kind: '[]',
+      given: '[] refused with 400, the same PUT without the attribute accepted',
+      name: 'emails',
+      serve: (u: Users) => serving(u, undefined, clearingRefused),
+      want: 'warned',
+    },
+    {
+      kind: 'null',
+      given: 'every PUT refused (a string over the server’s limit)',
+      name: 'title',
+      serve: (u: Users) => serving(u, undefined, longRefused(2)),
+      want: 'inconclusive',
+    },
+    {
+      kind: '[]',
+      given: 'emails defaulted from userName (the constrained server)',
+      name: 'emails',
+      serve: defaults('emails', (s) => [{ value: s.userName, primary: true }]),
+      want: 'observed',
+    },
+    // The default equals the value held before; setting another value and clearing again tells them apart.
+    {
+      kind: 'null',
+      given: 'active defaulted to true (false before)',
+      name: 'active',
+      serve: defaults('active', () => true),
+      want: 'observed',
+    },
+    {
+      kind: 'null',
+      given: 'active kept when sent null',
+      name: 'active',
+      serve: survives('active'),
+      want: 'warned',
+    },
+  ])('$kind: $given → $want', async ({ kind, name, serve, want }) => {
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: serve(users) })
+    const v = await judge(check[kind as 'null' | '[]'], ctx, usersOf(users), [full, other, [name]])
+    expect(v.outcome, v.message).toBe(want)
+    if (want === 'observed') expect(v.traits?.[`cleared.${name}`]).toBe('defaulted')
+  })
+
+  test('active true before and defaulted to true: told apart from the old value by a second round', async () => {
+    const users = { u1: storedUser('u1') }
+    const serve = serving(users, (stored) => (stored.active == null ? { ...stored, active: true } : stored))
+    const ctx = fakeContext({ profile: generic, serve })
+    const v = await judge(nullClears, ctx, usersOf(users), [{ ...full, active: true }, other, ['active']])
+    expect(v.outcome, v.message).toBe('observed')
+  })
+})
+
+describe('put.replace.unicode-exact and put.replace.long-strings-exact (RFC 7643 §2.3.1)', () => {
+  const mangle = (s: string) => s.replace(/[^\x00-\x7F]/gu, '?')
+  test.each([
+    { given: 'stored as sent', alter: (s: string) => s, want: 'passed', trait: undefined },
+    { given: 'stored in NFC', alter: (s: string) => s.normalize('NFC'), want: 'passed', trait: 'NFC' },
+    { given: 'stored in NFD', alter: (s: string) => s.normalize('NFD'), want: 'passed', trait: 'NFD' },
+    { given: 'non-ASCII replaced by ?', alter: mangle, want: 'failed', trait: undefined },
+  ])('unicode: $given → $want', async ({ alter, want, trait }) => {
+    const users = { u1: storedUser('u1') }
+    const serve = serving(users, (s) => ({ ...s, displayName: alter(s.displayName as string) }))
+    const ctx = fakeContext({ profile: generic, serve })
+    const v = await judge(unicodeExact, ctx, usersOf(users), [BODY, ['displayName'], 'Zoë e\u0301 \u00e9'])
+    expect(v.outcome, v.message).toBe(want)
     expect(v.traits?.['strings.normalisation']).toBe(trait)
+  })
+
+  const long = 'x'.repeat(300)
+  test.each([
+    { given: 'stored whole', serve: (u: Users) => serving(u), want: 'passed' },
+    {
+      given: 'truncated to 255',
+      serve: (u: Users) => serving(u, (s) => ({ ...s, displayName: (s.displayName as string).slice(0, 255) })),
+      want: 'failed',
+    },
+    // RFC 7644 §3.12: a value the service cannot store is refused with invalidValue: its own limit, a trait.
+    {
+      given: 'refused over 100 characters, a short value accepted',
+      serve: (u: Users) => serving(u, undefined, longRefused(100)),
+      want: 'observed',
+    },
+    {
+      given: 'refused with a short value too',
+      serve: (u: Users) => serving(u, undefined, () => scimError(400, 'invalidValue')),
+      want: 'inconclusive',
+    },
+  ])('long: $given → $want', async ({ serve, want }) => {
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: serve(users) })
+    const v = await judge(longStringsExact, ctx, usersOf(users), [BODY, ['displayName'], long])
+    expect(v.outcome, v.message).toBe(want)
+    if (want === 'observed') expect(v.traits?.['strings.long']).toMatch(/^refused \(400 invalidValue/)
   })
 
   test('only slots the server declares, accepts from clients and returns are probed (SCIM-PUT-RULES 14)', () => {
     // A server whose /Schemas declares nickName as its only free-text attribute, and name as readOnly.
     const declared = new Map(
-      [...RFC].filter(([path]) => !['displayname', 'title', 'name'].includes(path.split('.')[0])),
+      [...RFC_ATTRIBUTES].filter(([path]) => !['displayname', 'title', 'name'].includes(path.split('.')[0])),
     )
-    declared.set('name', { ...RFC.get('name')!, mutability: 'readOnly' })
-    const ctx = fakeContext(store(), declared)
+    declared.set('name', { ...RFC_ATTRIBUTES.get('name')!, mutability: 'readOnly' })
+    const ctx = fakeContext({ profile: generic, serve: () => ({ status: 500 }), declared })
     expect(unicodeExact.skipIf!(ctx)).toBeNull()
-    const slots = fc.sample(unicodeExact.cases!(ctx, USERS), { numRuns: 30, seed: 1 }).map(([, slot]) => slot.join('.'))
+    const slots = fc.sample(unicodeExact.cases!(ctx, usersOf({})), { numRuns: 30, seed: 1 }).map(([, s]) => s.join('.'))
     expect(new Set(slots)).toEqual(new Set(['nickName']))
     declared.delete('nickname')
-    expect(unicodeExact.skipIf!(fakeContext(store(), declared))).toMatch(/no free-text string attribute/)
+    expect(unicodeExact.skipIf!(fakeContext({ profile: generic, serve: () => ({ status: 500 }), declared }))).toMatch(
+      /no free-text string attribute/,
+    )
+  })
+
+  test('the values carry no white space at their ends (trimming is put.replace.whitespace-kept’s)', () => {
+    const ctx = fakeContext({ profile: generic, serve: () => ({ status: 500 }) })
+    for (const check of [unicodeExact, longStringsExact])
+      for (const [, , value] of fc.sample(check.cases!(ctx, usersOf({})), { numRuns: 50, seed: 3 }))
+        expect(value).toBe(value.trim())
   })
 })
 
-describe('put.replace.idempotent (RFC 9110 §9.2.2, SCIM-PUT-RULES 25)', () => {
-  const updatedAt: AttributeDefinition = {
-    name: 'updatedAt',
-    type: 'dateTime',
-    multiValued: false,
-    required: false,
-    caseExact: false,
-    mutability: 'readOnly',
-    returned: 'default',
-    uniqueness: 'none',
-  }
-  const withUpdatedAt = new Map([...RFC, ['updatedat', updatedAt]])
-  const counting = (answer: (n: number, sent: Record<string, unknown>) => Answer): Serve => {
+describe('put.replace.idempotent and put.replace.idempotent-status (RFC 9110 §9.2.2, SCIM-PUT-RULES 25)', () => {
+  const updatedAt: AttributeDefinition = { ...stringDef('updatedAt', { mutability: 'readOnly' }), type: 'dateTime' }
+  const withUpdatedAt = new Map([...RFC_ATTRIBUTES, ['updatedat', updatedAt]])
+  const counting = (answer: (n: number, sent: Body) => Answer): Serve => {
     let n = 0
-    return (_method, json) => answer(++n, json as Record<string, unknown>)
+    return (request) => answer(++n, sentOf(request))
   }
   test.each([
     {
       given: 'the same representation twice',
       serve: () => counting((_n, sent) => ({ status: 200, body: { ...sent, id: 'u1' } })),
       declared: null,
-      want: 'passed',
+      want: { idempotent: 'passed', status: 'passed' },
     },
     {
       given: '200 then 409',
       serve: () =>
-        counting((n, sent) =>
-          n === 1
-            ? { status: 200, body: { ...sent, id: 'u1' } }
-            : { status: 409, body: { schemas: [ERROR], status: '409' } },
-        ),
+        counting((n, sent) => (n === 1 ? { status: 200, body: { ...sent, id: 'u1' } } : scimError(409, 'uniqueness'))),
       declared: null,
-      want: 'warned',
+      want: { idempotent: 'inconclusive', status: 'warned' },
     },
     {
       given: 'a readOnly updatedAt that moves',
       serve: () =>
         counting((n, sent) => ({ status: 200, body: { ...sent, id: 'u1', updatedAt: `2024-01-0${n}T00:00:00Z` } })),
       declared: withUpdatedAt,
-      want: 'passed',
+      want: { idempotent: 'passed', status: 'passed' },
     },
     {
       given: 'a different displayName the second time',
       serve: () => counting((n, sent) => ({ status: 200, body: { ...sent, id: 'u1', displayName: `v${n}` } })),
       declared: null,
-      want: 'failed',
+      want: { idempotent: 'failed', status: 'passed' },
+    },
+    {
+      given: 'the first PUT refused (the server’s own limit)',
+      serve: () => counting(() => scimError(400, 'invalidValue')),
+      declared: null,
+      want: { idempotent: 'inconclusive', status: 'inconclusive' },
     },
   ])('$given → $want', async ({ serve, declared, want }) => {
-    expect((await idempotent.run(fakeContext(serve(), declared), USERS, BODY)).outcome).toBe(want)
+    const run = async (check: typeof idempotent) =>
+      (await judge(check, fakeContext({ profile: generic, serve: serve(), declared }), usersOf({ u1: {} }), BODY))
+        .outcome
+    expect({ idempotent: await run(idempotent), status: await run(idempotentStatus) }).toEqual(want)
   })
 })
 
-describe('put.replace.whole-body-echo (RFC 7644 §3.5.1, SCIM-PUT-RULES 3 and 8)', () => {
-  const user = { schemas: [CORE_USER_URN], id: 'u1', userName: 'a@example.com', meta: { resourceType: 'User' } }
-  const refusing =
-    (status: number, scimType?: string): Serve =>
-    (method) =>
-      method === 'GET'
-        ? { status: 200, body: user }
-        : { status, body: { schemas: [ERROR], status: String(status), scimType } }
+describe('put.replace.case-insensitive-names (RFC 7643 §2.1, SCIM-PUT-RULES 15)', () => {
+  /** A server that knows names only as the schema spells them: UserName is no userName to it. */
+  const caseSensitive = (u: Users) =>
+    serving(u, undefined, (sent) => (typeof sent.userName === 'string' ? undefined : scimError(400, 'invalidValue')))
+  /** A schemaless store: keeps every key as sent, so UserName is a key of its own. */
+  const schemaless = (u: Users): Serve => {
+    const correct = correctServer(u)
+    return (request) => {
+      if (request.method !== 'PUT') return correct(request)
+      const id = idOf(request)
+      const { id: _i, meta: _m, ...rest } = sentOf(request)
+      u[id] = { ...rest, id, meta: u[id].meta }
+      return { status: 200, body: u[id] }
+    }
+  }
   test.each([
-    { given: 'the echo accepted', serve: store(), want: 'passed' },
-    { given: 'the echo refused with 400 mutability', serve: refusing(400, 'mutability'), want: 'warned' },
-    { given: 'the echo refused with 400 invalidSyntax', serve: refusing(400, 'invalidSyntax'), want: 'failed' },
+    { given: 'a correct server', serve: (u: Users) => serving(u), want: 'passed' },
+    { given: 'UserName not understood (400)', serve: caseSensitive, want: 'warned' },
+    { given: 'UserName stored as a key of its own', serve: schemaless, want: 'warned' },
     {
-      given: 'a GET without a JSON resource',
-      serve: ((method) => (method === 'GET' ? { status: 200 } : { status: 200, body: user })) as Serve,
-      want: 'skipped',
+      given: 'refused for a long string, whatever the case of the names',
+      serve: (u: Users) => serving(u, undefined, longRefused(10)),
+      want: 'inconclusive',
     },
   ])('$given → $want', async ({ serve, want }) => {
-    expect((await wholeBodyEcho.run(fakeContext(serve), USERS, undefined)).outcome).toBe(want)
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: serve(users) })
+    const body = want === 'inconclusive' ? { ...BODY, displayName: 'A'.repeat(50) } : BODY
+    const v = await judge(caseInsensitiveNames, ctx, usersOf(users), [body, 'capital'])
+    expect(v.outcome, v.message).toBe(want)
+    if (want === 'passed') expect(v.message).toMatch(/stored as the camelCase attributes are/)
+    if (want === 'inconclusive') expect(v.traits).toHaveProperty(['constraint.payload'])
+  })
+
+  test('the message of a schemaless store names the key it kept', async () => {
+    const users = { u1: storedUser('u1') }
+    const correct = correctServer(users)
+    const serve: Serve = (request) => {
+      if (request.method !== 'PUT') return correct(request)
+      const { id: _i, meta: _m, ...rest } = sentOf(request)
+      users.u1 = { ...rest, id: 'u1', meta: users.u1.meta }
+      return { status: 200, body: users.u1 }
+    }
+    const v = await judge(caseInsensitiveNames, fakeContext({ profile: generic, serve }), usersOf(users), [
+      BODY,
+      'capital',
+    ])
+    expect(v.message).toMatch(/UserName kept as sent \(the camelCase PUT stores userName\)/)
+  })
+})
+
+describe('put.replace.password-not-returned (RFC 7643 §4.1.1, SCIM-PUT-RULES 22)', () => {
+  test.each([
+    { given: 'password dropped from every representation', serve: (u: Users) => serving(u), want: 'passed' },
+    {
+      given: 'password echoed',
+      serve: (u: Users) => serving(u, (s, sent) => ({ ...s, password: sent.password })),
+      want: 'failed',
+    },
+    {
+      given: 'the PUT refused (the server’s own limit)',
+      serve: (u: Users) => serving(u, undefined, () => scimError(400, 'invalidValue')),
+      want: 'inconclusive',
+    },
+  ])('$given → $want', async ({ serve, want }) => {
+    const users = { u1: storedUser('u1') }
+    // The correct server stores what it is sent: a correct one never returns password.
+    const drop =
+      (s: Serve): Serve =>
+      (r) => {
+        const a = s(r)
+        if (typeof a.body !== 'object' || a.body === null || want === 'failed') return a
+        const { password: _p, ...rest } = a.body as Body
+        return { ...a, body: rest }
+      }
+    const ctx = fakeContext({ profile: generic, serve: drop(serve(users)) })
+    const v = await judge(passwordNotReturned, ctx, usersOf(users), [BODY, 'Pw1!correct-horse'])
+    expect(v.outcome, v.message).toBe(want)
+  })
+})
+
+describe('put.replace.whole-body-echo and -mutability (RFC 7644 §3.5.1, SCIM-PUT-RULES 3 and 8)', () => {
+  /** Refuses a PUT that carries `id` with `status`/`scimType`, and serves it without. */
+  const refusingReadOnly = (status: number, scimType?: string) => (u: Users) =>
+    serving(u, undefined, (sent) => ('id' in sent ? scimError(status, scimType) : undefined))
+  test.each([
+    { given: 'the echo accepted', serve: (u: Users) => serving(u), want: ['passed', 'passed'] },
+    {
+      given: 'the echo refused with 400 mutability, accepted without id, meta and groups',
+      serve: refusingReadOnly(400, 'mutability'),
+      want: ['inconclusive', 'warned'],
+    },
+    {
+      given: 'the echo refused with 400 invalidSyntax, accepted without id, meta and groups',
+      serve: refusingReadOnly(400, 'invalidSyntax'),
+      want: ['failed', 'inconclusive'],
+    },
+    // The server refuses its own representation for another reason (e.g. a response without schemas).
+    {
+      given: 'refused with and without the readOnly attributes',
+      serve: (u: Users) => serving(u, undefined, () => scimError(400, 'invalidSyntax')),
+      want: ['inconclusive', 'inconclusive'],
+    },
+    {
+      given: 'a GET without a JSON resource',
+      serve: (u: Users): Serve => {
+        const s = serving(u)
+        return (r) => (r.method === 'GET' ? { status: 200 } : s(r))
+      },
+      want: ['skipped', 'skipped'],
+    },
+  ])('$given → $want', async ({ serve, want }) => {
+    const outcomes = []
+    for (const check of [wholeBodyEcho, wholeBodyEchoMutability]) {
+      const users = { u1: storedUser('u1', { displayName: 'Ada' }) }
+      const ctx = fakeContext({ profile: generic, serve: serve(users) })
+      outcomes.push((await judge(check, ctx, usersOf(users), undefined)).outcome)
+    }
+    expect(outcomes).toEqual(want)
+  })
+})
+
+describe('put.replace.primary-once (RFC 7643 §2.4, SCIM-PUT-RULES 23)', () => {
+  const primaries = (sent: Body) =>
+    Array.isArray(sent.emails) ? sent.emails.filter((e) => (e as Body).primary === true).length : 0
+  test.each([
+    {
+      given: 'two primaries refused with 400, one accepted',
+      serve: (u: Users) =>
+        serving(u, undefined, (s) => (primaries(s) > 1 ? scimError(400, 'invalidValue') : undefined)),
+      want: 'passed',
+      trait: 'rejected (400 invalidValue)',
+    },
+    {
+      given: 'normalised to one primary',
+      serve: (u: Users) =>
+        serving(u, (s) => ({
+          ...s,
+          emails: (s.emails as Body[]).map((e, i) => ({ ...e, primary: i === 0 })),
+        })),
+      want: 'passed',
+      trait: 'normalised',
+    },
+    { given: 'both primaries stored', serve: (u: Users) => serving(u), want: 'failed', trait: undefined },
+    {
+      given: 'refused with one primary too (the server’s own limit)',
+      serve: (u: Users) => serving(u, undefined, () => scimError(400, 'invalidValue')),
+      want: 'inconclusive',
+      trait: undefined,
+    },
+  ])('$given → $want', async ({ serve, want, trait }) => {
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: serve(users) })
+    const v = await judge(primaryOnce, ctx, usersOf(users), [BODY, 'emails'])
+    expect(v.outcome, v.message).toBe(want)
+    expect(v.traits?.['primary.twoInRequest.emails']).toBe(trait)
   })
 })

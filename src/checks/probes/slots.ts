@@ -87,11 +87,54 @@ export function primaryCapable(profile: VendorProfile): string[] {
   })
 }
 
-/** Sets `value` at `path` in a copy of `body`, creating the complex parent when absent. */
+/**
+ * Multi-valued attributes whose items carry free text a user types (RFC 7643 §4.1.2: roles and
+ * entitlements have no canonical values; an address's lines are free text), and the sub-attributes of
+ * that text. Values of emails, phoneNumbers, ims, photos and x509Certificates have a syntax of their own.
+ */
+const ITEM_TEXT: Readonly<Record<string, readonly string[]>> = {
+  roles: ['value', 'display'],
+  entitlements: ['value', 'display'],
+  addresses: ['formatted', 'streetAddress', 'locality', 'region'],
+}
+
+/**
+ * Free-text slots inside the items of a multi-valued attribute, as `[attribute, '[]', sub]`
+ * (`roles[].value`, `addresses[].locality`), where the vendor's request schema has them as plain strings.
+ */
+export function itemTextSlots(profile: VendorProfile): string[][] {
+  const slots: string[][] = []
+  const plain = (s: JsonSchema | undefined) =>
+    !!s &&
+    typeOf(s) === 'string' &&
+    !s.format &&
+    !s.enum &&
+    s.const === undefined &&
+    !s.pattern &&
+    s.maxLength === undefined
+  for (const [name, schema] of Object.entries(requestProperties(profile))) {
+    const subs = ITEM_TEXT[name.toLowerCase()]
+    const items = schema.items
+    if (!subs || typeOf(schema) !== 'array' || !items?.properties) continue
+    for (const [sub, subSchema] of Object.entries(items.properties))
+      if (subs.some((s) => s.toLowerCase() === sub.toLowerCase()) && plain(subSchema)) slots.push([name, '[]', sub])
+  }
+  return slots
+}
+
+/**
+ * Sets `value` at `path` in a copy of `body`, creating the complex parent when absent. A path
+ * `[attribute, '[]', sub]` replaces the attribute with one item holding `value` in `sub` (and, when `sub`
+ * is a display of roles or entitlements, a plain `value` beside it: some schemas require it).
+ */
 export function setPath(body: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
   const copy = structuredClone(body)
   if (path.length === 1) copy[path[0]] = value
-  else {
+  else if (path[1] === '[]') {
+    const sub = path[2]
+    const withValue = sub.toLowerCase() !== 'value' && ['roles', 'entitlements'].includes(path[0].toLowerCase())
+    copy[path[0]] = [withValue ? { value: 'scimc-item', [sub]: value } : { [sub]: value }]
+  } else {
     const parent = copy[path[0]]
     copy[path[0]] = {
       ...(typeof parent === 'object' && parent !== null && !Array.isArray(parent) ? parent : {}),

@@ -218,17 +218,23 @@ describe('put.replace.whitespace-kept (SCIM-PUT-RULES 4)', () => {
   })
 
   test.each([
+    // Nothing stored: the rule is not reached; the server's input rule is a trait.
     {
       given: 'white space at the ends refused, the same value without it accepted',
       refuse: (sent: Body) => (/"\s|\s"/.test(JSON.stringify(sent)) ? scimError(400, 'invalidValue') : undefined),
-      want: 'observed',
+      trait: 'constraint.whitespace-at-ends',
     },
-    { given: 'the payload refused either way', refuse: () => scimError(400, 'invalidValue'), want: 'inconclusive' },
-  ])('$given → $want', async ({ refuse, want }) => {
+    {
+      given: 'the payload refused either way',
+      refuse: () => scimError(400, 'invalidValue'),
+      trait: 'constraint.payload',
+    },
+  ])('$given → inconclusive ($trait)', async ({ refuse, trait }) => {
     const users = { u1: storedUser('u1') }
     const ctx = fakeContext({ profile: generic, serve: serving(users, undefined, refuse) })
     const v = await judge(whitespaceKept, ctx, usersOf(users), [BODY, ['displayName'], ' Ada '])
-    expect(v.outcome, v.message).toBe(want)
+    expect(v.outcome, v.message).toBe('inconclusive')
+    expect(Object.keys(v.traits ?? {})).toEqual([trait])
   })
 
   test('a value lost altogether is put.replace.values-stored’s: inconclusive here', async () => {
@@ -433,9 +439,13 @@ describe('put.replace.unicode-exact and put.replace.long-strings-exact (RFC 7643
     { given: 'stored in NFC', alter: (s: string) => s.normalize('NFC'), want: 'passed', trait: 'NFC' },
     { given: 'stored in NFD', alter: (s: string) => s.normalize('NFD'), want: 'passed', trait: 'NFD' },
     { given: 'non-ASCII replaced by ?', alter: mangle, want: 'failed', trait: undefined },
+    // Refused with a short ASCII value too: the server's own constraint, not this rule.
+    { given: 'refused whatever the value', alter: null, want: 'inconclusive', trait: undefined },
   ])('unicode: $given → $want', async ({ alter, want, trait }) => {
     const users = { u1: storedUser('u1') }
-    const serve = serving(users, (s) => ({ ...s, displayName: alter(s.displayName as string) }))
+    const serve = alter
+      ? serving(users, (s) => ({ ...s, displayName: alter(s.displayName as string) }))
+      : serving(users, undefined, () => scimError(400, 'invalidValue'))
     const ctx = fakeContext({ profile: generic, serve })
     const v = await judge(unicodeExact, ctx, usersOf(users), [BODY, ['displayName'], 'Zoë e\u0301 \u00e9'])
     expect(v.outcome, v.message).toBe(want)
@@ -450,11 +460,12 @@ describe('put.replace.unicode-exact and put.replace.long-strings-exact (RFC 7643
       serve: (u: Users) => serving(u, (s) => ({ ...s, displayName: (s.displayName as string).slice(0, 255) })),
       want: 'failed',
     },
-    // RFC 7644 §3.12: a value the service cannot store is refused with invalidValue: its own limit, a trait.
+    // RFC 7644 §3.12: a value the service cannot store is refused with invalidValue: its own limit, a trait;
+    // nothing was stored, so the rule was not reached.
     {
       given: 'refused over 100 characters, a short value accepted',
       serve: (u: Users) => serving(u, undefined, longRefused(100)),
-      want: 'observed',
+      want: 'inconclusive',
     },
     {
       given: 'refused with a short value too',
@@ -466,7 +477,7 @@ describe('put.replace.unicode-exact and put.replace.long-strings-exact (RFC 7643
     const ctx = fakeContext({ profile: generic, serve: serve(users) })
     const v = await judge(longStringsExact, ctx, usersOf(users), [BODY, ['displayName'], long])
     expect(v.outcome, v.message).toBe(want)
-    if (want === 'observed') expect(v.traits?.['strings.long']).toMatch(/^refused \(400 invalidValue/)
+    if (want === 'inconclusive') expect(Object.keys(v.traits ?? {})).toHaveLength(1)
   })
 
   test('only slots the server declares, accepts from clients and returns are probed (SCIM-PUT-RULES 14)', () => {

@@ -14,6 +14,7 @@ import {
   WHITESPACE_TRIMMED,
 } from '../compare.ts'
 import { defineCheck, verdict, type CheckUsers, type Verdict } from '../define-check.ts'
+import { describeRefusal } from '../probes/attribution.ts'
 import { fullPayloads, validPayloads } from '../probes/payloads.ts'
 import { bodyObject, describeStatus, getUser, is2xx, putUser, scimTypeOf, statusOf } from '../probes/requests.ts'
 import { serverDeclares } from '../probes/server-schemas.ts'
@@ -77,11 +78,8 @@ function declaresPath(ctx: CheckContext, path: string): boolean {
   return !declared || declared.has(path.toLowerCase())
 }
 
-/** `400 invalidValue: "name.givenName" is 120 characters long…`: the server's answer, for a trait. */
-function answerOf(e: Exchange): string {
-  const detail = getAttr(bodyObject(e), 'detail')
-  return `${describeStatus(e)}${typeof detail === 'string' && detail !== '' ? `: ${detail.slice(0, 200)}` : ''}`
-}
+/** `400 invalidValue ("name.givenName" is 120 characters long…)`: the server's answer, for a message or a trait. */
+const answerOf = describeRefusal
 
 /**
  * A case whose PUT was refused although nothing of this rule was in it (or its control was refused as
@@ -276,11 +274,12 @@ export const whitespaceKept = defineCheck({
           put,
           control,
         ])
+      // Nothing stored, so the rule (what is stored) is not reached: the server's own input rule, a trait.
       return verdict(
-        'observed',
-        `${labelOf(slot)} with white space at its ends refused with ${describeStatus(put)}; the same value without it accepted`,
+        'inconclusive',
+        `${labelOf(slot)} with white space at its ends was refused with ${answerOf(put)}, the same value without it accepted: nothing stored to judge`,
         [put, control],
-        { traits: { 'strings.whitespace-at-ends': `refused (${answerOf(put)})` } },
+        { traits: { 'constraint.whitespace-at-ends': answerOf(put) } },
       )
     }
     const get = await getUser(ctx, id)
@@ -600,12 +599,13 @@ function exactStringsCheck(kind: 'unicode' | 'long') {
             put,
             control,
           ])
-        // A value the service cannot store refused with 400 invalidValue (RFC 7644 §3.12) is its own input limit: a trait.
+        // A value the service cannot store, refused (RFC 7644 §3.12 invalidValue): its own input limit, recorded as a
+        // trait. Nothing was stored, so the rule (the value stored exactly) was not reached.
         return verdict(
-          'observed',
-          `a ${what} value in ${labelOf(slot)} was refused with ${describeStatus(put)}; the same payload with a short ASCII value was accepted`,
+          'inconclusive',
+          `a ${what} value in ${labelOf(slot)} was refused with ${answerOf(put)}, the same payload with a short ASCII value accepted: nothing stored to judge`,
           [put, control],
-          { traits: { [`strings.${kind === 'unicode' ? 'non-ascii' : 'long'}`]: `refused (${answerOf(put)})` } },
+          { traits: { [`constraint.${kind === 'unicode' ? 'non-ascii-strings' : 'long-strings'}`]: answerOf(put) } },
         )
       }
       const get = await getUser(ctx, userId)

@@ -441,3 +441,80 @@ describe('fault switches', () => {
     })
   })
 })
+
+describe('issue 12: the faults that prove the split and new checks', () => {
+  test('unknown-id-notarget: an unknown id is answered 404 with scimType noTarget', async () => {
+    await withServer(['unknown-id-notarget'], async (server) => {
+      const reply = await call(server, 'PUT', '/Users/nobody', { body: validBody('cube') })
+      expect(reply.status).toBe(404)
+      expect(reply.json.scimType).toBe('noTarget')
+    })
+  })
+
+  test('username-cleared: a PUT without userName is stored without one; username-immutable refuses a new userName', async () => {
+    await withServer(['username-cleared'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const { userName: _gone, ...body } = validBody('cube', user.userName)
+      expect((await call(server, 'PUT', `/Users/${user.id}`, { body })).status).toBe(200)
+      expect((await call(server, 'GET', `/Users/${user.id}`)).json.userName).toBeUndefined()
+    })
+    await withServer(['username-immutable'], async (server) => {
+      const user = await createUser(server, 'cube')
+      expect((await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube', user.userName) })).status).toBe(
+        200,
+      )
+      const changed = await call(server, 'PUT', `/Users/${user.id}`, { body: validBody('cube') })
+      expect([changed.status, changed.json.scimType]).toEqual([400, 'mutability'])
+    })
+  })
+
+  test('stack-trace-in-detail: the detail carries the stack with its file paths', async () => {
+    await withServer(['stack-trace-in-detail'], async (server) => {
+      const reply = await call(server, 'GET', '/Users/nobody')
+      expect(reply.json.detail).toMatch(/^User nobody not found\.\n {4}at sendError \(.*responders\.ts:\d+:\d+\)/)
+    })
+  })
+
+  test('auth-403: a missing token is answered 403 without a challenge', async () => {
+    await withServer(['auth-403'], async (server) => {
+      const reply = await call(server, 'GET', '/Users', { token: null })
+      expect(reply.status).toBe(403)
+      expect(reply.headers['www-authenticate']).toBeUndefined()
+    })
+  })
+
+  test('schemas-echoed: a PUT without the core URN is accepted and answered with the schemas it sent', async () => {
+    await withServer(['schemas-echoed'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const { schemas: _s, ...body } = validBody('cube', user.userName)
+      const without = await call(server, 'PUT', `/Users/${user.id}`, { body })
+      expect(without.status).toBe(200)
+      expect(without.json.schemas).toBeUndefined()
+      const empty = await call(server, 'PUT', `/Users/${user.id}`, { body: { ...body, schemas: [] } })
+      expect(empty.json.schemas).toEqual([])
+    })
+  })
+
+  test('responses-scim-json: lightdash (which declares application/json) answers application/scim+json', async () => {
+    const lightdash = await startReferenceServer({
+      profile: await loadProfile({ vendor: 'lightdash' }),
+      token: TOKEN,
+      faults: ['responses-scim-json'],
+    })
+    try {
+      const user = await createUser(lightdash, 'lightdash')
+      expect((await call(lightdash, 'GET', `/Users/${user.id}`)).contentType).toBe('application/scim+json')
+      expect((await call(lightdash, 'GET', '/Users/nobody')).contentType).toBe('application/scim+json')
+    } finally {
+      await lightdash.close()
+    }
+  })
+
+  test('validation-422: a 400 is answered 422, with the status in the body', async () => {
+    await withServer(['validation-422'], async (server) => {
+      const user = await createUser(server, 'cube')
+      const reply = await call(server, 'PUT', `/Users/${user.id}`, { raw: '{"userName":' })
+      expect([reply.status, reply.json.status, reply.json.scimType]).toEqual([422, '422', 'invalidSyntax'])
+    })
+  })
+})

@@ -7,8 +7,13 @@ export const FAULTS = {
   'put-returns-201': 'A successful PUT answers 201 Created instead of 200 OK.',
   'put-returns-204': 'A successful PUT answers 204 No Content with no body.',
   'upsert-unknown-id': 'PUT on an unknown id creates the user (201) instead of answering 404.',
+  'unknown-id-notarget':
+    'PUT on an unknown id answers 404 with scimType noTarget, a PATCH keyword of RFC 7644 Table 9 (as Lightdash is reported to).',
   'malformed-json-500': 'A body that is not JSON crashes the handler (500).',
   'missing-username-accepted': 'A PUT without userName succeeds and keeps the old userName.',
+  'username-cleared': 'A PUT without a usable userName (missing, "" or null) succeeds and stores the user without one.',
+  'username-immutable':
+    'A PUT that changes userName is refused with 400 mutability, although /Schemas declares userName readWrite.',
   'wrong-types-coerced': 'Wrong JSON types are coerced (e.g. "active": "false" stored as false) instead of 400.',
   'duplicate-username-accepted': "Another user's userName is accepted and stored (no uniqueness check on PUT).",
   'duplicate-username-500': "Another user's userName crashes the handler (500, e.g. a database constraint error).",
@@ -16,6 +21,9 @@ export const FAULTS = {
   'non-scim-error-bodies':
     'Errors are answered as {"error": "..."} without the SCIM Error schema (or problem details).',
   'numeric-error-status': 'SCIM Error bodies carry `status` as a JSON number instead of a string.',
+  'validation-422':
+    'Every 400 is answered 422 Unprocessable Entity instead (as many web frameworks answer a validation error).',
+  'stack-trace-in-detail': "Every error's `detail` ends with the server's Node.js stack trace (file paths included).",
   'conflict-without-scimtype': 'The uniqueness 409 carries no scimType.',
   'null-not-clearing': 'A null single-valued attribute leaves the old value in place.',
   'empty-array-not-clearing': 'An empty array for a multi-valued attribute leaves the old values in place.',
@@ -35,6 +43,8 @@ export const FAULTS = {
   'trim-strings': 'White space at the ends of every stored string is trimmed.',
   'active-ignored': '`active` in a PUT is ignored (the old value is kept).',
   'wrong-content-type': 'Responses are sent as text/html.',
+  'responses-scim-json':
+    "Every response is application/scim+json (problem details stay problem+json), whatever the vendor document declares: RFC 7644 §8.1's own type, not a bug.",
   'schemas-missing-in-response': 'Responses carry no `schemas` attribute.',
   'wrong-meta-location': '`meta.location` points at the wrong resource.',
   'content-location-collection':
@@ -49,10 +59,13 @@ export const FAULTS = {
   'etag-not-version': 'With ETags enabled, the ETag header is a strong tag ("3") while `meta.version` is weak (W/"3").',
   'auth-ignored': 'Requests without a valid bearer token are served.',
   'www-authenticate-missing': 'A 401 for a missing or wrong token carries no WWW-Authenticate header.',
+  'auth-403': 'A missing or wrong token is answered 403 Forbidden instead of 401 Unauthorized.',
   'intermittent-500': 'Every fifth PUT to the same user answers 500.',
   'groups-from-body': "`groups` sent in a PUT body is stored as the user's memberships.",
   'two-primaries-stored': 'Two `primary: true` values in a multi-valued attribute are stored as sent.',
   'schemas-not-validated': 'A PUT without `schemas` (or without the core URN) succeeds.',
+  'schemas-echoed':
+    "A PUT's `schemas` is not validated and its response lists exactly the `schemas` sent (none, [], or no core URN).",
   'unknown-attribute-500': 'An unknown attribute crashes the handler (500).',
   'scim-json-rejected': 'Requests with Content-Type application/scim+json are rejected with 415.',
   'json-rejected':

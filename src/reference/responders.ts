@@ -3,7 +3,7 @@ import { ERROR_SCHEMA } from '../profile/vendor-profile.ts'
 import type { ServerContext } from './context.ts'
 
 /** RFC 7644 §3.12 Table 9 keywords the server uses. */
-export type ScimType = 'invalidSyntax' | 'invalidValue' | 'uniqueness' | 'invalidFilter' | 'mutability'
+export type ScimType = 'invalidSyntax' | 'invalidValue' | 'uniqueness' | 'invalidFilter' | 'mutability' | 'noTarget'
 
 /** Sends a JSON body (or none) with the given media type; fault 'wrong-content-type' overrides it. */
 export function sendJson(
@@ -32,7 +32,8 @@ export function sendSuccess(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  sendJson(ctx, res, status, body, ctx.flavor.successMediaType, headers)
+  const mediaType = ctx.faults.has('responses-scim-json') ? 'application/scim+json' : ctx.flavor.successMediaType
+  sendJson(ctx, res, status, body, mediaType, headers)
 }
 
 /**
@@ -42,12 +43,17 @@ export function sendSuccess(
 export function sendError(
   ctx: ServerContext,
   res: ServerResponse,
-  status: number,
-  detail: string,
+  code: number,
+  message: string,
   scimType?: ScimType,
   headers: Record<string, string> = {},
 ): void {
   const { faults, flavor } = ctx
+  const status = code === 400 && faults.has('validation-422') ? 422 : code
+  // Fault 'stack-trace-in-detail': the handler's stack (this frame down, with its file paths) leaks into the message.
+  const detail = faults.has('stack-trace-in-detail')
+    ? `${message}\n${new Error(message).stack?.split('\n').slice(1).join('\n')}`
+    : message
   if (faults.has('non-scim-error-bodies')) {
     sendJson(ctx, res, status, { error: detail }, 'application/json', headers)
     return
@@ -63,5 +69,12 @@ export function sendError(
   }
   if (scimType) body.scimType = scimType
   body.detail = detail
-  sendJson(ctx, res, status, body, flavor.errorMediaType, headers)
+  sendJson(
+    ctx,
+    res,
+    status,
+    body,
+    faults.has('responses-scim-json') ? 'application/scim+json' : flavor.errorMediaType,
+    headers,
+  )
 }

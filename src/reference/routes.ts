@@ -18,7 +18,7 @@ export async function handleRequest(ctx: ServerContext, req: IncomingMessage, re
   if (body.kind === 'abandon') res.setHeader('Connection', 'close')
 
   if (ctx.token !== null && !ctx.faults.has('auth-ignored') && !bearerMatches(req.headers.authorization, ctx.token)) {
-    const status = ctx.flavor.authFailureStatus
+    const status = ctx.faults.has('auth-403') ? 403 : ctx.flavor.authFailureStatus
     // RFC 9110 §11.6.1 and RFC 7644 §2: a 401 names the authentication scheme (fault 'www-authenticate-missing': it does not).
     const headers: Record<string, string> =
       status === 401 && !ctx.faults.has('www-authenticate-missing') ? { 'WWW-Authenticate': 'Bearer realm="SCIM"' } : {}

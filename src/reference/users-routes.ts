@@ -126,7 +126,8 @@ export function replaceUser(ctx: ServerContext, request: UsersRequest, id: strin
 
   const user = store.get(id)
   if (!mediaAndSizeOk(ctx, request)) return
-  if (!user && !faults.has('upsert-unknown-id')) return sendError(ctx, res, 404, `User ${id} not found.`)
+  if (!user && !faults.has('upsert-unknown-id'))
+    return sendError(ctx, res, 404, `User ${id} not found.`, faults.has('unknown-id-notarget') ? 'noTarget' : undefined)
   const ifMatch = req.headers['if-match']
   if (
     user &&
@@ -139,6 +140,9 @@ export function replaceUser(ctx: ServerContext, request: UsersRequest, id: strin
   }
   const input = parsedInput(ctx, request, 'put')
   if (!input) return
+  const userName = input.values.get('userName')
+  if (user && faults.has('username-immutable') && typeof userName === 'string' && userName !== user.data.userName)
+    return sendError(ctx, res, 400, 'userName cannot be changed.', 'mutability')
   if (rejectDuplicate(ctx, res, input, id, 'put')) return
 
   if (!user) {
@@ -170,7 +174,16 @@ export function replaceUser(ctx: ServerContext, request: UsersRequest, id: strin
     return
   }
   const resource = shownResource(ctx, shown, query, !faults.has('attributes-param-ignored'))
+  if (faults.has('schemas-echoed')) echoSchemas(resource, request.body)
   sendSuccess(ctx, res, faults.has('put-returns-201') ? 201 : 200, resource, headers)
+}
+
+/** Fault 'schemas-echoed': the response's `schemas` is the request's, as sent (left out when the request had none). */
+function echoSchemas(resource: Record<string, unknown>, body: RequestBody): void {
+  const sent =
+    body.kind === 'ok' ? (JSON.parse(body.text.replace(/^\uFEFF/, '')) as Record<string, unknown>).schemas : undefined
+  if (sent === undefined) delete resource.schemas
+  else resource.schemas = sent
 }
 
 /** The faults that let readOnly values from the body through (RFC 7644 §3.5.1 says they SHALL be ignored). */

@@ -53,7 +53,7 @@ export function validateUser(body: unknown, flavor: Flavor, options: ValidateOpt
   const match = nameMatcher(faults)
 
   const schemasKey = Object.keys(body).find((k) => match(k, 'schemas'))
-  if (!(put && faults.has('schemas-not-validated'))) {
+  if (!(put && (faults.has('schemas-not-validated') || faults.has('schemas-echoed')))) {
     const failure = checkSchemas(schemasKey === undefined ? undefined : body[schemasKey], flavor)
     if (failure) return failure
   }
@@ -98,7 +98,8 @@ export function validateUser(body: unknown, flavor: Flavor, options: ValidateOpt
     return { ok: false, status: 500, detail: `Internal error while processing attribute "${input.unknown[0]}".` }
   }
   const userName = input.values.get('userName')
-  if (!(put && faults.has('missing-username-accepted')) && (typeof userName !== 'string' || userName.trim() === '')) {
+  const userNameOptional = put && (faults.has('missing-username-accepted') || faults.has('username-cleared'))
+  if (!userNameOptional && (typeof userName !== 'string' || userName.trim() === '')) {
     return invalid('userName is required and must be a non-empty string (RFC 7643 §4.1.1).')
   }
   if (put) {

@@ -15,10 +15,14 @@ const SCIM_ERRORS: readonly MatrixVendor[] = ['lightdash', 'cube', 'generic']
 const DECLARED_SCHEMAS: readonly MatrixVendor[] = ['lightdash', 'generic']
 
 /**
- * Every check that grades the `scimType` of a 4xx (SCIM-PUT-RULES 9, 13, 16, 18): a server whose error
- * bodies carry none earns a warning from each (400 without `invalidValue`/`invalidSyntax`, 409 without `uniqueness`).
+ * Every check that grades the `scimType` of a 4xx: SCIM-PUT-RULES 16's 409 `uniqueness`. A server whose error
+ * bodies carry none earns a warning from each. (Rules 9, 13 and 18 make the keyword OPTIONAL: a 400 without one
+ * is an observation there.)
  */
-const SCIMTYPE_GRADED = [
+const SCIMTYPE_GRADED = ['put.uniqueness.username-conflict-409', 'put.uniqueness.case-variant-conflict-409'] as const
+
+/** The put.invalid checks whose rule answers 400 (RFC 7644 Table 8, a SHOULD): another 4xx warns each. */
+const ANSWERED_400 = [
   'put.invalid.username-missing',
   'put.invalid.username-empty',
   'put.invalid.username-null',
@@ -33,8 +37,6 @@ const SCIMTYPE_GRADED = [
   'put.invalid.json-scalar-body',
   'put.invalid.empty-body',
   'put.invalid.deeply-nested',
-  'put.uniqueness.username-conflict',
-  'put.uniqueness.case-variant-conflict',
 ] as const
 
 /** A status a fault must produce in a check. */
@@ -72,26 +74,24 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     // RFC 7644 §3.5.1 "returns a 200 OK": another 2xx is graded a warning (SCIM-PUT-RULES 10). 201 is neither
     // in any vendor document nor in Table 8 (whose statuses §3.12 says implementers SHOULD use), so
     // put.status.declared warns on every vendor.
-    expect: { 'put.status.success-200': 'warned', 'put.status.declared': 'warned' },
+    expect: { 'put.status.success-resource': 'warned', 'put.status.declared': 'warned' },
   },
   {
     fault: 'put-returns-204',
-    expect: { 'put.status.success-200': 'warned' },
+    expect: { 'put.status.success-resource': 'warned' },
     // No vendor document declares 204 for PUT (Table 8 does not list it either).
     alsoAffected: ['put.status.declared'],
   },
-  { fault: 'upsert-unknown-id', expect: { 'put.status.unknown-id-404': 'failed' } },
+  // PUT MUST NOT create (§3.5.1); the 201 is also not Table 8's 404 (a SHOULD).
   {
-    fault: 'malformed-json-500',
-    // Truncated JSON and an empty body are not JSON either: the same parser path crashes.
-    expect: {
-      'put.invalid.not-json': 'failed',
-      'put.invalid.truncated-json': 'failed',
-      'put.invalid.empty-body': 'failed',
-    },
-    // no-5xx sends a mix of valid and invalid bodies, not-JSON ones among them when the seed draws them.
-    alsoAffected: ['put.status.no-5xx'],
+    fault: 'upsert-unknown-id',
+    expect: { 'put.status.unknown-id-not-created': 'failed', 'put.status.unknown-id-404': 'warned' },
   },
+  // noTarget is a PATCH keyword of Table 9 (SCIM-PUT-RULES 18); maia's problem details carry no scimType.
+  { fault: 'unknown-id-notarget', vendors: SCIM_ERRORS, expect: { 'put.errors.scim-type': 'warned' } },
+  // A 5xx is put.status.no-5xx's finding alone (every case of every other check that meets it is inconclusive);
+  // no-5xx sends one body of every kind in each case, not-JSON ones among them.
+  { fault: 'malformed-json-500', expect: { 'put.status.no-5xx': 'failed' } },
   {
     fault: 'missing-username-accepted',
     // The fault accepts any userName that is not a non-blank string and keeps the old one (rule 9: warn).
@@ -102,6 +102,26 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     },
   },
   {
+    fault: 'username-cleared',
+    // RFC 7643 §4.1.1: the user left without a userName (MUST); the 2xx itself is not Table 8's 400 (SHOULD).
+    expect: {
+      'put.invalid.username-kept': 'failed',
+      'put.invalid.username-missing': 'warned',
+      'put.invalid.username-empty': 'warned',
+      'put.invalid.username-null': 'warned',
+    },
+  },
+  // The server refuses a change of userName with 400 mutability while its /Schemas declares userName readWrite.
+  // maia's problem details carry no scimType: its 400 cannot be told from a value it cannot store (inconclusive).
+  { fault: 'username-immutable', vendors: SCIM_ERRORS, expect: { 'put.status.success-200': 'failed' } },
+  // Table 8 names 400 for a schema violation or an unparsable body (a SHOULD): every put.invalid check that wants 400 warns.
+  {
+    fault: 'validation-422',
+    expect: Object.fromEntries(ANSWERED_400.map((id) => [id, 'warned' as const])),
+    // 422 is in no vendor document and not in Table 8; no-5xx's and declared's mixes meet it.
+    alsoAffected: ['put.status.declared'],
+  },
+  {
     fault: 'wrong-types-coerced',
     expect: { 'put.invalid.wrong-type': 'warned' },
     // A nested object where a string is declared is a wrong type too, coerced to a string.
@@ -110,15 +130,23 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   {
     fault: 'duplicate-username-accepted',
     // A case variant of another user's userName is a duplicate as well (RFC 7643 §4.1.1: case insensitive).
-    expect: { 'put.uniqueness.username-conflict': 'failed', 'put.uniqueness.case-variant-conflict': 'failed' },
+    // Stored (MUST), and answered 2xx instead of 409 (SHOULD).
+    expect: {
+      'put.uniqueness.username-conflict': 'failed',
+      'put.uniqueness.case-variant-conflict': 'failed',
+      'put.uniqueness.username-conflict-409': 'warned',
+      'put.uniqueness.case-variant-conflict-409': 'warned',
+    },
   },
+  // no-5xx sends another user's userName, exact and as a case variant, in each case.
+  { fault: 'duplicate-username-500', expect: { 'put.status.no-5xx': 'failed' } },
   {
-    fault: 'duplicate-username-500',
-    expect: { 'put.uniqueness.username-conflict': 'failed', 'put.uniqueness.case-variant-conflict': 'failed' },
-    // no-5xx sends another user's userName when the seed draws that case.
-    alsoAffected: ['put.status.no-5xx'],
+    fault: 'case-variant-duplicate-accepted',
+    expect: {
+      'put.uniqueness.case-variant-conflict': 'failed',
+      'put.uniqueness.case-variant-conflict-409': 'warned',
+    },
   },
-  { fault: 'case-variant-duplicate-accepted', expect: { 'put.uniqueness.case-variant-conflict': 'failed' } },
   {
     fault: 'non-scim-error-bodies',
     vendors: SCIM_ERRORS,
@@ -128,8 +156,9 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
       ...AUTH_REFUSAL_BODY,
       ...Object.fromEntries(SCIMTYPE_GRADED.map((id) => [id, 'warned' as const])),
     },
-    // Where the vendor document declares an error schema (SCIM Error), the body breaks it.
-    alsoAffected: ['put.response.error-schema'],
+    // Where the vendor document declares an error schema (SCIM Error), the body breaks it. The bodies are sent as
+    // application/json, which only lightdash declares for errors (SCIM-PUT-RULES 26).
+    alsoAffected: ['put.response.error-schema', 'put.media.error-content-type'],
   },
   {
     fault: 'non-scim-error-bodies',
@@ -137,9 +166,10 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     vendors: ['maia'],
     // RFC 9457 makes every problem member optional, so {"error": ...} is valid problem details; only its
     // media type (application/json, not the declared problem+json) departs: SCIM-PUT-RULES 26, a warning.
-    expect: { 'put.errors.format': 'warned', 'put.auth.missing-token': 'warned', 'put.auth.invalid-token': 'warned' },
+    expect: { 'put.media.error-content-type': 'warned' },
     alsoAffected: ['put.response.error-schema'],
   },
+  { fault: 'stack-trace-in-detail', expect: { 'put.errors.no-internals': 'warned' } },
   {
     fault: 'numeric-error-status',
     // maia's declared problem details have an integer status already: the fault changes nothing there.
@@ -152,7 +182,10 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     fault: 'conflict-without-scimtype',
     // maia's problem details have no scimType to leave out.
     vendors: SCIM_ERRORS,
-    expect: { 'put.uniqueness.username-conflict': 'warned', 'put.uniqueness.case-variant-conflict': 'warned' },
+    expect: {
+      'put.uniqueness.username-conflict-409': 'warned',
+      'put.uniqueness.case-variant-conflict-409': 'warned',
+    },
   },
   // What becomes of a null or [] in any other check's payload is left to these two (rule 6), never a lost value.
   { fault: 'null-not-clearing', expect: { 'put.replace.null-clears': 'warned' } },
@@ -235,11 +268,17 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   },
   {
     fault: 'wrong-content-type',
-    expect: { 'put.media.response-content-type': 'warned' },
-    // maia's declared error format is application/problem+json: an error sent as text/html breaks it,
-    // the auth refusals' included.
-    alsoAffected: ['put.errors.format', 'put.auth.missing-token', 'put.auth.invalid-token'],
+    // SCIM-PUT-RULES 26: success and error responses alike.
+    expect: { 'put.media.response-content-type': 'warned', 'put.media.error-content-type': 'warned' },
   },
+  // SCIM's own media type where the document declares application/json: an observation, never a deviation (rule 26).
+  {
+    fault: 'responses-scim-json',
+    vendors: ['lightdash'],
+    expect: { 'put.media.response-content-type': 'observed', 'put.media.error-content-type': 'observed' },
+  },
+  // maia's errors stay problem+json, as it declares.
+  { fault: 'responses-scim-json', vendors: ['maia'], expect: { 'put.media.response-content-type': 'observed' } },
   {
     fault: 'schemas-missing-in-response',
     // Echoing the GET body back sends a PUT without schemas, which the server rightly refuses, without its
@@ -263,6 +302,12 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   // If-Match compares weakly (RFC 9110 §13.1.1), so the strong header still works as a precondition: only the mismatch shows.
   { fault: 'etag-not-version', expect: { 'put.etag.version-matches': 'warned' } },
   { fault: 'auth-ignored', expect: { 'put.auth.missing-token': 'failed', 'put.auth.invalid-token': 'failed' } },
+  // Table 8's 401 (a SHOULD); maia declares 403 already, so the fault changes nothing there.
+  {
+    fault: 'auth-403',
+    vendors: ['lightdash', 'cube', 'generic'],
+    expect: { 'put.auth.missing-token-401': 'warned', 'put.auth.invalid-token-401': 'warned' },
+  },
   // maia refuses with 403 (its document declares it), which carries no challenge: the fault changes nothing there.
   {
     fault: 'www-authenticate-missing',
@@ -289,11 +334,19 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     alsoAffected: ['put.invalid.wrong-type'],
   },
   {
-    fault: 'unknown-attribute-500',
-    expect: { 'put.invalid.unknown-attribute': 'failed' },
-    // no-5xx sends an unknown attribute when the seed draws that case.
-    alsoAffected: ['put.status.no-5xx'],
+    fault: 'schemas-echoed',
+    // Accepted (rule 13, a SHOULD) and answered with the schemas sent, without the core URN (rule 12, a MUST).
+    expect: {
+      'put.schemas.response-to-invalid': 'failed',
+      'put.invalid.schemas-missing': 'warned',
+      'put.invalid.schemas-empty': 'warned',
+      'put.invalid.schemas-without-core': 'warned',
+    },
+    // wrong-type may pick `schemas` as the attribute to break (a string instead of an array). A valid payload
+    // may list an extension URN without its attributes: the response echoes it, the GET after it does not.
+    alsoAffected: ['put.invalid.wrong-type', 'put.replace.response-matches-get'],
   },
+  { fault: 'unknown-attribute-500', expect: { 'put.status.no-5xx': 'failed' } },
   {
     fault: 'scim-json-rejected',
     vendors: ['lightdash', 'maia', 'cube'],
@@ -348,6 +401,11 @@ export const UNEXERCISED: Readonly<Record<string, Unexercised>> = {
   'put.invalid.schemas-unknown-urn': {
     kind: 'observation-only',
     reason: 'MAY (RFC 7643 §3 is silent on an unknown URN): accepted or 400 are both observed; only a 5xx fails.',
+  },
+  'put.invalid.unknown-attribute': {
+    kind: 'observation-only',
+    reason:
+      "MAY (SCIM-PUT-RULES 14): an unknown attribute ignored or refused is observed; a 5xx is put.status.no-5xx's.",
   },
   'put.invalid.oversize-body': {
     kind: 'observation-only',

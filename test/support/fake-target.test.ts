@@ -31,13 +31,9 @@ describe('the fake target grades as the runner does', () => {
     const users = { u1: storedUser('u1'), u2: storedUser('u2') }
     const serve = correctServer(users, (r) => (r.method === 'PUT' ? scimError(500) : undefined))
     const ctx = fakeContext({ profile: generic, serve })
-    const v = await judgeCase(no5xx, ctx, usersOf(users), {
-      kind: 'valid',
-      label: 'a valid payload',
-      body: JSON.stringify(body),
-      contentType: 'application/scim+json',
-      expect: null,
-    })
+    const v = await judgeCase(no5xx, ctx, usersOf(users), [
+      { kind: 'valid', label: 'a valid payload', body: JSON.stringify(body), contentType: 'application/scim+json' },
+    ])
     expect(v.outcome).toBe('failed')
   })
 })

@@ -1,87 +1,150 @@
-import type { CheckContext } from '../context.ts'
+import type { Exchange } from '../../http/exchange.ts'
 import { getAttr } from '../compare.ts'
-import { defineCheck, verdict } from '../define-check.ts'
-import { validPayloads } from '../probes/payloads.ts'
+import type { CheckContext, CheckUsers } from '../context.ts'
+import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { describeRefusal } from '../probes/attribution.ts'
+import { ownState } from '../probes/own-state.ts'
 import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, statusOf } from '../probes/requests.ts'
 import { judgeError } from './errors.ts'
+
+type Kind = 'missing' | 'invalid'
 
 /** The statuses an auth failure may have: Table 8's 401, or what the vendor declares (Maia: 403) unless --strict-rfc. */
 function expectedAuthStatuses(ctx: CheckContext): number[] {
   return ctx.run.strictRfc ? [401] : [...new Set([401, ...ctx.profile.authFailureStatuses])]
 }
 
+const NO_TOKEN = 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication'
+const credentials = (kind: Kind) => (kind === 'missing' ? 'no Authorization header' : 'a wrong bearer token')
+
+/** The same PUT with and without valid credentials, and the user before and after the one without. */
+interface AuthProbe {
+  /** The test user's accepted state PUT with the run's token: the control that the body is acceptable. */
+  control: Exchange
+  before: Exchange
+  put: Exchange
+  after: Exchange
+  changed: boolean
+}
+
 /**
- * SCIM-PUT-RULES 20, RFC 7644 Table 8: 401 "Authorization failure. The authorization header is invalid
- * or missing." Probed with an otherwise valid body, since servers may validate a body before auth.
+ * SCIM-PUT-RULES 20: probe auth with a body the server accepts with a token (many servers validate a body
+ * before they authenticate). The body is the test user's own accepted state, PUT first with the token;
+ * a refusal there makes the case inconclusive.
  */
-function authCheck(kind: 'missing' | 'invalid') {
+async function probeAuth(ctx: CheckContext, users: CheckUsers, kind: Kind): Promise<AuthProbe | Verdict> {
+  const body = ownState(ctx, users)
+  const control = await putUser(ctx, users.ids[0], body)
+  noResponse([control])
+  if (!is2xx(control))
+    return verdict(
+      'inconclusive',
+      `the test user's own accepted state PUT with the token answered ${describeRefusal(control)}: no body the server accepts to probe auth with`,
+      [control],
+      { traits: { 'constraint.own-state': describeRefusal(control) } },
+    )
+  const before = await getUser(ctx, users.ids[0])
+  const put = await putUser(ctx, users.ids[0], body, {
+    auth: kind === 'missing' ? 'none' : { bearer: 'scim-conformance-invalid-token' },
+  })
+  const after = await getUser(ctx, users.ids[0])
+  noResponse([before, put, after])
+  const changed =
+    getAttr(bodyObject(after), 'userName') !== getAttr(bodyObject(before), 'userName') ||
+    JSON.stringify(getAttr(bodyObject(after), 'meta')) !== JSON.stringify(getAttr(bodyObject(before), 'meta'))
+  return { control, before, put, after, changed }
+}
+
+/**
+ * RFC 7644 §2, Table 8: 401 "Authorization failure. The authorization header is invalid or missing."
+ * A request without valid credentials is refused and changes nothing; the refusal is an error like any
+ * other, so its body is held to §3.12's MUST (or the vendor's declared error format).
+ */
+function refusedCheck(kind: Kind) {
   const id = kind === 'missing' ? 'put.auth.missing-token' : 'put.auth.invalid-token'
   return defineCheck({
     id,
     title:
       kind === 'missing'
-        ? 'A PUT without credentials is refused (401) and changes nothing'
-        : 'A PUT with a wrong token is refused (401) and changes nothing',
+        ? 'A PUT without credentials is refused and changes nothing'
+        : 'A PUT with a wrong token is refused and changes nothing',
     level: 'MUST',
-    source: 'RFC 7644 §2, §3.12 Table 8',
+    source: 'RFC 7644 §2, §3.12',
     area: 'auth',
-    rule: 'Table 8: 401 Unauthorized, "Authorization failure. The authorization header is invalid or missing."',
-    contract: (ctx) => (!ctx.run.strictRfc && !ctx.profile.authFailureStatuses.includes(401) ? 'vendor' : 'rfc'),
+    rule: 'Table 8: 401 Unauthorized, "Authorization failure. The authorization header is invalid or missing." §3.12: "implementers MUST return the errors in the body of the response in a JSON format".',
     users: 1,
-    maxRuns: 3,
-    skipIf: (ctx) =>
-      ctx.run.authenticated
-        ? null
-        : 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication',
-    cases: (ctx) => validPayloads(ctx, id),
-    async run(ctx, users, body) {
-      const before = await getUser(ctx, users.ids[0])
-      const put = await putUser(ctx, users.ids[0], body, {
-        auth: kind === 'missing' ? 'none' : { bearer: 'scim-conformance-invalid-token' },
-      })
-      const after = await getUser(ctx, users.ids[0])
-      const broken = noResponse([before, put, after])
-      if (broken) return broken
+    skipIf: (ctx) => (ctx.run.authenticated ? null : NO_TOKEN),
+    async run(ctx, users) {
+      const probe = await probeAuth(ctx, users, kind)
+      if ('outcome' in probe) return probe
+      const { control, before, put, after, changed } = probe
+      const exchanges = [control, before, put, after]
+      if (changed || is2xx(put))
+        return verdict(
+          'violated',
+          `Received: ${describeStatus(put)} for a PUT with ${credentials(kind)}${changed ? ', and the user changed' : ''}\nExpected: ${expectedAuthStatuses(ctx).join(' or ')}, nothing changed\n\nAuthenticate every request before acting on it`,
+          exchanges,
+          { focus: 2 },
+        )
       const status = statusOf(put)!
-      const changed =
-        getAttr(bodyObject(after), 'userName') !== getAttr(bodyObject(before), 'userName') ||
-        JSON.stringify(getAttr(bodyObject(after), 'meta')) !== JSON.stringify(getAttr(bodyObject(before), 'meta'))
-      if (changed || is2xx(put)) {
+      if (status < 400 || status >= 500)
+        return verdict('inconclusive', `the PUT with ${credentials(kind)} answered ${describeStatus(put)}`, exchanges)
+      const body = judgeError(ctx, put)
+      if (body.outcome === 'violated')
+        return verdict('violated', `The ${status} refusal's body: ${body.message}`, exchanges, { focus: 2 })
+      return verdict('passed', `${status}, nothing changed`, exchanges)
+    },
+  })
+}
+
+/**
+ * RFC 7644 §3.12 Table 8 names 401 for an authorization header that is "invalid or missing", under
+ * "Implementers SHOULD handle the identified HTTP status codes": SCIM-PUT-RULES 20, 403 → warn.
+ */
+function statusCheck(kind: Kind) {
+  const id = kind === 'missing' ? 'put.auth.missing-token-401' : 'put.auth.invalid-token-401'
+  return defineCheck({
+    id,
+    title:
+      kind === 'missing'
+        ? 'A PUT without credentials is refused with 401'
+        : 'A PUT with a wrong token is refused with 401',
+    level: 'SHOULD',
+    source: 'RFC 7644 §3.12 Table 8; SCIM-PUT-RULES 20',
+    area: 'auth',
+    // The vendor's declared auth failure status (Maia: 403) is held unless --strict-rfc.
+    contract: (ctx) => (!ctx.run.strictRfc && !ctx.profile.authFailureStatuses.includes(401) ? 'vendor' : 'rfc'),
+    rule: 'Table 8: 401 Unauthorized, "Authorization failure. The authorization header is invalid or missing."',
+    users: 1,
+    skipIf: (ctx) => (ctx.run.authenticated ? null : NO_TOKEN),
+    async run(ctx, users) {
+      const probe = await probeAuth(ctx, users, kind)
+      if ('outcome' in probe) return probe
+      const { control, before, put, after } = probe
+      const exchanges = [control, before, put, after]
+      const status = statusOf(put)!
+      if (status < 400 || status >= 500)
         return verdict(
-          'failed',
-          `Received: ${describeStatus(put)} for a PUT with ${kind === 'missing' ? 'no Authorization header' : 'a wrong bearer token'}${changed ? ', and the user changed' : ''}\nExpected: ${expectedAuthStatuses(ctx).join(' or ')}, nothing changed\n\nAuthenticate every request before acting on it`,
-          [before, put, after],
-          { focus: 1 },
+          'inconclusive',
+          `the PUT with ${credentials(kind)} answered ${describeStatus(put)}, no refusal whose status to judge (put.auth.${kind}-token judges a request that was served)`,
+          exchanges,
         )
-      }
-      if (expectedAuthStatuses(ctx).includes(status)) {
-        // SCIM-PUT-RULES 18/20: the refusal is an error like any other, so its body is held to §3.12's MUST (or the vendor's declared format).
-        const body = judgeError(ctx, put)
-        if (body.outcome === 'failed' || body.outcome === 'warned')
-          return verdict(body.outcome, `The ${status} refusal's body: ${body.message}`, [before, put, after], {
-            focus: 1,
-          })
-        return verdict('passed', `${status}, nothing changed`, [before, put, after])
-      }
-      if (status === 403 || status === 401)
-        return verdict(
-          'warned',
-          `Received: ${status}\nExpected: ${expectedAuthStatuses(ctx).join(' or ')} (403 means authenticated but not permitted)`,
-          [before, put, after],
-          { focus: 1 },
-        )
+      const expected = expectedAuthStatuses(ctx)
+      if (expected.includes(status)) return verdict('passed', `${status} for ${credentials(kind)}`, exchanges)
       return verdict(
-        'warned',
-        `Received: ${describeStatus(put)} for a request with ${kind === 'missing' ? 'no credentials' : 'a wrong token'} (nothing changed)\nExpected: ${expectedAuthStatuses(ctx).join(' or ')}`,
-        [before, put, after],
-        { focus: 1 },
+        'violated',
+        `Received: ${describeRefusal(put)} for the test user's own state with ${credentials(kind)}, a body accepted with the token${status === 403 ? ' (403 means authenticated but not permitted)' : ''}\nExpected: ${expected.join(' or ')}\n\nAnswer 401 with a WWW-Authenticate challenge when credentials are missing or invalid`,
+        exchanges,
+        { focus: 2 },
       )
     },
   })
 }
 
-export const missingToken = authCheck('missing')
-export const invalidToken = authCheck('invalid')
+export const missingToken = refusedCheck('missing')
+export const invalidToken = refusedCheck('invalid')
+export const missingToken401 = statusCheck('missing')
+export const invalidToken401 = statusCheck('invalid')
 
 /**
  * RFC 7644 §2: "a SCIM service provider SHALL indicate supported HTTP authentication schemes via the
@@ -96,22 +159,26 @@ export const wwwAuthenticate = defineCheck({
   area: 'auth',
   rule: 'A SCIM service provider SHALL indicate supported HTTP authentication schemes via the WWW-Authenticate header; a 401 MUST carry at least one challenge.',
   users: 1,
-  maxRuns: 2,
-  skipIf: (ctx) =>
-    ctx.run.authenticated
-      ? null
-      : 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication',
-  cases: (ctx) => validPayloads(ctx, 'put.auth.www-authenticate'),
-  async run(ctx, users, body) {
-    const put = await putUser(ctx, users.ids[0], body, { auth: 'none' })
-    const broken = noResponse([put])
-    if (broken) return broken
-    // Any other answer is put.auth.missing-token's to judge; a 403 (say) carries no challenge.
-    if (statusOf(put) !== 401) return verdict('passed', `no 401 to judge (${describeStatus(put)})`, [put])
+  skipIf: (ctx) => (ctx.run.authenticated ? null : NO_TOKEN),
+  async run(ctx, users) {
+    const put = await putUser(ctx, users.ids[0], ownState(ctx, users), { auth: 'none' })
+    noResponse([put])
+    // A 403 (say) carries no challenge; put.auth.missing-token-401 judges the status.
+    const status = statusOf(put)!
+    if (status !== 401 && !ctx.run.strictRfc && ctx.profile.authFailureStatuses.includes(status))
+      return verdict(
+        'skipped',
+        `Does not apply: the PUT without credentials answered ${status}, the status the vendor document declares for an auth failure, and only a 401 carries a challenge`,
+        [put],
+      )
+    if (status !== 401)
+      return verdict('inconclusive', `no 401 to judge: the PUT without credentials answered ${describeStatus(put)}`, [
+        put,
+      ])
     const challenge = put.response!.headers['www-authenticate']?.trim()
     if (!challenge)
       return verdict(
-        'failed',
+        'violated',
         'Received: 401 without a WWW-Authenticate header\nExpected: a challenge naming the scheme, e.g. WWW-Authenticate: Bearer realm="SCIM"',
         [put],
       )
@@ -121,4 +188,4 @@ export const wwwAuthenticate = defineCheck({
   },
 })
 
-export const AUTH_CHECKS = [missingToken, invalidToken, wwwAuthenticate]
+export const AUTH_CHECKS = [missingToken, invalidToken, missingToken401, invalidToken401, wwwAuthenticate]

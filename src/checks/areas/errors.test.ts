@@ -1,49 +1,175 @@
-import { describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import type { Exchange } from '../../http/exchange.ts'
-import { judgeScimError } from './errors.ts'
+import { loadProfile, type VendorProfile } from '../../profile/vendor-profile.ts'
+import {
+  type Answer,
+  correctServer,
+  ERROR_URN,
+  exchangeOf,
+  fakeContext,
+  judgeCase,
+  scimError,
+  storedUser,
+  usersOf,
+} from '../../../test/support/fake-target.ts'
+import { readingRawBodies } from '../../../test/support/raw-bodies.ts'
+import type { ProbeCase } from '../probes/mixed-cases.ts'
+import { errorFormat, errorNoInternals, errorScimType, internalsIn, judgeScimError, judgeScimType } from './errors.ts'
 
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error'
+let generic: VendorProfile
+let maia: VendorProfile
+beforeAll(async () => {
+  generic = await loadProfile({ vendor: 'generic', validate: false })
+  maia = await loadProfile({ vendor: 'maia', validate: false })
+})
 
-/** An exchange whose response is `status` with `body` as JSON text (or as given, when a string). */
+/** The exchange of a PUT answered `status` with `body` (JSON, or text when a string). */
 function answered(status: number, body: unknown): Exchange {
-  const bodyText = typeof body === 'string' ? body : JSON.stringify(body)
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(bodyText)
-  } catch {
-    parsed = undefined
-  }
-  return {
-    request: { method: 'PUT', url: 'http://127.0.0.1:1/Users/x', headers: {}, body: '{}' },
-    response: {
-      status,
-      headers: { 'content-type': 'application/scim+json' },
-      bodyText,
-      body: parsed,
-      truncated: false,
-    },
-    error: null,
-    startedAt: new Date(0).toISOString(),
-    durationMs: 1,
-  }
+  const answer: Answer = typeof body === 'string' ? { status, text: body } : { status, body }
+  return exchangeOf({ method: 'PUT', path: '/Users/x', json: {} }, answer)
 }
 
-describe('judgeScimError (RFC 7644 §3.12, SCIM-PUT-RULES 18)', () => {
+describe('judgeScimError (RFC 7644 §3.12 MUST, SCIM-PUT-RULES 18)', () => {
   test.each([
-    // The MUSTs: a JSON body, the Error URN, status as the HTTP code in a JSON string.
-    { body: 'Bad Request', want: 'failed' },
-    { body: { status: '400' }, want: 'failed' },
-    { body: { schemas: [ERROR], status: 400 }, want: 'failed' },
-    { body: { schemas: [ERROR], status: '409' }, want: 'failed' },
-    { body: { schemas: [ERROR], status: '400' }, want: 'passed' },
-    { body: { schemas: [ERROR], status: '400', scimType: 'invalidValue' }, want: 'passed' },
-    // scimType is OPTIONAL and no MUST governs its value: a keyword for other operations, or none of Table 9, warns.
-    { body: { schemas: [ERROR], status: '400', scimType: 'noTarget' }, want: 'warned' },
-    { body: { schemas: [ERROR], status: '400', scimType: 'tooMany' }, want: 'warned' },
-    { body: { schemas: [ERROR], status: '400', scimType: 'sensitive' }, want: 'warned' },
-    { body: { schemas: [ERROR], status: '400', scimType: 'badRequest' }, want: 'warned' },
-    { body: { schemas: [ERROR], status: '400', scimType: 'toString' }, want: 'warned' },
+    { body: 'Bad Request', want: 'violated' },
+    { body: { status: '400' }, want: 'violated' },
+    { body: { schemas: [ERROR_URN], status: 400 }, want: 'violated' },
+    { body: { schemas: [ERROR_URN], status: '409' }, want: 'violated' },
+    { body: { schemas: [ERROR_URN], status: '400' }, want: 'passed' },
+    // The keyword is put.errors.scim-type's rule, not the body's shape.
+    { body: { schemas: [ERROR_URN], status: '400', scimType: 'noTarget' }, want: 'passed' },
+    { body: { schemas: [ERROR_URN], status: '400', scimType: 'badRequest' }, want: 'passed' },
   ])('$body → $want', ({ body, want }) => {
     expect(judgeScimError(answered(400, body)).outcome).toBe(want)
+  })
+})
+
+describe('judgeScimType (RFC 7644 §3.12 Table 9, SCIM-PUT-RULES 18)', () => {
+  test.each([
+    { scimType: 'invalidValue', want: 'passed' },
+    { scimType: 'invalidSyntax', want: 'passed' },
+    { scimType: 'uniqueness', want: 'passed' },
+    { scimType: 'noTarget', want: 'violated' },
+    { scimType: 'invalidPath', want: 'violated' },
+    { scimType: 'tooMany', want: 'violated' },
+    { scimType: 'badRequest', want: 'violated' },
+    { scimType: 'toString', want: 'violated' },
+    { scimType: undefined, want: 'inconclusive' },
+  ])('$scimType → $want', ({ scimType, want }) => {
+    expect(judgeScimType(answered(400, { schemas: [ERROR_URN], status: '400', scimType })).outcome).toBe(want)
+  })
+})
+
+describe('internalsIn (CWE-209)', () => {
+  test.each([
+    { text: 'userName is required.', want: null },
+    { text: 'No resource at /Users/2819c223-7f76-453a-919d-413861904646.', want: null },
+    { text: 'Value at 1:2 is wrong', want: null },
+    {
+      text: "TypeError: Cannot read properties of undefined (reading 'value')\n    at replaceUser (/srv/scim/dist/users.js:41:17)",
+      want: 'a JavaScript stack frame',
+    },
+    { text: 'Error\n    at node:internal/process/task_queues:95:5', want: 'a JavaScript stack frame' },
+    {
+      text: 'java.lang.NullPointerException\n\tat com.acme.scim.UserResource.replace(UserResource.java:88)',
+      want: 'a Java stack frame',
+    },
+    { text: 'Traceback (most recent call last):\n  File "/app/scim/views.py", line 12', want: 'a Python traceback' },
+    { text: 'could not open /opt/acme/scim/config.rb', want: 'an absolute source file path' },
+    { text: 'failed in C:\\inetpub\\scim\\Users.cs', want: 'an absolute source file path' },
+  ])('$text → $want', ({ text, want }) => {
+    expect(internalsIn(text)?.what ?? null).toBe(want)
+  })
+})
+
+const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
+/** The error cases the tables send: a body without userName (400), and a PUT on an unknown id (404). */
+const MISSING: ProbeCase = {
+  label: 'userName missing',
+  kind: 'username-missing',
+  body: JSON.stringify({ schemas: [CORE] }),
+  contentType: 'application/scim+json',
+}
+const UNKNOWN: ProbeCase & { unknownId: string } = {
+  label: 'a PUT on an unknown id',
+  kind: 'unknown-id',
+  body: JSON.stringify({ schemas: [CORE], userName: 'scimc-unit-new@example.com' }),
+  contentType: 'application/scim+json',
+  unknownId: '0f3c1a52-5b1e-4f43-9a3e-6a4c7d2f9e10',
+}
+
+/** A correct server whose error answers `change` alters (for PUTs only). */
+function server(change: (correct: Answer) => Answer | undefined = () => undefined) {
+  const users = { u1: storedUser('u1'), u2: storedUser('u2') }
+  const serve = readingRawBodies(
+    correctServer(users, (request, correct) =>
+      request.method === 'PUT' && correct.status >= 400 ? change(correct) : undefined,
+    ),
+  )
+  return { users, serve }
+}
+
+const stack = (detail: string): Answer => ({
+  status: 400,
+  body: {
+    schemas: [ERROR_URN],
+    status: '400',
+    scimType: 'invalidValue',
+    detail: `${detail}\n    at replaceUser (/app/src/users.ts:41:17)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)`,
+  },
+})
+
+describe('given/want: put.errors.*', () => {
+  test.each([
+    // put.errors.format (MUST): the body of every 4xx
+    { check: errorFormat, input: MISSING, change: undefined, want: 'passed' },
+    { check: errorFormat, input: UNKNOWN, change: undefined, want: 'passed' },
+    { check: errorFormat, input: MISSING, change: () => ({ status: 400, text: 'Bad Request' }), want: 'failed' },
+    { check: errorFormat, input: MISSING, change: () => ({ status: 400, body: { error: 'x' } }), want: 'failed' },
+    {
+      check: errorFormat,
+      input: MISSING,
+      change: () => ({ status: 200, body: storedUser('u1') }),
+      want: 'inconclusive',
+    },
+    // put.errors.scim-type (SHOULD): the keyword, when there is one
+    { check: errorScimType, input: MISSING, change: undefined, want: 'passed' },
+    { check: errorScimType, input: UNKNOWN, change: () => scimError(404, 'noTarget'), want: 'warned' },
+    { check: errorScimType, input: MISSING, change: () => scimError(400, 'badRequest'), want: 'warned' },
+    { check: errorScimType, input: UNKNOWN, change: undefined, want: 'inconclusive' },
+    {
+      check: errorScimType,
+      input: MISSING,
+      change: () => ({ status: 200, body: storedUser('u1') }),
+      want: 'inconclusive',
+    },
+    // put.errors.no-internals (SHOULD): what the body discloses
+    { check: errorNoInternals, input: MISSING, change: undefined, want: 'passed' },
+    { check: errorNoInternals, input: MISSING, change: () => stack('userName is required.'), want: 'warned' },
+    { check: errorNoInternals, input: UNKNOWN, change: () => stack('User not found.'), want: 'warned' },
+    {
+      check: errorNoInternals,
+      input: MISSING,
+      change: () => ({ status: 200, body: storedUser('u1') }),
+      want: 'inconclusive',
+    },
+  ])('$check.id, $input.kind, answer altered: $change → $want', async ({ check, input, change, want }) => {
+    const { users, serve } = server(change)
+    const v = await judgeCase(check, fakeContext({ profile: generic, serve }), usersOf(users), input)
+    expect(v.outcome, v.message).toBe(want)
+  })
+
+  test('put.errors.scim-type skips a vendor whose declared errors are problem details, unless --strict-rfc', () => {
+    const { serve } = server()
+    expect(errorScimType.skipIf!(fakeContext({ profile: maia, serve }))).toMatch(/problem details/)
+    expect(errorScimType.skipIf!(fakeContext({ profile: maia, serve, run: { strictRfc: true } }))).toBeNull()
+    expect(errorScimType.skipIf!(fakeContext({ profile: generic, serve }))).toBeNull()
+  })
+
+  test('a finding names the case and the line that gives the internals away', async () => {
+    const { users, serve } = server(() => stack('userName is required.'))
+    const v = await judgeCase(errorNoInternals, fakeContext({ profile: generic, serve }), usersOf(users), MISSING)
+    expect(v.message).toContain('a JavaScript stack frame: "at replaceUser (/app/src/users.ts:41:17)"')
+    expect(v.message).toContain('(case: userName missing)')
   })
 })

@@ -1,63 +1,61 @@
 import type { Exchange } from '../../http/exchange.ts'
 import { ERROR_SCHEMA } from '../../profile/vendor-profile.ts'
-import type { CheckContext } from '../context.ts'
 import { validateAgainst } from '../../validate/ajv.ts'
 import { getAttr } from '../compare.ts'
+import type { CheckContext } from '../context.ts'
 import { defineCheck, verdict, type Verdict } from '../define-check.ts'
-import { bodyObject, noResponse, statusOf } from '../probes/requests.ts'
-import { errorCases, sendErrorCase } from '../probes/error-cases.ts'
+import { OTHER_SCIM_TYPES, PUT_SCIM_TYPES } from '../expectation.ts'
 import { declaredSchemaFor, mediaTypeOf } from '../probes/declared.ts'
+import { errorCases, sendErrorCase } from '../probes/error-cases.ts'
+import type { ProbeCase } from '../probes/mixed-cases.ts'
+import { bodyObject, noResponse, statusOf } from '../probes/requests.ts'
 
-/** RFC 7644 Table 9: the scimType keywords that apply to PUT (SCIM-PUT-RULES 18). */
-const PUT_SCIM_TYPES = new Set(['uniqueness', 'mutability', 'invalidSyntax', 'invalidValue', 'invalidVers'])
-/** The other Table 9 keywords, with the operations Table 9 lists for them. */
-const OTHER_SCIM_TYPES: Record<string, string> = {
-  invalidFilter: 'GET, POST Search and PATCH',
-  tooMany: 'GET and POST Search',
-  sensitive: 'GET',
-  invalidPath: 'PATCH',
-  noTarget: 'PATCH',
-}
+const head = (e: Exchange) => `Received: ${statusOf(e)} with body ${JSON.stringify(e.response!.bodyText.slice(0, 200))}`
 
-/** Judges one error response against RFC 7644 §3.12 (verified: "implementers MUST return the errors in the body of the response in a JSON format"). */
+/**
+ * Judges one error response against RFC 7644 §3.12 (verified: "implementers MUST return the errors in
+ * the body of the response in a JSON format"): a JSON object, the Error URN in `schemas`, and `status`
+ * the HTTP code as a JSON string (REQUIRED). The optional `scimType` is put.errors.scim-type's.
+ */
 export function judgeScimError(e: Exchange): Verdict {
   const status = statusOf(e)!
   const body = bodyObject(e)
-  const head = `Received: ${status} with body ${JSON.stringify(e.response!.bodyText.slice(0, 200))}`
   if (!body)
     return verdict(
-      'failed',
-      `${head}\nExpected: a JSON SCIM Error ({"schemas":["${ERROR_SCHEMA}"],"status":"${status}",...})\n\nAnswer errors with the SCIM Error JSON body`,
+      'violated',
+      `${head(e)}\nExpected: a JSON SCIM Error ({"schemas":["${ERROR_SCHEMA}"],"status":"${status}",...})\n\nAnswer errors with the SCIM Error JSON body`,
       [e],
     )
   const schemas = getAttr(body, 'schemas')
-  if (!Array.isArray(schemas) || !schemas.some((s) => String(s).toLowerCase() === ERROR_SCHEMA.toLowerCase())) {
-    return verdict('failed', `${head}\nExpected: schemas containing "${ERROR_SCHEMA}"`, [e])
-  }
+  if (!Array.isArray(schemas) || !schemas.some((s) => String(s).toLowerCase() === ERROR_SCHEMA.toLowerCase()))
+    return verdict('violated', `${head(e)}\nExpected: schemas containing "${ERROR_SCHEMA}"`, [e])
   const st = getAttr(body, 'status')
   if (typeof st !== 'string')
-    return verdict('failed', `${head}\nExpected: "status" as a JSON string ("${status}"), REQUIRED`, [e])
+    return verdict('violated', `${head(e)}\nExpected: "status" as a JSON string ("${status}"), REQUIRED`, [e])
   if (st !== String(status))
-    return verdict('failed', `${head}\nExpected: "status" equal to the HTTP status "${status}"`, [e])
-  const scimType = getAttr(body, 'scimType')
-  if (scimType !== undefined && scimType !== null) {
-    // §3.12: scimType is "A SCIM detail error keyword. See Table 9. OPTIONAL." No MUST governs its value,
-    // so a keyword outside Table 9, or one Table 9 gives to other operations, is a deviation: warn.
-    const keyword = String(scimType)
-    if (Object.hasOwn(OTHER_SCIM_TYPES, keyword))
-      return verdict(
-        'warned',
-        `${head}\nExpected: a scimType that applies to PUT (Table 9 gives ${keyword} to ${OTHER_SCIM_TYPES[keyword]})`,
-        [e],
-      )
-    if (!PUT_SCIM_TYPES.has(keyword))
-      return verdict(
-        'warned',
-        `${head}\nExpected: scimType, when present, one of the RFC 7644 Table 9 keywords for PUT (${[...PUT_SCIM_TYPES].join(', ')})`,
-        [e],
-      )
-  }
+    return verdict('violated', `${head(e)}\nExpected: "status" equal to the HTTP status "${status}"`, [e])
   return verdict('passed', `${status} SCIM Error`, [e])
+}
+
+/**
+ * RFC 7644 §3.12: scimType is "A SCIM detail error keyword. See Table 9. OPTIONAL." SCIM-PUT-RULES 18:
+ * a keyword outside Table 9, or one Table 9 gives only to other operations (noTarget, invalidPath are
+ * PATCH's), departs from the table: a warning. An error without one, or not a SCIM Error, has none to judge.
+ */
+export function judgeScimType(e: Exchange): Verdict {
+  const scimType = getAttr(bodyObject(e), 'scimType')
+  if (scimType === undefined || scimType === null)
+    return verdict('inconclusive', `the ${statusOf(e)} error carries no scimType (it is OPTIONAL)`, [e])
+  const keyword = String(scimType)
+  if (PUT_SCIM_TYPES.includes(keyword)) return verdict('passed', `scimType ${keyword}`, [e])
+  const expected = `Expected: scimType, when present, one of the RFC 7644 Table 9 keywords for PUT (${PUT_SCIM_TYPES.join(', ')})`
+  return verdict(
+    'violated',
+    Object.hasOwn(OTHER_SCIM_TYPES, keyword)
+      ? `${head(e)}\n${expected}: Table 9 gives ${keyword} to ${OTHER_SCIM_TYPES[keyword]}`
+      : `${head(e)}\n${expected}: ${JSON.stringify(keyword)} is not a Table 9 keyword`,
+    [e],
+  )
 }
 
 function anyErrorDeclaration(ctx: CheckContext, media: string | null) {
@@ -65,12 +63,18 @@ function anyErrorDeclaration(ctx: CheckContext, media: string | null) {
   return first ? declaredSchemaFor(ctx.profile, Number(first), media) : null
 }
 
+/** Whether the run judges errors by the vendor's declared error format (problem details) rather than §3.12. */
+export function judgesDeclaredErrors(ctx: CheckContext): boolean {
+  return ctx.profile.error.format === 'problem' && !ctx.run.strictRfc
+}
+
 /**
- * Judges an error response by the run's contract: the error format the vendor document declares (e.g.
- * problem details) unless --strict-rfc, else the SCIM Error of RFC 7644 §3.12.
+ * Judges an error body by the run's contract: the error format the vendor document declares (e.g.
+ * problem details) unless --strict-rfc, else the SCIM Error of RFC 7644 §3.12. Its media type is
+ * put.media.error-content-type's.
  */
 export function judgeError(ctx: CheckContext, e: Exchange): Verdict {
-  return ctx.profile.error.format === 'problem' && !ctx.run.strictRfc ? judgeDeclaredError(ctx, e) : judgeScimError(e)
+  return judgesDeclaredErrors(ctx) ? judgeDeclaredError(ctx, e) : judgeScimError(e)
 }
 
 /** Judges an error against the vendor's declared error format (e.g. RFC 9457 problem details). */
@@ -78,30 +82,39 @@ function judgeDeclaredError(ctx: CheckContext, e: Exchange): Verdict {
   const status = statusOf(e)!
   // A status the document does not list is held to the error format it declares for the others.
   const declared = declaredSchemaFor(ctx.profile, status, mediaTypeOf(e)) ?? anyErrorDeclaration(ctx, mediaTypeOf(e))
-  const body = e.response!.body
-  const head = `Received: ${status} ${mediaTypeOf(e) ?? 'without Content-Type'} body ${JSON.stringify(e.response!.bodyText.slice(0, 200))}`
   if (!declared) return judgeScimError(e)
+  const body = e.response!.body
+  const received = `Received: ${status} ${mediaTypeOf(e) ?? 'without Content-Type'} body ${JSON.stringify(e.response!.bodyText.slice(0, 200))}`
   if (declared.media.schema) {
     const result = validateAgainst(declared.media.schema, body, 'Response body')
     if (!result.valid)
       return verdict(
-        'failed',
-        `${head}\nExpected: a body valid under the declared ${status} schema: ${result.errors.slice(0, 5).join('; ')}`,
+        'violated',
+        `${received}\nExpected: a body valid under the declared ${status} schema: ${result.errors.slice(0, 5).join('; ')}`,
         [e],
       )
   }
   const numeric = getAttr(body, 'status')
   if (typeof numeric === 'number' && numeric !== status)
-    return verdict('failed', `${head}\nExpected: "status" equal to the HTTP status ${status}`, [e])
-  // The body is what the MUST governs; another JSON media type than the declared one is SCIM-PUT-RULES 26's warning.
-  if (!declared.mediaMatches)
-    return verdict(
-      'warned',
-      `${head}\nExpected: Content-Type ${declared.media.mediaType} as the vendor document declares for ${status}`,
-      [e],
-    )
+    return verdict('violated', `${received}\nExpected: "status" equal to the HTTP status ${status}`, [e])
   return verdict('passed', `${status} in the declared error format`, [e])
 }
+
+type ErrorCase = ProbeCase & { unknownId?: string }
+
+/** Sends an error case: the 4xx it got, or the verdict of a case that met no error to judge. */
+async function errorOf(ctx: CheckContext, users: Parameters<typeof sendErrorCase>[1], input: ErrorCase) {
+  const e = await sendErrorCase(ctx, users, input)
+  if ('outcome' in e) return e
+  noResponse([e])
+  const status = statusOf(e)!
+  if (status < 400)
+    return verdict('inconclusive', `no error to judge: ${input.label} answered ${status}`, [e]) as Verdict
+  return e
+}
+
+const withCase = (v: Verdict, input: ErrorCase): Verdict =>
+  v.outcome === 'passed' || v.outcome === 'inconclusive' ? v : { ...v, message: `${v.message}\n(case: ${input.label})` }
 
 export const errorFormat = defineCheck({
   id: 'put.errors.format',
@@ -111,18 +124,114 @@ export const errorFormat = defineCheck({
   area: 'errors',
   rule: 'Implementers MUST return the errors in the body of the response in a JSON format, using the attributes described below (schemas urn:ietf:params:scim:api:messages:2.0:Error, status as a string, optional scimType, detail).',
   // Where the vendor document declares another error format (problem+json), the server is judged by it unless --strict-rfc.
-  contract: (ctx) => (ctx.profile.error.format === 'problem' && !ctx.run.strictRfc ? 'vendor' : 'rfc'),
+  contract: (ctx) => (judgesDeclaredErrors(ctx) ? 'vendor' : 'rfc'),
   users: 2,
   cases: (ctx, users) => errorCases(ctx, users, 'put.errors.format'),
   async run(ctx, users, input) {
-    const e = await sendErrorCase(ctx, users, input)
-    if ('outcome' in e) return e
-    const broken = noResponse([e])
-    if (broken) return broken
-    if ((statusOf(e) ?? 0) < 400) return verdict('passed', `no error to judge (${statusOf(e)})`, [e])
-    const v = judgeError(ctx, e)
-    return { ...v, message: `${v.message}${v.outcome === 'passed' ? '' : `\n(case: ${input.label})`}` }
+    const e = await errorOf(ctx, users, input)
+    return 'outcome' in e ? e : withCase(judgeError(ctx, e), input)
   },
 })
 
-export const ERROR_CHECKS = [errorFormat]
+export const errorScimType = defineCheck({
+  id: 'put.errors.scim-type',
+  title: 'An error scimType, when present, is a RFC 7644 Table 9 keyword for PUT',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12 Table 9; SCIM-PUT-RULES 18',
+  area: 'errors',
+  rule: 'scimType: "A SCIM detail error keyword. See Table 9. OPTIONAL." Table 9 gives PUT uniqueness, mutability, invalidSyntax, invalidValue and invalidVers; noTarget and invalidPath are PATCH\'s.',
+  skipIf: (ctx) =>
+    judgesDeclaredErrors(ctx)
+      ? 'the vendor document declares problem details (RFC 9457) for errors, which carry no scimType (--strict-rfc judges the SCIM Error)'
+      : null,
+  users: 2,
+  // The unknown-id case weighs as much as all invalid payloads: a 404's keyword is as often wrong (Lightdash: noTarget).
+  cases: (ctx, users) => errorCases(ctx, users, 'put.errors.scim-type', 4),
+  async run(ctx, users, input) {
+    const e = await errorOf(ctx, users, input)
+    return 'outcome' in e ? e : withCase(judgeScimType(e), input)
+  },
+})
+
+/** Signs of a server's internals in a response: a stack frame or an absolute source path, with what each is. */
+const INTERNALS: readonly { what: string; pattern: RegExp }[] = [
+  {
+    what: 'a JavaScript stack frame',
+    pattern: /\bat (?:async )?[\w$.<>[\] ]*\(?(?:file:\/\/|node:|\/|[A-Za-z]:\\)[^\s)]*:\d+:\d+\)?/,
+  },
+  { what: 'a Java stack frame', pattern: /\bat [\w$]+(?:\.[\w$<>]+)+\([\w$]+\.(?:java|kt|scala):\d+\)/ },
+  { what: 'a Python traceback', pattern: /Traceback \(most recent call last\)|File "[^"]+", line \d+/ },
+  { what: 'a .NET stack frame', pattern: /\bat [\w.`<>]+\([^)]*\) in [^\n]+:line \d+/ },
+  { what: 'a Go panic trace', pattern: /goroutine \d+ \[[a-z ]+\]:/ },
+  { what: 'a PHP or Ruby stack trace', pattern: /Stack trace:\s*#0 |\.rb:\d+:in `/ },
+  {
+    what: 'an absolute source file path',
+    pattern:
+      /(?:^|[\s"'(=:])(?:\/(?:home|usr|var|opt|srv|app|src|tmp|workspace|Users)\/[^\s"':]+|[A-Za-z]:\\(?:[^\\\s"]+\\)+[^\\\s"]+)\.(?:js|mjs|cjs|ts|py|java|kt|rb|php|go|cs)\b/,
+  },
+]
+
+/** The first sign of internals in an error body, with the line it is on, or null. */
+export function internalsIn(text: string): { what: string; line: string } | null {
+  for (const { what, pattern } of INTERNALS) {
+    const match = pattern.exec(text)
+    if (!match) continue
+    const start = text.lastIndexOf('\n', match.index) + 1
+    const end = text.indexOf('\n', match.index)
+    return {
+      what,
+      line: text
+        .slice(start, end === -1 ? undefined : end)
+        .trim()
+        .slice(0, 200),
+    }
+  }
+  return null
+}
+
+/** Every string of a JSON error body (its `detail` first of all), or the body's text when it is not JSON. */
+function textsOf(body: unknown, text: string): string[] {
+  if (body === undefined) return [text]
+  const out: string[] = []
+  const visit = (v: unknown) => {
+    if (typeof v === 'string') out.push(v)
+    else if (Array.isArray(v)) v.forEach(visit)
+    else if (typeof v === 'object' && v !== null) Object.values(v).forEach(visit)
+  }
+  visit(body)
+  return out
+}
+
+/**
+ * No RFC 7644 sentence governs what an error's `detail` ("A detailed human-readable message. OPTIONAL.",
+ * §3.12) may disclose, and §7 (Security Considerations) says nothing of error contents (paraphrase: not
+ * verified against the stored text). The grade is borrowed from API security practice, hence SHOULD:
+ * CWE-209 "Generation of Error Message Containing Sensitive Information"; CodeQL's js/stack-trace-exposure
+ * (CWE-209, CWE-497): "Send the user a more generic error message that reveals less information. Either
+ * suppress the stack trace entirely, or log it only on the server."
+ */
+export const errorNoInternals = defineCheck({
+  id: 'put.errors.no-internals',
+  title: 'Error responses disclose no stack trace or internal file path',
+  level: 'SHOULD',
+  source: 'CWE-209; CodeQL js/stack-trace-exposure; RFC 7644 §3.12 (detail is a human-readable message)',
+  area: 'errors',
+  rule: 'An error body carries a human-readable message, not the server\'s stack trace or source paths (CWE-209: "Generation of Error Message Containing Sensitive Information").',
+  users: 2,
+  cases: (ctx, users) => errorCases(ctx, users, 'put.errors.no-internals'),
+  async run(ctx, users, input) {
+    const e = await errorOf(ctx, users, input)
+    if ('outcome' in e) return e
+    const found = textsOf(e.response!.body, e.response!.bodyText)
+      .map(internalsIn)
+      .find((f) => f !== null)
+    if (!found) return verdict('passed', `the ${statusOf(e)} error discloses no internals`, [e])
+    return verdict(
+      'violated',
+      `Received: ${statusOf(e)} whose body carries ${found.what}: ${JSON.stringify(found.line)}\nExpected: a human-readable message without the server's internals (CWE-209)\n\nLog the stack trace on the server and answer a generic detail\n(case: ${input.label})`,
+      [e],
+    )
+  },
+})
+
+export const ERROR_CHECKS = [errorFormat, errorScimType, errorNoInternals]

@@ -1,21 +1,28 @@
 import fc from 'fast-check'
-import type { CheckContext } from '../context.ts'
+import type { Exchange } from '../../http/exchange.ts'
 import { isJsonMedia } from '../../openapi/put-user-operation.ts'
-import { defineCheck, verdict } from '../define-check.ts'
+import type { CheckContext } from '../context.ts'
+import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { describeRefusal, refusedByConstraint, sendControl } from '../probes/attribution.ts'
 import { declaredSchemaFor, mediaTypeOf } from '../probes/declared.ts'
-import { validPayloads } from '../probes/payloads.ts'
-import { describeStatus, is2xx, noResponse, putRaw, statusOf } from '../probes/requests.ts'
+import { errorCases, sendErrorCase } from '../probes/error-cases.ts'
+import { ownState } from '../probes/own-state.ts'
+import { is2xx, noResponse, putRaw, statusOf } from '../probes/requests.ts'
+
+const SCIM_JSON = 'application/scim+json'
 
 /**
  * SCIM-PUT-RULES 26, RFC 7644 §3.8/§8.1: application/scim+json is SCIM's media type; a server must
- * accept it, and should accept application/json, with or without a charset parameter.
+ * accept it, and should accept application/json, with or without a charset parameter. The body is the
+ * test user's own accepted state, so the media type is the only thing the probe changes.
  */
 function requestMediaCheck(kind: 'scim' | 'json') {
   const id = kind === 'scim' ? 'put.media.request-scim-json' : 'put.media.request-json'
   const types =
     kind === 'scim'
-      ? ['application/scim+json', 'application/scim+json; charset=utf-8']
+      ? [SCIM_JSON, `${SCIM_JSON}; charset=utf-8`]
       : ['application/json', 'application/json; charset=utf-8']
+  const other = kind === 'scim' ? 'application/json' : SCIM_JSON
   return defineCheck({
     id,
     title:
@@ -30,65 +37,125 @@ function requestMediaCheck(kind: 'scim' | 'json') {
         ? '§3.8: "Servers MUST accept requests and be able to return JSON-structured responses using UTF-8 encoding"; application/scim+json is SCIM\'s JSON media type (§3.1, §8.1).'
         : '§8.1: "For most client types, it is sufficient to recognize the content as equivalent to "application/json"": a server should accept application/json bodies too (rejected → warn).',
     users: 1,
-    maxRuns: 4,
-    cases: (ctx) => fc.tuple(validPayloads(ctx, id), fc.constantFrom(...types)),
-    async run(ctx, users, [body, type]) {
-      const put = await putRaw(ctx, users.ids[0], JSON.stringify(body), type)
-      if (noResponse([put])) return noResponse([put])!
+    maxRuns: types.length,
+    cases: () => fc.constantFrom(...types),
+    async run(ctx, users, type) {
+      const body = JSON.stringify(ownState(ctx, users))
+      const put = await putRaw(ctx, users.ids[0], body, type)
+      noResponse([put])
       if (is2xx(put)) return verdict('passed', `${type} accepted`, [put])
-      return verdict(
-        kind === 'scim' ? 'failed' : 'warned',
-        `Received: ${describeStatus(put)} for a valid body sent as ${type}\nExpected: 200\n\nAccept ${type}`,
-        [put],
-      )
+      const status = statusOf(put)!
+      if (status < 400 || status >= 500)
+        return verdict('inconclusive', `the PUT sent as ${type} answered ${describeRefusal(put)}`, [put])
+      const refusedMedia = (exchanges: Exchange[], why: string) =>
+        verdict(
+          'violated',
+          `Received: ${describeRefusal(put)} for the test user's own accepted state sent as ${type}${why}\nExpected: 2xx\n\nAccept ${type}`,
+          exchanges,
+        )
+      // 415 Unsupported Media Type names the media type itself as the reason (RFC 9110 §15.5.16).
+      if (status === 415) return refusedMedia([put], '')
+      // Any other refusal: the same body sent as the other JSON media type is the control.
+      const { control, accepted } = await sendControl(() => putRaw(ctx, users.ids[0], body, other))
+      if (accepted) return refusedMedia([put, control], `, while the same body sent as ${other} was accepted`)
+      return refusedByConstraint({
+        what: `the PUT of the test user's own state sent as ${type}`,
+        without: `the same body sent as ${other}`,
+        refused: put,
+        control,
+        exchanges: [put, control],
+        key: 'own-state',
+      })
     },
   })
 }
 
 export const requestScimJson = requestMediaCheck('scim')
 export const requestJson = requestMediaCheck('json')
-function anySuccessDeclaration(ctx: CheckContext, status: number, media: string | null) {
-  const first = Object.keys(ctx.profile.op.responses).find((s) => /^2/.test(s))
-  return first && /^2/.test(String(status)) ? declaredSchemaFor(ctx.profile, Number(first), media) : null
+
+function anyDeclaration(ctx: CheckContext, pattern: RegExp, media: string | null) {
+  const first = Object.keys(ctx.profile.op.responses).find((s) => pattern.test(s))
+  return first ? declaredSchemaFor(ctx.profile, Number(first), media) : null
 }
 
-/** RFC 7644 §3.1/§8.1 and SCIM-PUT-RULES 26: responses are JSON of the declared media type. */
+/**
+ * SCIM-PUT-RULES 26: a JSON response is application/scim+json (RFC 7644 §8.1), or the type the vendor
+ * document declares for it; another type warns. application/scim+json is never a deviation, even where
+ * the document declares only application/json: observed (the spec audit reports the document).
+ */
+function judgeMediaType(ctx: CheckContext, e: Exchange, what: 'response' | 'error'): Verdict {
+  const status = statusOf(e)!
+  const media = mediaTypeOf(e)
+  const raw = e.response!.headers['content-type'] ?? null
+  // A status the document does not list is held to the media type it declares for the others of its class.
+  const declared =
+    declaredSchemaFor(ctx.profile, status, media) ?? anyDeclaration(ctx, what === 'error' ? /^[45]/ : /^2/, media)
+  const vendor = !ctx.run.strictRfc && declared !== null
+  if (media === SCIM_JSON) {
+    if (vendor && !declared.mediaMatches)
+      return verdict(
+        'observed',
+        `${status} sent as ${SCIM_JSON}, SCIM's own media type (RFC 7644 §8.1), where the vendor document declares ${declared.media.mediaType}: not a deviation`,
+        [e],
+        { traits: { [`media.${what}`]: `${SCIM_JSON} (the document declares ${declared.media.mediaType})` } },
+      )
+    return verdict('passed', `Content-Type ${SCIM_JSON}`, [e])
+  }
+  if (media && isJsonMedia(media) && vendor && declared.mediaMatches)
+    return verdict('passed', `Content-Type ${media}, as the vendor document declares for ${status}`, [e])
+  return verdict(
+    'violated',
+    `Received: ${status} with Content-Type ${JSON.stringify(raw)}\nExpected: ${SCIM_JSON}${vendor ? ` or ${declared.media.mediaType} as the vendor document declares for ${status}` : ''}\n\nSend ${what === 'error' ? 'error' : 'JSON'} responses as ${SCIM_JSON}`,
+    [e],
+  )
+}
+
+/** RFC 7644 §3.1/§8.1 and SCIM-PUT-RULES 26: a successful PUT's response is JSON of SCIM's (or the declared) media type. */
 export const responseContentType = defineCheck({
   id: 'put.media.response-content-type',
-  title: 'Response Content-Type is a JSON type the vendor declares (application/scim+json per the RFC)',
+  title: 'A successful PUT answers application/scim+json (or the JSON type the vendor declares)',
   level: 'SHOULD',
-  source: 'RFC 7644 §8.1, §3.8; vendor OpenAPI responses',
+  source: 'RFC 7644 §8.1, §3.8; vendor OpenAPI responses; SCIM-PUT-RULES 26',
   area: 'media',
   rule: 'SCIM responses use the media type application/scim+json; the operation declares the media types it returns.',
   users: 1,
-  maxRuns: 10,
-  cases: (ctx) => validPayloads(ctx, 'put.media.response-content-type'),
-  async run(ctx, users, body) {
-    const e = await putRaw(ctx, users.ids[0], JSON.stringify(body), ctx.profile.requestMediaType)
-    const broken = noResponse([e])
-    if (broken) return broken
-    const status = statusOf(e)!
-    if (status === 204 || !e.response!.bodyText) return verdict('passed', 'no body', [e])
-    const media = mediaTypeOf(e)
-    // SCIM-PUT-RULES 26 grades any other response media type a warning; a body that is not JSON fails elsewhere (success-200, errors.format).
-    if (!media || !isJsonMedia(media))
+  async run(ctx, users) {
+    const e = await putRaw(ctx, users.ids[0], JSON.stringify(ownState(ctx, users)), ctx.profile.requestMediaType)
+    noResponse([e])
+    // The request is the control itself: a refusal means the server refuses even what it stored.
+    if (!is2xx(e))
       return verdict(
-        'warned',
-        `Received: ${status} with Content-Type ${JSON.stringify(e.response!.headers['content-type'] ?? null)}\nExpected: application/scim+json (or the JSON type the vendor declares)\n\nSend JSON responses with a JSON media type`,
+        'inconclusive',
+        `the test user's own accepted state PUT back answered ${describeRefusal(e)}: no successful response to judge`,
         [e],
+        { traits: { 'constraint.own-state': describeRefusal(e) } },
       )
-    // A success status the document does not list (put.status.declared judges that) is held to the media type it declares for the others.
-    const declared = declaredSchemaFor(ctx.profile, status, media) ?? anySuccessDeclaration(ctx, status, media)
-    if (declared && !declared.mediaMatches)
-      return verdict(
-        'warned',
-        `Received: Content-Type ${media}\nExpected: ${declared.media.mediaType} as the vendor document declares for ${status}`,
-        [e],
-      )
-    if (!declared && media !== 'application/scim+json')
-      return verdict('warned', `Received: Content-Type ${media}\nExpected: application/scim+json`, [e])
-    return verdict('passed', `Content-Type ${media}`, [e])
+    if (!e.response!.bodyText)
+      return verdict('inconclusive', `${statusOf(e)} without a body: no Content-Type to judge`, [e])
+    return judgeMediaType(ctx, e, 'response')
   },
 })
 
-export const MEDIA_CHECKS = [requestScimJson, requestJson, responseContentType]
+/** SCIM-PUT-RULES 26: error responses too are application/scim+json, unless the vendor document declares another type. */
+export const errorContentType = defineCheck({
+  id: 'put.media.error-content-type',
+  title: 'Error responses are application/scim+json (or the type the vendor declares for errors)',
+  level: 'SHOULD',
+  source: 'RFC 7644 §8.1, §3.12; vendor OpenAPI responses; SCIM-PUT-RULES 26',
+  area: 'media',
+  rule: 'Every JSON response, error responses included, is application/scim+json; other → warn, unless the vendor document declares that type for errors.',
+  users: 2,
+  cases: (ctx, users) => errorCases(ctx, users, 'put.media.error-content-type'),
+  async run(ctx, users, input) {
+    const e = await sendErrorCase(ctx, users, input)
+    if ('outcome' in e) return e
+    noResponse([e])
+    const status = statusOf(e)!
+    if (status < 400) return verdict('inconclusive', `no error to judge: ${input.label} answered ${status}`, [e])
+    if (!e.response!.bodyText) return verdict('inconclusive', `${status} without a body: no Content-Type to judge`, [e])
+    const v = judgeMediaType(ctx, e, 'error')
+    return v.outcome === 'violated' ? { ...v, message: `${v.message}\n(case: ${input.label})` } : v
+  },
+})
+
+export const MEDIA_CHECKS = [requestScimJson, requestJson, responseContentType, errorContentType]

@@ -1,12 +1,17 @@
+import fc from 'fast-check'
+import { mutation } from '../../generate/invalid-scim-user.ts'
+import type { Exchange } from '../../http/exchange.ts'
 import { CORE_USER_SCHEMA } from '../../profile/vendor-profile.ts'
 import { validateAgainst } from '../../validate/ajv.ts'
 import { getAttr, isObject } from '../compare.ts'
-import { defineCheck, verdict } from '../define-check.ts'
+import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { describeRefusal, refusedValidPut } from '../probes/attribution.ts'
 import { declaredSchemaFor, mediaTypeOf } from '../probes/declared.ts'
 import { errorCases, sendErrorCase } from '../probes/error-cases.ts'
+import { ownState, ownStateControl, ownStateRefused } from '../probes/own-state.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { replaceJudged } from '../probes/replace-judged.ts'
-import { bodyObject, describeStatus, is2xx, noResponse, putRaw, putUser, statusOf } from '../probes/requests.ts'
+import { bodyObject, getUser, is2xx, noResponse, putRaw, putUser, statusOf } from '../probes/requests.ts'
 
 // Response and request schemas: the vendor's declared response schemas (put.response.*) and RFC 7643 §3 `schemas` (put.schemas.*).
 
@@ -28,16 +33,16 @@ export const errorSchemaDeclared = defineCheck({
   async run(ctx, users, input) {
     const e = await sendErrorCase(ctx, users, input)
     if ('outcome' in e) return e
-    const broken = noResponse([e])
-    if (broken) return broken
+    noResponse([e])
     const status = statusOf(e)!
-    if (status < 400) return verdict('passed', `no error to judge (${status})`, [e])
+    if (status < 400) return verdict('inconclusive', `no error to judge: ${input.label} answered ${status}`, [e])
     const declared = declaredSchemaFor(ctx.profile, status, mediaTypeOf(e))
-    if (!declared?.media.schema) return verdict('passed', `no schema declared for ${status}`, [e])
+    if (!declared?.media.schema)
+      return verdict('inconclusive', `the vendor document declares no schema for ${status}`, [e])
     const result = validateAgainst(declared.media.schema, e.response!.body, 'Response body')
     if (result.valid) return verdict('passed', `${status} body matches the declared schema`, [e])
     return verdict(
-      'failed',
+      'violated',
       `Received: ${status} body ${JSON.stringify(e.response!.bodyText.slice(0, 200))}\nExpected: valid under the declared schema: ${result.errors.slice(0, 5).join('; ')}\n(case: ${input.label})`,
       [e],
     )
@@ -57,22 +62,70 @@ export const successSchema = defineCheck({
   cases: (ctx) => validPayloads(ctx, 'put.response.schema-200'),
   async run(ctx, users, body) {
     const e = await putRaw(ctx, users.ids[0], JSON.stringify(body), ctx.profile.requestMediaType)
-    const broken = noResponse([e])
-    if (broken) return broken
+    noResponse([e])
+    if (!is2xx(e)) return refusedValidPut(e, [e])
     const status = statusOf(e)!
-    if (status < 200 || status >= 300)
-      return verdict('passed', `PUT answered ${status}; put.status.success-200 judges that`, [e])
     const declared = declaredSchemaFor(ctx.profile, status, mediaTypeOf(e))
-    if (!declared?.media.schema) return verdict('passed', `no schema declared for ${status}`, [e])
+    if (!declared?.media.schema)
+      return verdict('inconclusive', `the vendor document declares no schema for ${status}`, [e])
     const result = validateAgainst(declared.media.schema, e.response!.body, 'Response body')
     if (result.valid) return verdict('passed', `${status} body matches the declared schema`, [e])
     return verdict(
-      'failed',
+      'violated',
       `Received: ${status} body that does not match the declared schema: ${result.errors.slice(0, 5).join('; ')}\nExpected: a body valid under the vendor's ${status} response schema`,
       [e],
     )
   },
 })
+
+/**
+ * SCIM-PUT-RULES 12, RFC 7643 §3: the `schemas` of a User representation holds the core URN and each
+ * extension URN whose attributes are present, each once. Null when they do; the problem otherwise.
+ */
+export function schemasProblem(body: Record<string, unknown>): { received: string; expected: string } | null {
+  const schemas = getAttr(body, 'schemas')
+  if (!Array.isArray(schemas) || schemas.length === 0)
+    return { received: `schemas ${JSON.stringify(schemas)}`, expected: `a non-empty array holding ${CORE_USER_SCHEMA}` }
+  const lower = schemas.map((s) => String(s).toLowerCase())
+  if (!lower.includes(CORE_USER_SCHEMA.toLowerCase()))
+    return { received: `schemas ${JSON.stringify(schemas)}`, expected: `${CORE_USER_SCHEMA} among them` }
+  if (new Set(lower).size !== lower.length)
+    return { received: `schemas ${JSON.stringify(schemas)} with a duplicate`, expected: 'each URI once' }
+  const missing = Object.keys(body).filter(
+    (k) => /^urn:/i.test(k) && isObject(body[k]) && !lower.includes(k.toLowerCase()),
+  )
+  if (missing.length > 0)
+    return {
+      received: `${missing.join(', ')} present but schemas ${JSON.stringify(schemas)} does not list it`,
+      expected: 'each extension present listed in schemas',
+    }
+  return null
+}
+
+/** Judges the `schemas` of the PUT response and of the GET after it (rule 12); the first that breaks it is the finding. */
+function judgeSchemasOf(put: Exchange, get: Exchange, context = ''): Verdict {
+  for (const [e, where, focus] of [
+    [put, 'PUT response', 0],
+    [get, 'GET after the PUT', 1],
+  ] as const) {
+    const body = bodyObject(e)
+    if (!body) continue
+    const problem = schemasProblem(body)
+    if (problem)
+      return verdict(
+        'violated',
+        `Received: ${where} with ${problem.received}\nExpected: ${problem.expected}${context}`,
+        [put, get],
+        { focus },
+      )
+  }
+  if (!bodyObject(put) && !bodyObject(get))
+    return verdict('inconclusive', 'neither the PUT response nor the GET after it has a JSON body', [put, get])
+  return verdict('passed', 'schemas lists the core URN and each extension present', [put, get])
+}
+
+const RESPONSE_SCHEMAS_RULE =
+  'schemas: ... Each String value must be a unique URI. All representations of SCIM schemas MUST include a non-empty array with value(s) of the URIs supported by that representation.'
 
 /** SCIM-PUT-RULES 12, RFC 7643 §3: schemas lists the core URN and each extension present, once. */
 export const responseSchemas = replaceJudged({
@@ -81,48 +134,49 @@ export const responseSchemas = replaceJudged({
   level: 'MUST',
   source: 'RFC 7643 §3',
   area: 'schema',
-  rule: 'schemas: ... Each String value must be a unique URI. All representations of SCIM schemas MUST include a non-empty array with value(s) of the URIs supported by that representation.',
-  judge(_ctx, _users, { put, get }) {
-    for (const e of [put, get]) {
-      const body = bodyObject(e)
-      if (!body) continue
-      const schemas = getAttr(body, 'schemas')
-      const where = e === put ? 'PUT response' : 'GET after the PUT'
-      const focus = e === put ? 0 : 1
-      if (!Array.isArray(schemas) || schemas.length === 0)
-        return verdict(
-          'failed',
-          `Received: ${where} with schemas ${JSON.stringify(schemas)}\nExpected: a non-empty array holding ${CORE_USER_SCHEMA}`,
-          [put, get],
-          { focus },
-        )
-      const lower = schemas.map((s) => String(s).toLowerCase())
-      if (!lower.includes(CORE_USER_SCHEMA.toLowerCase()))
-        return verdict(
-          'failed',
-          `Received: ${where} schemas ${JSON.stringify(schemas)}\nExpected: ${CORE_USER_SCHEMA} among them`,
-          [put, get],
-          { focus },
-        )
-      if (new Set(lower).size !== lower.length)
-        return verdict(
-          'failed',
-          `Received: ${where} schemas ${JSON.stringify(schemas)} with a duplicate\nExpected: each URI once`,
-          [put, get],
-          { focus },
-        )
-      const missing = Object.keys(body).filter(
-        (k) => /^urn:/i.test(k) && isObject(body[k]) && !lower.includes(k.toLowerCase()),
+  rule: RESPONSE_SCHEMAS_RULE,
+  judge: (_ctx, _users, { put, get }) => judgeSchemasOf(put, get),
+})
+
+/** The request `schemas` mutations rule 13 makes the server refuse (or, accepted, hold to rule 12). */
+const BAD_REQUEST_SCHEMAS = ['schemas-missing', 'schemas-empty', 'schemas-without-core']
+
+/**
+ * SCIM-PUT-RULES 13 and 12: a server that accepts a body whose `schemas` is missing, empty or lacks the
+ * core URN (a warning of put.invalid.schemas-*) still answers, and stores, a User whose `schemas` obeys
+ * RFC 7643 §3. The probe is the test user's own accepted state with only its `schemas` broken.
+ */
+export const responseToInvalidSchemas = defineCheck({
+  id: 'put.schemas.response-to-invalid',
+  title: 'A 2xx answer to a body with broken schemas still lists the core User URN',
+  level: 'MUST',
+  source: 'RFC 7643 §3; SCIM-PUT-RULES 12, 13',
+  area: 'schema',
+  rule: RESPONSE_SCHEMAS_RULE,
+  users: 1,
+  maxRuns: 5,
+  cases: (ctx, users) =>
+    fc.oneof(
+      ...BAD_REQUEST_SCHEMAS.map((kind) =>
+        mutation(kind).arbitrary(ctx.profile, { base: fc.constant(ownState(ctx, users)) }),
+      ),
+    ),
+  async run(ctx, users, c) {
+    const put = await putRaw(ctx, users.ids[0], c.body, c.contentType)
+    noResponse([put])
+    if (!is2xx(put)) {
+      // A refusal is rule 13's own answer (put.invalid.schemas-* judge it): this rule, about a 2xx, does not apply.
+      const control = await ownStateControl(ctx, users)
+      if (!control.accepted) return ownStateRefused(`the PUT (${c.violation})`, put, control.control, [put])
+      return verdict(
+        'skipped',
+        `Does not apply: the server refused the PUT (${c.violation}) with ${describeRefusal(put)}, as SCIM-PUT-RULES 13 wants (put.invalid.${c.kind} judges it), so there is no 2xx answer whose schemas this rule judges`,
+        [put, control.control],
       )
-      if (missing.length > 0)
-        return verdict(
-          'failed',
-          `Received: ${where} carries ${missing.join(', ')} but schemas ${JSON.stringify(schemas)} does not list it\nExpected: each extension present listed in schemas`,
-          [put, get],
-          { focus },
-        )
     }
-    return verdict('passed', 'schemas lists the core URN and each extension present', [put, get])
+    const get = await getUser(ctx, users.ids[0])
+    noResponse([get])
+    return judgeSchemasOf(put, get, `\n(case: the request's ${c.violation}, and the server accepted it)`)
   },
 })
 
@@ -135,26 +189,31 @@ export const schemasCaseVariant = defineCheck({
   area: 'schema',
   rule: 'The facets of a fully encoded attribute name are case-insensitive; the RFC says nothing of the `schemas` values themselves.',
   users: 1,
-  maxRuns: 3,
-  cases: (ctx) => validPayloads(ctx, 'put.schemas.case-variant'),
-  async run(ctx, users, body) {
-    const schemas = (Array.isArray(body.schemas) ? body.schemas : [CORE_USER_SCHEMA]).map((s) =>
+  async run(ctx, users) {
+    // The test user's own accepted state, with only the core URN in upper case.
+    const base = ownState(ctx, users)
+    const schemas = (Array.isArray(base.schemas) ? base.schemas : [CORE_USER_SCHEMA]).map((s) =>
       String(s).toLowerCase() === CORE_USER_SCHEMA.toLowerCase() ? CORE_USER_SCHEMA.toUpperCase() : s,
     )
-    const put = await putUser(ctx, users.ids[0], { ...body, schemas })
-    const broken = noResponse([put])
-    if (broken) return broken
-    if ((put.response?.status ?? 0) >= 500)
-      return verdict(
-        'failed',
-        `Received: ${describeStatus(put)} for an upper-case core URN\nExpected: acceptance or a 400`,
-        [put],
-      )
-    const trait = is2xx(put) ? 'accepted' : `rejected (${describeStatus(put)})`
-    return verdict('observed', `upper-case core schema URN ${trait}`, [put], {
+    const put = await putUser(ctx, users.ids[0], { ...base, schemas })
+    noResponse([put])
+    if (is2xx(put))
+      return verdict('observed', 'upper-case core schema URN accepted', [put], {
+        traits: { 'schemas.coreUrnCaseVariant': 'accepted' },
+      })
+    const control = await ownStateControl(ctx, users)
+    if (!control.accepted) return ownStateRefused('the PUT with an upper-case core URN', put, control.control, [put])
+    const trait = `rejected (${describeRefusal(put)})`
+    return verdict('observed', `upper-case core schema URN ${trait}`, [put, control.control], {
       traits: { 'schemas.coreUrnCaseVariant': trait },
     })
   },
 })
 
-export const SCHEMA_CHECKS = [errorSchemaDeclared, successSchema, responseSchemas, schemasCaseVariant]
+export const SCHEMA_CHECKS = [
+  errorSchemaDeclared,
+  successSchema,
+  responseSchemas,
+  responseToInvalidSchemas,
+  schemasCaseVariant,
+]

@@ -1,17 +1,12 @@
-import type { CheckContext } from '../context.ts'
+import type { Exchange } from '../../http/exchange.ts'
 import { getAttr } from '../compare.ts'
-import { defineCheck, verdict, type CheckUsers } from '../define-check.ts'
+import type { CheckContext } from '../context.ts'
+import { defineCheck, verdict, type CheckUsers, type Verdict } from '../define-check.ts'
+import { describeRefusal, refusedByConstraint, sendControl } from '../probes/attribution.ts'
+import { ownState } from '../probes/own-state.ts'
 import { validPayloads } from '../probes/payloads.ts'
-import {
-  bodyObject,
-  describeStatus,
-  getUser,
-  is2xx,
-  noResponse,
-  putUser,
-  scimTypeOf,
-  statusOf,
-} from '../probes/requests.ts'
+import { bodyObject, getUser, is2xx, noResponse, putUser, scimTypeOf, statusOf } from '../probes/requests.ts'
+import { judgesDeclaredErrors } from './errors.ts'
 
 /** A case variant of a userName: the same identifier for a case-insensitive attribute. */
 export function caseVariant(userName: string): string {
@@ -23,80 +18,146 @@ export function caseVariant(userName: string): string {
       : userName.toLowerCase()
 }
 
+type Variant = 'exact' | 'case'
+
+/** The duplicate PUT: the first test user's accepted state with only its userName set to the second's (or a case variant). */
+interface DuplicateProbe {
+  taken: string
+  userName: string
+  put: Exchange
+  /** The same PUT with a fresh userName instead: sent only when the duplicate was refused other than 409. */
+  control: { control: Exchange; accepted: boolean } | null
+}
+
+async function putDuplicate(ctx: CheckContext, users: CheckUsers, variant: Variant, fresh: string) {
+  const taken = String(getAttr(users.created[1], 'userName'))
+  const userName = variant === 'exact' ? taken : caseVariant(taken)
+  const base = ownState(ctx, users)
+  const put = await putUser(ctx, users.ids[0], { ...base, userName })
+  noResponse([put])
+  const status = statusOf(put)!
+  // The rule's perturbation is "another user's userName": the control is the same PUT with a userName nobody has.
+  const control =
+    status >= 400 && status < 500 && status !== 409
+      ? await sendControl(() => putUser(ctx, users.ids[0], { ...base, userName: fresh }))
+      : null
+  return { taken, userName, put, control } satisfies DuplicateProbe
+}
+
+const RULE =
+  "userName: This identifier MUST be unique across the service provider's entire set of Users. This attribute is REQUIRED and is case insensitive."
+
+/** A fresh userName for the control (the generator's, unique to the run and check). */
+const freshUserNames = (ctx: CheckContext, id: string) => validPayloads(ctx, id).map((p) => String(p.userName))
+
+function refusedOtherwise(probe: DuplicateProbe, exchanges: Exchange[]): Verdict | null {
+  const { put, control } = probe
+  if (!control || control.accepted) return null
+  return refusedByConstraint({
+    what: `the PUT of the test user's accepted state with userName ${JSON.stringify(probe.userName)}`,
+    without: 'the same PUT with a userName no user has',
+    refused: put,
+    control: control.control,
+    exchanges,
+    key: 'userName',
+  })
+}
+
 /**
  * RFC 7643 §4.1.1 (verified): userName "MUST be unique across the service provider's entire set of
- * Users. This attribute is REQUIRED and is case insensitive." Table 9: 409 with scimType uniqueness.
+ * Users. This attribute is REQUIRED and is case insensitive." Whatever the status, the duplicate is
+ * never stored (SCIM-PUT-RULES 16: "2xx with a duplicate stored → fail").
  */
-function uniquenessCheck(variant: 'exact' | 'case') {
+function notStoredCheck(variant: Variant) {
   const id = variant === 'exact' ? 'put.uniqueness.username-conflict' : 'put.uniqueness.case-variant-conflict'
+  return defineCheck({
+    id,
+    title:
+      variant === 'exact'
+        ? "Another user's userName is never stored"
+        : "A case variant of another user's userName is never stored",
+    level: 'MUST',
+    source: 'RFC 7643 §4.1.1',
+    area: 'uniqueness',
+    rule: RULE,
+    users: 2,
+    maxRuns: 2,
+    cases: (ctx) => freshUserNames(ctx, id),
+    async run(ctx, users, fresh) {
+      const probe = await putDuplicate(ctx, users, variant, fresh)
+      const get = await getUser(ctx, users.ids[0])
+      noResponse([get])
+      const exchanges = [probe.put, ...(probe.control ? [probe.control.control] : []), get]
+      const stored = String(getAttr(bodyObject(get), 'userName') ?? '')
+      // Read before the control's verdict: the control ran after the duplicate, so GET shows the control's name then.
+      if (statusOf(get) === 200 && stored.toLowerCase() === probe.taken.toLowerCase())
+        return verdict(
+          'violated',
+          `Received: ${describeRefusal(probe.put)}, and GET shows userName ${JSON.stringify(stored)}, already another user's (${JSON.stringify(probe.taken)})\nExpected: 409 with scimType "uniqueness", nothing stored\n\nCheck userName uniqueness case-insensitively on PUT as on POST`,
+          exchanges,
+          { focus: exchanges.length - 1 },
+        )
+      const other = refusedOtherwise(probe, exchanges)
+      if (other) return other
+      if (statusOf(get) !== 200)
+        return verdict(
+          'inconclusive',
+          `the GET after the PUT answered ${statusOf(get)}: no stored user to read`,
+          exchanges,
+        )
+      return verdict('passed', `${describeRefusal(probe.put)}, the duplicate was not stored`, exchanges)
+    },
+  })
+}
+
+/**
+ * RFC 7644 §3.12 Table 8 (409 Conflict, "Service provider refused to create a new, duplicate resource")
+ * and Table 9 (`uniqueness`), under "Implementers SHOULD handle the identified HTTP status codes".
+ * SCIM-PUT-RULES 16: 409 uniqueness → pass; 400 uniqueness → warn (RFC 7643 §7 allows 400).
+ */
+function statusCheck(variant: Variant) {
+  const id = variant === 'exact' ? 'put.uniqueness.username-conflict-409' : 'put.uniqueness.case-variant-conflict-409'
   return defineCheck({
     id,
     title:
       variant === 'exact'
         ? "Another user's userName is refused with 409 uniqueness"
         : "A case variant of another user's userName is refused with 409 uniqueness",
-    level: 'MUST',
-    source: 'RFC 7643 §4.1.1; RFC 7644 §3.12',
+    level: 'SHOULD',
+    source: 'RFC 7644 §3.12 Tables 8 and 9; RFC 7643 §4.1.1',
     area: 'uniqueness',
-    rule: "userName: This identifier MUST be unique across the service provider's entire set of Users. This attribute is REQUIRED and is case insensitive. (409 Conflict, scimType uniqueness.)",
+    rule: `${RULE} (Table 8: 409 Conflict; Table 9: scimType uniqueness.)`,
     users: 2,
-    maxRuns: 5,
-    cases: (ctx) => validPayloads(ctx, id),
-    async run(ctx: CheckContext, users: CheckUsers, body) {
-      const taken = String(getAttr(users.created[1], 'userName'))
-      const userName = variant === 'exact' ? taken : caseVariant(taken)
-      const put = await putUser(ctx, users.ids[0], { ...body, userName })
-      const get = await getUser(ctx, users.ids[0])
-      const broken = noResponse([put, get])
-      if (broken) return broken
+    maxRuns: 2,
+    cases: (ctx) => freshUserNames(ctx, id),
+    async run(ctx, users, fresh) {
+      const probe = await putDuplicate(ctx, users, variant, fresh)
+      const { put } = probe
+      const exchanges = [put, ...(probe.control ? [probe.control.control] : [])]
+      const other = refusedOtherwise(probe, exchanges)
+      if (other) return other
       const status = statusOf(put)!
-      const stored = String(getAttr(bodyObject(get), 'userName') ?? '')
-      if (stored.toLowerCase() === taken.toLowerCase()) {
-        return verdict(
-          'failed',
-          `Received: ${describeStatus(put)}, and GET shows userName ${JSON.stringify(stored)}, already another user's (${JSON.stringify(taken)})\nExpected: 409 with scimType "uniqueness", nothing stored\n\nCheck userName uniqueness case-insensitively on PUT as on POST`,
-          [put, get],
-          { focus: 1 },
-        )
-      }
-      if (status >= 500)
-        return verdict(
-          'failed',
-          `Received: ${describeStatus(put)} for a duplicate userName\nExpected: 409 uniqueness`,
-          [put, get],
-        )
-      if (is2xx(put))
-        return verdict(
-          'warned',
-          `Received: ${status} for a duplicate userName (the old userName was kept)\nExpected: 409 uniqueness, not a silent success`,
-          [put, get],
-        )
       const scimType = scimTypeOf(put)
-      const problem = ctx.profile.error.format === 'problem' && !ctx.run.strictRfc
-      if (status === 409 && (scimType === 'uniqueness' || problem))
-        return verdict('passed', `${describeStatus(put)}`, [put, get])
-      if (status === 409)
-        return verdict(
-          'warned',
-          `Received: 409 with scimType ${JSON.stringify(scimType)}\nExpected: 409 with scimType "uniqueness"`,
-          [put, get],
-        )
-      if (status === 400 && scimType === 'uniqueness')
-        return verdict(
-          'warned',
-          'Received: 400 uniqueness\nExpected: 409 uniqueness (RFC 7643 §7 allows 400; Table 9 names 409)',
-          [put, get],
-        )
-      return verdict(
-        'warned',
-        `Received: ${describeStatus(put)} for a duplicate userName (nothing stored)\nExpected: 409 uniqueness`,
-        [put, get],
-      )
+      // problem+json (Maia) carries no scimType: the 409 alone is the answer there.
+      if (status === 409 && (scimType === 'uniqueness' || judgesDeclaredErrors(ctx)))
+        return verdict('passed', describeRefusal(put), exchanges)
+      const expected = 'Expected: 409 with scimType "uniqueness" (RFC 7644 Tables 8 and 9)'
+      const why =
+        status === 409
+          ? `Received: 409 with scimType ${JSON.stringify(scimType)}`
+          : status === 400 && scimType === 'uniqueness'
+            ? 'Received: 400 uniqueness (RFC 7643 §7 allows 400; Table 8 names 409)'
+            : is2xx(put)
+              ? `Received: ${status} for a duplicate userName (put.uniqueness.${variant === 'exact' ? 'username' : 'case-variant'}-conflict judges what was stored)`
+              : `Received: ${describeRefusal(put)} for a duplicate userName, while the same PUT with a fresh userName was accepted`
+      return verdict('violated', `${why}\n${expected}`, exchanges)
     },
   })
 }
 
-export const usernameConflict = uniquenessCheck('exact')
-export const caseVariantConflict = uniquenessCheck('case')
+export const usernameConflict = notStoredCheck('exact')
+export const caseVariantConflict = notStoredCheck('case')
+export const usernameConflict409 = statusCheck('exact')
+export const caseVariantConflict409 = statusCheck('case')
 
-export const UNIQUENESS_CHECKS = [usernameConflict, caseVariantConflict]
+export const UNIQUENESS_CHECKS = [usernameConflict, caseVariantConflict, usernameConflict409, caseVariantConflict409]

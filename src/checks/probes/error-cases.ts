@@ -8,27 +8,28 @@ import { invalidCases, type ProbeCase } from './mixed-cases.ts'
 import { validPayloads } from './payloads.ts'
 import { is2xx, putRaw } from './requests.ts'
 
-/** Error cases: every invalid payload kind, plus a PUT on an unknown id (404). */
+/** Error cases: every invalid payload kind (weight 4 together), plus a PUT on an unknown id (404). */
 export function errorCases(
   ctx: CheckContext,
   users: Parameters<typeof invalidCases>[1],
   id: string,
+  /** Weight of the unknown-id case against 4 for all the invalid payloads together. @defaultValue 1 */
+  unknownWeight = 1,
 ): fc.Arbitrary<ProbeCase & { unknownId?: string }> {
   const unknown = fc.tuple(fc.uuid({ version: 4 }), validPayloads(ctx, id)).map(([uuid, body]) => ({
     label: 'a PUT on an unknown id',
     kind: 'unknown-id',
     body: JSON.stringify(body),
     contentType: ctx.profile.requestMediaType,
-    expect: null,
     unknownId: uuid,
   }))
   return fc.oneof(
     { arbitrary: invalidCases(ctx, users, id, INVALID_MUTATIONS), weight: 4 },
-    { arbitrary: unknown, weight: 1 },
+    { arbitrary: unknown, weight: unknownWeight },
   )
 }
 
-/** Sends an error case; a PUT on an unknown id that created a user is cleaned up (put.status.unknown-id-404 judges that). */
+/** Sends an error case; a PUT on an unknown id that created a user is cleaned up (put.status.unknown-id-not-created judges that). */
 export async function sendErrorCase(
   ctx: CheckContext,
   users: CheckUsers,

@@ -1,0 +1,117 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import type { SendOptions } from '../../http/client.ts'
+import { loadProfile, type VendorProfile } from '../../profile/vendor-profile.ts'
+import {
+  type Answer,
+  correctServer,
+  fakeContext,
+  judgeCase,
+  scimError,
+  storedUser,
+  usersOf,
+} from '../../../test/support/fake-target.ts'
+import { invalidToken, invalidToken401, missingToken, missingToken401, wwwAuthenticate } from './auth.ts'
+
+const profiles: Record<string, VendorProfile> = {}
+beforeAll(async () => {
+  for (const vendor of ['generic', 'maia'])
+    profiles[vendor] = await loadProfile({ vendor: vendor as 'generic', validate: false })
+})
+
+/** A request without the run's token (none, or a made-up bearer). */
+const unauthenticated = (r: SendOptions) => r.auth !== undefined && r.auth !== 'token'
+// Header names as the client records them: lower-case.
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="SCIM"' }
+type Refusal = (r: SendOptions) => Answer | undefined
+
+async function run(check: typeof missingToken, refusal: Refusal, vendor = 'generic') {
+  const users = { u1: storedUser('u1') }
+  const correct = correctServer({ ...users })
+  const serve = (r: SendOptions) => (unauthenticated(r) ? refusal(r) : undefined) ?? correct(r)
+  return judgeCase(check, fakeContext({ profile: profiles[vendor], serve }), usersOf(users), undefined)
+}
+
+const with401 = (): Answer => ({ ...scimError(401, undefined, 'A bearer token is required.'), headers: CHALLENGE })
+
+describe('given/want: put.auth.* (MUST: refused and nothing changed; SHOULD: 401; MUST: a 401 has a challenge)', () => {
+  test.each<{ name: string; refusal: Refusal; vendor?: string; refused: string; status: string; challenge: string }>([
+    {
+      name: 'a correct server: 401 with a challenge',
+      refusal: with401,
+      refused: 'passed',
+      status: 'passed',
+      challenge: 'passed',
+    },
+    // The body is the user's accepted state, accepted with the token: a 400 without one is no body problem.
+    {
+      name: '400 without a token',
+      refusal: () => scimError(400, 'invalidValue'),
+      refused: 'passed',
+      status: 'warned',
+      challenge: 'inconclusive',
+    },
+    {
+      name: '403 without a token',
+      refusal: () => scimError(403),
+      refused: 'passed',
+      status: 'warned',
+      challenge: 'inconclusive',
+    },
+    {
+      name: 'maia: 403 in problem details, as declared',
+      vendor: 'maia',
+      refusal: () => ({ status: 403, body: { status: 403, title: 'Forbidden' } }),
+      refused: 'passed',
+      status: 'passed',
+      // Only a 401 carries a challenge, and maia's document declares 403: the rule does not apply.
+      challenge: 'skipped',
+    },
+    {
+      name: '401 without WWW-Authenticate',
+      refusal: () => scimError(401),
+      refused: 'passed',
+      status: 'passed',
+      challenge: 'failed',
+    },
+    {
+      name: '401 with a body that is not a SCIM Error',
+      refusal: () => ({ status: 401, text: 'Unauthorized', headers: CHALLENGE }),
+      refused: 'failed',
+      status: 'passed',
+      challenge: 'passed',
+    },
+    {
+      name: 'auth not enforced: the PUT served',
+      refusal: () => undefined,
+      refused: 'failed',
+      status: 'inconclusive',
+      challenge: 'inconclusive',
+    },
+  ])('$name → $refused / $status / $challenge', async ({ refusal, vendor, refused, status, challenge }) => {
+    for (const [check, want] of [
+      [missingToken, refused],
+      [invalidToken, refused],
+      [missingToken401, status],
+      [invalidToken401, status],
+      [wwwAuthenticate, challenge],
+    ] as const) {
+      const v = await run(check, refusal, vendor)
+      expect(v.outcome, `${check.id}: ${v.message}`).toBe(want)
+    }
+  })
+
+  test('the user’s own state refused even with the token: no body to probe auth with', async () => {
+    const users = { u1: storedUser('u1') }
+    const serve = (r: SendOptions) => (r.method === 'PUT' ? scimError(400, 'invalidValue') : correctServer(users)(r))
+    for (const check of [missingToken, invalidToken, missingToken401, invalidToken401, wwwAuthenticate]) {
+      const v = await judgeCase(check, fakeContext({ profile: profiles.generic, serve }), usersOf(users), undefined)
+      expect(v.outcome, `${check.id}: ${v.message}`).toBe('inconclusive')
+    }
+  })
+
+  test('skipped without a token', () => {
+    const ctx = fakeContext({ profile: profiles.generic, serve: correctServer({}), run: { authenticated: false } })
+    for (const check of [missingToken, invalidToken, missingToken401, invalidToken401, wwwAuthenticate])
+      expect(check.skipIf!(ctx)).toMatch(/no token/)
+  })
+})

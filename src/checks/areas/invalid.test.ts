@@ -1,0 +1,217 @@
+import fc from 'fast-check'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { type InvalidCase, mutation } from '../../generate/invalid-scim-user.ts'
+import type { SendOptions } from '../../http/client.ts'
+import { loadProfile, type VendorProfile } from '../../profile/vendor-profile.ts'
+import {
+  type Answer,
+  correctServer,
+  fakeContext,
+  judgeCase,
+  scimError,
+  storedUser,
+  usersOf,
+} from '../../../test/support/fake-target.ts'
+import { readingRawBodies } from '../../../test/support/raw-bodies.ts'
+import { INVALID_CHECKS, usernameKept } from './invalid.ts'
+
+let generic: VendorProfile
+beforeAll(async () => {
+  generic = await loadProfile({ vendor: 'generic', validate: false })
+})
+
+const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
+type Users = Record<string, Record<string, unknown>>
+type Change = (request: SendOptions, correct: Answer, users: Users) => Answer | undefined
+const isPut = (r: SendOptions) => r.method === 'PUT'
+/** The JSON object a request sent (raw bodies parsed), or {}. */
+const sent = (r: SendOptions): Record<string, unknown> => {
+  try {
+    const v = typeof r.rawBody === 'string' ? JSON.parse(r.rawBody) : r.json
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : {}
+  } catch {
+    return {}
+  }
+}
+const checkOf = (kind: string) => INVALID_CHECKS.find((c) => c.id === `put.invalid.${kind}`)!
+
+/** The first case of `kind` built on the test user's accepted state (as the checks build it). */
+function caseOf(kind: string): InvalidCase {
+  const base = { schemas: [CORE], userName: 'scimc-unit-u1@example.com', active: true }
+  const [c] = fc.sample(mutation(kind).arbitrary(generic, { base: fc.constant(base), pathId: 'u1' }), {
+    seed: 1,
+    numRuns: 1,
+  })
+  return c
+}
+
+async function run(check: (typeof INVALID_CHECKS)[number], input: InvalidCase, change?: Change) {
+  const users: Users = { u1: storedUser('u1', { active: true }) }
+  const correct = readingRawBodies(correctServer(users))
+  const serve = (r: SendOptions) => {
+    const answer = correct(r)
+    return change?.(r, answer, users) ?? answer
+  }
+  return judgeCase(
+    check,
+    fakeContext({ profile: generic, serve }),
+    usersOf({ u1: storedUser('u1', { active: true }) }),
+    input,
+  )
+}
+
+/** Every PUT refused: the server refuses even the user's accepted state (a constraint, never this rule). */
+const refusesAll: Change = (r) => (isPut(r) ? scimError(400, 'invalidValue', 'read-only service') : undefined)
+/** A body without a usable userName answered `status` (and nothing stored), the rest served correctly. */
+const noUserName =
+  (answer: Answer): Change =>
+  (r, c) =>
+    isPut(r) && typeof sent(r).userName !== 'string' && c.status === 400 ? answer : undefined
+
+describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () => {
+  test.each<{ kind: string; name: string; change?: Change; want: string }>([
+    // SCIM-PUT-RULES 9 (SHOULD: 400; the scimType is OPTIONAL)
+    { kind: 'username-missing', name: 'a correct server: 400 invalidValue', want: 'passed' },
+    {
+      kind: 'username-missing',
+      name: '400 invalidSyntax',
+      change: noUserName(scimError(400, 'invalidSyntax')),
+      want: 'passed',
+    },
+    { kind: 'username-null', name: '400 without scimType', change: noUserName(scimError(400)), want: 'passed' },
+    {
+      kind: 'username-missing',
+      name: '200, the old userName kept',
+      change: (r, c, users) => noUserName({ status: 200, body: users.u1 })(r, c, users),
+      want: 'warned',
+    },
+    {
+      kind: 'username-empty',
+      name: '422',
+      change: (r, c) => (isPut(r) && c.status === 400 ? scimError(422) : undefined),
+      want: 'warned',
+    },
+    {
+      kind: 'username-missing',
+      name: 'every PUT refused, the accepted state too',
+      change: refusesAll,
+      want: 'inconclusive',
+    },
+    // SCIM-PUT-RULES 18: malformed JSON (SHOULD: 400; invalidSyntax fits best, another keyword is noted)
+    { kind: 'not-json', name: 'a correct server: 400 invalidSyntax', want: 'passed' },
+    {
+      kind: 'truncated-json',
+      name: '400 invalidValue',
+      change: (r, c) => (isPut(r) && c.status === 400 ? scimError(400, 'invalidValue') : undefined),
+      want: 'passed',
+    },
+    {
+      kind: 'not-json',
+      name: 'parsed leniently and applied (200)',
+      change: (r, _c, users) => (isPut(r) && r.rawBody ? { status: 200, body: users.u1 } : undefined),
+      want: 'warned',
+    },
+    { kind: 'empty-body', name: 'every PUT refused', change: refusesAll, want: 'inconclusive' },
+    // SCIM-PUT-RULES 13 (SHOULD)
+    {
+      kind: 'schemas-missing',
+      name: '400 invalidSyntax',
+      change: (r) => (isPut(r) && !sent(r).schemas ? scimError(400, 'invalidSyntax') : undefined),
+      want: 'passed',
+    },
+    { kind: 'schemas-missing', name: 'accepted (the fake does not check schemas)', want: 'warned' },
+    // RFC 7643 §3 is silent on an unknown URN (MAY): observed whatever the answer
+    { kind: 'schemas-unknown-urn', name: 'accepted', want: 'observed' },
+    {
+      kind: 'schemas-unknown-urn',
+      name: '409 for every PUT',
+      change: (r) => (isPut(r) ? scimError(409) : undefined),
+      want: 'inconclusive',
+    },
+    {
+      kind: 'schemas-unknown-urn',
+      name: '400, the accepted state accepted',
+      change: (r) =>
+        isPut(r) && (sent(r).schemas as string[]).length > 1 ? scimError(400, 'invalidSyntax') : undefined,
+      want: 'observed',
+    },
+    // Table 8: 400 for a schema violation (SHOULD)
+    { kind: 'wrong-type', name: 'stored as sent (200)', want: 'warned' },
+    {
+      kind: 'wrong-type',
+      name: '400 invalidValue',
+      change: (r, c) =>
+        isPut(r) &&
+        Object.keys(sent(r)).length > 0 &&
+        c.status === 200 &&
+        JSON.stringify(sent(r)) !==
+          JSON.stringify({ schemas: [CORE], userName: 'scimc-unit-u1@example.com', active: true })
+          ? scimError(400, 'invalidValue')
+          : undefined,
+      want: 'passed',
+    },
+    // SCIM-PUT-RULES 26 (SHOULD): 415 or 400
+    { kind: 'wrong-content-type', name: 'a correct server: 415', want: 'passed' },
+    {
+      kind: 'wrong-content-type',
+      name: 'parsed and applied',
+      change: (r, _c, users) =>
+        isPut(r) && r.contentType === 'text/plain' ? { status: 200, body: users.u1 } : undefined,
+      want: 'warned',
+    },
+  ])('$kind, $name → $want', async ({ kind, change, want }) => {
+    const v = await run(checkOf(kind), caseOf(kind), change)
+    expect(v.outcome, v.message).toBe(want)
+  })
+
+  test('a 400 for a malformed body with invalidValue passes with a note and the keyword as a trait (rule 18)', async () => {
+    const v = await run(checkOf('not-json'), caseOf('not-json'), (r, c) =>
+      isPut(r) && c.status === 400 ? scimError(400, 'invalidValue') : undefined,
+    )
+    expect(v.message).toContain('invalidSyntax fits best')
+    expect(v.traits).toEqual({ 'scimType.not-json': 'invalidValue' })
+  })
+
+  test('two-primaries: a refusal counts only when the same entries with one primary are accepted', async () => {
+    const c = caseOf('two-primaries')
+    expect(c.control).toBeDefined()
+    const twoPrimaries = (r: SendOptions) =>
+      Object.values(sent(r)).some((v) => Array.isArray(v) && v.filter((i) => i?.primary === true).length > 1)
+    const refusesTwo: Change = (r) => (isPut(r) && twoPrimaries(r) ? scimError(400, 'invalidValue') : undefined)
+    // The entries themselves refused (say, two values of one type): a constraint, not rule 23.
+    const refusesEntries: Change = (r) =>
+      isPut(r) && Object.keys(sent(r)).length > 3 ? scimError(400, 'invalidValue', 'one value per type') : undefined
+    expect((await run(checkOf('two-primaries'), c, refusesTwo)).outcome).toBe('passed')
+    expect((await run(checkOf('two-primaries'), c)).outcome).toBe('observed')
+    const constraint = await run(checkOf('two-primaries'), c, refusesEntries)
+    expect(constraint.outcome).toBe('inconclusive')
+    expect(Object.keys(constraint.traits ?? {})).toEqual(['constraint.two-primaries'])
+  })
+})
+
+describe('given/want: put.invalid.username-kept (MUST, RFC 7643 §4.1.1)', () => {
+  test.each<{ kind: string; name: string; change?: Change; want: string }>([
+    { kind: 'username-missing', name: 'a correct server: 400', want: 'passed' },
+    {
+      kind: 'username-null',
+      name: '200, the old userName kept',
+      change: (r, c, users) => noUserName({ status: 200, body: users.u1 })(r, c, users),
+      want: 'passed',
+    },
+    {
+      kind: 'username-empty',
+      name: '200, the user stored without a userName',
+      change: (r, c, users) => {
+        if (!isPut(r) || c.status !== 400) return undefined
+        const { userName: _gone, ...rest } = sent(r)
+        users.u1 = { ...users.u1, ...rest, userName: undefined }
+        return { status: 200, body: users.u1 }
+      },
+      want: 'failed',
+    },
+    { kind: 'json-array-body', name: 'every PUT refused', change: refusesAll, want: 'inconclusive' },
+  ])('$kind, $name → $want', async ({ kind, change, want }) => {
+    const v = await run(usernameKept as (typeof INVALID_CHECKS)[number], caseOf(kind), change)
+    expect(v.outcome, v.message).toBe(want)
+  })
+})

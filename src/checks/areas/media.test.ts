@@ -1,0 +1,161 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import type { SendOptions } from '../../http/client.ts'
+import { loadProfile, type VendorProfile } from '../../profile/vendor-profile.ts'
+import {
+  type Answer,
+  correctServer,
+  fakeContext,
+  judgeCase,
+  scimError,
+  storedUser,
+  usersOf,
+} from '../../../test/support/fake-target.ts'
+import { readingRawBodies, withMediaType } from '../../../test/support/raw-bodies.ts'
+import type { ProbeCase } from '../probes/mixed-cases.ts'
+import { errorContentType, requestJson, requestScimJson, responseContentType } from './media.ts'
+
+const profiles: Record<string, VendorProfile> = {}
+beforeAll(async () => {
+  for (const vendor of ['generic', 'lightdash', 'maia', 'cube'])
+    profiles[vendor] = await loadProfile({ vendor: vendor as 'generic', validate: false })
+})
+
+type Change = (request: SendOptions, correct: Answer) => Answer | undefined
+const isPut = (r: SendOptions) => r.method === 'PUT'
+const typeOf = (r: SendOptions) => (r.contentType ?? '').split(';')[0]
+
+function run<C>(
+  check: Parameters<typeof judgeCase<C>>[0],
+  input: C,
+  { vendor = 'generic', change, strictRfc = false }: { vendor?: string; change?: Change; strictRfc?: boolean },
+) {
+  const users = { u1: storedUser('u1'), u2: storedUser('u2') }
+  const correct = readingRawBodies(correctServer({ ...users }))
+  const serve = (r: SendOptions) => change?.(r, correct(r)) ?? correct(r)
+  const ctx = fakeContext({ profile: profiles[vendor], serve, run: { strictRfc } })
+  return judgeCase(check, ctx, usersOf(users), input)
+}
+
+describe('given/want: put.media.request-scim-json (MUST) and put.media.request-json (SHOULD)', () => {
+  test.each<{ name: string; change?: Change; scim: string; json: string }>([
+    { name: 'a correct server (both accepted)', scim: 'passed', json: 'passed' },
+    {
+      name: 'application/scim+json refused with 415',
+      change: (r) => (isPut(r) && typeOf(r) === 'application/scim+json' ? scimError(415) : undefined),
+      scim: 'failed',
+      json: 'passed',
+    },
+    {
+      name: 'application/json refused with 400, the same body accepted as application/scim+json',
+      change: (r) => (isPut(r) && typeOf(r) === 'application/json' ? scimError(400, 'invalidSyntax') : undefined),
+      scim: 'passed',
+      json: 'warned',
+    },
+    {
+      name: 'the user’s own state refused whatever its media type (a constraint)',
+      change: (r) => (isPut(r) ? scimError(400, 'invalidValue', 'read-only service') : undefined),
+      scim: 'inconclusive',
+      json: 'inconclusive',
+    },
+  ])('$name → $scim / $json', async ({ change, scim, json }) => {
+    const a = await run(requestScimJson, 'application/scim+json; charset=utf-8', { change })
+    expect(a.outcome, a.message).toBe(scim)
+    const b = await run(requestJson, 'application/json', { change })
+    expect(b.outcome, b.message).toBe(json)
+  })
+})
+
+/** Every successful PUT answered with `type` (text/html, say). */
+const successAs =
+  (type: string): Change =>
+  (r, c) =>
+    isPut(r) && c.status === 200 ? withMediaType(c, type) : undefined
+
+describe('given/want: put.media.response-content-type (SHOULD, rule 26)', () => {
+  test.each<{ name: string; vendor: string; change?: Change; strictRfc?: boolean; want: string }>([
+    { name: 'generic, application/scim+json', vendor: 'generic', want: 'passed' },
+    {
+      name: 'lightdash, application/json as declared',
+      vendor: 'lightdash',
+      change: successAs('application/json'),
+      want: 'passed',
+    },
+    // Gap a: SCIM's own media type where the document declares only application/json is never a deviation.
+    {
+      name: 'lightdash, application/scim+json (declares only application/json)',
+      vendor: 'lightdash',
+      want: 'observed',
+    },
+    { name: 'lightdash --strict-rfc, application/scim+json', vendor: 'lightdash', strictRfc: true, want: 'passed' },
+    {
+      name: 'lightdash --strict-rfc, application/json',
+      vendor: 'lightdash',
+      change: successAs('application/json'),
+      strictRfc: true,
+      want: 'warned',
+    },
+    { name: 'generic, text/html', vendor: 'generic', change: successAs('text/html; charset=utf-8'), want: 'warned' },
+    {
+      name: 'the user’s own state refused',
+      vendor: 'generic',
+      change: (r) => (isPut(r) ? scimError(400, 'invalidValue') : undefined),
+      want: 'inconclusive',
+    },
+  ])('$name → $want', async ({ vendor, change, strictRfc, want }) => {
+    const v = await run(responseContentType, undefined, { vendor, change, strictRfc })
+    expect(v.outcome, v.message).toBe(want)
+  })
+})
+
+const MISSING: ProbeCase = {
+  label: 'userName missing',
+  kind: 'username-missing',
+  body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] }),
+  contentType: 'application/scim+json',
+}
+/** Every error answered with `type`. */
+const errorsAs =
+  (type: string): Change =>
+  (r, c) =>
+    isPut(r) && c.status >= 400 ? withMediaType(c, type) : undefined
+
+describe('given/want: put.media.error-content-type (SHOULD, rule 26; gap b)', () => {
+  test.each<{ name: string; vendor: string; change?: Change; want: string }>([
+    { name: 'generic, application/scim+json', vendor: 'generic', want: 'passed' },
+    {
+      name: 'lightdash, application/json as declared for errors',
+      vendor: 'lightdash',
+      change: errorsAs('application/json'),
+      want: 'passed',
+    },
+    { name: 'lightdash, application/scim+json (declares application/json)', vendor: 'lightdash', want: 'observed' },
+    {
+      name: 'maia, application/problem+json as declared',
+      vendor: 'maia',
+      change: errorsAs('application/problem+json'),
+      want: 'passed',
+    },
+    {
+      name: 'maia, application/json (declares problem+json)',
+      vendor: 'maia',
+      change: errorsAs('application/json'),
+      want: 'warned',
+    },
+    {
+      name: 'cube (no error declared), application/json',
+      vendor: 'cube',
+      change: errorsAs('application/json'),
+      want: 'warned',
+    },
+    { name: 'generic, text/html', vendor: 'generic', change: errorsAs('text/html'), want: 'warned' },
+    {
+      name: 'no error to judge (the body accepted)',
+      vendor: 'generic',
+      change: (r, c) => (isPut(r) ? { status: 200, body: c.body } : undefined),
+      want: 'inconclusive',
+    },
+  ])('$name → $want', async ({ vendor, change, want }) => {
+    const v = await run(errorContentType, MISSING, { vendor, change })
+    expect(v.outcome, v.message).toBe(want)
+  })
+})

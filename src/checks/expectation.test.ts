@@ -1,0 +1,95 @@
+import { describe, expect, test } from 'vitest'
+import { INVALID_MUTATIONS } from '../generate/invalid-scim-user.ts'
+import { EXPECTATIONS, expectationOf, httpStatusesOk, judgeOutcome } from './expectation.ts'
+
+describe('EXPECTATIONS', () => {
+  test('grades every kind of invalid payload except those judged with what was stored', () => {
+    const dedicated = ['duplicate-username', 'duplicate-username-case-variant', 'readonly-id-mismatch']
+    expect(Object.keys(EXPECTATIONS).sort()).toEqual(
+      INVALID_MUTATIONS.map((m) => m.kind)
+        .filter((k) => !dedicated.includes(k))
+        .sort(),
+    )
+    expect(() => expectationOf('duplicate-username')).toThrow(/no expectation/)
+  })
+
+  test('a MAY kind never earns a violation, every other kind can (a check grades a violation at its own level)', () => {
+    for (const [kind, e] of Object.entries(EXPECTATIONS)) {
+      const grades = [...e.acceptable.map((o) => o.grade), e.otherwise]
+      expect(grades.includes('violated'), kind).toBe(e.level !== 'MAY')
+    }
+  })
+
+  test('413 and 415 are the statuses outside Table 8 a kind may rightly get', () => {
+    expect(httpStatusesOk('oversize-body')).toEqual([413])
+    expect(httpStatusesOk('wrong-content-type')).toEqual([415])
+    expect(httpStatusesOk('username-missing')).toEqual([])
+  })
+})
+
+describe('judgeOutcome (SCIM-PUT-RULES 9, 13, 14, 18, 19, 23, 26)', () => {
+  test.each([
+    // rule 9: a 400, whatever its optional scimType (the keyword's validity is put.errors.scim-type's rule)
+    { kind: 'username-missing', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'username-missing', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    { kind: 'username-empty', status: 400, scimType: undefined, want: 'pass' },
+    { kind: 'username-empty', status: 400, scimType: 'badRequest', want: 'pass' },
+    { kind: 'username-null', status: 200, scimType: undefined, want: 'violated' },
+    { kind: 'username-null', status: 404, scimType: 'noTarget', want: 'violated' },
+    { kind: 'username-missing', status: 422, scimType: undefined, want: 'violated' },
+    // rule 13: schemas
+    { kind: 'schemas-missing', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    { kind: 'schemas-empty', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'schemas-without-core', status: 400, scimType: 'mutability', want: 'pass' },
+    { kind: 'schemas-without-core', status: 200, scimType: undefined, want: 'violated' },
+    { kind: 'schemas-unknown-urn', status: 200, scimType: undefined, want: 'observe' },
+    { kind: 'schemas-unknown-urn', status: 400, scimType: 'invalidValue', want: 'observe' },
+    { kind: 'schemas-unknown-urn', status: 409, scimType: undefined, want: 'observe' },
+    // schema violations
+    { kind: 'wrong-type', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'wrong-type', status: 204, scimType: undefined, want: 'violated' },
+    { kind: 'wrong-type', status: 422, scimType: undefined, want: 'violated' },
+    { kind: 'deeply-nested', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    // rule 23: primary
+    { kind: 'two-primaries', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'two-primaries', status: 200, scimType: undefined, want: 'observe' },
+    { kind: 'two-primaries', status: 409, scimType: undefined, want: 'violated' },
+    // rule 18: malformed bodies; invalidSyntax fits best, another keyword or none is noted
+    { kind: 'not-json', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    { kind: 'not-json', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'truncated-json', status: 400, scimType: undefined, want: 'pass' },
+    { kind: 'json-array-body', status: 200, scimType: undefined, want: 'violated' },
+    { kind: 'json-array-body', status: 302, scimType: undefined, want: 'violated' },
+    { kind: 'json-scalar-body', status: 415, scimType: undefined, want: 'violated' },
+    { kind: 'not-json', status: 403, scimType: undefined, want: 'violated' },
+    { kind: 'empty-body', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    // size, media type (rule 26)
+    { kind: 'oversize-body', status: 413, scimType: undefined, want: 'pass' },
+    { kind: 'oversize-body', status: 400, scimType: 'invalidValue', want: 'pass' },
+    { kind: 'oversize-body', status: 200, scimType: undefined, want: 'observe' },
+    { kind: 'oversize-body', status: 431, scimType: undefined, want: 'observe' },
+    { kind: 'wrong-content-type', status: 415, scimType: undefined, want: 'pass' },
+    { kind: 'wrong-content-type', status: 400, scimType: 'invalidSyntax', want: 'pass' },
+    { kind: 'wrong-content-type', status: 200, scimType: undefined, want: 'violated' },
+    { kind: 'wrong-content-type', status: 422, scimType: undefined, want: 'violated' },
+    // rule 14
+    { kind: 'unknown-attribute', status: 200, scimType: undefined, want: 'observe' },
+    { kind: 'unknown-attribute', status: 400, scimType: 'invalidSyntax', want: 'observe' },
+    { kind: 'unknown-attribute', status: 409, scimType: undefined, want: 'observe' },
+  ])('$kind: $status $scimType → $want', ({ kind, status, scimType, want }) => {
+    expect(judgeOutcome(expectationOf(kind), { status, scimType }).grade).toBe(want)
+  })
+
+  test('the reason names what was received, what fits best, and what another check judges', () => {
+    const pass = judgeOutcome(expectationOf('not-json'), { status: 400, scimType: 'invalidValue' }).reason
+    expect(pass).toContain('Received 400 scimType invalidValue: pass')
+    expect(pass).toContain('invalidSyntax fits best')
+    expect(pass).toContain('OPTIONAL')
+    const accepted = judgeOutcome(expectationOf('username-missing'), { status: 200 }).reason
+    expect(accepted).toContain('Expected 400 (scimType invalidValue fits best)')
+    expect(accepted).toContain('put.invalid.username-kept')
+    expect(
+      judgeOutcome(expectationOf('username-missing'), { status: 400, scimType: 'invalidValue' }).reason,
+    ).not.toMatch(/fits best|username-kept/)
+  })
+})

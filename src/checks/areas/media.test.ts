@@ -46,6 +46,12 @@ describe('given/want: put.media.request-scim-json (MUST) and put.media.request-j
       json: 'passed',
     },
     {
+      name: 'application/scim+json with a charset parameter refused with 415',
+      change: (r) => (isPut(r) && /^application\/scim\+json;/.test(r.contentType ?? '') ? scimError(415) : undefined),
+      scim: 'failed',
+      json: 'passed',
+    },
+    {
       name: 'application/json refused with 400, the same body accepted as application/scim+json',
       change: (r) => (isPut(r) && typeOf(r) === 'application/json' ? scimError(400, 'invalidSyntax') : undefined),
       scim: 'passed',
@@ -58,9 +64,9 @@ describe('given/want: put.media.request-scim-json (MUST) and put.media.request-j
       json: 'inconclusive',
     },
   ])('$name → $scim / $json', async ({ change, scim, json }) => {
-    const a = await run(requestScimJson, 'application/scim+json; charset=utf-8', { change })
+    const a = await run(requestScimJson, undefined, { change })
     expect(a.outcome, a.message).toBe(scim)
-    const b = await run(requestJson, 'application/json', { change })
+    const b = await run(requestJson, undefined, { change })
     expect(b.outcome, b.message).toBe(json)
   })
 })

@@ -1,7 +1,6 @@
-import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
 import { isJsonMedia } from '../../openapi/put-user-operation.ts'
-import type { CheckContext } from '../context.ts'
+import type { CheckContext, CheckUsers } from '../context.ts'
 import { defineCheck, verdict, type Verdict } from '../define-check.ts'
 import { describeRefusal, refusedByConstraint, sendControl } from '../probes/attribution.ts'
 import { declaredSchemaFor, mediaTypeOf } from '../probes/declared.ts'
@@ -37,37 +36,46 @@ function requestMediaCheck(kind: 'scim' | 'json') {
         ? '§3.8: "Servers MUST accept requests and be able to return JSON-structured responses using UTF-8 encoding"; application/scim+json is SCIM\'s JSON media type (§3.1, §8.1).'
         : '§8.1: "For most client types, it is sufficient to recognize the content as equivalent to "application/json"": a server should accept application/json bodies too (rejected → warn).',
     users: 1,
-    maxRuns: types.length,
-    cases: () => fc.constantFrom(...types),
-    async run(ctx, users, type) {
-      const body = JSON.stringify(ownState(ctx, users))
-      const put = await putRaw(ctx, users.ids[0], body, type)
-      noResponse([put])
-      if (is2xx(put)) return verdict('passed', `${type} accepted`, [put])
-      const status = statusOf(put)!
-      if (status < 400 || status >= 500)
-        return verdict('inconclusive', `the PUT sent as ${type} answered ${describeRefusal(put)}`, [put])
-      const refusedMedia = (exchanges: Exchange[], why: string) =>
-        verdict(
-          'violated',
-          `Received: ${describeRefusal(put)} for the test user's own accepted state sent as ${type}${why}\nExpected: 2xx\n\nAccept ${type}`,
-          exchanges,
-        )
-      // 415 Unsupported Media Type names the media type itself as the reason (RFC 9110 §15.5.16).
-      if (status === 415) return refusedMedia([put], '')
-      // Any other refusal: the same body sent as the other JSON media type is the control.
-      const { control, accepted } = await sendControl(() => putRaw(ctx, users.ids[0], body, other))
-      if (accepted) return refusedMedia([put, control], `, while the same body sent as ${other} was accepted`)
-      return refusedByConstraint({
-        what: `the PUT of the test user's own state sent as ${type}`,
-        without: `the same body sent as ${other}`,
-        refused: put,
-        control,
-        exchanges: [put, control],
-        key: 'own-state',
-      })
+    // One case: each media type in turn (with and without a charset), the first refusal the finding.
+    async run(ctx, users) {
+      const sent: Exchange[] = []
+      for (const type of types) {
+        const v = await judgeType(ctx, users, type)
+        if (v.outcome !== 'passed') return { ...v, exchanges: [...sent, ...v.exchanges], focus: sent.length }
+        sent.push(...v.exchanges)
+      }
+      return verdict('passed', `${types.join(' and ')} accepted`, sent)
     },
   })
+
+  async function judgeType(ctx: CheckContext, users: CheckUsers, type: string): Promise<Verdict> {
+    const body = JSON.stringify(ownState(ctx, users))
+    const put = await putRaw(ctx, users.ids[0], body, type)
+    noResponse([put])
+    if (is2xx(put)) return verdict('passed', `${type} accepted`, [put])
+    const status = statusOf(put)!
+    if (status < 400 || status >= 500)
+      return verdict('inconclusive', `the PUT sent as ${type} answered ${describeRefusal(put)}`, [put])
+    const refusedMedia = (exchanges: Exchange[], why: string) =>
+      verdict(
+        'violated',
+        `Received: ${describeRefusal(put)} for the test user's own accepted state sent as ${type}${why}\nExpected: 2xx\n\nAccept ${type}`,
+        exchanges,
+      )
+    // 415 Unsupported Media Type names the media type itself as the reason (RFC 9110 §15.5.16).
+    if (status === 415) return refusedMedia([put], '')
+    // Any other refusal: the same body sent as the other JSON media type is the control.
+    const { control, accepted } = await sendControl(() => putRaw(ctx, users.ids[0], body, other))
+    if (accepted) return refusedMedia([put, control], `, while the same body sent as ${other} was accepted`)
+    return refusedByConstraint({
+      what: `the PUT of the test user's own state sent as ${type}`,
+      without: `the same body sent as ${other}`,
+      refused: put,
+      control,
+      exchanges: [put, control],
+      key: 'own-state',
+    })
+  }
 }
 
 export const requestScimJson = requestMediaCheck('scim')

@@ -78,6 +78,14 @@ describe('given/want: put.status.success-200 (MUST: a valid replace is accepted)
       trait: 'constraint.displayName',
     },
     {
+      name: 'an extension URN the server does not know, refused in schemas (a constraint)',
+      change: (r) =>
+        isPut(r) && (sent(r).schemas as string[]).length > 1 ? scimError(400, 'invalidSyntax') : undefined,
+      body: { ...VALID, schemas: [CORE, 'urn:example:scim:extension:2.0:User'] },
+      want: 'inconclusive',
+      trait: 'constraint.schemas',
+    },
+    {
       name: 'every PUT refused, the user’s own state too',
       change: (r) => (isPut(r) ? scimError(400, 'invalidValue', 'read-only service') : undefined),
       want: 'inconclusive',

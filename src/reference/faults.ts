@@ -55,6 +55,8 @@ export const FAULTS = {
   'if-match-ignored': 'A stale If-Match is ignored and the PUT succeeds.',
   'if-match-strong':
     'If-Match is compared strongly (RFC 9110 §13.1.1): the current weak ETag never matches, so every conditional PUT answers 412.',
+  'if-match-refused':
+    'With ETags enabled, any PUT carrying If-Match is answered 409 Conflict, even when the tag is the current one.',
   'etag-header-missing': 'With ETags enabled, responses carry no ETag header.',
   'etag-not-version': 'With ETags enabled, the ETag header is a strong tag ("3") while `meta.version` is weak (W/"3").',
   'auth-ignored': 'Requests without a valid bearer token are served.',

@@ -129,6 +129,9 @@ export function replaceUser(ctx: ServerContext, request: UsersRequest, id: strin
   if (!user && !faults.has('upsert-unknown-id'))
     return sendError(ctx, res, 404, `User ${id} not found.`, faults.has('unknown-id-notarget') ? 'noTarget' : undefined)
   const ifMatch = req.headers['if-match']
+  // Fault 'if-match-refused': a conditional PUT is refused whatever its tag (the precondition never evaluated).
+  if (user && ctx.etag && ifMatch !== undefined && faults.has('if-match-refused'))
+    return sendError(ctx, res, 409, `If-Match is not supported on PUT.`)
   if (
     user &&
     ctx.etag &&

@@ -297,6 +297,12 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   { fault: 'if-match-ignored', expect: { 'put.etag.stale-if-match-412': 'failed' } },
   // HTTP-correct, but RFC 7644 §3.14's examples match a weak ETag in If-Match: a warning.
   { fault: 'if-match-strong', expect: { 'put.etag.weak-if-match': 'warned' } },
+  // RFC 9110 §13.1.1: a matching If-Match means the method is performed; a 409 for the current tag is a broken
+  // precondition (a stale tag's 409 is Table 8's version conflict, so put.etag.stale-if-match-412 stays clean).
+  {
+    fault: 'if-match-refused',
+    expect: { 'put.etag.current-if-match': 'failed', 'put.etag.weak-if-match': 'warned' },
+  },
   // The If-Match checks have no ETag to send back: inconclusive, the missing header is put.etag.header's.
   { fault: 'etag-header-missing', expect: { 'put.etag.header': 'failed' } },
   // If-Match compares weakly (RFC 9110 §13.1.1), so the strong header still works as a precondition: only the mismatch shows.

@@ -201,13 +201,13 @@ describe('judging a row', () => {
   )
 
   test('a consequence the catalogue allows is not unexpected; on a baseline every failure is', () => {
-    const statuses = { 'put.status.success-200': 'warned', 'put.status.declared': 'failed' } as const
+    const statuses = { 'put.status.success-resource': 'warned', 'put.status.declared': 'failed' } as const
     expect(judgeRow('put-returns-204', 'cube', statuses).consequences.map((u) => u.check)).toEqual([
       'put.status.declared',
     ])
     expect(judgeRow('put-returns-204', 'cube', statuses).unexpected).toEqual([])
     expect(judgeRow(null, 'cube', statuses).unexpected.map((u) => u.check)).toEqual([
-      'put.status.success-200',
+      'put.status.success-resource',
       'put.status.declared',
     ])
   })

@@ -3,6 +3,7 @@ import { ForeignUserError, NotEnoughUsers } from './test-users.ts'
 import { HarnessError, oneLine, TransportError } from '../errors.ts'
 import type { ScimClient } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
+import { acceptedState } from '../profile/accepted-state.ts'
 import type { JsonSchema } from '../openapi/json-schema.ts'
 import { topLevelProperties, type VendorProfile } from '../profile/vendor-profile.ts'
 
@@ -54,22 +55,8 @@ function keyOf(body: Body, name: string): string {
   return Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name
 }
 
-/**
- * The base of the experiments: a user's representation as the server returned it, less the readOnly
- * attributes (`id`, `meta`, `groups`, and any the vendor's schema marks readOnly) that the vendor's
- * schema does not require (RFC 7644 §3.5.1: readOnly values sent are ignored anyway).
- */
-export function baseOf(profile: VendorProfile, representation: Body): Body {
-  const properties = topLevelProperties(profile.requestSchema)
-  const readOnly = new Set(['id', 'meta', 'groups'])
-  for (const [name, schema] of Object.entries(properties))
-    if (schema.readOnly === true) readOnly.add(name.toLowerCase())
-  const required = new Set(profile.requiredFields.map((r) => r.toLowerCase()))
-  const out: Body = {}
-  for (const [name, value] of Object.entries(representation))
-    if (!readOnly.has(name.toLowerCase()) || required.has(name.toLowerCase())) out[name] = structuredClone(value)
-  return out
-}
+/** The base of the experiments: the user's accepted state (see {@link acceptedState}). */
+export const baseOf = acceptedState
 
 /** The item schema of a multi-valued complex attribute of the vendor's request, or null. */
 function itemSchema(profile: VendorProfile, name: string): JsonSchema | null {

@@ -1,5 +1,5 @@
 import type { Exchange } from '../../http/exchange.ts'
-import { topLevelProperties } from '../../profile/vendor-profile.ts'
+import { acceptedState } from '../../profile/accepted-state.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
 import { verdict, type Verdict } from '../define-check.ts'
 import { type Control, describeRefusal, sendControl } from './attribution.ts'
@@ -7,22 +7,9 @@ import { putUser } from './requests.ts'
 
 type Body = Record<string, unknown>
 
-/**
- * A test user's accepted state: its representation as the server returned it on creation, less the
- * readOnly attributes (`id`, `meta`, `groups`, and any the vendor's schema marks readOnly) that the
- * vendor's schema does not require (Maia requires `meta`). RFC 7644 §3.5.1: readOnly values a client
- * sends are ignored anyway. A probe built on it changes one thing only: the rule's perturbation.
- */
+/** A test user's accepted state (its representation on creation, as a PUT body): see {@link acceptedState}. */
 export function ownState(ctx: CheckContext, users: CheckUsers, index = 0): Body {
-  const properties = topLevelProperties(ctx.profile.requestSchema)
-  const readOnly = new Set(['id', 'meta', 'groups'])
-  for (const [name, schema] of Object.entries(properties))
-    if (schema.readOnly === true) readOnly.add(name.toLowerCase())
-  const required = new Set(ctx.profile.requiredFields.map((r) => r.toLowerCase()))
-  const out: Body = {}
-  for (const [name, value] of Object.entries(users.created[index] ?? {}))
-    if (!readOnly.has(name.toLowerCase()) || required.has(name.toLowerCase())) out[name] = structuredClone(value)
-  return out
+  return acceptedState(ctx.profile, users.created[index] ?? {})
 }
 
 /** One control per check's users and user index: the test user's accepted state PUT back. */

@@ -54,7 +54,8 @@ describe('judgeScimType (RFC 7644 §3.12 Table 9, SCIM-PUT-RULES 18)', () => {
     { scimType: 'tooMany', want: 'violated' },
     { scimType: 'badRequest', want: 'violated' },
     { scimType: 'toString', want: 'violated' },
-    { scimType: undefined, want: 'inconclusive' },
+    // SCIM-PUT-RULES 9, 18: scimType is OPTIONAL; none is a pass with an observation
+    { scimType: undefined, want: 'passed' },
   ])('$scimType → $want', ({ scimType, want }) => {
     expect(judgeScimType(answered(400, { schemas: [ERROR_URN], status: '400', scimType })).outcome).toBe(want)
   })
@@ -136,7 +137,8 @@ describe('given/want: put.errors.*', () => {
     { check: errorScimType, input: MISSING, change: undefined, want: 'passed' },
     { check: errorScimType, input: UNKNOWN, change: () => scimError(404, 'noTarget'), want: 'warned' },
     { check: errorScimType, input: MISSING, change: () => scimError(400, 'badRequest'), want: 'warned' },
-    { check: errorScimType, input: UNKNOWN, change: undefined, want: 'inconclusive' },
+    // a 404 without scimType (OPTIONAL): a pass with an observation (SCIM-PUT-RULES 18)
+    { check: errorScimType, input: UNKNOWN, change: undefined, want: 'passed' },
     {
       check: errorScimType,
       input: MISSING,

@@ -40,12 +40,15 @@ export function judgeScimError(e: Exchange): Verdict {
 /**
  * RFC 7644 §3.12: scimType is "A SCIM detail error keyword. See Table 9. OPTIONAL." SCIM-PUT-RULES 18:
  * a keyword outside Table 9, or one Table 9 gives only to other operations (noTarget, invalidPath are
- * PATCH's), departs from the table: a warning. An error without one, or not a SCIM Error, has none to judge.
+ * PATCH's), departs from the table: a warning. An error without one keeps to the rule: SCIM-PUT-RULES 9 and 18
+ * grade a missing keyword a pass with an observation (the trait `scimType.<status>`: none).
  */
 export function judgeScimType(e: Exchange): Verdict {
   const scimType = getAttr(bodyObject(e), 'scimType')
   if (scimType === undefined || scimType === null)
-    return verdict('inconclusive', `the ${statusOf(e)} error carries no scimType (it is OPTIONAL)`, [e])
+    return verdict('passed', `the ${statusOf(e)} error carries no scimType (it is OPTIONAL)`, [e], {
+      traits: { [`scimType.${statusOf(e)}`]: 'none' },
+    })
   const keyword = String(scimType)
   if (PUT_SCIM_TYPES.includes(keyword)) return verdict('passed', `scimType ${keyword}`, [e])
   const expected = `Expected: scimType, when present, one of the RFC 7644 Table 9 keywords for PUT (${PUT_SCIM_TYPES.join(', ')})`

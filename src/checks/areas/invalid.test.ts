@@ -172,6 +172,14 @@ describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () 
     expect(v.traits).toEqual({ 'scimType.not-json': 'invalidValue' })
   })
 
+  test('a 400 for a malformed body without scimType passes with "none" as the trait (rule 18: OPTIONAL)', async () => {
+    const v = await run(checkOf('not-json'), caseOf('not-json'), (r, c) =>
+      isPut(r) && c.status === 400 ? scimError(400) : undefined,
+    )
+    expect(v.outcome, v.message).toBe('passed')
+    expect(v.traits).toEqual({ 'scimType.not-json': 'none' })
+  })
+
   test('two-primaries: a refusal counts only when the same entries with one primary are accepted', async () => {
     const c = caseOf('two-primaries')
     expect(c.control).toBeDefined()

@@ -99,8 +99,10 @@ function invalidPayloadCheck(m: Mutation): CheckDefinition<InvalidCase> {
           `Received ${status}: observe (the server's /Schemas does not declare ${undeclared}, so to it this is an unknown attribute, which it ignored; RFC 7644 §3.5.1 is silent on unknown attributes).\n(case: ${c.violation})`,
           exchanges,
         )
+      // SCIM-PUT-RULES 9, 13, 18: a refusal's keyword, or its absence (OPTIONAL), is a pass with an observation.
+      const refused = status >= 400 && status < 500 && ctx.profile.error.format !== 'problem'
       return verdict(OUTCOME[grade], `${reason}\n(case: ${c.violation})`, exchanges, {
-        traits: grade === 'pass' && scimType ? { [`scimType.${m.kind}`]: scimType } : undefined,
+        traits: grade === 'pass' && refused ? { [`scimType.${m.kind}`]: scimType ?? 'none' } : undefined,
       })
     },
   })

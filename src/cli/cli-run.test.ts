@@ -77,6 +77,7 @@ describe('run --vendor cube against the embedded reference server', () => {
     })
     expect(Object.keys(report.summary).sort()).toEqual([
       'failed',
+      'inconclusive',
       'observed',
       'passed',
       'requests',
@@ -84,9 +85,11 @@ describe('run --vendor cube against the embedded reference server', () => {
       'warned',
     ])
     for (const n of Object.values(report.summary)) expect(n).toEqual(expect.any(Number))
-    const { passed, failed, warned, observed, skipped, requests } = report.summary
-    expect(passed + failed + warned + observed + skipped).toBe(report.results.length)
+    const { passed, failed, warned, observed, inconclusive, skipped, requests } = report.summary
+    expect(passed + failed + warned + observed + inconclusive + skipped).toBe(report.results.length)
     expect(failed).toBe(0)
+    // Issue 12: on the correct reference server every applicable check reaches its rule.
+    expect(report.results.filter((r) => r.status === 'inconclusive').map((r) => `${r.id}: ${r.message}`)).toEqual([])
     expect(requests).toBeGreaterThan(0)
     expect(report.results.map((r) => r.id).sort()).toEqual(CHECKS.map((c) => c.id).sort())
     for (const r of report.results) {
@@ -111,7 +114,10 @@ describe('run --vendor cube against the embedded reference server', () => {
 })
 
 describe('run --target a reference server with faults', () => {
-  const FAILING = ['put.status.unknown-id-404', 'put.uniqueness.username-conflict']
+  // RFC 7644 §3.5.1 "HTTP PUT MUST NOT be used to create new resources" (unknown-id-not-created, MUST); RFC 7643
+  // §4.1.1 userName "MUST be unique" (username-conflict, MUST). The 200 instead of Table 8's 404 is a SHOULD.
+  const FAILING = ['put.status.unknown-id-not-created', 'put.uniqueness.username-conflict']
+  const WARNED = 'put.status.unknown-id-404'
   let dir: string
   let run: CliResult
   let report: ConformanceReport
@@ -135,7 +141,7 @@ describe('run --target a reference server with faults', () => {
       '--runs',
       '3',
       '--only',
-      [...FAILING, 'put.status.success-200'].join(','),
+      [...FAILING, WARNED, 'put.status.success-200'].join(','),
       '--report-dir',
       dir,
     ])
@@ -148,6 +154,8 @@ describe('run --target a reference server with faults', () => {
     expect(run.code, run.stderr).toBe(1)
     for (const id of FAILING) expect(run.stdout).toMatch(new RegExp(`^FAIL ${id.replace(/\./g, '\\.')} `, 'm'))
     expect(run.stdout).not.toMatch(/^FAIL put\.status\.success-200/m)
+    expect(run.stdout).toMatch(/^WARN put\.status\.unknown-id-404 /m)
+    expect(report.results.find((r) => r.id === WARNED)?.status).toBe('warned')
   })
 
   test.each(FAILING)('report.json: %s failed, with a counterexample and a curl line', (id) => {

@@ -79,7 +79,8 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
   test('the core checks pass', () => {
     for (const id of [
       'put.status.success-200', // 200 with the resource (RFC 7644 §3.5.1)
-      'put.status.unknown-id-404', // the egress handler's 404 (RFC 7644 §3.5.1: PUT MUST NOT create)
+      'put.status.unknown-id-not-created', // RFC 7644 §3.5.1: PUT MUST NOT create
+      'put.status.unknown-id-404', // the egress handler's 404 (Table 8)
       'put.status.no-5xx',
       'put.replace.values-stored', // "Any values provided SHALL replace the existing attribute values."
       'put.replace.response-matches-get',
@@ -100,9 +101,12 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
       'put.schemas.response',
       'put.uniqueness.username-conflict', // the ingress handler's 409 uniqueness, as scimmy's docs show
       'put.uniqueness.case-variant-conflict',
+      'put.uniqueness.username-conflict-409',
+      'put.uniqueness.case-variant-conflict-409',
       'put.auth.missing-token', // scimmy-routers answers 401 with a SCIM Error when the handler throws
       'put.auth.invalid-token',
       'put.errors.format',
+      'put.errors.scim-type', // the 404 carries no scimType: OPTIONAL, a pass with an observation (SCIM-PUT-RULES 18)
       'put.media.request-scim-json',
       'put.media.request-json',
       'put.media.response-content-type',
@@ -120,8 +124,11 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
   test('true finding: userName "" is accepted and stored', async () => {
     // RFC 7643 §4.1.1: "Each User MUST include a non-empty userName value." scimmy's required check
     // treats "" as present, so PUT {userName: ""} answers 200 and the user has an empty userName.
-    expect(statusOf('put.invalid.username-empty')).toBe('failed')
-    expect(result('put.invalid.username-empty').message).toMatch(/without a userName/)
+    // SCIM-PUT-RULES 9: a 2xx that clears userName → fail (the MUST, put.invalid.username-kept); the 200
+    // instead of a 400 is the SHOULD of put.invalid.username-empty → warn.
+    expect(statusOf('put.invalid.username-kept')).toBe('failed')
+    expect(result('put.invalid.username-kept').message).toMatch(/GET shows userName ""/)
+    expect(statusOf('put.invalid.username-empty')).toBe('warned')
   })
 
   test('true finding: two primary values are stored as sent', async () => {
@@ -152,19 +159,18 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
     expect(statusOf('put.invalid.schemas-empty')).toBe('warned')
   })
 
-  test('true findings (warn): unparsable bodies get 400 without scimType invalidSyntax', () => {
+  test('observations, not findings: unparsable bodies get 400 without scimType invalidSyntax', () => {
     // RFC 7644 §3.12 Table 9: invalidSyntax is the keyword for a body that "was invalid or did not
     // conform to the request schema". express.json's parse error reaches scimmy-routers' error handler,
     // which answers a SCIM Error with status "400" and no scimType. An empty body is parsed as {} and
-    // answered invalidValue "userName is missing": the syntax error itself goes unnoticed.
-    for (const id of [
-      'put.invalid.not-json',
-      'put.invalid.truncated-json',
-      'put.invalid.json-scalar-body',
-      'put.invalid.empty-body',
-    ]) {
-      expect.soft(statusOf(id), id).toBe('warned')
+    // answered invalidValue "userName is missing". scimType is OPTIONAL (§3.12): SCIM-PUT-RULES 18 (as
+    // corrected) makes a 400 with another Table 9 keyword or none a pass with an observation, never a warning.
+    for (const id of ['put.invalid.not-json', 'put.invalid.truncated-json', 'put.invalid.json-scalar-body']) {
+      expect.soft(statusOf(id), id).toBe('passed')
+      expect.soft(result(id).traits, id).toEqual({ [`scimType.${id.slice('put.invalid.'.length)}`]: 'none' })
     }
+    expect(statusOf('put.invalid.empty-body')).toBe('passed')
+    expect(result('put.invalid.empty-body').traits).toEqual({ 'scimType.empty-body': 'invalidValue' })
   })
 
   test('true finding (not a check): any roles[].type or x509Certificates[].type is refused', async () => {
@@ -191,8 +197,9 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
     expect(statusOf('put.invalid.schemas-unknown-urn')).toBe('observed') // accepted and echoed in schemas
     expect(statusOf('put.invalid.two-primaries')).toBe('observed') // 200; put.replace.primary-once judges what was stored
     expect(statusOf('put.schemas.case-variant')).toBe('observed')
+    // SCIM-PUT-RULES 13: a case variant of the core URN, accepted or 400 → observe (the trait quotes the detail).
     expect(result('put.schemas.case-variant').traits).toMatchObject({
-      'schemas.coreUrnCaseVariant': 'rejected (400 invalidSyntax)',
+      'schemas.coreUrnCaseVariant': expect.stringMatching(/^rejected \(400 invalidSyntax\b/),
     })
     expect(statusOf('put.replace.idempotent')).toBe('observed') // lastModified moves on an unchanged PUT
     expect(statusOf('put.replace.omitted-attributes')).toBe('passed') // omitted attributes are cleared

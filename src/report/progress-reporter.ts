@@ -27,7 +27,8 @@ export class ProgressReporter implements Reporter {
   onTestCaseResult(testCase: TestCase): void {
     this.done++
     const result = testCase.meta().scimResult
-    const status = result?.status ?? (testCase.result().state === 'failed' ? 'failed' : 'skipped')
+    // A check that threw has no verdict: a harness error (e.g. the target stopped answering), never a finding.
+    const status = result?.status ?? (testCase.result().state === 'failed' ? 'error' : 'skipped')
     if (status === 'failed') this.failed++
     if (status === 'warned') this.warned++
     // A test's name is a check id, or a harness test's title: escaped all the same, the line's own control codes added after.

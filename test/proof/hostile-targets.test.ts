@@ -31,7 +31,13 @@ import {
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 // A long token: the reports scrub every occurrence of the token, so a short one would mangle unrelated text.
 const TOKEN = 'hostile-targets-token-7f3a9c21'
-const ONLY = ['put.status.success-200', 'put.replace.values-stored', 'put.errors.format', 'put.etag.header']
+const ONLY = [
+  'put.status.success-200',
+  'put.status.success-resource',
+  'put.replace.values-stored',
+  'put.errors.format',
+  'put.etag.header',
+]
 /** A run that takes longer than this is killed and counts as a hang. Generous: the machine may be busy. */
 const CLI_LIMIT_MS = 180_000
 /** CLI runs at a time: each is CPU-bound while it starts, and more of them only slow each other down. */
@@ -49,6 +55,8 @@ interface CliRun {
   /** Peak resident set size of the CLI process in KiB (Linux /proc VmHWM, last sample), or null. */
   peakRssKiB: number | null
   reportDir: string
+  /** The checks selected with --only. */
+  only: readonly string[]
 }
 
 /** The environment of the CLI: without this test runner's own VITEST_* variables, which would confuse the nested vitest. */
@@ -87,11 +95,11 @@ async function inSlot<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** `scim-conformance run` in a child process; resolves on 'close', kills the child after CLI_LIMIT_MS. */
-function runCli(target: string, extra: string[] = []): Promise<CliRun> {
-  return inSlot(() => spawnCli(target, extra))
+function runCli(target: string, extra: string[] = [], only: readonly string[] = ONLY): Promise<CliRun> {
+  return inSlot(() => spawnCli(target, extra, only))
 }
 
-function spawnCli(target: string, extra: string[]): Promise<CliRun> {
+function spawnCli(target: string, extra: string[], only: readonly string[]): Promise<CliRun> {
   const reportDir = mkdtempSync(join(tmpdir(), 'hostile-'))
   reportDirs.push(reportDir)
   const args = [
@@ -108,7 +116,7 @@ function spawnCli(target: string, extra: string[]): Promise<CliRun> {
     '--runs',
     '3',
     '--only',
-    ONLY.join(','),
+    only.join(','),
     '--report-dir',
     reportDir,
     '--timeout-ms',
@@ -140,7 +148,17 @@ function spawnCli(target: string, extra: string[]): Promise<CliRun> {
     child.on('close', (code, signal) => {
       clearInterval(sampler)
       clearTimeout(limit)
-      resolve({ code, signal, stdout, stderr, durationMs: performance.now() - started, killed, peakRssKiB, reportDir })
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        durationMs: performance.now() - started,
+        killed,
+        peakRssKiB,
+        reportDir,
+        only,
+      })
     })
   })
 }
@@ -165,7 +183,42 @@ function expectVerdictWithReports(run: CliRun, { allResults = true } = {}): Conf
   expect(readFileSync(junit, 'utf8').startsWith('<?xml')).toBe(true)
   expect(statSync(join(run.reportDir, 'report.html')).size).toBeGreaterThan(0)
   const report = JSON.parse(readFileSync(json, 'utf8')) as ConformanceReport
-  if (allResults) expect(report.results.map((r) => r.id).sort()).toEqual([...ONLY].sort())
+  if (allResults) expect(report.results.map((r) => r.id).sort()).toEqual([...run.only].sort())
+  return report
+}
+
+/**
+ * A target that stopped answering (issue 12): the run ends with exit 2 and ONE harness error naming the
+ * exchange, `reason` matching its "(CODE: …)" tail; never a finding. The reports are still written:
+ * harnessErrors holds the error once, junit.xml records `<error type="TransportError">` and no `<failure>`,
+ * stderr ends with the one line and labels no check FAILED. Returns report.json.
+ */
+function expectTargetGone(run: CliRun, reason: RegExp): ConformanceReport {
+  // The checks that met the gone target threw instead of concluding: they have no result.
+  const report = expectVerdictWithReports(run, { allResults: false })
+  const context = `exit ${run.code}\n--- stderr\n${run.stderr}`
+  expect(run.code, context).toBe(2)
+  const gone = /^the target stopped answering: no response to PUT http:\/\/\S+\/Users\/\S+ \(/
+  expect(report.harnessErrors).toHaveLength(1)
+  expect(report.harnessErrors![0]).toMatch(gone)
+  expect(report.harnessErrors![0]).toMatch(reason)
+  expect(report.results.filter((r) => r.status === 'failed' || r.status === 'warned')).toEqual([])
+  expect(report.summary.failed + report.summary.warned).toBe(0)
+  const lines = run.stderr.trim().split('\n')
+  expect(
+    lines.filter((line) => line.includes('stopped answering')),
+    context,
+  ).toHaveLength(1)
+  expect(lines.at(-1), context).toBe(`scim-conformance: ${report.harnessErrors![0]}`)
+  expect(run.stderr, context).not.toMatch(/\bFAILED\b/)
+  const junit = readFileSync(join(run.reportDir, 'junit.xml'), 'utf8')
+  expect(junit).not.toContain('<failure')
+  const errors = [...junit.matchAll(/<error message="([^"]*)" type="([^"]*)"\/>/g)]
+  expect(errors.length).toBeGreaterThan(0)
+  for (const [, message, type] of errors) {
+    expect(type).toBe('TransportError')
+    expect(message).toMatch(/^the target stopped answering: no response to PUT /)
+  }
   return report
 }
 
@@ -219,33 +272,23 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
   )
 
   test(
-    '2. connection reset mid-response on PUT: PUT checks fail with the transport reason',
+    '2. connection reset mid-response on PUT: one harness error with the transport reason, no finding',
     async () => {
       const target = await proxy({ put: SABOTAGE.reset })
       const run = await runCli(target.origin)
-      const report = expectVerdictWithReports(run)
-      expect(run.code).toBe(1)
-      for (const id of ONLY) {
-        expect(result(report, id).status, id).toBe('failed')
-        expect(result(report, id).message, id).toMatch(/no response to PUT .*\(UND_ERR_SOCKET: /)
-      }
+      expectTargetGone(run, /\(UND_ERR_SOCKET: /)
     },
     TEST_TIMEOUT_MS,
   )
 
   test(
-    '3. PUT never answered, --timeout-ms 500: failures name the timeout, no hang',
+    '3. PUT never answered, --timeout-ms 500: one harness error naming the timeout, no hang',
     async () => {
       const target = await proxy({ put: SABOTAGE.hang })
       const run = await runCli(target.origin, ['--timeout-ms', '500'])
-      const report = expectVerdictWithReports(run)
-      expect(run.code).toBe(1)
-      for (const id of ONLY) {
-        expect(result(report, id).status, id).toBe('failed')
-        expect(result(report, id).message, id).toContain('UND_ERR_HEADERS_TIMEOUT: No response headers within 500 ms')
-        // A handful of 500 ms timeouts (the cases plus shrinking), not a wait for the socket to give up.
-        expect(result(report, id).durationMs, id).toBeLessThan(30_000)
-      }
+      const report = expectTargetGone(run, /\(UND_ERR_HEADERS_TIMEOUT: No response headers within 500 ms/)
+      // The first 500 ms timeout ends the run, not a wait for the socket to give up.
+      expect(report.durationMs).toBeLessThan(30_000)
     },
     TEST_TIMEOUT_MS,
   )
@@ -271,12 +314,14 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
       const run = await runCli(target.origin)
       const report = expectVerdictWithReports(run)
       expect(run.code).toBe(1)
-      // A 200 whose body is not JSON returns no resource: a warning, like an empty body (SCIM-PUT-RULES 10;
-      // §3.5.1's "returns a 200 OK response code and the entire resource" carries no RFC 2119 keyword).
-      const success = result(report, 'put.status.success-200')
-      expect(success.status).toBe('warned')
-      expect(success.message).toContain('Received: 200 with a body that is not a JSON resource')
-      expect(success.counterexample?.response).toMatchObject({ status: 200, bodyText: '<<garbage' })
+      // The 200 is an acceptance (put.status.success-200 holds), but it returns no resource: a warning of
+      // put.status.success-resource, like an empty body (SCIM-PUT-RULES 10; §3.5.1's "returns a 200 OK
+      // response code and the entire resource" carries no RFC 2119 keyword).
+      expect(result(report, 'put.status.success-200').status).toBe('passed')
+      const resource = result(report, 'put.status.success-resource')
+      expect(resource.status).toBe('warned')
+      expect(resource.message).toContain('Received: 200 with a body that is not a JSON resource')
+      expect(resource.counterexample?.response).toMatchObject({ status: 200, bodyText: '<<garbage' })
       expect(result(report, 'put.replace.values-stored').status).toBe('failed')
       expect(result(report, 'put.etag.header').status).toBe('failed')
     },
@@ -284,16 +329,11 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
   )
 
   test(
-    '6. truncated body (Content-Length larger than sent, then close): a transport error is recorded',
+    '6. truncated body (Content-Length larger than sent, then close): one harness error, the bytes received named',
     async () => {
       const target = await proxy({ put: SABOTAGE.truncated })
       const run = await runCli(target.origin)
-      const report = expectVerdictWithReports(run)
-      expect(run.code).toBe(1)
-      for (const id of ONLY) {
-        expect(result(report, id).status, id).toBe('failed')
-        expect(result(report, id).message, id).toMatch(/no response to PUT .*\(after status 200 and 12 body bytes\)/)
-      }
+      expectTargetGone(run, /\(after status 200 and 12 body bytes\)\)$/)
     },
     TEST_TIMEOUT_MS,
   )
@@ -308,8 +348,8 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
       expect(run.code).toBe(1)
       expect(statSync(join(run.reportDir, 'report.json')).size).toBeLessThan(20 * 1024 * 1024)
       expect(statSync(join(run.reportDir, 'report.html')).size).toBeLessThan(20 * 1024 * 1024)
-      const response = result(report, 'put.status.success-200').counterexample?.response
-      expect(response?.truncated).toBe(true)
+      const response = result(report, 'put.status.success-resource').counterexample?.response
+      expect(response).toMatchObject({ status: 200, truncated: true })
       if (run.peakRssKiB !== null && plainRun.peakRssKiB !== null) {
         // Compared with the same run against a well-behaved target, so the harness's own footprint cancels out.
         expect(run.peakRssKiB - plainRun.peakRssKiB).toBeLessThan(200 * 1024)
@@ -326,16 +366,16 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
       const report = expectVerdictWithReports(run)
       expect(run.code).toBe(1)
       // The client reads the 5 bytes announced, `{"sch`, which is no resource (a warning, SCIM-PUT-RULES 10); the bytes after them never become a response.
-      const success = result(report, 'put.status.success-200')
-      expect(success.status).toBe('warned')
-      expect(success.counterexample?.response).toMatchObject({ status: 200, bodyText: '{"sch' })
+      const resource = result(report, 'put.status.success-resource')
+      expect(resource.status).toBe('warned')
+      expect(resource.counterexample?.response).toMatchObject({ status: 200, bodyText: '{"sch' })
       expect(result(report, 'put.replace.values-stored').status).toBe('failed')
     },
     TEST_TIMEOUT_MS,
   )
 
   test(
-    '9. a 302 to another host is not followed: the other host receives nothing, the check fails with the 302',
+    '9. a 302 to another host is not followed: the other host receives nothing, the 302 is named as why no rule was reached',
     async () => {
       // Another loopback address stands for "another host"; 127.0.0.1 when 127.0.0.2 cannot be bound.
       const elsewhere = await listen((_req, res) => res.end('{}'), '127.0.0.2').catch(() =>
@@ -345,26 +385,32 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
       const target = await proxy({ put: redirectTo(`${elsewhere.origin}/api/scim/v2/Users/stolen`) })
       const run = await runCli(target.origin)
       const report = expectVerdictWithReports(run)
-      expect(run.code).toBe(1)
       expect(elsewhere.requests).toEqual([])
+      // A redirect neither accepts nor refuses the replace (the harness does not follow it): no rule was reached.
+      expect(run.code).toBe(0)
+      expect(report.harnessErrors).toEqual([])
       const success = result(report, 'put.status.success-200')
-      expect(success.status).toBe('failed')
-      expect(success.message).toContain('Received: 302')
-      expect(success.counterexample?.response?.status).toBe(302)
+      expect(success.status).toBe('inconclusive')
+      expect(success.message).toContain('answered 302')
     },
     TEST_TIMEOUT_MS,
   )
 
   test(
-    '10. 500 text/html error page for PUT: failures show the HTML as text',
+    '10. 500 text/html error page for PUT: put.status.no-5xx fails showing the HTML as text, the others are inconclusive',
     async () => {
       const target = await proxy({ put: SABOTAGE.html500 })
-      const run = await runCli(target.origin)
+      const run = await runCli(target.origin, [], ['put.status.no-5xx', 'put.status.success-200', 'put.errors.format'])
       const report = expectVerdictWithReports(run)
       expect(run.code).toBe(1)
+      const no5xx = result(report, 'put.status.no-5xx')
+      expect(no5xx.status).toBe('failed')
+      expect(no5xx.counterexample?.response?.status).toBe(500)
+      expect(no5xx.counterexample?.response?.bodyText).toContain('<h1>Internal Server Error</h1>')
+      // Only put.status.no-5xx judges a 5xx: the other checks never reached their rule, and say why.
       for (const id of ['put.status.success-200', 'put.errors.format']) {
-        expect(result(report, id).status, id).toBe('failed')
-        expect(result(report, id).counterexample?.response?.bodyText, id).toContain('<h1>Internal Server Error</h1>')
+        expect(result(report, id).status, id).toBe('inconclusive')
+        expect(result(report, id).message, id).toMatch(/answered 500 .*put\.status\.no-5xx judges/)
       }
       // The HTML report shows the page as text, escaped, never as markup.
       const html = readFileSync(join(run.reportDir, 'report.html'), 'utf8')
@@ -419,19 +465,15 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
   // The idle timeout bounds only the gaps; these targets never leave one, so only the whole-exchange
   // deadline (--deadline-ms) and the body cap end their exchanges.
   test(
-    '13. PUT body trickles a byte every 200 ms for ever: each exchange ends at --deadline-ms, a verdict with reports',
+    '13. PUT body trickles a byte every 200 ms for ever: the exchange ends at --deadline-ms, one harness error with reports',
     async () => {
       const target = await proxy({ put: trickleBody(200) })
       const run = await runCli(target.origin, ['--timeout-ms', '1000', '--deadline-ms', '1500'])
-      const report = expectVerdictWithReports(run)
-      expect(run.code).toBe(1)
-      for (const id of ONLY) {
-        expect(result(report, id).status, id).toBe('failed')
-        expect(result(report, id).message, id).toMatch(
-          /SCIM_ERR_DEADLINE: The whole exchange took longer than 1500 ms \(--deadline-ms\)\. \(after status 200 and \d+ body bytes\)/,
-        )
-        expect(result(report, id).durationMs, id).toBeLessThan(30_000)
-      }
+      const report = expectTargetGone(
+        run,
+        /\(SCIM_ERR_DEADLINE: The whole exchange took longer than 1500 ms \(--deadline-ms\)\. \(after status 200 and \d+ body bytes\)\)$/,
+      )
+      expect(report.durationMs).toBeLessThan(30_000)
     },
     TEST_TIMEOUT_MS,
   )
@@ -443,28 +485,25 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
       const run = await runCli(target.origin, ['--deadline-ms', '20000'])
       const report = expectVerdictWithReports(run)
       expect(run.code).toBe(1)
-      // The cap, not the deadline, ends it: a truncated 200 whose text is no JSON resource.
-      const success = result(report, 'put.status.success-200')
-      expect(success.counterexample?.response).toMatchObject({ status: 200, truncated: true })
-      expect(success.message).not.toContain('SCIM_ERR_DEADLINE')
+      // The cap, not the deadline, ends it: a truncated 200 whose text is no JSON resource, no harness error.
+      expect(report.harnessErrors).toEqual([])
+      const resource = result(report, 'put.status.success-resource')
+      expect(resource.status).toBe('warned')
+      expect(resource.counterexample?.response).toMatchObject({ status: 200, truncated: true })
+      expect(resource.message).not.toContain('SCIM_ERR_DEADLINE')
       expect(statSync(join(run.reportDir, 'report.json')).size).toBeLessThan(20 * 1024 * 1024)
     },
     TEST_TIMEOUT_MS,
   )
 
   test(
-    '15. PUT response headers arrive one line every 200 ms, never ending: each exchange is bounded, a verdict with reports',
+    '15. PUT response headers arrive one line every 200 ms, never ending: the exchange is bounded, one harness error with reports',
     async () => {
       const target = await proxy({ put: slowHeaders(200) })
       const run = await runCli(target.origin, ['--timeout-ms', '1000', '--deadline-ms', '1500'])
-      const report = expectVerdictWithReports(run)
-      expect(run.code).toBe(1)
-      for (const id of ONLY) {
-        expect(result(report, id).status, id).toBe('failed')
-        // undici's headers timeout is not refreshed by header bytes, so it fires first; the deadline is the backstop.
-        expect(result(report, id).message, id).toMatch(/UND_ERR_HEADERS_TIMEOUT|SCIM_ERR_DEADLINE/)
-        expect(result(report, id).durationMs, id).toBeLessThan(30_000)
-      }
+      // undici's headers timeout is not refreshed by header bytes, so it fires first; the deadline is the backstop.
+      const report = expectTargetGone(run, /\((UND_ERR_HEADERS_TIMEOUT|SCIM_ERR_DEADLINE): /)
+      expect(report.durationMs).toBeLessThan(30_000)
     },
     TEST_TIMEOUT_MS,
   )

@@ -91,6 +91,8 @@ export interface UserPool {
  * server's declarations, the test users and the few run settings it needs. No token, no RunConfig.
  */
 export interface CheckContext {
+  /** The id of the check in progress, set by the runner: it salts the check's payloads and test users. */
+  checkId: string
   run: CheckRun
   profile: VendorProfile
   client: ScimClient

@@ -3,7 +3,7 @@ import type { Exchange } from '../http/exchange.ts'
 import type { CheckContext, CheckUsers } from './context.ts'
 
 export type { CheckUsers }
-import type { Area, AttributeDiff, Contract, Level, Outcome } from './types.ts'
+import type { Area, AttributeDiff, Contract, Finding, Level, Outcome } from './types.ts'
 
 /**
  * What one case of a check concluded, in the rule's own terms:
@@ -29,6 +29,8 @@ export interface Verdict {
   focus?: number
   diff?: AttributeDiff[]
   traits?: Record<string, string>
+  /** The facts of a `violated` verdict as fields; {@link violation} builds the verdict and its message from them. */
+  finding?: Finding
 }
 
 /**
@@ -124,6 +126,20 @@ export const OUTCOME_RANK: Record<Outcome, number> = {
 
 /** The grade of a broken rule at each level (SCIM-PUT-RULES "Grading": MUST fail, SHOULD warn, MAY observe). */
 export const GRADE_OF_LEVEL: Record<Level, Outcome> = { MUST: 'failed', SHOULD: 'warned', MAY: 'observed' }
+
+/** The text of a finding: `Received: …`, `Expected: …`, then the fix after a blank line. */
+export function findingText(f: Finding): string {
+  return `Received: ${f.received}\nExpected: ${f.expected}${f.fix ? `\n\n${f.fix}` : ''}`
+}
+
+/** A broken rule, its facts as fields (the message is their text). The runner grades it from the check's level. */
+export function violation(
+  finding: Finding,
+  exchanges: Exchange[],
+  extra: Omit<Partial<Verdict>, 'finding'> = {},
+): Verdict {
+  return { outcome: 'violated', message: findingText(finding), exchanges, ...extra, finding }
+}
 
 export function verdict(
   outcome: VerdictOutcome | Outcome,

@@ -38,6 +38,19 @@ export interface AttributeDiff {
   note: string
 }
 
+/**
+ * The facts of a broken rule, as data: what the server did, what the rule asks, and how to fix it. The
+ * console, report.json, report.html and junit.xml render these fields (and `message` joins them as text).
+ */
+export interface Finding {
+  /** What the server did, e.g. `status 201 for a PUT that replaced the user`. */
+  received: string
+  /** What the rule asks, e.g. `200 OK with the resource (RFC 7644 §3.5.1)`. */
+  expected: string
+  /** What to change in the server, in one sentence; absent when the expectation says it all. */
+  fix?: string
+}
+
 /** The result of one check in a run: the report's `results[]` entry. */
 export interface CheckResult {
   id: string
@@ -48,6 +61,8 @@ export interface CheckResult {
   contract: Contract
   status: Outcome
   message: string
+  /** The facts of a failure or warning as fields (absent for other outcomes). */
+  finding?: Finding
   counterexample: { request: RecordedRequest; response: RecordedResponse | null } | null
   reproduce: string | null
   seed: number

@@ -22,9 +22,9 @@ const REASON_LIMIT = 160
 const ANSI: Partial<Record<Outcome, string>> = { failed: '\u001b[31m', warned: '\u001b[33m', passed: '\u001b[32m' }
 const RESET = '\u001b[0m'
 
-/** Title, plus what was received when the message says it: one line, at most REASON_LIMIT characters. */
+/** Title, plus what was received (the finding's field, else the message's line): one line, at most REASON_LIMIT characters. */
 function oneLineReason(result: CheckResult): string {
-  const received = receivedLine(result.message)
+  const received = result.finding?.received ?? receivedLine(result.message)
   const reason = (received ? `${result.title}: ${received}` : result.title).replace(/\s+/g, ' ').trim()
   return reason.length > REASON_LIMIT ? `${reason.slice(0, REASON_LIMIT - 1)}…` : reason
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { findingText } from '../checks/define-check.ts'
 import type { Area, CheckResult, Level, Outcome } from '../checks/types.ts'
 import type { Exchange, RecordedRequest, RecordedResponse } from '../http/exchange.ts'
 import { writeFileAtomic } from './_internals/atomic-write.ts'
@@ -140,6 +141,7 @@ article.detail .facts{color:var(--muted);font-size:12.5px;margin:0 0 8px}
 article.detail .facts code{color:var(--fg)}
 pre{margin:0;padding:10px 12px;background:#f8f9fb;border:1px solid var(--line);border-radius:6px;overflow:auto;max-height:480px;white-space:pre-wrap;overflow-wrap:anywhere}
 pre.message{background:#fff;font-family:inherit;font-size:13.5px;max-height:none}
+dl.finding{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:8px 0}dl.finding dt{font-weight:600}dl.finding dd{margin:0;white-space:pre-wrap}
 .http-line{font-weight:600;margin:4px 0}
 .pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px}
 .exchange{border-top:1px dashed var(--line);padding-top:8px;margin-top:8px}
@@ -390,6 +392,16 @@ function diffTable(r: CheckResult): SafeHtml {
   )}</tbody></table>`
 }
 
+/** A finding's facts as fields (received, expected, fix), then any note the message adds; else the message. */
+function findingBlock(r: CheckResult): SafeHtml {
+  const f = r.finding
+  if (!f) return html`<pre class="message">${printable(r.message)}</pre>`
+  const note = r.message.startsWith(findingText(f)) ? r.message.slice(findingText(f).length).trim() : ''
+  return html`<dl class="finding"><dt>Received</dt><dd>${printable(f.received)}</dd><dt>Expected</dt><dd>${printable(
+    f.expected,
+  )}</dd>${f.fix ? html`<dt>Fix</dt><dd>${printable(f.fix)}</dd>` : ''}</dl>${note ? html`<p class="muted">${printable(note)}</p>` : ''}`
+}
+
 function detail(r: CheckResult, index: number): SafeHtml {
   const ce = r.counterexample
   const exchanges = r.exchanges ?? []
@@ -399,7 +411,7 @@ function detail(r: CheckResult, index: number): SafeHtml {
 <p class="facts"><code>${r.id}</code> · ${levelTag(r.level)} · ${r.source} · judged by ${r.contract === 'rfc' ? 'the RFC' : 'the vendor document'} · ${r.numRuns} run${r.numRuns === 1 ? '' : 's'}${
     r.durationMs === undefined ? '' : ` · ${formatDuration(r.durationMs)}`
   }</p>
-<pre class="message">${printable(r.message)}</pre>
+${findingBlock(r)}
 ${diffTable(r)}
 ${
   ce

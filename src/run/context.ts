@@ -80,6 +80,7 @@ export async function createRunContext(
       : await learnOnce(`${config.runId} ${target}`, () => learnWithTestUser(guarded, profile, users)))
   const rfcDefaults = coreCharacteristics()
   const context: CheckContext = {
+    checkId: '',
     run: {
       runId: config.runId,
       seed: config.seed,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { defineCheck, verdict } from '../checks/define-check.ts'
+import { defineCheck, findingText, verdict, violation } from '../checks/define-check.ts'
 import { putUser, statusOf } from '../checks/probes/requests.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
@@ -69,6 +69,36 @@ describe('runCheck', () => {
     expect(result.requests).toBeGreaterThan(1)
     // The check's test user was deleted again.
     expect(server.users()).toHaveLength(before)
+  })
+
+  test("a violation's facts reach the result as fields (received, expected, fix)", async () => {
+    const withFinding = defineCheck({
+      ...noLongDisplayName,
+      cases: () => fc.string({ minLength: 5, maxLength: 9 }),
+      async run(c, users, displayName) {
+        const put = await putUser(c, users.ids[0], {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: `scimc-synthetic-${users.ids[0]}@example.com`,
+          displayName,
+        })
+        const finding = {
+          received: `displayName of ${displayName.length} (x)`,
+          expected: 'at most 4',
+          fix: 'cut it',
+        }
+        return violation(finding, [put])
+      },
+    })
+    const result = await runCheck(withFinding, ctx, [
+      { label: 'the token', value: 's3cret', placeholder: '[redacted]' },
+    ])
+    expect(result.status).toBe('failed')
+    expect(result.finding).toEqual({ received: 'displayName of 5 (x)', expected: 'at most 4', fix: 'cut it' })
+    expect(result.message).toBe(findingText({ received: 'displayName of 5 (x)', expected: 'at most 4', fix: 'cut it' }))
+    const short = defineCheck({ ...noLongDisplayName, cases: () => fc.string({ maxLength: 4 }) })
+    const passing = await runCheck(short, { ...ctx, run: { ...ctx.run, runs: 3 } })
+    expect(passing.status).toBe('passed')
+    expect(passing.finding).toBeUndefined()
   })
 
   test('shrinking stops after --max-shrinks tries, and the result says so', async () => {

@@ -34,6 +34,7 @@ export async function runCheck(
   // The same context with a client that counts this check's requests (the client itself is shared).
   const ctx: CheckContext = {
     ...shared,
+    checkId: check.id,
     client: {
       ...shared.client,
       send: (o) => {
@@ -199,6 +200,7 @@ export function graded(check: Pick<CheckDefinition, 'level' | 'judgesServerError
       return {
         ...v,
         outcome: 'inconclusive',
+        finding: undefined,
         message: `the server answered ${e.response!.status} to ${e.request.method} ${path} (put.status.no-5xx judges server errors)`,
         traits: v.traits,
       }
@@ -247,7 +249,10 @@ function fromVerdict(
   secrets: readonly Secret[],
   v: Verdict,
   traits?: Record<string, string>,
-): Pick<CheckResult, 'status' | 'message' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'> {
+): Pick<
+  CheckResult,
+  'status' | 'message' | 'finding' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'
+> {
   const bad = v.outcome === 'failed' || v.outcome === 'warned'
   const scrub = scrubBeforeCut(secrets)
   const exchanges = bad ? v.exchanges.map((e) => forReport(e, scrub)) : []
@@ -256,6 +261,7 @@ function fromVerdict(
   return {
     status: v.outcome === 'violated' ? 'failed' : v.outcome, // graded() has mapped violated already
     message: v.message,
+    finding: bad && v.finding ? boundJson(v.finding, { ...RECORDED, scrub }) : undefined,
     counterexample: bad && focus ? { request: focus.request, response: focus.response } : null,
     // From the request as sent: a body over 64 KiB is left out of the curl line with its real size.
     reproduce: bad && focus ? toCurl(v.exchanges[v.focus ?? 0].request) : null,

@@ -89,6 +89,8 @@ export function exchangeOf(request: SendOptions, answer: Answer): Exchange {
 
 export interface FakeOptions {
   profile: VendorProfile
+  /** The check in progress (the runner sets it; judgeCase sets it to the judged check). @defaultValue 'put.unit.check' */
+  checkId?: string
   serve: Serve
   /** The server's /Schemas declarations (lower-cased paths), or null when it publishes none. @defaultValue null */
   declared?: Map<string, AttributeDefinition> | null
@@ -137,6 +139,7 @@ export function fakeContext(options: FakeOptions): CheckContext & { sent: Exchan
     exchanges: [],
   }
   const context: CheckContext & { sent: Exchange[] } = {
+    checkId: options.checkId ?? 'put.unit.check',
     run: {
       runId: 'unit',
       seed: 1,
@@ -225,6 +228,6 @@ export async function judgeCase<C>(
   users: CheckUsers,
   input: C,
 ): Promise<Verdict & { outcome: Outcome }> {
-  const v = graded(check, await check.run(ctx, users, input))
+  const v = graded(check, await check.run({ ...ctx, checkId: check.id }, users, input))
   return { ...v, outcome: v.outcome as Outcome }
 }

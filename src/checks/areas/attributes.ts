@@ -21,9 +21,7 @@ export const attributesParam = defineCheck({
   users: 1,
   maxRuns: 3,
   cases: (ctx) =>
-    fullPayloads(ctx, 'put.attributes.param').filter((b) =>
-      Object.keys(b).some((k) => !ALWAYS.has(k.toLowerCase()) && !isUnassigned(b[k])),
-    ),
+    fullPayloads(ctx).filter((b) => Object.keys(b).some((k) => !ALWAYS.has(k.toLowerCase()) && !isUnassigned(b[k]))),
   async run(ctx, users, body) {
     const id = users.ids[0]
     const put = await putUser(ctx, id, body, { query: { attributes: 'userName' } })

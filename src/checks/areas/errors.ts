@@ -129,7 +129,7 @@ export const errorFormat = defineCheck({
   // Where the vendor document declares another error format (problem+json), the server is judged by it unless --strict-rfc.
   contract: (ctx) => (judgesDeclaredErrors(ctx) ? 'vendor' : 'rfc'),
   users: 2,
-  cases: (ctx, users) => errorCases(ctx, users, 'put.errors.format'),
+  cases: (ctx, users) => errorCases(ctx, users),
   async run(ctx, users, input) {
     const e = await errorOf(ctx, users, input)
     return 'outcome' in e ? e : withCase(judgeError(ctx, e), input)
@@ -149,7 +149,7 @@ export const errorScimType = defineCheck({
       : null,
   users: 2,
   // The unknown-id case weighs as much as all invalid payloads: a 404's keyword is as often wrong (Lightdash: noTarget).
-  cases: (ctx, users) => errorCases(ctx, users, 'put.errors.scim-type', 4),
+  cases: (ctx, users) => errorCases(ctx, users, 4),
   async run(ctx, users, input) {
     const e = await errorOf(ctx, users, input)
     return 'outcome' in e ? e : withCase(judgeScimType(e), input)
@@ -221,7 +221,7 @@ export const errorNoInternals = defineCheck({
   area: 'errors',
   rule: 'An error body carries a human-readable message, not the server\'s stack trace or source paths (CWE-209: "Generation of Error Message Containing Sensitive Information").',
   users: 2,
-  cases: (ctx, users) => errorCases(ctx, users, 'put.errors.no-internals'),
+  cases: (ctx, users) => errorCases(ctx, users),
   async run(ctx, users, input) {
     const e = await errorOf(ctx, users, input)
     if ('outcome' in e) return e

@@ -153,7 +153,7 @@ export const errorContentType = defineCheck({
   area: 'media',
   rule: 'Every JSON response, error responses included, is application/scim+json; other → warn, unless the vendor document declares that type for errors.',
   users: 2,
-  cases: (ctx, users) => errorCases(ctx, users, 'put.media.error-content-type'),
+  cases: (ctx, users) => errorCases(ctx, users),
   async run(ctx, users, input) {
     const e = await sendErrorCase(ctx, users, input)
     if ('outcome' in e) return e

@@ -198,7 +198,7 @@ function readOnlyCheck(spec: {
     level: 'MUST',
     area: 'readonly',
     users: 1,
-    cases: (ctx) => fc.tuple(validPayloads(ctx, spec.id), fc.uuid({ version: 4 })),
+    cases: (ctx) => fc.tuple(validPayloads(ctx), fc.uuid({ version: 4 })),
     async run(ctx, users, [body, decoy]) {
       const p = await probeReadOnly(ctx, users, name, body, decoy)
       return 'put' in p ? judgeStored(p) : p
@@ -248,11 +248,7 @@ export const refusalMutability = defineCheck({
   users: 1,
   maxRuns: 6,
   cases: (ctx) =>
-    fc.tuple(
-      fc.constantFrom<ReadOnlyName>('id', 'meta', 'groups'),
-      validPayloads(ctx, 'put.readonly.refusal-mutability'),
-      fc.uuid({ version: 4 }),
-    ),
+    fc.tuple(fc.constantFrom<ReadOnlyName>('id', 'meta', 'groups'), validPayloads(ctx), fc.uuid({ version: 4 })),
   async run(ctx, users, [name, body, decoy]) {
     const p = await probeReadOnly(ctx, users, name, body, decoy)
     if (!('put' in p)) return p
@@ -373,7 +369,7 @@ function immutableCheck(spec: {
         .constantFrom(...immutableNames(ctx))
         .chain((name) =>
           fc.tuple(
-            validPayloads(ctx, spec.id),
+            validPayloads(ctx),
             fc.constant(name),
             scimUserAttribute(ctx.profile, [name]),
             scimUserAttribute(ctx.profile, [name]),

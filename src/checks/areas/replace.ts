@@ -171,7 +171,7 @@ export const valuesReplaced = defineCheck({
   area: 'replace',
   rule: 'Any values provided SHALL replace the existing attribute values.',
   users: 1,
-  cases: (ctx) => validPayloads(ctx, 'put.replace.values-stored'),
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const r = await replaceThenGet(ctx, users.ids[0], body)
     if (isVerdict(r)) return r
@@ -252,7 +252,7 @@ export const whitespaceKept = defineCheck({
       : null,
   cases: (ctx) =>
     fc.tuple(
-      validPayloads(ctx, 'put.replace.whitespace-kept'),
+      validPayloads(ctx),
       fc.constantFrom(...textSlots(ctx, true)),
       fc
         .tuple(
@@ -311,7 +311,7 @@ export const responseMatchesGet = defineCheck({
   area: 'replace',
   rule: 'A successful PUT operation returns a 200 OK response code and the entire resource within the response body.',
   users: 1,
-  cases: (ctx) => validPayloads(ctx, 'put.replace.response-matches-get'),
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const r = await replaceThenGet(ctx, users.ids[0], body)
     if (isVerdict(r)) return r
@@ -350,7 +350,7 @@ export const omittedAttributes = defineCheck({
   maxRuns: 20,
   cases: (ctx) =>
     fc.tuple(
-      fullPayloads(ctx, 'put.replace.omitted-attributes'),
+      fullPayloads(ctx),
       fc.subarray([...singleValuedOptional(ctx.profile), ...multiValuedOptional(ctx.profile)], { minLength: 1 }),
     ),
   async run(ctx, users, [generated, omit]) {
@@ -426,8 +426,7 @@ function clearingCheck(kind: 'null' | 'empty-array') {
       candidates(ctx).length === 0
         ? `the vendor's request schema has no optional ${kind === 'null' ? 'single' : 'multi'}-valued attribute that the server declares, accepts from clients and returns`
         : null,
-    cases: (ctx) =>
-      fc.tuple(fullPayloads(ctx, id), fullPayloads(ctx, id), fc.subarray(candidates(ctx), { minLength: 1 })),
+    cases: (ctx) => fc.tuple(fullPayloads(ctx), fullPayloads(ctx), fc.subarray(candidates(ctx), { minLength: 1 })),
     async run(ctx, users, [generated, other, names]) {
       const userId = users.ids[0]
       // Set the attributes first, with values only: the base the clearing PUT changes is one the server accepted.
@@ -587,7 +586,7 @@ function exactStringsCheck(kind: 'unicode' | 'long') {
       textSlots(ctx, false).length === 0
         ? "the vendor's request schema has no free-text string attribute that the server declares, accepts from clients and returns"
         : null,
-    cases: (ctx) => fc.tuple(validPayloads(ctx, id), fc.constantFrom(...textSlots(ctx, false)), text),
+    cases: (ctx) => fc.tuple(validPayloads(ctx), fc.constantFrom(...textSlots(ctx, false)), text),
     async run(ctx, users, [base, slot, value]) {
       const userId = users.ids[0]
       const put = await putUser(ctx, userId, setPath(base, slot, value))
@@ -661,7 +660,7 @@ export const idempotent = defineCheck({
   rule: 'PUT is idempotent: the intended effect of several identical requests is the same as for a single one.',
   users: 1,
   maxRuns: 25,
-  cases: (ctx) => validPayloads(ctx, 'put.replace.idempotent'),
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const pair = await samePutTwice(ctx, users.ids[0], body)
     if (isVerdict(pair)) return pair
@@ -727,7 +726,7 @@ export const idempotentStatus = defineCheck({
   rule: 'A request method is considered "idempotent" if the intended effect on the server of multiple identical requests with that method is the same as the effect for a single such request.',
   users: 1,
   maxRuns: 10,
-  cases: (ctx) => validPayloads(ctx, 'put.replace.idempotent-status'),
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const pair = await samePutTwice(ctx, users.ids[0], body)
     if (isVerdict(pair)) return pair
@@ -796,11 +795,7 @@ export const caseInsensitiveNames = defineCheck({
   rule: 'Attribute names are case insensitive and are often "camel-cased" (e.g., "camelCase").',
   users: 1,
   maxRuns: 20,
-  cases: (ctx) =>
-    fc.tuple(
-      validPayloads(ctx, 'put.replace.case-insensitive-names'),
-      fc.constantFrom<'upper' | 'capital'>('upper', 'capital'),
-    ),
+  cases: (ctx) => fc.tuple(validPayloads(ctx), fc.constantFrom<'upper' | 'capital'>('upper', 'capital')),
   async run(ctx, users, [body, style]) {
     const id = users.ids[0]
     const flip = style === 'upper' ? (k: string) => k.toUpperCase() : (k: string) => k[0].toUpperCase() + k.slice(1)
@@ -860,7 +855,7 @@ export const passwordNotReturned = defineCheck({
       : "the vendor's request schema has no password attribute",
   cases: (ctx) =>
     fc.tuple(
-      validPayloads(ctx, 'put.replace.password-not-returned'),
+      validPayloads(ctx),
       fc.string({ minLength: 12, maxLength: 24, unit: 'grapheme-ascii' }).map((s) => `Pw1!${s}`),
     ),
   async run(ctx, users, [body, password]) {
@@ -995,8 +990,7 @@ export const primaryOnce = defineCheck({
     primaryCapable(ctx.profile).length === 0
       ? "the vendor's request schema has no multi-valued attribute with primary"
       : null,
-  cases: (ctx) =>
-    fc.tuple(validPayloads(ctx, 'put.replace.primary-once'), fc.constantFrom(...primaryCapable(ctx.profile))),
+  cases: (ctx) => fc.tuple(validPayloads(ctx), fc.constantFrom(...primaryCapable(ctx.profile))),
   async run(ctx, users, [body, attr]) {
     const values = attr.toLowerCase() === 'emails' ? ['first@example.com', 'second@example.com'] : ['first', 'second']
     const put = await putUser(ctx, users.ids[0], {

@@ -29,7 +29,7 @@ export const errorSchemaDeclared = defineCheck({
     Object.entries(ctx.profile.op.responses).some(([s, m]) => /^[45]/.test(s) && m.some((x) => x.schema))
       ? null
       : 'the vendor document declares no error response schema',
-  cases: (ctx, users) => errorCases(ctx, users, 'put.response.error-schema'),
+  cases: (ctx, users) => errorCases(ctx, users),
   async run(ctx, users, input) {
     const e = await sendErrorCase(ctx, users, input)
     if ('outcome' in e) return e
@@ -59,7 +59,7 @@ export const successSchema = defineCheck({
   contract: 'vendor',
   rule: 'The response body matches the schema the operation declares for 200 and its media type.',
   users: 1,
-  cases: (ctx) => validPayloads(ctx, 'put.response.schema-200'),
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const e = await putRaw(ctx, users.ids[0], JSON.stringify(body), ctx.profile.requestMediaType)
     noResponse([e])

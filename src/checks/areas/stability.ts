@@ -18,7 +18,7 @@ async function repeatPut(ctx: CheckContext, users: CheckUsers, body: Body, times
   return exchanges
 }
 
-const repeats = (id: string) => (ctx: CheckContext) => fc.tuple(validPayloads(ctx, id), fc.integer({ min: 5, max: 6 }))
+const repeats = (ctx: CheckContext) => fc.tuple(validPayloads(ctx), fc.integer({ min: 5, max: 6 }))
 
 /**
  * SCIM-PUT-RULES 19: no 5xx for a correct request. A PUT the server answers otherwise at other times, and
@@ -35,7 +35,7 @@ export const repeatable = defineCheck({
   users: 1,
   maxRuns: 10,
   judgesServerErrors: true,
-  cases: repeats('put.stability.repeatable'),
+  cases: repeats,
   async run(ctx, users, [body, times]) {
     const tally = tallies.get(ctx) ?? { sent: 0, failed: 0 }
     tallies.set(ctx, tally)
@@ -74,7 +74,7 @@ export const sameStatus = defineCheck({
   rule: 'A request method is considered "idempotent" if the intended effect on the server of multiple identical requests with that method is the same as the effect for a single such request.',
   users: 1,
   maxRuns: 5,
-  cases: repeats('put.stability.same-status'),
+  cases: repeats,
   async run(ctx, users, [body, times]) {
     const exchanges = await repeatPut(ctx, users, body, times)
     const statuses = exchanges.map((e) => statusOf(e)!)

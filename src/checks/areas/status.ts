@@ -72,7 +72,7 @@ export const successReturns200 = defineCheck({
   area: 'status',
   rule: 'Implementers MUST support HTTP PUT. Any values provided SHALL replace the existing attribute values. (A service provider may refuse a value it cannot store: §3.12, 400 invalidValue.)',
   users: 1,
-  cases: (ctx) => validPayloads(ctx, 'put.status.success-200'),
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const put = await putUser(ctx, users.ids[0], body)
     noResponse([put])
@@ -156,7 +156,7 @@ export const successResource = defineCheck({
   area: 'status',
   rule: 'Unless otherwise specified, a successful PUT operation returns a 200 OK response code and the entire resource within the response body.',
   users: 1,
-  cases: (ctx) => validPayloads(ctx, 'put.status.success-resource'),
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const put = await putUser(ctx, users.ids[0], body)
     noResponse([put])
@@ -199,7 +199,7 @@ async function putUnknownId(
   return { put, search, control }
 }
 
-const unknownIdCases = (ctx: CheckContext, id: string) => fc.tuple(fc.uuid({ version: 4 }), validPayloads(ctx, id))
+const unknownIdCases = (ctx: CheckContext) => fc.tuple(fc.uuid({ version: 4 }), validPayloads(ctx))
 
 /** RFC 7644 §3.5.1 (verified): "HTTP PUT MUST NOT be used to create new resources." */
 export const unknownIdNotCreated = defineCheck({
@@ -211,7 +211,7 @@ export const unknownIdNotCreated = defineCheck({
   rule: 'HTTP PUT MUST NOT be used to create new resources.',
   users: 1,
   maxRuns: 5,
-  cases: (ctx) => unknownIdCases(ctx, 'put.status.unknown-id-not-created'),
+  cases: (ctx) => unknownIdCases(ctx),
   async run(ctx, users, [id, body]) {
     const probe = await putUnknownId(ctx, users, id, body)
     if ('outcome' in probe) return probe
@@ -257,7 +257,7 @@ export const unknownIdIs404 = defineCheck({
   rule: 'Table 8: 404 Not Found, "Specified resource (e.g., User) or endpoint does not exist".',
   users: 1,
   maxRuns: 5,
-  cases: (ctx) => unknownIdCases(ctx, 'put.status.unknown-id-404'),
+  cases: (ctx) => unknownIdCases(ctx),
   async run(ctx, users, [id, body]) {
     const probe = await putUnknownId(ctx, users, id, body)
     if ('outcome' in probe) return probe
@@ -302,7 +302,7 @@ export const no5xx = defineCheck({
   // Every case sends a valid payload and one of each kind of invalid one (a megabyte among them).
   maxRuns: 2,
   judgesServerErrors: true,
-  cases: (ctx, users) => everyKindCases(ctx, users, 'put.status.no-5xx'),
+  cases: (ctx, users) => everyKindCases(ctx, users),
   async run(ctx, users, inputs) {
     const sent: Exchange[] = []
     for (const input of inputs) {
@@ -340,7 +340,7 @@ export const statusDeclared = defineCheck({
   contract: 'vendor',
   rule: "The response's status code is one the operation declares, or one RFC 7644 Table 8 defines for PUT.",
   users: 2,
-  cases: (ctx, users) => mixedCases(ctx, users, 'put.status.declared'),
+  cases: (ctx, users) => mixedCases(ctx, users),
   async run(ctx, users, input) {
     const exchange = await sendCase(ctx, users, input)
     noResponse([exchange])

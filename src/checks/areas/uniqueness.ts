@@ -48,7 +48,7 @@ const RULE =
   "userName: This identifier MUST be unique across the service provider's entire set of Users. This attribute is REQUIRED and is case insensitive."
 
 /** A fresh userName for the control (the generator's, unique to the run and check). */
-const freshUserNames = (ctx: CheckContext, id: string) => validPayloads(ctx, id).map((p) => String(p.userName))
+const freshUserNames = (ctx: CheckContext) => validPayloads(ctx).map((p) => String(p.userName))
 
 function refusedOtherwise(probe: DuplicateProbe, exchanges: Exchange[]): Verdict | null {
   const { put, control } = probe
@@ -82,7 +82,7 @@ function notStoredCheck(variant: Variant) {
     rule: RULE,
     users: 2,
     maxRuns: 2,
-    cases: (ctx) => freshUserNames(ctx, id),
+    cases: (ctx) => freshUserNames(ctx),
     async run(ctx, users, fresh) {
       const probe = await putDuplicate(ctx, users, variant, fresh)
       const get = await getUser(ctx, users.ids[0])
@@ -129,7 +129,7 @@ function statusCheck(variant: Variant) {
     rule: `${RULE} (Table 8: 409 Conflict; Table 9: scimType uniqueness.)`,
     users: 2,
     maxRuns: 2,
-    cases: (ctx) => freshUserNames(ctx, id),
+    cases: (ctx) => freshUserNames(ctx),
     async run(ctx, users, fresh) {
       const probe = await putDuplicate(ctx, users, variant, fresh)
       const { put } = probe

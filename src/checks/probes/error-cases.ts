@@ -12,11 +12,10 @@ import { is2xx, putRaw } from './requests.ts'
 export function errorCases(
   ctx: CheckContext,
   users: Parameters<typeof invalidCases>[1],
-  id: string,
   /** Weight of the unknown-id case against 4 for all the invalid payloads together. @defaultValue 1 */
   unknownWeight = 1,
 ): fc.Arbitrary<ProbeCase & { unknownId?: string }> {
-  const unknown = fc.tuple(fc.uuid({ version: 4 }), validPayloads(ctx, id)).map(([uuid, body]) => ({
+  const unknown = fc.tuple(fc.uuid({ version: 4 }), validPayloads(ctx)).map(([uuid, body]) => ({
     label: 'a PUT on an unknown id',
     kind: 'unknown-id',
     body: JSON.stringify(body),
@@ -24,7 +23,7 @@ export function errorCases(
     unknownId: uuid,
   }))
   return fc.oneof(
-    { arbitrary: invalidCases(ctx, users, id, INVALID_MUTATIONS), weight: 4 },
+    { arbitrary: invalidCases(ctx, users, INVALID_MUTATIONS), weight: 4 },
     { arbitrary: unknown, weight: unknownWeight },
   )
 }

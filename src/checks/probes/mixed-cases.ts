@@ -20,10 +20,10 @@ export interface ProbeCase {
 }
 
 /** Context a mutation needs: the base payloads and another test user's userName for uniqueness cases. */
-export function mutationContext(ctx: CheckContext, users: CheckUsers, checkId: string) {
+export function mutationContext(ctx: CheckContext, users: CheckUsers) {
   const other = users.created[1]?.userName
   return {
-    base: validPayloads(ctx, checkId),
+    base: validPayloads(ctx),
     otherUserName: typeof other === 'string' ? other : undefined,
     pathId: users.ids[0],
   }
@@ -48,10 +48,9 @@ const probeCase = (c: InvalidCase): ProbeCase => ({
 export function invalidCases(
   ctx: CheckContext,
   users: CheckUsers,
-  checkId: string,
   mutations: readonly Mutation[],
 ): fc.Arbitrary<ProbeCase> {
-  const mctx = mutationContext(ctx, users, checkId)
+  const mctx = mutationContext(ctx, users)
   return fc.oneof(
     ...usableMutations(ctx, users, mutations).map((m) => ({
       // A heavy kind (a megabyte per case) is drawn a quarter as often; its own check covers it.
@@ -61,8 +60,8 @@ export function invalidCases(
   )
 }
 
-function validCase(ctx: CheckContext, checkId: string): fc.Arbitrary<ProbeCase> {
-  return validPayloads(ctx, checkId).map(
+function validCase(ctx: CheckContext): fc.Arbitrary<ProbeCase> {
+  return validPayloads(ctx).map(
     (p): ProbeCase => ({
       label: 'a valid payload',
       kind: 'valid',
@@ -73,10 +72,10 @@ function validCase(ctx: CheckContext, checkId: string): fc.Arbitrary<ProbeCase> 
 }
 
 /** Valid payloads and every kind of invalid one, for checks that judge any response (declared statuses). */
-export function mixedCases(ctx: CheckContext, users: CheckUsers, checkId: string): fc.Arbitrary<ProbeCase> {
+export function mixedCases(ctx: CheckContext, users: CheckUsers): fc.Arbitrary<ProbeCase> {
   return fc.oneof(
-    { arbitrary: validCase(ctx, checkId), weight: 1 },
-    { arbitrary: invalidCases(ctx, users, checkId, INVALID_MUTATIONS), weight: 3 },
+    { arbitrary: validCase(ctx), weight: 1 },
+    { arbitrary: invalidCases(ctx, users, INVALID_MUTATIONS), weight: 3 },
   )
 }
 
@@ -84,10 +83,10 @@ export function mixedCases(ctx: CheckContext, users: CheckUsers, checkId: string
  * One valid payload and one case of every kind of invalid payload, in catalogue order: a check that must
  * meet every kind (put.status.no-5xx) does so in each case, instead of drawing kinds at random.
  */
-export function everyKindCases(ctx: CheckContext, users: CheckUsers, checkId: string): fc.Arbitrary<ProbeCase[]> {
-  const mctx = mutationContext(ctx, users, checkId)
+export function everyKindCases(ctx: CheckContext, users: CheckUsers): fc.Arbitrary<ProbeCase[]> {
+  const mctx = mutationContext(ctx, users)
   return fc.tuple(
-    validCase(ctx, checkId),
+    validCase(ctx),
     ...usableMutations(ctx, users, INVALID_MUTATIONS).map((m) => m.arbitrary(ctx.profile, mctx).map(probeCase)),
   )
 }

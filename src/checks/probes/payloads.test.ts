@@ -42,18 +42,29 @@ function assertFits(payload: ScimUserPayload): void {
 describe('validPayloads and fullPayloads apply ctx.constraints', () => {
   test('nothing learned: exactly the payloads of an unconstrained run, draw for draw', () => {
     const ctx = fakeContext({ profile: generic, serve })
-    const tagged = fc.sample(validPayloads(ctx, 'put.replace.values-stored'), { seed: 9, numRuns: 30 })
+    const tagged = fc.sample(validPayloads(ctx), { seed: 9, numRuns: 30 })
     const prefix = String(tagged[0].userName).match(/^scimc-unit-[0-9a-z]+-/)![0]
     expect(fc.sample(scimUser(generic, { userNamePrefix: prefix }), { seed: 9, numRuns: 30 })).toEqual(tagged)
     expect(learnedConstraints(ctx)).toEqual({})
   })
 
+  test("the userName tag follows the check in progress (the runner's ctx.checkId), not an id the check repeats", () => {
+    const tagOf = (checkId: string) =>
+      String(
+        fc.sample(validPayloads(fakeContext({ profile: generic, serve, checkId })), { seed: 3, numRuns: 1 })[0]
+          .userName,
+      )
+        .split('-')
+        .slice(0, 3)
+        .join('-')
+    expect(tagOf('put.replace.values-stored')).toBe(tagOf('put.replace.values-stored'))
+    expect(tagOf('put.replace.values-stored')).not.toBe(tagOf('put.status.success-200'))
+  })
+
   test('learned limits: every string within the cap, one value per type, no empty item', () => {
     const ctx = fakeContext({ profile: generic, serve, constraints: LEARNED })
-    for (const payload of fc.sample(validPayloads(ctx, 'put.replace.values-stored'), { seed: 9, numRuns: 200 }))
-      assertFits(payload)
-    for (const payload of fc.sample(fullPayloads(ctx, 'put.replace.omitted-attributes'), { seed: 9, numRuns: 200 }))
-      assertFits(payload)
+    for (const payload of fc.sample(validPayloads(ctx), { seed: 9, numRuns: 200 })) assertFits(payload)
+    for (const payload of fc.sample(fullPayloads(ctx), { seed: 9, numRuns: 200 })) assertFits(payload)
   })
 
   test("a check's own shorter cap wins; a learned cap never leaves a userName no room", () => {
@@ -61,8 +72,8 @@ describe('validPayloads and fullPayloads apply ctx.constraints', () => {
     const prefix = `${testUserPrefix('unit')}abcde-`
     expect(learnedConstraints(ctx, prefix)).toEqual({ maxLength: Array.from(prefix).length + 4 })
     const capped = fakeContext({ profile: generic, serve, constraints: LEARNED })
-    for (const payload of fc.sample(validPayloads(capped, 'x.y', { maxLength: 40 }), { seed: 1, numRuns: 50 }))
+    for (const payload of fc.sample(validPayloads(capped, { maxLength: 40 }), { seed: 1, numRuns: 50 }))
       for (const { text } of strings(payload)) expect(Array.from(text).length).toBeLessThanOrEqual(40)
-    expect(fc.sample(validPayloads(ctx, 'x.y'), { seed: 1, numRuns: 20 }).length).toBe(20)
+    expect(fc.sample(validPayloads(ctx), { seed: 1, numRuns: 20 }).length).toBe(20)
   })
 })

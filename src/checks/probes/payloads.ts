@@ -39,16 +39,12 @@ function within(learned: ScimUserConstraints, given: ScimUserConstraints): ScimU
 }
 
 /**
- * Valid payloads for one check, within the server's learned constraints. The userName prefix carries
- * the run id and a hash of the check id, so checks running at once never collide on userName (a
- * collision would be a false uniqueness failure).
+ * Valid payloads for the check in progress (`ctx.checkId`, set by the runner), within the server's
+ * learned constraints. The userName prefix carries the run id and a hash of the check id, so checks
+ * running at once never collide on userName (a collision would be a false uniqueness failure).
  */
-export function validPayloads(
-  ctx: CheckContext,
-  checkId: string,
-  constraints: ScimUserConstraints = {},
-): fc.Arbitrary<ScimUserPayload> {
-  const tag = mix(0, checkId).toString(36).slice(0, 5)
+export function validPayloads(ctx: CheckContext, constraints: ScimUserConstraints = {}): fc.Arbitrary<ScimUserPayload> {
+  const tag = mix(0, ctx.checkId).toString(36).slice(0, 5)
   const userNamePrefix = `${testUserPrefix(ctx.run.runId)}${tag}-`
   return scimUser(ctx.profile, within(learnedConstraints(ctx, userNamePrefix), { userNamePrefix, ...constraints }))
 }
@@ -58,11 +54,11 @@ export function validPayloads(
  * checks that then omit, null or filter attributes and need them set first; within the server's
  * learned constraints.
  */
-export function fullPayloads(ctx: CheckContext, checkId: string): fc.Arbitrary<ScimUserPayload> {
+export function fullPayloads(ctx: CheckContext): fc.Arbitrary<ScimUserPayload> {
   const names = omittableAttributes(ctx.profile)
   const learned = learnedConstraints(ctx)
   const extras = fc.tuple(...names.map((name) => scimUserAttribute(ctx.profile, [name], learned)))
-  return fc.tuple(validPayloads(ctx, checkId), extras).map(([base, values]) => {
+  return fc.tuple(validPayloads(ctx), extras).map(([base, values]) => {
     const out: ScimUserPayload = { ...base }
     names.forEach((name, i) => {
       if (isUnassigned(out[name])) out[name] = values[i]

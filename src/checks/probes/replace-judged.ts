@@ -39,7 +39,7 @@ export function replaceJudged(spec: ReplaceJudgedSpec): CheckDefinition<Record<s
     ...identity,
     users: 1,
     maxRuns: maxRuns ?? 10,
-    cases: (ctx) => validPayloads(ctx, spec.id),
+    cases: (ctx) => validPayloads(ctx),
     async run(ctx, users, body) {
       const before = await getUser(ctx, users.ids[0])
       const put = await putUser(ctx, users.ids[0], body)

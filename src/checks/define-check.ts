@@ -3,7 +3,7 @@ import type { Exchange } from '../http/exchange.ts'
 import type { CheckContext, CheckUsers } from './context.ts'
 
 export type { CheckUsers }
-import type { Area, AttributeDiff, Contract, Finding, Level, Outcome } from './types.ts'
+import type { Area, AttributeDiff, Contract, Finding, Level, Outcome, Story } from './types.ts'
 
 /**
  * What one case of a check concluded, in the rule's own terms:
@@ -31,6 +31,8 @@ export interface Verdict {
   traits?: Record<string, string>
   /** The facts of a `violated` verdict as fields; {@link violation} builds the verdict and its message from them. */
   finding?: Finding
+  /** A failing sequence or race, step by step (put.sequence.*, put.concurrency.*). */
+  story?: Story
 }
 
 /**
@@ -81,6 +83,8 @@ const AREAS: readonly Area[] = [
   'invalid',
   'declared',
   'attributes',
+  'sequence',
+  'concurrency',
 ]
 /** `put.<area-or-topic>.<rule>` in lower-case words joined by dashes (the JUnit name and the `--only` value). */
 const CHECK_ID = /^put\.[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*$/

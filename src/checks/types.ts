@@ -29,6 +29,8 @@ export type Area =
   | 'invalid'
   | 'declared'
   | 'attributes'
+  | 'sequence'
+  | 'concurrency'
 
 /** One attribute of a replace-semantics comparison: what was sent and what the server stored. */
 export interface AttributeDiff {
@@ -51,6 +53,28 @@ export interface Finding {
   fix?: string
 }
 
+/** One numbered step of a failing sequence or race: what was sent, what the model expected, what came back. */
+export interface StoryStep {
+  /** 1-based. Steps of a race that were fired at the same instant share `parallel` (the race's number). */
+  n: number
+  /** The command in words, e.g. `PUT /Users/{u1} renaming u1 to "alice"`. */
+  action: string
+  /** What the model of RFC 7643/7644 says the service must answer or hold afterwards. */
+  expected: string
+  /** What the server answered (status and the relevant part of the body). */
+  received: string
+  parallel?: number
+}
+
+/**
+ * A failing sequence or race as a story: its (shrunk) steps in order, and a bash script that replays
+ * them with `curl` (`$SCIM_BASE`, `$SCIM_TOKEN`; races fired in parallel with `&` and `wait`).
+ */
+export interface Story {
+  steps: StoryStep[]
+  script: string
+}
+
 /** The result of one check in a run: the report's `results[]` entry. */
 export interface CheckResult {
   id: string
@@ -63,6 +87,8 @@ export interface CheckResult {
   message: string
   /** The facts of a failure or warning as fields (absent for other outcomes). */
   finding?: Finding
+  /** A failing sequence or race, step by step, with its replay script. */
+  story?: Story
   counterexample: { request: RecordedRequest; response: RecordedResponse | null } | null
   reproduce: string | null
   seed: number

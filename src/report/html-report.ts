@@ -42,6 +42,8 @@ const AREA_LABEL: Record<Area, string> = {
   media: 'Media types',
   stability: 'Stability and idempotence',
   attributes: 'The attributes parameter',
+  sequence: 'Sequences of requests',
+  concurrency: 'Concurrent writers',
   declared: "The server's own /Schemas",
 }
 const AREA_ORDER = Object.keys(AREA_LABEL) as Area[]

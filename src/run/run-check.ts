@@ -251,7 +251,7 @@ function fromVerdict(
   traits?: Record<string, string>,
 ): Pick<
   CheckResult,
-  'status' | 'message' | 'finding' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'
+  'status' | 'message' | 'finding' | 'story' | 'counterexample' | 'reproduce' | 'exchanges' | 'diff' | 'traits'
 > {
   const bad = v.outcome === 'failed' || v.outcome === 'warned'
   const scrub = scrubBeforeCut(secrets)
@@ -262,6 +262,7 @@ function fromVerdict(
     status: v.outcome === 'violated' ? 'failed' : v.outcome, // graded() has mapped violated already
     message: v.message,
     finding: bad && v.finding ? boundJson(v.finding, { ...RECORDED, scrub }) : undefined,
+    story: bad && v.story ? boundJson(v.story, { ...RECORDED, scrub }) : undefined,
     counterexample: bad && focus ? { request: focus.request, response: focus.response } : null,
     // From the request as sent: a body over 64 KiB is left out of the curl line with its real size.
     reproduce: bad && focus ? toCurl(v.exchanges[v.focus ?? 0].request) : null,

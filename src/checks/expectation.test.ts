@@ -92,4 +92,43 @@ describe('judgeOutcome (SCIM-PUT-RULES 9, 13, 14, 18, 19, 23, 26)', () => {
       judgeOutcome(expectationOf('username-missing'), { status: 400, scimType: 'invalidValue' }).reason,
     ).not.toMatch(/fits best|username-kept/)
   })
+
+  test.each([
+    {
+      kind: 'username-missing',
+      status: 200,
+      scimType: undefined,
+      received: '200',
+      expected: /^400 \(scimType invalidValue fits best\) \(SHOULD, RFC 7644 §3\.5\.1 .*Table 8 \(400\)\)$/,
+      fix: /400 invalidValue/,
+    },
+    {
+      kind: 'wrong-content-type',
+      status: 422,
+      scimType: 'invalidValue',
+      received: '422 scimType invalidValue',
+      expected: /^415 or 400 \(SHOULD, RFC 7644 §3\.1, §8\.1 /,
+      fix: /415/,
+    },
+    {
+      kind: 'two-primaries',
+      status: 409,
+      scimType: 'uniqueness',
+      received: '409 scimType uniqueness',
+      expected: /^400 \(scimType invalidValue fits best\), or 2xx \(SHOULD, RFC 7643 §2\.4 /,
+      fix: /one/,
+    },
+  ])('a violation carries its facts as fields: $kind, $received', ({ kind, status, scimType, ...want }) => {
+    const judged = judgeOutcome(expectationOf(kind), { status, scimType })
+    expect(judged.grade).toBe('violated')
+    expect(judged.finding.received).toBe(want.received)
+    expect(judged.finding.expected).toMatch(want.expected)
+    expect(judged.finding.fix).toMatch(want.fix)
+  })
+
+  test('every kind that can be violated says how to fix it; the note travels beside the finding', () => {
+    for (const [kind, e] of Object.entries(EXPECTATIONS)) if (e.level !== 'MAY') expect(e.fix, kind).toMatch(/\S/)
+    expect(judgeOutcome(expectationOf('username-null'), { status: 200 }).note).toMatch(/username-kept/)
+    expect(judgeOutcome(expectationOf('username-null'), { status: 400 }).note).toBeUndefined()
+  })
 })

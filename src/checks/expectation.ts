@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.ts'
-import type { Level } from './types.ts'
+import type { Finding, Level } from './types.ts'
 
 /**
  * The grading model of the invalid payloads (src/generate/invalid-scim-user.ts builds them): for each
@@ -70,24 +70,31 @@ export interface Expectation {
   otherwise: Grade
   /** Said with any grade other than pass: what another check judges about the same answer. */
   note?: string
+  /** What to change in the server when its answer departs (the `fix` of the finding). */
+  fix?: string
 }
 
 const TWO_XX = '2xx' as const
 
-/** SCIM-PUT-RULES 9: the 400 (SHOULD, Table 8); a user left without a userName is put.invalid.username-kept's (MUST). */
+/** SCIM-PUT-RULES 9: the 400 (SHOULD, Table 8); a user left without a userName is put.invalid.username-kept's. */
 const USERNAME_REQUIRED: Expectation = {
   level: 'SHOULD',
   source:
-    'RFC 7644 §3.5.1 ("If an attribute is "required", clients MUST specify the attribute in the PUT request"); RFC 7643 §4.1.1; RFC 7644 §3.12 Table 8 (400)',
+    'RFC 7644 §3.5.1 ("If an attribute is "required", clients MUST specify the attribute in the PUT request"); ' +
+    'RFC 7643 §4.1.1; RFC 7644 §3.12 Table 8 (400)',
   acceptable: [
     { status: [400], fits: ['invalidValue'], grade: 'pass' },
     { status: TWO_XX, grade: 'violated' },
   ],
   otherwise: 'violated',
   note: 'put.invalid.username-kept judges whether the user kept a userName (RFC 7643 §4.1.1, MUST).',
+  fix: 'Refuse a PUT without a non-empty userName with 400 invalidValue.',
 }
 
-/** SCIM-PUT-RULES 13: 400 (invalidSyntax fits best); a 2xx warns, and its `schemas` are put.schemas.response-to-invalid's (rule 12). */
+/**
+ * SCIM-PUT-RULES 13: 400 (invalidSyntax fits best); a 2xx warns, and its `schemas` are
+ * put.schemas.response-to-invalid's (rule 12).
+ */
 const SCHEMAS_REQUIRED: Expectation = {
   level: 'SHOULD',
   source:
@@ -98,6 +105,7 @@ const SCHEMAS_REQUIRED: Expectation = {
   ],
   otherwise: 'violated',
   note: 'put.schemas.response-to-invalid judges the schemas of a 2xx answer (SCIM-PUT-RULES 12).',
+  fix: 'Refuse a body whose schemas does not list the core User URN with 400 invalidSyntax.',
 }
 
 /** RFC 7643 §3 is silent on an unknown URN in `schemas`: whatever the server answers is observed. */
@@ -119,18 +127,21 @@ const SCHEMA_VIOLATION: Expectation = {
     { status: TWO_XX, grade: 'violated' },
   ],
   otherwise: 'violated',
+  fix: 'Validate the body against the User schema and refuse a violation with 400 invalidValue.',
 }
 
 /** SCIM-PUT-RULES 23: 400 or normalised to one primary; what a 2xx stored is put.replace.primary-once's (MUST). */
 const TWO_PRIMARIES: Expectation = {
   level: 'SHOULD',
-  source: 'RFC 7643 §2.4 ("The primary attribute value "true" MUST appear no more than once"); RFC 7644 §3.12 Table 8',
+  source:
+    'RFC 7643 §2.4 ("The primary attribute value "true" MUST appear no more than once"); ' + 'RFC 7644 §3.12 Table 8',
   acceptable: [
     { status: [400], fits: ['invalidValue'], grade: 'pass' },
     { status: TWO_XX, grade: 'observe' },
   ],
   otherwise: 'violated',
   note: 'put.replace.primary-once judges what a 2xx stored.',
+  fix: 'Refuse two primary values with 400 invalidValue, or keep one.',
 }
 
 /** SCIM-PUT-RULES 18: 400 (invalidSyntax fits best); another Table 9 keyword or none is an observation. */
@@ -145,6 +156,7 @@ const MALFORMED: Expectation = {
   ],
   otherwise: 'violated',
   note: 'put.invalid.username-kept judges whether a 2xx left the user without a userName.',
+  fix: 'Refuse a body that is not a JSON object with 400 invalidSyntax.',
 }
 
 const OVERSIZE: Expectation = {
@@ -166,6 +178,7 @@ const MEDIA_TYPE: Expectation = {
     { status: TWO_XX, grade: 'violated' },
   ],
   otherwise: 'violated',
+  fix: 'Refuse a request body that is not application/scim+json or application/json with 415.',
 }
 
 /** SCIM-PUT-RULES 14: the RFC is silent on unknown attributes in a PUT. */
@@ -219,36 +232,60 @@ export function httpStatusesOk(kind: string): number[] {
     .filter((s) => s === 413 || s === 415)
 }
 
+/** What {@link judgeOutcome} concluded: the grade, its reason as text, and its facts as a finding's fields. */
+export interface Judged {
+  grade: Grade
+  /** The whole judgement in words (received, grade, level and source, what fits best, the note). */
+  reason: string
+  /**
+   * The facts: `received` (status and scimType), `expected` (the acceptable answers, with the level and the
+   * RFC section) and the kind's `fix`. A caller builds `violation(finding, …)` from them when `grade` is
+   * `violated`.
+   */
+  finding: Finding
+  /** What another check judges about the same answer (with any grade other than pass). */
+  note?: string
+}
+
 /**
  * Grades a server's answer to an invalid request: the first acceptable outcome whose status matches
  * decides, else `otherwise`. The `scimType` never changes the grade (it is OPTIONAL, §3.12): the reason
  * says whether it is the keyword that fits best. Pass `scimType: undefined` where the vendor's declared
  * error format (problem details) has none.
  */
-export function judgeOutcome(
-  expect: Expectation,
-  observed: { status: number; scimType?: string | null },
-): { grade: Grade; reason: string } {
+export function judgeOutcome(expect: Expectation, observed: { status: number; scimType?: string | null }): Judged {
   const { status } = observed
   const scimType = observed.scimType ?? undefined
   const received = `${status}${scimType ? ` scimType ${scimType}` : ''}`
+  const finding: Finding = {
+    received,
+    expected: `${describeAcceptable(expect)} (${expect.level}, ${expect.source})`,
+    ...(expect.fix ? { fix: expect.fix } : {}),
+  }
+  const noted = (grade: Grade) => (grade !== 'pass' && expect.note ? { note: expect.note } : {})
   const noteFor = (grade: Grade) => (grade !== 'pass' && expect.note ? ` ${expect.note}` : '')
   for (const outcome of expect.acceptable) {
     const matches = outcome.status === TWO_XX ? status >= 200 && status < 300 : outcome.status.includes(status)
     if (!matches) continue
     const fit =
       outcome.fits && !(scimType !== undefined && outcome.fits.includes(scimType))
-        ? ` (${outcome.fits.join(' or ')} fits best; scimType is OPTIONAL, RFC 7644 §3.12, so ${scimType === undefined ? 'none' : scimType} is noted, not graded)`
+        ? ` (${outcome.fits.join(' or ')} fits best; scimType is OPTIONAL, RFC 7644 §3.12, ` +
+          `so ${scimType === undefined ? 'none' : scimType} is noted, not graded)`
         : ''
     const expected = outcome.grade === 'violated' ? ` Expected ${describeAcceptable(expect)}.` : ''
+    const graded = `${WORD[outcome.grade]} (${expect.level}, ${expect.source}).`
     return {
       grade: outcome.grade,
-      reason: `Received ${received}: ${WORD[outcome.grade]} (${expect.level}, ${expect.source}).${expected}${fit}${noteFor(outcome.grade)}`,
+      reason: `Received ${received}: ${graded}${expected}${fit}${noteFor(outcome.grade)}`,
+      finding,
+      ...noted(outcome.grade),
     }
   }
   return {
     grade: expect.otherwise,
-    reason: `Received ${received}. Expected ${describeAcceptable(expect)} (${expect.level}, ${expect.source}).${noteFor(expect.otherwise)}`,
+    reason: `Received ${received}. Expected ${finding.expected}.${noteFor(expect.otherwise)}`,
+    finding,
+    ...noted(expect.otherwise),
   }
 }
 

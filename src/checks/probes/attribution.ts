@@ -25,7 +25,7 @@ export function describeRefusal(e: Exchange): string {
   return detail ? `${describeStatus(e)} (${JSON.stringify(detail)})` : describeStatus(e)
 }
 
-/** The refusal the RFC shows for a value a client may not change: 400 with scimType `mutability` (RFC 7644 §3.12 Table 9). */
+/** The refusal the RFC shows for a value a client may not change: 400 `mutability` (RFC 7644 §3.12 Table 9). */
 export function isMutability400(e: Exchange): boolean {
   return statusOf(e) === 400 && scimTypeOf(e) === 'mutability'
 }
@@ -67,7 +67,8 @@ export function refusedByConstraint(options: {
   const { what, without, refused, control, exchanges, key } = options
   return verdict(
     'inconclusive',
-    `${what} answered ${describeRefusal(refused)}, and ${without} was refused too (${describeStatus(control)}): an input constraint of the server's own, not this rule`,
+    `${what} answered ${describeRefusal(refused)}, and ${without} was refused too (${describeStatus(control)}): ` +
+      "an input constraint of the server's own, not this rule",
     exchanges,
     { traits: { [`constraint.${key}`]: describeRefusal(control) } },
   )
@@ -77,7 +78,8 @@ export function refusedByConstraint(options: {
 export function refusedValidPut(put: Exchange, exchanges: Exchange[]): Verdict {
   return verdict(
     'inconclusive',
-    `the PUT of a valid payload answered ${describeRefusal(put)}, so there is no successful replace to judge (put.status.success-200 judges the refusal)`,
+    `the PUT of a valid payload answered ${describeRefusal(put)}, so there is no successful replace to judge ` +
+      '(put.status.success-200 judges the refusal)',
     exchanges,
   )
 }

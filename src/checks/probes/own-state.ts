@@ -38,7 +38,9 @@ export function ownStateControl(ctx: CheckContext, users: CheckUsers, index = 0)
 export function ownStateRefused(what: string, refused: Exchange, control: Exchange, exchanges: Exchange[]): Verdict {
   return verdict(
     'inconclusive',
-    `${what} answered ${describeRefusal(refused)}, and the test user's own accepted state PUT back was refused too (${describeRefusal(control)}): a constraint of the server's own, not this rule (put.replace.whole-body-echo judges a refused echo)`,
+    `${what} answered ${describeRefusal(refused)}, and the test user's own accepted state PUT back was refused too ` +
+      `(${describeRefusal(control)}): a constraint of the server's own, not this rule ` +
+      '(put.replace.whole-body-echo judges a refused echo)',
     [...exchanges, control],
     { traits: { 'constraint.own-state': describeRefusal(control) } },
   )

@@ -12,7 +12,7 @@ import type { CheckContext } from '../context.ts'
 import { mix } from '../../generate/mix-seed.ts'
 import { testUserPrefix } from '../context.ts'
 
-/** Fewest unique characters a userName keeps (as the generator has it): a learned cap never goes below prefix + this. */
+/** Fewest unique characters a userName keeps (as the generator has it): a learned cap is at least prefix + this. */
 const MIN_UNIQUE = 4
 
 /**

@@ -50,14 +50,13 @@ export function bodyObject(exchange: Exchange): Record<string, unknown> | null {
 /**
  * A transport failure (no response) is not evidence about any rule: the target stopped answering, and
  * the run ends with one harness error naming the exchange (exit 2), never a finding in every check.
- * Returns null when every exchange has its response (so a check reads `if (broken) return broken`).
+ * Returns null when every exchange has its response; throws a TransportError otherwise.
  */
 export function noResponse(exchanges: Exchange[]): null {
   const e = exchanges.find((x) => x.response === null)
   if (!e) return null
-  throw new TransportError(
-    `the target stopped answering: no response to ${e.request.method} ${e.request.url} (${e.error?.code ?? 'error'}: ${e.error?.message ?? 'no response'})`,
-  )
+  const why = `${e.error?.code ?? 'error'}: ${e.error?.message ?? 'no response'}`
+  throw new TransportError(`the target stopped answering: no response to ${e.request.method} ${e.request.url} (${why})`)
 }
 
 /** `400 invalidValue` style summary of a response, for messages. */

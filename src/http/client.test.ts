@@ -420,6 +420,42 @@ describe('createScimClient', () => {
     expect(c.exchangeCount).toBe(total)
   })
 
+  test.each([
+    { concurrency: 2, rate: null, together: true },
+    { concurrency: 1, rate: null, together: false },
+    { concurrency: 2, rate: 20, together: false },
+  ])(
+    'onProgress tells requests in flight together from ones the limits spaced (concurrency $concurrency, rate $rate)',
+    async ({ concurrency, rate, together }) => {
+      // Arrange: answers after 5 ms, so a request sent at once with another overlaps it unless a limit spaces them.
+      routes.set('/scim/v2/Users/raced', (_req, res) => setTimeout(() => res.end('{}'), 5))
+      const c = client({ concurrency, rate })
+      const marks = [0, 1].map(() => ({ sent: Number.NaN, answered: Number.NaN, calls: 0 }))
+      // Act
+      const exchanges = await Promise.all(
+        marks.map((mark) =>
+          c.send({
+            method: 'PUT',
+            path: '/Users/raced',
+            json: {},
+            onProgress: (event, at) => {
+              mark[event] = at
+              mark.calls++
+            },
+          }),
+        ),
+      )
+      // Assert: each told once of each event, in order; together = every request sent before the first answer.
+      expect(exchanges.map((e) => e.response?.status)).toEqual([200, 200])
+      expect(marks.map((m) => m.calls)).toEqual([2, 2])
+      for (const m of marks) expect(m.sent).toBeLessThan(m.answered)
+      const lastSent = Math.max(...marks.map((m) => m.sent))
+      const firstAnswer = Math.min(...marks.map((m) => m.answered))
+      expect(lastSent < firstAnswer).toBe(together)
+      expect(exchanges.every((e) => !('onProgress' in e.request))).toBe(true)
+    },
+  )
+
   test('the rate limit spaces out request starts', async () => {
     // Arrange: a frozen fake clock whose sleep returns at once, so only the requested waits matter
     routes.set('/scim/v2/Users/rated', (_req, res) => res.end('{}'))

@@ -56,6 +56,13 @@ export interface SendOptions {
    * @defaultValue 'token'
    */
   auth?: 'token' | 'none' | { bearer: string }
+  /**
+   * Told, in `performance.now()` milliseconds, when the request is written to its connection (`'sent'`,
+   * after the pool and the rate limit let it go) and when its response starts (`'answered'`): how a
+   * caller that fires several requests at once tells whether they were in flight together, or kept
+   * apart by `concurrency` or `rate` (which stay hard limits). Not recorded, not sent.
+   */
+  onProgress?: (event: 'sent' | 'answered', at: number) => void
 }
 
 /** Sends requests to one SCIM target and records each as an {@link Exchange}. */
@@ -114,7 +121,7 @@ export function createScimClient(options: ClientOptions): ScimClient {
       exchange = await new Promise<Exchange>((resolve) => {
         try {
           const withSink: RecordDispatchOptions = { ...opts, onExchange: resolve }
-          dispatcher.dispatch(withSink, IGNORE)
+          dispatcher.dispatch(withSink, request.onProgress ? progressHandler(request.onProgress) : IGNORE)
         } catch (error) {
           // Only a handler bug lands here: undici reports its own failures through onResponseError.
           resolve(unsentExchange(opts, error))
@@ -201,6 +208,19 @@ const IGNORE: Dispatcher.DispatchHandler = {
   onResponseData() {},
   onResponseEnd() {},
   onResponseError() {},
+}
+
+/** The terminal handler of a request whose caller follows its progress (the recorder forwards these calls). */
+function progressHandler(onProgress: NonNullable<SendOptions['onProgress']>): Dispatcher.DispatchHandler {
+  return {
+    ...IGNORE,
+    onRequestStart() {
+      onProgress('sent', performance.now())
+    },
+    onResponseStart() {
+      onProgress('answered', performance.now())
+    },
+  }
 }
 
 function parseBaseUrl(baseUrl: string): { origin: string; prefix: string } {

@@ -4,16 +4,17 @@ import type { Exchange } from '../../http/exchange.ts'
 import { CORE_USER_SCHEMA } from '../../profile/vendor-profile.ts'
 import { validateAgainst } from '../../validate/ajv.ts'
 import { getAttr, isObject } from '../compare.ts'
-import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { defineCheck, verdict, violation, type Verdict } from '../define-check.ts'
 import { describeRefusal, refusedValidPut } from '../probes/attribution.ts'
 import { declaredSchemaFor, mediaTypeOf } from '../probes/declared.ts'
 import { errorCases, sendErrorCase } from '../probes/error-cases.ts'
 import { ownState, ownStateControl, ownStateRefused } from '../probes/own-state.ts'
 import { validPayloads } from '../probes/payloads.ts'
-import { replaceJudged } from '../probes/replace-judged.ts'
+import { judgedReplace } from '../probes/replace-judged.ts'
 import { bodyObject, getUser, is2xx, noResponse, putRaw, putUser, statusOf } from '../probes/requests.ts'
 
-// Response and request schemas: the vendor's declared response schemas (put.response.*) and RFC 7643 §3 `schemas` (put.schemas.*).
+// Response and request schemas: the vendor's declared response schemas (put.response.*) and RFC 7643 §3
+// `schemas` (put.schemas.*).
 
 /** The vendor's document declares response schemas for error statuses: the bodies must match them. */
 export const errorSchemaDeclared = defineCheck({
@@ -41,9 +42,11 @@ export const errorSchemaDeclared = defineCheck({
       return verdict('inconclusive', `the vendor document declares no schema for ${status}`, [e])
     const result = validateAgainst(declared.media.schema, e.response!.body, 'Response body')
     if (result.valid) return verdict('passed', `${status} body matches the declared schema`, [e])
-    return verdict(
-      'violated',
-      `Received: ${status} body ${JSON.stringify(e.response!.bodyText.slice(0, 200))}\nExpected: valid under the declared schema: ${result.errors.slice(0, 5).join('; ')}\n(case: ${input.label})`,
+    return violation(
+      {
+        received: `${status} body ${JSON.stringify(e.response!.bodyText.slice(0, 200))} (case: ${input.label})`,
+        expected: `valid under the declared schema: ${result.errors.slice(0, 5).join('; ')}`,
+      },
       [e],
     )
   },
@@ -70,9 +73,11 @@ export const successSchema = defineCheck({
       return verdict('inconclusive', `the vendor document declares no schema for ${status}`, [e])
     const result = validateAgainst(declared.media.schema, e.response!.body, 'Response body')
     if (result.valid) return verdict('passed', `${status} body matches the declared schema`, [e])
-    return verdict(
-      'violated',
-      `Received: ${status} body that does not match the declared schema: ${result.errors.slice(0, 5).join('; ')}\nExpected: a body valid under the vendor's ${status} response schema`,
+    return violation(
+      {
+        received: `${status} body that does not match the declared schema: ${result.errors.slice(0, 5).join('; ')}`,
+        expected: `a body valid under the vendor's ${status} response schema`,
+      },
       [e],
     )
   },
@@ -102,7 +107,7 @@ export function schemasProblem(body: Record<string, unknown>): { received: strin
   return null
 }
 
-/** Judges the `schemas` of the PUT response and of the GET after it (rule 12); the first that breaks it is the finding. */
+/** Judges the `schemas` of the PUT response and of the GET after it (rule 12); the first to break it is the finding. */
 function judgeSchemasOf(put: Exchange, get: Exchange, context = ''): Verdict {
   for (const [e, where, focus] of [
     [put, 'PUT response', 0],
@@ -112,9 +117,8 @@ function judgeSchemasOf(put: Exchange, get: Exchange, context = ''): Verdict {
     if (!body) continue
     const problem = schemasProblem(body)
     if (problem)
-      return verdict(
-        'violated',
-        `Received: ${where} with ${problem.received}\nExpected: ${problem.expected}${context}`,
+      return violation(
+        { received: `${where} with ${problem.received}${context}`, expected: `${problem.expected} (RFC 7643 §3)` },
         [put, get],
         { focus },
       )
@@ -125,17 +129,21 @@ function judgeSchemasOf(put: Exchange, get: Exchange, context = ''): Verdict {
 }
 
 const RESPONSE_SCHEMAS_RULE =
-  'schemas: ... Each String value must be a unique URI. All representations of SCIM schemas MUST include a non-empty array with value(s) of the URIs supported by that representation.'
+  'schemas: ... Each String value must be a unique URI. All representations of SCIM schemas MUST include a ' +
+  'non-empty array with value(s) of the URIs supported by that representation.'
 
 /** SCIM-PUT-RULES 12, RFC 7643 §3: schemas lists the core URN and each extension present, once. */
-export const responseSchemas = replaceJudged({
+export const responseSchemas = defineCheck({
   id: 'put.schemas.response',
   title: 'The response schemas lists the core User URN and each extension present, once',
   level: 'MUST',
   source: 'RFC 7643 §3',
   area: 'schema',
   rule: RESPONSE_SCHEMAS_RULE,
-  judge: (_ctx, _users, { put, get }) => judgeSchemasOf(put, get),
+  users: 1,
+  maxRuns: 10,
+  cases: (ctx) => validPayloads(ctx),
+  run: judgedReplace((_ctx, _users, { put, get }) => judgeSchemasOf(put, get)),
 })
 
 /** The request `schemas` mutations rule 13 makes the server refuse (or, accepted, hold to rule 12). */
@@ -170,13 +178,15 @@ export const responseToInvalidSchemas = defineCheck({
       if (!control.accepted) return ownStateRefused(`the PUT (${c.violation})`, put, control.control, [put])
       return verdict(
         'skipped',
-        `Does not apply: the server refused the PUT (${c.violation}) with ${describeRefusal(put)}, as SCIM-PUT-RULES 13 wants (put.invalid.${c.kind} judges it), so there is no 2xx answer whose schemas this rule judges`,
+        `Does not apply: the server refused the PUT (${c.violation}) with ${describeRefusal(put)}, as ` +
+          `SCIM-PUT-RULES 13 wants (put.invalid.${c.kind} judges it), so there is no 2xx answer whose schemas this ` +
+          'rule judges',
         [put, control.control],
       )
     }
     const get = await getUser(ctx, users.ids[0])
     noResponse([get])
-    return judgeSchemasOf(put, get, `\n(case: the request's ${c.violation}, and the server accepted it)`)
+    return judgeSchemasOf(put, get, ` (case: the request's ${c.violation}, and the server accepted it)`)
   },
 })
 
@@ -187,7 +197,9 @@ export const schemasCaseVariant = defineCheck({
   level: 'MAY',
   source: 'RFC 7644 §3.10',
   area: 'schema',
-  rule: 'The facets of a fully encoded attribute name are case-insensitive; the RFC says nothing of the `schemas` values themselves.',
+  rule:
+    'The facets of a fully encoded attribute name are case-insensitive; the RFC says nothing of the `schemas` ' +
+    'values themselves.',
   users: 1,
   async run(ctx, users) {
     // The test user's own accepted state, with only the core URN in upper case.

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
-import { defineCheck, verdict } from '../define-check.ts'
+import { defineCheck, verdict, violation } from '../define-check.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { noResponse, putUser, statusOf } from '../probes/requests.ts'
 
@@ -52,9 +52,14 @@ export const repeatable = defineCheck({
         `every repeat answered 5xx (${statuses.join(', ')}): not intermittent (put.status.no-5xx judges server errors)`,
         exchanges,
       )
-    return verdict(
-      'violated',
-      `Received: statuses ${statuses.join(', ')} for the same PUT repeated (flaky: ${tally.failed} of ${tally.sent} PUTs answered 5xx so far)\nExpected: the same non-5xx status every time\n\nFind what makes the server fail internally on a request it otherwise accepts`,
+    return violation(
+      {
+        received:
+          `statuses ${statuses.join(', ')} for the same PUT repeated ` +
+          `(flaky: ${tally.failed} of ${tally.sent} PUTs answered 5xx so far)`,
+        expected: 'the same non-5xx status every time (RFC 9110 §9.2.2; RFC 7644 §3.12)',
+        fix: 'Find what makes the server fail internally on a request it otherwise accepts',
+      },
       exchanges,
       { focus: serverError, traits: { 'stability.flakeRate': `${tally.failed}/${tally.sent}` } },
     )
@@ -71,7 +76,9 @@ export const sameStatus = defineCheck({
   level: 'SHOULD',
   source: 'RFC 9110 §9.2.2',
   area: 'stability',
-  rule: 'A request method is considered "idempotent" if the intended effect on the server of multiple identical requests with that method is the same as the effect for a single such request.',
+  rule:
+    'A request method is considered "idempotent" if the intended effect on the server of multiple identical ' +
+    'requests with that method is the same as the effect for a single such request.',
   users: 1,
   maxRuns: 5,
   cases: repeats,
@@ -80,9 +87,12 @@ export const sameStatus = defineCheck({
     const statuses = exchanges.map((e) => statusOf(e)!)
     const changed = statuses.findIndex((s) => s !== statuses[0])
     if (changed === -1) return verdict('passed', `${times} × ${statuses[0]}`, exchanges)
-    return verdict(
-      'violated',
-      `Received: statuses ${statuses.join(', ')} for the same PUT repeated\nExpected: the same status every time\n\nAnswer an identical PUT the same way each time`,
+    return violation(
+      {
+        received: `statuses ${statuses.join(', ')} for the same PUT repeated`,
+        expected: 'the same status every time (RFC 9110 §9.2.2: PUT is idempotent)',
+        fix: 'Answer an identical PUT the same way each time',
+      },
       exchanges,
       { focus: changed },
     )

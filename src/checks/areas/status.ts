@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
-import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { defineCheck, verdict, violation, type Verdict } from '../define-check.ts'
 import { describeRefusal, refusedByConstraint, refusedValidPut, sendControl } from '../probes/attribution.ts'
 import { findCreated, unknownIdOccupied, type CreatedSearch } from '../probes/created.ts'
 import { everyKindCases, mixedCases, sendCase } from '../probes/mixed-cases.ts'
@@ -70,7 +70,9 @@ export const successReturns200 = defineCheck({
   level: 'MUST',
   source: 'RFC 7644 §3.5, §3.5.1; §3.12',
   area: 'status',
-  rule: 'Implementers MUST support HTTP PUT. Any values provided SHALL replace the existing attribute values. (A service provider may refuse a value it cannot store: §3.12, 400 invalidValue.)',
+  rule:
+    'Implementers MUST support HTTP PUT. Any values provided SHALL replace the existing attribute values. (A ' +
+    'service provider may refuse a value it cannot store: §3.12, 400 invalidValue.)',
   users: 1,
   cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
@@ -79,9 +81,12 @@ export const successReturns200 = defineCheck({
     const status = statusOf(put)!
     if (is2xx(put)) return verdict('passed', `${status}: the valid payload was accepted`, [put])
     if (status === 405 || status === 501)
-      return verdict(
-        'violated',
-        `Received: ${describeRefusal(put)} for PUT /Users/{id}\nExpected: PUT supported (RFC 7644 §3.5: "Implementers MUST support HTTP PUT")\n\nImplement PUT on the User resource`,
+      return violation(
+        {
+          received: `${describeRefusal(put)} for PUT /Users/{id}`,
+          expected: 'PUT supported (RFC 7644 §3.5: "Implementers MUST support HTTP PUT")',
+          fix: 'Implement PUT on the User resource',
+        },
         [put],
       )
     if (status < 400 || status >= 500)
@@ -109,13 +114,21 @@ export const successReturns200 = defineCheck({
     if (pinned.attribute === null && !pinned.complete)
       return verdict(
         'inconclusive',
-        `the PUT of a valid payload answered ${describeRefusal(put)}; the first ${MAX_STEPS} single-attribute steps from the user's accepted state were accepted, the rest not tried`,
+        `the PUT of a valid payload answered ${describeRefusal(put)}; the first ${MAX_STEPS} single-attribute ` +
+          "steps from the user's accepted state were accepted, the rest not tried",
         exchanges,
       )
     if (pinned.attribute === null)
-      return verdict(
-        'violated',
-        `Received: ${describeRefusal(put)} for a payload valid under the vendor's request schema; the user's accepted state with each of the payload's values in turn (${pinned.steps.length} PUTs) was accepted\nExpected: 2xx (the values provided SHALL replace the existing ones; no single value is refused)\n\nAccept every payload whose values the service accepts one by one`,
+      return violation(
+        {
+          received:
+            `${describeRefusal(put)} for a payload valid under the vendor's request schema; the user's accepted ` +
+            `state with each of the payload's values in turn (${pinned.steps.length} PUTs) was accepted`,
+          expected:
+            '2xx: the values provided SHALL replace the existing ones, and no single value is refused ' +
+            '(RFC 7644 §3.5.1)',
+          fix: 'Accept every payload whose values the service accepts one by one',
+        },
         exchanges,
       )
     const { attribute, how, refused } = pinned
@@ -127,15 +140,25 @@ export const successReturns200 = defineCheck({
       statusOf(refused) === 400 &&
       (scimTypeOf(refused) === 'mutability' || (declared.type === 'boolean' && !declared.multiValued))
     if (contradicts)
-      return verdict(
-        'violated',
-        `Received: ${describeRefusal(refused)} for the user's accepted state with only ${attribute} changed to ${JSON.stringify(body[attribute])}\nExpected: 2xx: ${attribute} is declared readWrite ${declared.type}${declared.type === 'boolean' ? ' (both values are declared acceptable)' : ''}, so a new value SHALL replace the old one (RFC 7644 §3.5.1; RFC 7643 §7 mutability)\n\nAccept the change, or declare ${attribute}'s real mutability in /Schemas`,
+      return violation(
+        {
+          received:
+            `${describeRefusal(refused)} for the user's accepted state with only ${attribute} changed to ` +
+            JSON.stringify(body[attribute]),
+          expected:
+            `2xx: ${attribute} is declared readWrite ${declared.type}` +
+            `${declared.type === 'boolean' ? ' (both values are declared acceptable)' : ''}, so a new value SHALL ` +
+            'replace the old one (RFC 7644 §3.5.1; RFC 7643 §7 mutability)',
+          fix: `Accept the change, or declare ${attribute}'s real mutability in /Schemas`,
+        },
         exchanges,
         { focus: exchanges.indexOf(refused) },
       )
     return verdict(
       'inconclusive',
-      `the PUT of a valid payload answered ${describeRefusal(put)}; the user's accepted state ${how === 'value' ? `with only ${attribute} from the payload` : `without ${attribute}`} was refused too (${describeRefusal(refused)}): an input constraint of the server's own on ${attribute}, not this rule`,
+      `the PUT of a valid payload answered ${describeRefusal(put)}; the user's accepted state ` +
+        `${how === 'value' ? `with only ${attribute} from the payload` : `without ${attribute}`} was refused too ` +
+        `(${describeRefusal(refused)}): an input constraint of the server's own on ${attribute}, not this rule`,
       exchanges,
       {
         traits: { [`constraint.${attribute}`]: `${how === 'omitted' ? 'required: ' : ''}${describeRefusal(refused)}` },
@@ -154,7 +177,9 @@ export const successResource = defineCheck({
   level: 'SHOULD',
   source: 'RFC 7644 §3.5.1; SCIM-PUT-RULES 10',
   area: 'status',
-  rule: 'Unless otherwise specified, a successful PUT operation returns a 200 OK response code and the entire resource within the response body.',
+  rule:
+    'Unless otherwise specified, a successful PUT operation returns a 200 OK response code and the entire resource ' +
+    'within the response body.',
   users: 1,
   cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
@@ -164,9 +189,18 @@ export const successResource = defineCheck({
     const status = statusOf(put)!
     if (status === 200 && bodyObject(put)) return verdict('passed', '200 with the resource', [put])
     const text = put.response!.bodyText
-    return verdict(
-      'violated',
-      `Received: ${status}${text.trim() === '' ? ' without a body' : bodyObject(put) ? '' : ` with a body that is not a JSON resource: ${JSON.stringify(text.slice(0, 120))}`}\nExpected: 200 OK with the entire resource as JSON\n\nAnswer a successful PUT with 200 and the resource as a GET would return it`,
+    const shape =
+      text.trim() === ''
+        ? ' without a body'
+        : bodyObject(put)
+          ? ''
+          : ` with a body that is not a JSON resource: ${JSON.stringify(text.slice(0, 120))}`
+    return violation(
+      {
+        received: `${status}${shape}`,
+        expected: '200 OK with the entire resource as JSON (RFC 7644 §3.5.1)',
+        fix: 'Answer a successful PUT with 200 and the resource as a GET would return it',
+      },
       [put],
     )
   },
@@ -176,7 +210,7 @@ export const successResource = defineCheck({
 interface UnknownIdProbe {
   put: Exchange
   search: CreatedSearch
-  /** The same body PUT on the check's test user: sent only when the unknown id was refused with a 4xx other than 404. */
+  /** The same body PUT on the check's test user: sent only when the unknown id was refused with a 4xx but 404. */
   control: { control: Exchange; accepted: boolean } | null
 }
 
@@ -218,15 +252,22 @@ export const unknownIdNotCreated = defineCheck({
     const { put, search, control } = probe
     const exchanges = [put, ...search.exchanges, ...(control ? [control.control] : [])]
     if (search.created)
-      return verdict(
-        'violated',
-        `Received: ${describeStatus(put)}, and the user now exists (${search.created.how})\nExpected: 404 Not Found, nothing created\n\nAnswer 404 for an id that does not exist; never upsert on PUT`,
+      return violation(
+        {
+          received: `${describeStatus(put)}, and the user now exists (${search.created.how})`,
+          expected: '404 Not Found, nothing created (RFC 7644 §3.5.1: PUT MUST NOT be used to create new resources)',
+          fix: 'Answer 404 for an id that does not exist; never upsert on PUT',
+        },
         exchanges,
       )
     if (is2xx(put) && !search.ruledOut)
-      return verdict(
-        'violated',
-        `Received: ${statusOf(put)} for an id that does not exist; a created user cannot be ruled out (${search.why})\nExpected: 404 Not Found, nothing created\n\nAnswer 404 for an unknown id`,
+      return violation(
+        {
+          received:
+            `${statusOf(put)} for an id that does not exist; ` + `a created user cannot be ruled out (${search.why})`,
+          expected: '404 Not Found, nothing created (RFC 7644 §3.5.1: PUT MUST NOT be used to create new resources)',
+          fix: 'Answer 404 for an unknown id',
+        },
         exchanges,
       )
     if (control && !control.accepted)
@@ -273,18 +314,19 @@ export const unknownIdIs404 = defineCheck({
         exchanges,
         key: 'body',
       })
+    const created = search.created
+      ? `(the user now exists: ${search.created.how})`
+      : search.ruledOut
+        ? '(nothing was created: neither a GET of the id nor a search for the userName shows a new user)'
+        : `(a created user cannot be ruled out: ${search.why})`
+    const aboutTheId = control
+      ? ', while the same body is accepted on an existing user: the refusal is about the id'
+      : ''
     const received = is2xx(put)
-      ? `${statusOf(put)} for an id that does not exist ${
-          search.created
-            ? `(the user now exists: ${search.created.how})`
-            : search.ruledOut
-              ? '(nothing was created: neither a GET of the id nor a search for the userName shows a new user)'
-              : `(a created user cannot be ruled out: ${search.why})`
-        }`
-      : `${describeRefusal(put)} for an id that does not exist${control ? ', while the same body is accepted on an existing user: the refusal is about the id' : ''}`
-    return verdict(
-      'violated',
-      `Received: ${received}\nExpected: 404 Not Found (RFC 7644 Table 8)\n\nAnswer 404 for an unknown id`,
+      ? `${statusOf(put)} for an id that does not exist ${created}`
+      : `${describeRefusal(put)} for an id that does not exist${aboutTheId}`
+    return violation(
+      { received, expected: '404 Not Found (RFC 7644 §3.12 Table 8)', fix: 'Answer 404 for an unknown id' },
       exchanges,
     )
   },
@@ -297,7 +339,9 @@ export const no5xx = defineCheck({
   level: 'MUST',
   source: 'RFC 7644 §3.12',
   area: 'status',
-  rule: 'Client errors are 4xx (Table 8: 400 schema violation, 409, 412...); 500 is an internal error, never the answer to a request the client can correct.',
+  rule:
+    'Client errors are 4xx (Table 8: 400 schema violation, 409, 412...); 500 is an internal error, never the ' +
+    'answer to a request the client can correct.',
   users: 2,
   // Every case sends a valid payload and one of each kind of invalid one (a megabyte among them).
   maxRuns: 2,
@@ -310,9 +354,12 @@ export const no5xx = defineCheck({
       noResponse([exchange])
       sent.push(exchange)
       if ((statusOf(exchange) ?? 0) >= 500)
-        return verdict(
-          'violated',
-          `Received: ${describeStatus(exchange)} for ${input.label}\nExpected: a 2xx, or a 4xx that tells the client what to fix\n\nValidate the input and answer 400 instead of failing internally`,
+        return violation(
+          {
+            received: `${describeStatus(exchange)} for ${input.label}`,
+            expected: 'a 2xx, or a 4xx that tells the client what to fix (RFC 7644 §3.12 Table 8)',
+            fix: 'Validate the input and answer 400 instead of failing internally',
+          },
           sent,
           { focus: sent.length - 1 },
         )
@@ -323,7 +370,10 @@ export const no5xx = defineCheck({
 
 /** Statuses HTTP defines for request-size and media-type errors, which Table 8 does not list but rule 26 expects. */
 const HTTP_CLIENT_STATUSES: Record<number, string> = { 413: 'oversize body', 415: 'unsupported media type' }
-/** RFC 7644 Table 8's statuses for PUT (307 and 308 included: "The client is directed to repeat the same HTTP request"), and the 200 of §3.5.1. */
+/**
+ * RFC 7644 Table 8's statuses for PUT (307 and 308 included: "The client is directed to repeat the same
+ * HTTP request"), and the 200 of §3.5.1.
+ */
 const TABLE_8 = new Set([200, 307, 308, 400, 401, 403, 404, 409, 412, 500, 501])
 
 /**
@@ -351,9 +401,13 @@ export const statusDeclared = defineCheck({
     if (isDeclared || TABLE_8.has(status)) return verdict('passed', `${status} is declared or in Table 8`, [exchange])
     if (HTTP_CLIENT_STATUSES[status] && input.httpStatusOk?.includes(status))
       return verdict('passed', `${status} (${HTTP_CLIENT_STATUSES[status]}) for ${input.label}`, [exchange])
-    return verdict(
-      'violated',
-      `Received: ${status} for ${input.label}\nExpected: one of ${[...new Set([...declared, ...TABLE_8].map(String))].join(', ')}\n\nAnswer with a status the API document declares (or declare this one)`,
+    const allowed = [...new Set([...declared, ...TABLE_8].map(String))].join(', ')
+    return violation(
+      {
+        received: `${status} for ${input.label}`,
+        expected: `one of ${allowed} (the vendor document's responses; RFC 7644 §3.12 Table 8)`,
+        fix: 'Answer with a status the API document declares (or declare this one)',
+      },
       [exchange],
     )
   },

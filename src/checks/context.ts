@@ -1,5 +1,5 @@
 import type { Capabilities } from '../discovery/index.ts'
-import type { ScimClient } from '../http/client.ts'
+import type { ScimClient, SendOptions } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { AttributeDefinition } from '../scim/attribute.ts'
@@ -62,6 +62,12 @@ export interface CheckRun {
   authenticated: boolean
 }
 
+/** A POST /Users the pool sent for a check, and the test user it created (null: none). */
+export interface PostedUser {
+  exchange: Exchange
+  id: string | null
+}
+
 /** What became of a user the harness deleted. */
 export type RemoveOutcome = 'removed' | 'survived' | 'released' | 'unanswered'
 
@@ -78,6 +84,14 @@ export interface UserPool {
   remove(users: CheckUsers): Promise<void>
   /** Deletes one user the harness owns; the outcome says whether a GET then answered 404. */
   removeOne(id: string): Promise<RemoveOutcome>
+  /**
+   * POST /Users of `body`, a new user whose userName carries the run's prefix (e.g. racing a PUT for that
+   * userName): in the ledger before it is sent, the user it creates confirmed and claimed as a test user
+   * (delete it with `removeOne`; else the end-of-run sweep does), a refusal recorded as creating nothing.
+   * `id` is the new test user's, or null when the POST created none. Null when the pool creates no users
+   * (`--user-id`, the run stopping).
+   */
+  postUser(body: Record<string, unknown>, options?: Pick<SendOptions, 'onProgress'>): Promise<PostedUser | null>
   /** Takes a user a request of the harness made (a PUT that created one) as its own, on evidence. */
   adopt(id: string, userName: string): Promise<boolean>
   /** Before a PUT on a made-up id: null when a GET answered 404, else the GET that forbids the PUT. */

@@ -123,6 +123,41 @@ describe('TestUsers: ownership before every write', () => {
       /not deleted: it now holds userName "someone.else@example.com"/,
     )
   })
+
+  test("postUser: a check's POST goes through the ledger; its user is a test user, a refusal leaves nothing", async () => {
+    // Arrange
+    const users = usersFor('own5')
+    const guarded = guardedClient(client, users)
+    const body = users.payload('race')
+    const events: string[] = []
+    // Act
+    const posted = await users.postUser(body, { onProgress: (event) => events.push(event) })
+    const again = await users.postUser({ ...body, userName: String(body.userName).toUpperCase() })
+    const id = posted?.id ?? ''
+    const put = await guarded.send({ method: 'PUT', path: users.userPath(id), json: { ...body, displayName: 'x' } })
+    const pending = new UserLedger(dir, 'own5')
+    const [leftBefore, unconfirmed] = [pending.leftovers().map((u) => u.id), pending.unconfirmed()]
+    const outcome = await users.removeOne(id)
+    // Assert: created and claimed (writable, deletable); the duplicate refused (409) and recorded as creating nothing.
+    expect(posted?.exchange.response?.status).toBe(201)
+    expect(events).toEqual(['sent', 'answered'])
+    expect(again).toMatchObject({ id: null, exchange: { response: { status: 409 } } })
+    expect(put.response?.status).toBe(200)
+    expect(leftBefore).toEqual([id])
+    expect(unconfirmed).toEqual([])
+    expect(outcome).toBe('removed')
+    expect(new UserLedger(dir, 'own5').leftovers()).toEqual([])
+  })
+
+  test('postUser: none with --user-id, and never a userName without the run prefix', async () => {
+    const borrowed = await createUser(server, 'cube')
+    const lent = usersFor('own6', String(borrowed.id))
+    expect(await lent.postUser(lent.payload('x'))).toBeNull()
+    const users = usersFor('own7')
+    await expect(users.postUser({ ...users.payload('x'), userName: 'someone@example.com' })).rejects.toThrow(
+      /does not carry the prefix scimc-own7-/,
+    )
+  })
 })
 
 describe('TestUsers: created from the smallest payload the vendor allows', () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { testUserPrefix, type RemoveOutcome, type UserPool } from '../checks/context.ts'
+import { testUserPrefix, type PostedUser, type RemoveOutcome, type UserPool } from '../checks/context.ts'
 import type { CheckUsers } from '../checks/define-check.ts'
 import { mix } from '../generate/mix-seed.ts'
 import { type HarnessError, TargetSetupError } from '../errors.ts'
@@ -152,6 +152,49 @@ export class TestUsers implements UserPool {
       throw error
     }
     return users
+  }
+
+  async postUser(body: Body, options: Pick<SendOptions, 'onProgress'> = {}): Promise<PostedUser | null> {
+    if (this.options.userId !== null || this.untrusted !== null || this.ledger.noMoreUsers() !== null) return null
+    const userName = String(body.userName)
+    // The mark is what lets the sweep and removeOne delete it: a check posting anything else is a harness bug.
+    if (!(nameKey(userName) ?? '').startsWith(this.prefix.toLowerCase()))
+      throw new TypeError(`postUser: userName ${JSON.stringify(userName)} does not carry the prefix ${this.prefix}`)
+    this.ledger.posting(userName)
+    const exchange = await this.client.send({
+      method: 'POST',
+      path: this.usersPath(),
+      json: body,
+      contentType: this.profile.requestMediaType,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    })
+    // No answer: the run's tripwire ends it, and the sweep looks for the userName.
+    if (!exchange.response) return { exchange, id: null }
+    if (exchange.response.status >= 300) {
+      this.ledger.refused(userName)
+      return { exchange, id: null }
+    }
+    const created = exchange.response.body
+    const id = attr(created, 'id')
+    // A 2xx without the created user: whatever it made is looked for by userName (now where filtering is, else by the sweep).
+    if (typeof id !== 'string' || !isObject(created)) {
+      await this.recover(userName, null)
+      return { exchange, id: null }
+    }
+    // One of the harness's own users again (a server that upserts by userName): nothing new was created.
+    if (this.owned.has(id)) {
+      this.ledger.refused(userName)
+      return { exchange, id: null }
+    }
+    const refused = await this.confirm(id, userName, created)
+    if (refused !== null) {
+      const why = `POST /Users answered ${refused}: the harness writes only to users it can prove it created`
+      this.untrusted = why
+      this.ledger.untrusted(why)
+      await this.recover(userName, id)
+      throw new ForeignUserError(why)
+    }
+    return { exchange, id }
   }
 
   /** Null when `id` is the new user this POST made; else what the answer showed instead. */

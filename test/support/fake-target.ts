@@ -124,6 +124,11 @@ export function fakeContext(options: FakeOptions): CheckContext & { sent: Exchan
     create: async () => ({ ids: [], created: [] }),
     remove: async () => {},
     removeOne: async (): Promise<RemoveOutcome> => 'removed',
+    postUser: async (json, extra) => {
+      const exchange = await client.send({ method: 'POST', path: `${base}/Users`, json, ...extra })
+      const id = (exchange.response?.body as { id?: unknown } | undefined)?.id
+      return { exchange, id: (exchange.response?.status ?? 500) < 300 && typeof id === 'string' ? id : null }
+    },
     adopt: async () => true,
     probeAbsent: async (id) => {
       const get = await client.send({ method: 'GET', path: `${base}/Users/${id}` })

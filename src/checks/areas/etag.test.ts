@@ -17,6 +17,7 @@ import type { SendOptions } from '../../http/client.ts'
 import { loadProfile, type VendorProfile } from '../../profile/vendor-profile.ts'
 import { CORE_USER_URN } from '../../scim/core-schema.ts'
 import type { CheckDefinition } from '../define-check.ts'
+import type { Finding } from '../types.ts'
 import { currentIfMatch, etagChanges, etagHeader, staleIfMatch, versionMatchesEtag, weakIfMatch } from './etag.ts'
 
 type Body = Record<string, unknown>
@@ -42,14 +43,20 @@ const refusedWithIfMatch =
 /** If-Match never evaluated: every PUT is performed. */
 const noHeaders: Change = (_r, a) => ({ ...a, headers: {} })
 
+type Checked = CheckDefinition<Body> | typeof staleIfMatch
+/** put.etag.stale-if-match-412 takes two bodies (the change, then the stale attempt); the others one. */
+const takesTwo = (check: Checked): check is typeof staleIfMatch => check === staleIfMatch
+
 interface Row {
-  check: CheckDefinition<Body> | CheckDefinition<[Body, Body]>
+  check: Checked
   given: string
   server?: VersionedOptions
   /** A server that does not compare If-Match at all (the stale tag is performed). */
   ignoresIfMatch?: boolean
   want: string
   message?: RegExp
+  /** The fields of the finding a violation carries (strings or `expect.stringMatching`). */
+  finding?: Partial<Record<keyof Finding, unknown>>
 }
 
 async function judge(row: Row) {
@@ -64,20 +71,29 @@ async function judge(row: Row) {
     serve: row.ignoresIfMatch ? ignoring : serve,
     serviceProviderConfig: ETAG_SUPPORTED,
   })
-  const input = row.check === staleIfMatch ? [BODY, OTHER] : BODY
-  return judgeCase(row.check as CheckDefinition<unknown>, ctx, usersOf(users), input)
+  if (takesTwo(row.check)) return judgeCase<[Body, Body]>(row.check, ctx, usersOf(users), [BODY, OTHER])
+  return judgeCase(row.check, ctx, usersOf(users), BODY)
 }
 
 const rows: Row[] = [
   // put.etag.header (MUST, RFC 7644 §3.14)
   { check: etagHeader, given: 'a versioned server', want: 'passed' },
-  { check: etagHeader, given: 'no ETag header', server: { change: noHeaders }, want: 'failed' },
+  {
+    check: etagHeader,
+    given: 'no ETag header',
+    server: { change: noHeaders },
+    want: 'failed',
+    finding: {
+      received: 'no ETag header on the 200 response to the PUT',
+      expected: expect.stringMatching(/^an ETag header.*\(RFC 7644 §3\.14\)$/),
+    },
+  },
   {
     check: etagHeader,
     given: 'an ETag on the PUT response only',
     server: { change: (r, a) => (r.method === 'GET' ? { ...a, headers: {} } : undefined) },
     want: 'failed',
-    message: /the GET after the PUT/,
+    finding: { received: 'no ETag header on the GET after the PUT' },
   },
   { check: etagHeader, given: 'every PUT refused (a constraint)', server: { change: refused }, want: 'inconclusive' },
 
@@ -88,6 +104,10 @@ const rows: Row[] = [
     given: 'a strong header and a weak meta.version',
     server: { change: (_r, a) => (a.headers?.etag ? { ...a, headers: { etag: a.headers.etag.slice(2) } } : undefined) },
     want: 'warned',
+    finding: {
+      received: 'ETag "2" and meta.version "W/\\"2\\"" on the PUT response',
+      expected: 'meta.version equal to the ETag header (RFC 7643 §3.1)',
+    },
   },
   {
     check: versionMatchesEtag,
@@ -100,7 +120,10 @@ const rows: Row[] = [
         }),
     },
     want: 'warned',
-    message: /no meta\.version/,
+    finding: {
+      received: 'ETag W/"2" on the PUT response, and no meta.version',
+      expected: 'meta.version "W/\\"2\\"" (RFC 7644 §3.14)',
+    },
   },
   {
     check: versionMatchesEtag,
@@ -123,6 +146,11 @@ const rows: Row[] = [
     given: 'an ETag that never changes',
     server: { change: (_r, a) => (a.headers?.etag ? { ...a, headers: { etag: 'W/"1"' } } : undefined) },
     want: 'warned',
+    finding: {
+      received: 'ETag W/"1" again on the response to a PUT that changed the user',
+      expected: expect.stringMatching(/^a new ETag.*RFC 9110 §8\.8\.3/),
+      fix: expect.stringMatching(/bump the version/),
+    },
   },
   {
     check: etagChanges,
@@ -134,7 +162,16 @@ const rows: Row[] = [
 
   // put.etag.stale-if-match-412 (MUST)
   { check: staleIfMatch, given: 'a versioned server', want: 'passed' },
-  { check: staleIfMatch, given: 'a stale If-Match performed', ignoresIfMatch: true, want: 'failed' },
+  {
+    check: staleIfMatch,
+    given: 'a stale If-Match performed',
+    ignoresIfMatch: true,
+    want: 'failed',
+    finding: {
+      received: expect.stringMatching(/^200 for If-Match W\/"1" \(current W\/"2"\), and the user changed \(.+\)$/),
+      expected: '412 Precondition Failed, nothing changed (RFC 9110 §13.1.1)',
+    },
+  },
   {
     check: staleIfMatch,
     given: '409 for the stale If-Match (RFC 7644 Table 8: a version mismatch)',
@@ -146,7 +183,10 @@ const rows: Row[] = [
     given: '400 for the stale If-Match, the same body accepted without it',
     server: { change: (_r, a) => (a.status === 412 ? scimError(400, 'invalidValue') : undefined) },
     want: 'failed',
-    message: /accepted/,
+    finding: {
+      received: expect.stringMatching(/^400 invalidValue for If-Match .*; the same body without If-Match was accepted/),
+      expected: '412 Precondition Failed (RFC 9110 §13.1.1)',
+    },
   },
   {
     check: staleIfMatch,
@@ -181,6 +221,11 @@ const rows: Row[] = [
     given: '412 for the current strong tag',
     server: { strong: true, change: refusedWithIfMatch(412) },
     want: 'failed',
+    finding: {
+      received: '412 for If-Match "1", the current ETag',
+      expected: 'the PUT performed: 200 with the new version (RFC 9110 §13.1.1)',
+      fix: 'Compare If-Match with the current entity tag.',
+    },
   },
   {
     check: currentIfMatch,
@@ -201,13 +246,25 @@ const rows: Row[] = [
     given: '400 only with If-Match',
     server: { change: refusedWithIfMatch(400, 'invalidValue') },
     want: 'failed',
-    message: /without If-Match was accepted/,
+    finding: {
+      received:
+        '400 invalidValue for If-Match W/"1", the current ETag; the same body without If-Match was accepted (200)',
+    },
   },
   { check: currentIfMatch, given: 'no ETag on the GET', server: { change: noHeaders }, want: 'inconclusive' },
 
   // put.etag.weak-if-match (SHOULD: RFC 7644 §3.14's examples)
   { check: weakIfMatch, given: 'a versioned server (weak tags, compared weakly)', want: 'passed' },
-  { check: weakIfMatch, given: 'weak tags compared strongly (412)', server: { compare: 'strong' }, want: 'warned' },
+  {
+    check: weakIfMatch,
+    given: 'weak tags compared strongly (412)',
+    server: { compare: 'strong' },
+    want: 'warned',
+    finding: {
+      received: expect.stringMatching(/^412 \(.*\) for If-Match W\/"1", the current \(weak\) ETag$/),
+      expected: expect.stringMatching(/RFC 7644 §3\.14's examples/),
+    },
+  },
   { check: weakIfMatch, given: 'strong tags', server: { strong: true }, want: 'inconclusive' },
   {
     check: weakIfMatch,
@@ -222,6 +279,9 @@ describe('ETag checks: given a server declaring etag.supported, want a graded ve
     const v = await judge(row)
     expect(v.outcome, v.message).toBe(row.want)
     if (row.message) expect(v.message).toMatch(row.message)
+    // A violation carries its facts as data (issue 13); nothing else does.
+    if (v.outcome === 'failed' || v.outcome === 'warned') expect(v.finding).toMatchObject(row.finding ?? {})
+    else expect(v.finding).toBeUndefined()
   })
 
   test('a refused body under If-Match records the constraint as a trait, from the control', async () => {

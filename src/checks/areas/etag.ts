@@ -2,8 +2,7 @@ import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
 import { getAttr, isUnassigned, sameRepresentation } from '../compare.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
-import { defineCheck, verdict, type CheckDefinition, type Verdict } from '../define-check.ts'
-import type { Level } from '../types.ts'
+import { defineCheck, verdict, violation, type Verdict } from '../define-check.ts'
 import {
   describeRefusal,
   refusedByConstraint,
@@ -29,39 +28,20 @@ const etagOf = (e: Exchange): string | undefined => e.response?.headers.etag
 const isWeak = (tag: string) => /^W\//i.test(tag)
 const versionOf = (e: Exchange) => getAttr(getAttr(bodyObject(e), 'meta'), 'version')
 
-/** An ETag check: its identity as data, its probe; the factory adds what every ETag check shares. */
-interface EtagSpec<C> {
-  id: string
-  title: string
-  level: Level
-  source: string
-  area: 'etag'
-  rule: string
-  maxRuns?: number
-  /** @defaultValue valid payloads */
-  cases?: (ctx: CheckContext, users: CheckUsers) => fc.Arbitrary<C>
-  run: (ctx: CheckContext, users: CheckUsers, input: C) => Promise<Verdict>
-}
-
-/** A check on one test user that runs only where ETags are declared (SCIM-PUT-RULES 17). */
-function etagCheck<C = Body>(spec: EtagSpec<C>): CheckDefinition<C> {
-  return defineCheck<C>({
-    ...spec,
-    skipIf: etagSkip,
-    users: 1,
-    maxRuns: spec.maxRuns ?? 5,
-    cases: spec.cases ?? ((ctx) => validPayloads(ctx) as unknown as fc.Arbitrary<C>),
-  })
-}
-
 /** RFC 7644 §3.14: "When supported, SCIM ETags MUST be specified as an HTTP header". */
-export const etagHeader = etagCheck({
+export const etagHeader = defineCheck({
   id: 'put.etag.header',
   title: 'A successful PUT, and a GET after it, return an ETag header',
   level: 'MUST',
   source: 'RFC 7644 §3.14',
   area: 'etag',
-  rule: 'When supported, SCIM ETags MUST be specified as an HTTP header and SHOULD be specified within the "version" attribute contained in the resource\'s "meta" attribute.',
+  rule:
+    'When supported, SCIM ETags MUST be specified as an HTTP header and SHOULD be specified within the "version" ' +
+    'attribute contained in the resource\'s "meta" attribute.',
+  skipIf: etagSkip,
+  users: 1,
+  maxRuns: 5,
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const put = await putUser(ctx, users.ids[0], body)
     noResponse([put])
@@ -70,9 +50,12 @@ export const etagHeader = etagCheck({
     noResponse([get])
     const bad = [put, ...(statusOf(get) === 200 ? [get] : [])].find((e) => !etagOf(e))
     if (!bad) return verdict('passed', `ETag ${etagOf(put)} on the PUT response, ${etagOf(get)} on the GET`, [put, get])
-    return verdict(
-      'violated',
-      `Received: no ETag header on ${bad === put ? `the ${statusOf(put)} response to the PUT` : 'the GET after the PUT'}\nExpected: an ETag header (etag.supported is declared true)`,
+    const where = bad === put ? `the ${statusOf(put)} response to the PUT` : 'the GET after the PUT'
+    return violation(
+      {
+        received: `no ETag header on ${where}`,
+        expected: 'an ETag header, as /ServiceProviderConfig declares etag.supported (RFC 7644 §3.14)',
+      },
       [put, get],
       { focus: bad === put ? 0 : 1 },
     )
@@ -80,13 +63,19 @@ export const etagHeader = etagCheck({
 })
 
 /** RFC 7644 §3.14: the ETag SHOULD also be in meta.version; RFC 7643 §3.1: the two are the same value. */
-export const versionMatchesEtag = etagCheck({
+export const versionMatchesEtag = defineCheck({
   id: 'put.etag.version-matches',
   title: 'meta.version is present and equals the ETag header',
   level: 'SHOULD',
   source: 'RFC 7643 §3.1; RFC 7644 §3.14',
   area: 'etag',
-  rule: 'SCIM ETags ... SHOULD be specified within the "version" attribute contained in the resource\'s "meta" attribute. (RFC 7643 §3.1, version: This value must be the same as the entity-tag (ETag) HTTP response header.)',
+  rule:
+    'SCIM ETags ... SHOULD be specified within the "version" attribute contained in the resource\'s "meta" ' +
+    'attribute. (RFC 7643 §3.1, version: This value must be the same as the entity-tag (ETag) HTTP response header.)',
+  skipIf: etagSkip,
+  users: 1,
+  maxRuns: 5,
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const put = await putUser(ctx, users.ids[0], body)
     noResponse([put])
@@ -103,11 +92,16 @@ export const versionMatchesEtag = etagCheck({
     const bad = pairs.find((e) => versionOf(e) !== etagOf(e))
     if (!bad) return verdict('passed', `meta.version equals the ETag (${etagOf(pairs[0])})`, [put, get])
     const what = bad === put ? 'the PUT response' : 'the GET after the PUT'
-    return verdict(
-      'violated',
+    return violation(
       isUnassigned(versionOf(bad))
-        ? `Received: ETag ${etagOf(bad)} on ${what}, and no meta.version\nExpected: meta.version ${JSON.stringify(etagOf(bad))}`
-        : `Received: ETag ${etagOf(bad)} and meta.version ${JSON.stringify(versionOf(bad))} on ${what}\nExpected: the same value`,
+        ? {
+            received: `ETag ${etagOf(bad)} on ${what}, and no meta.version`,
+            expected: `meta.version ${JSON.stringify(etagOf(bad))} (RFC 7644 §3.14)`,
+          }
+        : {
+            received: `ETag ${etagOf(bad)} and meta.version ${JSON.stringify(versionOf(bad))} on ${what}`,
+            expected: 'meta.version equal to the ETag header (RFC 7643 §3.1)',
+          },
       [put, get],
       { focus: bad === put ? 0 : 1 },
     )
@@ -115,13 +109,19 @@ export const versionMatchesEtag = etagCheck({
 })
 
 /** SCIM-PUT-RULES 11 and 17: with versioning, the version (the ETag) changes with the content (warn). */
-export const etagChanges = etagCheck({
+export const etagChanges = defineCheck({
   id: 'put.etag.changes',
   title: 'A PUT that changes the user returns a new ETag',
   level: 'SHOULD',
   source: 'RFC 7644 §3.14; RFC 9110 §8.8.3',
   area: 'etag',
-  rule: 'An entity tag is an opaque validator for differentiating between multiple representations of the same resource: a replace that changes the resource is answered with a new version.',
+  rule:
+    'An entity tag is an opaque validator for differentiating between multiple representations of the same ' +
+    'resource: a replace that changes the resource is answered with a new version.',
+  skipIf: etagSkip,
+  users: 1,
+  maxRuns: 5,
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const id = users.ids[0]
     const before = await getUser(ctx, id)
@@ -138,15 +138,20 @@ export const etagChanges = etagCheck({
         `the GET ${was ? 'after' : 'before'} the PUT carries no ETag (put.etag.header judges that)`,
         all,
       )
-    if (sameRepresentation(bodyObject(before), bodyObject(after), ctx.attribute, new Set(['meta'])).length === 0)
+    const changes = sameRepresentation(bodyObject(before), bodyObject(after), ctx.attribute, new Set(['meta']))
+    if (changes.length === 0)
       return verdict('inconclusive', 'the GET after the PUT shows the user as before, so the ETag need not change', all)
     const bad = [put, after].find((e) => etagOf(e) === was)
     if (!bad) return verdict('passed', `ETag ${was} → ${etagOf(after)}`, all)
-    return verdict(
-      'violated',
-      `Received: ETag ${was} again on ${bad === put ? 'the response to a PUT' : 'a GET after a PUT'} that changed the user\nExpected: a new ETag\n\nDerive the ETag from the content or bump the version on every write`,
+    const where = bad === put ? 'the response to a PUT' : 'a GET after a PUT'
+    return violation(
+      {
+        received: `ETag ${was} again on ${where} that changed the user`,
+        expected: 'a new ETag for the changed representation (RFC 9110 §8.8.3)',
+        fix: 'Derive the ETag from the content or bump the version on every write.',
+      },
       all,
-      { focus: all.indexOf(bad) },
+      { focus: all.indexOf(bad), diff: changes },
     )
   },
 })
@@ -156,13 +161,17 @@ export const etagChanges = etagCheck({
  * performed). RFC 7644 Table 8 lists 409 for a version mismatch too. A PUT refused for another reason is
  * the If-Match's only when the same body without If-Match is accepted.
  */
-export const staleIfMatch = etagCheck({
+export const staleIfMatch = defineCheck({
   id: 'put.etag.stale-if-match-412',
   title: 'A stale If-Match is refused with 412 and changes nothing',
   level: 'MUST',
   source: 'RFC 7644 §3.14; RFC 9110 §13.1.1',
   area: 'etag',
-  rule: 'If-Match: when the entity-tag does not match, the server MUST NOT perform the method, and answers 412 (Precondition Failed).',
+  rule:
+    'If-Match: when the entity-tag does not match, the server MUST NOT perform the method, and answers 412 ' +
+    '(Precondition Failed).',
+  skipIf: etagSkip,
+  users: 1,
   maxRuns: 3,
   cases: (ctx) => fc.tuple(validPayloads(ctx), validPayloads(ctx)),
   async run(ctx, users, [body, other]) {
@@ -180,7 +189,8 @@ export const staleIfMatch = etagCheck({
     if (!etagOf(current) || etagOf(current) === stale)
       return verdict(
         'inconclusive',
-        `no stale ETag could be made: the ETag is ${etagOf(current) ? 'the same' : 'gone'} after a successful PUT (put.etag.changes and put.etag.header judge that)`,
+        `no stale ETag could be made: the ETag is ${etagOf(current) ? 'the same' : 'gone'} after a successful PUT ` +
+          '(put.etag.changes and put.etag.header judge that)',
         [first, change, current],
       )
     const attempt = await putUser(ctx, id, other, { headers: { 'if-match': stale } })
@@ -188,12 +198,18 @@ export const staleIfMatch = etagCheck({
     noResponse([attempt, after])
     const all = [first, change, current, attempt, after]
     const changed = sameRepresentation(bodyObject(current), bodyObject(after), ctx.attribute, new Set(['meta']))
+    const tags = `If-Match ${stale} (current ${etagOf(current)})`
     if (is2xx(attempt) || changed.length > 0)
-      return verdict(
-        'violated',
-        `Received: ${describeStatus(attempt)} for If-Match ${stale} (current ${etagOf(current)})${changed.length > 0 ? `, and the user changed (${changed.map((d) => d.attribute).join(', ')})` : ''}\nExpected: 412 Precondition Failed, nothing changed\n\nCompare If-Match with the current version before replacing`,
+      return violation(
+        {
+          received:
+            `${describeStatus(attempt)} for ${tags}` +
+            (changed.length > 0 ? `, and the user changed (${changed.map((d) => d.attribute).join(', ')})` : ''),
+          expected: '412 Precondition Failed, nothing changed (RFC 9110 §13.1.1)',
+          fix: 'Compare If-Match with the current version before replacing.',
+        },
         all,
-        { focus: 3 },
+        { focus: 3, ...(changed.length > 0 ? { diff: changed } : {}) },
       )
     if (statusOf(attempt) === 412) return verdict('passed', '412 for a stale If-Match, nothing changed', all)
     if (statusOf(attempt) === 409)
@@ -215,9 +231,13 @@ export const staleIfMatch = etagCheck({
         exchanges: [...all, control],
         key: 'put-body',
       })
-    return verdict(
-      'violated',
-      `Received: ${describeRefusal(attempt)} for If-Match ${stale} (current ${etagOf(current)}); the same body without If-Match was accepted (${describeStatus(control)})\nExpected: 412 Precondition Failed`,
+    return violation(
+      {
+        received:
+          `${describeRefusal(attempt)} for ${tags}; ` +
+          `the same body without If-Match was accepted (${describeStatus(control)})`,
+        expected: '412 Precondition Failed (RFC 9110 §13.1.1)',
+      },
       [...all, control],
       { focus: 3 },
     )
@@ -269,14 +289,19 @@ function constraintOf(p: IfMatchProbe): Verdict | null {
  * strongly there, so a weak current tag never matches and its 412 is HTTP-correct: put.etag.weak-if-match
  * judges weak tags against RFC 7644 §3.14's examples.
  */
-export const currentIfMatch = etagCheck({
+export const currentIfMatch = defineCheck({
   id: 'put.etag.current-if-match',
   title: 'A PUT with If-Match set to the current ETag is performed',
   level: 'MUST',
   source: 'RFC 7644 §3.14; RFC 9110 §13.1.1',
   area: 'etag',
-  rule: 'If-Match: when the field value matches the current entity tag of the target resource, the condition is true and the method is performed.',
+  rule:
+    'If-Match: when the field value matches the current entity tag of the target resource, the condition is true ' +
+    'and the method is performed.',
+  skipIf: etagSkip,
+  users: 1,
   maxRuns: 3,
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const p = await putWithCurrentIfMatch(ctx, users, body)
     if (!('put' in p)) return p
@@ -285,14 +310,20 @@ export const currentIfMatch = etagCheck({
     if (statusOf(p.put) === 412 && isWeak(p.current))
       return verdict(
         'inconclusive',
-        `412 for If-Match ${p.current}: the current ETag is weak, and RFC 9110 compares If-Match strongly (put.etag.weak-if-match judges it)`,
+        `412 for If-Match ${p.current}: the current ETag is weak, and RFC 9110 compares If-Match strongly ` +
+          '(put.etag.weak-if-match judges it)',
         exchangesOf(p),
       )
     const constraint = constraintOf(p)
     if (constraint) return constraint
-    return verdict(
-      'violated',
-      `Received: ${describeRefusal(p.put)} for If-Match ${p.current}, the current ETag${p.control ? `; the same body without If-Match was accepted (${describeStatus(p.control.control)})` : ''}\nExpected: the PUT performed (200 with the new version)\n\nCompare If-Match with the current entity tag`,
+    return violation(
+      {
+        received:
+          `${describeRefusal(p.put)} for If-Match ${p.current}, the current ETag` +
+          (p.control ? `; the same body without If-Match was accepted (${describeStatus(p.control.control)})` : ''),
+        expected: 'the PUT performed: 200 with the new version (RFC 9110 §13.1.1)',
+        fix: 'Compare If-Match with the current entity tag.',
+      },
       exchangesOf(p),
       { focus: 1 },
     )
@@ -303,14 +334,19 @@ export const currentIfMatch = etagCheck({
  * RFC 7644 §3.14's examples send the weak ETag they were given in If-Match and expect the PUT to be
  * performed. RFC 9110 compares If-Match strongly, so refusing a weak tag is HTTP-correct: a warning.
  */
-export const weakIfMatch = etagCheck({
+export const weakIfMatch = defineCheck({
   id: 'put.etag.weak-if-match',
   title: 'A PUT with If-Match set to the current weak ETag is performed, as RFC 7644 §3.14 shows',
   level: 'SHOULD',
   source: 'RFC 7644 §3.14',
   area: 'etag',
-  rule: 'RFC 7644 §3.14 shows a client sending the weak entity tag it was given (If-Match: W/"e180ee84f0671b1") and the service provider performing the request when it matches the current version.',
+  rule:
+    'RFC 7644 §3.14 shows a client sending the weak entity tag it was given (If-Match: W/"e180ee84f0671b1") and ' +
+    'the service provider performing the request when it matches the current version.',
+  skipIf: etagSkip,
+  users: 1,
   maxRuns: 3,
+  cases: (ctx) => validPayloads(ctx),
   async run(ctx, users, body) {
     const p = await putWithCurrentIfMatch(ctx, users, body)
     if (!('put' in p)) return p
@@ -324,9 +360,13 @@ export const weakIfMatch = etagCheck({
       return verdict('passed', `${statusOf(p.put)} for If-Match ${p.current}, the current weak ETag`, exchangesOf(p))
     const constraint = constraintOf(p)
     if (constraint) return constraint
-    return verdict(
-      'violated',
-      `Received: ${describeRefusal(p.put)} for If-Match ${p.current}, the current (weak) ETag\nExpected: 200 with a new ETag, as RFC 7644 §3.14's examples show (RFC 9110 compares If-Match strongly, so a weak tag never matches there)`,
+    return violation(
+      {
+        received: `${describeRefusal(p.put)} for If-Match ${p.current}, the current (weak) ETag`,
+        expected:
+          "200 with a new ETag, as RFC 7644 §3.14's examples show " +
+          '(RFC 9110 compares If-Match strongly, so a weak tag never matches there)',
+      },
       exchangesOf(p),
       { focus: 1 },
     )

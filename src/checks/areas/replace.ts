@@ -1,166 +1,53 @@
 import fc from 'fast-check'
 import type { Exchange } from '../../http/exchange.ts'
-import type { CheckContext } from '../context.ts'
-import type { AttributeDefinition } from '../../scim/attribute.ts'
 import {
-  childPath,
   diffStored,
   differs,
   getAttr,
-  isObject,
   isUnassigned,
   kindOf,
   sameRepresentation,
   WHITESPACE_TRIMMED,
 } from '../compare.ts'
-import { defineCheck, verdict, type CheckUsers, type Verdict } from '../define-check.ts'
-import { describeRefusal } from '../probes/attribution.ts'
+import type { CheckContext } from '../context.ts'
+import { defineCheck, verdict, violation, type CheckUsers } from '../define-check.ts'
+import { describeRefusal, refusedAnyway } from '../probes/attribution.ts'
+import { clearable, clearRound, fateOf, valuesOnly } from '../probes/clearing.ts'
+import { recase, spellingDivergence } from '../probes/name-case.ts'
 import { fullPayloads, validPayloads } from '../probes/payloads.ts'
-import { bodyObject, describeStatus, getUser, is2xx, putUser, scimTypeOf, statusOf } from '../probes/requests.ts'
-import { serverDeclares } from '../probes/server-schemas.ts'
 import {
-  freeTextSlots,
-  itemTextSlots,
+  declaresPath,
+  documented,
+  labelOf,
+  notCompared,
+  notReturnedByDefault,
+  pathOf,
+  readOnly,
+  textSlots,
+  valuesAt,
+  without,
+} from '../probes/replace-scope.ts'
+import { echo, isVerdict, replaceThenGet, samePutTwice } from '../probes/replace-steps.ts'
+import { bodyObject, describeStatus, getUser, is2xx, putUser, scimTypeOf, statusOf } from '../probes/requests.ts'
+import {
   multiValuedOptional,
   primaryCapable,
-  READ_ONLY,
   requestProperties,
   setPath,
   singleValuedOptional,
 } from '../probes/slots.ts'
 
+/**
+ * The replace area (SCIM-PUT-RULES 3-6, 10, 15, 22, 23, 25): what a successful PUT stores and returns.
+ * Each check's identity is its `defineCheck` literal; the request sequences they share are in
+ * probes/replace-steps.ts, probes/clearing.ts and probes/name-case.ts, and which attributes a replace
+ * must store and show is probes/replace-scope.ts.
+ */
+
 type Body = Record<string, unknown>
-type Characteristics = AttributeDefinition | undefined
-
-/** RFC 7643 §7: "never" is in no response, "request" only in the response to the request that named it, so a GET does not show either. */
-const notReturnedByDefault = (def: Characteristics): boolean => def?.returned === 'never' || def?.returned === 'request'
-/** RFC 7643 §7 readOnly: "The attribute SHALL NOT be modified"; the server maintains it (id, meta, a vendor's updatedAt). */
-const readOnly = (def: Characteristics): boolean => def?.mutability === 'readOnly'
-/** Whether a GET after a replace must show the value sent: client-writable and returned by default. */
-const storedAndShown = (def: Characteristics): boolean => !readOnly(def) && !notReturnedByDefault(def)
-
-/** Attributes a replace must store: documented by the vendor, client-writable and returned by default. */
-function comparable(ctx: CheckContext): Set<string> {
-  const skip = new Set(['schemas', 'id', 'meta', 'groups', 'password'])
-  for (const name of Object.keys(requestProperties(ctx.profile))) {
-    if (!storedAndShown(ctx.attribute(name))) skip.add(name.toLowerCase())
-  }
-  return skip
-}
-
-/** `value` without the attributes, at any depth, whose characteristics `drop` (a comparison must not see them). */
-function without(ctx: CheckContext, value: unknown, drop: (def: Characteristics) => boolean, path = ''): unknown {
-  if (Array.isArray(value)) return value.map((item) => without(ctx, item, drop, path))
-  if (!isObject(value)) return value
-  return Object.fromEntries(
-    Object.entries(value).flatMap(([name, v]) => {
-      const at = path ? childPath(path, name) : name
-      return drop(ctx.attribute(at)) ? [] : [[name, without(ctx, v, drop, at)]]
-    }),
-  )
-}
-
-/**
- * Only the attributes the vendor's schema documents and, when the server publishes /Schemas, that the
- * server declares: anything else in a payload is an unknown attribute to it, not the server's to store.
- */
-function documented(ctx: CheckContext, body: Body): Body {
-  const known = new Set(Object.keys(requestProperties(ctx.profile)).map((k) => k.toLowerCase()))
-  return Object.fromEntries(Object.entries(body).filter(([k]) => known.has(k.toLowerCase()) && serverDeclares(ctx, k)))
-}
-
-/**
- * Whether the server's /Schemas declares an attribute path (`name.givenName`, `<urn>:role`); true when
- * it publishes none. A sub-attribute it does not declare is an unknown attribute to it (SCIM-PUT-RULES 14).
- */
-function declaresPath(ctx: CheckContext, path: string): boolean {
-  const declared = ctx.discovery.declared
-  return !declared || declared.has(path.toLowerCase())
-}
 
 /** `400 invalidValue ("name.givenName" is 120 characters long…)`: the server's answer, for a message or a trait. */
 const answerOf = describeRefusal
-
-/**
- * A case whose PUT was refused although nothing of this rule was in it (or its control was refused as
- * well): the server's own input constraint, not evidence about the rule. Inconclusive, with the answer
- * as a `constraint.<what>` trait.
- */
-function refusedAnyway(what: string, why: string, refusal: Exchange, exchanges: Exchange[] = [refusal]): Verdict {
-  return verdict('inconclusive', `${why}: ${answerOf(refusal)}`, exchanges, {
-    traits: { [`constraint.${what}`]: answerOf(refusal) },
-  })
-}
-
-/** PUT then GET; a verdict instead when the PUT of this valid payload was refused (the server's own constraint). */
-async function replaceThenGet(
-  ctx: CheckContext,
-  id: string,
-  body: unknown,
-): Promise<{ put: Exchange; get: Exchange } | Verdict> {
-  const put = await putUser(ctx, id, body)
-  if (!is2xx(put))
-    return refusedAnyway('payload', 'the PUT of a valid payload was refused, so nothing was stored to judge', put)
-  return { put, get: await getUser(ctx, id) }
-}
-
-const isVerdict = (v: unknown): v is Verdict => isObject(v) && typeof v.outcome === 'string'
-
-/**
- * The value without its unassigned parts (null, [], {}), at any depth, and with at most one `primary: true`
- * per list (RFC 7643 §2.4): a body that sets only real values, as a base for clearing or omitting them.
- */
-function valuesOnly(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    let primary = false
-    return value
-      .map(valuesOnly)
-      .filter((v) => !isUnassigned(v))
-      .map((v) => {
-        if (!isObject(v) || v.primary !== true) return v
-        const first = !primary
-        primary = true
-        return first ? v : { ...v, primary: false }
-      })
-  }
-  if (!isObject(value)) return value
-  return Object.fromEntries(
-    Object.entries(value)
-      .map(([k, v]) => [k, valuesOnly(v)] as const)
-      .filter(([, v]) => !isUnassigned(v)),
-  )
-}
-
-/** Every string in a value, at any depth. */
-function stringsIn(value: unknown): string[] {
-  if (typeof value === 'string') return [value]
-  if (Array.isArray(value)) return value.flatMap(stringsIn)
-  return isObject(value) ? Object.values(value).flatMap(stringsIn) : []
-}
-
-/**
- * What became of attribute `name` after a PUT that cleared or omitted it: `cleared`; `retained` (every
- * value still the one held before the PUT, SCIM-PUT-RULES 6 when null/[] was sent); or `defaulted`, a
- * value the server assigned (RFC 7644 §3.5.1 "MAY assign a default value"): one the attribute did not
- * hold before, or one derived from what the same PUT sent (e.g. `emails` made from `userName`).
- */
-function fateOf(
-  ctx: CheckContext,
-  name: string,
-  before: unknown,
-  after: unknown,
-  sent: Body,
-): 'cleared' | 'retained' | 'defaulted' {
-  if (isUnassigned(after)) return 'cleared'
-  const others = new Set(
-    stringsIn(
-      Object.entries(sent).flatMap(([k, v]) => (k.toLowerCase() === name.toLowerCase() || k === 'schemas' ? [] : [v])),
-    ).map((s) => s.toLowerCase()),
-  )
-  const leaves = stringsIn(after)
-  if (leaves.length > 0 && leaves.every((s) => others.has(s.toLowerCase()))) return 'defaulted'
-  return !isUnassigned(before) && differs(after, before, name, ctx.attribute) === null ? 'retained' : 'defaulted'
-}
 
 /** RFC 7644 §3.5.1 (verified): "Any values provided SHALL replace the existing attribute values." */
 export const valuesReplaced = defineCheck({
@@ -176,7 +63,7 @@ export const valuesReplaced = defineCheck({
     const r = await replaceThenGet(ctx, users.ids[0], body)
     if (isVerdict(r)) return r
     const unknown = new Set<string>()
-    const diff = diffStored(documented(ctx, body), bodyObject(r.get), ctx.attribute, comparable(ctx), {
+    const diff = diffStored(documented(ctx, body), bodyObject(r.get), ctx.attribute, notCompared(ctx), {
       declared: (path) => declaresPath(ctx, path),
       unknown,
     })
@@ -195,42 +82,23 @@ export const valuesReplaced = defineCheck({
         { traits },
       )
     }
-    return verdict(
-      'violated',
-      `Received: GET after PUT differs for ${lost.map((d) => `${d.attribute} (${d.note})`).join(', ')}\nExpected: the values provided, compared by SCIM rules (case-insensitive unless caseExact, multi-valued as sets)\n\nStore every provided value as sent`,
+    return violation(
+      {
+        received: `GET after PUT differs for ${lost.map((d) => `${d.attribute} (${d.note})`).join(', ')}`,
+        expected:
+          'the values provided (RFC 7644 §3.5.1), compared by SCIM rules: case-insensitive unless caseExact, ' +
+          'multi-valued as sets',
+        fix: 'Store every provided value as sent',
+      },
       [r.put, r.get],
       { focus: 1, diff: lost, traits },
     )
   },
 })
 
-/** Every value a slot holds in a resource (several for a multi-valued item slot `[attribute, '[]', sub]`). */
-function valuesAt(resource: unknown, slot: string[]): unknown[] {
-  const top = getAttr(resource, slot[0])
-  if (slot.length === 1) return [top]
-  if (slot[1] === '[]') return Array.isArray(top) ? top.map((item) => getAttr(item, slot[2])) : [undefined]
-  return [getAttr(top, slot[1])]
-}
-
-/** The characteristics path of a slot: `name.givenName`, `roles.value`. */
-const pathOf = (slot: string[]): string => slot.filter((s) => s !== '[]').join('.')
-/** How a slot reads in a message: `name.givenName`, `roles[].value`. */
-const labelOf = (slot: string[]): string => slot.join('.').replace('.[].', '[].')
-
-/**
- * The string slots a replace must store and show: documented by the vendor, declared by the server
- * (an attribute it does not declare is unknown to it, SCIM-PUT-RULES 14), client-writable and returned.
- */
-function textSlots(ctx: CheckContext, withItems: boolean): string[][] {
-  const skip = comparable(ctx)
-  return [...freeTextSlots(ctx.profile), ...(withItems ? itemTextSlots(ctx.profile) : [])].filter(
-    (slot) =>
-      serverDeclares(ctx, slot[0]) &&
-      !skip.has(slot[0].toLowerCase()) &&
-      (slot.length === 1 || declaresPath(ctx, pathOf(slot))) &&
-      storedAndShown(ctx.attribute(pathOf(slot))),
-  )
-}
+const NO_TEXT_SLOT =
+  "the vendor's request schema has no free-text string attribute that the server declares, accepts from clients " +
+  'and returns'
 
 /**
  * SCIM-PUT-RULES 4: a string stored with the white space at its ends trimmed → warn, wherever it sits
@@ -243,13 +111,12 @@ export const whitespaceKept = defineCheck({
   level: 'SHOULD',
   source: 'RFC 7644 §3.5.1; RFC 7643 §2.3.1',
   area: 'replace',
-  rule: 'Any values provided SHALL replace the existing attribute values (a String is a sequence of zero or more Unicode characters): a value stored with the white space at its ends trimmed is a deviation.',
+  rule:
+    'Any values provided SHALL replace the existing attribute values (a String is a sequence of zero or more ' +
+    'Unicode characters): a value stored with the white space at its ends trimmed is a deviation.',
   users: 1,
   maxRuns: 20,
-  skipIf: (ctx) =>
-    textSlots(ctx, true).length === 0
-      ? "the vendor's request schema has no free-text string attribute that the server declares, accepts from clients and returns"
-      : null,
+  skipIf: (ctx) => (textSlots(ctx, true).length === 0 ? NO_TEXT_SLOT : null),
   cases: (ctx) =>
     fc.tuple(
       validPayloads(ctx),
@@ -277,7 +144,8 @@ export const whitespaceKept = defineCheck({
       // Nothing stored, so the rule (what is stored) is not reached: the server's own input rule, a trait.
       return verdict(
         'inconclusive',
-        `${labelOf(slot)} with white space at its ends was refused with ${answerOf(put)}, the same value without it accepted: nothing stored to judge`,
+        `${labelOf(slot)} with white space at its ends was refused with ${answerOf(put)}, the same value without ` +
+          'it accepted: nothing stored to judge',
         [put, control],
         { traits: { 'constraint.whitespace-at-ends': answerOf(put) } },
       )
@@ -287,15 +155,19 @@ export const whitespaceKept = defineCheck({
     if (notes.includes(null)) return verdict('passed', `${labelOf(slot)} stored with its white space`, [put, get])
     const stored = valuesAt(bodyObject(get), slot)
     if (notes.some((n) => n === WHITESPACE_TRIMMED))
-      return verdict(
-        'violated',
-        `Received: ${labelOf(slot)} stored as ${JSON.stringify(stored.length === 1 ? stored[0] : stored)}\nExpected: ${JSON.stringify(value)}, white space at the ends included\n\nStore strings as sent, without trimming them`,
+      return violation(
+        {
+          received: `${labelOf(slot)} stored as ${JSON.stringify(stored.length === 1 ? stored[0] : stored)}`,
+          expected: `${JSON.stringify(value)}, white space at the ends included (RFC 7643 §2.3.1; RFC 7644 §3.5.1)`,
+          fix: 'Store strings as sent, without trimming them',
+        },
         [put, get],
         { focus: 1, diff: [{ attribute: labelOf(slot), sent: value, stored, note: WHITESPACE_TRIMMED }] },
       )
     return verdict(
       'inconclusive',
-      `${labelOf(slot)} stored as ${JSON.stringify(stored)?.slice(0, 120)}, neither as sent nor trimmed (put.replace.values-stored judges a value not stored)`,
+      `${labelOf(slot)} stored as ${JSON.stringify(stored)?.slice(0, 120)}, neither as sent nor trimmed ` +
+        '(put.replace.values-stored judges a value not stored)',
       [put, get],
     )
   },
@@ -319,16 +191,20 @@ export const responseMatchesGet = defineCheck({
     if (!putBody)
       return verdict(
         'inconclusive',
-        `the PUT answered ${describeStatus(r.put)} without a JSON resource, so there is no response to compare (put.status.success-200 judges that)`,
+        `the PUT answered ${describeStatus(r.put)} without a JSON resource, so there is no response to compare ` +
+          '(put.status.success-200 judges that)',
         [r.put],
       )
     // returned "request"/"never" attributes may be in the PUT response and are absent from a GET by definition.
     const shown = (resource: unknown) => without(ctx, resource, notReturnedByDefault)
     const diff = sameRepresentation(shown(putBody), shown(bodyObject(r.get)), ctx.attribute)
     if (diff.length === 0) return verdict('passed', 'PUT response equals the following GET', [r.put, r.get])
-    return verdict(
-      'violated',
-      `Received: the PUT response and the GET right after it differ in ${diff.map((d) => d.attribute).join(', ')}\nExpected: the PUT response is the stored resource\n\nReturn the resource as stored, after the replace`,
+    return violation(
+      {
+        received: `the PUT response and the GET right after it differ in ${diff.map((d) => d.attribute).join(', ')}`,
+        expected: 'the PUT response is the stored resource (RFC 7644 §3.5.1: "the entire resource")',
+        fix: 'Return the resource as stored, after the replace',
+      },
       [r.put, r.get],
       { diff: diff.map((d) => ({ ...d, note: `PUT response vs GET: ${d.note}` })) },
     )
@@ -345,7 +221,9 @@ export const omittedAttributes = defineCheck({
   level: 'MAY',
   source: 'RFC 7644 §3.5.1',
   area: 'replace',
-  rule: 'If one or more values are already set for the attribute, the service provider MAY assume that any existing values are to be cleared, or it MAY assign a default value to the final resource representation.',
+  rule:
+    'If one or more values are already set for the attribute, the service provider MAY assume that any existing ' +
+    'values are to be cleared, or it MAY assign a default value to the final resource representation.',
   users: 1,
   maxRuns: 20,
   cases: (ctx) =>
@@ -373,7 +251,8 @@ export const omittedAttributes = defineCheck({
       // The same payload with them was accepted: the server requires them (a choice of its own, not this MAY's).
       return verdict(
         'observed',
-        `the PUT without ${present.join(', ')} was refused with ${describeStatus(put)}; the same payload with them was accepted`,
+        `the PUT without ${present.join(', ')} was refused with ${describeStatus(put)}; the same payload with ` +
+          'them was accepted',
         [first, put],
         { traits: Object.fromEntries(present.map((name) => [`omitted.${name}`, `refused (${answerOf(put)})`])) },
       )
@@ -392,12 +271,118 @@ export const omittedAttributes = defineCheck({
       return verdict('passed', `omitted attributes cleared (${present.join(', ')})`, [first, put, get], { traits })
     return verdict(
       'observed',
-      `Omitted attributes: ${kept.map(([k, t]) => `${k.slice(8)} ${t}`).join(', ')} (RFC 7644 §3.5.1 allows clearing or a default; retaining is reported as a trait)`,
+      `Omitted attributes: ${kept.map(([k, t]) => `${k.slice(8)} ${t}`).join(', ')} (RFC 7644 §3.5.1 allows ` +
+        'clearing or a default; retaining is reported as a trait)',
       [first, put, get],
       { traits },
     )
   },
 })
+
+const CLEARING_RULE =
+  'Clients MAY specify "null" for a single-valued attribute, or an empty array "[]" for a multi-valued attribute, ' +
+  'to clear all values. Unassigned, null and [] SHALL be considered to be equivalent in "state".'
+
+/** The `skipIf` of a clearing check: no optional attribute of its kind to clear. */
+const nothingToClear = (ctx: CheckContext, kind: 'null' | 'empty-array'): string | null =>
+  clearable(ctx, kind).length === 0
+    ? `the vendor's request schema has no optional ${kind === 'null' ? 'single' : 'multi'}-valued attribute ` +
+      'that the server declares, accepts from clients and returns'
+    : null
+
+/**
+ * The `run` of put.replace.null-clears and put.replace.empty-array-clears (SCIM-PUT-RULES 6): set the
+ * attributes (values only), PUT them as null/[], and judge what became of each one. The old value surviving
+ * → violated; null/[] refused where the same PUT leaving them out is accepted → violated; a default the
+ * server assigns in their place (RFC 7644 §3.5.1 "MAY assign a default value") → observed.
+ */
+function judgeClearing(kind: 'null' | 'empty-array') {
+  const empty = kind === 'null' ? 'null' : '[]'
+  return async (ctx: CheckContext, users: CheckUsers, [generated, other, names]: [Body, Body, string[]]) => {
+    const userId = users.ids[0]
+    // Set the attributes first, with values only: the base the clearing PUT changes is one the server accepted.
+    const full = valuesOnly(generated) as Body
+    const round = await clearRound(ctx, userId, full, names, kind)
+    if (isVerdict(round)) return round
+    if ('refused' in round)
+      return violation(
+        {
+          received:
+            `${describeStatus(round.refused)} for a PUT with ${empty} for ${names.join(', ')}; ` +
+            `the same PUT leaving them out answered ${statusOf(round.control)}`,
+          expected: `${empty} accepted as "no value" (RFC 7644 §3.5.1: clients MAY send it to clear an attribute)`,
+          fix: `Treat ${empty} as the attribute unassigned`,
+        },
+        round.exchanges,
+        { focus: 2, traits: { [`clearing.${kind}`]: `refused (${answerOf(round.refused)})` } },
+      )
+    let { fates, exchanges } = round
+    const clearing = round.clearing
+    if (fates.length === 0)
+      return verdict(
+        'inconclusive',
+        `none of ${names.join(', ')} held a value after the PUT that set them, so there was nothing for ${empty} ` +
+          'to clear',
+        exchanges,
+      )
+    // A value equal to the one before may still be a default the server assigns (active: true): set another
+    // value first and clear again. Only a value that follows what was set survived.
+    const retained = fates.filter((f) => f.fate === 'retained')
+    if (retained.length > 0) {
+      const changed: Body = { ...full }
+      const otherValues = valuesOnly(other) as Body
+      for (const f of retained) {
+        const alt = typeof f.before === 'boolean' ? !f.before : getAttr(otherValues, f.name)
+        if (!isUnassigned(alt) && differs(alt, f.before, f.name, ctx.attribute) !== null) changed[f.name] = alt
+      }
+      const again = await clearRound(ctx, userId, changed, names, kind)
+      if ('fates' in again) {
+        exchanges = [...exchanges, ...again.exchanges]
+        fates = fates.map((f) => {
+          const second = again.fates.find((g) => g.name === f.name)
+          // The same value again, whatever was set before: a default the server assigns, not the old value.
+          return f.fate === 'retained' && changed[f.name] !== full[f.name] && second?.fate === 'defaulted'
+            ? { ...f, fate: 'defaulted' as const }
+            : f
+        })
+      }
+    }
+    const traits = Object.fromEntries(fates.map((f) => [`cleared.${f.name}`, f.fate]))
+    const left = fates.filter((f) => f.fate === 'retained')
+    if (left.length > 0)
+      return violation(
+        {
+          received: `${left.map((f) => f.name).join(', ')} still holding the value from before a PUT with ${empty}`,
+          expected:
+            'the attribute cleared (RFC 7643 §2.5: null, [] and unassigned are the same state), or a default ' +
+            'assigned (RFC 7644 §3.5.1)',
+          fix: `Treat ${empty} as "no value"`,
+        },
+        exchanges,
+        {
+          focus: 3,
+          traits,
+          diff: left.map((f) => ({
+            attribute: f.name,
+            sent: clearing[f.name],
+            stored: f.after,
+            note: 'old value survived',
+          })),
+        },
+      )
+    const defaulted = fates.filter((f) => f.fate === 'defaulted')
+    if (defaulted.length > 0)
+      return verdict(
+        'observed',
+        `${empty} for ${defaulted.map((f) => f.name).join(', ')}: the server assigned a default ` +
+          `(${defaulted.map((f) => JSON.stringify(f.after)?.slice(0, 80)).join(', ')}) instead of keeping the old ` +
+          'value (RFC 7644 §3.5.1 MAY assign a default value)',
+        exchanges,
+        { traits },
+      )
+    return verdict('passed', `${empty} cleared ${fates.map((f) => f.name).join(', ')}`, exchanges, { traits })
+  }
+}
 
 /**
  * SCIM-PUT-RULES 6. RFC 7644 §3.5.1 (verified): clients "MAY specify "null" for a single-valued
@@ -406,249 +391,152 @@ export const omittedAttributes = defineCheck({
  * warn; null or [] refused (where the same PUT without them is accepted) → warn; a default the server
  * assigns in their place (RFC 7644 §3.5.1 "MAY assign a default value") → observe.
  */
-function clearingCheck(kind: 'null' | 'empty-array') {
-  const id = kind === 'null' ? 'put.replace.null-clears' : 'put.replace.empty-array-clears'
-  const empty = kind === 'null' ? 'null' : '[]'
-  const candidates = (ctx: CheckContext) =>
-    (kind === 'null' ? singleValuedOptional(ctx.profile) : multiValuedOptional(ctx.profile)).filter(
-      (name) => serverDeclares(ctx, name) && !READ_ONLY.has(name.toLowerCase()) && storedAndShown(ctx.attribute(name)),
-    )
-  return defineCheck({
-    id,
-    title: kind === 'null' ? 'null clears a single-valued attribute' : '[] clears a multi-valued attribute',
-    level: 'SHOULD',
-    source: 'RFC 7644 §3.5.1; RFC 7643 §2.5',
-    area: 'replace',
-    rule: 'Clients MAY specify "null" for a single-valued attribute, or an empty array "[]" for a multi-valued attribute, to clear all values. Unassigned, null and [] SHALL be considered to be equivalent in "state".',
-    users: 1,
-    maxRuns: 20,
-    skipIf: (ctx) =>
-      candidates(ctx).length === 0
-        ? `the vendor's request schema has no optional ${kind === 'null' ? 'single' : 'multi'}-valued attribute that the server declares, accepts from clients and returns`
-        : null,
-    cases: (ctx) => fc.tuple(fullPayloads(ctx), fullPayloads(ctx), fc.subarray(candidates(ctx), { minLength: 1 })),
-    async run(ctx, users, [generated, other, names]) {
-      const userId = users.ids[0]
-      // Set the attributes first, with values only: the base the clearing PUT changes is one the server accepted.
-      const full = valuesOnly(generated) as Body
-      const round = await clearRound(ctx, userId, full, names, kind)
-      if (isVerdict(round)) return round
-      let { fates, exchanges } = round
-      const clearing = round.clearing
-      if (fates.length === 0)
-        return verdict(
-          'inconclusive',
-          `none of ${names.join(', ')} held a value after the PUT that set them, so there was nothing for ${empty} to clear`,
-          exchanges,
-        )
-      // A value equal to the one before may still be a default the server assigns (active: true): set another
-      // value first and clear again. Only a value that follows what was set survived.
-      const retained = fates.filter((f) => f.fate === 'retained')
-      if (retained.length > 0) {
-        const changed: Body = { ...full }
-        const otherValues = valuesOnly(other) as Body
-        for (const f of retained) {
-          const alt = typeof f.before === 'boolean' ? !f.before : getAttr(otherValues, f.name)
-          if (!isUnassigned(alt) && differs(alt, f.before, f.name, ctx.attribute) !== null) changed[f.name] = alt
-        }
-        const again = await clearRound(ctx, userId, changed, names, kind)
-        if (!isVerdict(again)) {
-          exchanges = [...exchanges, ...again.exchanges]
-          fates = fates.map((f) => {
-            const second = again.fates.find((g) => g.name === f.name)
-            // The same value again, whatever was set before: a default the server assigns, not the old value.
-            return f.fate === 'retained' && changed[f.name] !== full[f.name] && second?.fate === 'defaulted'
-              ? { ...f, fate: 'defaulted' as const }
-              : f
-          })
-        }
-      }
-      const traits = Object.fromEntries(fates.map((f) => [`cleared.${f.name}`, f.fate]))
-      const left = fates.filter((f) => f.fate === 'retained')
-      if (left.length > 0)
-        return verdict(
-          'violated',
-          `Received: ${left.map((f) => f.name).join(', ')} still holding the value from before a PUT with ${empty}\nExpected: the attribute cleared (null, [] and unassigned are the same state), or a default assigned\n\nTreat ${empty} as "no value"`,
-          exchanges,
-          {
-            focus: 3,
-            traits,
-            diff: left.map((f) => ({
-              attribute: f.name,
-              sent: clearing[f.name],
-              stored: f.after,
-              note: 'old value survived',
-            })),
-          },
-        )
-      const defaulted = fates.filter((f) => f.fate === 'defaulted')
-      if (defaulted.length > 0)
-        return verdict(
-          'observed',
-          `${empty} for ${defaulted.map((f) => f.name).join(', ')}: the server assigned a default (${defaulted.map((f) => JSON.stringify(f.after)?.slice(0, 80)).join(', ')}) instead of keeping the old value (RFC 7644 §3.5.1 MAY assign a default value)`,
-          exchanges,
-          { traits },
-        )
-      return verdict('passed', `${empty} cleared ${fates.map((f) => f.name).join(', ')}`, exchanges, { traits })
-    },
-  })
-}
+export const nullClears = defineCheck({
+  id: 'put.replace.null-clears',
+  title: 'null clears a single-valued attribute',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.5.1; RFC 7643 §2.5',
+  area: 'replace',
+  rule: CLEARING_RULE,
+  users: 1,
+  maxRuns: 20,
+  skipIf: (ctx) => nothingToClear(ctx, 'null'),
+  cases: (ctx) => fc.tuple(fullPayloads(ctx), fullPayloads(ctx), fc.subarray(clearable(ctx, 'null'), { minLength: 1 })),
+  run: judgeClearing('null'),
+})
 
-/** What one round of a clearing check saw: each attribute that held a value, and its fate after null/[]. */
-interface ClearRound {
-  clearing: Body
-  fates: { name: string; before: unknown; after: unknown; fate: 'cleared' | 'retained' | 'defaulted' }[]
-  exchanges: Exchange[]
-}
+/** SCIM-PUT-RULES 6, as put.replace.null-clears, for [] on a multi-valued attribute. */
+export const emptyArrayClears = defineCheck({
+  id: 'put.replace.empty-array-clears',
+  title: '[] clears a multi-valued attribute',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.5.1; RFC 7643 §2.5',
+  area: 'replace',
+  rule: CLEARING_RULE,
+  users: 1,
+  maxRuns: 20,
+  skipIf: (ctx) => nothingToClear(ctx, 'empty-array'),
+  cases: (ctx) =>
+    fc.tuple(fullPayloads(ctx), fullPayloads(ctx), fc.subarray(clearable(ctx, 'empty-array'), { minLength: 1 })),
+  run: judgeClearing('empty-array'),
+})
+
+/** No white space at the ends: trimming is put.replace.whitespace-kept's (SCIM-PUT-RULES 4), not a lost value here. */
+const unpadded = (s: string) => s.trim().length > 0 && s.trim() === s
+
+/** Non-ASCII text: any graphemes, and accents, CJK, emoji, and a decomposed é. */
+const nonAsciiText = () =>
+  fc
+    .oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+      fc.constantFrom('Zoë Ångström', '山田 太郎', 'Ωμέγα 🎉👩‍💻', 'Ñandú', '\u00e9 vs e\u0301'),
+    )
+    .filter(unpadded)
+
+/** ASCII text of 256 to 1024 characters. */
+const longText = () =>
+  fc
+    .integer({ min: 256, max: 1024 })
+    .chain((n) => fc.string({ unit: 'grapheme-ascii', minLength: n, maxLength: n }).filter(unpadded))
+
+const EXACT_STRINGS_RULE =
+  'Any values provided SHALL replace the existing attribute values (a String is a sequence of zero or more ' +
+  'Unicode characters encoded using UTF-8).'
 
 /**
- * PUT `full`, GET, PUT it again with `names` as null/[], GET. A refused clearing PUT is judged by its
- * control, the same PUT with `names` left out: accepted → the refusal is the null's/[]'s (SCIM-PUT-RULES
- * 6: warn); refused too → the server's own constraint (inconclusive).
+ * The `run` of put.replace.unicode-exact and put.replace.long-strings-exact (RFC 7643 §2.3.1): the value
+ * in one free-text slot comes back as sent (a canonically equivalent form passes, recorded as a trait).
  */
-async function clearRound(
-  ctx: CheckContext,
-  userId: string,
-  full: Body,
-  names: string[],
-  kind: 'null' | 'empty-array',
-): Promise<ClearRound | Verdict> {
-  const empty = kind === 'null' ? 'null' : '[]'
-  const first = await putUser(ctx, userId, full)
-  if (!is2xx(first))
-    return refusedAnyway('payload', 'the PUT that sets the attributes before clearing them was refused', first)
-  const before = await getUser(ctx, userId)
-  const clearing: Body = { ...full }
-  for (const n of names) clearing[n] = kind === 'null' ? null : []
-  const put = await putUser(ctx, userId, clearing)
-  if (!is2xx(put)) {
-    const control = await putUser(
-      ctx,
-      userId,
-      Object.fromEntries(Object.entries(full).filter(([k]) => !names.includes(k))),
-    )
-    if (!is2xx(control))
-      return refusedAnyway(
-        'payload',
-        `the PUT was refused with ${empty} for ${names.join(', ')} and with them left out`,
-        put,
-        [first, before, put, control],
+function judgeExactString(kind: 'unicode' | 'long') {
+  const what = kind === 'unicode' ? 'non-ASCII' : 'long'
+  return async (ctx: CheckContext, users: CheckUsers, [base, slot, value]: [Body, string[], string]) => {
+    const userId = users.ids[0]
+    const put = await putUser(ctx, userId, setPath(base, slot, value))
+    if (!is2xx(put)) {
+      // The control: the same payload with a short ASCII value in the slot.
+      const control = await putUser(ctx, userId, setPath(base, slot, 'Ada'))
+      if (!is2xx(control))
+        return refusedAnyway('payload', `the payload was refused with and without the ${what} value`, put, [
+          put,
+          control,
+        ])
+      // A value the service cannot store, refused (RFC 7644 §3.12 invalidValue): its own input limit, recorded as a
+      // trait. Nothing was stored, so the rule (the value stored exactly) was not reached.
+      return verdict(
+        'inconclusive',
+        `a ${what} value in ${labelOf(slot)} was refused with ${answerOf(put)}, the same payload with a short ` +
+          'ASCII value accepted: nothing stored to judge',
+        [put, control],
+        { traits: { [`constraint.${kind === 'unicode' ? 'non-ascii-strings' : 'long-strings'}`]: answerOf(put) } },
       )
-    return verdict(
-      'violated',
-      `Received: ${describeStatus(put)} for a PUT with ${empty} for ${names.join(', ')}; the same PUT leaving them out answered ${statusOf(control)}\nExpected: ${empty} accepted as "no value" (clients MAY send it to clear an attribute)\n\nTreat ${empty} as the attribute unassigned`,
-      [first, before, put, control],
-      { focus: 2, traits: { [`clearing.${kind}`]: `refused (${answerOf(put)})` } },
+    }
+    const get = await getUser(ctx, userId)
+    const stored = valuesAt(bodyObject(get), slot)[0]
+    const def = ctx.attribute(pathOf(slot))
+    const same = (a: string, b: string) =>
+      a === b || (!(def?.caseExact ?? false) && a.toLowerCase() === b.toLowerCase())
+    if (typeof stored === 'string' && same(stored, value))
+      return verdict('passed', `${labelOf(slot)} stored exactly`, [put, get])
+    // RFC 7643 §2.3.1 defines a String only as "A sequence of zero or more Unicode characters": a canonically
+    // equivalent form (é as U+00E9 or as e + U+0301) is the same text: it passes, and the form is recorded as a trait.
+    if (typeof stored === 'string' && same(stored.normalize('NFC'), value.normalize('NFC'))) {
+      const form =
+        stored === stored.normalize('NFC')
+          ? 'NFC'
+          : stored === stored.normalize('NFD')
+            ? 'NFD'
+            : 'canonically equivalent'
+      return verdict('passed', `${labelOf(slot)} stored as a canonically equivalent string (${form})`, [put, get], {
+        traits: { 'strings.normalisation': form },
+      })
+    }
+    const note =
+      typeof stored === 'string'
+        ? `sent ${[...value].length} characters, stored ${[...stored].length}`
+        : `stored ${JSON.stringify(stored)}`
+    return violation(
+      {
+        received: `${labelOf(slot)} stored as ${JSON.stringify(stored)?.slice(0, 120)} (${note})`,
+        expected: `${JSON.stringify(value).slice(0, 120)} exactly (RFC 7644 §3.5.1; RFC 7643 §2.3.1)`,
+        fix:
+          'Store strings as UTF-8 without ' +
+          `${kind === 'unicode' ? 're-encoding or replacing characters' : 'truncating'}`,
+      },
+      [put, get],
+      { focus: 1, diff: [{ attribute: labelOf(slot), sent: value, stored, note }] },
     )
   }
-  const get = await getUser(ctx, userId)
-  const fates = names
-    .filter((n) => !isUnassigned(getAttr(bodyObject(before), n)))
-    .map((name) => {
-      const was = getAttr(bodyObject(before), name)
-      const after = getAttr(bodyObject(get), name)
-      return { name, before: was, after, fate: fateOf(ctx, name, was, after, clearing) }
-    })
-  return { clearing, fates, exchanges: [first, before, put, get] }
 }
-export const nullClears = clearingCheck('null')
-export const emptyArrayClears = clearingCheck('empty-array')
 
-function exactStringsCheck(kind: 'unicode' | 'long') {
-  const id = kind === 'unicode' ? 'put.replace.unicode-exact' : 'put.replace.long-strings-exact'
-  // No white space at the ends: trimming is put.replace.whitespace-kept's (SCIM-PUT-RULES 4), not a lost value here.
-  const unpadded = (s: string) => s.trim().length > 0 && s.trim() === s
-  const text =
-    kind === 'unicode'
-      ? fc
-          .oneof(
-            fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
-            fc.constantFrom('Zoë Ångström', '山田 太郎', 'Ωμέγα 🎉👩‍💻', 'Ñandú', '\u00e9 vs e\u0301'),
-          )
-          .filter(unpadded)
-      : fc
-          .integer({ min: 256, max: 1024 })
-          .chain((n) => fc.string({ unit: 'grapheme-ascii', minLength: n, maxLength: n }).filter(unpadded))
-  const what = kind === 'unicode' ? 'non-ASCII' : 'long'
-  return defineCheck({
-    id,
-    title:
-      kind === 'unicode'
-        ? 'Non-ASCII strings (accents, CJK, emoji) come back exactly'
-        : 'Long strings (256 to 1024 characters) come back whole',
-    level: 'MUST',
-    source: 'RFC 7644 §3.5.1; RFC 7643 §2.3.1',
-    area: 'replace',
-    rule: 'Any values provided SHALL replace the existing attribute values (a String is a sequence of zero or more Unicode characters encoded using UTF-8).',
-    users: 1,
-    maxRuns: 30,
-    skipIf: (ctx) =>
-      textSlots(ctx, false).length === 0
-        ? "the vendor's request schema has no free-text string attribute that the server declares, accepts from clients and returns"
-        : null,
-    cases: (ctx) => fc.tuple(validPayloads(ctx), fc.constantFrom(...textSlots(ctx, false)), text),
-    async run(ctx, users, [base, slot, value]) {
-      const userId = users.ids[0]
-      const put = await putUser(ctx, userId, setPath(base, slot, value))
-      if (!is2xx(put)) {
-        // The control: the same payload with a short ASCII value in the slot.
-        const control = await putUser(ctx, userId, setPath(base, slot, 'Ada'))
-        if (!is2xx(control))
-          return refusedAnyway('payload', `the payload was refused with and without the ${what} value`, put, [
-            put,
-            control,
-          ])
-        // A value the service cannot store, refused (RFC 7644 §3.12 invalidValue): its own input limit, recorded as a
-        // trait. Nothing was stored, so the rule (the value stored exactly) was not reached.
-        return verdict(
-          'inconclusive',
-          `a ${what} value in ${labelOf(slot)} was refused with ${answerOf(put)}, the same payload with a short ASCII value accepted: nothing stored to judge`,
-          [put, control],
-          { traits: { [`constraint.${kind === 'unicode' ? 'non-ascii-strings' : 'long-strings'}`]: answerOf(put) } },
-        )
-      }
-      const get = await getUser(ctx, userId)
-      const stored = valuesAt(bodyObject(get), slot)[0]
-      const def = ctx.attribute(pathOf(slot))
-      const same = (a: string, b: string) =>
-        a === b || (!(def?.caseExact ?? false) && a.toLowerCase() === b.toLowerCase())
-      if (typeof stored === 'string' && same(stored, value))
-        return verdict('passed', `${labelOf(slot)} stored exactly`, [put, get])
-      // RFC 7643 §2.3.1 defines a String only as "A sequence of zero or more Unicode characters": a canonically
-      // equivalent form (é as U+00E9 or as e + U+0301) is the same text: it passes, and the form is recorded as a trait.
-      if (typeof stored === 'string' && same(stored.normalize('NFC'), value.normalize('NFC'))) {
-        const form =
-          stored === stored.normalize('NFC')
-            ? 'NFC'
-            : stored === stored.normalize('NFD')
-              ? 'NFD'
-              : 'canonically equivalent'
-        return verdict('passed', `${labelOf(slot)} stored as a canonically equivalent string (${form})`, [put, get], {
-          traits: { 'strings.normalisation': form },
-        })
-      }
-      const note =
-        typeof stored === 'string'
-          ? `sent ${[...value].length} characters, stored ${[...stored].length}`
-          : `stored ${JSON.stringify(stored)}`
-      return verdict(
-        'violated',
-        `Received: ${labelOf(slot)} stored as ${JSON.stringify(stored)?.slice(0, 120)}\nExpected: ${JSON.stringify(value).slice(0, 120)} exactly (${note})\n\nStore strings as UTF-8 without ${kind === 'unicode' ? 're-encoding or replacing characters' : 'truncating'}`,
-        [put, get],
-        { focus: 1, diff: [{ attribute: labelOf(slot), sent: value, stored, note }] },
-      )
-    },
-  })
-}
-export const unicodeExact = exactStringsCheck('unicode')
-export const longStringsExact = exactStringsCheck('long')
+/** RFC 7643 §2.3.1: a String is "A sequence of zero or more Unicode characters"; §3.5.1 stores it as sent. */
+export const unicodeExact = defineCheck({
+  id: 'put.replace.unicode-exact',
+  title: 'Non-ASCII strings (accents, CJK, emoji) come back exactly',
+  level: 'MUST',
+  source: 'RFC 7644 §3.5.1; RFC 7643 §2.3.1',
+  area: 'replace',
+  rule: EXACT_STRINGS_RULE,
+  users: 1,
+  maxRuns: 30,
+  skipIf: (ctx) => (textSlots(ctx, false).length === 0 ? NO_TEXT_SLOT : null),
+  cases: (ctx) => fc.tuple(validPayloads(ctx), fc.constantFrom(...textSlots(ctx, false)), nonAsciiText()),
+  run: judgeExactString('unicode'),
+})
 
-/** The same PUT sent twice; a verdict instead when the first was refused (the server's own constraint). */
-async function samePutTwice(ctx: CheckContext, id: string, body: Body): Promise<[Exchange, Exchange] | Verdict> {
-  const first = await putUser(ctx, id, body)
-  if (!is2xx(first)) return refusedAnyway('payload', 'the PUT of a valid payload was refused', first)
-  return [first, await putUser(ctx, id, body)]
-}
+/** As put.replace.unicode-exact, for ASCII strings of 256 to 1024 characters. */
+export const longStringsExact = defineCheck({
+  id: 'put.replace.long-strings-exact',
+  title: 'Long strings (256 to 1024 characters) come back whole',
+  level: 'MUST',
+  source: 'RFC 7644 §3.5.1; RFC 7643 §2.3.1',
+  area: 'replace',
+  rule: EXACT_STRINGS_RULE,
+  users: 1,
+  maxRuns: 30,
+  skipIf: (ctx) => (textSlots(ctx, false).length === 0 ? NO_TEXT_SLOT : null),
+  cases: (ctx) => fc.tuple(validPayloads(ctx), fc.constantFrom(...textSlots(ctx, false)), longText()),
+  run: judgeExactString('long'),
+})
 
 /** RFC 9110 §9.2.2: PUT is idempotent; the same PUT twice leaves the same representation. */
 export const idempotent = defineCheck({
@@ -668,7 +556,8 @@ export const idempotent = defineCheck({
     if (!is2xx(second))
       return verdict(
         'inconclusive',
-        `the same PUT answered ${describeStatus(first)}, then ${describeStatus(second)}: no second representation to compare (put.replace.idempotent-status judges the status)`,
+        `the same PUT answered ${describeStatus(first)}, then ${describeStatus(second)}: no second representation ` +
+          'to compare (put.replace.idempotent-status judges the status)',
         [first, second],
       )
     const a = bodyObject(first)
@@ -676,7 +565,8 @@ export const idempotent = defineCheck({
     if (!a || !b)
       return verdict(
         'inconclusive',
-        'a PUT response carried no JSON resource, so there are no representations to compare (put.status.success-200 judges that)',
+        'a PUT response carried no JSON resource, so there are no representations to compare ' +
+          '(put.status.success-200 judges that)',
         [first, second],
       )
     // readOnly attributes are the server's to maintain (meta, a vendor's updatedAt): they may move between two PUTs.
@@ -696,10 +586,13 @@ export const idempotent = defineCheck({
         ? 'lastModified/version move on an unchanged PUT'
         : 'lastModified/version stable on an unchanged PUT',
     }
+    const changed = diff.map((d) => d.attribute).join(', ')
     if (diff.length > 0)
-      return verdict(
-        'violated',
-        `Received: the second identical PUT returned a different resource (${diff.map((d) => d.attribute).join(', ')})\nExpected: the same representation`,
+      return violation(
+        {
+          received: `the second identical PUT returned a different resource (${changed})`,
+          expected: 'the same representation (RFC 9110 §9.2.2: PUT is idempotent)',
+        },
         [first, second],
         { focus: 1, diff, traits },
       )
@@ -723,7 +616,9 @@ export const idempotentStatus = defineCheck({
   level: 'SHOULD',
   source: 'RFC 9110 §9.2.2',
   area: 'replace',
-  rule: 'A request method is considered "idempotent" if the intended effect on the server of multiple identical requests with that method is the same as the effect for a single such request.',
+  rule:
+    'A request method is considered "idempotent" if the intended effect on the server of multiple identical ' +
+    'requests with that method is the same as the effect for a single such request.',
   users: 1,
   maxRuns: 10,
   cases: (ctx) => validPayloads(ctx),
@@ -733,53 +628,17 @@ export const idempotentStatus = defineCheck({
     const [first, second] = pair
     if (statusOf(second) === statusOf(first))
       return verdict('passed', `the same PUT answered ${statusOf(first)} both times`, [first, second])
-    return verdict(
-      'violated',
-      `Received: ${describeStatus(first)} then ${describeStatus(second)} for the same PUT\nExpected: the same outcome both times\n\nAnswer a repeated PUT as the first one`,
+    return violation(
+      {
+        received: `${describeStatus(first)} then ${describeStatus(second)} for the same PUT`,
+        expected: 'the same outcome both times (RFC 9110 §9.2.2: PUT is idempotent)',
+        fix: 'Answer a repeated PUT as the first one',
+      },
       [first, second],
       { focus: 1 },
     )
   },
 })
-
-/** Renames keys to a case variant, recursively, except `schemas` and URN keys (left as sent). */
-function recase(value: unknown, flip: (name: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((v) => recase(v, flip))
-  if (!isObject(value)) return value
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k === 'schemas' || /^urn:/i.test(k) ? k : flip(k), recase(v, flip)]),
-  )
-}
-
-/** The spellings of every attribute name in a resource, by lower-cased path (items of a list share their path). */
-function spellings(value: unknown, path = '', out = new Map<string, Set<string>>()): Map<string, Set<string>> {
-  if (Array.isArray(value)) for (const item of value) spellings(item, path, out)
-  else if (isObject(value))
-    for (const [key, v] of Object.entries(value)) {
-      if (!path && key.toLowerCase() === 'meta') continue
-      const at = `${path}${path ? '.' : ''}${key.toLowerCase()}`
-      if (!out.has(at)) out.set(at, new Set())
-      out.get(at)!.add(key)
-      spellings(v, at, out)
-    }
-  return out
-}
-
-/**
- * Where the resource stored from case-variant names spells an attribute otherwise than the resource stored
- * from the camelCase names (`UserName` kept as a key of its own), or holds two spellings of one name.
- */
-function spellingDivergence(canonical: unknown, variant: unknown): string[] {
-  const want = spellings(canonical)
-  const out: string[] = []
-  for (const [path, got] of spellings(variant)) {
-    const names = [...got]
-    if (names.length > 1) out.push(`${names.join(' and ')} held side by side`)
-    else if (want.has(path) && !want.get(path)!.has(names[0]))
-      out.push(`${names[0]} kept as sent (the camelCase PUT stores ${[...want.get(path)!][0]})`)
-  }
-  return out
-}
 
 /**
  * RFC 7643 §2.1: "Attribute names are case insensitive". Judged as a divergence (SCIM-PUT-RULES 15): the
@@ -810,9 +669,14 @@ export const caseInsensitiveNames = defineCheck({
           put,
           control,
         ])
-      return verdict(
-        'violated',
-        `Received: ${describeStatus(put)} for a payload with ${style}-cased attribute names; the same payload with camelCase names answered ${statusOf(control)}\nExpected: the same outcome whatever the case of the names\n\nMatch attribute names case-insensitively`,
+      return violation(
+        {
+          received:
+            `${describeStatus(put)} for a payload with ${style}-cased attribute names; the same payload with ` +
+            `camelCase names answered ${statusOf(control)}`,
+          expected: 'the same outcome whatever the case of the names (RFC 7643 §2.1)',
+          fix: 'Match attribute names case-insensitively',
+        },
         [put, control],
       )
     }
@@ -820,7 +684,7 @@ export const caseInsensitiveNames = defineCheck({
     const canonical = await replaceThenGet(ctx, id, body)
     if (isVerdict(canonical)) return canonical
     const exchanges = [put, get, canonical.put, canonical.get]
-    const sent = Object.keys(documented(ctx, body)).filter((k) => !comparable(ctx).has(k.toLowerCase()))
+    const sent = Object.keys(documented(ctx, body)).filter((k) => !notCompared(ctx).has(k.toLowerCase()))
     const pick = (e: Exchange) => Object.fromEntries(sent.map((k) => [k, getAttr(bodyObject(e), k)]))
     const diff = sameRepresentation(pick(canonical.get), pick(get), ctx.attribute)
     const spelled = spellingDivergence(bodyObject(canonical.get), bodyObject(get))
@@ -830,16 +694,24 @@ export const caseInsensitiveNames = defineCheck({
       ...(diff.length > 0 ? [`the values of ${diff.map((d) => d.attribute).join(', ')} differ`] : []),
       ...spelled,
     ]
-    return verdict(
-      'violated',
-      `Received: after a PUT with ${style}-cased names, GET differs from what the same body with camelCase names stores: ${found.join('; ')}\nExpected: the same stored resource whatever the case of the names\n\nMatch attribute names case-insensitively and store them under the schema's name`,
+    return violation(
+      {
+        received:
+          `after a PUT with ${style}-cased names, GET differs from what the same body with camelCase names ` +
+          `stores: ${found.join('; ')}`,
+        expected: 'the same stored resource whatever the case of the names (RFC 7643 §2.1)',
+        fix: "Match attribute names case-insensitively and store them under the schema's name",
+      },
       exchanges,
       { focus: 1, diff: diff.map((d) => ({ ...d, note: `camelCase vs ${style}-cased names: ${d.note}` })) },
     )
   },
 })
 
-/** RFC 7643 §4.1.1 (verified): "The cleartext value or the hashed value of a password SHALL NOT be returnable by a service provider." */
+/**
+ * RFC 7643 §4.1.1 (verified): "The cleartext value or the hashed value of a password SHALL NOT be
+ * returnable by a service provider."
+ */
 export const passwordNotReturned = defineCheck({
   id: 'put.replace.password-not-returned',
   title: 'password is accepted but never returned',
@@ -865,9 +737,12 @@ export const passwordNotReturned = defineCheck({
       (e) => getAttr(bodyObject(e), 'password') !== undefined || (e.response?.bodyText.includes(password) ?? false),
     )
     if (leaks.length > 0)
-      return verdict(
-        'violated',
-        `Received: password returned in the ${leaks.map((e) => e.request.method).join(' and ')} response\nExpected: password never returned (returned "never")\n\nDrop password (and its hash) from every representation`,
+      return violation(
+        {
+          received: `password returned in the ${leaks.map((e) => e.request.method).join(' and ')} response`,
+          expected: 'password never returned (RFC 7643 §4.1.1: returned "never")',
+          fix: 'Drop password (and its hash) from every representation',
+        },
         [put, get],
         { focus: [put, get].indexOf(leaks[0]) },
       )
@@ -880,63 +755,45 @@ export const passwordNotReturned = defineCheck({
   },
 })
 
-/**
- * Echoes the test user's GET body back. When the echo is refused, the control is the same body without
- * the readOnly attributes (id, meta, groups and any the server declares readOnly): only if that is
- * accepted was the refusal about them; else the server refuses its own representation for another reason.
- */
-async function echo(
-  ctx: CheckContext,
-  users: CheckUsers,
-): Promise<{ get: Exchange; put: Exchange; control?: Exchange } | Verdict> {
-  const get = await getUser(ctx, users.ids[0])
-  const body = bodyObject(get)
-  // A failed precondition, not a PUT behaviour: there is nothing to echo.
-  if (!body)
-    return verdict(
-      'skipped',
-      `GET of the test user answered ${describeStatus(get)} without a JSON resource, so there was no body to echo back`,
-      [get],
-    )
-  const put = await putUser(ctx, users.ids[0], body)
-  if (is2xx(put)) return { get, put }
-  const writable = Object.fromEntries(
-    Object.entries(body).filter(([k]) => !READ_ONLY.has(k.toLowerCase()) && !readOnly(ctx.attribute(k))),
-  )
-  const control = await putUser(ctx, users.ids[0], writable)
-  if (!is2xx(control))
-    return refusedAnyway('echo', 'the GET body was refused with and without its readOnly attributes', put, [
-      get,
-      put,
-      control,
-    ])
-  return { get, put, control }
-}
+/** What an echo refused with a control accepted was answered: the refusal and the control's status. */
+const echoRefused = (put: Exchange, control: Exchange) =>
+  `${describeStatus(put)} for a PUT of the body GET returned; without id, meta and groups the same body answered ` +
+  String(statusOf(control))
 
-/** SCIM-PUT-RULES 3, RFC 7644 §3.5.1 (verified): clients "MAY send all attributes, regardless of each attribute's mutability". */
+/**
+ * SCIM-PUT-RULES 3, RFC 7644 §3.5.1 (verified): clients "MAY send all attributes, regardless of each
+ * attribute's mutability".
+ */
 export const wholeBodyEcho = defineCheck({
   id: 'put.replace.whole-body-echo',
   title: 'Echoing a GET body back (id, meta, schemas, groups included) succeeds',
   level: 'MUST',
   source: 'RFC 7644 §3.5.1',
   area: 'replace',
-  rule: "Clients MAY send all attributes, regardless of each attribute's mutability (readOnly values SHALL be ignored).",
+  rule:
+    "Clients MAY send all attributes, regardless of each attribute's mutability (readOnly values SHALL be " +
+    'ignored).',
   users: 1,
   async run(ctx, users) {
     const r = await echo(ctx, users)
     if (isVerdict(r)) return r
     if (!r.control) return verdict('passed', `PUT of the GET body answered ${statusOf(r.put)}`, [r.get, r.put])
     const exchanges = [r.get, r.put, r.control]
-    // §3.12's own example answers 400 mutability "Attribute 'id' is readOnly" (SCIM-PUT-RULES 8): the sibling check grades it.
+    // §3.12's own example answers 400 mutability "Attribute 'id' is readOnly" (SCIM-PUT-RULES 8): the sibling
+    // check grades it.
     if (statusOf(r.put) === 400 && scimTypeOf(r.put) === 'mutability')
       return verdict(
         'inconclusive',
-        `the GET body was refused with ${describeStatus(r.put)} (put.replace.whole-body-echo-mutability judges that answer)`,
+        `the GET body was refused with ${describeStatus(r.put)} (put.replace.whole-body-echo-mutability judges ` +
+          'that answer)',
         exchanges,
       )
-    return verdict(
-      'violated',
-      `Received: ${describeStatus(r.put)} for a PUT of the body GET returned; without id, meta and groups the same body answered ${statusOf(r.control)}\nExpected: 200 (readOnly values in the body SHALL be ignored)\n\nIgnore id, meta and groups in a PUT body instead of rejecting it`,
+    return violation(
+      {
+        received: echoRefused(r.put, r.control),
+        expected: '200 (RFC 7644 §3.5.1: readOnly values in the body SHALL be ignored)',
+        fix: 'Ignore id, meta and groups in a PUT body instead of rejecting it',
+      },
       exchanges,
       { focus: 1 },
     )
@@ -954,7 +811,9 @@ export const wholeBodyEchoMutability = defineCheck({
   level: 'SHOULD',
   source: 'RFC 7644 §3.5.1, §3.12',
   area: 'replace',
-  rule: "Clients MAY send all attributes, regardless of each attribute's mutability; readOnly values provided SHALL be ignored.",
+  rule:
+    "Clients MAY send all attributes, regardless of each attribute's mutability; readOnly values provided SHALL " +
+    'be ignored.',
   users: 1,
   async run(ctx, users) {
     const r = await echo(ctx, users)
@@ -962,15 +821,21 @@ export const wholeBodyEchoMutability = defineCheck({
     if (!r.control) return verdict('passed', `PUT of the GET body answered ${statusOf(r.put)}`, [r.get, r.put])
     const exchanges = [r.get, r.put, r.control]
     if (statusOf(r.put) === 400 && scimTypeOf(r.put) === 'mutability')
-      return verdict(
-        'violated',
-        `Received: ${describeStatus(r.put)} for a PUT of the body GET returned; without id, meta and groups the same body answered ${statusOf(r.control)}\nExpected: 200 (clients MAY send all attributes; readOnly values SHALL be ignored, and these were unchanged)\n\nIgnore id, meta and groups in a PUT body, at least when they match the stored values`,
+      return violation(
+        {
+          received: echoRefused(r.put, r.control),
+          expected:
+            '200 (RFC 7644 §3.5.1: clients MAY send all attributes; readOnly values SHALL be ignored, and these ' +
+            'were unchanged)',
+          fix: 'Ignore id, meta and groups in a PUT body, at least when they match the stored values',
+        },
         exchanges,
         { focus: 1 },
       )
     return verdict(
       'inconclusive',
-      `the GET body was refused with ${describeStatus(r.put)}, not 400 mutability (put.replace.whole-body-echo judges that answer)`,
+      `the GET body was refused with ${describeStatus(r.put)}, not 400 mutability (put.replace.whole-body-echo ` +
+        'judges that answer)',
       exchanges,
     )
   },
@@ -1022,9 +887,12 @@ export const primaryOnce = defineCheck({
     }
     const bad = [put, get].find((e) => count(e) > 1)
     if (bad)
-      return verdict(
-        'violated',
-        `Received: ${count(bad)} values of ${attr} with primary true in the ${bad.request.method} response\nExpected: at most one\n\nReject the request with 400 invalidValue, or keep one primary`,
+      return violation(
+        {
+          received: `${count(bad)} values of ${attr} with primary true in the ${bad.request.method} response`,
+          expected: 'at most one (RFC 7643 §2.4: the primary value "true" MUST appear no more than once)',
+          fix: 'Reject the request with 400 invalidValue, or keep one primary',
+        },
         [put, get],
         { focus: bad === put ? 0 : 1 },
       )

@@ -74,6 +74,22 @@ export function refusedByConstraint(options: {
   )
 }
 
+/**
+ * A case whose PUT was refused although nothing of the rule was in it (or its control was refused as
+ * well): the server's own input constraint, not evidence about the rule. Inconclusive, with the answer as
+ * a `constraint.<what>` trait; `why` says what was refused.
+ */
+export function refusedAnyway(
+  what: string,
+  why: string,
+  refusal: Exchange,
+  exchanges: Exchange[] = [refusal],
+): Verdict {
+  return verdict('inconclusive', `${why}: ${describeRefusal(refusal)}`, exchanges, {
+    traits: { [`constraint.${what}`]: describeRefusal(refusal) },
+  })
+}
+
 /** The verdict of a case whose valid payload was refused: there is no successful PUT to judge. */
 export function refusedValidPut(put: Exchange, exchanges: Exchange[]): Verdict {
   return verdict(

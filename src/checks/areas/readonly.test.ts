@@ -71,8 +71,12 @@ function storing(name: ReadOnlyName): (users: Users) => Serve {
   }
 }
 
+type Checked = CheckDefinition<[Body, string]> | typeof refusalMutability
+/** put.readonly.refusal-mutability draws which readOnly attribute to send; the MUST checks each send their own. */
+const drawsName = (check: Checked): check is typeof refusalMutability => check === refusalMutability
+
 interface Row {
-  check: CheckDefinition<[Body, string]> | CheckDefinition<[ReadOnlyName, Body, string]>
+  check: Checked
   name: ReadOnlyName
   given: string
   serve?: (users: Users) => Serve
@@ -81,14 +85,17 @@ interface Row {
   want: string
   message?: RegExp
   traits?: Record<string, string>
+  /** The fields of the finding a violation carries (strings or `expect.stringMatching`). */
+  finding?: Record<string, unknown>
 }
 
 async function judge(row: Row) {
   const users: Users = { u1: storedUser('u1', { displayName: 'Old' }) }
   const serve = row.serve ? row.serve(users) : correctServer(users, row.change)
   const ctx = fakeContext({ profile: row.maia ? maia : generic, serve })
-  const input = row.check === refusalMutability ? [row.name, BODY, DECOY] : [BODY, DECOY]
-  return judgeCase(row.check as CheckDefinition<unknown>, ctx, usersOf(users), input)
+  if (drawsName(row.check))
+    return judgeCase<[ReadOnlyName, Body, string]>(row.check, ctx, usersOf(users), [row.name, BODY, DECOY])
+  return judgeCase<[Body, string]>(row.check, ctx, usersOf(users), [BODY, DECOY])
 }
 
 const must = { id: idIgnored, meta: metaIgnored, groups: groupsIgnored }
@@ -97,7 +104,20 @@ const rows: Row[] = [
   // put.readonly.{id,meta,groups}-ignored (MUST, SCIM-PUT-RULES 8): the value is never stored.
   ...(['id', 'meta', 'groups'] as const).flatMap((name): Row[] => [
     { check: must[name], name, given: 'a correct server', want: 'passed', traits: { [`readOnly.${name}`]: 'ignored' } },
-    { check: must[name], name, given: 'the value stored', serve: storing(name), want: 'failed' },
+    {
+      check: must[name],
+      name,
+      given: 'the value stored',
+      serve: storing(name),
+      want: 'failed',
+      finding: {
+        received: expect.stringMatching(/ \(the PUT carrying .* answered 200\)$/),
+        expected: expect.stringMatching(
+          new RegExp(`^${name} ignored: readOnly values SHALL be ignored \\(RFC 7644 §3\\.5\\.1\\)`),
+        ),
+        fix: 'Drop readOnly attributes from PUT bodies before storing.',
+      },
+    },
     {
       check: must[name],
       name,
@@ -139,7 +159,10 @@ const rows: Row[] = [
       given: '400 invalidValue that is the value’s',
       change: refusesCarrying(name, 400, 'invalidValue'),
       want: 'warned',
-      message: new RegExp(`Received: 400 invalidValue .* without ${name} was accepted`),
+      finding: {
+        received: expect.stringMatching(new RegExp(`^400 invalidValue .* without ${name} was accepted \\(200\\)$`)),
+        expected: expect.stringMatching(/400 with scimType "mutability" \(RFC 7644 §3\.12\)$/),
+      },
     },
     {
       check: refusalMutability,
@@ -196,11 +219,14 @@ describe('readOnly checks: given a server, want a graded verdict (SCIM-PUT-RULES
     expect(v.outcome, v.message).toBe(row.want)
     if (row.message) expect(v.message).toMatch(row.message)
     if (row.traits) expect(v.traits).toEqual(row.traits)
+    // A violation carries its facts as data (issue 13); nothing else does.
+    if (v.outcome === 'failed' || v.outcome === 'warned') expect(v.finding).toMatchObject(row.finding ?? {})
+    else expect(v.finding).toBeUndefined()
   })
 
   test('a user moved to the decoy id is adopted and deleted there, and the check fails', async () => {
     const v = await judge({ check: idIgnored, name: 'id', given: '', serve: storing('id'), want: 'failed' })
-    expect(v.message).toMatch(/no longer found at its id/)
+    expect(v.finding?.received).toMatch(/^the user is no longer found at its id after the PUT/)
   })
 })
 
@@ -211,7 +237,7 @@ function immutableExternalId() {
   return declared
 }
 
-/** A server holding externalId "first" for u1; `onChange` answers a PUT that changes it (undefined: a correct replace). */
+/** A server holding externalId "first" for u1; `onChange` answers a PUT changing it (undefined: a correct replace). */
 function immutableServer(users: Users, onChange: (r: SendOptions) => Answer | 'store' | undefined): Serve {
   const inner = correctServer(users)
   return (r) => {
@@ -239,7 +265,12 @@ describe('immutable checks: given a server declaring externalId immutable (SCIM-
     return judgeCase(check, ctx, usersOf(users), [BODY, 'externalId', first, second])
   }
 
-  test.each([
+  test.each<{
+    given: string
+    onChange: (r: SendOptions) => Answer | 'store' | undefined
+    refuseAll?: boolean
+    want: string[]
+  }>([
     {
       given: '400 mutability, the value kept',
       onChange: () => scimError(400, 'mutability'),
@@ -258,12 +289,7 @@ describe('immutable checks: given a server declaring externalId immutable (SCIM-
       refuseAll: true,
       want: ['inconclusive', 'inconclusive'],
     },
-  ] as {
-    given: string
-    onChange: (r: SendOptions) => Answer | 'store' | undefined
-    refuseAll?: boolean
-    want: string[]
-  }[])('$given → unchanged $want.0, mutability $want.1', async ({ onChange, refuseAll, want }) => {
+  ])('$given → unchanged $want.0, mutability $want.1', async ({ onChange, refuseAll, want }) => {
     const unchanged = await judgeImmutable(immutableUnchanged, onChange, { refuseAll })
     const mutability = await judgeImmutable(immutableMutability, onChange, { refuseAll })
     expect([unchanged.outcome, mutability.outcome], `${unchanged.message}\n${mutability.message}`).toEqual(want)
@@ -274,9 +300,22 @@ describe('immutable checks: given a server declaring externalId immutable (SCIM-
     expect(v.outcome).toBe('inconclusive')
   })
 
-  test('the message names the attribute and the stored change', async () => {
+  test('the finding names the attribute and the stored change', async () => {
     const v = await judgeImmutable(immutableUnchanged, () => 'store')
-    expect(v.message).toMatch(/externalId changed from "first"/)
+    expect(v.finding).toEqual({
+      received: '200, and externalId changed from "first" to the value sent',
+      expected: 'the value kept: the input value of an immutable attribute MUST match (RFC 7644 §3.5.1)',
+      fix: 'Refuse changes to immutable attributes with 400 mutability.',
+    })
+  })
+
+  test('a refusal other than 400 mutability that is the change’s: the finding says what came back', async () => {
+    const v = await judgeImmutable(immutableMutability, () => scimError(400, 'invalidValue'))
+    expect(v.outcome).toBe('warned')
+    expect(v.finding).toEqual({
+      received: '400 invalidValue for a changed immutable externalId (the value was kept)',
+      expected: '400 with scimType "mutability" (RFC 7644 §3.5.1)',
+    })
   })
 
   test('both skip where no immutable attribute is declared', () => {

@@ -3,7 +3,7 @@ import { scimUserAttribute } from '../../generate/scim-user.ts'
 import type { Exchange } from '../../http/exchange.ts'
 import { differs, getAttr, isUnassigned, sameRepresentation } from '../compare.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
-import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { defineCheck, verdict, violation, type Verdict } from '../define-check.ts'
 import {
   describeRefusal,
   isMutability400,
@@ -134,7 +134,8 @@ async function probeReadOnly(
   if (unseen)
     return verdict(
       'inconclusive',
-      `the GET of the test user ${unseen === before ? 'before' : 'after'} the PUT answered ${describeStatus(unseen)}, so there is no stored state to judge`,
+      `the GET of the test user ${unseen === before ? 'before' : 'after'} the PUT answered ` +
+        `${describeStatus(unseen)}, so there is no stored state to judge`,
       [before, put, get],
     )
   const problem = await READ_ONLY[name].changed({ ctx, users, body, decoy, before, put, get })
@@ -167,9 +168,14 @@ function constraintOf(p: ReadOnlyProbe): Verdict | null {
 function judgeStored(p: ReadOnlyProbe): Verdict {
   const what = READ_ONLY[p.name].what
   if (p.problem)
-    return verdict(
-      'violated',
-      `Received: ${p.problem} (the PUT carrying ${what} answered ${describeStatus(p.put)})\nExpected: ${p.name} ignored (readOnly values SHALL be ignored), or the PUT refused with 400 mutability\n\nDrop readOnly attributes from PUT bodies before storing`,
+    return violation(
+      {
+        received: `${p.problem} (the PUT carrying ${what} answered ${describeStatus(p.put)})`,
+        expected:
+          `${p.name} ignored: readOnly values SHALL be ignored (RFC 7644 §3.5.1), ` +
+          'or the PUT refused with 400 mutability (RFC 7644 §3.12)',
+        fix: 'Drop readOnly attributes from PUT bodies before storing.',
+      },
       exchangesOf(p),
       { focus: 1 },
     )
@@ -178,59 +184,63 @@ function judgeStored(p: ReadOnlyProbe): Verdict {
   if (constraint) return constraint
   return verdict(
     'passed',
-    `the PUT carrying ${what} was refused with ${describeStatus(p.put)} and nothing was stored${p.control ? ' (put.readonly.refusal-mutability judges the kind of refusal)' : ''}`,
+    `the PUT carrying ${what} was refused with ${describeStatus(p.put)} and nothing was stored` +
+      (p.control ? ' (put.readonly.refusal-mutability judges the kind of refusal)' : ''),
     exchangesOf(p),
     { traits: traitOf(p, `refused (${describeStatus(p.put)})`) },
   )
 }
 
-function readOnlyCheck(spec: {
-  id: string
-  title: string
-  source: string
-  rule: string
-  name: ReadOnlyName
-  maxRuns: number
-}) {
-  const { name, ...identity } = spec
-  return defineCheck({
-    ...identity,
-    level: 'MUST',
-    area: 'readonly',
-    users: 1,
-    cases: (ctx) => fc.tuple(validPayloads(ctx), fc.uuid({ version: 4 })),
-    async run(ctx, users, [body, decoy]) {
-      const p = await probeReadOnly(ctx, users, name, body, decoy)
-      return 'put' in p ? judgeStored(p) : p
-    },
-  })
+/** A valid payload and a decoy id (a random UUID, never a user of the run). */
+const withDecoy = (ctx: CheckContext) => fc.tuple(validPayloads(ctx), fc.uuid({ version: 4 }))
+
+/** Sends the readOnly value and judges what was stored (SCIM-PUT-RULES 8). */
+async function judgeIgnored(ctx: CheckContext, users: CheckUsers, name: ReadOnlyName, [body, decoy]: [Body, string]) {
+  const p = await probeReadOnly(ctx, users, name, body, decoy)
+  return 'put' in p ? judgeStored(p) : p
 }
 
-export const idIgnored = readOnlyCheck({
+export const idIgnored = defineCheck({
   id: 'put.readonly.id-ignored',
   title: 'An id in the body that differs from the path does not change the resource id',
+  level: 'MUST',
   source: 'RFC 7644 §3.5.1; RFC 7643 §3.1',
-  rule: 'readOnly: Any values provided SHALL be ignored. (RFC 7643 §3.1: id is readOnly, assigned by the service provider.)',
-  name: 'id',
+  area: 'readonly',
+  rule:
+    'readOnly: Any values provided SHALL be ignored. ' +
+    '(RFC 7643 §3.1: id is readOnly, assigned by the service provider.)',
+  users: 1,
   maxRuns: 10,
+  cases: withDecoy,
+  run: (ctx, users, input) => judgeIgnored(ctx, users, 'id', input),
 })
 
-export const metaIgnored = readOnlyCheck({
+export const metaIgnored = defineCheck({
   id: 'put.readonly.meta-ignored',
   title: 'meta in the body (created, resourceType, location) is not stored',
+  level: 'MUST',
   source: 'RFC 7643 §3.1; RFC 7644 §3.5.1',
+  area: 'readonly',
   rule: 'meta: This attribute SHALL be ignored when provided by clients.',
-  name: 'meta',
+  users: 1,
   maxRuns: 5,
+  cases: withDecoy,
+  run: (ctx, users, input) => judgeIgnored(ctx, users, 'meta', input),
 })
 
-export const groupsIgnored = readOnlyCheck({
+export const groupsIgnored = defineCheck({
   id: 'put.readonly.groups-ignored',
   title: 'groups in the body changes no membership',
+  level: 'MUST',
   source: 'RFC 7643 §4.1.2; RFC 7644 §3.5.1',
-  rule: 'groups: ... group membership changes MUST be applied via the "Group" Resource. The attribute is readOnly: values provided SHALL be ignored.',
-  name: 'groups',
+  area: 'readonly',
+  rule:
+    'groups: ... group membership changes MUST be applied via the "Group" Resource. ' +
+    'The attribute is readOnly: values provided SHALL be ignored.',
+  users: 1,
   maxRuns: 5,
+  cases: withDecoy,
+  run: (ctx, users, input) => judgeIgnored(ctx, users, 'groups', input),
 })
 
 /**
@@ -244,7 +254,9 @@ export const refusalMutability = defineCheck({
   level: 'SHOULD',
   source: 'RFC 7644 §3.5.1; RFC 7644 §3.12',
   area: 'readonly',
-  rule: 'readOnly: Any values provided SHALL be ignored. (RFC 7644 §3.12 shows the one refusal: 400 with scimType "mutability", "Attribute \'id\' is readOnly".)',
+  rule:
+    'readOnly: Any values provided SHALL be ignored. (RFC 7644 §3.12 shows the one refusal: ' +
+    '400 with scimType "mutability", "Attribute \'id\' is readOnly".)',
   users: 1,
   maxRuns: 6,
   cases: (ctx) =>
@@ -267,12 +279,18 @@ export const refusalMutability = defineCheck({
     if (isMutabilityVariant(ctx, p.put))
       return verdict(
         'passed',
-        `${what} refused with ${describeStatus(p.put)} (the vendor's error format carries no scimType), and accepted without it`,
+        `${what} refused with ${describeStatus(p.put)} (the vendor's error format carries no scimType), ` +
+          'and accepted without it',
         exchangesOf(p),
       )
-    return verdict(
-      'violated',
-      `Received: ${describeRefusal(p.put)} for a PUT carrying ${what}; the same PUT without ${name} was accepted (${describeStatus(p.control!.control)})\nExpected: the value ignored (2xx), or 400 with scimType "mutability"\n\nIgnore readOnly attributes in a PUT body, or refuse them as RFC 7644 §3.12 shows`,
+    return violation(
+      {
+        received:
+          `${describeRefusal(p.put)} for a PUT carrying ${what}; ` +
+          `the same PUT without ${name} was accepted (${describeStatus(p.control!.control)})`,
+        expected: 'the value ignored (2xx, RFC 7644 §3.5.1), or 400 with scimType "mutability" (RFC 7644 §3.12)',
+        fix: 'Ignore readOnly attributes in a PUT body, or refuse them as RFC 7644 §3.12 shows.',
+      },
       exchangesOf(p),
       { focus: 1 },
     )
@@ -348,38 +366,26 @@ function immutableConstraint(p: ImmutableProbe): Verdict | null {
   })
 }
 
-function immutableCheck(spec: {
-  id: string
-  title: string
-  level: 'MUST' | 'SHOULD'
-  judge: (ctx: CheckContext, p: ImmutableProbe) => Verdict
-}) {
-  const { judge, ...identity } = spec
-  return defineCheck<ImmutableCase>({
-    ...identity,
-    source: 'RFC 7644 §3.5.1',
-    area: 'readonly',
-    rule: 'If the attribute is immutable, the input value(s) MUST match, or HTTP status code 400 SHOULD be returned with a "scimType" error code of "mutability".',
-    users: 1,
-    maxRuns: 5,
-    skipIf: (ctx) =>
-      immutableNames(ctx).length > 0 ? null : 'the server declares no immutable attribute the vendor documents',
-    cases: (ctx) =>
-      fc
-        .constantFrom(...immutableNames(ctx))
-        .chain((name) =>
-          fc.tuple(
-            validPayloads(ctx),
-            fc.constant(name),
-            scimUserAttribute(ctx.profile, [name]),
-            scimUserAttribute(ctx.profile, [name]),
-          ),
-        ),
-    async run(ctx, users, input) {
-      const p = await probeImmutable(ctx, users, input)
-      return 'attempt' in p ? judge(ctx, p) : p
-    },
-  })
+const IMMUTABLE_RULE =
+  'If the attribute is immutable, the input value(s) MUST match, or HTTP status code 400 SHOULD be returned ' +
+  'with a "scimType" error code of "mutability".'
+
+function immutableSkip(ctx: CheckContext): string | null {
+  return immutableNames(ctx).length > 0 ? null : 'the server declares no immutable attribute the vendor documents'
+}
+
+/** A valid payload, an attribute the server declares immutable, and two values of it. */
+function immutableCases(ctx: CheckContext): fc.Arbitrary<ImmutableCase> {
+  return fc
+    .constantFrom(...immutableNames(ctx))
+    .chain((name) =>
+      fc.tuple(
+        validPayloads(ctx),
+        fc.constant(name),
+        scimUserAttribute(ctx.profile, [name]),
+        scimUserAttribute(ctx.profile, [name]),
+      ),
+    )
 }
 
 const focusOn = (p: ImmutableProbe) => ({ focus: p.exchanges.indexOf(p.attempt) })
@@ -388,15 +394,29 @@ const focusOn = (p: ImmutableProbe) => ({ focus: p.exchanges.indexOf(p.attempt) 
  * SCIM-PUT-RULES 7, RFC 7644 §3.5.1 (verified): for immutable attributes "the input value(s) MUST match":
  * a changed value stored fails. Only attributes the server declares immutable are probed.
  */
-export const immutableUnchanged = immutableCheck({
+export const immutableUnchanged = defineCheck({
   id: 'put.readonly.immutable-unchanged',
   title: 'An immutable attribute is not changed by PUT',
   level: 'MUST',
-  judge(_ctx, p) {
+  source: 'RFC 7644 §3.5.1',
+  area: 'readonly',
+  rule: IMMUTABLE_RULE,
+  skipIf: immutableSkip,
+  users: 1,
+  maxRuns: 5,
+  cases: immutableCases,
+  async run(ctx, users, input) {
+    const p = await probeImmutable(ctx, users, input)
+    if (!('attempt' in p)) return p
     if (p.changed)
-      return verdict(
-        'violated',
-        `Received: ${describeStatus(p.attempt)}, and ${p.name} changed from ${JSON.stringify(p.current)} to the value sent\nExpected: the value kept (400 mutability)\n\nRefuse changes to immutable attributes`,
+      return violation(
+        {
+          received:
+            `${describeStatus(p.attempt)}, and ${p.name} changed ` +
+            `from ${JSON.stringify(p.current)} to the value sent`,
+          expected: 'the value kept: the input value of an immutable attribute MUST match (RFC 7644 §3.5.1)',
+          fix: 'Refuse changes to immutable attributes with 400 mutability.',
+        },
         p.exchanges,
         focusOn(p),
       )
@@ -406,12 +426,23 @@ export const immutableUnchanged = immutableCheck({
   },
 })
 
-/** SCIM-PUT-RULES 7: a changed immutable value is answered "400 ... with a scimType error code of mutability" (SHOULD). */
-export const immutableMutability = immutableCheck({
+/**
+ * RFC 7644 §3.5.1: a changed immutable value is answered "400 ... with a scimType error code of mutability" (SHOULD).
+ */
+export const immutableMutability = defineCheck({
   id: 'put.readonly.immutable-mutability',
   title: 'A PUT changing an immutable attribute is refused with 400 mutability',
   level: 'SHOULD',
-  judge(ctx, p) {
+  source: 'RFC 7644 §3.5.1',
+  area: 'readonly',
+  rule: IMMUTABLE_RULE,
+  skipIf: immutableSkip,
+  users: 1,
+  maxRuns: 5,
+  cases: immutableCases,
+  async run(ctx, users, input) {
+    const p = await probeImmutable(ctx, users, input)
+    if (!('attempt' in p)) return p
     if (p.changed)
       return verdict(
         'inconclusive',
@@ -425,12 +456,15 @@ export const immutableMutability = immutableCheck({
     if (isMutabilityVariant(ctx, p.attempt))
       return verdict(
         'passed',
-        `${describeStatus(p.attempt)} for a changed immutable ${p.name} (the vendor's error format carries no scimType), and the same PUT keeping the value accepted`,
+        `${describeStatus(p.attempt)} for a changed immutable ${p.name} ` +
+          "(the vendor's error format carries no scimType), and the same PUT keeping the value accepted",
         p.exchanges,
       )
-    return verdict(
-      'violated',
-      `Received: ${describeRefusal(p.attempt)} for a changed immutable ${p.name} (the value was kept)\nExpected: 400 with scimType "mutability"`,
+    return violation(
+      {
+        received: `${describeRefusal(p.attempt)} for a changed immutable ${p.name} (the value was kept)`,
+        expected: '400 with scimType "mutability" (RFC 7644 §3.5.1)',
+      },
       p.exchanges,
       focusOn(p),
     )

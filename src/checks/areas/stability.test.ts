@@ -8,9 +8,11 @@ import {
   storedUser,
   usersOf,
 } from '../../../test/support/fake-target.ts'
+import { expectFinding, type WantFinding } from '../../../test/support/expect-finding.ts'
 import type { SendOptions } from '../../http/client.ts'
 import { loadProfile, type VendorProfile } from '../../profile/vendor-profile.ts'
 import { CORE_USER_URN } from '../../scim/core-schema.ts'
+import type { CheckDefinition } from '../define-check.ts'
 import { repeatable, sameStatus } from './stability.ts'
 
 type Change = (request: SendOptions, correct: Answer) => Answer | undefined
@@ -35,10 +37,28 @@ const everyPut =
   (r) =>
     r.method === 'PUT' ? answer : undefined
 
+interface Row {
+  check: CheckDefinition<[Record<string, unknown>, number]>
+  given: string
+  change?: () => Change
+  want: string
+  finding?: WantFinding
+}
+
 describe('stability checks: the same PUT five times (RFC 9110 §9.2.2, SCIM-PUT-RULES 19)', () => {
-  test.each([
+  test.each<Row>([
     { check: repeatable, given: 'a correct server', change: undefined, want: 'passed' },
-    { check: repeatable, given: 'a 500 on the fifth PUT', change: nthPut(5, scimError(500)), want: 'failed' },
+    {
+      check: repeatable,
+      given: 'a 500 on the fifth PUT',
+      change: nthPut(5, scimError(500)),
+      want: 'failed',
+      finding: {
+        received: 'statuses 200, 200, 200, 200, 500 for the same PUT repeated (flaky: 1 of 5 PUTs answered 5xx so far)',
+        expected: /^the same non-5xx status every time \(RFC 9110 §9\.2\.2; RFC 7644 §3\.12\)$/,
+        fix: /fail internally/,
+      },
+    },
     {
       check: repeatable,
       given: 'every PUT 500 (not intermittent)',
@@ -53,7 +73,17 @@ describe('stability checks: the same PUT five times (RFC 9110 §9.2.2, SCIM-PUT-
       want: 'passed',
     },
     { check: sameStatus, given: 'a correct server', change: undefined, want: 'passed' },
-    { check: sameStatus, given: 'a 429 on the third PUT', change: nthPut(3, scimError(429)), want: 'warned' },
+    {
+      check: sameStatus,
+      given: 'a 429 on the third PUT',
+      change: nthPut(3, scimError(429)),
+      want: 'warned',
+      finding: {
+        received: 'statuses 200, 200, 429, 200, 200 for the same PUT repeated',
+        expected: /^the same status every time \(RFC 9110 §9\.2\.2/,
+        fix: /the same way/,
+      },
+    },
     {
       check: sameStatus,
       given: 'a 500 on the fifth PUT (put.stability.repeatable’s)',
@@ -66,16 +96,15 @@ describe('stability checks: the same PUT five times (RFC 9110 §9.2.2, SCIM-PUT-
       change: everyPut(scimError(400, 'invalidValue')),
       want: 'passed',
     },
-  ] as { check: typeof repeatable; given: string; change?: () => Change; want: string }[])(
-    '$check.id: $given → $want',
-    async ({ check, change, want }) => {
-      const users = { u1: storedUser('u1') }
-      const ctx = fakeContext({ profile: generic, serve: correctServer(users, change?.()) })
-      const v = await judgeCase(check, ctx, usersOf(users), [BODY, 5])
-      expect(v.outcome, v.message).toBe(want)
-      expect(ctx.sent.filter((e) => e.request.method === 'PUT')).toHaveLength(5)
-    },
-  )
+  ])('$check.id: $given → $want', async ({ check, change, want, finding }) => {
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: correctServer(users, change?.()) })
+    const v = await judgeCase(check, ctx, usersOf(users), [BODY, 5])
+    expect(v.outcome, v.message).toBe(want)
+    expect(ctx.sent.filter((e) => e.request.method === 'PUT')).toHaveLength(5)
+    if (finding) expectFinding(v, finding)
+    else expect(v.finding).toBeUndefined()
+  })
 
   test('the flake rate is a trait of the failure', async () => {
     const users = { u1: storedUser('u1') }

@@ -12,6 +12,7 @@ import {
   usersOf,
 } from '../../../test/support/fake-target.ts'
 import { ETAG_SUPPORTED, rewriteBody, versionedServer } from '../../../test/support/fake-versions.ts'
+import { expectFinding, type WantFinding } from '../../../test/support/expect-finding.ts'
 import type { SendOptions } from '../../http/client.ts'
 import type { CheckDefinition } from '../define-check.ts'
 import {
@@ -102,6 +103,8 @@ interface Row {
   setup: Given
   want: string
   message?: RegExp
+  /** A violation's facts (every failed/warned row has them). */
+  finding?: WantFinding
 }
 
 const rows: Row[] = [
@@ -112,14 +115,18 @@ const rows: Row[] = [
     given: 'no meta at all',
     setup: { change: everywhere((b) => delete b.meta) },
     want: 'warned',
-    message: /without meta\n/,
+    finding: {
+      received: 'the PUT response without meta',
+      expected: 'meta with created and lastModified (RFC 7643 §3.1: returned by default)',
+      fix: /Return meta/,
+    },
   },
   {
     check: metaPresent,
     given: 'no meta.lastModified after the PUT',
     setup: { change: afterPut((b) => delete meta(b).lastModified) },
     want: 'warned',
-    message: /without meta\.lastModified/,
+    finding: { received: 'the PUT response without meta.lastModified', expected: /RFC 7643 §3\.1/ },
   },
   { check: metaPresent, given: 'every PUT refused (a constraint)', setup: { change: refused }, want: 'inconclusive' },
 
@@ -136,7 +143,11 @@ const rows: Row[] = [
     given: 'created reset by the PUT',
     setup: { change: afterPut((b) => (meta(b).created = '2024-06-01T00:00:00Z')) },
     want: 'failed',
-    message: /Received: meta\.created "2024-06-01T00:00:00Z" in the PUT response/,
+    finding: {
+      received: 'meta.created "2024-06-01T00:00:00Z" in the PUT response',
+      expected: '"2024-01-01T00:00:00Z", as when the check first read the user (RFC 7643 §3.1)',
+      fix: /a replace is not a creation/,
+    },
   },
   {
     check: createdStable,
@@ -159,14 +170,21 @@ const rows: Row[] = [
       change: everywhere((b) => (meta(b).lastModified = '2024-01-01T00:00:00.123Z')),
     },
     want: 'warned',
-    message: /still 2024-01-01T00:00:00\.123Z after a PUT that changed the user/,
+    finding: {
+      received: 'meta.lastModified still 2024-01-01T00:00:00.123Z after a PUT that changed the user',
+      expected: 'the time of this update (RFC 7643 §3.1)',
+      fix: /every successful replace/,
+    },
   },
   {
     check: lastModifiedAdvances,
     given: 'lastModified going back',
     setup: { change: afterPut((b) => (meta(b).lastModified = '2023-12-31T00:00:00Z')) },
     want: 'warned',
-    message: /went back/,
+    finding: {
+      received: 'meta.lastModified went back from 2024-01-01T00:00:00Z to 2023-12-31T00:00:00Z',
+      expected: /^a time not earlier than before \(RFC 7643 §3\.1/,
+    },
   },
   {
     check: lastModifiedAdvances,
@@ -201,6 +219,11 @@ const rows: Row[] = [
     given: 'a version that never moves',
     setup: { versioned: true, change: everywhere((b) => (meta(b).version = 'W/"1"')) },
     want: 'warned',
+    finding: {
+      received: 'meta.version still "W/\\"1\\"" after a PUT that changed the user',
+      expected: 'a new version (RFC 7643 §3.1; RFC 7644 §3.14)',
+      fix: /bump it on every write/,
+    },
   },
   {
     check: versionChanges,
@@ -229,6 +252,10 @@ const rows: Row[] = [
     given: '"Users" after the PUT',
     setup: { change: afterPut((b) => (meta(b).resourceType = 'Users')) },
     want: 'warned',
+    finding: {
+      received: 'meta.resourceType "Users" in the PUT response',
+      expected: '"User", the name of the resource type (RFC 7643 §3.1)',
+    },
   },
   {
     check: resourceTypeUser,
@@ -250,6 +277,10 @@ const rows: Row[] = [
     given: 'the collection as location',
     setup: { change: afterPut((b) => (meta(b).location = 'http://127.0.0.1:1/Users')) },
     want: 'warned',
+    finding: {
+      received: 'meta.location "http://127.0.0.1:1/Users" in the PUT response',
+      expected: 'a URI ending in /Users/u1 (RFC 7643 §3.1: the URI of the resource)',
+    },
   },
   {
     check: locationRight,
@@ -271,6 +302,10 @@ const rows: Row[] = [
     given: 'Content-Location naming the collection',
     setup: { change: () => (_r, a) => ({ ...a, headers: { 'content-location': '/Users' } }) },
     want: 'failed',
+    finding: {
+      received: 'Content-Location "/Users" and meta.location "http://127.0.0.1:1/Users/u1" in the PUT response',
+      expected: 'the same URI in both (RFC 7643 §3.1)',
+    },
   },
   {
     check: contentLocationMatches,
@@ -292,13 +327,17 @@ const rows: Row[] = [
     given: 'lastModified as epoch milliseconds',
     setup: { change: afterPut((b) => (meta(b).lastModified = 1704067200000)) },
     want: 'failed',
-    message: /meta\.lastModified 1704067200000/,
+    finding: {
+      received: 'meta.lastModified 1704067200000 in the PUT response',
+      expected: 'an xsd:dateTime such as 2008-01-23T04:56:22Z (RFC 7643 §2.3.5)',
+    },
   },
   {
     check: timestampsFormat,
     given: 'a date without a time',
     setup: { change: afterPut((b) => (meta(b).created = '2024-01-01')) },
     want: 'failed',
+    finding: { received: 'meta.created "2024-01-01" in the PUT response', expected: /xsd:dateTime/ },
   },
   {
     check: timestampsFormat,
@@ -315,11 +354,13 @@ const rows: Row[] = [
 ]
 
 describe('meta checks: given a server, want a graded verdict (SCIM-PUT-RULES 11)', () => {
-  test.each(rows)('$check.id: $given → $want', async ({ check, setup, want, message }) => {
+  test.each(rows)('$check.id: $given → $want', async ({ check, setup, want, message, finding }) => {
     const v = await judge(check, setup)
     expect(v.outcome, v.message).toBe(want)
     if (message) expect(v.message).toMatch(message)
     if (want === 'inconclusive') expect(v.message).toMatch(/\S/)
+    expect(finding !== undefined, 'a failed/warned row names its finding').toBe(want === 'failed' || want === 'warned')
+    if (finding) expectFinding(v, finding)
   })
 
   test('a refused PUT says what the server said, and points at the check that judges refusals', async () => {

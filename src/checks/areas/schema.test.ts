@@ -12,6 +12,7 @@ import {
   usersOf,
 } from '../../../test/support/fake-target.ts'
 import { readingRawBodies } from '../../../test/support/raw-bodies.ts'
+import { expectFinding, type WantFinding } from '../../../test/support/expect-finding.ts'
 import type { ProbeCase } from '../probes/mixed-cases.ts'
 import {
   errorSchemaDeclared,
@@ -22,10 +23,10 @@ import {
   successSchema,
 } from './schema.ts'
 
-const profiles: Record<string, VendorProfile> = {}
+const VENDORS = ['generic', 'lightdash'] as const
+const profiles: Partial<Record<(typeof VENDORS)[number], VendorProfile>> = {}
 beforeAll(async () => {
-  for (const vendor of ['generic', 'lightdash'])
-    profiles[vendor] = await loadProfile({ vendor: vendor as 'generic', validate: false })
+  for (const vendor of VENDORS) profiles[vendor] = await loadProfile({ vendor, validate: false })
 })
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -37,7 +38,7 @@ const sentSchemas = (r: SendOptions) => (r.json as { schemas?: unknown } | undef
 function run<C>(
   check: Parameters<typeof judgeCase<C>>[0],
   input: C,
-  { vendor = 'generic', change }: { vendor?: string; change?: Change } = {},
+  { vendor = 'generic', change }: { vendor?: (typeof VENDORS)[number]; change?: Change } = {},
 ) {
   const users = {
     u1: storedUser('u1', { name: { givenName: 'Ada', familyName: 'Lovelace' }, active: true }),
@@ -45,7 +46,7 @@ function run<C>(
   }
   const correct = readingRawBodies(correctServer({ ...users }))
   const serve = (r: SendOptions) => change?.(r, correct(r)) ?? correct(r)
-  return judgeCase(check, fakeContext({ profile: profiles[vendor], serve }), usersOf(users), input)
+  return judgeCase(check, fakeContext({ profile: profiles[vendor]!, serve }), usersOf(users), input)
 }
 
 /** Every 200 (the PUT's and the GET's) with `schemas` replaced (undefined: left out). */
@@ -77,18 +78,35 @@ describe('schemasProblem (RFC 7643 §3, SCIM-PUT-RULES 12)', () => {
 const VALID = { schemas: [CORE], userName: 'scimc-unit-new@example.com', active: false }
 
 describe('given/want: put.schemas.response (MUST, rule 12)', () => {
-  test.each<{ name: string; change?: Change; want: string }>([
+  test.each<{ name: string; change?: Change; want: string; finding?: WantFinding }>([
     { name: 'a correct server', want: 'passed' },
-    { name: 'a response without schemas', change: answeredSchemas(undefined), want: 'failed' },
-    { name: 'a response listing the core URN twice', change: answeredSchemas([CORE, CORE]), want: 'failed' },
+    {
+      name: 'a response without schemas',
+      change: answeredSchemas(undefined),
+      want: 'failed',
+      finding: {
+        received: 'PUT response with no schemas',
+        expected: `a non-empty array holding ${CORE} (RFC 7643 §3)`,
+      },
+    },
+    {
+      name: 'a response listing the core URN twice',
+      change: answeredSchemas([CORE, CORE]),
+      want: 'failed',
+      finding: {
+        received: `PUT response with schemas ${JSON.stringify([CORE, CORE])} with a duplicate`,
+        expected: 'each URI once (RFC 7643 §3)',
+      },
+    },
     {
       name: 'the PUT refused',
       change: (r) => (isPut(r) ? scimError(400, 'invalidValue') : undefined),
       want: 'inconclusive',
     },
-  ])('$name → $want', async ({ change, want }) => {
+  ])('$name → $want', async ({ change, want, finding }) => {
     const v = await run(responseSchemas, VALID, { change })
     expect(v.outcome, v.message).toBe(want)
+    if (finding) expectFinding(v, finding)
   })
 })
 
@@ -117,7 +135,7 @@ const refusesBrokenSchemas: Change = (r) => {
 }
 
 describe('given/want: put.schemas.response-to-invalid (MUST, rules 12 and 13; gap c)', () => {
-  test.each<{ name: string; input: InvalidCase; change?: Change; want: string }>([
+  test.each<{ name: string; input: InvalidCase; change?: Change; want: string; received?: RegExp }>([
     // Accepted (put.invalid.schemas-* warn on that), but the answer and the stored user still list the core URN.
     {
       name: 'accepted, answered with schemas [core]',
@@ -126,12 +144,23 @@ describe('given/want: put.schemas.response-to-invalid (MUST, rules 12 and 13; ga
       want: 'passed',
     },
     // The fake stores the request's schemas as sent: the response has none.
-    { name: 'accepted, answered without schemas', input: brokenSchemas('schemas-missing', undefined), want: 'failed' },
-    { name: 'accepted, answered with schemas []', input: brokenSchemas('schemas-empty', []), want: 'failed' },
+    {
+      name: 'accepted, answered without schemas',
+      input: brokenSchemas('schemas-missing', undefined),
+      want: 'failed',
+      received: /^PUT response with no schemas \(case: the request's schemas is undefined, and the server/,
+    },
+    {
+      name: 'accepted, answered with schemas []',
+      input: brokenSchemas('schemas-empty', []),
+      want: 'failed',
+      received: /^PUT response with schemas \[\] \(case: /,
+    },
     {
       name: 'accepted, answered with the enterprise URN only',
       input: brokenSchemas('schemas-without-core', [ENTERPRISE]),
       want: 'failed',
+      received: /^PUT response with schemas \["urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User"\] \(case/,
     },
     {
       name: 'refused with 400, the accepted state accepted (rule 13 answered: the rule does not apply)',
@@ -145,9 +174,10 @@ describe('given/want: put.schemas.response-to-invalid (MUST, rules 12 and 13; ga
       change: (r) => (isPut(r) ? scimError(400, 'invalidValue') : undefined),
       want: 'inconclusive',
     },
-  ])('$name → $want', async ({ input, change, want }) => {
+  ])('$name → $want', async ({ input, change, want, received }) => {
     const v = await run(responseToInvalidSchemas, input, { change })
     expect(v.outcome, v.message).toBe(want)
+    if (received) expectFinding(v, { received, expected: /\(RFC 7643 §3\)$/ })
   })
 })
 
@@ -183,7 +213,7 @@ const MISSING: ProbeCase = {
 }
 
 describe('given/want: put.response.* (MUST, the vendor document: lightdash declares its schemas)', () => {
-  test.each<{ name: string; change?: Change; want: string }>([
+  test.each<{ name: string; change?: Change; want: string; finding?: WantFinding }>([
     {
       name: 'a SCIM Error as declared',
       change: (r, c) =>
@@ -194,27 +224,41 @@ describe('given/want: put.response.* (MUST, the vendor document: lightdash decla
       name: 'a body outside the declared schema',
       change: (r) => (isPut(r) ? { status: 400, body: { error: 'no' } } : undefined),
       want: 'failed',
+      finding: {
+        received: '400 body "{\\"error\\":\\"no\\"}" (case: userName missing)',
+        expected: /^valid under the declared schema: /,
+      },
     },
     {
       name: 'no error to judge',
       change: (r) => (isPut(r) ? { status: 200, body: storedUser('u1') } : undefined),
       want: 'inconclusive',
     },
-  ])('error-schema: $name → $want', async ({ change, want }) => {
+  ])('error-schema: $name → $want', async ({ change, want, finding }) => {
     const v = await run(errorSchemaDeclared, MISSING, { vendor: 'lightdash', change })
     expect(v.outcome, v.message).toBe(want)
+    if (finding) expectFinding(v, finding)
   })
 
-  test.each<{ name: string; change?: Change; want: string }>([
+  test.each<{ name: string; change?: Change; want: string; finding?: WantFinding }>([
     { name: 'a resource as declared', want: 'passed' },
-    { name: 'a response without schemas', change: answeredSchemas(undefined), want: 'failed' },
+    {
+      name: 'a response without schemas',
+      change: answeredSchemas(undefined),
+      want: 'failed',
+      finding: {
+        received: /^200 body that does not match the declared schema: .*schemas/,
+        expected: "a body valid under the vendor's 200 response schema",
+      },
+    },
     {
       name: 'the PUT refused',
       change: (r) => (isPut(r) ? scimError(400, 'invalidValue') : undefined),
       want: 'inconclusive',
     },
-  ])('schema-200: $name → $want', async ({ change, want }) => {
+  ])('schema-200: $name → $want', async ({ change, want, finding }) => {
     const v = await run(successSchema, VALID, { vendor: 'lightdash', change })
     expect(v.outcome, v.message).toBe(want)
+    if (finding) expectFinding(v, finding)
   })
 })

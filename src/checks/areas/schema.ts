@@ -90,7 +90,10 @@ export const successSchema = defineCheck({
 export function schemasProblem(body: Record<string, unknown>): { received: string; expected: string } | null {
   const schemas = getAttr(body, 'schemas')
   if (!Array.isArray(schemas) || schemas.length === 0)
-    return { received: `schemas ${JSON.stringify(schemas)}`, expected: `a non-empty array holding ${CORE_USER_SCHEMA}` }
+    return {
+      received: schemas === undefined ? 'no schemas' : `schemas ${JSON.stringify(schemas)}`,
+      expected: `a non-empty array holding ${CORE_USER_SCHEMA}`,
+    }
   const lower = schemas.map((s) => String(s).toLowerCase())
   if (!lower.includes(CORE_USER_SCHEMA.toLowerCase()))
     return { received: `schemas ${JSON.stringify(schemas)}`, expected: `${CORE_USER_SCHEMA} among them` }

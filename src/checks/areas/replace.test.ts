@@ -17,6 +17,7 @@ import {
   type Answer,
   type Serve,
 } from '../../../test/support/fake-target.ts'
+import { expectFinding } from '../../../test/support/expect-finding.ts'
 import {
   caseInsensitiveNames,
   emptyArrayClears,
@@ -146,6 +147,7 @@ describe('put.replace.values-stored (RFC 7644 §3.5.1, SCIM-PUT-RULES 4)', () =>
       body: BODY,
       declared: null,
       want: 'failed',
+      lost: 'displayName',
     },
     {
       given: 'one role of two not stored',
@@ -153,6 +155,7 @@ describe('put.replace.values-stored (RFC 7644 §3.5.1, SCIM-PUT-RULES 4)', () =>
       body: BODY,
       declared: null,
       want: 'failed',
+      lost: 'roles',
     },
     // Trimming is put.replace.whitespace-kept's warning, wherever it sits, never a lost value.
     {
@@ -192,12 +195,17 @@ describe('put.replace.values-stored (RFC 7644 §3.5.1, SCIM-PUT-RULES 4)', () =>
       declared: null,
       want: 'inconclusive',
     },
-  ])('$given → $want', async ({ serve, body, declared, want }) => {
+  ])('$given → $want', async ({ serve, body, declared, want, lost }) => {
     const users = { u1: storedUser('u1') }
     const ctx = fakeContext({ profile: generic, serve: serve(users), declared })
     const v = await judge(valuesReplaced, ctx, usersOf(users), body)
     expect(v.outcome, v.message).toBe(want)
-    if (want === 'failed') expect(v.message).toMatch(/^Received: GET after PUT differs for /)
+    if (lost)
+      expectFinding(v, {
+        received: `GET after PUT differs for ${lost} (`,
+        expected: /^the values provided \(RFC 7644 §3\.5\.1\), compared by SCIM rules/,
+        fix: 'Store every provided value as sent',
+      })
     if (want === 'inconclusive') expect(Object.keys(v.traits ?? {})).toEqual(['constraint.payload'])
     if (declared) expect(v.traits).toHaveProperty(['unknown.name.middleName'])
   })
@@ -215,6 +223,12 @@ describe('put.replace.whitespace-kept (SCIM-PUT-RULES 4)', () => {
     const ctx = fakeContext({ profile: generic, serve: serve(users) })
     const v = await judge(whitespaceKept, ctx, usersOf(users), [BODY, slot, '  Ada '])
     expect(v.outcome, v.message).toBe(want)
+    if (want === 'warned')
+      expectFinding(v, {
+        received: `${slot.join('.').replace('.[].', '[].')} stored as `,
+        expected: '"  Ada ", white space at the ends included (RFC 7643 §2.3.1; RFC 7644 §3.5.1)',
+        fix: 'Store strings as sent, without trimming them',
+      })
   })
 
   test.each([
@@ -310,7 +324,12 @@ describe('put.replace.response-matches-get (RFC 7644 §3.5.1, SCIM-PUT-RULES 10)
     const ctx = fakeContext({ profile: generic, serve: serve(users), declared })
     const v = await judge(responseMatchesGet, ctx, usersOf(users), { ...BODY, secretCode: 'x1' })
     expect(v.outcome, v.message).toBe(want)
-    if (want === 'warned') expect(v.message).toMatch(/^Received: .*displayName[\s\S]*\nExpected: /)
+    if (want === 'warned')
+      expectFinding(v, {
+        received: 'the PUT response and the GET right after it differ in displayName',
+        expected: 'the PUT response is the stored resource (RFC 7644 §3.5.1: "the entire resource")',
+        fix: /as stored/,
+      })
   })
 })
 
@@ -366,18 +385,32 @@ describe('put.replace.null-clears and put.replace.empty-array-clears (SCIM-PUT-R
         ? { ...stored, [name]: value(stored) }
         : stored,
     )
-  const check = { null: nullClears, '[]': emptyArrayClears }
   test.each([
     { kind: 'null', given: 'null clears', name: 'title', serve: (u: Users) => serving(u), want: 'passed' },
     { kind: '[]', given: '[] clears', name: 'emails', serve: (u: Users) => serving(u), want: 'passed' },
-    { kind: 'null', given: 'the old value survives null', name: 'title', serve: survives('title'), want: 'warned' },
-    { kind: '[]', given: 'the old values survive []', name: 'emails', serve: survives('emails'), want: 'warned' },
+    {
+      kind: 'null',
+      given: 'the old value survives null',
+      name: 'title',
+      serve: survives('title'),
+      want: 'warned',
+      received: 'title still holding the value from before a PUT with null',
+    },
+    {
+      kind: '[]',
+      given: 'the old values survive []',
+      name: 'emails',
+      serve: survives('emails'),
+      want: 'warned',
+      received: 'emails still holding the value from before a PUT with []',
+    },
     {
       kind: 'null',
       given: 'null refused with 400, the same PUT without the attribute accepted',
       name: 'title',
       serve: (u: Users) => serving(u, undefined, clearingRefused),
       want: 'warned',
+      received: '400 invalidValue for a PUT with null for title; the same PUT leaving them out answered 200',
     },
     {
       kind: '[]',
@@ -385,11 +418,19 @@ describe('put.replace.null-clears and put.replace.empty-array-clears (SCIM-PUT-R
       name: 'emails',
       serve: (u: Users) => serving(u, undefined, clearingRefused),
       want: 'warned',
+      received: '400 invalidValue for a PUT with [] for emails; the same PUT leaving them out answered 200',
     },
     {
       kind: 'null',
       given: 'every PUT refused (a string over the server’s limit)',
       name: 'title',
+      serve: (u: Users) => serving(u, undefined, longRefused(2)),
+      want: 'inconclusive',
+    },
+    {
+      kind: '[]',
+      given: 'every PUT refused (a string over the server’s limit)',
+      name: 'emails',
       serve: (u: Users) => serving(u, undefined, longRefused(2)),
       want: 'inconclusive',
     },
@@ -414,13 +455,26 @@ describe('put.replace.null-clears and put.replace.empty-array-clears (SCIM-PUT-R
       name: 'active',
       serve: survives('active'),
       want: 'warned',
+      received: 'active still holding the value from before a PUT with null',
     },
-  ])('$kind: $given → $want', async ({ kind, name, serve, want }) => {
+  ])('$kind: $given → $want', async ({ kind, name, serve, want, received }) => {
     const users = { u1: storedUser('u1') }
     const ctx = fakeContext({ profile: generic, serve: serve(users) })
-    const v = await judge(check[kind as 'null' | '[]'], ctx, usersOf(users), [full, other, [name]])
+    const v = await judge(kind === 'null' ? nullClears : emptyArrayClears, ctx, usersOf(users), [full, other, [name]])
     expect(v.outcome, v.message).toBe(want)
     if (want === 'observed') expect(v.traits?.[`cleared.${name}`]).toBe('defaulted')
+    if (received?.includes('still holding'))
+      expectFinding(v, {
+        received,
+        expected: /^the attribute cleared \(RFC 7643 §2\.5: .*\), or a default assigned \(RFC 7644 §3\.5\.1\)$/,
+        fix: `Treat ${kind} as "no value"`,
+      })
+    else if (received)
+      expectFinding(v, {
+        received,
+        expected: `${kind} accepted as "no value" (RFC 7644 §3.5.1: clients MAY send it to clear an attribute)`,
+        fix: `Treat ${kind} as the attribute unassigned`,
+      })
   })
 
   test('active true before and defaulted to true: told apart from the old value by a second round', async () => {
@@ -450,6 +504,12 @@ describe('put.replace.unicode-exact and put.replace.long-strings-exact (RFC 7643
     const v = await judge(unicodeExact, ctx, usersOf(users), [BODY, ['displayName'], 'Zoë e\u0301 \u00e9'])
     expect(v.outcome, v.message).toBe(want)
     expect(v.traits?.['strings.normalisation']).toBe(trait)
+    if (want === 'failed')
+      expectFinding(v, {
+        received: 'displayName stored as "Zo? e? ?" (sent 8 characters, stored 8)',
+        expected: '"Zoë e\u0301 \u00e9" exactly (RFC 7644 §3.5.1; RFC 7643 §2.3.1)',
+        fix: /without re-encoding or replacing characters/,
+      })
   })
 
   const long = 'x'.repeat(300)
@@ -477,6 +537,12 @@ describe('put.replace.unicode-exact and put.replace.long-strings-exact (RFC 7643
     const ctx = fakeContext({ profile: generic, serve: serve(users) })
     const v = await judge(longStringsExact, ctx, usersOf(users), [BODY, ['displayName'], long])
     expect(v.outcome, v.message).toBe(want)
+    if (want === 'failed')
+      expectFinding(v, {
+        received: /^displayName stored as "x{119}… \(sent 300 characters, stored 255\)$/,
+        expected: /^"x{119}… exactly \(RFC 7644 §3\.5\.1; RFC 7643 §2\.3\.1\)$/,
+        fix: /without truncating/,
+      })
     if (want === 'inconclusive') expect(Object.keys(v.traits ?? {})).toHaveLength(1)
   })
 
@@ -524,6 +590,7 @@ describe('put.replace.idempotent and put.replace.idempotent-status (RFC 9110 §9
         counting((n, sent) => (n === 1 ? { status: 200, body: { ...sent, id: 'u1' } } : scimError(409, 'uniqueness'))),
       declared: null,
       want: { idempotent: 'inconclusive', status: 'warned' },
+      received: { status: '200 then 409 uniqueness for the same PUT' },
     },
     {
       given: 'a readOnly updatedAt that moves',
@@ -537,6 +604,7 @@ describe('put.replace.idempotent and put.replace.idempotent-status (RFC 9110 §9
       serve: () => counting((n, sent) => ({ status: 200, body: { ...sent, id: 'u1', displayName: `v${n}` } })),
       declared: null,
       want: { idempotent: 'failed', status: 'passed' },
+      received: { idempotent: 'the second identical PUT returned a different resource (displayName)' },
     },
     {
       given: 'the first PUT refused (the server’s own limit)',
@@ -544,11 +612,22 @@ describe('put.replace.idempotent and put.replace.idempotent-status (RFC 9110 §9
       declared: null,
       want: { idempotent: 'inconclusive', status: 'inconclusive' },
     },
-  ])('$given → $want', async ({ serve, declared, want }) => {
-    const run = async (check: typeof idempotent) =>
-      (await judge(check, fakeContext({ profile: generic, serve: serve(), declared }), usersOf({ u1: {} }), BODY))
-        .outcome
-    expect({ idempotent: await run(idempotent), status: await run(idempotentStatus) }).toEqual(want)
+  ])('$given → $want', async ({ serve, declared, want, received }) => {
+    const run = (check: typeof idempotent) =>
+      judge(check, fakeContext({ profile: generic, serve: serve(), declared }), usersOf({ u1: {} }), BODY)
+    const [a, b] = [await run(idempotent), await run(idempotentStatus)]
+    expect({ idempotent: a.outcome, status: b.outcome }).toEqual(want)
+    if (received?.idempotent)
+      expectFinding(a, {
+        received: received.idempotent,
+        expected: 'the same representation (RFC 9110 §9.2.2: PUT is idempotent)',
+      })
+    if (received?.status)
+      expectFinding(b, {
+        received: received.status,
+        expected: 'the same outcome both times (RFC 9110 §9.2.2: PUT is idempotent)',
+        fix: 'Answer a repeated PUT as the first one',
+      })
   })
 })
 
@@ -569,19 +648,30 @@ describe('put.replace.case-insensitive-names (RFC 7643 §2.1, SCIM-PUT-RULES 15)
   }
   test.each([
     { given: 'a correct server', serve: (u: Users) => serving(u), want: 'passed' },
-    { given: 'UserName not understood (400)', serve: caseSensitive, want: 'warned' },
-    { given: 'UserName stored as a key of its own', serve: schemaless, want: 'warned' },
+    {
+      given: 'UserName not understood (400)',
+      serve: caseSensitive,
+      want: 'warned',
+      received: /^400 invalidValue for a payload with capital-cased attribute names; .* camelCase names answered 200$/,
+    },
+    {
+      given: 'UserName stored as a key of its own',
+      serve: schemaless,
+      want: 'warned',
+      received: /^after a PUT with capital-cased names, GET differs .* stores: .*UserName kept as sent/,
+    },
     {
       given: 'refused for a long string, whatever the case of the names',
       serve: (u: Users) => serving(u, undefined, longRefused(10)),
       want: 'inconclusive',
     },
-  ])('$given → $want', async ({ serve, want }) => {
+  ])('$given → $want', async ({ serve, want, received }) => {
     const users = { u1: storedUser('u1') }
     const ctx = fakeContext({ profile: generic, serve: serve(users) })
     const body = want === 'inconclusive' ? { ...BODY, displayName: 'A'.repeat(50) } : BODY
     const v = await judge(caseInsensitiveNames, ctx, usersOf(users), [body, 'capital'])
     expect(v.outcome, v.message).toBe(want)
+    if (received) expectFinding(v, { received, expected: /whatever the case of the names \(RFC 7643 §2\.1\)$/ })
     if (want === 'passed') expect(v.message).toMatch(/stored as the camelCase attributes are/)
     if (want === 'inconclusive') expect(v.traits).toHaveProperty(['constraint.payload'])
   })
@@ -630,6 +720,12 @@ describe('put.replace.password-not-returned (RFC 7643 §4.1.1, SCIM-PUT-RULES 22
     const ctx = fakeContext({ profile: generic, serve: drop(serve(users)) })
     const v = await judge(passwordNotReturned, ctx, usersOf(users), [BODY, 'Pw1!correct-horse'])
     expect(v.outcome, v.message).toBe(want)
+    if (want === 'failed')
+      expectFinding(v, {
+        received: 'password returned in the PUT and GET response',
+        expected: 'password never returned (RFC 7643 §4.1.1: returned "never")',
+        fix: /Drop password/,
+      })
   })
 })
 
@@ -643,11 +739,15 @@ describe('put.replace.whole-body-echo and -mutability (RFC 7644 §3.5.1, SCIM-PU
       given: 'the echo refused with 400 mutability, accepted without id, meta and groups',
       serve: refusingReadOnly(400, 'mutability'),
       want: ['inconclusive', 'warned'],
+      received:
+        '400 mutability for a PUT of the body GET returned; without id, meta and groups the same body answered 200',
     },
     {
       given: 'the echo refused with 400 invalidSyntax, accepted without id, meta and groups',
       serve: refusingReadOnly(400, 'invalidSyntax'),
       want: ['failed', 'inconclusive'],
+      received:
+        '400 invalidSyntax for a PUT of the body GET returned; without id, meta and groups the same body answered 200',
     },
     // The server refuses its own representation for another reason (e.g. a response without schemas).
     {
@@ -663,12 +763,19 @@ describe('put.replace.whole-body-echo and -mutability (RFC 7644 §3.5.1, SCIM-PU
       },
       want: ['skipped', 'skipped'],
     },
-  ])('$given → $want', async ({ serve, want }) => {
+  ])('$given → $want', async ({ serve, want, received }) => {
     const outcomes = []
+    const expected = {
+      [wholeBodyEcho.id]: '200 (RFC 7644 §3.5.1: readOnly values in the body SHALL be ignored)',
+      [wholeBodyEchoMutability.id]: /^200 \(RFC 7644 §3\.5\.1: clients MAY send all attributes; .*unchanged\)$/,
+    }
     for (const check of [wholeBodyEcho, wholeBodyEchoMutability]) {
       const users = { u1: storedUser('u1', { displayName: 'Ada' }) }
       const ctx = fakeContext({ profile: generic, serve: serve(users) })
-      outcomes.push((await judge(check, ctx, usersOf(users), undefined)).outcome)
+      const v = await judge(check, ctx, usersOf(users), undefined)
+      outcomes.push(v.outcome)
+      if (received && (v.outcome === 'failed' || v.outcome === 'warned'))
+        expectFinding(v, { received, expected: expected[check.id], fix: /Ignore id, meta and groups/ })
     }
     expect(outcomes).toEqual(want)
   })
@@ -695,18 +802,30 @@ describe('put.replace.primary-once (RFC 7643 §2.4, SCIM-PUT-RULES 23)', () => {
       want: 'passed',
       trait: 'normalised',
     },
-    { given: 'both primaries stored', serve: (u: Users) => serving(u), want: 'failed', trait: undefined },
+    {
+      given: 'both primaries stored',
+      serve: (u: Users) => serving(u),
+      want: 'failed',
+      trait: undefined,
+      received: '2 values of emails with primary true in the PUT response',
+    },
     {
       given: 'refused with one primary too (the server’s own limit)',
       serve: (u: Users) => serving(u, undefined, () => scimError(400, 'invalidValue')),
       want: 'inconclusive',
       trait: undefined,
     },
-  ])('$given → $want', async ({ serve, want, trait }) => {
+  ])('$given → $want', async ({ serve, want, trait, received }) => {
     const users = { u1: storedUser('u1') }
     const ctx = fakeContext({ profile: generic, serve: serve(users) })
     const v = await judge(primaryOnce, ctx, usersOf(users), [BODY, 'emails'])
     expect(v.outcome, v.message).toBe(want)
     expect(v.traits?.['primary.twoInRequest.emails']).toBe(trait)
+    if (received)
+      expectFinding(v, {
+        received,
+        expected: 'at most one (RFC 7643 §2.4: the primary value "true" MUST appear no more than once)',
+        fix: /400 invalidValue, or keep one primary/,
+      })
   })
 })

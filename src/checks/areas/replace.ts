@@ -49,6 +49,9 @@ type Body = Record<string, unknown>
 /** `400 invalidValue ("name.givenName" is 120 characters long…)`: the server's answer, for a message or a trait. */
 const answerOf = describeRefusal
 
+/** A value's JSON text, cut at 120 characters with an ellipsis (a finding states facts, not kilobytes). */
+const clip = (json: string | undefined): string => (json && json.length > 120 ? `${json.slice(0, 120)}…` : String(json))
+
 /** RFC 7644 §3.5.1 (verified): "Any values provided SHALL replace the existing attribute values." */
 export const valuesReplaced = defineCheck({
   id: 'put.replace.values-stored',
@@ -496,8 +499,8 @@ function judgeExactString(kind: 'unicode' | 'long') {
         : `stored ${JSON.stringify(stored)}`
     return violation(
       {
-        received: `${labelOf(slot)} stored as ${JSON.stringify(stored)?.slice(0, 120)} (${note})`,
-        expected: `${JSON.stringify(value).slice(0, 120)} exactly (RFC 7644 §3.5.1; RFC 7643 §2.3.1)`,
+        received: `${labelOf(slot)} stored as ${clip(JSON.stringify(stored))} (${note})`,
+        expected: `${clip(JSON.stringify(value))} exactly (RFC 7644 §3.5.1; RFC 7643 §2.3.1)`,
         fix:
           'Store strings as UTF-8 without ' +
           `${kind === 'unicode' ? 're-encoding or replacing characters' : 'truncating'}`,

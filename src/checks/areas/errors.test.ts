@@ -30,34 +30,57 @@ function answered(status: number, body: unknown): Exchange {
 }
 
 describe('judgeScimError (RFC 7644 §3.12 MUST, SCIM-PUT-RULES 18)', () => {
-  test.each([
-    { body: 'Bad Request', want: 'violated' },
-    { body: { status: '400' }, want: 'violated' },
-    { body: { schemas: [ERROR_URN], status: 400 }, want: 'violated' },
-    { body: { schemas: [ERROR_URN], status: '409' }, want: 'violated' },
+  test.each<{ body: unknown; want: string; expected?: string }>([
+    {
+      body: 'Bad Request',
+      want: 'violated',
+      expected: `a JSON SCIM Error ({"schemas":["${ERROR_URN}"],"status":"400",...}) (RFC 7644 §3.12)`,
+    },
+    { body: { status: '400' }, want: 'violated', expected: `schemas containing "${ERROR_URN}" (RFC 7644 §3.12)` },
+    {
+      body: { schemas: [ERROR_URN], status: 400 },
+      want: 'violated',
+      expected: '"status" as a JSON string ("400"), REQUIRED (RFC 7644 §3.12)',
+    },
+    {
+      body: { schemas: [ERROR_URN], status: '409' },
+      want: 'violated',
+      expected: '"status" equal to the HTTP status, "400" (RFC 7644 §3.12)',
+    },
     { body: { schemas: [ERROR_URN], status: '400' }, want: 'passed' },
     // The keyword is put.errors.scim-type's rule, not the body's shape.
     { body: { schemas: [ERROR_URN], status: '400', scimType: 'noTarget' }, want: 'passed' },
     { body: { schemas: [ERROR_URN], status: '400', scimType: 'badRequest' }, want: 'passed' },
-  ])('$body → $want', ({ body, want }) => {
-    expect(judgeScimError(answered(400, body)).outcome).toBe(want)
+  ])('$body → $want', ({ body, want, expected }) => {
+    const v = judgeScimError(answered(400, body))
+    expect(v.outcome).toBe(want)
+    expect(v.finding?.expected).toBe(expected)
+    const text = typeof body === 'string' ? body : JSON.stringify(body)
+    if (expected) expect(v.finding?.received).toBe(`400 with body ${JSON.stringify(text)}`)
   })
 })
 
 describe('judgeScimType (RFC 7644 §3.12 Table 9, SCIM-PUT-RULES 18)', () => {
-  test.each([
+  test.each<{ scimType: string | undefined; want: string; received?: string }>([
     { scimType: 'invalidValue', want: 'passed' },
     { scimType: 'invalidSyntax', want: 'passed' },
     { scimType: 'uniqueness', want: 'passed' },
-    { scimType: 'noTarget', want: 'violated' },
+    {
+      scimType: 'noTarget',
+      want: 'violated',
+      received: '400 with scimType "noTarget" (Table 9 gives noTarget to PATCH)',
+    },
     { scimType: 'invalidPath', want: 'violated' },
     { scimType: 'tooMany', want: 'violated' },
-    { scimType: 'badRequest', want: 'violated' },
+    { scimType: 'badRequest', want: 'violated', received: '400 with scimType "badRequest" (not a Table 9 keyword)' },
     { scimType: 'toString', want: 'violated' },
     // SCIM-PUT-RULES 9, 18: scimType is OPTIONAL; none is a pass with an observation
     { scimType: undefined, want: 'passed' },
-  ])('$scimType → $want', ({ scimType, want }) => {
-    expect(judgeScimType(answered(400, { schemas: [ERROR_URN], status: '400', scimType })).outcome).toBe(want)
+  ])('$scimType → $want', ({ scimType, want, received }) => {
+    const v = judgeScimType(answered(400, { schemas: [ERROR_URN], status: '400', scimType }))
+    expect(v.outcome).toBe(want)
+    if (want === 'violated') expect(v.finding?.expected).toMatch(/^scimType, when present, one of the RFC 7644 Table 9/)
+    if (received) expect(v.finding?.received).toBe(received)
   })
 })
 
@@ -67,7 +90,9 @@ describe('internalsIn (CWE-209)', () => {
     { text: 'No resource at /Users/2819c223-7f76-453a-919d-413861904646.', want: null },
     { text: 'Value at 1:2 is wrong', want: null },
     {
-      text: "TypeError: Cannot read properties of undefined (reading 'value')\n    at replaceUser (/srv/scim/dist/users.js:41:17)",
+      text:
+        "TypeError: Cannot read properties of undefined (reading 'value')\n" +
+        '    at replaceUser (/srv/scim/dist/users.js:41:17)',
       want: 'a JavaScript stack frame',
     },
     { text: 'Error\n    at node:internal/process/task_queues:95:5', want: 'a JavaScript stack frame' },
@@ -116,49 +141,123 @@ const stack = (detail: string): Answer => ({
     schemas: [ERROR_URN],
     status: '400',
     scimType: 'invalidValue',
-    detail: `${detail}\n    at replaceUser (/app/src/users.ts:41:17)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)`,
+    detail:
+      `${detail}\n    at replaceUser (/app/src/users.ts:41:17)\n` +
+      '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
   },
 })
 
+const SUCCESS = (): Answer => ({ status: 200, body: storedUser('u1') })
+/** Maia's declared error format (RFC 9457 problem details): an integer status, no schemas, no scimType. */
+const problem = (status: number): Answer => ({
+  status,
+  body: { type: 'about:blank', title: 'Bad Request', status, detail: 'userName is required.' },
+  headers: { 'content-type': 'application/problem+json' },
+})
+
 describe('given/want: put.errors.*', () => {
-  test.each([
+  test.each<{
+    check: typeof errorFormat
+    input: ProbeCase
+    change?: (correct: Answer) => Answer | undefined
+    vendor?: 'maia'
+    want: string
+    finding?: Record<string, unknown>
+  }>([
     // put.errors.format (MUST): the body of every 4xx
-    { check: errorFormat, input: MISSING, change: undefined, want: 'passed' },
-    { check: errorFormat, input: UNKNOWN, change: undefined, want: 'passed' },
-    { check: errorFormat, input: MISSING, change: () => ({ status: 400, text: 'Bad Request' }), want: 'failed' },
-    { check: errorFormat, input: MISSING, change: () => ({ status: 400, body: { error: 'x' } }), want: 'failed' },
+    { check: errorFormat, input: MISSING, want: 'passed' },
+    { check: errorFormat, input: UNKNOWN, want: 'passed' },
     {
       check: errorFormat,
       input: MISSING,
-      change: () => ({ status: 200, body: storedUser('u1') }),
-      want: 'inconclusive',
+      change: () => ({ status: 400, text: 'Bad Request' }),
+      want: 'failed',
+      finding: {
+        received: '400 with body "Bad Request" (case: userName missing)',
+        expected: expect.stringMatching(/^a JSON SCIM Error .*\(RFC 7644 §3\.12\)$/),
+        fix: 'Answer errors with the SCIM Error JSON body.',
+      },
+    },
+    {
+      check: errorFormat,
+      input: UNKNOWN,
+      change: () => ({ status: 404, body: { error: 'x' } }),
+      want: 'failed',
+      finding: { received: `404 with body ${JSON.stringify('{"error":"x"}')} (case: a PUT on an unknown id)` },
+    },
+    // No error came back (the body accepted): the case never reached the rule.
+    { check: errorFormat, input: MISSING, change: SUCCESS, want: 'inconclusive' },
+    // maia declares problem details (RFC 9457): judged by its document unless --strict-rfc.
+    { check: errorFormat, input: MISSING, vendor: 'maia', change: () => problem(400), want: 'passed' },
+    {
+      check: errorFormat,
+      input: MISSING,
+      vendor: 'maia',
+      change: () => ({ ...problem(400), body: { title: 'Bad Request', status: 422 } }),
+      want: 'failed',
+      finding: {
+        received: expect.stringMatching(/^400 application\/problem\+json body .* \(case: userName missing\)$/),
+        expected: '"status" equal to the HTTP status, 400',
+      },
     },
     // put.errors.scim-type (SHOULD): the keyword, when there is one
-    { check: errorScimType, input: MISSING, change: undefined, want: 'passed' },
-    { check: errorScimType, input: UNKNOWN, change: () => scimError(404, 'noTarget'), want: 'warned' },
-    { check: errorScimType, input: MISSING, change: () => scimError(400, 'badRequest'), want: 'warned' },
-    // a 404 without scimType (OPTIONAL): a pass with an observation (SCIM-PUT-RULES 18)
-    { check: errorScimType, input: UNKNOWN, change: undefined, want: 'passed' },
+    { check: errorScimType, input: MISSING, want: 'passed' },
+    {
+      check: errorScimType,
+      input: UNKNOWN,
+      change: () => scimError(404, 'noTarget'),
+      want: 'warned',
+      finding: {
+        received: '404 with scimType "noTarget" (Table 9 gives noTarget to PATCH) (case: a PUT on an unknown id)',
+      },
+    },
     {
       check: errorScimType,
       input: MISSING,
-      change: () => ({ status: 200, body: storedUser('u1') }),
-      want: 'inconclusive',
+      change: () => scimError(400, 'badRequest'),
+      want: 'warned',
+      finding: { received: '400 with scimType "badRequest" (not a Table 9 keyword) (case: userName missing)' },
     },
+    // a 404 without scimType (OPTIONAL): a pass with an observation (SCIM-PUT-RULES 18)
+    { check: errorScimType, input: UNKNOWN, want: 'passed' },
+    { check: errorScimType, input: MISSING, change: SUCCESS, want: 'inconclusive' },
     // put.errors.no-internals (SHOULD): what the body discloses
-    { check: errorNoInternals, input: MISSING, change: undefined, want: 'passed' },
-    { check: errorNoInternals, input: MISSING, change: () => stack('userName is required.'), want: 'warned' },
-    { check: errorNoInternals, input: UNKNOWN, change: () => stack('User not found.'), want: 'warned' },
+    { check: errorNoInternals, input: MISSING, want: 'passed' },
     {
       check: errorNoInternals,
       input: MISSING,
-      change: () => ({ status: 200, body: storedUser('u1') }),
-      want: 'inconclusive',
+      change: () => stack('userName is required.'),
+      want: 'warned',
+      finding: {
+        received:
+          '400 whose body carries a JavaScript stack frame: "at replaceUser (/app/src/users.ts:41:17)" ' +
+          '(case: userName missing)',
+        expected: "a human-readable message without the server's internals (CWE-209)",
+        fix: 'Log the stack trace on the server and answer a generic detail.',
+      },
     },
-  ])('$check.id, $input.kind, answer altered: $change → $want', async ({ check, input, change, want }) => {
+    { check: errorNoInternals, input: UNKNOWN, change: () => stack('User not found.'), want: 'warned' },
+    { check: errorNoInternals, input: MISSING, change: SUCCESS, want: 'inconclusive' },
+  ])('$check.id, $input.kind, $vendor → $want', async ({ check, input, change, vendor, want, finding }) => {
     const { users, serve } = server(change)
-    const v = await judgeCase(check, fakeContext({ profile: generic, serve }), usersOf(users), input)
+    const profile = vendor === 'maia' ? maia : generic
+    const v = await judgeCase(check, fakeContext({ profile, serve }), usersOf(users), input)
     expect(v.outcome, v.message).toBe(want)
+    // A violation carries its facts as data (issue 13); nothing else does.
+    if (want === 'failed' || want === 'warned') expect(v.finding).toMatchObject(finding ?? {})
+    else expect(v.finding).toBeUndefined()
+  })
+
+  test('a made-up id a GET shows taken gets no PUT: the case never reached the rule', async () => {
+    const { users, serve } = server()
+    const taken = (r: Parameters<typeof serve>[0]) =>
+      r.path.endsWith(UNKNOWN.unknownId) ? { status: 200, body: storedUser('someone') } : serve(r)
+    for (const check of [errorFormat, errorScimType, errorNoInternals]) {
+      const ctx = fakeContext({ profile: generic, serve: taken })
+      const v = await judgeCase(check, ctx, usersOf(users), UNKNOWN)
+      expect(v.outcome, v.message).toBe('inconclusive')
+      expect(ctx.sent.map((e) => e.request.method)).toEqual(['GET'])
+    }
   })
 
   test('put.errors.scim-type skips a vendor whose declared errors are problem details, unless --strict-rfc', () => {
@@ -166,12 +265,5 @@ describe('given/want: put.errors.*', () => {
     expect(errorScimType.skipIf!(fakeContext({ profile: maia, serve }))).toMatch(/problem details/)
     expect(errorScimType.skipIf!(fakeContext({ profile: maia, serve, run: { strictRfc: true } }))).toBeNull()
     expect(errorScimType.skipIf!(fakeContext({ profile: generic, serve }))).toBeNull()
-  })
-
-  test('a finding names the case and the line that gives the internals away', async () => {
-    const { users, serve } = server(() => stack('userName is required.'))
-    const v = await judgeCase(errorNoInternals, fakeContext({ profile: generic, serve }), usersOf(users), MISSING)
-    expect(v.message).toContain('a JavaScript stack frame: "at replaceUser (/app/src/users.ts:41:17)"')
-    expect(v.message).toContain('(case: userName missing)')
   })
 })

@@ -3,14 +3,15 @@ import { ERROR_SCHEMA } from '../../profile/vendor-profile.ts'
 import { validateAgainst } from '../../validate/ajv.ts'
 import { getAttr } from '../compare.ts'
 import type { CheckContext } from '../context.ts'
-import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { defineCheck, verdict, violation, type Verdict } from '../define-check.ts'
 import { OTHER_SCIM_TYPES, PUT_SCIM_TYPES } from '../expectation.ts'
 import { declaredSchemaFor, mediaTypeOf } from '../probes/declared.ts'
-import { errorCases, sendErrorCase } from '../probes/error-cases.ts'
+import { errorCases, inCase, sendErrorCase } from '../probes/error-cases.ts'
 import type { ProbeCase } from '../probes/mixed-cases.ts'
 import { bodyObject, noResponse, statusOf } from '../probes/requests.ts'
 
-const head = (e: Exchange) => `Received: ${statusOf(e)} with body ${JSON.stringify(e.response!.bodyText.slice(0, 200))}`
+/** `400 with body "…"`: the status and the start of the body, as received. */
+const withBody = (e: Exchange) => `${statusOf(e)} with body ${JSON.stringify(e.response!.bodyText.slice(0, 200))}`
 
 /**
  * Judges one error response against RFC 7644 §3.12 (verified: "implementers MUST return the errors in
@@ -21,19 +22,28 @@ export function judgeScimError(e: Exchange): Verdict {
   const status = statusOf(e)!
   const body = bodyObject(e)
   if (!body)
-    return verdict(
-      'violated',
-      `${head(e)}\nExpected: a JSON SCIM Error ({"schemas":["${ERROR_SCHEMA}"],"status":"${status}",...})\n\nAnswer errors with the SCIM Error JSON body`,
+    return violation(
+      {
+        received: withBody(e),
+        expected: `a JSON SCIM Error ({"schemas":["${ERROR_SCHEMA}"],"status":"${status}",...}) (RFC 7644 §3.12)`,
+        fix: 'Answer errors with the SCIM Error JSON body.',
+      },
       [e],
     )
   const schemas = getAttr(body, 'schemas')
   if (!Array.isArray(schemas) || !schemas.some((s) => String(s).toLowerCase() === ERROR_SCHEMA.toLowerCase()))
-    return verdict('violated', `${head(e)}\nExpected: schemas containing "${ERROR_SCHEMA}"`, [e])
+    return violation({ received: withBody(e), expected: `schemas containing "${ERROR_SCHEMA}" (RFC 7644 §3.12)` }, [e])
   const st = getAttr(body, 'status')
   if (typeof st !== 'string')
-    return verdict('violated', `${head(e)}\nExpected: "status" as a JSON string ("${status}"), REQUIRED`, [e])
+    return violation(
+      { received: withBody(e), expected: `"status" as a JSON string ("${status}"), REQUIRED (RFC 7644 §3.12)` },
+      [e],
+    )
   if (st !== String(status))
-    return verdict('violated', `${head(e)}\nExpected: "status" equal to the HTTP status "${status}"`, [e])
+    return violation(
+      { received: withBody(e), expected: `"status" equal to the HTTP status, "${status}" (RFC 7644 §3.12)` },
+      [e],
+    )
   return verdict('passed', `${status} SCIM Error`, [e])
 }
 
@@ -51,12 +61,14 @@ export function judgeScimType(e: Exchange): Verdict {
     })
   const keyword = String(scimType)
   if (PUT_SCIM_TYPES.includes(keyword)) return verdict('passed', `scimType ${keyword}`, [e])
-  const expected = `Expected: scimType, when present, one of the RFC 7644 Table 9 keywords for PUT (${PUT_SCIM_TYPES.join(', ')})`
-  return verdict(
-    'violated',
-    Object.hasOwn(OTHER_SCIM_TYPES, keyword)
-      ? `${head(e)}\n${expected}: Table 9 gives ${keyword} to ${OTHER_SCIM_TYPES[keyword]}`
-      : `${head(e)}\n${expected}: ${JSON.stringify(keyword)} is not a Table 9 keyword`,
+  const why = Object.hasOwn(OTHER_SCIM_TYPES, keyword)
+    ? `Table 9 gives ${keyword} to ${OTHER_SCIM_TYPES[keyword]}`
+    : 'not a Table 9 keyword'
+  return violation(
+    {
+      received: `${statusOf(e)} with scimType ${JSON.stringify(keyword)} (${why})`,
+      expected: `scimType, when present, one of the RFC 7644 Table 9 keywords for PUT (${PUT_SCIM_TYPES.join(', ')})`,
+    },
     [e],
   )
 }
@@ -87,19 +99,23 @@ function judgeDeclaredError(ctx: CheckContext, e: Exchange): Verdict {
   const declared = declaredSchemaFor(ctx.profile, status, mediaTypeOf(e)) ?? anyErrorDeclaration(ctx, mediaTypeOf(e))
   if (!declared) return judgeScimError(e)
   const body = e.response!.body
-  const received = `Received: ${status} ${mediaTypeOf(e) ?? 'without Content-Type'} body ${JSON.stringify(e.response!.bodyText.slice(0, 200))}`
+  const received =
+    `${status} ${mediaTypeOf(e) ?? 'without Content-Type'} ` +
+    `body ${JSON.stringify(e.response!.bodyText.slice(0, 200))}`
   if (declared.media.schema) {
     const result = validateAgainst(declared.media.schema, body, 'Response body')
     if (!result.valid)
-      return verdict(
-        'violated',
-        `${received}\nExpected: a body valid under the declared ${status} schema: ${result.errors.slice(0, 5).join('; ')}`,
+      return violation(
+        {
+          received: `${received}: ${result.errors.slice(0, 5).join('; ')}`,
+          expected: `a body valid under the ${status} schema the vendor document declares`,
+        },
         [e],
       )
   }
   const numeric = getAttr(body, 'status')
   if (typeof numeric === 'number' && numeric !== status)
-    return verdict('violated', `${received}\nExpected: "status" equal to the HTTP status ${status}`, [e])
+    return violation({ received, expected: `"status" equal to the HTTP status, ${status}` }, [e])
   return verdict('passed', `${status} in the declared error format`, [e])
 }
 
@@ -111,13 +127,9 @@ async function errorOf(ctx: CheckContext, users: Parameters<typeof sendErrorCase
   if ('outcome' in e) return e
   noResponse([e])
   const status = statusOf(e)!
-  if (status < 400)
-    return verdict('inconclusive', `no error to judge: ${input.label} answered ${status}`, [e]) as Verdict
+  if (status < 400) return verdict('inconclusive', `no error to judge: ${input.label} answered ${status}`, [e])
   return e
 }
-
-const withCase = (v: Verdict, input: ErrorCase): Verdict =>
-  v.outcome === 'passed' || v.outcome === 'inconclusive' ? v : { ...v, message: `${v.message}\n(case: ${input.label})` }
 
 export const errorFormat = defineCheck({
   id: 'put.errors.format',
@@ -125,14 +137,17 @@ export const errorFormat = defineCheck({
   level: 'MUST',
   source: 'RFC 7644 §3.12',
   area: 'errors',
-  rule: 'Implementers MUST return the errors in the body of the response in a JSON format, using the attributes described below (schemas urn:ietf:params:scim:api:messages:2.0:Error, status as a string, optional scimType, detail).',
-  // Where the vendor document declares another error format (problem+json), the server is judged by it unless --strict-rfc.
+  rule:
+    'Implementers MUST return the errors in the body of the response in a JSON format, using the attributes ' +
+    'described below (schemas urn:ietf:params:scim:api:messages:2.0:Error, status as a string, optional scimType, ' +
+    'detail).',
+  // Where the vendor document declares another error format (problem+json), it judges the server unless --strict-rfc.
   contract: (ctx) => (judgesDeclaredErrors(ctx) ? 'vendor' : 'rfc'),
   users: 2,
   cases: (ctx, users) => errorCases(ctx, users),
   async run(ctx, users, input) {
     const e = await errorOf(ctx, users, input)
-    return 'outcome' in e ? e : withCase(judgeError(ctx, e), input)
+    return 'outcome' in e ? e : inCase(judgeError(ctx, e), input.label)
   },
 })
 
@@ -142,19 +157,26 @@ export const errorScimType = defineCheck({
   level: 'SHOULD',
   source: 'RFC 7644 §3.12 Table 9; SCIM-PUT-RULES 18',
   area: 'errors',
-  rule: 'scimType: "A SCIM detail error keyword. See Table 9. OPTIONAL." Table 9 gives PUT uniqueness, mutability, invalidSyntax, invalidValue and invalidVers; noTarget and invalidPath are PATCH\'s.',
+  rule:
+    'scimType: "A SCIM detail error keyword. See Table 9. OPTIONAL." Table 9 gives PUT uniqueness, mutability, ' +
+    "invalidSyntax, invalidValue and invalidVers; noTarget and invalidPath are PATCH's.",
   skipIf: (ctx) =>
     judgesDeclaredErrors(ctx)
-      ? 'the vendor document declares problem details (RFC 9457) for errors, which carry no scimType (--strict-rfc judges the SCIM Error)'
+      ? 'the vendor document declares problem details (RFC 9457) for errors, which carry no scimType ' +
+        '(--strict-rfc judges the SCIM Error)'
       : null,
   users: 2,
-  // The unknown-id case weighs as much as all invalid payloads: a 404's keyword is as often wrong (Lightdash: noTarget).
+  // The unknown-id case weighs as much as all invalid payloads: a 404's keyword is as often wrong (noTarget).
   cases: (ctx, users) => errorCases(ctx, users, 4),
   async run(ctx, users, input) {
     const e = await errorOf(ctx, users, input)
-    return 'outcome' in e ? e : withCase(judgeScimType(e), input)
+    return 'outcome' in e ? e : inCase(judgeScimType(e), input.label)
   },
 })
+
+/** An absolute path under a Unix directory where sources live, or a Windows path (its extension follows). */
+const UNIX_SOURCE = String.raw`\/(?:home|usr|var|opt|srv|app|src|tmp|workspace|Users)\/[^\s"':]+`
+const WINDOWS_SOURCE = String.raw`[A-Za-z]:\\(?:[^\\\s"]+\\)+[^\\\s"]+`
 
 /** Signs of a server's internals in a response: a stack frame or an absolute source path, with what each is. */
 const INTERNALS: readonly { what: string; pattern: RegExp }[] = [
@@ -169,8 +191,9 @@ const INTERNALS: readonly { what: string; pattern: RegExp }[] = [
   { what: 'a PHP or Ruby stack trace', pattern: /Stack trace:\s*#0 |\.rb:\d+:in `/ },
   {
     what: 'an absolute source file path',
-    pattern:
-      /(?:^|[\s"'(=:])(?:\/(?:home|usr|var|opt|srv|app|src|tmp|workspace|Users)\/[^\s"':]+|[A-Za-z]:\\(?:[^\\\s"]+\\)+[^\\\s"]+)\.(?:js|mjs|cjs|ts|py|java|kt|rb|php|go|cs)\b/,
+    pattern: new RegExp(
+      String.raw`(?:^|[\s"'(=:])(?:${UNIX_SOURCE}|${WINDOWS_SOURCE})\.(?:js|mjs|cjs|ts|py|java|kt|rb|php|go|cs)\b`,
+    ),
   },
 ]
 
@@ -219,7 +242,9 @@ export const errorNoInternals = defineCheck({
   level: 'SHOULD',
   source: 'CWE-209; CodeQL js/stack-trace-exposure; RFC 7644 §3.12 (detail is a human-readable message)',
   area: 'errors',
-  rule: 'An error body carries a human-readable message, not the server\'s stack trace or source paths (CWE-209: "Generation of Error Message Containing Sensitive Information").',
+  rule:
+    "An error body carries a human-readable message, not the server's stack trace or source paths " +
+    '(CWE-209: "Generation of Error Message Containing Sensitive Information").',
   users: 2,
   cases: (ctx, users) => errorCases(ctx, users),
   async run(ctx, users, input) {
@@ -229,11 +254,12 @@ export const errorNoInternals = defineCheck({
       .map(internalsIn)
       .find((f) => f !== null)
     if (!found) return verdict('passed', `the ${statusOf(e)} error discloses no internals`, [e])
-    return verdict(
-      'violated',
-      `Received: ${statusOf(e)} whose body carries ${found.what}: ${JSON.stringify(found.line)}\nExpected: a human-readable message without the server's internals (CWE-209)\n\nLog the stack trace on the server and answer a generic detail\n(case: ${input.label})`,
-      [e],
-    )
+    const finding = {
+      received: `${statusOf(e)} whose body carries ${found.what}: ${JSON.stringify(found.line)}`,
+      expected: "a human-readable message without the server's internals (CWE-209)",
+      fix: 'Log the stack trace on the server and answer a generic detail.',
+    }
+    return inCase(violation(finding, [e]), input.label)
   },
 })
 

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { INVALID_MUTATIONS } from '../../generate/invalid-scim-user.ts'
 import type { Exchange } from '../../http/exchange.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
-import type { Verdict } from '../define-check.ts'
+import { violation, type Verdict } from '../define-check.ts'
 import { findCreated, unknownIdOccupied } from './created.ts'
 import { invalidCases, type ProbeCase } from './mixed-cases.ts'
 import { validPayloads } from './payloads.ts'
@@ -28,7 +28,10 @@ export function errorCases(
   )
 }
 
-/** Sends an error case; a PUT on an unknown id that created a user is cleaned up (put.status.unknown-id-not-created judges that). */
+/**
+ * Sends an error case; a PUT on an unknown id that created a user is cleaned up (put.status.unknown-id-not-created
+ * judges that).
+ */
 export async function sendErrorCase(
   ctx: CheckContext,
   users: CheckUsers,
@@ -43,4 +46,11 @@ export async function sendErrorCase(
   if (input.unknownId && is2xx(e))
     await findCreated(ctx, input.unknownId, e, String((JSON.parse(input.body) as { userName?: unknown }).userName))
   return e
+}
+
+/** A violation met on an error case, its `received` naming the case (`… (case: userName missing)`). */
+export function inCase(v: Verdict, label: string): Verdict {
+  if (!v.finding) return v
+  const { outcome: _outcome, message: _message, finding, exchanges, ...extra } = v
+  return violation({ ...finding, received: `${finding.received} (case: ${label})` }, exchanges, extra)
 }

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { auditSpec, SPEC_RULES } from './audit-spec.ts'
 
-// biome-ignore lint/suspicious/noExplicitAny: the fixtures are deep JSON documents that each case mutates freely; typing every path would add nothing.
+// Deep JSON fixtures that each case mutates freely; typing every path would add nothing.
+// biome-ignore lint/suspicious/noExplicitAny: deep JSON fixtures, mutated freely by each case.
 type Doc = Record<string, any>
 
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'

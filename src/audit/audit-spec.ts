@@ -83,7 +83,7 @@ function errorBodyDeparture(media: MediaSchema): string | undefined {
     }
     if (!property(schema, 'schemas')) shape.push('no schemas attribute')
   }
-  // §3.12's MUST is about a JSON body of that shape; which JSON media type carries it is §8.1's SHOULD (errorsMediaNotScimJson).
+  // §3.12's MUST is about a JSON body of that shape; its JSON media type is §8.1's SHOULD (errorsMediaNotScimJson).
   const notJson = !isJsonMedia(media.mediaType)
   if (!notJson && shape.length === 0) return undefined
   const as = `as ${media.mediaType}${notJson ? ' (not JSON)' : ''}`
@@ -112,7 +112,10 @@ export const errorsNotScimFormat: SpecRule = {
     }
     if (byReasons.size === 0) return undefined
     const says = [...byReasons].map(([departure, statuses]) => `${joinStatuses(statuses)} ${departure}`).join('; ')
-    return `${put(profile)} declares its error responses ${says}; RFC 7644 §3.12 requires a JSON body with "schemas": ["${ERROR_SCHEMA}"] and "status" as a JSON string`
+    return (
+      `${put(profile)} declares its error responses ${says}; RFC 7644 §3.12 requires a JSON body with ` +
+      `"schemas": ["${ERROR_SCHEMA}"] and "status" as a JSON string`
+    )
   },
 }
 
@@ -124,7 +127,10 @@ export const errorsNoBody: SpecRule = {
   check(profile) {
     const bodiless = errorStatuses(profile).filter((s) => profile.op.responses[s].length === 0)
     if (bodiless.length === 0) return undefined
-    return `${put(profile)} declares ${joinStatuses(bodiless)} with no body; RFC 7644 §3.12 says implementers MUST return the errors in the body of the response, as a SCIM Error JSON object`
+    return (
+      `${put(profile)} declares ${joinStatuses(bodiless)} with no body; RFC 7644 §3.12 says implementers ` +
+      'MUST return the errors in the body of the response, as a SCIM Error JSON object'
+    )
   },
 }
 
@@ -141,7 +147,10 @@ export const errorsNoneDeclared: SpecRule = {
   check(profile) {
     if (errorStatuses(profile).length > 0) return undefined
     const declared = Object.keys(profile.op.responses)
-    return `${put(profile)} declares only ${joinStatuses(declared)} and no error response; RFC 7644 §3.12 (Table 8) lists the error statuses of a PUT (400, 401, 403, 404, 409, 412, 500, 501), each with a SCIM Error body`
+    return (
+      `${put(profile)} declares only ${joinStatuses(declared)} and no error response; RFC 7644 §3.12 (Table 8) ` +
+      'lists the error statuses of a PUT (400, 401, 403, 404, 409, 412, 500, 501), each with a SCIM Error body'
+    )
   },
 }
 
@@ -165,7 +174,10 @@ export const errorsScimTypeOutsideTable9: SpecRule = {
       }
     }
     if (unknown.size === 0) return undefined
-    return `${put(profile)} declares scimType values ${[...unknown].join(', ')}; RFC 7644 §3.12 Table 9 defines the keywords (${TABLE_9.join(', ')})`
+    return (
+      `${put(profile)} declares scimType values ${[...unknown].join(', ')}; ` +
+      `RFC 7644 §3.12 Table 9 defines the keywords (${TABLE_9.join(', ')})`
+    )
   },
 }
 
@@ -183,7 +195,11 @@ export const requestReadOnlyRequired: SpecRule = {
     const required = profile.requiredFields.filter((f) => READ_ONLY_ATTRIBUTES.includes(f.toLowerCase()))
     const flagged = required.filter((f) => property(profile.requestSchema, f)?.readOnly !== true)
     if (flagged.length === 0) return undefined
-    return `${put(profile)} requires ${flagged.join(', ')} in the request body; RFC 7643 makes ${flagged.length > 1 ? 'them' : 'it'} readOnly and RFC 7644 §3.5.1 says values provided SHALL be ignored, so a client may omit ${flagged.length > 1 ? 'them' : 'it'}`
+    const them = flagged.length > 1 ? 'them' : 'it'
+    return (
+      `${put(profile)} requires ${flagged.join(', ')} in the request body; RFC 7643 makes ${them} readOnly ` +
+      `and RFC 7644 §3.5.1 says values provided SHALL be ignored, so a client may omit ${them}`
+    )
   },
 }
 
@@ -198,7 +214,10 @@ export const requestUserNameNotRequired: SpecRule = {
   source: 'RFC 7643 §4.1.1; RFC 7644 §3.5.1',
   check(profile) {
     if (profile.requiredFields.some((f) => f.toLowerCase() === 'username')) return undefined
-    return `${put(profile)} does not require userName in the request body; userName is REQUIRED (RFC 7643 §4.1.1) and clients MUST specify required attributes in a PUT (RFC 7644 §3.5.1)`
+    return (
+      `${put(profile)} does not require userName in the request body; userName is REQUIRED (RFC 7643 §4.1.1) ` +
+      'and clients MUST specify required attributes in a PUT (RFC 7644 §3.5.1)'
+    )
   },
 }
 
@@ -215,11 +234,17 @@ export const requestSchemasNotRequired: SpecRule = {
   source: 'RFC 7643 §3',
   check(profile) {
     if (profile.requiredFields.some((f) => f.toLowerCase() === 'schemas')) return undefined
-    return `${put(profile)} does not require schemas in the request body; RFC 7643 §3 makes "schemas" a REQUIRED attribute of every resource representation`
+    return (
+      `${put(profile)} does not require schemas in the request body; ` +
+      'RFC 7643 §3 makes "schemas" a REQUIRED attribute of every resource representation'
+    )
   },
 }
 
-/** RFC 7643 §4.1.1 (verified): "The cleartext value or the hashed value of a password SHALL NOT be returnable by a service provider." */
+/**
+ * RFC 7643 §4.1.1 (verified): "The cleartext value or the hashed value of a password SHALL NOT be returnable by a
+ * service provider."
+ */
 export const responsePasswordReturnable: SpecRule = {
   id: 'spec.response.password-returnable',
   level: 'MUST',
@@ -230,7 +255,11 @@ export const responsePasswordReturnable: SpecRule = {
       return password !== undefined && password.writeOnly !== true
     })
     if (media.length === 0) return undefined
-    return `${put(profile)} lists password in its success response schema (${media.map((m) => m.mediaType).join(', ')}) without writeOnly; RFC 7643 §4.1.1 says a password SHALL NOT be returnable by a service provider (returned "never")`
+    const types = media.map((m) => m.mediaType).join(', ')
+    return (
+      `${put(profile)} lists password in its success response schema (${types}) without writeOnly; ` +
+      'RFC 7643 §4.1.1 says a password SHALL NOT be returnable by a service provider (returned "never")'
+    )
   },
 }
 
@@ -247,10 +276,16 @@ export const successNot200WithResource: SpecRule = {
     const ok = profile.op.responses['200']
     if (ok === undefined) {
       const success = Object.keys(profile.op.responses).filter((s) => /^2/.test(s))
-      return `${put(profile)} declares ${joinStatuses(success)} but no 200 for success; RFC 7644 §3.5.1 says a successful PUT returns 200 OK and the entire resource in the body`
+      return (
+        `${put(profile)} declares ${joinStatuses(success)} but no 200 for success; ` +
+        'RFC 7644 §3.5.1 says a successful PUT returns 200 OK and the entire resource in the body'
+      )
     }
     if (ok.some((m) => m.schema !== null)) return undefined
-    return `${put(profile)} declares 200 with no body schema; RFC 7644 §3.5.1 says a successful PUT returns the entire resource in the body`
+    return (
+      `${put(profile)} declares 200 with no body schema; ` +
+      'RFC 7644 §3.5.1 says a successful PUT returns the entire resource in the body'
+    )
   },
 }
 
@@ -281,7 +316,8 @@ export const status400Undeclared = statusUndeclared(
   '400',
   'SHOULD',
   'RFC 7644 §3.12 (Table 8)',
-  'RFC 7644 Table 8 answers a request that "is unparsable, syntactically incorrect, or violates schema" with 400 (Table 9 scimTypes for PUT: uniqueness, mutability, invalidSyntax, invalidValue, invalidVers)',
+  'RFC 7644 Table 8 answers a request that "is unparsable, syntactically incorrect, or violates schema" with 400 ' +
+    '(Table 9 scimTypes for PUT: uniqueness, mutability, invalidSyntax, invalidValue, invalidVers)',
 )
 
 export const status401Undeclared = statusUndeclared(
@@ -296,7 +332,8 @@ export const status404Undeclared = statusUndeclared(
   '404',
   'SHOULD',
   'RFC 7644 §3.5.1; §3.12 (Table 8)',
-  '"HTTP PUT MUST NOT be used to create new resources" (RFC 7644 §3.5.1) and Table 8 answers 404 when the "Specified resource (e.g., User) or endpoint does not exist"',
+  '"HTTP PUT MUST NOT be used to create new resources" (RFC 7644 §3.5.1) and Table 8 answers 404 when the ' +
+    '"Specified resource (e.g., User) or endpoint does not exist"',
 )
 
 /**
@@ -310,7 +347,8 @@ export const status409Undeclared = statusUndeclared(
   '409',
   'SHOULD',
   'RFC 7644 §3.12 (Table 8); RFC 7643 §4.1.1',
-  'userName MUST be unique (RFC 7643 §4.1.1); RFC 7644 Table 8 answers 409 when "a service provider refused to create a new, duplicate resource", and §3.3 answers a duplicate userName with 409 and scimType "uniqueness"',
+  'userName MUST be unique (RFC 7643 §4.1.1); RFC 7644 Table 8 answers 409 when "a service provider refused to ' +
+    'create a new, duplicate resource", and §3.3 answers a duplicate userName with 409 and scimType "uniqueness"',
 )
 
 /**
@@ -322,7 +360,8 @@ export const status412Undeclared = statusUndeclared(
   '412',
   'MAY',
   'RFC 7644 §3.14',
-  'versioning is optional (RFC 7644 §3.14: service providers MAY support ETags), but a server that supports it answers a stale If-Match with 412, "Failed to update. Resource has changed on the server." (Table 8; informative)',
+  'versioning is optional (RFC 7644 §3.14: service providers MAY support ETags), but a server that supports it ' +
+    'answers a stale If-Match with 412, "Failed to update. Resource has changed on the server." (Table 8; informative)',
 )
 
 /**
@@ -336,7 +375,11 @@ export const authForbiddenInsteadOfUnauthorized: SpecRule = {
   source: 'RFC 7644 §3.12 (Table 8)',
   check(profile) {
     if (declares(profile, '401') || !profile.op.responses['403']) return undefined
-    return `${put(profile)} declares 403 and no 401 for an authorization failure; RFC 7644 Table 8 answers 401 when "The authorization header is invalid or missing" and keeps 403 for an "Operation ... not permitted based on the supplied authorization"`
+    return (
+      `${put(profile)} declares 403 and no 401 for an authorization failure; RFC 7644 Table 8 answers 401 when ` +
+      '"The authorization header is invalid or missing" and keeps 403 for an ' +
+      '"Operation ... not permitted based on the supplied authorization"'
+    )
   },
 }
 
@@ -354,7 +397,11 @@ export const authNoSecurityScheme: SpecRule = {
   source: 'RFC 7644 §2',
   check(profile) {
     if (profile.op.security.kind !== 'none') return undefined
-    return `${put(profile)} declares no security requirement; RFC 7644 §2 says SCIM depends on TLS and/or standard HTTP authentication and authorization schemes, and Table 8 answers 401 when "The authorization header is invalid or missing"`
+    return (
+      `${put(profile)} declares no security requirement; RFC 7644 §2 says SCIM depends on TLS and/or standard ` +
+      'HTTP authentication and authorization schemes, and Table 8 answers 401 when ' +
+      '"The authorization header is invalid or missing"'
+    )
   },
 }
 
@@ -375,7 +422,11 @@ export const mediaSuccessNotScimJson: SpecRule = {
   check(profile) {
     const types = profile.successMedia.map((m) => m.mediaType)
     if (types.length === 0 || types.some((t) => SCIM_JSON.test(t))) return undefined
-    return `${put(profile)} declares its success response only as ${types.join(', ')}; RFC 7644 §3.8 makes application/scim+json the default response format, and §8.1 says applications intending to use the SCIM protocol SHOULD use the application/scim+json media type`
+    return (
+      `${put(profile)} declares its success response only as ${types.join(', ')}; RFC 7644 §3.8 makes ` +
+      'application/scim+json the default response format, and §8.1 says applications intending to use ' +
+      'the SCIM protocol SHOULD use the application/scim+json media type'
+    )
   },
 }
 
@@ -397,7 +448,10 @@ export const errorsMediaNotScimJson: SpecRule = {
     }
     if (byType.size === 0) return undefined
     const says = [...byType].map(([type, statuses]) => `${joinStatuses(statuses)} as ${type}`).join('; ')
-    return `${put(profile)} declares its error responses ${says}; RFC 7644 §8.1 says applications intending to use the SCIM protocol SHOULD use the application/scim+json media type`
+    return (
+      `${put(profile)} declares its error responses ${says}; RFC 7644 §8.1 says applications intending to use ` +
+      'the SCIM protocol SHOULD use the application/scim+json media type'
+    )
   },
 }
 
@@ -415,7 +469,11 @@ export const mediaRequestNotScimJson: SpecRule = {
   check(profile) {
     const types = profile.op.request.media.map((m) => m.mediaType)
     if (types.some((t) => SCIM_JSON.test(t))) return undefined
-    return `${put(profile)} accepts the request body only as ${types.join(', ')}; SCIM identifies its content with the media type application/scim+json (RFC 7644 §3.1), which applications intending to use the SCIM protocol SHOULD use (§8.1)`
+    return (
+      `${put(profile)} accepts the request body only as ${types.join(', ')}; SCIM identifies its content with ` +
+      'the media type application/scim+json (RFC 7644 §3.1), which applications intending to use the SCIM ' +
+      'protocol SHOULD use (§8.1)'
+    )
   },
 }
 

@@ -12,7 +12,7 @@ import { scimUser } from './scim-user.ts'
 const RUNS = 200
 const TOKEN = 'generator-test-token'
 
-/** The generators against the reference server: every valid payload is accepted, every invalid one answered as the RFC expects. */
+/** The generators against the reference server: valid payloads are accepted, invalid ones answered as the RFC says. */
 describe.each(['lightdash', 'maia', 'cube'])('%s payloads against the reference server', (vendor) => {
   let profile: VendorProfile
   let server: ReferenceServer

@@ -433,7 +433,8 @@ export const INVALID_MUTATIONS: readonly Mutation[] = [
       const variants = caseVariants(otherUserName!)
       if (variants.length === 0)
         throw new UsageError(
-          `duplicate-username-case-variant: "${otherUserName}" has no letters, so it has no case variant. Use a userName with letters.`,
+          `duplicate-username-case-variant: "${otherUserName}" has no letters, so it has no case variant. ` +
+            'Use a userName with letters.',
         )
       return fc.tuple(base, fc.constantFrom(...variants)).map(([b, variant]) => ({
         mutated: { ...b, userName: variant },
@@ -544,7 +545,9 @@ export const INVALID_MUTATIONS: readonly Mutation[] = [
           return {
             mutated: listExtension(profile, { ...b, [name]: NESTED[how].value }, name),
             body: json.replace(NESTED_MARKER_JSON, () => NESTED[how].json),
-            violation: `${name} is ${how === 'array' ? 'an array' : 'an object'} nested ${DEEP_NESTING} deep where a string is declared`,
+            violation:
+              `${name} is ${how === 'array' ? 'an array' : 'an object'} nested ${DEEP_NESTING} deep ` +
+              'where a string is declared',
           }
         }),
   }),

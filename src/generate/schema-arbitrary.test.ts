@@ -270,38 +270,41 @@ describe('schemaArbitrary', () => {
       expect(() => schemaArbitrary({ type: 'string', format }, { maxLength: shortest - 1 })).toThrow(UsageError)
   })
 
-  test('maxLength that no value fits: optional parts are left out, a required one throws a UsageError naming it', () => {
-    // Arrange
-    const at = { type: 'string', format: 'date-time' }
-    const schema: JsonSchema = {
-      type: 'object',
-      required: ['id'],
-      properties: {
-        id: { type: 'string' },
-        at,
-        when: { type: ['string', 'null'], format: 'date-time' },
-        list: { type: 'array', items: at },
-        kind: { enum: ['DIRECT', 'INDIRECT'] },
-      },
-    }
-    // Act
-    const values = fc.sample(schemaArbitrary(schema, { maxLength: 5 }), { seed: SEED, numRuns: 200 }) as Record<
-      string,
-      unknown
-    >[]
-    // Assert
-    expect(
-      values.every(
-        (v) => validateAgainst(schema, v).valid && !('at' in v) && !('kind' in v) && (v.when ?? null) === null,
-      ),
-    ).toBe(true)
-    expect(values.every((v) => ((v.list as unknown[] | undefined)?.length ?? 0) === 0)).toBe(true)
-    expect(() => schemaArbitrary({ ...schema, required: ['id', 'at'] }, { maxLength: 5 })).toThrow(
-      /maxLength 5 leaves no value for \/at: format date-time needs at least 20 code points/,
-    )
-    expect(() => schemaArbitrary({ ...schema, required: ['kind'] }, { maxLength: 5 })).toThrow(UsageError)
-    expect(() => schemaArbitrary({ type: 'string', pattern: '^[A-Z]{2}-\\d{3}$' }, { maxLength: 5 })).toThrow(
-      UsageError,
-    )
-  })
+  test(
+    'maxLength that no value fits: optional parts are left out, ' + 'a required one throws a UsageError naming it',
+    () => {
+      // Arrange
+      const at = { type: 'string', format: 'date-time' }
+      const schema: JsonSchema = {
+        type: 'object',
+        required: ['id'],
+        properties: {
+          id: { type: 'string' },
+          at,
+          when: { type: ['string', 'null'], format: 'date-time' },
+          list: { type: 'array', items: at },
+          kind: { enum: ['DIRECT', 'INDIRECT'] },
+        },
+      }
+      // Act
+      const values = fc.sample(schemaArbitrary(schema, { maxLength: 5 }), { seed: SEED, numRuns: 200 }) as Record<
+        string,
+        unknown
+      >[]
+      // Assert
+      expect(
+        values.every(
+          (v) => validateAgainst(schema, v).valid && !('at' in v) && !('kind' in v) && (v.when ?? null) === null,
+        ),
+      ).toBe(true)
+      expect(values.every((v) => ((v.list as unknown[] | undefined)?.length ?? 0) === 0)).toBe(true)
+      expect(() => schemaArbitrary({ ...schema, required: ['id', 'at'] }, { maxLength: 5 })).toThrow(
+        /maxLength 5 leaves no value for \/at: format date-time needs at least 20 code points/,
+      )
+      expect(() => schemaArbitrary({ ...schema, required: ['kind'] }, { maxLength: 5 })).toThrow(UsageError)
+      expect(() => schemaArbitrary({ type: 'string', pattern: '^[A-Z]{2}-\\d{3}$' }, { maxLength: 5 })).toThrow(
+        UsageError,
+      )
+    },
+  )
 })

@@ -117,18 +117,27 @@ describe.each(VENDORS)('scimUser(%s)', (vendor) => {
 })
 
 describe('scimUser free text', () => {
-  test('strings include non-ASCII, leading/trailing whitespace and long values; userName, emails and schemas stay well-formed', () => {
-    const payloads = fc.sample(scimUser(profiles.maia), { seed: SEED, numRuns: 500 })
-    const strings = payloads
-      .flatMap((p) => [p.displayName, p.nickName, p.title, (p.name as Record<string, unknown> | undefined)?.givenName])
-      .filter((s): s is string => typeof s === 'string')
-    expect(strings.some((s) => /[^\x00-\x7f]/.test(s))).toBe(true)
-    expect(strings.some((s) => /\p{Script=Han}/u.test(s))).toBe(true)
-    expect(strings.some((s) => /\p{Extended_Pictographic}/u.test(s))).toBe(true)
-    expect(strings.some((s) => /^\s|\s$/.test(s))).toBe(true)
-    expect(strings.some((s) => Array.from(s).length > 256)).toBe(true)
-    expect(strings.every((s) => Array.from(s).length <= 1024)).toBe(true)
-  })
+  test(
+    'strings include non-ASCII, leading/trailing whitespace and long values; ' +
+      'userName, emails and schemas stay well-formed',
+    () => {
+      const payloads = fc.sample(scimUser(profiles.maia), { seed: SEED, numRuns: 500 })
+      const strings = payloads
+        .flatMap((p) => [
+          p.displayName,
+          p.nickName,
+          p.title,
+          (p.name as Record<string, unknown> | undefined)?.givenName,
+        ])
+        .filter((s): s is string => typeof s === 'string')
+      expect(strings.some((s) => /[^\x00-\x7f]/.test(s))).toBe(true)
+      expect(strings.some((s) => /\p{Script=Han}/u.test(s))).toBe(true)
+      expect(strings.some((s) => /\p{Extended_Pictographic}/u.test(s))).toBe(true)
+      expect(strings.some((s) => /^\s|\s$/.test(s))).toBe(true)
+      expect(strings.some((s) => Array.from(s).length > 256)).toBe(true)
+      expect(strings.every((s) => Array.from(s).length <= 1024)).toBe(true)
+    },
+  )
 
   test('password is sometimes present, sometimes not', () => {
     const payloads = fc.sample(scimUser(profiles.lightdash), { seed: SEED, numRuns: 200 })
@@ -311,27 +320,31 @@ describe('scimUser narrowed to what a server accepts', () => {
       return []
     })
 
-  test('oneValuePerType: no two items of one multi-valued attribute share a type (ignoring case); noEmptyItems: no {}', () => {
-    const narrowed = { oneValuePerType: true, noEmptyItems: true, maxLength: 100 }
-    const payloads = fc.sample(scimUser(generic, narrowed), { seed: SEED, numRuns: 300 })
-    for (const payload of payloads) {
-      expect(validateAgainst(generic.requestSchema, payload).errors).toEqual([])
-      for (const items of itemsOf(payload)) {
-        const types = items.map((i) => i?.type).filter((t): t is string => typeof t === 'string')
-        expect(new Set(types.map((t) => t.toLowerCase())).size).toBe(types.length)
-        expect(items.filter((i) => i && typeof i === 'object' && Object.keys(i).length === 0)).toEqual([])
+  test(
+    'oneValuePerType: no two items of one multi-valued attribute share a type (ignoring case); ' +
+      'noEmptyItems: no {}',
+    () => {
+      const narrowed = { oneValuePerType: true, noEmptyItems: true, maxLength: 100 }
+      const payloads = fc.sample(scimUser(generic, narrowed), { seed: SEED, numRuns: 300 })
+      for (const payload of payloads) {
+        expect(validateAgainst(generic.requestSchema, payload).errors).toEqual([])
+        for (const items of itemsOf(payload)) {
+          const types = items.map((i) => i?.type).filter((t): t is string => typeof t === 'string')
+          expect(new Set(types.map((t) => t.toLowerCase())).size).toBe(types.length)
+          expect(items.filter((i) => i && typeof i === 'object' && Object.keys(i).length === 0)).toEqual([])
+        }
       }
-    }
-    // Without the option, repeated types occur in the same draws: the narrowing did something.
-    const plain = fc.sample(scimUser(generic, { maxLength: 100 }), { seed: SEED, numRuns: 300 })
-    const repeats = plain.some((p) =>
-      itemsOf(p).some((items) => {
-        const types = items.map((i) => i?.type).filter((t) => typeof t === 'string')
-        return new Set(types).size < types.length
-      }),
-    )
-    expect(repeats).toBe(true)
-  })
+      // Without the option, repeated types occur in the same draws: the narrowing did something.
+      const plain = fc.sample(scimUser(generic, { maxLength: 100 }), { seed: SEED, numRuns: 300 })
+      const repeats = plain.some((p) =>
+        itemsOf(p).some((items) => {
+          const types = items.map((i) => i?.type).filter((t) => typeof t === 'string')
+          return new Set(types).size < types.length
+        }),
+      )
+      expect(repeats).toBe(true)
+    },
+  )
 
   test('the narrowing keeps the draws: only repeated types and empty items go', () => {
     const plain = fc.sample(scimUser(generic, {}), { seed: SEED, numRuns: 50 })

@@ -189,12 +189,14 @@ export function scimUserExample(profile: VendorProfile, constraints: ScimUserCon
   const example = seedExample(profile, constraints)
   if (!example)
     throw new UsageError(
-      `scimUserExample: openapi-sampler's example for ${profile.name} does not validate against its own request schema.`,
+      `scimUserExample: openapi-sampler's example for ${profile.name} ` +
+        'does not validate against its own request schema.',
     )
   const long = constraints.maxLength !== undefined ? longerThan(example, constraints.maxLength) : undefined
   if (long)
     throw new UsageError(
-      `scimUserExample: ${profile.name}'s seed example has ${long.length} code points at /${long.path.join('/')}, more than maxLength ${constraints.maxLength}. Raise maxLength to ${long.length} or more.`,
+      `scimUserExample: ${profile.name}'s seed example has ${long.length} code points at /${long.path.join('/')}, ` +
+        `more than maxLength ${constraints.maxLength}. Raise maxLength to ${long.length} or more.`,
     )
   return structuredClone(example)
 }
@@ -279,7 +281,7 @@ function uniquePart(): fc.Arbitrary<string> {
 /** Characters in a userName's unique part: 14 base-36 characters, about 64 bits. */
 const UNIQUE_LENGTH = 14
 
-/** Fewest unique characters a userName keeps within a maxLength: 36^4, about 1.7 million values, so the cases of a run stay distinct. */
+/** Fewest unique characters a userName keeps within a maxLength: 36^4 (about 1.7 million) keeps a run's cases apart. */
 const MIN_UNIQUE_LENGTH = 4
 
 const EMAIL_DOMAIN = '@example.com'
@@ -301,8 +303,10 @@ function userNameFormatter(caller: string, profile: VendorProfile, c: ScimUserCo
   const bare = maxLength - prefixLength
   if (bare >= MIN_UNIQUE_LENGTH) return (unique) => `${prefix}${shortUnique(unique, Math.min(UNIQUE_LENGTH, bare))}`
   throw new UsageError(
-    `${caller}: userNamePrefix "${prefix}" (${prefixLength} code points) leaves ${Math.max(0, bare)} of maxLength ${maxLength} for the unique part of userName, ` +
-      `which needs ${MIN_UNIQUE_LENGTH} to stay unique per case. Raise maxLength to ${prefixLength + MIN_UNIQUE_LENGTH} or more, or shorten userNamePrefix.`,
+    `${caller}: userNamePrefix "${prefix}" (${prefixLength} code points) leaves ${Math.max(0, bare)} ` +
+      `of maxLength ${maxLength} for the unique part of userName, ` +
+      `which needs ${MIN_UNIQUE_LENGTH} to stay unique per case. ` +
+      `Raise maxLength to ${prefixLength + MIN_UNIQUE_LENGTH} or more, or shorten userNamePrefix.`,
   )
 }
 
@@ -349,7 +353,8 @@ function assertConstraints(caller: string, c: ScimUserConstraints): void {
     const max = key === 'exampleWeight' ? 100 : Infinity
     if (!Number.isInteger(value) || value < 0 || value > max) {
       throw new UsageError(
-        `${caller}: ${key} must be a whole number ${max === Infinity ? 'of 0 or more' : `from 0 to ${max}`}, not ${String(value)}.`,
+        `${caller}: ${key} must be a whole number ` +
+          `${max === Infinity ? 'of 0 or more' : `from 0 to ${max}`}, not ${String(value)}.`,
       )
     }
   }
@@ -401,13 +406,14 @@ function assertOmittable(profile: VendorProfile, omit: string[]): void {
     const n = lower(name)
     if (n === 'username' || n === 'schemas' || required.has(n)) {
       throw new UsageError(
-        `scimUser: cannot omit "${name}": ${profile.name} requires it (RFC 7644 §3.5.1: required attributes MUST be specified).`,
+        `scimUser: cannot omit "${name}": ${profile.name} requires it ` +
+          '(RFC 7644 §3.5.1: required attributes MUST be specified).',
       )
     }
   }
 }
 
-/** Where SCIM knowledge overrides the schema: userName, schemas, readOnly, password, omitted and well-known attributes. */
+/** Where SCIM knowledge overrides the schema: userName, schemas, readOnly, password, omitted, well-known attributes. */
 function planFor(
   profile: VendorProfile,
   c: ScimUserConstraints,

@@ -32,7 +32,10 @@ export interface RunConfig {
   runId: string
 }
 
-/** Environment variable names: what a plain `vitest run --config suites/vitest.config.ts` reads (the CLI takes flags, and the token also from SCIM_TOKEN). */
+/**
+ * Environment variable names: what a plain `vitest run --config suites/vitest.config.ts` reads (the CLI takes flags,
+ * and the token also from SCIM_TOKEN).
+ */
 export const ENV = {
   vendor: 'SCIM_VENDOR',
   spec: 'SCIM_SPEC',
@@ -57,7 +60,7 @@ export const ENV = {
 } as const
 
 export const DEFAULT_RUNS = 50
-/** Each shrink try is a request or two to the target: enough to shrink a case to its core, bounded for a real server. */
+/** Each shrink try is a request or two to the target: enough to shrink a case to its core, bounded for real servers. */
 export const DEFAULT_MAX_SHRINKS = 100
 
 type Raw = Partial<Record<keyof typeof ENV, string | boolean | undefined>>

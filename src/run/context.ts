@@ -29,7 +29,7 @@ export interface RunContext {
 export interface RunContextOptions {
   embedded?: boolean
   profile?: VendorProfile
-  /** The server's input constraints, learned once for the run (the CLI's preflight); else learned here, once per process. */
+  /** The server's input constraints, learned once for the run (the CLI's preflight); else here, once per process. */
   constraints?: ServerConstraints
 }
 
@@ -113,7 +113,8 @@ async function discover(client: ScimClient, profile: VendorProfile): Promise<Dis
     const status = exchange.response?.status
     if (status === 200 && exchange.response!.body !== undefined) return exchange.response!.body
     notes.push(
-      `/${name} ${exchange.error ? `failed: ${exchange.error.message}` : `answered ${status}`}: what it would declare is taken as unknown`,
+      `/${name} ${exchange.error ? `failed: ${exchange.error.message}` : `answered ${status}`}: ` +
+        'what it would declare is taken as unknown',
     )
     return null
   }

@@ -31,7 +31,7 @@ const FREE_TEXT: readonly (readonly string[])[] = [
   ['externalId'],
 ]
 
-/** Multi-valued attributes whose items the generator gives a canonical `type` (RFC 7643 §4.1.2), in order of preference. */
+/** Multi-valued attributes whose items the generator gives a canonical `type` (RFC 7643 §4.1.2), preferred first. */
 const TYPED = ['emails', 'phoneNumbers', 'ims', 'photos', 'addresses'] as const
 
 /** Non-ASCII included, no white space at the ends: a length is counted in code points, as the generator counts it. */
@@ -100,7 +100,7 @@ function typedAttribute(profile: VendorProfile): string | null {
   return declared ?? (itemSchema(profile, 'emails')?.properties?.value ? 'emails' : null)
 }
 
-/** An item of a multi-valued attribute for the experiments: a value of its kind, derived from the user's own userName. */
+/** An item of a multi-valued attribute for the experiments: a value of its kind, derived from the user's userName. */
 function itemOf(attribute: string, letter: string, userName: string): Body {
   const local = userName.split('@')[0]
   switch (attribute) {
@@ -179,7 +179,8 @@ export async function learnConstraints(
   const control = await put(base)
   if (control.kind !== 'accepted') {
     note(
-      `a PUT of the test user's own accepted state was refused (${control.why}), so no input constraint could be learned`,
+      `a PUT of the test user's own accepted state was refused (${control.why}), ` +
+        'so no input constraint could be learned',
     )
     return learned
   }
@@ -211,7 +212,8 @@ export async function learnConstraints(
       refused = { length, why: answer.why }
       if (length === LENGTH_STEPS[LENGTH_STEPS.length - 1])
         note(
-          `even ${length} characters in ${where} were refused (${answer.why}): the attribute itself is refused, not its length; no length limit learned`,
+          `even ${length} characters in ${where} were refused (${answer.why}): ` +
+            'the attribute itself is refused, not its length; no length limit learned',
         )
     }
   }

@@ -15,7 +15,7 @@ export interface LedgerRun {
 export interface LedgerUser {
   id: string
   userName: string
-  /** Set when a DELETE was answered but a GET still finds the user, or the user no longer carries the harness's mark. */
+  /** Set when a DELETE was answered but a GET still finds the user, or the user no longer bears the harness's mark. */
   problem?: string
 }
 
@@ -52,7 +52,7 @@ export class UserLedger {
     this.file = join(reportDir, '.ledger', `${runId}.jsonl`)
   }
 
-  /** Recorded before a POST /Users: if the run dies before the answer is confirmed, a sweep can still look for this userName. */
+  /** Recorded before a POST /Users: if the run dies before the answer is confirmed, a sweep looks for this userName. */
   posting(userName: string): void {
     this.append({ op: 'post', userName })
   }
@@ -97,7 +97,7 @@ export class UserLedger {
     this.append({ op: 'released', id, why })
   }
 
-  /** The target answered a creation with a user the harness did not create: no further test user is made in this run. */
+  /** The target answered a creation with a user the harness did not create: no more test users are made in this run. */
   untrusted(why: string): void {
     this.append({ op: 'untrusted', why })
   }
@@ -130,7 +130,7 @@ export class UserLedger {
     return this.remaining().filter((u) => u.problem !== undefined)
   }
 
-  /** True when the ledger has ever recorded this id: RFC 7643 §3.1 ids are "non-reassignable", so a new user never has it. */
+  /** Whether the ledger ever recorded this id: ids are "non-reassignable" (RFC 7643 §3.1), so no new user has it. */
   knows(id: string): boolean {
     return this.entries().some((e) => e.op === 'create' && e.id === id)
   }

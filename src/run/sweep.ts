@@ -79,8 +79,12 @@ export async function sweepEarlierRuns(
 export function describeLeft(left: LeftUser[], usersUrl: string): string[] {
   return left.map((u) =>
     u.id === ''
-      ? `a test user with userName ${JSON.stringify(u.userName)} (run ${u.runId}) may exist: ${u.problem}. Look for it with: curl -H "Authorization: Bearer $SCIM_TOKEN" '${usersUrl}?filter=${encodeURIComponent(`userName eq "${u.userName}"`)}'`
-      : `test user ${u.id} (userName ${JSON.stringify(u.userName)}, run ${u.runId}) remains: ${u.problem}. Remove it with: curl -X DELETE -H "Authorization: Bearer $SCIM_TOKEN" '${usersUrl}/${encodeURIComponent(u.id)}'`,
+      ? `a test user with userName ${JSON.stringify(u.userName)} (run ${u.runId}) may exist: ${u.problem}. ` +
+        `Look for it with: curl -H "Authorization: Bearer $SCIM_TOKEN" ` +
+        `'${usersUrl}?filter=${encodeURIComponent(`userName eq "${u.userName}"`)}'`
+      : `test user ${u.id} (userName ${JSON.stringify(u.userName)}, run ${u.runId}) remains: ${u.problem}. ` +
+        `Remove it with: curl -X DELETE -H "Authorization: Bearer $SCIM_TOKEN" ` +
+        `'${usersUrl}/${encodeURIComponent(u.id)}'`,
   )
 }
 
@@ -108,7 +112,7 @@ export async function sweepThisRun(
 export interface RunCleanup {
   removed: number
   left: LeftUser[]
-  /** The ledger that still lists them (for the next run's sweep, or `scim-conformance sweep`), or null when none is left. */
+  /** The ledger that still lists them (for the next run's sweep or `scim-conformance sweep`), null if none is left. */
   ledger: string | null
   /** One warning line per user left, with the command that removes it by hand. */
   warnings: string[]

@@ -17,7 +17,9 @@ export function tripwire(client: ScimClient): ScimClient {
       const exchange = await client.send(options)
       if (exchange.response === null) {
         const { method, url } = exchange.request
-        gone ??= `the target stopped answering: no response to ${method} ${url} (${exchange.error?.code ?? 'error'}: ${exchange.error?.message ?? 'no response'})`
+        gone ??=
+          `the target stopped answering: no response to ${method} ${url} ` +
+          `(${exchange.error?.code ?? 'error'}: ${exchange.error?.message ?? 'no response'})`
       }
       return exchange
     },

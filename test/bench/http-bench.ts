@@ -65,7 +65,7 @@ export async function startServerProcess(vendor: string): Promise<ServerProcess>
   }
 }
 
-/** Kills the child if this process exits first; the returned stop() sends SIGTERM (SIGKILL after 5 s) and waits for the exit. */
+/** Kills the child if this process exits first; stop() sends SIGTERM (SIGKILL after 5 s) and waits for the exit. */
 function guardChild(child: ChildProcess): () => Promise<void> {
   const killOnExit = () => child.kill('SIGKILL')
   process.once('exit', killOnExit)
@@ -332,7 +332,7 @@ export interface SustainedOptions extends HarnessRunOptions {
   seconds?: number
 }
 
-/** (b) over a fixed time, like the raw loop: whole `runChecks` runs back to back; all their exchanges over all their wall time. */
+/** (b) over a fixed time, like the raw loop: whole `runChecks` runs back to back; all exchanges over all wall time. */
 export async function harnessSustained(
   server: ServerProcess,
   vendor: string,
@@ -370,7 +370,7 @@ export async function harnessSustained(
   }
 }
 
-/** Sums phases measured in slices: exchanges and seconds add up, CPU per exchange is weighted, peak RSS is the highest. */
+/** Sums phases measured in slices: exchanges and seconds add up, CPU per exchange is weighted, peak RSS the highest. */
 function combine<T extends PhaseResult>(parts: T[]): PhaseResult {
   const exchanges = parts.reduce((n, p) => n + p.exchanges, 0)
   const seconds = parts.reduce((n, p) => n + p.seconds, 0)
@@ -439,7 +439,10 @@ export async function throughputBench(
   }
 }
 
-/** (c) `npm run conformance` (`bin.mjs run`) as a subprocess with a temp report directory: wall time, exit code, the child's RSS high-water mark. */
+/**
+ * (c) `npm run conformance` (`bin.mjs run`) as a subprocess with a temp report directory: wall time, exit code, the
+ * child's RSS high-water mark.
+ */
 export async function conformanceRun(
   args: string[] = [],
 ): Promise<{ seconds: number; exitCode: number | null; peakRss: number | null }> {

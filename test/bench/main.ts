@@ -10,7 +10,7 @@ interface Section {
   notes?: string[]
 }
 
-// BENCH_VENDORS and BENCH_SCALING_RUNS shorten or stretch a run; the defaults keep `npm run bench` within a few minutes on 2 cores.
+// BENCH_VENDORS and BENCH_SCALING_RUNS shorten or stretch a run; by default `npm run bench` takes minutes on 2 cores.
 const VENDORS = (process.env.BENCH_VENDORS ?? ALL_VENDORS.join(','))
   .split(',')
   .map((v) => v.trim())
@@ -31,7 +31,9 @@ const SECTIONS: Section[] = [
     run: async () => (await benchGenerate()).map((r) => [r.vendor, r.payloadsPerSecond]),
   },
   {
-    title: `Throughput: HTTP exchanges/s, reference server in a child process on 127.0.0.1, concurrency ${DEFAULT_CONCURRENCY}`,
+    title:
+      'Throughput: HTTP exchanges/s, reference server in a child process on 127.0.0.1, ' +
+      `concurrency ${DEFAULT_CONCURRENCY}`,
     headers: [
       'vendor',
       'phase',
@@ -50,7 +52,8 @@ const SECTIONS: Section[] = [
         rows.push(
           [
             vendor,
-            `(a) raw undici PUT loop, round trip ${raw.roundTripMs.toFixed(2)} ms${raw.non200 ? `, ${raw.non200} non-200` : ''}`,
+            `(a) raw undici PUT loop, round trip ${raw.roundTripMs.toFixed(2)} ms` +
+              (raw.non200 ? `, ${raw.non200} non-200` : ''),
             raw.exchanges,
             fixed(raw.seconds, 2),
             Math.round(raw.perSecond),
@@ -61,7 +64,8 @@ const SECTIONS: Section[] = [
           ],
           [
             vendor,
-            `(b) harness, ${cold.checks} checks, first run (cold)${cold.failed.length ? `, FAILED ${cold.failed.join(' ')}` : ''}`,
+            `(b) harness, ${cold.checks} checks, first run (cold)` +
+              (cold.failed.length ? `, FAILED ${cold.failed.join(' ')}` : ''),
             cold.exchanges,
             fixed(cold.seconds, 2),
             Math.round(cold.perSecond),
@@ -72,7 +76,8 @@ const SECTIONS: Section[] = [
           ],
           [
             vendor,
-            `(b) harness, ${harness.runs} runs back to back (warm)${harness.failed.length ? `, FAILED ${harness.failed.join(' ')}` : ''}`,
+            `(b) harness, ${harness.runs} runs back to back (warm)` +
+              (harness.failed.length ? `, FAILED ${harness.failed.join(' ')}` : ''),
             harness.exchanges,
             fixed(harness.seconds, 2),
             Math.round(harness.perSecond),
@@ -88,10 +93,13 @@ const SECTIONS: Section[] = [
     },
     notes: [
       '(a) a bare undici Pool: valid PUTs of pre-generated bodies, one test user per slot; 1 s warm-up, then 4 x 2 s.',
-      '(b) runChecks (all checks, runs 50, seed 1), parallel = client concurrency: every exchange of a run (discovery, test users,',
-      '    cases, cleanup) over its wall time. Cold: the first run; warm: after one more untimed run, whole runs back to back',
+      '(b) runChecks (all checks, runs 50, seed 1), parallel = client concurrency: ' +
+        'every exchange of a run (discovery, test users,',
+      '    cases, cleanup) over its wall time. Cold: the first run; ' +
+        'warm: after one more untimed run, whole runs back to back',
       '    for 4 x 2 s, taking turns with the 2 s slices of (a) so that the machine load hits both alike.',
-      'harness/raw: exchanges/s of the row over (a). CPU ms/ex: CPU time per exchange of the client (this process) and of the server.',
+      'harness/raw: exchanges/s of the row over (a). ' +
+        'CPU ms/ex: CPU time per exchange of the client (this process) and of the server.',
     ],
   },
   {
@@ -129,7 +137,8 @@ const SECTIONS: Section[] = [
         mib(harness.peakHeap),
       ]),
     notes: [
-      `${SCALING_CHECKS.length} checks run at once, each one case after another, so at most ${SCALING_CHECKS.length} requests are in flight.`,
+      `${SCALING_CHECKS.length} checks run at once, each one case after another, ` +
+        `so at most ${SCALING_CHECKS.length} requests are in flight.`,
       'ms per run: wall time / --runs (each run is one case of each check). A fresh server process per size.',
     ],
   },
@@ -156,5 +165,6 @@ for (const [index, section] of SECTIONS.entries()) {
   for (const note of section.notes ?? []) console.log(note)
 }
 console.log(
-  `\nBenchmark wall time: ${((performance.now() - started) / 1000).toFixed(0)} s (${process.version}, ${process.platform}/${process.arch})`,
+  `\nBenchmark wall time: ${((performance.now() - started) / 1000).toFixed(0)} s ` +
+    `(${process.version}, ${process.platform}/${process.arch})`,
 )

@@ -29,7 +29,7 @@ export interface Secret {
   short?: 'standalone' | 'userinfo'
 }
 
-/** Shorter secrets cannot be told from ordinary text ("abc" would hit every "abc"): they are scrubbed only where they stand alone. */
+/** Shorter secrets cannot be told from plain text ("abc" would hit every "abc"): scrubbed only where standing alone. */
 export const MIN_SECRET_LENGTH = 8
 /** What the token reads as: the environment variable the curl lines use. */
 export const TOKEN_PLACEHOLDER = '$SCIM_TOKEN'
@@ -121,8 +121,11 @@ export function warnShortSecrets(
   const names = short.map((s) => s.label)
   const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
   write(
-    `scim-conformance: warning: ${list} ${short.length === 1 ? 'is' : 'are'} shorter than ${MIN_SECRET_LENGTH} characters and cannot be hidden everywhere: ` +
-      `${short.length === 1 ? 'it is' : 'they are'} scrubbed from output only where ${short.length === 1 ? 'it stands' : 'they stand'} alone (after "Bearer "/"Basic ", as a whole quoted string, in a URL's userinfo).\n`,
+    `scim-conformance: warning: ${list} ${short.length === 1 ? 'is' : 'are'} shorter than ${MIN_SECRET_LENGTH} ` +
+      'characters and cannot be hidden everywhere: ' +
+      `${short.length === 1 ? 'it is' : 'they are'} scrubbed from output only where ` +
+      `${short.length === 1 ? 'it stands' : 'they stand'} alone ` +
+      `(after "Bearer "/"Basic ", as a whole quoted string, in a URL's userinfo).\n`,
   )
   return true
 }

@@ -78,13 +78,17 @@ export function parseFlags<T extends Options>(
     const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous$/.exec(message)
     if (ambiguous)
       throw new UsageError(
-        `${ambiguous[1]} has no value: the next argument is a flag. Write ${ambiguous[1]}=VALUE for a value that starts with "-". See --help.`,
+        `${ambiguous[1]} has no value: the next argument is a flag. ` +
+          `Write ${ambiguous[1]}=VALUE for a value that starts with "-". See --help.`,
       )
     throw new UsageError(`${message}. See --help.`)
   }
 }
 
-/** `--runs -1` → `--runs=-1`: parseArgs reads a value starting with "-" as a flag, but a negative number is a value (rejected by name later). */
+/**
+ * `--runs -1` → `--runs=-1`: parseArgs reads a value starting with "-" as a flag, but a negative number is a value
+ * (rejected by name later).
+ */
 function joinNegativeValues(args: string[], options: Options): string[] {
   const out: string[] = []
   for (let i = 0; i < args.length; i++) {

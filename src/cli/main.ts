@@ -41,7 +41,8 @@ export async function main(argv: string[]): Promise<number> {
         return command === undefined ? 2 : 0
       default:
         process.stderr.write(
-          `scim-conformance: unknown command "${command}". Commands: run, audit-spec, serve, list-checks, merge-reports, sweep (see --help).\n`,
+          `scim-conformance: unknown command "${command}". ` +
+            'Commands: run, audit-spec, serve, list-checks, merge-reports, sweep (see --help).\n',
         )
         return 2
     }

@@ -92,7 +92,8 @@ function onSignal(signal: NodeJS.Signals): void {
   if (config !== null) new UserLedger(config.reportDir, config.runId).stop(`${signal} received`)
   if (interrupt.count === 1) {
     process.stderr.write(
-      `\nscim-conformance: ${signal}: interrupted; cleaning up test users and writing partial reports (again to remove them at once and quit)...\n`,
+      `\nscim-conformance: ${signal}: interrupted; cleaning up test users and writing partial reports ` +
+        '(again to remove them at once and quit)...\n',
     )
     interrupt.cancel?.()
     return
@@ -118,7 +119,8 @@ function vendorsToRun(flags: Record<string, unknown>, config: RunConfig): string
   if (flags.vendor === undefined) {
     if (config.target)
       throw new UsageError(
-        '--target needs --vendor NAME (lightdash, maia, cube, generic) or --spec FILE: which API does the target implement?',
+        '--target needs --vendor NAME (lightdash, maia, cube, generic) or --spec FILE: ' +
+          'which API does the target implement?',
       )
     return [...ALL_VENDORS]
   }
@@ -149,7 +151,9 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
   const constraints = config.target ? await preflight(config, profile, false) : null
   if (interrupt.count > 0) return 130
   process.stderr.write(
-    `scim-conformance: ${profile.name} (${profile.declared.displayName}) against ${config.target ? terminalLine(withoutUserinfo(config.target)) : 'the embedded reference server'}, seed ${config.seed}, ${config.runs} runs\n`,
+    `scim-conformance: ${profile.name} (${profile.declared.displayName}) against ` +
+      `${config.target ? terminalLine(withoutUserinfo(config.target)) : 'the embedded reference server'}, ` +
+      `seed ${config.seed}, ${config.runs} runs\n`,
   )
   const report = await runSuites(config, profile, constraints)
   if (!report) return 130
@@ -304,6 +308,7 @@ function leftoverLines(config: RunConfig): string[] {
     ...unconfirmed.map(
       (userName) => `a test user with userName ${JSON.stringify(userName)} may exist (its POST was never answered)`,
     ),
-    `remove them with: scim-conformance sweep --target ${config.target ?? '<target>'} ${config.spec ? `--spec ${config.spec}` : `--vendor ${config.vendor}`} --report-dir ${config.reportDir}`,
+    `remove them with: scim-conformance sweep --target ${config.target ?? '<target>'} ` +
+      `${config.spec ? `--spec ${config.spec}` : `--vendor ${config.vendor}`} --report-dir ${config.reportDir}`,
   ]
 }

@@ -30,7 +30,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   })
   process.stdout.write(`${server.baseUrl}\n`)
   process.stderr.write(
-    `SCIM reference server (${profile.name}) at ${server.baseUrl} — ${token ? 'bearer token required' : 'no authentication'}${flags.etag ? ', ETags on' : ''}${constrained ? ', constrained (RFC-permitted input limits)' : ''}. Ctrl-C stops it.\n`,
+    `SCIM reference server (${profile.name}) at ${server.baseUrl} — ` +
+      `${token ? 'bearer token required' : 'no authentication'}${flags.etag ? ', ETags on' : ''}` +
+      `${constrained ? ', constrained (RFC-permitted input limits)' : ''}. Ctrl-C stops it.\n`,
   )
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')])
   await server.close()

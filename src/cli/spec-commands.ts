@@ -80,7 +80,7 @@ export async function mergeReportsCommand(args: string[]): Promise<number> {
     throw new UsageError(`--fail-on must be "must" or "should", got "${failOn}".`)
   const dir = parsed.values['report-dir'] ?? 'reports'
   const report = await mergeReports(parsed.positionals)
-  // The shards were scrubbed when written; a token in the environment is scrubbed again, in case a shard came from elsewhere.
+  // The shards were scrubbed when written; the environment's token is scrubbed again, in case a shard came from afar.
   const secrets = secretsOf({ token: process.env.SCIM_TOKEN })
   await writeReports(report, dir, { secrets })
   process.stdout.write(`${consoleSummary(report, { reportDir: dir, color: process.stdout.isTTY === true, secrets })}\n`)

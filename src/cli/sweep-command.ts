@@ -42,7 +42,8 @@ export async function sweepCommand(args: string[]): Promise<number> {
     // Runs still in progress (their process is alive) are left alone; ledgers of other targets too.
     const swept = await sweepEarlierRuns(client, profile, resolve(config.reportDir), '', usersUrl)
     process.stdout.write(
-      `scim-conformance sweep: ${swept.ledgers} ledger(s) for ${usersUrl}; removed ${swept.removed} test user(s); ${swept.left.length} remain\n`,
+      `scim-conformance sweep: ${swept.ledgers} ledger(s) for ${usersUrl}; ` +
+        `removed ${swept.removed} test user(s); ${swept.left.length} remain\n`,
     )
     for (const line of describeLeft(swept.left, usersUrl)) process.stdout.write(`  ${line}\n`)
     return swept.left.length === 0 ? 0 : 1

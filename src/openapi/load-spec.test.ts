@@ -134,7 +134,9 @@ describe('a spec the harness cannot use gives one clear line naming the file', (
   test('no PUT on /Users/{id}', async () => {
     const path = write(
       'no-put.yaml',
-      'openapi: 3.1.0\ninfo: {title: t, version: "1"}\npaths:\n  /Users/{id}:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n      responses: {"200": {description: ok}}\n',
+      'openapi: 3.1.0\ninfo: {title: t, version: "1"}\npaths:\n  /Users/{id}:\n    get:\n' +
+        '      parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n' +
+        '      responses: {"200": {description: ok}}\n',
     )
     const error = await loadProfile({ spec: path }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OperationNotFoundError)

@@ -60,7 +60,7 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
   return api
 }
 
-/** `specs/x.yaml: $ref "../../etc/hostname" points outside ...`: the ref as written, found in the documents read so far. */
+/** `specs/x.yaml: $ref "../../etc/hostname" points outside ...`: the ref as written, found in the documents read. */
 function refusalLine(specPath: string, refusal: SpecReadRefusal, parser: SwaggerParser): string {
   const root = comparable(pathToFileURL(resolve(specPath)))
   const target = comparable(fromParser(refusal.url))

@@ -51,7 +51,8 @@ export function putUserOperation(api: OpenApiDocument, specPath: string): PutUse
   )
   if (candidates.length === 0) {
     throw new OperationNotFoundError(
-      `${specPath}: declares no PUT on a path ending in /Users/{id}. Pass --spec with a document that has the replace-user operation.`,
+      `${specPath}: declares no PUT on a path ending in /Users/{id}. ` +
+        'Pass --spec with a document that has the replace-user operation.',
     )
   }
   // Prefer the shortest path: a document may also nest /Groups/{g}/Users/{id}.
@@ -63,7 +64,8 @@ export function putUserOperation(api: OpenApiDocument, specPath: string): PutUse
   const body = isObj(put.requestBody) ? put.requestBody : null
   if (!body || !isObj(body.content) || Object.keys(body.content).length === 0) {
     throw new OperationNotFoundError(
-      `${specPath}: PUT ${path} declares no request body. The replace-user operation must declare its JSON body schema.`,
+      `${specPath}: PUT ${path} declares no request body. ` +
+        'The replace-user operation must declare its JSON body schema.',
     )
   }
   const convert = (content: Obj, what: string) => {
@@ -72,7 +74,8 @@ export function putUserOperation(api: OpenApiDocument, specPath: string): PutUse
     } catch (error) {
       if (!(error instanceof CircularSchemaError)) throw error
       throw new SpecLoadError(
-        `${specPath}: circular $ref at ${pointerTo(api, error.schema)} (in the ${what} of PUT ${path}): ${error.message}; make a property on the cycle optional.`,
+        `${specPath}: circular $ref at ${pointerTo(api, error.schema)} (in the ${what} of PUT ${path}): ` +
+          `${error.message}; make a property on the cycle optional.`,
         { cause: error },
       )
     }

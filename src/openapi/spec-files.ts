@@ -13,7 +13,7 @@ export const MAX_SPEC_BYTES = 10 * 1024 * 1024
 /** Longest one spec file may take to stat and read: a hung network mount must not hang the run. */
 export const SPEC_READ_TIMEOUT_MS = 10_000
 
-/** Never read, whatever a `$ref` or `--spec` says: their files are the process, the kernel and devices, not documents. */
+/** Never read, whatever a `$ref` or `--spec` says: their files are the process, kernel and devices, not documents. */
 const SYSTEM_DIRS = ['/proc', '/sys', '/dev']
 
 export interface SpecReadOptions {

@@ -22,7 +22,7 @@ export class CircularSchemaError extends Error {
   constructor(
     /** The schema object that recurs (the target of the circular `$ref`). */
     readonly schema: object,
-    /** One trip around the cycle, from `schema` back to it: property names, `[]` for array items, keywords otherwise. */
+    /** One trip around the cycle, from `schema` back to it: property names, `[]` for array items, else keywords. */
     readonly loop: readonly string[],
     readonly kind: 'endless' | 'too-large',
   ) {
@@ -36,7 +36,7 @@ export class CircularSchemaError extends Error {
 
 /** The recursion was cut here: the caller leaves out what holds it, or passes the cut up when it cannot. */
 class Cut {
-  /** From the position where the cut is passed up down to the cut: which object, and which key of it, each step took. */
+  /** From where the cut is passed up down to the cut: which object, and which key of it, each step took. */
   readonly trail: { node: object; key: string }[] = []
   constructor(readonly at: object) {}
   via(node: object, key: string): Cut {
@@ -174,7 +174,7 @@ export function toJsonSchema(schema: unknown, version: '3.0' | '3.1'): JsonSchem
   return result as JsonSchema
 }
 
-/** One trip around the cycle of a cut that reached the root: from the first step out of `at` to the step back into it. */
+/** One trip around the cycle of a cut that reached the root: from the first step out of `at` to the step back in. */
 function loopOf(cut: Cut): string[] {
   const steps = cut.trail
   const first = steps.findIndex((s) => s.node === cut.at)
@@ -183,7 +183,7 @@ function loopOf(cut: Cut): string[] {
   return steps.slice(first, next < 0 ? undefined : next).map((s) => s.key)
 }
 
-/** Objects (and arrays) from which a cycle can be reached: on one, or leading to one. Linear: each node is explored once. */
+/** Objects (and arrays) from which a cycle can be reached: on one or leading to one. Linear: each node seen once. */
 function nodesOnOrBeforeACycle(root: unknown): Set<object> {
   const state = new Map<object, 'open' | 'done'>()
   const reaching = new Set<object>()

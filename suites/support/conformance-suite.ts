@@ -14,9 +14,9 @@ declare module 'vitest' {
   interface TaskMeta {
     /** The check's result, carried from the worker to the reporters. */
     scimResult?: CheckResult
-    /** Discovery notes of the worker that ran the check (why capabilities are unknown, why no constraint was learned). */
+    /** Discovery notes of the check's worker (why capabilities are unknown, why no constraint was learned). */
     scimDiscovery?: string[]
-    /** The server's input constraints learned for the run, as traits (`constraint.maxLength` → `100 (256 refused: …)`). */
+    /** The input constraints learned for the run, as traits (`constraint.maxLength` → `100 (256 refused: …)`). */
     scimConstraints?: Record<string, string>
   }
 }
@@ -42,7 +42,8 @@ export function conformanceSuite(areas: Area[]): void {
   const shared = () => {
     if (!target)
       throw new Error(
-        'the run has no target: run through `scim-conformance run`, or use suites/vitest.config.ts, whose global setup starts the reference server',
+        'the run has no target: run through `scim-conformance run`, or use suites/vitest.config.ts, ' +
+          'whose global setup starts the reference server',
       )
     context ??= createRunContext(config, target, {
       embedded: inject('embedded'),

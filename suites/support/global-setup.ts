@@ -39,7 +39,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const earlier = await sweepEarlierRuns(client, profile, config.reportDir, config.runId, usersUrl)
   if (earlier.removed > 0)
     process.stderr.write(
-      `scim-conformance: removed ${earlier.removed} test user(s) left by earlier runs (ledgers in ${join(config.reportDir, '.ledger')})\n`,
+      `scim-conformance: removed ${earlier.removed} test user(s) left by earlier runs ` +
+        `(ledgers in ${join(config.reportDir, '.ledger')})\n`,
     )
   for (const line of describeLeft(earlier.left, usersUrl))
     process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
@@ -65,7 +66,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
           `${terminalLine(
             ok
               ? `Restored --user-id ${userId} to its saved state.`
-              : `Could not restore --user-id ${userId}: ${restored.error?.message ?? restored.response?.status}. Saved state: ${JSON.stringify(saved)}`,
+              : `Could not restore --user-id ${userId}: ${restored.error?.message ?? restored.response?.status}. ` +
+                  `Saved state: ${JSON.stringify(saved)}`,
           )}\n`,
         )
       }

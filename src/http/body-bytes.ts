@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer'
 import type { Dispatcher } from 'undici'
 
-/** Bodies at least this long are worth remembering: encoding a megabyte costs milliseconds, a small body microseconds. */
+/** Bodies this long or more are worth remembering: encoding 1 MB takes milliseconds, a small body microseconds. */
 const LARGE_BODY_CHARS = 64 * 1024
 /** Large bodies remembered at once: one per check that sends one, with room to spare. */
 const REMEMBERED = 16

@@ -45,7 +45,8 @@ describe('boundJson', () => {
       const chars = JSON.stringify(descend(deep, 64)).length
       expect(marker).toMatch(
         new RegExp(
-          `^\\[report cut: nested deeper than 64 levels, ${chars.toLocaleString('en-US')} characters of JSON; it began: `,
+          '^\\[report cut: nested deeper than 64 levels, ' +
+            `${chars.toLocaleString('en-US')} characters of JSON; it began: `,
         ),
       )
       expect(marker).toContain(kind === 'array' ? '[[[[[[[[' : '{"a":{"a":{"a":')
@@ -185,18 +186,22 @@ describe('boundExchange', () => {
     expect(boundExchange(e)).toBe(e)
   })
 
-  test('bodies over 64 KiB are cut with the report’s marker; a cut response keeps no parsed body, and truncated stays the client’s', () => {
-    const big = JSON.stringify({ pad: 'x'.repeat(1024 * 1024) })
-    const bounded = boundExchange(exchange(big, big, JSON.parse(big)))
-    for (const text of [bounded.request.body!, bounded.response!.bodyText]) {
-      expect(text.length).toBeLessThanOrEqual(RECORDED_MAX_CHARS)
-      expect(text.startsWith('{"pad":"xxx')).toBe(true)
-      expect(text).toMatch(/ … \[report cut: 1,048,586 characters, the first [\d,]+ kept\]$/)
-    }
-    expect(bounded.response!.body).toBeUndefined()
-    expect(bounded.response!.truncated).toBe(false)
-    expect(bounded.request.url).toBe('http://127.0.0.1/Users/1')
-  })
+  test(
+    'bodies over 64 KiB are cut with the report’s marker; ' +
+      'a cut response keeps no parsed body, and truncated stays the client’s',
+    () => {
+      const big = JSON.stringify({ pad: 'x'.repeat(1024 * 1024) })
+      const bounded = boundExchange(exchange(big, big, JSON.parse(big)))
+      for (const text of [bounded.request.body!, bounded.response!.bodyText]) {
+        expect(text.length).toBeLessThanOrEqual(RECORDED_MAX_CHARS)
+        expect(text.startsWith('{"pad":"xxx')).toBe(true)
+        expect(text).toMatch(/ … \[report cut: 1,048,586 characters, the first [\d,]+ kept\]$/)
+      }
+      expect(bounded.response!.body).toBeUndefined()
+      expect(bounded.response!.truncated).toBe(false)
+      expect(bounded.request.url).toBe('http://127.0.0.1/Users/1')
+    },
+  )
 
   test('a deep parsed body is bounded; its text, short enough, is kept whole', () => {
     const text = JSON.stringify(nested('array', 1000))

@@ -177,7 +177,8 @@ function isMarker(v: unknown): boolean {
 /** `[report cut: WHY, N characters of JSON; it began: PREVIEW…]`, measured without recursion. */
 function describeCut(why: string, value: unknown): string {
   const { chars, preview } = measureJson(value, PREVIEW_CHARS)
-  return `${REPORT_CUT}: ${why}, ${count(chars)} characters of JSON; it began: ${preview}${chars > preview.length ? '…' : ''}]`
+  const more = chars > preview.length ? '…' : ''
+  return `${REPORT_CUT}: ${why}, ${count(chars)} characters of JSON; it began: ${preview}${more}]`
 }
 
 type Frame = { items: unknown[]; i: number; close: string } | { entries: [string, unknown][]; i: number; close: string }

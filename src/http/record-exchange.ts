@@ -13,7 +13,10 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 /** The code of an exchange that outlived its whole-exchange deadline. */
 export const DEADLINE_CODE = 'SCIM_ERR_DEADLINE'
 
-/** Why the recorder aborted a dispatch: its deadline passed, or the body outgrew the cap (then the truncated response is the record). */
+/**
+ * Why the recorder aborted a dispatch: its deadline passed, or the body outgrew the cap (then the truncated response is
+ * the record).
+ */
 class RecorderAbort extends Error {
   readonly code: string
   constructor(code: string, message: string) {

@@ -113,7 +113,10 @@ describe('toCurl', () => {
     const request: RecordedRequest = { ...put, body: JSON.stringify({ userName: 'x'.repeat(70_000) }) }
     const curl = toCurl(request)
     expect(curl).toMatch(
-      / --data-binary @body\.json # body elided \(70015 bytes > 64 KiB\): save the recorded request body as body\.json$/,
+      new RegExp(
+        / --data-binary @body\.json # body elided \(70015 bytes > 64 KiB\): /.source +
+          /save the recorded request body as body\.json$/.source,
+      ),
     )
     expect(shellArgs(curl, { SCIM_TOKEN: 't' }).at(-1)).toBe('@body.json')
   })

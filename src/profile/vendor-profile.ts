@@ -79,12 +79,15 @@ export function profileFromOperation(name: string, op: PutUserOperation, declare
   }
 }
 
-/** How to load a profile: a built-in `vendor` or a `spec` file; `allowRemoteRefs` lets its `$ref`s reach http(s) URLs. */
+/** How to load a profile: a built-in `vendor` or a `spec` file; `allowRemoteRefs` lets `$ref`s reach http(s) URLs. */
 export interface LoadProfileOptions {
   vendor?: string
   spec?: string
   validate?: boolean
-  /** Read `$ref`s to http(s) URLs (`--allow-remote-refs`). Local files stay confined to the spec's folder. @defaultValue false */
+  /**
+   * Read `$ref`s to http(s) URLs (`--allow-remote-refs`). Local files stay confined to the spec's folder.
+   * @defaultValue false
+   */
   allowRemoteRefs?: boolean
 }
 

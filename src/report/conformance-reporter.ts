@@ -22,7 +22,10 @@ export const TOOL_VERSION: string = (
 
 /** What a {@link ConformanceReporter} is given by whoever starts the run. */
 export interface ConformanceReporterOptions {
-  /** Write report.json and report.html at the end (a plain `vitest run`); the CLI writes them itself. @defaultValue false */
+  /**
+   * Write report.json and report.html at the end (a plain `vitest run`); the CLI writes them itself.
+   * @defaultValue false
+   */
   write?: boolean
   /** The run's vendor profile, loaded once by the caller; loaded at the end of the run when absent. */
   profile?: VendorProfile

@@ -22,7 +22,7 @@ const REASON_LIMIT = 160
 const ANSI: Partial<Record<Outcome, string>> = { failed: '\u001b[31m', warned: '\u001b[33m', passed: '\u001b[32m' }
 const RESET = '\u001b[0m'
 
-/** Title, plus what was received (the finding's field, else the message's line): one line, at most REASON_LIMIT characters. */
+/** Title and what was received (the finding's field, else the message's line): one line, at most REASON_LIMIT chars. */
 function oneLineReason(result: CheckResult): string {
   const received = result.finding?.received ?? receivedLine(result.message)
   const reason = (received ? `${result.title}: ${received}` : result.title).replace(/\s+/g, ' ').trim()
@@ -47,9 +47,11 @@ export function consoleSummary(report: ConformanceReport, options: ConsoleSummar
   const checks = s.passed + s.failed + s.warned + s.observed + inconclusive + s.skipped
   const lines: string[] = [
     terminalLine(
-      `scim-conformance ${report.tool.version}: ${report.vendor} PUT /Users/{id} at ${withoutUserinfo(report.target)}${report.strictRfc ? ' (--strict-rfc)' : ''}`,
+      `scim-conformance ${report.tool.version}: ${report.vendor} PUT /Users/{id} at ${withoutUserinfo(report.target)}` +
+        (report.strictRfc ? ' (--strict-rfc)' : ''),
     ),
-    `${checks} checks: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ${s.observed} observed, ${inconclusive} inconclusive, ${s.skipped} skipped` +
+    `${checks} checks: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ` +
+      `${s.observed} observed, ${inconclusive} inconclusive, ${s.skipped} skipped` +
       ` (${s.requests} requests, ${formatDuration(report.durationMs)})`,
   ]
   if (report.interrupted) lines.push('INTERRUPTED: the run was cut short; these results are partial')

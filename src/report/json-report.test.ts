@@ -43,7 +43,10 @@ function jsonDepth(text: string): number {
   return max
 }
 
-/** A failing report as an unbounded writer (or an older version) would have made it: a 1,000-deep echo, a 1 MiB body, a deep diff, a long trait. */
+/**
+ * A failing report as an unbounded writer (or an older version) would have made it: a 1,000-deep echo, a 1 MiB body, a
+ * deep diff, a long trait.
+ */
 function hostileReport(): ConformanceReport {
   const report = failingReport()
   const deepText = JSON.stringify(nested(1000))
@@ -85,40 +88,44 @@ describe('report.json is bounded', () => {
     for (const report of [passingReport(), failingReport()]) expect(boundReport(report)).toBe(report)
   })
 
-  test('a 1,000-deep body, a 1 MiB body, a deep diff and a long trait: Python reads the file, 80 levels at most, verdicts and messages untouched', async () => {
-    // Arrange
-    const report = hostileReport()
-    // Act
-    await writeReports(report, dir, { secrets: secretsOf({ token: FAKE_TOKEN }) })
-    // Assert
-    const file = join(dir, 'report.json')
-    const text = await readFile(file, 'utf8')
-    const python = spawnSync(
-      'python3',
-      ['-c', 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))', file],
-      { encoding: 'utf8' },
-    )
-    expect(python.status, python.stderr).toBe(0)
-    expect(jsonDepth(text)).toBeLessThanOrEqual(REPORT_MAX_DEPTH)
-    expect(text.length).toBeLessThan(1024 * 1024)
-    const written = JSON.parse(text) as ConformanceReport
-    expect(written.results.map((r) => [r.id, r.status, r.message])).toEqual(
-      report.results.map((r) => [r.id, r.status, r.message]),
-    )
-    const deep = written.results.find((r) => r.id === 'put.invalid.deeply-nested')!
-    expect(JSON.stringify(deep.counterexample!.response!.body)).toContain('[report cut: nested deeper than 64 levels')
-    // The text of a body is a string: kept whole when short, whatever it nests.
-    expect(deep.counterexample!.response!.bodyText).toBe(report.results.at(-1)!.counterexample!.response!.bodyText)
-    expect(deep.counterexample!.request.body).toMatch(
-      /^\{"pad":"x+ … \[report cut: 1,048,586 characters, the first [\d,]+ kept\]$/,
-    )
-    expect(deep.exchanges![0].request).toEqual(deep.counterexample!.request)
-    expect(JSON.stringify(deep.diff![0].sent)).toContain('[report cut: nested deeper than 64 levels')
-    expect(deep.traits!['echo.body']).toMatch(/^y+ … \[report cut: 200,000 characters/)
-    // The report's own traits are not recorded values: the last safety net keeps strings up to 1 MiB.
-    expect(written.traits['echo.body']).toBe('y'.repeat(200_000))
-    expect((await readFile(join(dir, 'report.html'), 'utf8')).length).toBeGreaterThan(0)
-  })
+  test(
+    'a 1,000-deep body, a 1 MiB body, a deep diff and a long trait: ' +
+      'Python reads the file, 80 levels at most, verdicts and messages untouched',
+    async () => {
+      // Arrange
+      const report = hostileReport()
+      // Act
+      await writeReports(report, dir, { secrets: secretsOf({ token: FAKE_TOKEN }) })
+      // Assert
+      const file = join(dir, 'report.json')
+      const text = await readFile(file, 'utf8')
+      const python = spawnSync(
+        'python3',
+        ['-c', 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))', file],
+        { encoding: 'utf8' },
+      )
+      expect(python.status, python.stderr).toBe(0)
+      expect(jsonDepth(text)).toBeLessThanOrEqual(REPORT_MAX_DEPTH)
+      expect(text.length).toBeLessThan(1024 * 1024)
+      const written = JSON.parse(text) as ConformanceReport
+      expect(written.results.map((r) => [r.id, r.status, r.message])).toEqual(
+        report.results.map((r) => [r.id, r.status, r.message]),
+      )
+      const deep = written.results.find((r) => r.id === 'put.invalid.deeply-nested')!
+      expect(JSON.stringify(deep.counterexample!.response!.body)).toContain('[report cut: nested deeper than 64 levels')
+      // The text of a body is a string: kept whole when short, whatever it nests.
+      expect(deep.counterexample!.response!.bodyText).toBe(report.results.at(-1)!.counterexample!.response!.bodyText)
+      expect(deep.counterexample!.request.body).toMatch(
+        /^\{"pad":"x+ … \[report cut: 1,048,586 characters, the first [\d,]+ kept\]$/,
+      )
+      expect(deep.exchanges![0].request).toEqual(deep.counterexample!.request)
+      expect(JSON.stringify(deep.diff![0].sent)).toContain('[report cut: nested deeper than 64 levels')
+      expect(deep.traits!['echo.body']).toMatch(/^y+ … \[report cut: 200,000 characters/)
+      // The report's own traits are not recorded values: the last safety net keeps strings up to 1 MiB.
+      expect(written.traits['echo.body']).toBe('y'.repeat(200_000))
+      expect((await readFile(join(dir, 'report.html'), 'utf8')).length).toBeGreaterThan(0)
+    },
+  )
 
   test('the last safety net bounds any field, recorded or not, to 80 levels', () => {
     const report = { ...passingReport(), extra: nested(1000) } as ConformanceReport & { extra: unknown }

@@ -12,7 +12,10 @@ type JUnitOptions = NonNullable<ConstructorParameters<typeof JUnitReporter>[0]>
 export interface ScrubbedJUnitOptions extends Omit<JUnitOptions, 'outputFile'> {
   /** Where junit.xml goes; a relative path is taken from the working directory, like the other reports. */
   outputFile: string
-  /** The secrets to scrub, read when the run ends. @defaultValue `secretsOf` the run's `SCIM_TOKEN` and `SCIM_TARGET` */
+  /**
+   * The secrets to scrub, read when the run ends.
+   * @defaultValue `secretsOf` the run's `SCIM_TOKEN` and `SCIM_TARGET`
+   */
   secrets?: () => readonly Secret[]
 }
 
@@ -155,8 +158,10 @@ function withSkipMessages(lines: readonly string[], messages: ReadonlyMap<string
       const open = /<testcase [^>]*\bname="([^"]*)"/.exec(line)
       if (open) current = unescapeXml(open[1])
       const message = current === null ? undefined : messages.get(current)
-      if (message !== undefined && /^\s*<skipped\/>\s*$/.test(line))
-        return `${line.replace('<skipped/>', `<skipped message="${escapeXml(message === INTERRUPTED_MESSAGE ? 'interrupted' : message)}"/>`)}\n`
+      if (message !== undefined && /^\s*<skipped\/>\s*$/.test(line)) {
+        const shown = message === INTERRUPTED_MESSAGE ? 'interrupted' : message
+        return `${line.replace('<skipped/>', `<skipped message="${escapeXml(shown)}"/>`)}\n`
+      }
       return `${line}\n`
     })
     .join('')

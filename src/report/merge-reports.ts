@@ -19,7 +19,8 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
       reports.push(JSON.parse(await readFile(file, 'utf8')) as ConformanceReport)
     } catch (error) {
       throw new UsageError(
-        `${file}: not a readable report.json (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`,
+        `${file}: not a readable report.json ` +
+          `(${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`,
       )
     }
   }
@@ -27,7 +28,8 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
   const other = reports.find((r) => r.vendor !== first.vendor || r.seed !== first.seed)
   if (other)
     throw new UsageError(
-      `the reports are not shards of one run: vendor ${first.vendor}, seed ${first.seed} vs vendor ${other.vendor}, seed ${other.seed}. Merge shards that share vendor and seed.`,
+      `the reports are not shards of one run: vendor ${first.vendor}, seed ${first.seed} ` +
+        `vs vendor ${other.vendor}, seed ${other.seed}. Merge shards that share vendor and seed.`,
     )
   const byId = new Map<string, CheckResult>()
   for (const r of reports) for (const result of r.results) byId.set(result.id, result)
@@ -35,7 +37,7 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
   const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length
   const startedAt = reports.map((r) => r.startedAt).sort()[0]
   const endedAt = Math.max(...reports.map((r) => Date.parse(r.startedAt) + r.durationMs))
-  // A token the shards still hold (merge-reports scrubs $SCIM_TOKEN again) is scrubbed before a string is cut, never cut in two.
+  // A token the shards still hold (merge-reports scrubs $SCIM_TOKEN again) is scrubbed before a string is cut.
   const secrets = secretsOf({ token: process.env.SCIM_TOKEN })
   return boundReport(
     {

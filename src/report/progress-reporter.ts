@@ -31,7 +31,7 @@ export class ProgressReporter implements Reporter {
     const status = result?.status ?? (testCase.result().state === 'failed' ? 'error' : 'skipped')
     if (status === 'failed') this.failed++
     if (status === 'warned') this.warned++
-    // A test's name is a check id, or a harness test's title: escaped all the same, the line's own control codes added after.
+    // A test's name is a check id or a harness test's title: escaped alike; the line's own control codes come after.
     const name = terminalLine(testCase.name)
     if (this.tty) {
       process.stderr.write(

@@ -29,7 +29,8 @@ export interface ConformanceReport {
   traits: Record<string, string>
   /**
    * The server's input constraints learned before the checks (also among `traits`), e.g.
-   * `{ "constraint.maxLength": "100 (256 refused in name.givenName: 400 invalidValue: …)" }`; absent when none was learned.
+   * `{ "constraint.maxLength": "100 (256 refused in name.givenName: 400 invalidValue: …)" }`; absent when none was
+   * learned.
    */
   constraints?: Record<string, string>
   strictRfc: boolean
@@ -39,6 +40,6 @@ export interface ConformanceReport {
   harnessErrors?: string[]
   /** True when the run was cut short (Ctrl-C, timeout): the results are partial. */
   interrupted?: boolean
-  /** The end-of-run sweep: test users removed, and any that remain on the target (with why, and the ledger that lists them). */
+  /** The end-of-run sweep: test users removed, and any left on the target (why, and the ledger that lists them). */
   cleanup?: RunCleanup
 }

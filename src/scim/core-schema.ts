@@ -5,7 +5,10 @@ export const ENTERPRISE_USER_URN = 'urn:ietf:params:scim:schemas:extension:enter
 
 type Characteristics = Partial<Omit<AttributeDefinition, 'name' | 'type' | 'subAttributes'>>
 
-/** An attribute with RFC 7643 §2.2 defaults: single-valued, optional, caseExact false, readWrite, returned default, uniqueness none. */
+/**
+ * An attribute with RFC 7643 §2.2 defaults: single-valued, optional, caseExact false, readWrite, returned default,
+ * uniqueness none.
+ */
 function attr(
   name: string,
   type: AttributeDefinition['type'],
@@ -27,7 +30,7 @@ function attr(
   return definition
 }
 
-/** The `value`/`display`/`type`/`primary` sub-attributes shared by most multi-valued User attributes (RFC 7643 §2.4). */
+/** The `value`/`display`/`type`/`primary` sub-attributes of most multi-valued User attributes (RFC 7643 §2.4). */
 function multiValuedSubAttributes(
   valueType: AttributeDefinition['type'],
   types: string[] | null,

@@ -166,11 +166,14 @@ afterAll(async () => {
 })
 
 describe('the server is held to its own /Schemas', () => {
-  test('truthful /Schemas (password returned "never", nothing immutable): returned-never passes, immutable skipped', async () => {
-    const results = await runDeclaredChecks(await startProxy({}))
-    expect(results['put.declared.returned-never'].status).toBe('passed')
-    expect(results['put.readonly.immutable-unchanged'].status).toBe('skipped')
-  })
+  test(
+    'truthful /Schemas (password returned "never", nothing immutable): ' + 'returned-never passes, immutable skipped',
+    async () => {
+      const results = await runDeclaredChecks(await startProxy({}))
+      expect(results['put.declared.returned-never'].status).toBe('passed')
+      expect(results['put.readonly.immutable-unchanged'].status).toBe('skipped')
+    },
+  )
 
   test('declares userName returned "never" but returns it: put.declared.returned-never fails', async () => {
     const results = await runDeclaredChecks(
@@ -188,15 +191,19 @@ describe('the server is held to its own /Schemas', () => {
     expect(results['put.readonly.immutable-unchanged'].message).toMatch(/externalId changed from/)
   })
 
-  test('declares externalId immutable and refuses changes with 400 mutability: put.readonly.immutable-unchanged passes', async () => {
-    const target = await startProxy({
-      rewrite: withCharacteristic('externalId', { mutability: 'immutable' }),
-      enforceImmutableExternalId: true,
-    })
-    const results = await runDeclaredChecks(target)
-    expect(results['put.readonly.immutable-unchanged'].status).toBe('passed')
-    expect(results['put.declared.returned-never'].status).toBe('passed')
-  })
+  test(
+    'declares externalId immutable and refuses changes with 400 mutability: ' +
+      'put.readonly.immutable-unchanged passes',
+    async () => {
+      const target = await startProxy({
+        rewrite: withCharacteristic('externalId', { mutability: 'immutable' }),
+        enforceImmutableExternalId: true,
+      })
+      const results = await runDeclaredChecks(target)
+      expect(results['put.readonly.immutable-unchanged'].status).toBe('passed')
+      expect(results['put.declared.returned-never'].status).toBe('passed')
+    },
+  )
 
   test('no test user is left on the server', () => {
     expect(upstream.users()).toEqual([])

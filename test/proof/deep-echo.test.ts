@@ -78,7 +78,7 @@ let echo: HostileServer
 
 beforeAll(async () => {
   const reference = await startCube({ token: TOKEN })
-  // Discovery, POST, GET and DELETE reach the reference server (test users are made and removed as usual); every PUT is echoed.
+  // Discovery, POST, GET and DELETE reach the reference server (test users come and go as usual); every PUT is echoed.
   echo = await startProxy(reference.origin, {
     put: (req, res) => {
       const chunks: Buffer[] = []

@@ -68,7 +68,8 @@ const run = (s: Scene, extra: string[] = []) =>
 
 describe('issue 11: a lying server cannot make the harness overwrite or delete real users', () => {
   test(
-    "POST /Users answers 201 with an existing user's id: exit 2 with one line, no write to any real user, no test user left",
+    "POST /Users answers 201 with an existing user's id: " +
+      'exit 2 with one line, no write to any real user, no test user left',
     async () => {
       // Arrange
       const s = await scene((realIds) => ({
@@ -170,7 +171,8 @@ describe('issue 11: a lying server cannot make the harness overwrite or delete r
   )
 
   test(
-    'a DELETE that answers 204 and deletes nothing: every surviving test user is named, the run warns, real users untouched',
+    'a DELETE that answers 204 and deletes nothing: ' +
+      'every surviving test user is named, the run warns, real users untouched',
     async () => {
       // Arrange
       const s = await scene(() => ({

@@ -195,7 +195,7 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
   test('observations: recorded, never failed', () => {
     expect(statusOf('put.invalid.unknown-attribute')).toBe('observed') // ignored (RFC silent)
     expect(statusOf('put.invalid.schemas-unknown-urn')).toBe('observed') // accepted and echoed in schemas
-    expect(statusOf('put.invalid.two-primaries')).toBe('observed') // 200; put.replace.primary-once judges what was stored
+    expect(statusOf('put.invalid.two-primaries')).toBe('observed') // 200; put.replace.primary-once judges the result
     expect(statusOf('put.schemas.case-variant')).toBe('observed')
     // SCIM-PUT-RULES 13: a case variant of the core URN, accepted or 400 → observe (the trait quotes the detail).
     expect(result('put.schemas.case-variant').traits).toMatchObject({

@@ -6,7 +6,7 @@ export class SafeHtml {
   }
 }
 
-/** A value a template may interpolate: text is escaped, SafeHtml is kept, arrays are joined, nullish/false render nothing. */
+/** A value a template may interpolate: text is escaped, SafeHtml kept, arrays joined, nullish/false render nothing. */
 export type HtmlPart = SafeHtml | string | number | boolean | null | undefined | readonly HtmlPart[]
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }

@@ -14,8 +14,7 @@ import { invalidToken, invalidToken401, missingToken, missingToken401, wwwAuthen
 
 const profiles: Record<string, VendorProfile> = {}
 beforeAll(async () => {
-  for (const vendor of ['generic', 'maia'])
-    profiles[vendor] = await loadProfile({ vendor: vendor as 'generic', validate: false })
+  for (const vendor of ['generic', 'maia'] as const) profiles[vendor] = await loadProfile({ vendor, validate: false })
 })
 
 /** A request without the run's token (none, or a made-up bearer). */
@@ -97,7 +96,54 @@ describe('given/want: put.auth.* (MUST: refused and nothing changed; SHOULD: 401
     ] as const) {
       const v = await run(check, refusal, vendor)
       expect(v.outcome, `${check.id}: ${v.message}`).toBe(want)
+      // A violation carries its facts as data (issue 13); nothing else does.
+      expect(v.finding !== undefined, `${check.id}: ${v.message}`).toBe(want === 'failed' || want === 'warned')
     }
+  })
+
+  test.each<{ name: string; check: typeof missingToken; refusal: Refusal; finding: Record<string, unknown> }>([
+    {
+      name: 'auth not enforced',
+      check: missingToken,
+      refusal: () => undefined,
+      finding: {
+        received: '200 for a PUT with no Authorization header, and the user changed',
+        expected: '401, nothing changed (RFC 7644 §3.12 Table 8)',
+        fix: 'Authenticate every request before acting on it.',
+      },
+    },
+    {
+      name: 'a 401 whose body is not a SCIM Error',
+      check: invalidToken,
+      refusal: () => ({ status: 401, text: 'Unauthorized', headers: CHALLENGE }),
+      finding: {
+        received: 'the 401 refusal of a PUT with a wrong bearer token: 401 with body "Unauthorized"',
+        expected: expect.stringMatching(/^a JSON SCIM Error .*\(RFC 7644 §3\.12\)$/),
+      },
+    },
+    {
+      name: '403 without a token',
+      check: missingToken401,
+      refusal: () => scimError(403),
+      finding: {
+        received:
+          "403 for the test user's own state with no Authorization header, a body accepted with the token " +
+          '(403 means authenticated but not permitted)',
+        expected: '401 (RFC 7644 §3.12 Table 8)',
+      },
+    },
+    {
+      name: '401 without WWW-Authenticate',
+      check: wwwAuthenticate,
+      refusal: () => scimError(401),
+      finding: {
+        received: '401 without a WWW-Authenticate header',
+        expected: expect.stringMatching(/Bearer realm="SCIM" \(RFC 9110 §11\.6\.1\)$/),
+      },
+    },
+  ])('the finding of $check.id: $name', async ({ check, refusal, finding }) => {
+    const v = await run(check, refusal)
+    expect(v.finding).toMatchObject(finding)
   })
 
   test('the user’s own state refused even with the token: no body to probe auth with', async () => {

@@ -1,7 +1,7 @@
 import type { Exchange } from '../../http/exchange.ts'
 import { getAttr } from '../compare.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
-import { defineCheck, verdict, type Verdict } from '../define-check.ts'
+import { defineCheck, verdict, violation, type Verdict } from '../define-check.ts'
 import { describeRefusal } from '../probes/attribution.ts'
 import { ownState } from '../probes/own-state.ts'
 import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, statusOf } from '../probes/requests.ts'
@@ -9,12 +9,13 @@ import { judgeError } from './errors.ts'
 
 type Kind = 'missing' | 'invalid'
 
-/** The statuses an auth failure may have: Table 8's 401, or what the vendor declares (Maia: 403) unless --strict-rfc. */
+/** The statuses an auth failure may have: Table 8's 401, or the vendor's (Maia declares 403) unless --strict-rfc. */
 function expectedAuthStatuses(ctx: CheckContext): number[] {
   return ctx.run.strictRfc ? [401] : [...new Set([401, ...ctx.profile.authFailureStatuses])]
 }
 
 const NO_TOKEN = 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication'
+const needsToken = (ctx: CheckContext) => (ctx.run.authenticated ? null : NO_TOKEN)
 const credentials = (kind: Kind) => (kind === 'missing' ? 'no Authorization header' : 'a wrong bearer token')
 
 /** The same PUT with and without valid credentials, and the user before and after the one without. */
@@ -39,7 +40,8 @@ async function probeAuth(ctx: CheckContext, users: CheckUsers, kind: Kind): Prom
   if (!is2xx(control))
     return verdict(
       'inconclusive',
-      `the test user's own accepted state PUT with the token answered ${describeRefusal(control)}: no body the server accepts to probe auth with`,
+      `the test user's own accepted state PUT with the token answered ${describeRefusal(control)}: ` +
+        'no body the server accepts to probe auth with',
       [control],
       { traits: { 'constraint.own-state': describeRefusal(control) } },
     )
@@ -60,91 +62,126 @@ async function probeAuth(ctx: CheckContext, users: CheckUsers, kind: Kind): Prom
  * A request without valid credentials is refused and changes nothing; the refusal is an error like any
  * other, so its body is held to §3.12's MUST (or the vendor's declared error format).
  */
-function refusedCheck(kind: Kind) {
-  const id = kind === 'missing' ? 'put.auth.missing-token' : 'put.auth.invalid-token'
-  return defineCheck({
-    id,
-    title:
-      kind === 'missing'
-        ? 'A PUT without credentials is refused and changes nothing'
-        : 'A PUT with a wrong token is refused and changes nothing',
-    level: 'MUST',
-    source: 'RFC 7644 §2, §3.12',
-    area: 'auth',
-    rule: 'Table 8: 401 Unauthorized, "Authorization failure. The authorization header is invalid or missing." §3.12: "implementers MUST return the errors in the body of the response in a JSON format".',
-    users: 1,
-    skipIf: (ctx) => (ctx.run.authenticated ? null : NO_TOKEN),
-    async run(ctx, users) {
-      const probe = await probeAuth(ctx, users, kind)
-      if ('outcome' in probe) return probe
-      const { control, before, put, after, changed } = probe
-      const exchanges = [control, before, put, after]
-      if (changed || is2xx(put))
-        return verdict(
-          'violated',
-          `Received: ${describeStatus(put)} for a PUT with ${credentials(kind)}${changed ? ', and the user changed' : ''}\nExpected: ${expectedAuthStatuses(ctx).join(' or ')}, nothing changed\n\nAuthenticate every request before acting on it`,
-          exchanges,
-          { focus: 2 },
-        )
-      const status = statusOf(put)!
-      if (status < 400 || status >= 500)
-        return verdict('inconclusive', `the PUT with ${credentials(kind)} answered ${describeStatus(put)}`, exchanges)
-      const body = judgeError(ctx, put)
-      if (body.outcome === 'violated')
-        return verdict('violated', `The ${status} refusal's body: ${body.message}`, exchanges, { focus: 2 })
-      return verdict('passed', `${status}, nothing changed`, exchanges)
-    },
-  })
+async function judgeRefused(ctx: CheckContext, users: CheckUsers, kind: Kind): Promise<Verdict> {
+  const probe = await probeAuth(ctx, users, kind)
+  if ('outcome' in probe) return probe
+  const { control, before, put, after, changed } = probe
+  const exchanges = [control, before, put, after]
+  const harm = changed ? ', and the user changed' : ''
+  if (changed || is2xx(put))
+    return violation(
+      {
+        received: `${describeStatus(put)} for a PUT with ${credentials(kind)}${harm}`,
+        expected: `${expectedAuthStatuses(ctx).join(' or ')}, nothing changed (RFC 7644 §3.12 Table 8)`,
+        fix: 'Authenticate every request before acting on it.',
+      },
+      exchanges,
+      { focus: 2 },
+    )
+  const status = statusOf(put)!
+  if (status < 400 || status >= 500)
+    return verdict('inconclusive', `the PUT with ${credentials(kind)} answered ${describeStatus(put)}`, exchanges)
+  const body = judgeError(ctx, put).finding
+  if (body)
+    return violation(
+      { ...body, received: `the ${status} refusal of a PUT with ${credentials(kind)}: ${body.received}` },
+      exchanges,
+      { focus: 2 },
+    )
+  return verdict('passed', `${status}, nothing changed`, exchanges)
 }
+
+const REFUSED_RULE =
+  'Table 8: 401 Unauthorized, "Authorization failure. The authorization header is invalid or missing." ' +
+  '§3.12: "implementers MUST return the errors in the body of the response in a JSON format".'
+
+export const missingToken = defineCheck({
+  id: 'put.auth.missing-token',
+  title: 'A PUT without credentials is refused and changes nothing',
+  level: 'MUST',
+  source: 'RFC 7644 §2, §3.12',
+  area: 'auth',
+  rule: REFUSED_RULE,
+  users: 1,
+  skipIf: needsToken,
+  run: (ctx, users) => judgeRefused(ctx, users, 'missing'),
+})
+
+export const invalidToken = defineCheck({
+  id: 'put.auth.invalid-token',
+  title: 'A PUT with a wrong token is refused and changes nothing',
+  level: 'MUST',
+  source: 'RFC 7644 §2, §3.12',
+  area: 'auth',
+  rule: REFUSED_RULE,
+  users: 1,
+  skipIf: needsToken,
+  run: (ctx, users) => judgeRefused(ctx, users, 'invalid'),
+})
 
 /**
  * RFC 7644 §3.12 Table 8 names 401 for an authorization header that is "invalid or missing", under
  * "Implementers SHOULD handle the identified HTTP status codes": SCIM-PUT-RULES 20, 403 → warn.
  */
-function statusCheck(kind: Kind) {
-  const id = kind === 'missing' ? 'put.auth.missing-token-401' : 'put.auth.invalid-token-401'
-  return defineCheck({
-    id,
-    title:
-      kind === 'missing'
-        ? 'A PUT without credentials is refused with 401'
-        : 'A PUT with a wrong token is refused with 401',
-    level: 'SHOULD',
-    source: 'RFC 7644 §3.12 Table 8; SCIM-PUT-RULES 20',
-    area: 'auth',
-    // The vendor's declared auth failure status (Maia: 403) is held unless --strict-rfc.
-    contract: (ctx) => (!ctx.run.strictRfc && !ctx.profile.authFailureStatuses.includes(401) ? 'vendor' : 'rfc'),
-    rule: 'Table 8: 401 Unauthorized, "Authorization failure. The authorization header is invalid or missing."',
-    users: 1,
-    skipIf: (ctx) => (ctx.run.authenticated ? null : NO_TOKEN),
-    async run(ctx, users) {
-      const probe = await probeAuth(ctx, users, kind)
-      if ('outcome' in probe) return probe
-      const { control, before, put, after } = probe
-      const exchanges = [control, before, put, after]
-      const status = statusOf(put)!
-      if (status < 400 || status >= 500)
-        return verdict(
-          'inconclusive',
-          `the PUT with ${credentials(kind)} answered ${describeStatus(put)}, no refusal whose status to judge (put.auth.${kind}-token judges a request that was served)`,
-          exchanges,
-        )
-      const expected = expectedAuthStatuses(ctx)
-      if (expected.includes(status)) return verdict('passed', `${status} for ${credentials(kind)}`, exchanges)
-      return verdict(
-        'violated',
-        `Received: ${describeRefusal(put)} for the test user's own state with ${credentials(kind)}, a body accepted with the token${status === 403 ? ' (403 means authenticated but not permitted)' : ''}\nExpected: ${expected.join(' or ')}\n\nAnswer 401 with a WWW-Authenticate challenge when credentials are missing or invalid`,
-        exchanges,
-        { focus: 2 },
-      )
+async function judgeStatus(ctx: CheckContext, users: CheckUsers, kind: Kind): Promise<Verdict> {
+  const probe = await probeAuth(ctx, users, kind)
+  if ('outcome' in probe) return probe
+  const { control, before, put, after } = probe
+  const exchanges = [control, before, put, after]
+  const status = statusOf(put)!
+  if (status < 400 || status >= 500)
+    return verdict(
+      'inconclusive',
+      `the PUT with ${credentials(kind)} answered ${describeStatus(put)}, no refusal whose status to judge ` +
+        `(put.auth.${kind}-token judges a request that was served)`,
+      exchanges,
+    )
+  const expected = expectedAuthStatuses(ctx)
+  if (expected.includes(status)) return verdict('passed', `${status} for ${credentials(kind)}`, exchanges)
+  return violation(
+    {
+      received:
+        `${describeRefusal(put)} for the test user's own state with ${credentials(kind)}, ` +
+        `a body accepted with the token${status === 403 ? ' (403 means authenticated but not permitted)' : ''}`,
+      expected: `${expected.join(' or ')} (RFC 7644 §3.12 Table 8)`,
+      fix: 'Answer 401 with a WWW-Authenticate challenge when credentials are missing or invalid.',
     },
-  })
+    exchanges,
+    { focus: 2 },
+  )
 }
 
-export const missingToken = refusedCheck('missing')
-export const invalidToken = refusedCheck('invalid')
-export const missingToken401 = statusCheck('missing')
-export const invalidToken401 = statusCheck('invalid')
+const STATUS_RULE =
+  'Table 8: 401 Unauthorized, "Authorization failure. The authorization header is invalid or missing."'
+/** The vendor's declared auth failure status (Maia: 403) is held unless --strict-rfc. */
+const authContract = (ctx: CheckContext) =>
+  !ctx.run.strictRfc && !ctx.profile.authFailureStatuses.includes(401) ? 'vendor' : 'rfc'
+
+export const missingToken401 = defineCheck({
+  id: 'put.auth.missing-token-401',
+  title: 'A PUT without credentials is refused with 401',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12 Table 8; SCIM-PUT-RULES 20',
+  area: 'auth',
+  contract: authContract,
+  rule: STATUS_RULE,
+  users: 1,
+  skipIf: needsToken,
+  run: (ctx, users) => judgeStatus(ctx, users, 'missing'),
+})
+
+export const invalidToken401 = defineCheck({
+  id: 'put.auth.invalid-token-401',
+  title: 'A PUT with a wrong token is refused with 401',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12 Table 8; SCIM-PUT-RULES 20',
+  area: 'auth',
+  contract: authContract,
+  rule: STATUS_RULE,
+  users: 1,
+  skipIf: needsToken,
+  run: (ctx, users) => judgeStatus(ctx, users, 'invalid'),
+})
 
 /**
  * RFC 7644 §2: "a SCIM service provider SHALL indicate supported HTTP authentication schemes via the
@@ -157,9 +194,11 @@ export const wwwAuthenticate = defineCheck({
   level: 'MUST',
   source: 'RFC 7644 §2; RFC 9110 §11.6.1',
   area: 'auth',
-  rule: 'A SCIM service provider SHALL indicate supported HTTP authentication schemes via the WWW-Authenticate header; a 401 MUST carry at least one challenge.',
+  rule:
+    'A SCIM service provider SHALL indicate supported HTTP authentication schemes via the WWW-Authenticate header; ' +
+    'a 401 MUST carry at least one challenge.',
   users: 1,
-  skipIf: (ctx) => (ctx.run.authenticated ? null : NO_TOKEN),
+  skipIf: needsToken,
   async run(ctx, users) {
     const put = await putUser(ctx, users.ids[0], ownState(ctx, users), { auth: 'none' })
     noResponse([put])
@@ -168,7 +207,8 @@ export const wwwAuthenticate = defineCheck({
     if (status !== 401 && !ctx.run.strictRfc && ctx.profile.authFailureStatuses.includes(status))
       return verdict(
         'skipped',
-        `Does not apply: the PUT without credentials answered ${status}, the status the vendor document declares for an auth failure, and only a 401 carries a challenge`,
+        `Does not apply: the PUT without credentials answered ${status}, the status the vendor document declares ` +
+          'for an auth failure, and only a 401 carries a challenge',
         [put],
       )
     if (status !== 401)
@@ -177,9 +217,11 @@ export const wwwAuthenticate = defineCheck({
       ])
     const challenge = put.response!.headers['www-authenticate']?.trim()
     if (!challenge)
-      return verdict(
-        'violated',
-        'Received: 401 without a WWW-Authenticate header\nExpected: a challenge naming the scheme, e.g. WWW-Authenticate: Bearer realm="SCIM"',
+      return violation(
+        {
+          received: '401 without a WWW-Authenticate header',
+          expected: 'a challenge naming the scheme, e.g. WWW-Authenticate: Bearer realm="SCIM" (RFC 9110 §11.6.1)',
+        },
         [put],
       )
     return verdict('passed', `401 with WWW-Authenticate: ${challenge}`, [put], {

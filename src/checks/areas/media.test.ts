@@ -16,8 +16,8 @@ import { errorContentType, requestJson, requestScimJson, responseContentType } f
 
 const profiles: Record<string, VendorProfile> = {}
 beforeAll(async () => {
-  for (const vendor of ['generic', 'lightdash', 'maia', 'cube'])
-    profiles[vendor] = await loadProfile({ vendor: vendor as 'generic', validate: false })
+  for (const vendor of ['generic', 'lightdash', 'maia', 'cube'] as const)
+    profiles[vendor] = await loadProfile({ vendor, validate: false })
 })
 
 type Change = (request: SendOptions, correct: Answer) => Answer | undefined
@@ -36,14 +36,25 @@ function run<C>(
   return judgeCase(check, ctx, usersOf(users), input)
 }
 
+/** A violation carries its facts as data (issue 13), `want` its fields; any other verdict none. */
+function expectFinding(v: Awaited<ReturnType<typeof run>>, want: Record<string, unknown> = {}) {
+  if (v.outcome === 'failed' || v.outcome === 'warned') expect(v.finding, v.message).toMatchObject(want)
+  else expect(v.finding, v.message).toBeUndefined()
+}
+
 describe('given/want: put.media.request-scim-json (MUST) and put.media.request-json (SHOULD)', () => {
-  test.each<{ name: string; change?: Change; scim: string; json: string }>([
+  test.each<{ name: string; change?: Change; scim: string; json: string; finding?: Record<string, unknown> }>([
     { name: 'a correct server (both accepted)', scim: 'passed', json: 'passed' },
     {
       name: 'application/scim+json refused with 415',
       change: (r) => (isPut(r) && typeOf(r) === 'application/scim+json' ? scimError(415) : undefined),
       scim: 'failed',
       json: 'passed',
+      finding: {
+        received: "415 for the test user's own accepted state sent as application/scim+json",
+        expected: '2xx: a JSON body sent as application/scim+json accepted (RFC 7644 §3.8, §8.1)',
+        fix: 'Accept application/scim+json.',
+      },
     },
     {
       name: 'application/scim+json with a charset parameter refused with 415',
@@ -56,6 +67,11 @@ describe('given/want: put.media.request-scim-json (MUST) and put.media.request-j
       change: (r) => (isPut(r) && typeOf(r) === 'application/json' ? scimError(400, 'invalidSyntax') : undefined),
       scim: 'passed',
       json: 'warned',
+      finding: {
+        received:
+          "400 invalidSyntax for the test user's own accepted state sent as application/json, " +
+          'while the same body sent as application/scim+json was accepted',
+      },
     },
     {
       name: 'the user’s own state refused whatever its media type (a constraint)',
@@ -63,11 +79,13 @@ describe('given/want: put.media.request-scim-json (MUST) and put.media.request-j
       scim: 'inconclusive',
       json: 'inconclusive',
     },
-  ])('$name → $scim / $json', async ({ change, scim, json }) => {
+  ])('$name → $scim / $json', async ({ change, scim, json, finding }) => {
     const a = await run(requestScimJson, undefined, { change })
     expect(a.outcome, a.message).toBe(scim)
+    expectFinding(a, finding)
     const b = await run(requestJson, undefined, { change })
     expect(b.outcome, b.message).toBe(json)
+    expectFinding(b, finding)
   })
 })
 
@@ -78,7 +96,14 @@ const successAs =
     isPut(r) && c.status === 200 ? withMediaType(c, type) : undefined
 
 describe('given/want: put.media.response-content-type (SHOULD, rule 26)', () => {
-  test.each<{ name: string; vendor: string; change?: Change; strictRfc?: boolean; want: string }>([
+  test.each<{
+    name: string
+    vendor: string
+    change?: Change
+    strictRfc?: boolean
+    want: string
+    finding?: Record<string, unknown>
+  }>([
     { name: 'generic, application/scim+json', vendor: 'generic', want: 'passed' },
     {
       name: 'lightdash, application/json as declared',
@@ -100,16 +125,27 @@ describe('given/want: put.media.response-content-type (SHOULD, rule 26)', () => 
       strictRfc: true,
       want: 'warned',
     },
-    { name: 'generic, text/html', vendor: 'generic', change: successAs('text/html; charset=utf-8'), want: 'warned' },
+    {
+      name: 'generic, text/html',
+      vendor: 'generic',
+      change: successAs('text/html; charset=utf-8'),
+      want: 'warned',
+      finding: {
+        received: '200 with Content-Type "text/html; charset=utf-8"',
+        expected: 'application/scim+json (RFC 7644 §8.1)',
+        fix: 'Send JSON responses as application/scim+json.',
+      },
+    },
     {
       name: 'the user’s own state refused',
       vendor: 'generic',
       change: (r) => (isPut(r) ? scimError(400, 'invalidValue') : undefined),
       want: 'inconclusive',
     },
-  ])('$name → $want', async ({ vendor, change, strictRfc, want }) => {
+  ])('$name → $want', async ({ vendor, change, strictRfc, want, finding }) => {
     const v = await run(responseContentType, undefined, { vendor, change, strictRfc })
     expect(v.outcome, v.message).toBe(want)
+    expectFinding(v, finding)
   })
 })
 
@@ -126,7 +162,7 @@ const errorsAs =
     isPut(r) && c.status >= 400 ? withMediaType(c, type) : undefined
 
 describe('given/want: put.media.error-content-type (SHOULD, rule 26; gap b)', () => {
-  test.each<{ name: string; vendor: string; change?: Change; want: string }>([
+  test.each<{ name: string; vendor: string; change?: Change; want: string; finding?: Record<string, unknown> }>([
     { name: 'generic, application/scim+json', vendor: 'generic', want: 'passed' },
     {
       name: 'lightdash, application/json as declared for errors',
@@ -146,6 +182,12 @@ describe('given/want: put.media.error-content-type (SHOULD, rule 26; gap b)', ()
       vendor: 'maia',
       change: errorsAs('application/json'),
       want: 'warned',
+      finding: {
+        received: '400 with Content-Type "application/json" (case: userName missing)',
+        expected:
+          'application/scim+json (RFC 7644 §8.1) or application/problem+json as the vendor document declares for 400',
+        fix: 'Send error responses as application/scim+json.',
+      },
     },
     {
       name: 'cube (no error declared), application/json',
@@ -160,8 +202,9 @@ describe('given/want: put.media.error-content-type (SHOULD, rule 26; gap b)', ()
       change: (r, c) => (isPut(r) ? { status: 200, body: c.body } : undefined),
       want: 'inconclusive',
     },
-  ])('$name → $want', async ({ vendor, change, want }) => {
+  ])('$name → $want', async ({ vendor, change, want, finding }) => {
     const v = await run(errorContentType, MISSING, { vendor, change })
     expect(v.outcome, v.message).toBe(want)
+    expectFinding(v, finding)
   })
 })

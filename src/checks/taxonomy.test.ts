@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { ATTRIBUTES_CHECKS } from './areas/attributes.ts'
 import { AUTH_CHECKS } from './areas/auth.ts'
+import { CONCURRENCY_CHECKS } from './areas/concurrency.ts'
 import { DECLARED_CHECKS } from './areas/declared.ts'
 import { ERROR_CHECKS } from './areas/errors.ts'
 import { ETAG_CHECKS } from './areas/etag.ts'
@@ -19,6 +20,7 @@ import { CHECK_ALIASES, CHECKS, selectChecks } from './index.ts'
 const FILES = {
   attributes: ATTRIBUTES_CHECKS,
   auth: AUTH_CHECKS,
+  concurrency: CONCURRENCY_CHECKS,
   declared: DECLARED_CHECKS,
   errors: ERROR_CHECKS,
   etag: ETAG_CHECKS,

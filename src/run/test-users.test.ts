@@ -124,7 +124,7 @@ describe('TestUsers: ownership before every write', () => {
     )
   })
 
-  test("postUser: a check's POST goes through the ledger; its user is a test user, a refusal leaves nothing", async () => {
+  test("postUser: a check's POST goes through the ledger; its user is a test user, a refusal leaves none", async () => {
     // Arrange
     const users = usersFor('own5')
     const guarded = guardedClient(client, users)

@@ -1,6 +1,7 @@
 import { ALL_VENDORS } from '../../src/profile/vendors.ts'
 import { benchGenerate } from './generate-bench.ts'
 import { conformanceRun, DEFAULT_CONCURRENCY, SCALING_CHECKS, scalingBench, throughputBench } from './http-bench.ts'
+import { fixedCost, latencyRun, wholeRunVsRaw } from './wait-bench.ts'
 
 /** One block of the benchmark report: a title, a table, and notes printed under it. */
 interface Section {
@@ -20,6 +21,8 @@ const SCALING_RUNS = (process.env.BENCH_SCALING_RUNS ?? '100,1000,10000')
   .map(Number)
   .filter((n) => n > 0)
 const SCALING_VENDOR = VENDORS[0] ?? 'lightdash'
+/** The vendor of the wait figures: one vendor, as issue 15 measured them. */
+const WAIT_VENDOR = process.env.BENCH_WAIT_VENDOR ?? 'cube'
 
 const mib = (bytes: number | null) => (bytes === null ? '-' : Math.round(bytes / 2 ** 20))
 const fixed = (n: number | null, digits: number) => (n === null ? '-' : Number(n.toFixed(digits)))
@@ -100,6 +103,61 @@ const SECTIONS: Section[] = [
       '    for 4 x 2 s, taking turns with the 2 s slices of (a) so that the machine load hits both alike.',
       'harness/raw: exchanges/s of the row over (a). ' +
         'CPU ms/ex: CPU time per exchange of the client (this process) and of the server.',
+    ],
+  },
+  {
+    title:
+      `What a user waits for: whole CLI runs (${WAIT_VENDOR}, --concurrency ${DEFAULT_CONCURRENCY}),` +
+      ' each beside its ceiling',
+    headers: ['run', 'requests', 'wall s', 'measured', 'ceiling', 'ratio', 'goal'],
+    run: async () => {
+      const rows: (string | number)[][] = []
+      for (const runs of [25, 400]) {
+        const r = await wholeRunVsRaw(WAIT_VENDOR, runs)
+        rows.push([
+          `(a) loopback, --runs ${runs}${r.run.exitCode === 0 ? '' : `, EXIT ${r.run.exitCode}`}`,
+          r.run.requests,
+          fixed(r.run.seconds, 1),
+          `${Math.round(r.perSecond)} ex/s`,
+          `${Math.round(r.raw)} ex/s raw`,
+          fixed(r.ratio, 2),
+          runs === 400 ? '>= 0.5' : '',
+        ])
+      }
+      for (const delay of [25, 100]) {
+        const r = await latencyRun(WAIT_VENDOR, delay)
+        rows.push([
+          `(b) ${delay} ms per request, --runs 25${r.run.exitCode === 0 ? '' : `, EXIT ${r.run.exitCode}`}`,
+          r.requests,
+          fixed(r.run.seconds, 1),
+          `${fixed(r.run.seconds, 1)} s wall`,
+          `${fixed(r.ideal, 1)} s ideal`,
+          fixed(r.ratio, 2),
+          delay === 25 ? '<= 1.5' : '',
+        ])
+      }
+      const f = await fixedCost(WAIT_VENDOR)
+      rows.push(
+        ['(c) process start: --help', '', fixed(f.helpSeconds, 1), '', '', '', ''],
+        [
+          '(c) one check, one case',
+          f.run.requests,
+          fixed(f.run.seconds, 1),
+          `${fixed(f.run.insideSeconds, 1)} s in the run`,
+          `${fixed(f.outsideSeconds, 1)} s outside`,
+          '',
+          '',
+        ],
+      )
+      return rows
+    },
+    notes: [
+      '(a) exchanges/s over the whole process wall time (start-up, preflight, suites, reports) against a raw',
+      '    undici PUT loop on the same server process at the same concurrency, measured right after the run.',
+      '(b) the same run through a loopback proxy that holds each request for the delay (test/bench/latency-proxy.ts);',
+      '    ideal = requests through the proxy x delay / concurrency: every request pipelined over the pool.',
+      '(c) fixed cost: "in the run" is the report\'s durationMs (preflight to last check); "outside" the rest of the',
+      '    wall time (process start, TypeScript loading, vitest start, report writing).',
     ],
   },
   {

@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ConformanceReport } from '../../src/report/types.ts'
+import { DEFAULT_CONCURRENCY, openRawLoop, startServerProcess } from './http-bench.ts'
+import { startLatencyProxy } from './latency-proxy.ts'
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/** One whole `scim-conformance run`, as a user starts it and waits for it. */
+export interface WholeRun {
+  /** Wall time of the process, from spawn to exit. */
+  seconds: number
+  exitCode: number | null
+  /** Exchanges the report counts (the checks' requests). */
+  requests: number
+  /** Time the report says the run took inside (from its start to the last check). */
+  insideSeconds: number
+}
+
+/** Runs the CLI against `target` with the given flags, in a child process, and reads its report. */
+export async function cliRun(target: string, token: string, vendor: string, args: string[] = []): Promise<WholeRun> {
+  const reportDir = await mkdtemp(join(tmpdir(), 'scim-bench-wait-'))
+  try {
+    const started = performance.now()
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', '--vendor', vendor, '--target', target, '--report-dir', reportDir, ...args],
+      { cwd: ROOT, stdio: 'ignore', env: { ...process.env, SCIM_TOKEN: token } },
+    )
+    const exitCode = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    const seconds = (performance.now() - started) / 1000
+    const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as ConformanceReport
+    return { seconds, exitCode, requests: report.summary.requests, insideSeconds: report.durationMs / 1000 }
+  } finally {
+    await rm(reportDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * (a) What a user waits for, on loopback: a whole CLI run's exchanges per second of wall time, against a raw
+ * undici PUT loop on the same server process at the same concurrency, measured right after it.
+ */
+export async function wholeRunVsRaw(vendor: string, runs: number, concurrency = DEFAULT_CONCURRENCY) {
+  const server = await startServerProcess(vendor)
+  try {
+    const run = await cliRun(server.origin, server.token, vendor, [
+      '--runs',
+      String(runs),
+      '--concurrency',
+      String(concurrency),
+    ])
+    const raw = await openRawLoop(server, vendor, { concurrency })
+    try {
+      const loop = await raw.run(3)
+      const perSecond = run.requests / run.seconds
+      return { run, perSecond, raw: loop.perSecond, ratio: perSecond / loop.perSecond }
+    } finally {
+      await raw.close()
+    }
+  } finally {
+    await server.close()
+  }
+}
+
+/**
+ * (b) A remote target: the same run through a proxy that adds `delayMs` to every request. The ideal is every
+ * request of the run pipelined over the pool: requests × delay / concurrency. wall / ideal is how far the
+ * run's chain of dependent round trips keeps it from that.
+ */
+export async function latencyRun(vendor: string, delayMs: number, concurrency = DEFAULT_CONCURRENCY, runs = 25) {
+  const server = await startServerProcess(vendor)
+  const proxy = await startLatencyProxy(server.origin, delayMs)
+  try {
+    const run = await cliRun(proxy.origin, server.token, vendor, [
+      '--runs',
+      String(runs),
+      '--concurrency',
+      String(concurrency),
+    ])
+    const requests = proxy.forwarded
+    const ideal = (requests * delayMs) / concurrency / 1000
+    return { run, requests, ideal, ratio: run.seconds / ideal }
+  } finally {
+    await proxy.close()
+    await server.close()
+  }
+}
+
+/**
+ * Where the fixed cost of a run goes: starting the process (`--help`), and a whole run of one cheap
+ * check with one case (spec load, discovery, vitest and its workers, test users, reports) split into the
+ * time the report counts inside the run and the rest (process start, suite start, report writing).
+ */
+export async function fixedCost(vendor: string) {
+  const started = performance.now()
+  const help = spawn(process.execPath, [BIN, '--help'], { cwd: ROOT, stdio: 'ignore' })
+  await new Promise((resolve) => help.once('exit', resolve))
+  const helpSeconds = (performance.now() - started) / 1000
+  const server = await startServerProcess(vendor)
+  try {
+    const run = await cliRun(server.origin, server.token, vendor, ['--runs', '1', '--only', 'put.status.success-200'])
+    return { helpSeconds, run, outsideSeconds: run.seconds - run.insideSeconds }
+  } finally {
+    await server.close()
+  }
+}

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadProfile } from '../profile/vendor-profile.ts'
-import type { FaultName } from '../reference/faults.ts'
+import { type FaultName, faultHooks } from '../../test/support/faults/index.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
 import {
   killStrayChildren,
@@ -82,7 +82,7 @@ async function startGeneric(token: string, faults: FaultName[] = []): Promise<Re
     profile: await loadProfile({ vendor: 'generic' }),
     token,
     etag: true,
-    faults,
+    hooks: faultHooks(faults),
   })
   servers.push(server)
   return server

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { FaultName } from '../reference/faults.ts'
+import type { FaultName } from '../../test/support/faults/index.ts'
 import type { ReferenceServer } from '../reference/server.ts'
 import {
   closeServers,

@@ -49,18 +49,8 @@ export function readBody(req: IncomingMessage): Promise<RequestBody> {
   })
 }
 
-/** Media types a fault makes the server refuse although RFC 7644 §3.1 allows them. */
-export interface RejectedMedia {
-  /** Fault 'scim-json-rejected'. @defaultValue false */
-  scimJson?: boolean
-  /** Fault 'json-rejected'. @defaultValue false */
-  json?: boolean
-}
-
 /** Whether a request Content-Type is one a SCIM request body may use: application/scim+json or application/json (RFC 7644 §3.1). */
-export function isScimRequestMedia(contentType: string | undefined, rejected: RejectedMedia = {}): boolean {
+export function isScimRequestMedia(contentType: string | undefined): boolean {
   const essence = (contentType ?? '').split(';')[0].trim().toLowerCase()
-  if (essence === 'application/scim+json') return !rejected.scimJson
-  if (essence === 'application/json') return !rejected.json
-  return false
+  return essence === 'application/scim+json' || essence === 'application/json'
 }

@@ -1,5 +1,4 @@
 import { CORE_USER_URN } from '../scim/core-schema.ts'
-import type { Faults } from './faults.ts'
 import type { Flavor } from './flavor.ts'
 import type { StoredUser } from './store.ts'
 
@@ -15,10 +14,10 @@ export function versionOf(user: StoredUser): string {
  * `meta`. `password` (returned "never") is left out.
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1
  */
-export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string, faults: Faults): Obj {
+export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string): Obj {
   const resource: Obj = { schemas: [CORE_USER_URN], id: user.id }
   for (const definition of flavor.attributes) {
-    if (definition.returned === 'never' && !faults.has('password-echoed')) continue
+    if (definition.returned === 'never') continue
     const value = user.data[definition.name]
     if (value !== undefined) resource[definition.name] = structuredClone(value)
   }
@@ -27,18 +26,11 @@ export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string, fa
     const value = user.data[extension.urn]
     if (value !== undefined) resource[extension.urn] = structuredClone(value)
   }
-  const location = faults.has('wrong-meta-location')
-    ? `${baseUrl}/Users/00000000-0000-0000-0000-000000000000`
-    : `${baseUrl}/Users/${encodeURIComponent(user.id)}`
   resource.meta = {
-    // Fault 'wrong-resource-type': the endpoint's name, where RFC 7643 §3.1 wants the resource type's ("User").
-    resourceType: faults.has('wrong-resource-type') ? 'Users' : 'User',
+    resourceType: 'User',
     created: user.created,
-    // Fault 'last-modified-epoch-millis': the store's number, passed through unformatted.
-    lastModified: faults.has('last-modified-epoch-millis')
-      ? user.lastModified
-      : new Date(user.lastModified).toISOString(),
-    location,
+    lastModified: new Date(user.lastModified).toISOString(),
+    location: `${baseUrl}/Users/${encodeURIComponent(user.id)}`,
     version: versionOf(user),
   }
   return withSchemas(resource, flavor)

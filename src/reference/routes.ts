@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { bearerMatches } from './auth.ts'
-import { readBody } from './body.ts'
+import { type RequestBody, readBody } from './body.ts'
 import type { ServerContext } from './context.ts'
 import { listResponse, resourceTypeResources, schemaResources, serviceProviderConfig } from './discovery.ts'
-import { sendError, sendSuccess } from './responders.ts'
-import { createUser, deleteUser, getUser, listUsers, replaceUser, type UsersRequest } from './users-routes.ts'
+import { decide, firstAnswer, type Route } from './hooks.ts'
+import { type HttpExchange, sendAnswer, sendError, sendSuccess } from './responders.ts'
+import { createUser, deleteUser, getUser, listUsers, replaceUser } from './users-routes.ts'
 
 const DISCOVERY = ['ServiceProviderConfig', 'Schemas', 'ResourceTypes']
 
@@ -16,26 +17,70 @@ const DISCOVERY = ['ServiceProviderConfig', 'Schemas', 'ResourceTypes']
 export async function handleRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req)
   if (body.kind === 'abandon') res.setHeader('Connection', 'close')
+  const exchange = exchangeOf(ctx, req, res, body)
 
-  if (ctx.token !== null && !ctx.faults.has('auth-ignored') && !bearerMatches(req.headers.authorization, ctx.token)) {
-    const status = ctx.faults.has('auth-403') ? 403 : ctx.flavor.authFailureStatus
-    // RFC 9110 §11.6.1 and RFC 7644 §2: a 401 names the authentication scheme (fault 'www-authenticate-missing': it does not).
-    const headers: Record<string, string> =
-      status === 401 && !ctx.faults.has('www-authenticate-missing') ? { 'WWW-Authenticate': 'Bearer realm="SCIM"' } : {}
-    return sendError(
-      ctx,
-      res,
-      status,
-      'A valid bearer token is required in the Authorization header.',
-      undefined,
-      headers,
-    )
+  const authenticated = ctx.token === null || bearerMatches(exchange.headers.authorization, ctx.token)
+  if (!decide(ctx.hooks, (h) => h.authorize, { exchange, correct: authenticated })) {
+    const status = ctx.flavor.authFailureStatus
+    // RFC 9110 §11.6.1 and RFC 7644 §2: a 401 names the authentication scheme.
+    const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer realm="SCIM"' } : {}
+    const detail = 'A valid bearer token is required in the Authorization header.'
+    return sendError(ctx, exchange, status, 'unauthorized', detail, undefined, headers)
   }
+  const answer = await firstAnswer(ctx.hooks, (h) => h.request, exchange)
+  if (answer) return sendAnswer(ctx, exchange, answer)
 
+  const { method, route, id, path } = exchange
+  const notAllowed = (allow: string) =>
+    sendError(ctx, exchange, 405, 'method-not-allowed', `${method} is not supported on ${path}.`, undefined, {
+      Allow: allow,
+    })
+  if (route === 'users') {
+    if (method === 'GET') return listUsers(ctx, exchange)
+    if (method === 'POST') return createUser(ctx, exchange)
+    return notAllowed('GET, POST')
+  }
+  if (route === 'user' && id !== undefined) {
+    if (method === 'GET') return getUser(ctx, exchange, id)
+    if (method === 'PUT') return replaceUser(ctx, exchange, id)
+    if (method === 'DELETE') return deleteUser(ctx, exchange, id)
+    if (method === 'PATCH')
+      return sendError(ctx, exchange, 501, 'not-implemented', 'PATCH is not supported (see /ServiceProviderConfig).')
+    return notAllowed('GET, PUT, DELETE')
+  }
+  if (route === 'discovery') {
+    if (method !== 'GET') return notAllowed('GET')
+    return discovery(ctx, exchange, path.slice(ctx.flavor.basePath.length + 1).split('/')[0], id)
+  }
+  sendError(ctx, exchange, 404, 'not-found', `No resource at ${path}.`)
+}
+
+/** The exchange of a request: its route under the base path, and working copies of its headers and query. */
+export function exchangeOf(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: RequestBody,
+): HttpExchange {
   const url = new URL(req.url ?? '/', 'http://reference.invalid')
-  const base = ctx.flavor.basePath
-  if (!url.pathname.startsWith(`${base}/`)) return sendError(ctx, res, 404, `No resource at ${url.pathname}.`)
-  const segments = url.pathname
+  const { route, id } = routeOf(url.pathname, ctx.flavor.basePath)
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    route,
+    id,
+    headers: { ...req.headers },
+    query: url.searchParams,
+    body,
+    server: ctx,
+    res,
+  }
+}
+
+function routeOf(pathname: string, base: string): { route: Route; id: string | undefined } {
+  const other = { route: 'other' as const, id: undefined }
+  if (!pathname.startsWith(`${base}/`)) return other
+  const segments = pathname
     .slice(base.length + 1)
     .replace(/\/$/, '')
     .split('/')
@@ -43,41 +88,23 @@ export async function handleRequest(ctx: ServerContext, req: IncomingMessage, re
   try {
     id = segments[1] === undefined ? undefined : decodeURIComponent(segments[1])
   } catch {
-    return sendError(ctx, res, 404, `No resource at ${url.pathname}.`)
+    return other
   }
-  const method = req.method ?? 'GET'
-  const request: UsersRequest = { req, res, query: url.searchParams, body }
-  const notAllowed = (allow: string) =>
-    sendError(ctx, res, 405, `${method} is not supported on ${url.pathname}.`, undefined, { Allow: allow })
-
-  if (segments.length > 2 || id === '') return sendError(ctx, res, 404, `No resource at ${url.pathname}.`)
-  if (segments[0] === 'Users' && id === undefined) {
-    if (method === 'GET') return listUsers(ctx, request)
-    if (method === 'POST') return createUser(ctx, request)
-    return notAllowed('GET, POST')
-  }
-  if (segments[0] === 'Users' && id !== undefined) {
-    if (method === 'GET') return getUser(ctx, request, id)
-    if (method === 'PUT') return replaceUser(ctx, request, id)
-    if (method === 'DELETE') return deleteUser(ctx, request, id)
-    if (method === 'PATCH') return sendError(ctx, res, 501, 'PATCH is not supported (see /ServiceProviderConfig).')
-    return notAllowed('GET, PUT, DELETE')
-  }
-  if (DISCOVERY.includes(segments[0]) && !ctx.faults.has('no-discovery')) {
-    if (method !== 'GET') return notAllowed('GET')
-    return discovery(ctx, res, segments[0], id)
-  }
-  sendError(ctx, res, 404, `No resource at ${url.pathname}.`)
+  if (segments.length > 2 || id === '') return other
+  if (segments[0] === 'Users') return { route: id === undefined ? 'users' : 'user', id }
+  if (DISCOVERY.includes(segments[0])) return { route: 'discovery', id }
+  return other
 }
 
-function discovery(ctx: ServerContext, res: ServerResponse, endpoint: string, id: string | undefined): void {
+function discovery(ctx: ServerContext, exchange: HttpExchange, endpoint: string, id: string | undefined): void {
   if (endpoint === 'ServiceProviderConfig') {
-    if (id !== undefined) return sendError(ctx, res, 404, `No resource at /ServiceProviderConfig/${id}.`)
-    return sendSuccess(ctx, res, 200, serviceProviderConfig(ctx))
+    if (id !== undefined)
+      return sendError(ctx, exchange, 404, 'not-found', `No resource at /ServiceProviderConfig/${id}.`)
+    return sendSuccess(ctx, exchange, 200, serviceProviderConfig(ctx))
   }
   const resources = endpoint === 'Schemas' ? schemaResources(ctx) : resourceTypeResources(ctx)
-  if (id === undefined) return sendSuccess(ctx, res, 200, listResponse(resources))
+  if (id === undefined) return sendSuccess(ctx, exchange, 200, listResponse(resources))
   const found = resources.find((r) => r.id === id)
-  if (!found) return sendError(ctx, res, 404, `No ${endpoint} resource "${id}".`)
-  sendSuccess(ctx, res, 200, found)
+  if (!found) return sendError(ctx, exchange, 404, 'not-found', `No ${endpoint} resource "${id}".`)
+  sendSuccess(ctx, exchange, 200, found)
 }

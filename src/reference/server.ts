@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import { resolveConstraints, type ServerConstraints } from './constraints.ts'
 import type { ServerContext } from './context.ts'
-import { ALL_FAULT_NAMES, type ServerFaultName } from './faults.ts'
 import { flavorOf } from './flavor.ts'
+import type { ServerHooks } from './hooks.ts'
 import { sendError } from './responders.ts'
-import { handleRequest } from './routes.ts'
+import { exchangeOf, handleRequest } from './routes.ts'
 import { UserStore } from './store.ts'
 import { storedUsers } from './users-routes.ts'
 
@@ -28,8 +28,12 @@ export interface ReferenceServerOptions {
   port?: number
   /** @defaultValue '127.0.0.1' */
   host?: string
-  /** Deliberate bugs to switch on (see FAULTS and PENDING_FAULTS); none by default. */
-  faults?: Iterable<ServerFaultName>
+  /**
+   * Hooks that see and change what the server does at each stage of a request (see ServerHooks): the extension
+   * point through which tests make the server misbehave. A correct server has none.
+   * @defaultValue []
+   */
+  hooks?: readonly ServerHooks[]
   /**
    * Behave like a strict but RFC-conformant server (not a fault): `true` for DEFAULT_CONSTRAINTS (strings of
    * at most 100 characters, one value per `type`, no `{}` values, `emails` defaulted from an email-shaped
@@ -47,7 +51,7 @@ export interface ReferenceServer {
   origin: string
   /** origin + the profile's base path */
   baseUrl: string
-  /** Deep copies of the stored users as a fault-free GET shows them (password excluded), for tests. */
+  /** Deep copies of the stored users as a GET without hooks shows them (password excluded), for tests. */
   users(): Record<string, unknown>[]
   /** Closes the server and every keep-alive socket. */
   close(): Promise<void>
@@ -58,24 +62,15 @@ export interface ReferenceServer {
  * @see https://www.rfc-editor.org/rfc/rfc7644
  */
 export async function startReferenceServer(options: ReferenceServerOptions): Promise<ReferenceServer> {
-  const faults = new Set<ServerFaultName>()
-  for (const fault of options.faults ?? []) {
-    if (!ALL_FAULT_NAMES.includes(fault))
-      throw new TypeError(
-        `unknown reference-server fault "${String(fault)}". Choose from: ${ALL_FAULT_NAMES.join(', ')}.`,
-      )
-    faults.add(fault)
-  }
   const ctx: ServerContext = {
     flavor: flavorOf(options.profile),
     store: new UserStore(),
-    faults,
     constraints: resolveConstraints(options.constrained),
     token: options.token ?? null,
     etag: options.etag ?? false,
     baseUrl: '',
     startedAt: new Date().toISOString(),
-    putCounts: new Map(),
+    hooks: [...(options.hooks ?? [])],
   }
   const server = createServer((req, res) => {
     handleRequest(ctx, req, res).catch((error: unknown) => {
@@ -83,7 +78,8 @@ export async function startReferenceServer(options: ReferenceServerOptions): Pro
         res.destroy()
         return
       }
-      sendError(ctx, res, 500, `Internal server error: ${error instanceof Error ? error.message : String(error)}`)
+      const detail = `Internal server error: ${error instanceof Error ? error.message : String(error)}`
+      sendError(ctx, exchangeOf(ctx, req, res, { kind: 'ok', text: '' }), 500, 'internal', detail)
     })
   })
   await new Promise<void>((resolve, reject) => {

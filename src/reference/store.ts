@@ -5,7 +5,7 @@ export interface StoredUser {
   id: string
   /** Core and common attributes by canonical name, extension objects by URN; `password` included. */
   data: Record<string, unknown>
-  /** Group memberships; always empty (there is no Groups resource) unless a fault stores them from a body. */
+  /** Group memberships; always empty (there is no Groups resource), unless a hook stores some. */
   groups: unknown[]
   created: string
   /** Epoch milliseconds of the last change. */
@@ -26,17 +26,10 @@ export class UserStore {
     return [...this.#users.values()]
   }
 
-  /** Stores a new user; `id` defaults to a fresh UUID. */
-  create(data: Record<string, unknown>, now: number, id: string = randomUUID()): StoredUser {
-    const user: StoredUser = {
-      id,
-      data,
-      groups: [],
-      created: new Date(now).toISOString(),
-      lastModified: now,
-      version: 1,
-    }
-    this.#users.set(id, user)
+  /** Stores a new user (see newUser). */
+  create(data: Record<string, unknown>, now: number, id?: string): StoredUser {
+    const user = newUser(data, now, id)
+    this.#users.set(user.id, user)
     return user
   }
 
@@ -49,20 +42,11 @@ export class UserStore {
   delete(id: string): boolean {
     return this.#users.delete(id)
   }
+}
 
-  /** The first user other than `exceptId` whose userName equals `userName` (ignoring case unless `caseSensitive`). */
-  findByUserName(
-    userName: string,
-    options: { exceptId?: string; caseSensitive?: boolean } = {},
-  ): StoredUser | undefined {
-    const wanted = options.caseSensitive ? userName : userName.toLowerCase()
-    for (const user of this.#users.values()) {
-      if (user.id === options.exceptId || typeof user.data.userName !== 'string') continue
-      const name = options.caseSensitive ? user.data.userName : user.data.userName.toLowerCase()
-      if (name === wanted) return user
-    }
-    return undefined
-  }
+/** A user created now, at version 1, not yet stored; `id` defaults to a fresh UUID. */
+export function newUser(data: Record<string, unknown>, now: number, id: string = randomUUID()): StoredUser {
+  return { id, data, groups: [], created: new Date(now).toISOString(), lastModified: now, version: 1 }
 }
 
 /** The next `lastModified`: now, but always strictly after the previous value. */

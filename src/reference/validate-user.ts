@@ -1,8 +1,8 @@
 import type { AttributeDefinition } from '../scim/attribute.ts'
 import { CORE_USER_URN } from '../scim/core-schema.ts'
 import { characterCount, type ServerConstraints } from './constraints.ts'
-import type { Faults } from './faults.ts'
 import { type Flavor, READ_ONLY_NAMES, knownSchemaUrns } from './flavor.ts'
+import type { RefusalRule } from './hooks.ts'
 
 /** What a request body asks for, by canonical name; `null` or `[]` means "clear". */
 export interface UserInput {
@@ -10,7 +10,7 @@ export interface UserInput {
   values: Map<string, unknown>
   /** Extension URN → its attributes present in the body; an extension sent as `null` maps to an empty, `cleared` entry. */
   extensions: Map<string, { cleared: boolean; values: Map<string, unknown> }>
-  /** The readOnly parts of the body, kept only so that faults can misuse them. */
+  /** The readOnly parts of the body (never stored; hooks may read them). */
   readOnly: { id?: unknown; meta?: unknown; groups?: unknown }
   /** Top-level names the flavor does not know (ignored). */
   unknown: string[]
@@ -18,14 +18,20 @@ export interface UserInput {
 
 export type ValidationFailure = {
   ok: false
-  status: 400 | 500
-  scimType?: 'invalidSyntax' | 'invalidValue'
+  status: 400
+  scimType: 'invalidSyntax' | 'invalidValue'
   detail: string
 }
 export type Validation = { ok: true; input: UserInput } | ValidationFailure
 
+/** A refusal the caller may waive: the rule, the attribute path, and the message the refusal would carry. */
+export interface Refusal {
+  rule: RefusalRule
+  path: string
+  detail: string
+}
+
 export interface ValidateOptions {
-  faults: Faults
   /** PUT checks the vendor's own required fields; POST only what the RFC requires. */
   operation: 'put' | 'post'
   /**
@@ -33,6 +39,19 @@ export interface ValidateOptions {
    * @defaultValue null (none)
    */
   constraints?: ServerConstraints | null
+  /**
+   * Asked before each waivable refusal (see RefusalRule): false waives it, and validation goes on as if the
+   * rule held. The reference server asks its `refusal` hooks.
+   * @defaultValue every refusal stands
+   */
+  refuses?: (refusal: Refusal) => boolean
+  /**
+   * Asked about every attribute value as sent (top level, extension, extension attribute, sub-attribute; `null`
+   * included), before the validator's own checks of it: a detail refuses the body with 400 `invalidValue`.
+   * The reference server asks its `value` hooks.
+   * @defaultValue none: only the validator's own rules apply
+   */
+  inspect?: (path: string, value: unknown) => string | undefined
 }
 
 type Obj = Record<string, unknown>
@@ -47,16 +66,12 @@ class Invalid extends Error {}
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.1
  */
 export function validateUser(body: unknown, flavor: Flavor, options: ValidateOptions): Validation {
-  const { faults, operation } = options
-  const put = operation === 'put'
+  const put = options.operation === 'put'
   if (!isObj(body)) return syntax('The request body must be a JSON object.')
-  const match = nameMatcher(faults)
 
   const schemasKey = Object.keys(body).find((k) => match(k, 'schemas'))
-  if (!(put && (faults.has('schemas-not-validated') || faults.has('schemas-echoed')))) {
-    const failure = checkSchemas(schemasKey === undefined ? undefined : body[schemasKey], flavor)
-    if (failure) return failure
-  }
+  const failure = checkSchemas(schemasKey === undefined ? undefined : body[schemasKey], flavor)
+  if (failure && refuses(options, 'schemas', 'schemas', failure.detail)) return failure
 
   const input: UserInput = { values: new Map(), extensions: new Map(), readOnly: {}, unknown: [] }
   try {
@@ -83,7 +98,7 @@ export function validateUser(body: unknown, flavor: Flavor, options: ValidateOpt
       }
       // The exact-case key wins over a case variant of the same attribute sent alongside it.
       if (input.values.has(definition.name) && key !== definition.name) continue
-      refuseClearing(value, definition.name, options)
+      inspect(options, definition.name, value)
       input.values.set(
         definition.name,
         attributeValue(definition, value, definition.name, flavor.requiredSubAttributes.get(definition.name), options),
@@ -94,22 +109,32 @@ export function validateUser(body: unknown, flavor: Flavor, options: ValidateOpt
     throw error
   }
 
-  if (put && faults.has('unknown-attribute-500') && input.unknown.length > 0) {
-    return { ok: false, status: 500, detail: `Internal error while processing attribute "${input.unknown[0]}".` }
-  }
   const userName = input.values.get('userName')
-  const userNameOptional = put && (faults.has('missing-username-accepted') || faults.has('username-cleared'))
-  if (!userNameOptional && (typeof userName !== 'string' || userName.trim() === '')) {
-    return invalid('userName is required and must be a non-empty string (RFC 7643 §4.1.1).')
-  }
+  const userNameDetail = 'userName is required and must be a non-empty string (RFC 7643 §4.1.1).'
+  if (
+    (typeof userName !== 'string' || userName.trim() === '') &&
+    refuses(options, 'userName', 'userName', userNameDetail)
+  )
+    return invalid(userNameDetail)
   if (put) {
     for (const field of flavor.requiredFields) {
       const key = Object.keys(body).find((k) => match(k, field))
-      if (key === undefined || body[key] === null)
-        return invalid(`"${field}" is required by this service's request schema.`)
+      const detail = `"${field}" is required by this service's request schema.`
+      if ((key === undefined || body[key] === null) && refuses(options, 'required', field, detail))
+        return invalid(detail)
     }
   }
   return { ok: true, input }
+}
+
+function refuses(options: ValidateOptions, rule: RefusalRule, path: string, detail: string): boolean {
+  return options.refuses?.({ rule, path, detail }) ?? true
+}
+
+/** Asks `options.inspect` about an attribute value as sent; a detail it returns refuses the body. */
+function inspect(options: ValidateOptions, path: string, value: unknown): void {
+  const detail = options.inspect?.(path, value)
+  if (detail !== undefined) throw new Invalid(detail)
 }
 
 function syntax(detail: string): ValidationFailure {
@@ -120,10 +145,9 @@ function invalid(detail: string): ValidationFailure {
   return { ok: false, status: 400, scimType: 'invalidValue', detail }
 }
 
-/** Matches a body key against a canonical name: ignoring case (RFC 7643 §2.1) unless a fault makes it exact. */
-function nameMatcher(faults: Faults): (key: string, name: string) => boolean {
-  if (faults.has('case-sensitive-attribute-names')) return (key, name) => key === name
-  return (key, name) => key.toLowerCase() === name.toLowerCase()
+/** Whether a body key names an attribute: ignoring case (RFC 7643 §2.1). */
+function match(key: string, name: string): boolean {
+  return key.toLowerCase() === name.toLowerCase()
 }
 
 /** RFC 7643 §3: `schemas` is REQUIRED, lists the core User URN and only URNs this service knows. */
@@ -148,22 +172,20 @@ function extensionInput(
   options: ValidateOptions,
 ): { cleared: boolean; values: Map<string, unknown> } {
   const values = new Map<string, unknown>()
-  refuseClearing(value, urn, options)
+  inspect(options, urn, value)
   if (value === null) return { cleared: true, values }
-  if (!isObj(value)) {
-    if (options.faults.has('wrong-types-coerced')) return { cleared: true, values }
-    throw new Invalid(`"${urn}" must be an object.`)
-  }
-  const match = nameMatcher(options.faults)
+  if (!isObj(value)) throw new Invalid(`"${urn}" must be an object.`)
   for (const [key, sub] of Object.entries(value)) {
     const definition = attributes.find((a) => match(key, a.name))
     if (!definition || definition.mutability === 'readOnly') continue
-    refuseClearing(sub, `${urn}:${definition.name}`, options)
+    inspect(options, `${urn}:${definition.name}`, sub)
     values.set(definition.name, attributeValue(definition, sub, `${urn}:${definition.name}`, undefined, options))
   }
   for (const name of required) {
     const present = values.get(name)
-    if (present === undefined || present === null) throw new Invalid(`"${urn}:${name}" is required.`)
+    const detail = `"${urn}:${name}" is required.`
+    if ((present === undefined || present === null) && refuses(options, 'required', `${urn}:${name}`, detail))
+      throw new Invalid(detail)
   }
   return { cleared: false, values }
 }
@@ -171,13 +193,11 @@ function extensionInput(
 /** The normalised value of one attribute, `null` to clear; throws `Invalid` on a wrong type. */
 function attributeValue(
   definition: AttributeDefinition,
-  raw: unknown,
+  value: unknown,
   path: string,
   requiredSubs: string[] | undefined,
   options: ValidateOptions,
 ): unknown {
-  const coerce = options.faults.has('wrong-types-coerced')
-  const value = coerce ? coerceShape(definition, raw) : raw
   if (value === null) return null
   if (!definition.multiValued) {
     const single = singleValue(definition, value, path, requiredSubs, options)
@@ -205,20 +225,18 @@ function attributeValue(
   }
   if (constraints?.oneValuePerType) refuseRepeatedTypes(definition, items, path)
   const primaries = items.filter((item) => isObj(item) && item.primary === true).length
-  if (primaries > 1 && !options.faults.has('two-primaries-stored')) {
-    throw new Invalid(`"${path}": the primary attribute value "true" MUST appear no more than once (RFC 7643 §2.4).`)
-  }
+  const primaryDetail = `"${path}": the primary attribute value "true" MUST appear no more than once (RFC 7643 §2.4).`
+  if (primaries > 1 && refuses(options, 'primary', path, primaryDetail)) throw new Invalid(primaryDetail)
   return items
 }
 
 function singleValue(
   definition: AttributeDefinition,
-  raw: unknown,
+  value: unknown,
   path: string,
   requiredSubs: string[] | undefined,
   options: ValidateOptions,
 ): unknown {
-  const value = options.faults.has('wrong-types-coerced') ? coercePrimitive(definition, raw) : raw
   switch (definition.type) {
     case 'string':
     case 'reference':
@@ -226,7 +244,7 @@ function singleValue(
     case 'dateTime':
       if (typeof value !== 'string') throw new Invalid(`"${path}" must be a string.`)
       refuseLongString(value, path, options.constraints ?? null)
-      return storedString(value, options.faults)
+      return value
     case 'boolean':
       if (typeof value !== 'boolean') throw new Invalid(`"${path}" must be a boolean.`)
       return value
@@ -248,36 +266,22 @@ function complexValue(
   requiredSubs: string[] | undefined,
   options: ValidateOptions,
 ): Obj {
-  if (!isObj(value)) {
-    if (options.faults.has('wrong-types-coerced')) return {}
-    throw new Invalid(`"${path}" must be an object.`)
-  }
-  const match = nameMatcher(options.faults)
+  if (!isObj(value)) throw new Invalid(`"${path}" must be an object.`)
   const out: Obj = {}
   for (const [key, sub] of Object.entries(value)) {
     const subDefinition = (definition.subAttributes ?? []).find((s) => match(key, s.name))
     // readOnly sub-attributes (e.g. the enterprise manager.displayName) are ignored like readOnly attributes.
     if (!subDefinition || subDefinition.mutability === 'readOnly') continue
-    refuseClearing(sub, `${path}.${subDefinition.name}`, options)
+    inspect(options, `${path}.${subDefinition.name}`, sub)
     if (sub === null || out[subDefinition.name] !== undefined) continue
     const normalised = attributeValue(subDefinition, sub, `${path}.${subDefinition.name}`, undefined, options)
     if (normalised !== null) out[subDefinition.name] = normalised
   }
   for (const name of requiredSubs ?? []) {
-    if (out[name] === undefined) throw new Invalid(`"${path}.${name}" is required.`)
+    const detail = `"${path}.${name}" is required.`
+    if (out[name] === undefined && refuses(options, 'required', `${path}.${name}`, detail)) throw new Invalid(detail)
   }
   return out
-}
-
-/**
- * Fault 'null-refused': a PUT that clears an attribute with `null` (or `[]` for a multi-valued one) is refused,
- * although RFC 7644 §3.5.1 lets the client send them.
- */
-function refuseClearing(value: unknown, path: string, options: ValidateOptions): void {
-  if (options.operation !== 'put' || !options.faults.has('null-refused')) return
-  if (value === null) throw new Invalid(`"${path}" must not be null: send a value or leave the attribute out.`)
-  if (Array.isArray(value) && value.length === 0)
-    throw new Invalid(`"${path}" must not be an empty array: send a value or leave the attribute out.`)
 }
 
 /** A constrained server's string limit: a longer value is refused, naming the attribute and the limit. */
@@ -302,49 +306,5 @@ function refuseRepeatedTypes(definition: AttributeDefinition, items: unknown[], 
         `"${path}[${first}]" and "${path}[${i}]" both have type "${type}": this service stores at most one value of "${path}" per type.`,
       )
     seen.set(type.toLowerCase(), i)
-  }
-}
-
-/** Applies the storage faults that alter strings. */
-function storedString(value: string, faults: Faults): string {
-  let out = value
-  // Fault 'trim-strings': white space at both ends is dropped (SCIM-PUT-RULES 4: a stored value must be the one sent).
-  if (faults.has('trim-strings')) out = out.trim()
-  if (faults.has('unicode-mangled')) out = out.replace(/[^\x00-\x7F]/gu, '?')
-  if (faults.has('long-strings-truncated') && out.length > 255) out = out.slice(0, 255)
-  return out
-}
-
-/** Fault 'wrong-types-coerced': wraps or unwraps arrays instead of rejecting them. */
-function coerceShape(definition: AttributeDefinition, value: unknown): unknown {
-  if (value === null) return null
-  if (definition.multiValued && !Array.isArray(value)) return [value]
-  if (!definition.multiValued && Array.isArray(value)) return value.length === 0 ? null : value[0]
-  if (definition.multiValued && Array.isArray(value)) return value.filter((v) => v !== null)
-  return value
-}
-
-/** Fault 'wrong-types-coerced': turns any primitive into the attribute's type instead of rejecting it. */
-function coercePrimitive(definition: AttributeDefinition, value: unknown): unknown {
-  switch (definition.type) {
-    case 'boolean':
-      if (typeof value === 'string') return value.trim().toLowerCase() === 'true'
-      if (typeof value === 'number') return value !== 0
-      return typeof value === 'boolean' ? value : Boolean(value)
-    case 'integer':
-    case 'decimal': {
-      const n = Number(value)
-      return Number.isFinite(n) ? (definition.type === 'integer' ? Math.trunc(n) : n) : 0
-    }
-    case 'complex':
-      return value
-    default:
-      if (typeof value === 'string') return value
-      if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-      try {
-        return JSON.stringify(value) ?? ''
-      } catch {
-        return '' // too deeply nested to serialise
-      }
   }
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CHECKS } from '../checks/index.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { startReferenceServer, type ReferenceServer } from '../reference/server.ts'
+import { faultHooks } from '../../test/support/faults/index.ts'
 import { buildConfig } from './config.ts'
 import { runChecks } from './run-checks.ts'
 
@@ -15,7 +16,7 @@ let server: ReferenceServer
 let dir: string
 beforeAll(async () => {
   const profile = await loadProfile({ vendor: 'cube' })
-  server = await startReferenceServer({ profile, token: TOKEN, faults: ['unicode-mangled'] })
+  server = await startReferenceServer({ profile, token: TOKEN, hooks: faultHooks(['unicode-mangled']) })
   dir = mkdtempSync(join(tmpdir(), 'replay-'))
 })
 afterAll(async () => {

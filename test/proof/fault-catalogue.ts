@@ -1,5 +1,5 @@
 import type { Outcome } from '../../src/checks/types.ts'
-import type { FaultName } from '../../src/reference/faults.ts'
+import type { FaultName } from '../support/faults/index.ts'
 
 /** The vendors the reference server can imitate. */
 export const MATRIX_VENDORS = ['lightdash', 'maia', 'cube', 'generic'] as const
@@ -61,7 +61,7 @@ export interface FaultExpectation {
 }
 
 /**
- * For each reference-server fault (src/reference/faults.ts), the check that must catch it and the
+ * For each reference-server fault (test/support/faults/), the check that must catch it and the
  * checks it may legitimately drag along. The fault matrix runs every check against the server with one
  * fault on and holds the results to this: the intended checks show their status, nothing else fails or warns.
  */

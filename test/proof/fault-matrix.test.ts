@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CHECKS } from '../../src/checks/index.ts'
 import type { Outcome } from '../../src/checks/types.ts'
-import { FAULT_NAMES, type FaultName } from '../../src/reference/faults.ts'
+import { FAULT_NAMES, type FaultName } from '../support/faults/index.ts'
 import { expectationsFor, FAULT_CATALOGUE, MATRIX_VENDORS, UNEXERCISED } from './fault-catalogue.ts'
 import { judgeRow, matrixPairs, runFaultMatrix, type FaultMatrixReport, type MatrixRow } from './fault-matrix.ts'
 

@@ -5,10 +5,10 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { CHECKS } from '../../src/checks/index.ts'
 import type { Outcome } from '../../src/checks/types.ts'
 import { loadProfile } from '../../src/profile/vendor-profile.ts'
-import { FAULT_NAMES, type FaultName } from '../../src/reference/faults.ts'
 import { startReferenceServer } from '../../src/reference/server.ts'
 import { buildConfig } from '../../src/run/config.ts'
 import { runChecks } from '../../src/run/run-checks.ts'
+import { FAULT_NAMES, type FaultName, faultHooks } from '../support/faults/index.ts'
 import { expectationsFor, MATRIX_VENDORS, type ExpectedOutcome, type MatrixVendor } from './fault-catalogue.ts'
 
 /** How to run the fault matrix. */
@@ -182,7 +182,7 @@ async function runPair(job: PairJob): Promise<MatrixRow> {
       profile: await loadProfile({ vendor: job.vendor }),
       token: TOKEN,
       etag: true,
-      faults: job.fault ? [job.fault] : [],
+      hooks: faultHooks(job.fault ? [job.fault] : []),
     })
     try {
       const config = buildConfig({

@@ -8,6 +8,7 @@ import type { CheckResult } from '../../src/checks/types.ts'
 import { loadProfile } from '../../src/profile/vendor-profile.ts'
 import type { ConformanceReport } from '../../src/report/types.ts'
 import { startReferenceServer, type ReferenceServer } from '../../src/reference/server.ts'
+import { faultHooks } from '../support/faults/index.ts'
 import {
   endlessBody,
   hugeBody,
@@ -427,7 +428,7 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
         profile: await loadProfile({ vendor: 'cube' }),
         token: TOKEN,
         etag: true,
-        faults: ['no-discovery'],
+        hooks: faultHooks(['no-discovery']),
       })
       servers.push({ origin: server.origin, requests: [], close: () => server.close() })
       const run = await runCli(server.origin)

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { FAULT_NAMES, FAULTS, type FaultName } from '../../src/reference/faults.ts'
+import { FAULT_NAMES, FAULTS, type FaultName } from '../support/faults/index.ts'
 import { expectationsFor, MATRIX_VENDORS, UNEXERCISED, type MatrixVendor } from './fault-catalogue.ts'
 import { runFaultMatrix, type FaultMatrixReport, type MatrixRow } from './fault-matrix.ts'
 

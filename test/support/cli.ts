@@ -8,8 +8,8 @@ import type { Readable } from 'node:stream'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { loadProfile, type VendorProfile } from '../../src/profile/vendor-profile.ts'
-import type { FaultName } from '../../src/reference/faults.ts'
 import { startReferenceServer, type ReferenceServer } from '../../src/reference/server.ts'
+import { type FaultName, faultHooks } from './faults/index.ts'
 import { call, uniqueUserName, validBody } from './reference.ts'
 import type { ConformanceReport } from '../../src/report/types.ts'
 
@@ -167,7 +167,7 @@ export async function startCube(options: { token: string; faults?: FaultName[] }
     profile: await cube,
     token: options.token,
     etag: true,
-    faults: options.faults ?? [],
+    hooks: faultHooks(options.faults ?? []),
   })
   servers.push(server)
   return server

@@ -13,6 +13,9 @@ import {
   usersOf,
 } from '../../../test/support/fake-target.ts'
 import { readingRawBodies } from '../../../test/support/raw-bodies.ts'
+import { validateAgainst } from '../../validate/ajv.ts'
+import type { CheckDefinition } from '../define-check.ts'
+import { expectationOf } from '../expectation.ts'
 import { INVALID_CHECKS, usernameKept } from './invalid.ts'
 
 let generic: VendorProfile
@@ -22,6 +25,7 @@ beforeAll(async () => {
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
 type Users = Record<string, Record<string, unknown>>
+type Serve = (request: SendOptions) => Answer
 type Change = (request: SendOptions, correct: Answer, users: Users) => Answer | undefined
 const isPut = (r: SendOptions) => r.method === 'PUT'
 /** The JSON object a request sent (raw bodies parsed), or {}. */
@@ -45,9 +49,29 @@ function caseOf(kind: string): InvalidCase {
   return c
 }
 
-async function run(check: (typeof INVALID_CHECKS)[number], input: InvalidCase, change?: Change) {
+/**
+ * A server that validates what the fake's correct server does not: a body over 1 MiB → 413 (RFC 9110
+ * §15.5.14), `schemas` without the core URN → 400 invalidSyntax, a body the vendor's request schema
+ * refuses or two primaries → 400 invalidValue. What it accepts, it stores as the correct server does.
+ */
+function validating(users: Users): Serve {
+  const inner = correctServer(users)
+  const validate: Serve = (r) => {
+    const body = sent(r)
+    if (!isPut(r)) return inner(r)
+    if (!Array.isArray(body.schemas) || !body.schemas.includes(CORE)) return scimError(400, 'invalidSyntax')
+    if (Object.values(body).some((v) => Array.isArray(v) && v.filter((i) => i?.primary === true).length > 1))
+      return scimError(400, 'invalidValue', 'primary appears more than once')
+    const schema = validateAgainst(generic.requestSchema, body, 'Request body')
+    return schema.valid ? inner(r) : scimError(400, 'invalidValue', schema.errors.join('; '))
+  }
+  const parsing = readingRawBodies(validate)
+  return (r) => (typeof r.rawBody === 'string' && r.rawBody.length > 1024 * 1024 ? scimError(413) : parsing(r))
+}
+
+async function run(check: CheckDefinition<InvalidCase>, input: InvalidCase, change?: Change, strict = false) {
   const users: Users = { u1: storedUser('u1', { active: true }) }
-  const correct = readingRawBodies(correctServer(users))
+  const correct = strict ? validating(users) : readingRawBodies(correctServer(users))
   const serve = (r: SendOptions) => {
     const answer = correct(r)
     return change?.(r, answer, users) ?? answer
@@ -67,6 +91,70 @@ const noUserName =
   (answer: Answer): Change =>
   (r, c) =>
     isPut(r) && typeof sent(r).userName !== 'string' && c.status === 400 ? answer : undefined
+
+/** A server that accepts every body (200 with the user as it was): no refusal, no change. */
+const acceptsAll: Change = (r, _c, users) => (isPut(r) ? { status: 200, body: users.u1 } : undefined)
+/** Every refusal answered 422 instead (RFC 7644 Table 8 has no 422); what is accepted stays accepted. */
+const answers422: Change = (r, c) =>
+  isPut(r) && c.status >= 400 ? scimError(422, undefined, 'Unprocessable') : undefined
+
+/**
+ * Every put.invalid.<kind> check (SCIM-PUT-RULES 9, 13, 14, 18, 23, 26; src/checks/expectation.ts): given a
+ * validating server, a server that accepts everything, one that answers 422 and one that refuses even the
+ * user's accepted state, want the grade of the kind's rule. A MAY kind never warns; two-primaries may be
+ * normalised (a 2xx is observed, what it stored is put.replace.primary-once's).
+ */
+describe('given/want: every put.invalid.<kind>', () => {
+  test.each<{ kind: string; correct: string; acceptsAll: string; other4xx: string }>([
+    { kind: 'username-missing', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'username-empty', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'username-null', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'schemas-missing', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'schemas-empty', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'schemas-without-core', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'schemas-unknown-urn', correct: 'observed', acceptsAll: 'observed', other4xx: 'observed' },
+    { kind: 'wrong-type', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'two-primaries', correct: 'passed', acceptsAll: 'observed', other4xx: 'warned' },
+    { kind: 'not-json', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'truncated-json', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'json-array-body', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'json-scalar-body', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'empty-body', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'oversize-body', correct: 'passed', acceptsAll: 'observed', other4xx: 'observed' },
+    { kind: 'wrong-content-type', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'deeply-nested', correct: 'passed', acceptsAll: 'warned', other4xx: 'warned' },
+    { kind: 'unknown-attribute', correct: 'observed', acceptsAll: 'observed', other4xx: 'observed' },
+  ])('put.invalid.$kind: correct → $correct, accepts all → $acceptsAll, 422 → $other4xx', async (row) => {
+    const check = checkOf(row.kind)
+    expect(check.level).toBe(expectationOf(row.kind).level)
+    const c = caseOf(row.kind)
+    const correct = await run(check, c, undefined, true)
+    expect(correct.outcome, correct.message).toBe(row.correct)
+    const lenient = await run(check, c, acceptsAll, true)
+    expect(lenient.outcome, lenient.message).toBe(row.acceptsAll)
+    const other = await run(check, c, answers422, true)
+    expect(other.outcome, other.message).toBe(row.other4xx)
+    const constraint = await run(check, c, refusesAll, true)
+    expect(constraint.outcome, constraint.message).toBe('inconclusive')
+    for (const v of [correct, lenient, other, constraint]) {
+      if (v.outcome !== 'warned') expect(v.finding, v.message).toBeUndefined()
+      else
+        expect(v.finding).toMatchObject({
+          received: `${v === other ? '422' : '200'} (case: ${c.violation})`,
+          expected: expect.stringMatching(/^.+ \(SHOULD, RFC .+\)$/),
+        })
+    }
+  })
+
+  test('a finding states the acceptable answers with the level and the RFC section, and the fix', async () => {
+    const v = await run(checkOf('username-missing'), caseOf('username-missing'), acceptsAll, true)
+    expect(v.finding).toEqual({
+      received: '200 (case: userName missing)',
+      expected: expect.stringMatching(/^400 .*\(SHOULD, RFC 7644 §3\.5\.1 .*RFC 7644 §3\.12 Table 8 \(400\)\)$/),
+      fix: 'Refuse a PUT without a non-empty userName with 400 invalidValue.',
+    })
+  })
+})
 
 describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () => {
   test.each<{ kind: string; name: string; change?: Change; want: string }>([
@@ -162,9 +250,11 @@ describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () 
   ])('$kind, $name → $want', async ({ kind, change, want }) => {
     const v = await run(checkOf(kind), caseOf(kind), change)
     expect(v.outcome, v.message).toBe(want)
+    // A violation carries its facts as data (issue 13); nothing else does.
+    expect(v.finding !== undefined, v.message).toBe(want === 'warned' || want === 'failed')
   })
 
-  test('a 400 for a malformed body with invalidValue passes with a note and the keyword as a trait (rule 18)', async () => {
+  test('a malformed body refused 400 invalidValue passes with a note, the keyword a trait (rule 18)', async () => {
     const v = await run(checkOf('not-json'), caseOf('not-json'), (r, c) =>
       isPut(r) && c.status === 400 ? scimError(400, 'invalidValue') : undefined,
     )
@@ -219,7 +309,16 @@ describe('given/want: put.invalid.username-kept (MUST, RFC 7643 §4.1.1)', () =>
     },
     { kind: 'json-array-body', name: 'every PUT refused', change: refusesAll, want: 'inconclusive' },
   ])('$kind, $name → $want', async ({ kind, change, want }) => {
-    const v = await run(usernameKept as (typeof INVALID_CHECKS)[number], caseOf(kind), change)
+    const v = await run(usernameKept, caseOf(kind), change)
     expect(v.outcome, v.message).toBe(want)
+    if (want === 'failed')
+      expect(v.finding).toEqual({
+        received: expect.stringMatching(
+          /^200 for a PUT \(userName is the empty string\), and GET shows userName null$/,
+        ),
+        expected: '400 (or the old userName kept): every User MUST include a non-empty userName (RFC 7643 §4.1.1)',
+        fix: 'Refuse a PUT without a non-empty userName with 400 invalidValue.',
+      })
+    else expect(v.finding).toBeUndefined()
   })
 })

@@ -1,11 +1,12 @@
 import fc from 'fast-check'
-import { INVALID_MUTATIONS, mutation, type InvalidCase, type Mutation } from '../../generate/invalid-scim-user.ts'
+import { mutation, type InvalidCase } from '../../generate/invalid-scim-user.ts'
 import type { Exchange } from '../../http/exchange.ts'
 import { getAttr } from '../compare.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
-import { defineCheck, verdict, type CheckDefinition, type Verdict } from '../define-check.ts'
-import { EXPECTATIONS, judgeOutcome, type Grade } from '../expectation.ts'
+import { defineCheck, verdict, violation, type Verdict } from '../define-check.ts'
+import { expectationOf, judgeOutcome, type Grade } from '../expectation.ts'
 import { refusedByConstraint, sendControl } from '../probes/attribution.ts'
+import { inCase } from '../probes/error-cases.ts'
 import { ownState, ownStateControl, ownStateRefused } from '../probes/own-state.ts'
 import { bodyObject, getUser, is2xx, noResponse, putRaw, putUser, scimTypeOf, statusOf } from '../probes/requests.ts'
 import { serverDeclares } from '../probes/server-schemas.ts'
@@ -21,8 +22,14 @@ const OUTCOME: Record<Grade, 'passed' | 'observed' | 'violated'> = {
  * The cases of a kind, built on the test user's own accepted state: the mutation is then the only thing
  * the request changes, so a refusal is the server's answer to it (attribution by control).
  */
-function casesOn(ctx: CheckContext, users: CheckUsers, m: Mutation): fc.Arbitrary<InvalidCase> {
-  return m.arbitrary(ctx.profile, { base: fc.constant(ownState(ctx, users)), pathId: users.ids[0] })
+function casesOn(ctx: CheckContext, users: CheckUsers, kind: string): fc.Arbitrary<InvalidCase> {
+  return mutation(kind).arbitrary(ctx.profile, { base: fc.constant(ownState(ctx, users)), pathId: users.ids[0] })
+}
+
+/** Why a kind does not apply to the vendor (its request schema has nothing to break this way), or null. */
+function notApplicable(ctx: CheckContext, kind: string): string | null {
+  const m = mutation(kind)
+  return m.appliesTo(ctx.profile) ? null : `the vendor's request schema has nothing to break this way (${m.violation})`
 }
 
 /**
@@ -57,65 +64,312 @@ async function refusedForAnotherReason(
 }
 
 /**
- * One check per kind of invalid payload: the server's answer is graded against the set of outcomes the
- * RFC allows for that kind (src/checks/expectation.ts; SCIM-PUT-RULES 9, 13, 14, 19, 23, 26), never
- * against one status code, at the level of the rule that decides it.
+ * Grades the server's answer to one invalid case against the set of outcomes the RFC allows for its kind
+ * (src/checks/expectation.ts; SCIM-PUT-RULES 9, 13, 14, 19, 23, 26), never against one status code.
  */
-function invalidPayloadCheck(m: Mutation): CheckDefinition<InvalidCase> {
-  const id = `put.invalid.${m.kind}`
-  const expect = EXPECTATIONS[m.kind]
-  return defineCheck({
-    id,
-    title: `Invalid payload (${m.violation}) gets an acceptable 4xx`,
-    level: expect.level,
-    source: m.rule,
-    area: 'invalid',
-    rule: expect.source,
-    users: 1,
-    // A heavy kind sends the same megabyte each time, and a kind on a fixed base varies little: a few cases suffice.
-    maxRuns: m.cost === 'heavy' ? 2 : 5,
-    skipIf: (ctx) =>
-      m.appliesTo(ctx.profile) ? null : `the vendor's request schema has nothing to break this way (${m.violation})`,
-    cases: (ctx, users) => casesOn(ctx, users, m),
-    async run(ctx, users, c) {
-      const put = await putRaw(ctx, users.ids[0], c.body, c.contentType)
-      noResponse([put])
-      const status = statusOf(put)!
-      let exchanges = [put]
-      if (status >= 400 && status < 500) {
-        const other = await refusedForAnotherReason(ctx, users, c, put)
-        if (other.verdict) return other.verdict
-        exchanges = other.exchanges
-      }
-      // problem+json (Maia) has no scimType: none is read there.
-      const scimType = ctx.profile.error.format === 'problem' ? null : scimTypeOf(put)
-      const { grade, reason } = judgeOutcome(expect, { status, scimType })
-      // A wrong type in an attribute the server's /Schemas does not declare is, to that server, an unknown
-      // attribute: RFC 7644 is silent on those in a PUT (SCIM-PUT-RULES 14), so ignoring it is observed.
-      const undeclared = m.kind === 'wrong-type' && is2xx(put) ? undeclaredTarget(ctx, c.violation) : null
-      if (undeclared)
-        return verdict(
-          'observed',
-          `Received ${status}: observe (the server's /Schemas does not declare ${undeclared}, so to it this is an unknown attribute, which it ignored; RFC 7644 §3.5.1 is silent on unknown attributes).\n(case: ${c.violation})`,
-          exchanges,
-        )
-      // SCIM-PUT-RULES 9, 13, 18: a refusal's keyword, or its absence (OPTIONAL), is a pass with an observation.
-      const refused = status >= 400 && status < 500 && ctx.profile.error.format !== 'problem'
-      return verdict(OUTCOME[grade], `${reason}\n(case: ${c.violation})`, exchanges, {
-        traits: grade === 'pass' && refused ? { [`scimType.${m.kind}`]: scimType ?? 'none' } : undefined,
-      })
-    },
+async function judgeInvalid(ctx: CheckContext, users: CheckUsers, c: InvalidCase): Promise<Verdict> {
+  const put = await putRaw(ctx, users.ids[0], c.body, c.contentType)
+  noResponse([put])
+  const status = statusOf(put)!
+  let exchanges = [put]
+  if (status >= 400 && status < 500) {
+    const other = await refusedForAnotherReason(ctx, users, c, put)
+    if (other.verdict) return other.verdict
+    exchanges = other.exchanges
+  }
+  // problem+json (Maia) has no scimType: none is read there.
+  const scimType = ctx.profile.error.format === 'problem' ? null : scimTypeOf(put)
+  const { grade, reason, finding } = judgeOutcome(expectationOf(c.kind), { status, scimType })
+  // A wrong type in an attribute the server's /Schemas does not declare is, to that server, an unknown
+  // attribute: RFC 7644 is silent on those in a PUT (SCIM-PUT-RULES 14), so ignoring it is observed.
+  const undeclared = c.kind === 'wrong-type' && is2xx(put) ? undeclaredTarget(ctx, c.violation) : null
+  if (undeclared)
+    return verdict(
+      'observed',
+      `Received ${status}: observe (the server's /Schemas does not declare ${undeclared}, so to it this is an ` +
+        'unknown attribute, which it ignored; RFC 7644 §3.5.1 is silent on unknown attributes).' +
+        `\n(case: ${c.violation})`,
+      exchanges,
+    )
+  if (grade === 'violated') return inCase(violation(finding, exchanges), c.violation)
+  // SCIM-PUT-RULES 9, 13, 18: a refusal's keyword, or its absence (OPTIONAL), is a pass with an observation.
+  const refused = status >= 400 && status < 500 && ctx.profile.error.format !== 'problem'
+  return verdict(OUTCOME[grade], `${reason}\n(case: ${c.violation})`, exchanges, {
+    traits: grade === 'pass' && refused ? { [`scimType.${c.kind}`]: scimType ?? 'none' } : undefined,
   })
 }
 
-/** The top-level attribute a wrong-type case breaks (its violation starts with the attribute's path), when the server does not declare it. */
+/*
+ * One check per kind of invalid payload, graded at the level of the rule that decides it: the level is
+ * the kind's expectation's (src/checks/expectation.ts; a test holds the two equal), its rule the RFC text
+ * that expectation cites.
+ */
+
+export const usernameMissing = defineCheck({
+  id: 'put.invalid.username-missing',
+  title: 'Invalid payload (userName missing) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7643 §4.1.1; RFC 7644 §3.5.1',
+  area: 'invalid',
+  rule: expectationOf('username-missing').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'username-missing'),
+  cases: (ctx, users) => casesOn(ctx, users, 'username-missing'),
+  run: judgeInvalid,
+})
+
+export const usernameEmpty = defineCheck({
+  id: 'put.invalid.username-empty',
+  title: 'Invalid payload (userName is the empty string) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7643 §4.1.1',
+  area: 'invalid',
+  rule: expectationOf('username-empty').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'username-empty'),
+  cases: (ctx, users) => casesOn(ctx, users, 'username-empty'),
+  run: judgeInvalid,
+})
+
+export const usernameNull = defineCheck({
+  id: 'put.invalid.username-null',
+  title: 'Invalid payload (userName is null) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7643 §4.1.1; RFC 7644 §3.5.1',
+  area: 'invalid',
+  rule: expectationOf('username-null').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'username-null'),
+  cases: (ctx, users) => casesOn(ctx, users, 'username-null'),
+  run: judgeInvalid,
+})
+
+export const schemasMissing = defineCheck({
+  id: 'put.invalid.schemas-missing',
+  title: 'Invalid payload (schemas missing) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7643 §3',
+  area: 'invalid',
+  rule: expectationOf('schemas-missing').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'schemas-missing'),
+  cases: (ctx, users) => casesOn(ctx, users, 'schemas-missing'),
+  run: judgeInvalid,
+})
+
+export const schemasEmpty = defineCheck({
+  id: 'put.invalid.schemas-empty',
+  title: 'Invalid payload (schemas is []) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7643 §3',
+  area: 'invalid',
+  rule: expectationOf('schemas-empty').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'schemas-empty'),
+  cases: (ctx, users) => casesOn(ctx, users, 'schemas-empty'),
+  run: judgeInvalid,
+})
+
+export const schemasWithoutCore = defineCheck({
+  id: 'put.invalid.schemas-without-core',
+  title: 'Invalid payload (schemas lacks urn:ietf:params:scim:schemas:core:2.0:User) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7643 §3',
+  area: 'invalid',
+  rule: expectationOf('schemas-without-core').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'schemas-without-core'),
+  cases: (ctx, users) => casesOn(ctx, users, 'schemas-without-core'),
+  run: judgeInvalid,
+})
+
+export const schemasUnknownUrn = defineCheck({
+  id: 'put.invalid.schemas-unknown-urn',
+  title:
+    'Invalid payload (schemas lists an unknown URN ' +
+    '(urn:example:params:scim:schemas:extension:scimc-unknown:2.0:User)) gets an acceptable 4xx',
+  level: 'MAY',
+  source: 'RFC 7643 §3',
+  area: 'invalid',
+  rule: expectationOf('schemas-unknown-urn').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'schemas-unknown-urn'),
+  cases: (ctx, users) => casesOn(ctx, users, 'schemas-unknown-urn'),
+  run: judgeInvalid,
+})
+
+export const wrongType = defineCheck({
+  id: 'put.invalid.wrong-type',
+  title: 'Invalid payload (an attribute has the wrong JSON type) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12',
+  area: 'invalid',
+  rule: expectationOf('wrong-type').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'wrong-type'),
+  cases: (ctx, users) => casesOn(ctx, users, 'wrong-type'),
+  run: judgeInvalid,
+})
+
+export const twoPrimaries = defineCheck({
+  id: 'put.invalid.two-primaries',
+  title: 'Invalid payload (two entries of a multi-valued attribute have primary: true) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7643 §2.4',
+  area: 'invalid',
+  rule: expectationOf('two-primaries').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'two-primaries'),
+  cases: (ctx, users) => casesOn(ctx, users, 'two-primaries'),
+  run: judgeInvalid,
+})
+
+export const notJson = defineCheck({
+  id: 'put.invalid.not-json',
+  title: 'Invalid payload (the body is not JSON) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12',
+  area: 'invalid',
+  rule: expectationOf('not-json').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'not-json'),
+  cases: (ctx, users) => casesOn(ctx, users, 'not-json'),
+  run: judgeInvalid,
+})
+
+export const truncatedJson = defineCheck({
+  id: 'put.invalid.truncated-json',
+  title: 'Invalid payload (the body is JSON cut short) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12',
+  area: 'invalid',
+  rule: expectationOf('truncated-json').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'truncated-json'),
+  cases: (ctx, users) => casesOn(ctx, users, 'truncated-json'),
+  run: judgeInvalid,
+})
+
+export const jsonArrayBody = defineCheck({
+  id: 'put.invalid.json-array-body',
+  title: 'Invalid payload (the body is a JSON array, not an object) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12',
+  area: 'invalid',
+  rule: expectationOf('json-array-body').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'json-array-body'),
+  cases: (ctx, users) => casesOn(ctx, users, 'json-array-body'),
+  run: judgeInvalid,
+})
+
+export const jsonScalarBody = defineCheck({
+  id: 'put.invalid.json-scalar-body',
+  title: 'Invalid payload (the body is a JSON scalar, not an object) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12',
+  area: 'invalid',
+  rule: expectationOf('json-scalar-body').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'json-scalar-body'),
+  cases: (ctx, users) => casesOn(ctx, users, 'json-scalar-body'),
+  run: judgeInvalid,
+})
+
+export const emptyBody = defineCheck({
+  id: 'put.invalid.empty-body',
+  title: 'Invalid payload (the body is empty) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12',
+  area: 'invalid',
+  rule: expectationOf('empty-body').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'empty-body'),
+  cases: (ctx, users) => casesOn(ctx, users, 'empty-body'),
+  run: judgeInvalid,
+})
+
+export const oversizeBody = defineCheck({
+  id: 'put.invalid.oversize-body',
+  title: 'Invalid payload (the body is over 1 MiB (an unknown attribute padded)) gets an acceptable 4xx',
+  level: 'MAY',
+  source: 'RFC 7644 §3.12; RFC 9110 §15.5.14',
+  area: 'invalid',
+  rule: expectationOf('oversize-body').source,
+  users: 1,
+  maxRuns: 2,
+  skipIf: (ctx) => notApplicable(ctx, 'oversize-body'),
+  cases: (ctx, users) => casesOn(ctx, users, 'oversize-body'),
+  run: judgeInvalid,
+})
+
+export const wrongContentType = defineCheck({
+  id: 'put.invalid.wrong-content-type',
+  title: 'Invalid payload (a valid JSON body sent as text/plain) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7644 §8.1; RFC 9110 §15.5.16',
+  area: 'invalid',
+  rule: expectationOf('wrong-content-type').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'wrong-content-type'),
+  cases: (ctx, users) => casesOn(ctx, users, 'wrong-content-type'),
+  run: judgeInvalid,
+})
+
+export const deeplyNested = defineCheck({
+  id: 'put.invalid.deeply-nested',
+  title: 'Invalid payload (a value nested 1000 deep where a string is declared) gets an acceptable 4xx',
+  level: 'SHOULD',
+  source: 'RFC 7644 §3.12',
+  area: 'invalid',
+  rule: expectationOf('deeply-nested').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'deeply-nested'),
+  cases: (ctx, users) => casesOn(ctx, users, 'deeply-nested'),
+  run: judgeInvalid,
+})
+
+export const unknownAttribute = defineCheck({
+  id: 'put.invalid.unknown-attribute',
+  title: 'Invalid payload (a valid body plus an attribute no schema declares) gets an acceptable 4xx',
+  level: 'MAY',
+  source: 'RFC 7644 §3.5.1',
+  area: 'invalid',
+  rule: expectationOf('unknown-attribute').source,
+  users: 1,
+  maxRuns: 5,
+  skipIf: (ctx) => notApplicable(ctx, 'unknown-attribute'),
+  cases: (ctx, users) => casesOn(ctx, users, 'unknown-attribute'),
+  run: judgeInvalid,
+})
+
+/**
+ * The top-level attribute a wrong-type case breaks (its violation starts with the attribute's path), when the
+ * server does not declare it.
+ */
 function undeclaredTarget(ctx: CheckContext, violation: string): string | null {
   const names = Object.keys(requestProperties(ctx.profile)).sort((a, b) => b.length - a.length)
   const name = names.find((n) => violation.startsWith(n) && /^[.[:]/.test(violation.slice(n.length)))
   return name !== undefined && !serverDeclares(ctx, name) ? name : null
 }
 
-/** Kinds whose 2xx could leave the user without a userName: userName absent, empty or null, or a body that is not a JSON object. */
+/** Kinds whose 2xx could leave the user without a userName: userName absent, empty or null, or not a JSON object. */
 const USERNAME_AT_RISK = [
   'username-missing',
   'username-empty',
@@ -138,10 +392,12 @@ export const usernameKept = defineCheck({
   level: 'MUST',
   source: 'RFC 7643 §4.1.1; RFC 7644 §3.5.1',
   area: 'invalid',
-  rule: 'userName: "Unique identifier for the User ... This attribute is REQUIRED" (RFC 7643 §4.1.1): a PUT without a non-empty userName never leaves the User without one.',
+  rule:
+    'userName: "Unique identifier for the User ... This attribute is REQUIRED" (RFC 7643 §4.1.1): ' +
+    'a PUT without a non-empty userName never leaves the User without one.',
   users: 1,
   maxRuns: USERNAME_AT_RISK.length,
-  cases: (ctx, users) => fc.oneof(...USERNAME_AT_RISK.map((kind) => casesOn(ctx, users, mutation(kind)))),
+  cases: (ctx, users) => fc.oneof(...USERNAME_AT_RISK.map((kind) => casesOn(ctx, users, kind))),
   async run(ctx, users, c) {
     const put = await putRaw(ctx, users.ids[0], c.body, c.contentType)
     noResponse([put])
@@ -162,9 +418,12 @@ export const usernameKept = defineCheck({
       ])
     if (typeof stored === 'string' && stored.trim() !== '')
       return verdict('passed', `${status}, and the user kept the userName ${JSON.stringify(stored)}`, [put, get])
-    return verdict(
-      'violated',
-      `Received: ${status} for a PUT (${c.violation}), and GET shows userName ${JSON.stringify(stored ?? null)}\nExpected: 400 (or the old userName kept): every User MUST include a non-empty userName (RFC 7643 §4.1.1)\n\nRefuse a PUT without a non-empty userName with 400 invalidValue`,
+    return violation(
+      {
+        received: `${status} for a PUT (${c.violation}), and GET shows userName ${JSON.stringify(stored ?? null)}`,
+        expected: '400 (or the old userName kept): every User MUST include a non-empty userName (RFC 7643 §4.1.1)',
+        fix: 'Refuse a PUT without a non-empty userName with 400 invalidValue.',
+      },
       [put, get],
       { focus: 1 },
     )
@@ -172,6 +431,23 @@ export const usernameKept = defineCheck({
 })
 
 export const INVALID_CHECKS = [
-  ...INVALID_MUTATIONS.filter((m) => Object.hasOwn(EXPECTATIONS, m.kind)).map(invalidPayloadCheck),
+  usernameMissing,
+  usernameEmpty,
+  usernameNull,
+  schemasMissing,
+  schemasEmpty,
+  schemasWithoutCore,
+  schemasUnknownUrn,
+  wrongType,
+  twoPrimaries,
+  notJson,
+  truncatedJson,
+  jsonArrayBody,
+  jsonScalarBody,
+  emptyBody,
+  oversizeBody,
+  wrongContentType,
+  deeplyNested,
+  unknownAttribute,
   usernameKept,
 ]

@@ -45,14 +45,25 @@ function declaring(...also: string[]) {
 }
 
 describe('put.declared.returned-never: given a server and its /Schemas, want a graded verdict (RFC 7643 §7)', () => {
-  test.each([
+  test.each<{
+    given: string
+    change?: Change
+    body: Body
+    declared?: ReturnType<typeof declaring>
+    want: string
+    message?: RegExp
+    finding?: Record<string, unknown>
+  }>([
     { given: 'a server that withholds the password', change: withholds, body: WITH_PASSWORD, want: 'passed' },
     {
       given: 'the password echoed',
-      change: undefined,
       body: WITH_PASSWORD,
       want: 'failed',
-      message: /Received: password in the PUT response/,
+      finding: {
+        received: 'password in the PUT response',
+        expected: 'never returned, as the server\'s own /Schemas declares (returned "never", RFC 7643 §7)',
+        fix: 'Leave attributes declared returned "never" out of every response.',
+      },
     },
     {
       given: 'name.givenName declared never, and returned',
@@ -60,12 +71,11 @@ describe('put.declared.returned-never: given a server and its /Schemas, want a g
       body: WITH_PASSWORD,
       declared: declaring('name.givenname'),
       want: 'failed',
-      message: /name\.givenName/,
+      finding: { received: 'name.givenName in the PUT response' },
     },
     {
       given: 'the PUT refused (a constraint), the GET withholding it',
-      change: ((r, a) =>
-        r.method === 'PUT' ? scimError(400, 'invalidValue', 'password policy') : withholds(r, a)) as Change,
+      change: (r, a) => (r.method === 'PUT' ? scimError(400, 'invalidValue', 'password policy') : withholds(r, a)),
       body: WITH_PASSWORD,
       want: 'inconclusive',
     },
@@ -76,21 +86,21 @@ describe('put.declared.returned-never: given a server and its /Schemas, want a g
       want: 'inconclusive',
       message: /nothing to withhold/,
     },
-  ] as { given: string; change?: Change; body: Body; declared?: Map<string, never>; want: string; message?: RegExp }[])(
-    '$given → $want',
-    async ({ change, body, declared, want, message }) => {
-      const users = { u1: storedUser('u1') }
-      const ctx = fakeContext({
-        profile: generic,
-        serve: correctServer(users, change),
-        declared: declared ?? declaring(),
-      })
-      expect(returnedNever.skipIf?.(ctx)).toBeNull()
-      const v = await judgeCase(returnedNever, ctx, usersOf(users), body)
-      expect(v.outcome, v.message).toBe(want)
-      if (message) expect(v.message).toMatch(message)
-    },
-  )
+  ])('$given → $want', async ({ change, body, declared, want, message, finding }) => {
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({
+      profile: generic,
+      serve: correctServer(users, change),
+      declared: declared ?? declaring(),
+    })
+    expect(returnedNever.skipIf?.(ctx)).toBeNull()
+    const v = await judgeCase(returnedNever, ctx, usersOf(users), body)
+    expect(v.outcome, v.message).toBe(want)
+    if (message) expect(v.message).toMatch(message)
+    // A violation carries its facts as data (issue 13); nothing else does.
+    if (want === 'failed') expect(v.finding).toMatchObject(finding ?? {})
+    else expect(v.finding).toBeUndefined()
+  })
 
   test('skips without /Schemas, or when nothing is declared returned "never"', () => {
     const none = fakeContext({ profile: generic, serve: correctServer({}) })
@@ -101,7 +111,7 @@ describe('put.declared.returned-never: given a server and its /Schemas, want a g
     expect(returnedNever.skipIf?.(nothing)).toMatch(/no attribute returned "never"/)
   })
 
-  test('skips where the vendor documents no attribute the server declares returned "never" (cube: no password)', async () => {
+  test('skips where the vendor documents no attribute declared returned "never" (cube: no password)', async () => {
     const cube = await loadProfile({ vendor: 'cube', validate: false })
     const ctx = fakeContext({ profile: cube, serve: correctServer({}), declared: declaring() })
     expect(returnedNever.skipIf?.(ctx)).toMatch(/vendor's request documents none .*password/)

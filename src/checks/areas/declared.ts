@@ -1,6 +1,6 @@
 import { getAttr, isObject, isUnassigned } from '../compare.ts'
 import type { CheckContext } from '../context.ts'
-import { defineCheck, verdict } from '../define-check.ts'
+import { defineCheck, verdict, violation } from '../define-check.ts'
 import { refusedValidPut } from '../probes/attribution.ts'
 import { validPayloads } from '../probes/payloads.ts'
 import { requestProperties } from '../probes/slots.ts'
@@ -28,7 +28,7 @@ function splitPath(path: string): { urn: string; segments: string[] } {
   return { urn: path.slice(0, colon + 1), segments: path.slice(colon + 1).split('.') }
 }
 
-/** The value at a declared path (`password`, `name.givenname`, `<urn>:employeenumber`), any case, through multi-valued items. */
+/** The value at a declared path (`password`, `name.givenname`, `<urn>:employeenumber`), any case, through items. */
 function valueAt(resource: unknown, path: string): unknown {
   const { urn, segments } = splitPath(path)
   const walk = (value: unknown, rest: string[]): unknown => {
@@ -70,7 +70,8 @@ export const returnedNever = defineCheck({
       : declaredNever(ctx).length === 0
         ? 'the server declares no attribute returned "never"'
         : sendableNever(ctx).length === 0
-          ? `the vendor's request documents none of the attributes the server declares returned "never" (${declaredNever(ctx).join(', ')}), so no PUT can carry one`
+          ? `the vendor's request documents none of the attributes the server declares returned "never" ` +
+            `(${declaredNever(ctx).join(', ')}), so no PUT can carry one`
           : null,
   cases: (ctx) => validPayloads(ctx, { password: 'always' }),
   async run(ctx, users, body) {
@@ -81,9 +82,12 @@ export const returnedNever = defineCheck({
     for (const e of [put, get]) {
       const shown = never.filter((path) => !isUnassigned(valueAt(bodyObject(e), path)))
       if (shown.length > 0)
-        return verdict(
-          'violated',
-          `Received: ${shown.map((path) => spelled(ctx, path)).join(', ')} in the ${e.request.method} response\nExpected: never returned, as the server's own /Schemas declares`,
+        return violation(
+          {
+            received: `${shown.map((path) => spelled(ctx, path)).join(', ')} in the ${e.request.method} response`,
+            expected: 'never returned, as the server\'s own /Schemas declares (returned "never", RFC 7643 §7)',
+            fix: 'Leave attributes declared returned "never" out of every response.',
+          },
           [put, get],
           { focus: e === put ? 0 : 1 },
         )
@@ -93,13 +97,15 @@ export const returnedNever = defineCheck({
     if (sent.length === 0)
       return verdict(
         'inconclusive',
-        `the payload carried no value of an attribute the server declares returned "never" (${never.join(', ')}), so there was nothing to withhold`,
+        `the payload carried no value of an attribute the server declares returned "never" (${never.join(', ')}), ` +
+          'so there was nothing to withhold',
         [put, get],
       )
     if (statusOf(get) !== 200)
       return verdict(
         'passed',
-        `${sent.map((path) => spelled(ctx, path)).join(', ')} not in the PUT response (the GET answered ${statusOf(get)})`,
+        `${sent.map((path) => spelled(ctx, path)).join(', ')} not in the PUT response ` +
+          `(the GET answered ${statusOf(get)})`,
         [put, get],
       )
     return verdict(

@@ -14,8 +14,7 @@ import { caseVariantConflict, caseVariantConflict409, usernameConflict, username
 
 const profiles: Record<string, VendorProfile> = {}
 beforeAll(async () => {
-  for (const vendor of ['generic', 'maia'])
-    profiles[vendor] = await loadProfile({ vendor: vendor as 'generic', validate: false })
+  for (const vendor of ['generic', 'maia'] as const) profiles[vendor] = await loadProfile({ vendor, validate: false })
 })
 
 type Users = Record<string, Record<string, unknown>>
@@ -93,7 +92,46 @@ describe('given/want: put.uniqueness.* (MUST: never stored; SHOULD: 409 uniquene
     ] as const) {
       const v = await run(check, change, vendor)
       expect(v.outcome, `${check.id}: ${v.message}`).toBe(want)
+      // A violation carries its facts as data (issue 13); nothing else does.
+      expect(v.finding !== undefined, `${check.id}: ${v.message}`).toBe(want === 'failed' || want === 'warned')
     }
+  })
+
+  test.each<{ name: string; check: typeof usernameConflict; change?: Change; finding: Record<string, unknown> }>([
+    {
+      name: 'the duplicate stored',
+      check: usernameConflict,
+      finding: {
+        received: `200, and GET shows userName "${OTHER}", already another user's ("${OTHER}")`,
+        expected: expect.stringMatching(/^nothing stored: userName MUST be unique.*\(RFC 7643 §4\.1\.1\)/),
+        fix: 'Check userName uniqueness case-insensitively on PUT as on POST.',
+      },
+    },
+    {
+      name: 'a case variant stored',
+      check: caseVariantConflict,
+      finding: { received: expect.stringMatching(/^200, and GET shows userName "ScImC-/) },
+    },
+    {
+      name: '409 without scimType',
+      check: usernameConflict409,
+      change: refusing(scimError(409)),
+      finding: {
+        received: '409 without scimType',
+        expected: '409 with scimType "uniqueness" (RFC 7644 §3.12 Tables 8 and 9)',
+      },
+    },
+    {
+      name: '400 invalidValue, a fresh userName accepted',
+      check: caseVariantConflict409,
+      change: refusing(scimError(400, 'invalidValue')),
+      finding: {
+        received: '400 invalidValue for a duplicate userName, while the same PUT with a fresh userName was accepted',
+      },
+    },
+  ])('the finding of $check.id: $name', async ({ check, change, finding }) => {
+    const v = await run(check, change)
+    expect(v.finding).toMatchObject(finding)
   })
 
   test('a refusal for another reason records the constraint', async () => {

@@ -16,6 +16,8 @@ import { scrubSecrets, type Secret } from '../secrets.ts'
 import type { CheckContext } from '../checks/context.ts'
 import { mix } from '../generate/mix-seed.ts'
 import { NotEnoughUsers } from './test-users.ts'
+import { RefusalGuard, withSideEffects } from './refusal-guard.ts'
+import type { SendOptions } from '../http/client.ts'
 
 /**
  * Runs one check: creates its test users, drives its cases through `fc.check` with the run's seed
@@ -31,18 +33,22 @@ export async function runCheck(
 ): Promise<CheckResult> {
   const started = performance.now()
   let requests = 0
+  const counted = (o: SendOptions) => {
+    requests++
+    return shared.client.send(o)
+  }
+  // Judges every refused PUT of the check on its own test users (a refusal changes nothing): src/run/refusal-guard.ts.
+  const refusals = new RefusalGuard(shared, counted)
   // The same context with a client that counts this check's requests (the client itself is shared).
   const ctx: CheckContext = {
     ...shared,
     checkId: check.id,
     client: {
       ...shared.client,
-      send: (o) => {
-        requests++
-        return shared.client.send(o)
-      },
+      send: (o) => refusals.request(o),
       close: () => shared.client.close(),
     },
+    users: refusals.pool(),
   }
   const seed = ctx.run.seed
   const base = {
@@ -76,6 +82,7 @@ export async function runCheck(
     if (error instanceof NotEnoughUsers) return finish({ status: 'skipped', message: `Skipped: ${error.message}.` })
     throw error
   }
+  refusals.track(users)
 
   let result: CheckResult
   try {
@@ -90,7 +97,10 @@ export async function runCheck(
 
   async function judge(): Promise<CheckResult> {
     if (!check.cases) {
-      const v = graded(check, await guard(check, () => check.run(ctx, users, undefined)))
+      const v = withSideEffects(
+        graded(check, await guard(check, () => check.run(ctx, users, undefined))),
+        refusals.take(),
+      )
       return finish({ ...fromVerdict(secrets, v), numRuns: 1, exercised: exercisedBy(v) ? 1 : 0 })
     }
     const traits: Record<string, string> = {}
@@ -120,7 +130,8 @@ export async function runCheck(
         runs++
         let v: Verdict
         try {
-          v = graded(check, await check.run(ctx, users, input))
+          refusals.take()
+          v = withSideEffects(graded(check, await check.run(ctx, users, input)), refusals.take())
         } catch (error) {
           fatal = error
           return true

@@ -9,7 +9,7 @@ import { defineCheck } from '../define-check.ts'
 import type { AttributeDiff } from '../types.ts'
 import { type Control, describeRefusal, sendControl } from '../probes/attribution.ts'
 import { ownState } from '../probes/own-state.ts'
-import { fullPayloads, learnedConstraints } from '../probes/payloads.ts'
+import { fullPayloads, learnedConstraints, validPayloads } from '../probes/payloads.ts'
 import { type Attempt, attemptsOf, fireTogether, type RaceStep, racing, repeatRace } from '../probes/race.ts'
 import {
   bodyObject,
@@ -411,7 +411,8 @@ export const ifMatchRace = defineCheck({
   skipIf: etagSkip,
   users: 1,
   run: (ctx, users) => {
-    const pairs = perAttempt(ctx, ATTEMPTS.ifMatch, fc.tuple(fullPayloads(ctx), fullPayloads(ctx)))
+    // Two valid bodies (different userNames): each changes the user, so each changes its version.
+    const pairs = perAttempt(ctx, ATTEMPTS.ifMatch, fc.tuple(validPayloads(ctx), validPayloads(ctx)))
     return repeatRace(
       ctx,
       { attempts: pairs.length, what: 'two PUTs with the same current If-Match', ids: { U1: users.ids[0] } },

@@ -49,7 +49,7 @@ export function readBody(req: IncomingMessage): Promise<RequestBody> {
   })
 }
 
-/** Whether a request Content-Type is one a SCIM request body may use: application/scim+json or application/json (RFC 7644 §3.1). */
+/** Whether a request Content-Type is a SCIM body's: application/scim+json or application/json (RFC 7644 §3.1). */
 export function isScimRequestMedia(contentType: string | undefined): boolean {
   const essence = (contentType ?? '').split(';')[0].trim().toLowerCase()
   return essence === 'application/scim+json' || essence === 'application/json'

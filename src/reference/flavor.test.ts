@@ -40,7 +40,7 @@ describe('flavorOf', () => {
     })
   })
 
-  test('maia: problem details, 403 for auth, meta required, readOnly id/meta/groups not stored, vendor sub-attributes kept', async () => {
+  test('maia: problem details, 403, meta required, id/meta/groups not stored, vendor sub-attributes kept', async () => {
     const flavor = flavorOf(await loadProfile({ vendor: 'maia' }))
     const names = flavor.attributes.map((a) => a.name)
     expect(names).not.toContain('id')
@@ -57,7 +57,7 @@ describe('flavorOf', () => {
     })
   })
 
-  test('lightdash: its extension with sub-attributes from the request schema, application/json errors, emails[].value required', async () => {
+  test('lightdash: extension sub-attributes from the request schema, JSON errors, emails[].value needed', async () => {
     const flavor = flavorOf(await loadProfile({ vendor: 'lightdash' }))
     expect(flavor.extensions.map((e) => e.urn)).toEqual([LIGHTDASH_EXTENSION])
     expect(flavor.extensions[0].schema.attributes).toMatchObject([{ name: 'role', type: 'string', multiValued: false }])

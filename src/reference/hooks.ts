@@ -14,7 +14,8 @@ import type { UserInput } from './validate-user.ts'
  * `error`, `response`) all run, in order, on the same mutable object; the first early answer wins.
  *
  * The stages of a request, in order: `authorize` → `request` → (on /Users/{id}) `target` → `ifMatch` →
- * `body` → (validation) `value`, `refusal` → `uniqueness` → `write` → `resource` → `error` (errors only) → `response`.
+ * `body` → (validation) `value`, `refusal` → `uniqueness` → `write` → `resource` → `error` (errors only) →
+ * `response`.
  * `request`, `target`, `ifMatch`, `body` and `write` may be async: the server awaits them. Without an
  * awaited hook the server checks and writes in one turn of the event loop (uniqueness and If-Match hold
  * under concurrency); a hook that awaits real time between them opens that window on purpose.

@@ -48,7 +48,7 @@ function compare(definition: AttributeDefinition, actual: unknown, op: string, e
   return false
 }
 
-/** `startIndex` (1-based, default 1) and `count` (default and maximum MAX_RESULTS; negative means 0), RFC 7644 §3.4.2.4. */
+/** `startIndex` (1-based, default 1) and `count` (default and maximum MAX_RESULTS; negative: 0), RFC 7644 §3.4.2.4. */
 export function pageOf(query: URLSearchParams): { startIndex: number; count: number } {
   const start = Number.parseInt(query.get('startIndex') ?? '', 10)
   const count = Number.parseInt(query.get('count') ?? '', 10)

@@ -36,7 +36,7 @@ export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string): O
   return withSchemas(resource, flavor)
 }
 
-/** Sets `schemas` to the core URN plus each extension URN whose attributes are present (RFC 7643 §3), first in key order. */
+/** Sets `schemas` to the core URN plus each extension URN whose attributes are present (RFC 7643 §3), as first key. */
 export function withSchemas(resource: Obj, flavor: Flavor): Obj {
   const { schemas: _ignored, ...rest } = resource
   const present = flavor.extensions.filter((e) => rest[e.urn] !== undefined).map((e) => e.urn)

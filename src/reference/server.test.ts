@@ -83,7 +83,7 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
   })
 
   describe('PUT /Users/{id}', () => {
-    test('a valid PUT answers 200 with the whole resource in the vendor media type, equal to a following GET', async () => {
+    test('a valid PUT answers 200 with the whole resource in the vendor media type, equal to a GET', async () => {
       const user = await createUser(server, flavor)
       const body = {
         ...validBody(flavor, user.userName),
@@ -221,7 +221,7 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       expect(reply.json.userName).toBe(String(user.userName).toUpperCase())
     })
 
-    test('echoing the full GET body (id, meta, schemas) succeeds; id, meta and groups in the body are ignored', async () => {
+    test('echoing the full GET body (id, meta, schemas) succeeds; id, meta and groups in it are ignored', async () => {
       const user = await createUser(server, flavor)
       const echoed = await call(server, 'PUT', `/Users/${user.id}`, { body: user })
       expect(echoed.status).toBe(200)
@@ -243,7 +243,7 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       expect((await call(server, 'GET', '/Users/another-id')).status).toBe(404)
     })
 
-    test('null clears a single-valued attribute, [] a multi-valued one, and omitted attributes are cleared', async () => {
+    test('null clears a single-valued attribute, [] a multi-valued one; omitted attributes are cleared', async () => {
       const user = await createUser(server, flavor)
       expect(user.name).toBeDefined()
       const body: Record<string, unknown> = { ...validBody(flavor, user.userName), name: null, emails: [] }
@@ -268,7 +268,7 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       expect(JSON.stringify(server.users())).not.toContain('pass"')
     })
 
-    test('attribute names and the core schema URN are matched ignoring case, and stored under canonical names', async () => {
+    test('attribute names and the core URN are matched ignoring case, and stored under canonical names', async () => {
       const user = await createUser(server, flavor)
       const body: Record<string, unknown> = { ...validBody(flavor, user.userName) }
       delete body.userName
@@ -310,7 +310,7 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
       expect((await call(server, 'GET', `/Users/${user.id}`)).json.name.givenName).toBe(givenName)
     })
 
-    test('meta: created kept, lastModified strictly later, version changed, location and resourceType set', async () => {
+    test('meta: created kept, lastModified later, version changed, location and resourceType set', async () => {
       const user = await createUser(server, flavor)
       let previous = user.meta
       for (let i = 0; i < 3; i += 1) {
@@ -373,7 +373,7 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
   })
 
   describe('ETag / If-Match', () => {
-    test('with ETags on, single-resource responses carry ETag = meta.version; stale If-Match answers 412 and changes nothing', async () => {
+    test('with ETags on, responses carry ETag = meta.version; a stale If-Match: 412, nothing changed', async () => {
       const user = await createUser(etagServer, flavor)
       const got = await call(etagServer, 'GET', `/Users/${user.id}`)
       expect(got.headers.etag).toBe(got.json.meta.version)
@@ -537,7 +537,7 @@ describe.each(FLAVORS)('reference server, %s flavor', (flavor) => {
   })
 
   if (flavor === 'lightdash')
-    test('the Lightdash extension is stored, listed in schemas only when present, and cleared when omitted', async () => {
+    test('the Lightdash extension is stored, listed in schemas only when present, cleared when omitted', async () => {
       const user = await createUser(server, flavor)
       expect(user.schemas).toEqual([CORE_USER_URN, LIGHTDASH_EXTENSION])
       expect(user[LIGHTDASH_EXTENSION]).toEqual({ role: 'member' })

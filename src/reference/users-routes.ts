@@ -226,7 +226,7 @@ async function parsedInput(
   return validation.input
 }
 
-/** RFC 7643 §4.1.1: userName is unique across all Users, ignoring case; 409 `uniqueness` (RFC 7644 §3.12). true when answered. */
+/** RFC 7643 §4.1.1: userName is unique across all Users, ignoring case; else 409 `uniqueness` (RFC 7644 §3.12). */
 function rejectDuplicate(
   ctx: ServerContext,
   exchange: HttpExchange,

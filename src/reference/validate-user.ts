@@ -8,7 +8,7 @@ import type { RefusalRule } from './hooks.ts'
 export interface UserInput {
   /** Top-level attributes present in the body (null when sent as null). */
   values: Map<string, unknown>
-  /** Extension URN → its attributes present in the body; an extension sent as `null` maps to an empty, `cleared` entry. */
+  /** Extension URN → its attributes present in the body; an extension sent as `null`: an empty, `cleared` entry. */
   extensions: Map<string, { cleared: boolean; values: Map<string, unknown> }>
   /** The readOnly parts of the body (never stored; hooks may read them). */
   readOnly: { id?: unknown; meta?: unknown; groups?: unknown }
@@ -218,7 +218,8 @@ function attributeValue(
       Object.keys(normalised).length === 0
     ) {
       throw new Invalid(
-        `"${path}[${i}]" is empty: each value of "${path}" needs at least one of its sub-attributes (${(definition.subAttributes ?? []).map((s) => s.name).join(', ')}).`,
+        `"${path}[${i}]" is empty: each value of "${path}" needs at least one of its sub-attributes ` +
+          `(${(definition.subAttributes ?? []).map((s) => s.name).join(', ')}).`,
       )
     }
     items.push(normalised)
@@ -293,7 +294,7 @@ function refuseLongString(value: string, path: string, constraints: ServerConstr
     throw new Invalid(`"${path}" is ${length} characters long; this service stores at most ${max} characters.`)
 }
 
-/** A constrained server stores at most one value per `type` of a multi-valued complex attribute (types compared ignoring case). */
+/** A constrained server stores one value per `type` of a multi-valued complex attribute (`type` ignoring case). */
 function refuseRepeatedTypes(definition: AttributeDefinition, items: unknown[], path: string): void {
   if (definition.type !== 'complex' || !(definition.subAttributes ?? []).some((s) => s.name === 'type')) return
   const seen = new Map<string, number>()
@@ -303,7 +304,8 @@ function refuseRepeatedTypes(definition: AttributeDefinition, items: unknown[], 
     const first = seen.get(type.toLowerCase())
     if (first !== undefined)
       throw new Invalid(
-        `"${path}[${first}]" and "${path}[${i}]" both have type "${type}": this service stores at most one value of "${path}" per type.`,
+        `"${path}[${first}]" and "${path}[${i}]" both have type "${type}": ` +
+          `this service stores at most one value of "${path}" per type.`,
       )
     seen.set(type.toLowerCase(), i)
   }

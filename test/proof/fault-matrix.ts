@@ -140,7 +140,7 @@ export async function runFaultMatrix(options: FaultMatrixOptions = {}): Promise<
   }
 }
 
-/** Judges one run's statuses against the catalogue entries for (fault, vendor); a baseline expects nothing to fail or warn. */
+/** Judges one run's statuses against the catalogue entries for (fault, vendor); a baseline: nothing fails or warns. */
 export function judgeRow(
   fault: FaultName | null,
   vendor: MatrixVendor,
@@ -271,7 +271,9 @@ class PairWorker {
 
   constructor() {
     const tsxApi = import.meta.resolve('tsx/esm/api')
-    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}) })`
+    const bootstrap =
+      `import(${JSON.stringify(tsxApi)})` +
+      `.then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}) })`
     this.worker = new Worker(bootstrap, { eval: true, workerData: { role: WORKER_ROLE } })
     this.worker.on('message', (message: { id: number; row: MatrixRow }) => {
       this.pending.get(message.id)?.resolve(message.row)

@@ -52,7 +52,10 @@ function parse() {
 /** "N of M faults detected by their intended check, K unexpected failures". */
 function summaryLine(report: FaultMatrixReport): string {
   const t = report.totals
-  return `${t.faultsDetected} of ${t.faults} faults detected by their intended check (${t.pairsDetected} of ${t.pairs} fault × vendor runs), ${t.unexpected} unexpected failures`
+  return (
+    `${t.faultsDetected} of ${t.faults} faults detected by their intended check ` +
+    `(${t.pairsDetected} of ${t.pairs} fault × vendor runs), ${t.unexpected} unexpected failures`
+  )
 }
 
 const cell = (row: MatrixRow | undefined): string => {
@@ -71,7 +74,8 @@ function matrixMarkdown(report: FaultMatrixReport): string {
   const out: string[] = []
   out.push('# Fault-detection matrix', '')
   out.push(
-    `Seed ${report.seed}, ${report.runs} runs per property check, ${report.checks} checks, vendors ${report.vendors.join(', ')}; ${Math.round(report.durationMs / 1000)} s.`,
+    `Seed ${report.seed}, ${report.runs} runs per property check, ${report.checks} checks, ` +
+      `vendors ${report.vendors.join(', ')}; ${Math.round(report.durationMs / 1000)} s.`,
     '',
   )
   out.push(`**${summaryLine(report)}**`, '')
@@ -80,7 +84,8 @@ function matrixMarkdown(report: FaultMatrixReport): string {
   for (const row of report.baseline) {
     const count = (s: string) => Object.values(row.statuses).filter((x) => x === s).length
     out.push(
-      `| ${row.vendor} | ${count('passed')} | ${count('failed')} | ${count('warned')} | ${count('observed')} | ${count('skipped')} | ${(row.durationMs / 1000).toFixed(1)} s |`,
+      `| ${row.vendor} | ${count('passed')} | ${count('failed')} | ${count('warned')} | ${count('observed')} | ` +
+        `${count('skipped')} | ${(row.durationMs / 1000).toFixed(1)} s |`,
     )
   }
   out.push('')
@@ -97,7 +102,8 @@ function matrixMarkdown(report: FaultMatrixReport): string {
     const consequences = [...new Set(rows.flatMap((r) => r.consequences.map((c) => c.check)))]
     const cells = report.vendors.map((v) => cell(rows.find((r) => r.vendor === v)))
     out.push(
-      `| \`${fault}\` | ${intended.join('<br>')} | ${cells.map(escape).join(' | ')} | ${consequences.join(', ') || '—'} |`,
+      `| \`${fault}\` | ${intended.join('<br>')} | ${cells.map(escape).join(' | ')} | ` +
+        `${consequences.join(', ') || '—'} |`,
     )
   }
   const problems = [...report.baseline, ...report.rows].filter(
@@ -123,7 +129,8 @@ function matrixMarkdown(report: FaultMatrixReport): string {
   for (const fault of faults) {
     const vendors = MATRIX_VENDORS.filter((v) => expectationsFor(fault, v).length > 0)
     out.push(
-      `- \`${fault}\`: ${FAULTS[fault]}${vendors.length < MATRIX_VENDORS.length ? ` (applies to ${vendors.join(', ')})` : ''}`,
+      `- \`${fault}\`: ${FAULTS[fault]}` +
+        `${vendors.length < MATRIX_VENDORS.length ? ` (applies to ${vendors.join(', ')})` : ''}`,
     )
   }
   return `${out.join('\n')}\n`
@@ -152,7 +159,8 @@ async function main(): Promise<number> {
     const extra =
       row.unexpected.length > 0 ? ` unexpected: ${row.unexpected.map((u) => `${u.check}=${u.status}`).join(' ')}` : ''
     console.log(
-      `[${done}] ${row.fault ?? 'baseline'} on ${row.vendor}: ${state} (${(row.durationMs / 1000).toFixed(1)} s)${extra}`,
+      `[${done}] ${row.fault ?? 'baseline'} on ${row.vendor}: ${state} ` +
+        `(${(row.durationMs / 1000).toFixed(1)} s)${extra}`,
     )
   }
   let report: FaultMatrixReport
@@ -168,7 +176,8 @@ async function main(): Promise<number> {
   await writeFile(join(args.out, 'matrix.md'), matrixMarkdown(report))
   console.log(`\n${summaryLine(report)}`)
   console.log(
-    `Wrote ${join(args.out, 'matrix.json')} and ${join(args.out, 'matrix.md')} in ${Math.round(report.durationMs / 1000)} s.`,
+    `Wrote ${join(args.out, 'matrix.json')} and ${join(args.out, 'matrix.md')} ` +
+      `in ${Math.round(report.durationMs / 1000)} s.`,
   )
   const ok =
     report.totals.faultsDetected === report.totals.faults &&

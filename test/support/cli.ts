@@ -42,7 +42,7 @@ export interface CliChild {
 
 const children = new Set<CliChild['child']>()
 
-/** The child's environment: this test process's, without what would leak into the CLI's own vitest run or its config. */
+/** The child's environment: this process's, without what would leak into the CLI's own vitest run or its config. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {

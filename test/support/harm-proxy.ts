@@ -18,7 +18,7 @@ export interface ProxiedResponse {
   body: string
 }
 
-/** What a proxy changes: the request before it is forwarded, the response before it is returned, or the whole answer. */
+/** What a proxy changes: the request before it is forwarded, the response before it is returned, or all of it. */
 export interface ProxyBehaviour {
   /** Rewrites the request (e.g. another path); may call the backend itself through `backend`. */
   request?: (

@@ -90,7 +90,10 @@ export const SABOTAGE = {
       )
     })) satisfies PutSabotage,
 
-  /** Announces 5 body bytes and sends a whole resource on a kept-alive connection: the rest lands where the next response should start. */
+  /**
+   * Announces 5 body bytes and sends a whole resource on a kept-alive connection: the rest lands where the next
+   * response should start.
+   */
   shortContentLength: ((req, res) =>
     afterBody(req, () => {
       const body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"x","userName":"short@example.com"}'
@@ -103,12 +106,13 @@ export const SABOTAGE = {
       res
         .writeHead(500, { 'content-type': 'text/html; charset=utf-8' })
         .end(
-          '<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>nginx</p></body></html>',
+          '<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head>' +
+            '<body><h1>Internal Server Error</h1><p>nginx</p></body></html>',
         )
     })) satisfies PutSabotage,
 }
 
-/** 200 with valid-looking headers, then one body byte every `everyMs` for ever (never a gap the idle timeout would catch). */
+/** 200 with valid-looking headers, then one body byte every `everyMs` for ever (no gap an idle timeout would catch). */
 export function trickleBody(everyMs: number): PutSabotage {
   return (req, res) =>
     afterBody(req, () => {
@@ -184,7 +188,7 @@ export interface ProxyOptions {
   put?: PutSabotage
   /** Milliseconds every response waits before it is forwarded. @defaultValue 0 */
   delayMs?: number
-  /** Replaces the answer to every GET of /ServiceProviderConfig, /Schemas and /ResourceTypes. @defaultValue forward it */
+  /** Replaces the answer to every GET of /ServiceProviderConfig, /Schemas, /ResourceTypes. @defaultValue forward it */
   discovery?: PutSabotage
 }
 

@@ -36,7 +36,8 @@ let running = false
 export async function startScimmyServer(options: { token: string }): Promise<ScimmyServer> {
   if (running)
     throw new Error(
-      'startScimmyServer: a SCIMMY server is already running in this process (SCIMMY keeps declared resources in a singleton); close it first.',
+      'startScimmyServer: a SCIMMY server is already running in this process ' +
+        '(SCIMMY keeps declared resources in a singleton); close it first.',
     )
   running = true
   const store = new Map<string, StoredUser>()

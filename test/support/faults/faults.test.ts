@@ -272,7 +272,7 @@ describe('fault switches', () => {
     })
   })
 
-  test('etag-not-version: the ETag header is a strong tag, meta.version a weak one, and If-Match with either succeeds', async () => {
+  test('etag-not-version: a strong ETag header, a weak meta.version, and If-Match with either succeeds', async () => {
     await withServer(
       ['etag-not-version'],
       async (server) => {
@@ -342,7 +342,7 @@ describe('fault switches', () => {
     })
   })
 
-  test('trim-strings: white space at the ends of every stored string is trimmed (top level, sub-attribute, item, extension)', async () => {
+  test('trim-strings: white space at the ends of every stored string is trimmed (at every level)', async () => {
     // Arrange
     const generic = await loadProfile({ vendor: 'generic' })
     const server = await startReferenceServer({ profile: generic, token: TOKEN, hooks: faultHooks(['trim-strings']) })
@@ -442,7 +442,7 @@ describe('fault switches', () => {
     }
   })
 
-  test('null-refused: a PUT without null or [] is served, omitted attributes are still cleared, and POST is unaffected', async () => {
+  test('null-refused: a PUT without null or [] is served, omitted attributes cleared; POST is unaffected', async () => {
     await withServer(['null-refused'], async (server) => {
       const user = await createUser(server, 'cube')
       const body: Record<string, unknown> = { ...validBody('cube', user.userName), name: { givenName: 'Grace' } }
@@ -466,7 +466,7 @@ describe('issue 12: the faults that prove the split and new checks', () => {
     })
   })
 
-  test('username-cleared: a PUT without userName is stored without one; username-immutable refuses a new userName', async () => {
+  test('username-cleared stores a user without userName; username-immutable refuses a new userName', async () => {
     await withServer(['username-cleared'], async (server) => {
       const user = await createUser(server, 'cube')
       const { userName: _gone, ...body } = validBody('cube', user.userName)

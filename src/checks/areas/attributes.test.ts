@@ -37,34 +37,46 @@ const projects: Change = (r, a) =>
     : undefined
 
 describe('put.attributes.param: given a server, want a graded verdict (RFC 7644 §3.9, SCIM-PUT-RULES 21)', () => {
-  test.each([
+  test.each<{ given: string; change?: Change; want: string; message?: RegExp; finding?: Record<string, unknown> }>([
     { given: 'a server that applies the parameter', change: projects, want: 'passed' },
-    { given: 'the parameter ignored', change: undefined, want: 'warned', message: /displayName, name/ },
+    {
+      given: 'the parameter ignored',
+      want: 'warned',
+      finding: {
+        received: 'displayName, name in the response to PUT ?attributes=userName',
+        expected: 'id, userName and attributes returned "always" only (RFC 7644 §3.9)',
+        fix: 'Apply attributes/excludedAttributes to PUT responses (RFC 7644 §3.9).',
+      },
+    },
     {
       given: 'the parameter refused, the same PUT without it accepted',
-      change: ((r) => (withParam(r) ? scimError(400, 'invalidSyntax') : undefined)) as Change,
+      change: (r) => (withParam(r) ? scimError(400, 'invalidSyntax') : undefined),
       want: 'warned',
-      message: /without the parameter was accepted/,
+      finding: {
+        received:
+          '400 invalidSyntax for PUT ?attributes=userName; the same PUT without the parameter was accepted (200)',
+        expected: expect.stringMatching(/\(RFC 7644 §3\.9\)$/),
+      },
     },
     {
       given: 'every PUT refused (a constraint)',
-      change: ((r) => (r.method === 'PUT' ? scimError(400, 'invalidValue', LONG) : undefined)) as Change,
+      change: (r) => (r.method === 'PUT' ? scimError(400, 'invalidValue', LONG) : undefined),
       want: 'inconclusive',
       message: /refused too/,
     },
     {
       given: '204 without a resource',
-      change: ((r) => (r.method === 'PUT' ? { status: 204 } : undefined)) as Change,
+      change: (r) => (r.method === 'PUT' ? { status: 204 } : undefined),
       want: 'inconclusive',
     },
-  ] as { given: string; change?: Change; want: string; message?: RegExp }[])(
-    '$given → $want',
-    async ({ change, want, message }) => {
-      const users = { u1: storedUser('u1') }
-      const ctx = fakeContext({ profile: generic, serve: correctServer(users, change) })
-      const v = await judgeCase(attributesParam, ctx, usersOf(users), BODY)
-      expect(v.outcome, v.message).toBe(want)
-      if (message) expect(v.message).toMatch(message)
-    },
-  )
+  ])('$given → $want', async ({ change, want, message, finding }) => {
+    const users = { u1: storedUser('u1') }
+    const ctx = fakeContext({ profile: generic, serve: correctServer(users, change) })
+    const v = await judgeCase(attributesParam, ctx, usersOf(users), BODY)
+    expect(v.outcome, v.message).toBe(want)
+    if (message) expect(v.message).toMatch(message)
+    // A violation carries its facts as data (issue 13); nothing else does.
+    if (want === 'warned') expect(v.finding).toMatchObject(finding ?? {})
+    else expect(v.finding).toBeUndefined()
+  })
 })

@@ -1,5 +1,5 @@
 import { getAttr, isUnassigned } from '../compare.ts'
-import { defineCheck, verdict } from '../define-check.ts'
+import { defineCheck, verdict, violation } from '../define-check.ts'
 import { describeRefusal, refusedByConstraint, sendControl } from '../probes/attribution.ts'
 import { fullPayloads } from '../probes/payloads.ts'
 import { bodyObject, describeStatus, is2xx, noResponse, putUser } from '../probes/requests.ts'
@@ -17,7 +17,9 @@ export const attributesParam = defineCheck({
   level: 'SHOULD',
   source: 'RFC 7644 §3.9',
   area: 'attributes',
-  rule: 'attributes: ... the attribute names to return in the response, overriding the set of attributes that would be returned by default.',
+  rule:
+    'attributes: ... the attribute names to return in the response, overriding the set of attributes that would ' +
+    'be returned by default.',
   users: 1,
   maxRuns: 3,
   cases: (ctx) =>
@@ -37,9 +39,15 @@ export const attributesParam = defineCheck({
           exchanges: [put, control],
           key: 'put-body',
         })
-      return verdict(
-        'violated',
-        `Received: ${describeRefusal(put)} for PUT ?attributes=userName; the same PUT without the parameter was accepted (${describeStatus(control)})\nExpected: the PUT performed, its response holding id, userName and the attributes returned "always"\n\nSupport attributes/excludedAttributes on PUT (§3.9)`,
+      return violation(
+        {
+          received:
+            `${describeRefusal(put)} for PUT ?attributes=userName; ` +
+            `the same PUT without the parameter was accepted (${describeStatus(control)})`,
+          expected:
+            'the PUT performed, its response holding id, userName and attributes returned "always" (RFC 7644 §3.9)',
+          fix: 'Support attributes/excludedAttributes on PUT (RFC 7644 §3.9).',
+        },
         [put, control],
       )
     }
@@ -47,7 +55,8 @@ export const attributesParam = defineCheck({
     if (!returned)
       return verdict(
         'inconclusive',
-        `the ${describeStatus(put)} response to PUT ?attributes=userName carries no resource (put.status.success-200 judges that)`,
+        `the ${describeStatus(put)} response to PUT ?attributes=userName carries no resource ` +
+          '(put.status.success-200 judges that)',
         [put],
       )
     const extra = Object.keys(returned).filter((k) => {
@@ -55,9 +64,12 @@ export const attributesParam = defineCheck({
       return ctx.attribute(k)?.returned !== 'always' && !isUnassigned(getAttr(returned, k))
     })
     if (extra.length === 0) return verdict('passed', 'only the requested and always-returned attributes', [put])
-    return verdict(
-      'violated',
-      `Received: ${extra.join(', ')} in the response to PUT ?attributes=userName\nExpected: id, userName and attributes returned "always" only\n\nApply attributes/excludedAttributes to PUT responses (§3.9)`,
+    return violation(
+      {
+        received: `${extra.join(', ')} in the response to PUT ?attributes=userName`,
+        expected: 'id, userName and attributes returned "always" only (RFC 7644 §3.9)',
+        fix: 'Apply attributes/excludedAttributes to PUT responses (RFC 7644 §3.9).',
+      },
       [put],
     )
   },

@@ -146,7 +146,7 @@ afterAll(() => {
 })
 
 describe('a target whose filter is ignored: the harness deletes no user it did not create', () => {
-  test('put.status.unknown-id-404 and put.errors.format: the residents are left alone; a 200 on an unknown id with nothing created warns', async () => {
+  test('unknown-id-404 and errors.format: the residents are left alone; a 200 creating nothing warns', async () => {
     // Arrange
     target = await startFilterIgnoringTarget(RESIDENTS)
     const c = await contextFor(target.origin)
@@ -157,12 +157,12 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     expect(target.deletes.filter((id) => id.startsWith('resident-'))).toEqual([])
     expect([...target.users.values()]).toEqual(RESIDENTS)
     expect(errors.status, errors.message).not.toBe('skipped')
-    // The whole list came back and holds no user with the sent userName: nothing was created (§3.12 Table 8 is a SHOULD).
+    // The whole list came back and holds no user with the sent userName: nothing was created (Table 8 is a SHOULD).
     expect(unknownId.status, unknownId.message).toBe('warned')
     expect(unknownId.message).toMatch(/^Received: 200 for an id that does not exist \(nothing was created/)
   })
 
-  test('only a page of the unfiltered list: creation cannot be ruled out, so the 200 fails, and still nothing is deleted', async () => {
+  test('one page of the unfiltered list: creation not ruled out, the 200 fails, nothing deleted', async () => {
     // Arrange
     target = await startFilterIgnoringTarget(RESIDENTS, 2)
     const c = await contextFor(target.origin)
@@ -174,11 +174,12 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     expect(unknownId.status).toBe('failed')
     // The residents and the check's own test user (the control of a refusal is PUT there).
     expect(unknownId.message).toContain(
-      'a created user cannot be ruled out (the search for the userName ignored the filter and returned one page of the users, 2 of 4)',
+      'a created user cannot be ruled out (the search for the userName ignored the filter and returned one page ' +
+        'of the users, 2 of 4)',
     )
   })
 
-  test('issue 11: a target that maps unknown ids to an existing user gets no PUT at all, and the check is inconclusive', async () => {
+  test('issue 11: a target mapping unknown ids to a user gets no PUT at all; the check is inconclusive', async () => {
     // Arrange
     target = await startFilterIgnoringTarget(RESIDENTS, Infinity, true)
     const c = await contextFor(target.origin)
@@ -192,13 +193,13 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     expect(unknownId.status).toBe('inconclusive')
     expect(unknownId.exercised).toBe(0)
     expect(unknownId.message).toMatch(
-      /^No case of \d+ reached the rule: a GET of the random id \S+ answered 200 instead of 404, so the harness sent no PUT there/,
+      /^No case of \d+ reached the rule: a GET of the random id \S+ answered 200 instead of 404, so .* no PUT/,
     )
     expect(errors.status, errors.message).not.toBe('failed')
   })
 
-  test('findCreated counts a case variant of the sent userName, never a test user of the run, the --user-id user or a user listed before the run', async () => {
-    // Arrange: every user below except "kept" carries the sent userName in some case; "stray" appears after the run started.
+  test('findCreated counts a case variant of the userName, never a test user, --user-id user or resident', async () => {
+    // Arrange: every user below except "kept" carries the sent userName in some case; "stray" appears after the start.
     const users: User[] = [
       { id: 'kept', userName: 'someone@example.com' },
       { id: 'own-test-user', userName: 'Probe@Example.com' },
@@ -222,7 +223,7 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     expect(target.deletes).toEqual(['stray'])
     expect([...target.users.keys()]).toEqual(['kept', 'own-test-user', 'borrowed', 'resident'])
     expect(search.created?.how).toContain('finds id stray; deleted again')
-    // The deleted user went through the ledger (created, then removed); the run's own test user is still there for its check.
+    // The deleted user went through the ledger (created, then removed); the run's own test user is still there.
     expect(ledger.leftovers()).toEqual([{ id: 'own-test-user', userName: 'Probe@Example.com' }])
   })
 })

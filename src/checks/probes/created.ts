@@ -12,14 +12,15 @@ export function unknownIdOccupied(id: string, get: Exchange): Verdict {
   const what = get.response ? `answered ${get.response.status}` : `failed (${get.error?.message})`
   return verdict(
     'inconclusive',
-    `a GET of the random id ${id} ${what} instead of 404, so the harness sent no PUT there (it never writes to a user it did not create)`,
+    `a GET of the random id ${id} ${what} instead of 404, so the harness sent no PUT there ` +
+      '(it never writes to a user it did not create)',
     [get],
   )
 }
 
 /** What {@link findCreated} concluded about a PUT on an unknown id. */
 export interface CreatedSearch {
-  /** The users the PUT created, as far as the harness could tell (each one deleted again, or left in the ledger for the sweep). */
+  /** The users the PUT created, as far as the harness can tell (each deleted again, or left to the ledger's sweep). */
   created: { how: string } | null
   /**
    * True when a `userName eq` search was made and its answer lets the harness rule out a user it did
@@ -57,7 +58,8 @@ export async function findCreated(
   if (statusOf(get) === 200 && getAttr(bodyObject(get), 'id') === id)
     candidates.set(id, 'a GET of the id answers 200 with it')
 
-  // A server may store the user under an id of its own and say so in the response; trusted only if that user carries the sent userName.
+  // A server may store the user under an id of its own and say so in the response: trusted only if that user
+  // carries the sent userName.
   const returnedId = getAttr(bodyObject(put), 'id')
   if (is2xx(put) && typeof returnedId === 'string' && returnedId !== id)
     candidates.set(returnedId, `the response's id ${returnedId} holds userName ${JSON.stringify(userName)}`)
@@ -84,7 +86,7 @@ export async function findCreated(
   for (const [created, how] of candidates) {
     // Users that existed before (listed before the run, test users, --user-id) were not created by this PUT.
     if (created !== id && ctx.users.isKnown(created)) continue
-    // Deleted only when adopted with evidence (the sent userName, an id never seen before); anything else is never touched.
+    // Deleted only when adopted with evidence (the sent userName, an id never seen before); nothing else is touched.
     const adopted = await ctx.users.adopt(created, userName)
     const outcome = adopted ? await ctx.users.removeOne(created) : null
     const fate =
@@ -113,7 +115,9 @@ function readSearch(
     return {
       matches: [],
       conclusive: false,
-      why: `the search for the userName answered ${statusOf(list) ?? 'nothing'}${body ? '' : ' without a JSON ListResponse'}`,
+      why:
+        `the search for the userName answered ${statusOf(list) ?? 'nothing'}` +
+        (body ? '' : ' without a JSON ListResponse'),
     }
   const resources = getAttr(body, 'Resources') ?? []
   const total = getAttr(body, 'totalResults')
@@ -131,6 +135,8 @@ function readSearch(
   return {
     matches: found,
     conclusive: false,
-    why: `the search for the userName ignored the filter and returned one page of the users, ${resources.length} of ${typeof total === 'number' ? total : 'an unknown total'}`,
+    why:
+      'the search for the userName ignored the filter and returned one page of the users, ' +
+      `${resources.length} of ${typeof total === 'number' ? total : 'an unknown total'}`,
   }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import {
   type Answer,
@@ -13,6 +16,10 @@ import { REFUSAL_RULE } from '../checks/probes/refusal-unchanged.ts'
 import type { SendOptions } from '../http/client.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { CHECKS } from '../checks/index.ts'
+import { refusalUnchanged } from '../checks/areas/invalid-refusal.ts'
+import { startReferenceServer } from '../reference/server.ts'
+import { buildConfig } from './config.ts'
+import { createContext } from './context.ts'
 import { RefusalGuard, withSideEffects } from './refusal-guard.ts'
 import { runCheck } from './run-check.ts'
 
@@ -183,6 +190,16 @@ describe('refusal guard: a refused PUT of any check is followed by a GET that mu
     expect(guard.pool().userPath('x')).toBe(ctx.users.userPath('x'))
   })
 
+  test("the rule's owner check judges its own refusals: the guard sends no GET of its own there", async () => {
+    const users: Users = { u1: storedUser('u1', OLD) }
+    const ctx = fakeContext({ profile: generic, serve: correctServer(users, partialWrite(users)) })
+    const guard = new RefusalGuard(ctx, (o) => ctx.client.send(o), REFUSAL_RULE.id)
+    guard.track(usersOf(users))
+    await guard.request({ method: 'PUT', path: ctx.users.userPath('u1'), json: INVALID })
+    expect(guard.take()).toEqual([])
+    expect(ctx.sent).toHaveLength(1)
+  })
+
   test('a write elsewhere than /Users (e.g. /Bulk) forgets every baseline', async () => {
     const users: Users = { u1: storedUser('u1', OLD) }
     const g = guarded(users, partialWrite(users))
@@ -272,5 +289,35 @@ describe('runCheck: the guard in every check', () => {
     const result = await runCheck(noInternals, poolContext(users, fakeContext({ profile: generic, serve })))
     expect(result.traits?.sideEffect).toBeUndefined()
     expect(result.status).not.toBe('failed')
+  })
+})
+
+describe('the reference server (correct, with ETags, constrained): no side-effect finding', () => {
+  test.each([
+    { vendor: 'cube', etag: false, constrained: false },
+    { vendor: 'generic', etag: true, constrained: false },
+    { vendor: 'lightdash', etag: false, constrained: true },
+    { vendor: 'maia', etag: true, constrained: true },
+  ] as const)('$vendor (etag: $etag, constrained: $constrained)', async ({ vendor, etag, constrained }) => {
+    const profile = await loadProfile({ vendor })
+    const server = await startReferenceServer({ profile, token: 't0k', etag, constrained })
+    const config = buildConfig({
+      vendor,
+      token: 't0k',
+      seed: '11',
+      runs: '20',
+      reportDir: mkdtempSync(join(tmpdir(), 'rg-')),
+    })
+    const ctx = await createContext(config, server.origin)
+    try {
+      const result = await runCheck(refusalUnchanged, ctx)
+      expect(result.status, result.message).toBe('passed')
+      expect(result.exercised).toBeGreaterThan(5)
+      expect(result.traits?.sideEffect).toBeUndefined()
+      expect(result.traits?.['sideEffect.meta']).toBeUndefined()
+    } finally {
+      await ctx.client.close()
+      await server.close()
+    }
   })
 })

@@ -44,6 +44,8 @@ export class RefusalGuard {
     private readonly shared: Pick<CheckContext, 'users' | 'attribute'>,
     /** The check's counted send: the guard's GETs are the check's requests too. */
     private readonly send: (o: SendOptions) => Promise<Exchange>,
+    /** The check in progress: the rule's owner judges its own refusals (a GET of its own after each). */
+    private readonly checkId = '',
   ) {}
 
   /** Starts tracking the check's test users, each from the representation its creation answered. */
@@ -57,6 +59,7 @@ export class RefusalGuard {
 
   /** The check's client: every request goes through here. */
   async request(o: SendOptions): Promise<Exchange> {
+    if (this.checkId === REFUSAL_RULE.id) return this.send(o)
     const id = this.userOf(o.path)
     const method = o.method.toUpperCase()
     if (method === 'GET' || method === 'HEAD') {

@@ -38,7 +38,7 @@ export async function runCheck(
     return shared.client.send(o)
   }
   // Judges every refused PUT of the check on its own test users (a refusal changes nothing): src/run/refusal-guard.ts.
-  const refusals = new RefusalGuard(shared, counted)
+  const refusals = new RefusalGuard(shared, counted, check.id)
   // The same context with a client that counts this check's requests (the client itself is shared).
   const ctx: CheckContext = {
     ...shared,

@@ -38,6 +38,7 @@ const summary = (results: CheckResult[]) =>
 /** Each window and the checks that must find it (and only they, among the races). */
 const WINDOWS: { window: RaceWindow; catches: string[] }[] = [
   { window: 'uniqueness', catches: ['put.concurrency.username-race', 'put.concurrency.username-race-post'] },
+  { window: 'post-uniqueness', catches: ['put.concurrency.username-race-post'] },
   { window: 'if-match', catches: ['put.concurrency.if-match-race'] },
   { window: 'replace', catches: ['put.concurrency.whole-body'] },
 ]

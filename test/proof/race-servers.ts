@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net'
 export type RaceWindow =
   /** Between the userName uniqueness check and the write, for PUT and POST. */
   | 'uniqueness'
+  /** Between the userName uniqueness check and the insert of a POST only (its PUT is atomic). */
+  | 'post-uniqueness'
   /** Between the If-Match comparison and the write. */
   | 'if-match'
   /** Between the attributes of a replace, written one at a time. */
@@ -130,7 +132,7 @@ export async function startRaceServer(options: RaceServerOptions): Promise<RaceS
         return error(res, 400, 'userName is required.', 'invalidValue')
       return exclusive(async () => {
         if (taken(body.userName)) return error(res, 409, 'userName is taken.', 'uniqueness')
-        if (windows.has('uniqueness')) await tick()
+        if (windows.has('uniqueness') || windows.has('post-uniqueness')) await tick()
         const now = new Date().toISOString()
         const u: Stored = { id: randomUUID(), data: dataOf(body), version: 1, created: now, modified: now }
         store.set(u.id, u)

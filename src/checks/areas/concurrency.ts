@@ -23,6 +23,7 @@ import {
 } from '../probes/requests.ts'
 
 type Body = Record<string, unknown>
+type Progress = NonNullable<SendOptions['onProgress']>
 
 /**
  * Concurrent writers (issue 14): requests fired at the same instant on separate connections, each race
@@ -32,7 +33,7 @@ type Body = Record<string, unknown>
  */
 
 /** Attempts per race, before --runs: enough that a check-then-write window of a tick is found in nearly every run. */
-const ATTEMPTS = { rename: 20, post: 12, ifMatch: 20, wholeBody: 12 }
+const ATTEMPTS = { rename: 15, post: 10, ifMatch: 15, wholeBody: 10 }
 /** PUTs fired at once at one user by put.concurrency.whole-body. */
 const WRITERS = 3
 
@@ -246,7 +247,7 @@ export const usernameRacePost = defineCheck({
     return repeatRace(
       ctx,
       { attempts: inputs.length, what: 'a PUT and a POST for one new userName', ids: { U1: users.ids[0] } },
-      (i) => postAttempt(ctx, users, ...inputs[i]),
+      (i) => postAttempt(ctx, users, ...inputs[i], i % 2 === 1),
     )
   },
 })
@@ -257,6 +258,7 @@ async function postAttempt(
   name: string,
   fresh: string,
   minimal: Body,
+  postFirst: boolean,
 ): Promise<Attempt> {
   const id = users.ids[0]
   const renamed = (to: string) => ({ ...ownState(ctx, users), userName: to })
@@ -267,10 +269,10 @@ async function postAttempt(
     return posted
   }
   try {
-    const fired = await fireTogether<Exchange | PostedUser | null>([
-      racing(ctx, put(ctx, id, renamed(name))),
-      (onProgress) => post(name, onProgress),
-    ])
+    // Every other attempt starts the POST first: a window in one path only is found when that path goes first.
+    const starts = [racing(ctx, put(ctx, id, renamed(name))), (onProgress: Progress) => post(name, onProgress)]
+    const fired = await fireTogether<Exchange | PostedUser | null>(postFirst ? starts.reverse() : starts)
+    if (postFirst) fired.results.reverse()
     const [putExchange, posted] = fired.results as [Exchange, PostedUser | null]
     if (posted === null)
       return {

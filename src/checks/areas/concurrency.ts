@@ -570,8 +570,8 @@ async function wholeBodyAttempt(ctx: CheckContext, id: string, bodies: Body[]): 
     return {
       outcome: 'untested',
       why:
-        `only ${accepted.length} of ${bodies.length} PUTs was accepted (${describeRefusal(refused)}):` +
-        ' no replaces raced',
+        `only ${accepted.length} of ${bodies.length} PUTs ${accepted.length === 1 ? 'was' : 'were'} accepted` +
+        ` (${describeRefusal(refused)}): no replaces raced`,
       exchanges,
     }
   }

@@ -165,7 +165,12 @@ export async function repeatRace(
     return violation(finding, exchanges, { story, traits, diff: a.diff, focus: exchanges.length - 1 })
   }
   if (held > 0)
-    return verdict('passed', `${options.what}: raced ${judged} times, the rule held each time`, lastHeld, { traits })
+    return verdict(
+      'passed',
+      `${options.what}: raced ${judged} time${judged === 1 ? '' : 's'}, the rule held each time`,
+      lastHeld,
+      { traits },
+    )
   return verdict('inconclusive', `no race of ${total} could be judged: ${firstUntested ?? 'none ran'}`, [], { traits })
 }
 

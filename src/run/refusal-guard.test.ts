@@ -145,6 +145,44 @@ describe('refusal guard: a refused PUT of any check is followed by a GET that mu
     expect(outcomes(g.guard.take())).toEqual(['passed'])
   })
 
+  test("a change not the PUT's (another writer, a replica catching up): a trait, not blamed", async () => {
+    const users: Users = { u1: storedUser('u1', OLD) }
+    const g = guarded(users, (r) => {
+      if (r.method === 'PUT') users.u1 = { ...users.u1, displayName: 'Set by someone else' }
+      return undefined
+    })
+    await g.get()
+    await g.put(INVALID)
+    const [v] = g.guard.take()
+    expect(v.outcome).toBe('passed')
+    expect(v.traits?.['sideEffect.other']).toMatch(
+      /^displayName changed after a 400 refusal, not to a value the PUT sent/,
+    )
+  })
+
+  test('one item of a multi-valued attribute stored from the refused PUT: violated', async () => {
+    const users: Users = { u1: storedUser('u1', OLD) }
+    const g = guarded(users, (r) => {
+      if (r.method === 'PUT') users.u1 = { ...users.u1, emails: [...OLD.emails, { value: 'new@example.com' }] }
+      return undefined
+    })
+    await g.get()
+    await g.put({ ...INVALID, emails: [{ value: 'new@example.com', type: 'work' }, { value: 'x@example.com' }] })
+    const [v] = g.guard.take()
+    expect(v.outcome).toBe('violated')
+    expect(v.diff?.[0].note).toMatch(/now with the PUT's \{"value":"new@example.com"\}$/)
+  })
+
+  test('a creation answer without sub-attributes the GET adds (primary): the same values, not a change', async () => {
+    const users: Users = {
+      u1: storedUser('u1', { emails: [{ value: 'old@example.com', type: 'work', primary: true }] }),
+    }
+    const g = guarded(users)
+    g.guard.track({ ids: ['u1'], created: [{ ...users.u1, emails: OLD.emails }] })
+    await g.put({ schemas: [CORE], emails: OLD.emails })
+    expect(outcomes(g.guard.take())).toEqual(['passed'])
+  })
+
   test('only meta moved: passed, with a sideEffect.meta trait (no value changed)', async () => {
     const users: Users = { u1: storedUser('u1', OLD) }
     const g = guarded(users, (r) => {

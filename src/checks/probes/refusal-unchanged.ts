@@ -1,5 +1,5 @@
 import type { Exchange } from '../../http/exchange.ts'
-import { type CharacteristicsOf, differs, getAttr, isObject, isUnassigned, kindOf } from '../compare.ts'
+import { type CharacteristicsOf, childPath, differs, getAttr, isObject, isUnassigned, kindOf } from '../compare.ts'
 import { violation, type Verdict } from '../define-check.ts'
 import type { AttributeDiff, Level } from '../types.ts'
 import { bodyObject, statusOf } from './requests.ts'
@@ -84,42 +84,85 @@ function tooDeep(value: unknown, depth = 0): boolean {
   return isObject(value) && Object.values(value).some((v) => tooDeep(v, depth + 1))
 }
 
-/** Whether `now` differs from `before` under SCIM's rules, in either direction. */
-function changed(before: unknown, now: unknown, name: string, characteristicsOf: CharacteristicsOf): boolean {
-  if (tooDeep(before) || tooDeep(now)) return JSON.stringify(before) !== JSON.stringify(now)
-  return (differs(before, now, name, characteristicsOf) ?? differs(now, before, name, characteristicsOf)) !== null
+/** The same value under SCIM's rules (compared both ways), or the same JSON where too deep to compare as sets. */
+function same(a: unknown, b: unknown, name: string, characteristicsOf: CharacteristicsOf): boolean {
+  if (tooDeep(a) || tooDeep(b)) return JSON.stringify(a) === JSON.stringify(b)
+  return (differs(a, b, name, characteristicsOf) ?? differs(b, a, name, characteristicsOf)) === null
 }
 
-/** Whether `stored` is what the refused PUT sent for the attribute (white space trimmed counts). */
-function fromThePut(sent: unknown, stored: unknown, name: string, characteristicsOf: CharacteristicsOf): boolean {
+/** `stored` holds `sent` (a server may add sub-attributes; white space trimmed at the ends counts). */
+function holds(sent: unknown, stored: unknown, name: string, characteristicsOf: CharacteristicsOf): boolean {
   if (tooDeep(sent) || tooDeep(stored)) return JSON.stringify(sent) === JSON.stringify(stored)
   const note = differs(sent, stored, name, characteristicsOf)
   return note === null || kindOf(note) === 'trimmed'
 }
 
-/** One changed attribute of the user: what the refused PUT sent, what a GET shows now, and what it was. */
+/**
+ * What the GET shows of the refused PUT's value that was not there before: the whole value, the attribute
+ * cleared (the PUT omitted or emptied it), one new item of a multi-valued attribute, or one sub-attribute
+ * of a complex one. Null when the change is not the PUT's: something else changed the user (another
+ * writer, a replica catching up), which this rule does not blame on the refusal.
+ */
+function fromThePut(
+  put: unknown,
+  before: unknown,
+  now: unknown,
+  name: string,
+  characteristicsOf: CharacteristicsOf,
+): string | null {
+  if (isUnassigned(now)) return isUnassigned(put) ? 'cleared as the PUT asked' : null
+  if (isUnassigned(put) || tooDeep(put) || tooDeep(now))
+    return holds(put, now, name, characteristicsOf) ? 'the value the PUT sent' : null
+  if (holds(put, now, name, characteristicsOf)) return 'the value the PUT sent'
+  if (Array.isArray(now) && Array.isArray(put)) {
+    const old = Array.isArray(before) ? before : []
+    const fresh = now.filter((item) => !old.some((o) => same(o, item, name, characteristicsOf)))
+    const item = fresh.find((i) =>
+      put.some((p) => holds(p, i, name, characteristicsOf) || holds(i, p, name, characteristicsOf)),
+    )
+    return item === undefined ? null : `with the PUT's ${JSON.stringify(item)}`
+  }
+  if (isObject(now) && isObject(put))
+    for (const [sub, value] of Object.entries(put)) {
+      const path = childPath(name, sub)
+      const [was, is] = [getAttr(before, sub), getAttr(now, sub)]
+      if (!isUnassigned(value) && holds(value, is, path, characteristicsOf) && !same(was, is, path, characteristicsOf))
+        return `with the PUT's ${sub}`
+    }
+  return null
+}
+
+/** What a GET after a refused PUT shows changed: the PUT's values stored (`diff`), and other changes (`other`). */
+export interface Changes {
+  diff: AttributeDiff[]
+  other: string[]
+}
+
+/** The attributes a GET after the refused PUT shows changed since `baseline`, each the PUT's doing or not. */
 export function changedAttributes(
   baseline: Baseline,
   after: Body,
   put: Exchange,
   characteristicsOf: CharacteristicsOf,
-): AttributeDiff[] {
+): Changes {
   const sent = sentBody(put)
-  const out: AttributeDiff[] = []
+  const out: Changes = { diff: [], other: [] }
   for (const name of namesOf(baseline.body, after)) {
     if (!judged(name, characteristicsOf)) continue
     const before = getAttr(baseline.body, name)
     const now = getAttr(after, name)
-    if (!changed(before, now, name, characteristicsOf)) continue
-    const put = getAttr(sent, name)
-    const toward = fromThePut(put, now, name, characteristicsOf)
-    // A creation answer proves only the values it shows: only a value it showed, replaced by the PUT's, counts.
-    if (baseline.from === 'created' && !(toward && !isUnassigned(before) && !isUnassigned(now))) continue
+    if (baseline.from === 'created') {
+      // A creation answer proves only the values it shows: one of them gone, replaced by the PUT's.
+      if (isUnassigned(before) || isUnassigned(now) || holds(before, now, name, characteristicsOf)) continue
+    } else if (same(before, now, name, characteristicsOf)) continue
+    const value = getAttr(sent, name)
+    const how = fromThePut(value, before, now, name, characteristicsOf)
+    if (how === null) {
+      out.other.push(name)
+      continue
+    }
     const was = isUnassigned(before) ? 'unassigned' : JSON.stringify(before)
-    const note = toward
-      ? `was ${was} before the refused PUT, now ${isUnassigned(now) ? 'cleared as' : 'the value'} the PUT sent`
-      : `was ${was} before the refused PUT, now another value`
-    out.push({ attribute: name, sent: put, stored: now, note })
+    out.diff.push({ attribute: name, sent: value, stored: now, note: `was ${was} before the refused PUT, now ${how}` })
   }
   return out
 }
@@ -140,10 +183,12 @@ function metaMoved(baseline: Baseline, after: Body): string | null {
 
 /**
  * The judgement of one refused PUT: `put` answered a refusal ({@link isRefusal}) and `after` is the GET of
- * the same user right after it, with no other write in between. `violated` when a value changed (a
- * partial write); else `passed`, with a `sideEffect.meta` trait when only meta moved (RFC 7643 §3.1 says
- * lastModified is when "the details of this resource were updated": no value changed, so an observation).
- * Null when the GET shows no user to compare (not 200 with an object).
+ * the same user right after it, with no other write in between. `violated` when the GET shows any of the
+ * PUT's values stored (a partial write); else `passed`, with traits for what moved without a value of the
+ * PUT: `sideEffect.meta` when only meta did (RFC 7643 §3.1: lastModified is when "the details of this
+ * resource were updated"; no value changed, an observation), `sideEffect.other` for a value changed to
+ * something the PUT did not send (not blamed on the refusal). Null when the GET shows no user (not a 200
+ * with an object).
  */
 export function judgeRefusal(
   characteristicsOf: CharacteristicsOf,
@@ -156,15 +201,20 @@ export function judgeRefusal(
   const exchanges = [...(baseline.exchange ? [baseline.exchange] : []), put, after]
   const focus = baseline.exchange ? 1 : 0
   const refusal = describeRefusal(put)
-  const diff = changedAttributes(baseline, shown, put, characteristicsOf)
+  const { diff, other } = changedAttributes(baseline, shown, put, characteristicsOf)
   if (diff.length === 0) {
+    const traits: Record<string, string> = {}
     const meta = metaMoved(baseline, shown)
-    const message = `after the ${refusal} refusal, a GET shows the user's values as before`
+    if (meta) traits['sideEffect.meta'] = `${meta} after a ${statusOf(put)} refusal, no value changed`
+    if (other.length > 0)
+      traits['sideEffect.other'] =
+        `${other.join(', ')} changed after a ${statusOf(put)} refusal, not to a value the PUT sent (not blamed on it)`
+    const message = `after the ${refusal} refusal, a GET shows none of the PUT's values stored`
     return {
       outcome: 'passed',
       message: meta ? `${message} (${meta})` : message,
       exchanges,
-      traits: meta ? { 'sideEffect.meta': `${meta} after a ${statusOf(put)} refusal, no value changed` } : undefined,
+      traits: Object.keys(traits).length > 0 ? traits : undefined,
     }
   }
   const names = diff.map((d) => d.attribute).join(', ')

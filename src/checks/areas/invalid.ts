@@ -12,11 +12,8 @@ import { bodyObject, getUser, is2xx, noResponse, putRaw, putUser, scimTypeOf, st
 import { serverDeclares } from '../probes/server-schemas.ts'
 import { requestProperties } from '../probes/slots.ts'
 
-const OUTCOME: Record<Grade, 'passed' | 'observed' | 'violated'> = {
-  pass: 'passed',
-  observe: 'observed',
-  violated: 'violated',
-}
+/** The verdict of a grade that keeps the rule (a `violated` grade is built with its finding). */
+const OUTCOME: Record<Exclude<Grade, 'violated'>, 'passed' | 'observed'> = { pass: 'passed', observe: 'observed' }
 
 /**
  * The cases of a kind, built on the test user's own accepted state: the mutation is then the only thing

@@ -1,4 +1,4 @@
-import type { AttributeDiff, CheckResult } from '../checks/types.ts'
+import type { AttributeDiff, CheckResult, Story } from '../checks/types.ts'
 import { counterexampleError } from './_internals/exchange-error.ts'
 import { cut, formatValue, printable, prettyResponseBody, prettyText, statusReason } from './_internals/text.ts'
 import { scrubSecrets } from '../secrets.ts'
@@ -39,6 +39,26 @@ export function diffTable(diff: readonly AttributeDiff[]): string {
   return [line(rows[0] ?? []), line(rule), ...rows.slice(1).map(line)].join('\n')
 }
 
+/** A failing sequence or race: its numbered steps (expected by the model, received), then its replay script. */
+export function storyText(story: Story): string {
+  const steps = story.steps.map((s) =>
+    [
+      `${s.n}.${s.parallel === undefined ? '' : ` [parallel ${s.parallel}]`} ${s.action}`,
+      `   expected: ${s.expected}`,
+      `   received: ${s.received}`,
+    ].join('\n'),
+  )
+  return [
+    `Story (${story.steps.length} steps):`,
+    '',
+    indent(steps.join('\n')),
+    '',
+    'Replay script:',
+    '',
+    indent(story.script.trimEnd()),
+  ].join('\n')
+}
+
 /**
  * The failure block of one check, in the shape of schemathesis' CLI output: the title line, the
  * indented message (Received:/Expected: and the fix), the diff table for replace semantics, the
@@ -51,6 +71,7 @@ export function formatFailure(result: CheckResult, options: FormatFailureOptions
   const out: string[] = [`- ${result.title} [${result.id}] (${result.level}, ${result.source})`]
   if (result.message.trim().length > 0) out.push('', indent(result.message.trimEnd()))
   if (result.diff && result.diff.length > 0) out.push('', indent(diffTable(result.diff)))
+  if (result.story && result.story.steps.length > 0) out.push('', storyText(result.story))
 
   const counterexample = result.counterexample
   if (counterexample) {

@@ -404,6 +404,26 @@ function findingBlock(r: CheckResult): SafeHtml {
   )}</dd>${f.fix ? html`<dt>Fix</dt><dd>${printable(f.fix)}</dd>` : ''}</dl>${note ? html`<p class="muted">${printable(note)}</p>` : ''}`
 }
 
+/** A failing sequence or race (put.sequence.*, put.concurrency.*): its numbered steps, then its replay script. */
+function storyBlock(r: CheckResult, index: number): SafeHtml {
+  const story = r.story
+  if (!story || story.steps.length === 0) return html``
+  const scriptId = `story-script-${index}`
+  const count = `${story.steps.length} step${story.steps.length === 1 ? '' : 's'}`
+  const steps = story.steps.map((s) => {
+    const parallel = s.parallel === undefined ? '' : html` data-parallel="${s.parallel}"`
+    const action = html`<span class="mono">${printable(s.action)}</span>`
+    const expected = html`<span class="muted">expected:</span> ${printable(s.expected)}`
+    const received = html`<span class="muted">received:</span> ${printable(s.received)}`
+    return html`<li value="${s.n}"${parallel}>${action}<br>${expected}<br>${received}</li>`
+  })
+  const label = 'Copy the replay script'
+  const copy = html`<button type="button" data-copy-for="${scriptId}" aria-label="${label}" hidden>Copy</button>`
+  const script = html`<pre class="curl" id="${scriptId}">${printable(story.script)}</pre>`
+  const list = html`<h4>Story (${count})</h4><ol class="story">${steps}</ol>`
+  return html`${list}<h4>Replay script</h4><div class="reproduce">${script}${copy}</div>`
+}
+
 function detail(r: CheckResult, index: number): SafeHtml {
   const ce = r.counterexample
   const exchanges = r.exchanges ?? []
@@ -415,6 +435,7 @@ function detail(r: CheckResult, index: number): SafeHtml {
   }</p>
 ${findingBlock(r)}
 ${diffTable(r)}
+${storyBlock(r, index)}
 ${
   ce
     ? html`<h4>Counterexample</h4><div class="pair counterexample">${requestBlock(ce.request, 'request')}${responseBlock(

@@ -13,6 +13,7 @@ import { STABILITY_CHECKS } from './areas/stability.ts'
 import { STATUS_CHECKS } from './areas/status.ts'
 import { UNIQUENESS_CHECKS } from './areas/uniqueness.ts'
 import { DECLARED_CHECKS } from './areas/declared.ts'
+import { SEQUENCE_CHECKS } from './areas/sequence.ts'
 import { CONCURRENCY_CHECKS } from './areas/concurrency.ts'
 
 /**
@@ -35,6 +36,7 @@ export const CHECKS: readonly CheckDefinition<any>[] = [
   ...STABILITY_CHECKS,
   ...ATTRIBUTES_CHECKS,
   ...DECLARED_CHECKS,
+  ...SEQUENCE_CHECKS,
   ...CONCURRENCY_CHECKS,
 ]
 assertUniqueIds(CHECKS)

@@ -11,6 +11,7 @@ import { META_CHECKS } from './areas/meta.ts'
 import { READONLY_CHECKS } from './areas/readonly.ts'
 import { REPLACE_CHECKS } from './areas/replace.ts'
 import { SCHEMA_CHECKS } from './areas/schema.ts'
+import { SEQUENCE_CHECKS } from './areas/sequence.ts'
 import { STABILITY_CHECKS } from './areas/stability.ts'
 import { STATUS_CHECKS } from './areas/status.ts'
 import { UNIQUENESS_CHECKS } from './areas/uniqueness.ts'
@@ -30,6 +31,7 @@ const FILES = {
   readonly: READONLY_CHECKS,
   replace: REPLACE_CHECKS,
   schema: SCHEMA_CHECKS,
+  sequence: SEQUENCE_CHECKS,
   stability: STABILITY_CHECKS,
   status: STATUS_CHECKS,
   uniqueness: UNIQUENESS_CHECKS,

@@ -33,6 +33,8 @@ interface Model {
   ifMatchIgnored?: 'never' | 'race' | 'always'
   /** Racing PUTs after the first store only their userName: the user ends a mix. */
   mixes?: boolean
+  /** A PUT answers 200 but keeps the stored userName. */
+  keepsUserName?: boolean
   /** Tells the request's progress as the client would: `apart` as if --concurrency 1 kept the requests apart. */
   progress?: 'apart'
   /** Alters an answer (a constraint, a 5xx) before it goes out; undefined keeps it. */
@@ -72,7 +74,7 @@ function modelServer(users: Record<string, Body>, model: Model = {}) {
     if (taken(sent.userName, id) && !broken(model.duplicates, r)) return scimError(409, 'uniqueness')
     const racing = r.onProgress !== undefined
     if (model.mixes && racing && racingPuts++ % 3 !== 0) users[id] = { ...users[id], userName: sent.userName }
-    else users[id] = { ...data, id }
+    else users[id] = { ...data, id, ...(model.keepsUserName ? { userName: users[id].userName } : {}) }
     versions[id] = (versions[id] ?? 1) + 1
     return { status: 200, body: users[id], headers: { etag: tag(id) } }
   }
@@ -140,6 +142,12 @@ describe('given/want: put.concurrency.username-race (MUST: at most one of two ra
       model: { change: (r) => (PUT_409(r) && r.path.endsWith('/u2') ? scimError(400, 'invalidValue') : undefined) },
       want: 'passed',
       traits: { 'race.held': /400 invalidValue \(alone, with a fresh userName: accepted\)/ },
+    },
+    {
+      name: 'both renames answered 200, neither stored (put.replace.* judges that)',
+      model: { keepsUserName: true },
+      want: 'inconclusive',
+      message: /no user holds the userName after them: nothing was stored to race for/,
     },
     {
       name: 'every rename refused 400 mutability (not this rule)',
@@ -212,7 +220,7 @@ describe('given/want: put.concurrency.username-race-post (MUST: a racing PUT and
       name: 'a POST with a duplicate accepted even alone: not a race',
       model: { duplicates: 'always' },
       want: 'inconclusive',
-      message: /not a race \(uniqueness is not enforced at all\)/,
+      message: /a POST of a userName a user holds is accepted even one after the other: not a race/,
     },
     {
       name: 'every POST refused 400, a fresh userName too (a constraint, not this rule)',

@@ -99,8 +99,15 @@ interface Racer {
  * (other status) the same request with a fresh userName alone is accepted; else a refusal of the server's
  * own (the control refused too) left nothing to race for.
  */
-async function settleNameRace(racers: Racer[], exchanges: Exchange[]): Promise<Attempt> {
+async function settleNameRace(racers: Racer[], exchanges: Exchange[], anyHolds: boolean): Promise<Attempt> {
   const how = racers.map((r) => `${r.label} ${describeStatus(r.exchange)}`).join(' + ')
+  // A success that stored no userName raced for nothing: what a 2xx stores is put.replace.*'s to judge.
+  if (!anyHolds && racers.some((r) => is2xx(r.exchange)))
+    return {
+      outcome: 'untested',
+      why: `${how}, and no user holds the userName after them: nothing was stored to race for`,
+      exchanges,
+    }
   const unexplained = racers.find((r) => !is2xx(r.exchange) && !conflict(r.exchange))
   if (!unexplained) return { outcome: 'held', how, exchanges }
   const { control, accepted } = await unexplained.control()
@@ -163,6 +170,7 @@ async function renameAttempt(ctx: CheckContext, users: CheckUsers, name: string,
         control: () => sendControl(() => putUser(ctx, users.ids[i], renamed(i, fresh))),
       })),
       exchanges,
+      holds(gets[0], name) || holds(gets[1], name),
     )
   // Both hold it. The same two renames one after the other, to another fresh userName: is the check only not atomic?
   const first = await putUser(ctx, u1, renamed(0, fresh))
@@ -310,6 +318,7 @@ async function postAttempt(
           },
         ],
         exchanges,
+        holds(getPut, name) || holds(getNew, name),
       )
     // Both hold it. The same PUT, then the same POST, one after the other: is the check only not atomic?
     const first = await putUser(ctx, id, renamed(fresh))
@@ -321,11 +330,15 @@ async function postAttempt(
       return {
         outcome: 'untested',
         why: second
-          ? `both users hold ${JSON.stringify(name)}, and the same PUT and POST one after the other stored a` +
-            ' duplicate' +
-            ' too: not a race (uniqueness is not enforced at all)'
+          ? `both users hold ${JSON.stringify(name)}, and a POST of a userName a user holds is accepted even one` +
+            ' after the other: not a race (no check of PUT judges POST; see the trait uniqueness.post)'
           : `both users hold ${JSON.stringify(name)}, but the control PUT alone answered ${describeRefusal(first)}`,
         exchanges: [...exchanges, ...alone],
+        ...(second
+          ? {
+              traits: { 'uniqueness.post': `${describeStatus(second.exchange)} for a POST of a userName a user holds` },
+            }
+          : {}),
       }
     const atMostOne = 'at most one of the PUT and the POST succeeds; the other is refused with 409 uniqueness'
     const oneHolds = `at most one user holds ${JSON.stringify(name)}`
@@ -368,9 +381,8 @@ async function postAttempt(
       outcome: 'lost',
       finding: {
         received:
-          `PUT ${describeStatus(putExchange)} and POST ${describeStatus(posted.exchange)} fired at once, and two` +
-          ' users' +
-          ` now hold userName ${JSON.stringify(name)}; one after the other, the POST is refused` +
+          `PUT ${describeStatus(putExchange)} and POST ${describeStatus(posted.exchange)} fired at once, and` +
+          ` two users now hold userName ${JSON.stringify(name)}; one after the other, the POST is refused` +
           ` (${describeStatus(second.exchange)})`,
         expected:
           `one user holds ${JSON.stringify(name)}, the other request is refused with 409 uniqueness` +

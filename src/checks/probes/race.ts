@@ -98,8 +98,8 @@ export function attemptsOf(ctx: CheckContext, attempts: number): number {
 /**
  * Runs a race `attempts` times (bounded by --runs) and folds the attempts: the first lost one is the
  * violation (with its story and replay script), `race.lost: k of n` counts the lost among the judged. An
- * attempt that met a 5xx is not judged here (put.status.no-5xx judges server errors; `race.5xx` counts
- * them), nor one whose requests were never in flight together. Passes only when an attempt was judged.
+ * attempt that met a 5xx is not judged here (put.status.no-5xx judges server errors; `race.not-judged`
+ * counts them), nor one whose requests were never in flight together. Passes only when an attempt was judged.
  */
 export async function repeatRace(
   ctx: CheckContext,
@@ -140,7 +140,7 @@ export async function repeatRace(
     }
   }
   const judged = held + lost
-  traits['race.lost'] = `${lost} of ${judged}`
+  if (judged > 0) traits['race.lost'] = `${lost} of ${judged}`
   if (answers.size > 0)
     traits['race.held'] = [...answers].map(([how, n]) => (n > 1 ? `${how} (${n}×)` : how)).join('; ')
   const refused = total - judged - apart - serverErrors

@@ -365,6 +365,8 @@ export function observeMeta(run: SequenceRun, slot: Slot, step: number, body: Bo
  * content, after another one), the last write's values (a stale read), then the model learns its userName.
  */
 export function observeGet(run: SequenceRun, slot: Slot, step: number, e: Exchange): void {
+  // A retired user's state is unknown to the model: nothing it shows is judged any more.
+  if (slot.state !== 'live') return
   const body = bodyObject(e)
   if (statusOf(e) !== 200 || !body) {
     slot.state = 'retired'
@@ -527,7 +529,10 @@ export function applyRefusal(
           fix: 'Validate the whole request (schema, uniqueness, preconditions) before writing any of it, or roll back',
         },
       })
-    } else run.pass('refused-put-changes-nothing', get.step, `nothing changed after ${describeRefusal(put.e)}`)
+      // The user now holds values of a refused body: no later comparison may read them as a stale state.
+      return
+    }
+    run.pass('refused-put-changes-nothing', get.step, `nothing changed after ${describeRefusal(put.e)}`)
   }
   const renamed = userNameOf(sent) !== '' && nameKey(userNameOf(sent)) !== nameKey(slot.userName)
   observeGet(run, slot, get.step, get.e)

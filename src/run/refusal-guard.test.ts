@@ -17,6 +17,7 @@ import type { SendOptions } from '../http/client.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { CHECKS } from '../checks/index.ts'
 import { refusalUnchanged } from '../checks/areas/invalid-refusal.ts'
+import type { ServerHooks } from '../reference/hooks.ts'
 import { startReferenceServer } from '../reference/server.ts'
 import { buildConfig } from './config.ts'
 import { createContext } from './context.ts'
@@ -353,6 +354,53 @@ describe('the reference server (correct, with ETags, constrained): no side-effec
       expect(result.exercised).toBeGreaterThan(5)
       expect(result.traits?.sideEffect).toBeUndefined()
       expect(result.traits?.['sideEffect.meta']).toBeUndefined()
+    } finally {
+      await ctx.client.close()
+      await server.close()
+    }
+  })
+})
+
+/**
+ * The fault to add to the matrix as `partial-write-on-refusal`: the values a PUT carries for a few plain
+ * attributes are stored before the request is validated, so a PUT refused for its userName, its schemas
+ * or a uniqueness conflict still changes them.
+ */
+const PARTIAL_WRITE: ServerHooks = {
+  name: 'partial-write-on-refusal',
+  body({ operation, body, target, exchange }) {
+    if (operation !== 'replace' || !target || typeof body !== 'object' || body === null || Array.isArray(body)) return
+    const data = { ...target.data }
+    for (const name of ['displayName', 'nickName', 'title', 'emails', 'name', 'active', 'externalId'])
+      if (name in body) data[name] = (body as Record<string, unknown>)[name]
+    exchange.server.store.save({ ...target, data })
+    return undefined
+  },
+}
+
+describe('the reference server with a partial write before validation (hooks, no change to src/reference)', () => {
+  test.each([
+    { vendor: 'cube', id: REFUSAL_RULE.id },
+    { vendor: 'generic', id: REFUSAL_RULE.id },
+    // Another area's SHOULD check: its refused PUTs carry new values, and the guard judges them.
+    { vendor: 'cube', id: 'put.errors.no-internals' },
+  ] as const)('$vendor: $id fails with the side-effect finding', async ({ vendor, id }) => {
+    const check = id === REFUSAL_RULE.id ? refusalUnchanged : CHECKS.find((c) => c.id === id)!
+    const profile = await loadProfile({ vendor })
+    const server = await startReferenceServer({ profile, token: 't0k', hooks: [PARTIAL_WRITE] })
+    const config = buildConfig({
+      vendor,
+      token: 't0k',
+      seed: '11',
+      runs: '20',
+      reportDir: mkdtempSync(join(tmpdir(), 'rg-')),
+    })
+    const ctx = await createContext(config, server.origin)
+    try {
+      const result = await runCheck(check, ctx)
+      expect(result.status, result.message).toBe('failed')
+      expect(result.traits?.sideEffect).toBe(REFUSAL_RULE.id)
+      expect(result.finding?.received).toMatch(/^after a 4\d\d .*refusal, a GET shows .* changed/)
     } finally {
       await ctx.client.close()
       await server.close()

@@ -11,6 +11,13 @@ export type { Fault } from './fault.ts'
  * Deliberate faults the reference server can be switched into, through its hooks (src/reference/hooks.ts). Each
  * is one realistic bug of a SCIM PUT implementation; the project's tests switch them on to prove that the
  * intended check catches the bug (and no unrelated check fails). The shipped server knows none of them.
+ *
+ * To add one: write `'name': fault(description, () => hooks)` into the file of its stage (request-, input-,
+ * storage- or response-faults.ts, or a new file spread in here), and give it an entry in
+ * test/proof/fault-catalogue.ts (or put it in PENDING_FAULTS until the harness grades it). Hooks with state
+ * (counters, remembered users) keep it in the factory's closure: each server gets fresh hooks. Stateful and racy
+ * faults use the async hooks with the store (`exchange.server.store`): e.g. `write` awaiting between the
+ * server's checks and its save, or `target` answering for a deleted user (see src/reference/hooks.test.ts).
  */
 export const FAULT_DEFINITIONS = {
   ...REQUEST_FAULTS,

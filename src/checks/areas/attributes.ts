@@ -7,7 +7,7 @@ import { bodyObject, describeStatus, is2xx, noResponse, putUser } from '../probe
 const ALWAYS = new Set(['id', 'schemas', 'meta', 'username'])
 
 /**
- * SCIM-PUT-RULES 21, RFC 7644 §3.9: attributes/excludedAttributes apply to any operation that returns a
+ * RFC 7644 §3.9: attributes/excludedAttributes apply to any operation that returns a
  * resource. A server that ignores or refuses them is reported as a capability gap (warn), not a failed
  * replace; a refusal is the parameter's only when the same PUT without it is accepted.
  */

@@ -29,9 +29,9 @@ interface AuthProbe {
 }
 
 /**
- * SCIM-PUT-RULES 20: probe auth with a body the server accepts with a token (many servers validate a body
- * before they authenticate). The body is the test user's own accepted state, PUT first with the token;
- * a refusal there makes the case inconclusive.
+ * RFC 7644 §2 and §3.12 Table 8 (401): probe auth with a body the server accepts with a token (many servers
+ * validate a body before they authenticate, so a refusal of an invalid body says nothing of auth). The body is
+ * the test user's own accepted state, PUT first with the token; a refusal there makes the case inconclusive.
  */
 async function probeAuth(ctx: CheckContext, users: CheckUsers, kind: Kind): Promise<AuthProbe | Verdict> {
   const body = ownState(ctx, users)
@@ -121,7 +121,7 @@ export const invalidToken = defineCheck({
 
 /**
  * RFC 7644 §3.12 Table 8 names 401 for an authorization header that is "invalid or missing", under
- * "Implementers SHOULD handle the identified HTTP status codes": SCIM-PUT-RULES 20, 403 → warn.
+ * "Implementers SHOULD handle the identified HTTP status codes": a SHOULD, so a 403 warns.
  */
 async function judgeStatus(ctx: CheckContext, users: CheckUsers, kind: Kind): Promise<Verdict> {
   const probe = await probeAuth(ctx, users, kind)
@@ -161,7 +161,7 @@ export const missingToken401 = defineCheck({
   id: 'put.auth.missing-token-401',
   title: 'A PUT without credentials is refused with 401',
   level: 'SHOULD',
-  source: 'RFC 7644 §3.12 Table 8; SCIM-PUT-RULES 20',
+  source: 'RFC 7644 §3.12 Table 8',
   area: 'auth',
   contract: authContract,
   rule: STATUS_RULE,
@@ -174,7 +174,7 @@ export const invalidToken401 = defineCheck({
   id: 'put.auth.invalid-token-401',
   title: 'A PUT with a wrong token is refused with 401',
   level: 'SHOULD',
-  source: 'RFC 7644 §3.12 Table 8; SCIM-PUT-RULES 20',
+  source: 'RFC 7644 §3.12 Table 8',
   area: 'auth',
   contract: authContract,
   rule: STATUS_RULE,

@@ -48,10 +48,10 @@ export function judgeScimError(e: Exchange): Verdict {
 }
 
 /**
- * RFC 7644 §3.12: scimType is "A SCIM detail error keyword. See Table 9. OPTIONAL." SCIM-PUT-RULES 18:
- * a keyword outside Table 9, or one Table 9 gives only to other operations (noTarget, invalidPath are
- * PATCH's), departs from the table: a warning. An error without one keeps to the rule: SCIM-PUT-RULES 9 and 18
- * grade a missing keyword a pass with an observation (the trait `scimType.<status>`: none).
+ * RFC 7644 §3.12: scimType is "A SCIM detail error keyword. See Table 9. OPTIONAL." A keyword outside
+ * Table 9, or one Table 9 gives only to other operations (noTarget, invalidPath are PATCH's), departs from the
+ * table: a warning. An error without one keeps to the rule (the keyword is OPTIONAL): a missing keyword is a
+ * pass with an observation (the trait `scimType.<status>`: none).
  */
 export function judgeScimType(e: Exchange): Verdict {
   const scimType = getAttr(bodyObject(e), 'scimType')
@@ -155,7 +155,7 @@ export const errorScimType = defineCheck({
   id: 'put.errors.scim-type',
   title: 'An error scimType, when present, is a RFC 7644 Table 9 keyword for PUT',
   level: 'SHOULD',
-  source: 'RFC 7644 §3.12 Table 9; SCIM-PUT-RULES 18',
+  source: 'RFC 7644 §3.12 Table 9',
   area: 'errors',
   rule:
     'scimType: "A SCIM detail error keyword. See Table 9. OPTIONAL." Table 9 gives PUT uniqueness, mutability, ' +

@@ -16,8 +16,8 @@ import { bodyObject, describeStatus, getUser, is2xx, noResponse, putUser, status
 type Body = Record<string, unknown>
 
 /**
- * SCIM-PUT-RULES 17: ETag checks run only when /ServiceProviderConfig declares etag.supported, never
- * because a header happens to be there (some frameworks hash every body).
+ * RFC 7644 §3.14, RFC 7643 §5 (etag.supported): ETag checks run only when /ServiceProviderConfig declares
+ * etag.supported, never because a header happens to be there (some frameworks hash every body).
  */
 function etagSkip(ctx: CheckContext): string | null {
   if (!ctx.discovery.capabilities) return '/ServiceProviderConfig is unavailable, so ETag support is unknown'
@@ -108,7 +108,7 @@ export const versionMatchesEtag = defineCheck({
   },
 })
 
-/** SCIM-PUT-RULES 11 and 17: with versioning, the version (the ETag) changes with the content (warn). */
+/** RFC 7643 §3.1 version, RFC 7644 §3.14: with versioning, the version (the ETag) changes with the content (warn). */
 export const etagChanges = defineCheck({
   id: 'put.etag.changes',
   title: 'A PUT that changes the user returns a new ETag',
@@ -157,7 +157,7 @@ export const etagChanges = defineCheck({
 })
 
 /**
- * SCIM-PUT-RULES 17: a stale If-Match → 412 and nothing changed (RFC 9110 §13.1.1: the method MUST NOT be
+ * RFC 7644 §3.14, RFC 9110 §13.1.1: a stale If-Match → 412 and nothing changed (the method MUST NOT be
  * performed). RFC 7644 Table 8 lists 409 for a version mismatch too. A PUT refused for another reason is
  * the If-Match's only when the same body without If-Match is accepted.
  */

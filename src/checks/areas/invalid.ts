@@ -62,7 +62,7 @@ async function refusedForAnotherReason(
 
 /**
  * Grades the server's answer to one invalid case against the set of outcomes the RFC allows for its kind
- * (src/checks/expectation.ts; SCIM-PUT-RULES 9, 13, 14, 19, 23, 26), never against one status code.
+ * (src/checks/expectation.ts; RFC 7644 §3.12 Tables 8 and 9), never against one status code.
  */
 async function judgeInvalid(ctx: CheckContext, users: CheckUsers, c: InvalidCase): Promise<Verdict> {
   const put = await putRaw(ctx, users.ids[0], c.body, c.contentType)
@@ -78,7 +78,7 @@ async function judgeInvalid(ctx: CheckContext, users: CheckUsers, c: InvalidCase
   const scimType = ctx.profile.error.format === 'problem' ? null : scimTypeOf(put)
   const { grade, reason, finding } = judgeOutcome(expectationOf(c.kind), { status, scimType })
   // A wrong type in an attribute the server's /Schemas does not declare is, to that server, an unknown
-  // attribute: RFC 7644 is silent on those in a PUT (SCIM-PUT-RULES 14), so ignoring it is observed.
+  // attribute: RFC 7644 §3.5.1 is silent on those in a PUT, so ignoring it is observed.
   const undeclared = c.kind === 'wrong-type' && is2xx(put) ? undeclaredTarget(ctx, c.violation) : null
   if (undeclared)
     return verdict(
@@ -89,7 +89,7 @@ async function judgeInvalid(ctx: CheckContext, users: CheckUsers, c: InvalidCase
       exchanges,
     )
   if (grade === 'violated') return inCase(violation(finding, exchanges), c.violation)
-  // SCIM-PUT-RULES 9, 13, 18: a refusal's keyword, or its absence (OPTIONAL), is a pass with an observation.
+  // RFC 7644 §3.12: scimType is OPTIONAL, so a refusal's keyword, or its absence, is a pass with an observation.
   const refused = status >= 400 && status < 500 && ctx.profile.error.format !== 'problem'
   return verdict(OUTCOME[grade], `${reason}\n(case: ${c.violation})`, exchanges, {
     traits: grade === 'pass' && refused ? { [`scimType.${c.kind}`]: scimType ?? 'none' } : undefined,
@@ -379,9 +379,9 @@ const USERNAME_AT_RISK = [
 ]
 
 /**
- * RFC 7643 §4.1.1: userName "is REQUIRED" (SCIM-PUT-RULES 9: "every User MUST have a non-empty
- * userName"). Whatever a server answers to a body without a usable userName, the user keeps one: a 2xx
- * that clears it fails; a refusal, or a 2xx that kept the old one (put.invalid.username-* warn on it), holds.
+ * RFC 7643 §4.1.1: userName "is REQUIRED" ("Each User MUST include a non-empty userName value"). Whatever
+ * a server answers to a body without a usable userName, the user keeps one: a 2xx that clears it fails; a
+ * refusal, or a 2xx that kept the old one (put.invalid.username-* warn on it), holds.
  */
 export const usernameKept = defineCheck({
   id: 'put.invalid.username-kept',

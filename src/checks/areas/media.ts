@@ -55,7 +55,7 @@ async function judgeTypes(ctx: CheckContext, users: CheckUsers, types: string[],
 }
 
 /**
- * SCIM-PUT-RULES 26, RFC 7644 §3.8/§8.1: application/scim+json is SCIM's media type; a server must
+ * RFC 7644 §3.8/§8.1: application/scim+json is SCIM's media type; a server must
  * accept it, and should accept application/json, with or without a charset parameter. The body is the
  * test user's own accepted state, so the media type is the only thing the probe changes.
  */
@@ -76,7 +76,7 @@ export const requestJson = defineCheck({
   id: 'put.media.request-json',
   title: 'A body sent as application/json is accepted',
   level: 'SHOULD',
-  source: 'RFC 7644 §8.1; SCIM-PUT-RULES 26',
+  source: 'RFC 7644 §8.1',
   area: 'media',
   rule:
     '§8.1: "For most client types, it is sufficient to recognize the content as equivalent to "application/json"": ' +
@@ -91,7 +91,7 @@ function anyDeclaration(ctx: CheckContext, pattern: RegExp, media: string | null
 }
 
 /**
- * SCIM-PUT-RULES 26: a JSON response is application/scim+json (RFC 7644 §8.1), or the type the vendor
+ * RFC 7644 §8.1: a JSON response is application/scim+json, or the type the vendor
  * document declares for it; another type warns. application/scim+json is never a deviation, even where
  * the document declares only application/json: observed (the spec audit reports the document).
  */
@@ -128,12 +128,12 @@ function judgeMediaType(ctx: CheckContext, e: Exchange, what: 'response' | 'erro
   )
 }
 
-/** RFC 7644 §3.1/§8.1, SCIM-PUT-RULES 26: a successful PUT answers JSON of SCIM's (or the declared) media type. */
+/** RFC 7644 §3.1/§8.1: a successful PUT answers JSON of SCIM's (or the declared) media type. */
 export const responseContentType = defineCheck({
   id: 'put.media.response-content-type',
   title: 'A successful PUT answers application/scim+json (or the JSON type the vendor declares)',
   level: 'SHOULD',
-  source: 'RFC 7644 §8.1, §3.8; vendor OpenAPI responses; SCIM-PUT-RULES 26',
+  source: 'RFC 7644 §8.1, §3.8; vendor OpenAPI responses',
   area: 'media',
   rule: 'SCIM responses use the media type application/scim+json; the operation declares the media types it returns.',
   users: 1,
@@ -155,12 +155,12 @@ export const responseContentType = defineCheck({
   },
 })
 
-/** SCIM-PUT-RULES 26: error responses too are application/scim+json, unless the vendor document declares another. */
+/** RFC 7644 §8.1, §3.12: error responses too are application/scim+json, unless the vendor declares another. */
 export const errorContentType = defineCheck({
   id: 'put.media.error-content-type',
   title: 'Error responses are application/scim+json (or the type the vendor declares for errors)',
   level: 'SHOULD',
-  source: 'RFC 7644 §8.1, §3.12; vendor OpenAPI responses; SCIM-PUT-RULES 26',
+  source: 'RFC 7644 §8.1, §3.12; vendor OpenAPI responses',
   area: 'media',
   rule:
     'Every JSON response, error responses included, is application/scim+json; other → warn, unless the vendor ' +

@@ -32,8 +32,8 @@ function userChanged(ctx: CheckContext, { before, get }: Replaced): boolean {
 }
 
 /**
- * SCIM-PUT-RULES 11: "no `meta` at all, or no `created`/`lastModified` → warn". RFC 7643 §3.1 gives every
- * meta sub-attribute `returned: "default"`, so a resource returned without them departs from it.
+ * RFC 7643 §3.1 gives every meta sub-attribute `returned: "default"`, so a resource returned without `meta`, or
+ * without `created`/`lastModified`, departs from it: a warning.
  */
 export const metaPresent = defineCheck({
   id: 'put.meta.present',
@@ -72,7 +72,7 @@ export const metaPresent = defineCheck({
   }),
 })
 
-/** SCIM-PUT-RULES 11: meta.created is set once, when the resource is created. */
+/** RFC 7643 §3.1 (created: when the resource was added): meta.created is set once, when the resource is created. */
 export const createdStable = defineCheck({
   id: 'put.meta.created-stable',
   title: 'meta.created does not change on PUT',
@@ -122,7 +122,7 @@ function couldHaveAdvanced(was: string, put: Exchange): boolean {
   return date !== undefined && Date.parse(date) >= Date.parse(was) + 1000
 }
 
-/** SCIM-PUT-RULES 11: lastModified not earlier, and later after a real change (warn). */
+/** RFC 7643 §3.1 (lastModified: the most recent update): not earlier, and later after a real change (warn). */
 export const lastModifiedAdvances = defineCheck({
   id: 'put.meta.last-modified-advances',
   title: 'meta.lastModified advances after a change',
@@ -189,7 +189,7 @@ export const lastModifiedAdvances = defineCheck({
   }),
 })
 
-/** SCIM-PUT-RULES 11 and RFC 7644 §3.14: the version changes with the content. */
+/** RFC 7643 §3.1 and RFC 7644 §3.14: the version changes with the content. */
 export const versionChanges = defineCheck({
   id: 'put.meta.version-changes',
   title: 'meta.version changes after a change',

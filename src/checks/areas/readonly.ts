@@ -160,10 +160,10 @@ function constraintOf(p: ReadOnlyProbe): Verdict | null {
 }
 
 /**
- * SCIM-PUT-RULES 8 (RFC 7644 §3.5.1, verified: readOnly values "SHALL be ignored"; RFC 7643 §3.1: meta
- * "SHALL be ignored when provided by clients"): whatever the answer, the value is never stored. A 2xx
- * that ignores it, a 400 mutability (§3.12's own example) and a refusal that is the value's (the same PUT
- * without it accepted) all keep the rule; put.readonly.refusal-mutability grades the kind of refusal.
+ * RFC 7644 §3.5.1 (readOnly values "SHALL be ignored") and RFC 7643 §3.1 (meta "SHALL be ignored when
+ * provided by clients"): whatever the answer, the value is never stored. A 2xx that ignores it, a 400
+ * mutability (§3.12's own example) and a refusal that is the value's (the same PUT without it accepted) all
+ * keep the rule; put.readonly.refusal-mutability grades the kind of refusal.
  */
 function judgeStored(p: ReadOnlyProbe): Verdict {
   const what = READ_ONLY[p.name].what
@@ -194,7 +194,7 @@ function judgeStored(p: ReadOnlyProbe): Verdict {
 /** A valid payload and a decoy id (a random UUID, never a user of the run). */
 const withDecoy = (ctx: CheckContext) => fc.tuple(validPayloads(ctx), fc.uuid({ version: 4 }))
 
-/** Sends the readOnly value and judges what was stored (SCIM-PUT-RULES 8). */
+/** Sends the readOnly value and judges what was stored (RFC 7644 §3.5.1). */
 async function judgeIgnored(ctx: CheckContext, users: CheckUsers, name: ReadOnlyName, [body, decoy]: [Body, string]) {
   const p = await probeReadOnly(ctx, users, name, body, decoy)
   return 'put' in p ? judgeStored(p) : p
@@ -244,7 +244,7 @@ export const groupsIgnored = defineCheck({
 })
 
 /**
- * SCIM-PUT-RULES 8: a readOnly value is ignored (§3.5.1), or refused with 400 `mutability` as RFC 7644
+ * RFC 7644 §3.5.1: a readOnly value is ignored, or refused with 400 `mutability` as RFC 7644
  * §3.12's own PUT example does ("Attribute 'id' is readOnly"). A refusal of another kind that is the
  * value's (the same PUT without it accepted) departs from both.
  */
@@ -391,7 +391,7 @@ function immutableCases(ctx: CheckContext): fc.Arbitrary<ImmutableCase> {
 const focusOn = (p: ImmutableProbe) => ({ focus: p.exchanges.indexOf(p.attempt) })
 
 /**
- * SCIM-PUT-RULES 7, RFC 7644 §3.5.1 (verified): for immutable attributes "the input value(s) MUST match":
+ * RFC 7644 §3.5.1: for immutable attributes "the input value(s) MUST match":
  * a changed value stored fails. Only attributes the server declares immutable are probed.
  */
 export const immutableUnchanged = defineCheck({

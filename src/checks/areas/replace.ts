@@ -38,7 +38,8 @@ import {
 } from '../probes/slots.ts'
 
 /**
- * The replace area (SCIM-PUT-RULES 3-6, 10, 15, 22, 23, 25): what a successful PUT stores and returns.
+ * The replace area (RFC 7644 §3.5.1; RFC 7643 §2.1, §2.4, §2.5, §4.1.1; RFC 9110 §9.2.2): what a successful PUT
+ * stores and returns.
  * Each check's identity is its `defineCheck` literal; the request sequences they share are in
  * probes/replace-steps.ts, probes/clearing.ts and probes/name-case.ts, and which attributes a replace
  * must store and show is probes/replace-scope.ts.
@@ -70,8 +71,8 @@ export const valuesReplaced = defineCheck({
       declared: (path) => declaresPath(ctx, path),
       unknown,
     })
-    // Trimmed ends are SCIM-PUT-RULES 4's warning (put.replace.whitespace-kept), and what becomes of a null
-    // or [] is rule 6's (put.replace.null-clears, put.replace.empty-array-clears): neither is a value lost.
+    // Trimmed ends are put.replace.whitespace-kept's warning, and what becomes of a null or [] is judged by
+    // put.replace.null-clears and put.replace.empty-array-clears (RFC 7643 §2.5): neither is a value lost.
     const lost = diff.filter((d) => kindOf(d.note) === 'lost')
     const traits = Object.fromEntries(
       [...unknown].map((path) => [`unknown.${path}`, 'not declared in the server’s /Schemas: not compared']),
@@ -104,9 +105,10 @@ const NO_TEXT_SLOT =
   'and returns'
 
 /**
- * SCIM-PUT-RULES 4: a string stored with the white space at its ends trimmed → warn, wherever it sits
- * (top level, sub-attribute, multi-valued item). RFC 7643 §2.3.1: a String is "a sequence of zero or
- * more Unicode characters"; RFC 7644 §3.5.1: "Any values provided SHALL replace the existing attribute values."
+ * RFC 7644 §3.5.1: "Any values provided SHALL replace the existing attribute values", and RFC 7643 §2.3.1: a
+ * String is "a sequence of zero or more Unicode characters". A string stored with the white space at its ends
+ * trimmed departs from the value sent without losing it → warn, wherever it sits (top level, sub-attribute,
+ * multi-valued item).
  */
 export const whitespaceKept = defineCheck({
   id: 'put.replace.whitespace-kept',
@@ -180,7 +182,7 @@ export const whitespaceKept = defineCheck({
 export const responseMatchesGet = defineCheck({
   id: 'put.replace.response-matches-get',
   title: 'The PUT response is the resource a following GET returns',
-  // §3.5.1 states this without an RFC 2119 keyword (SCIM-PUT-RULES 10): a deviation from the intent is a warning.
+  // §3.5.1 states this without an RFC 2119 keyword: a deviation from the intent is a warning.
   level: 'SHOULD',
   source: 'RFC 7644 §3.5.1',
   area: 'replace',
@@ -294,7 +296,7 @@ const nothingToClear = (ctx: CheckContext, kind: 'null' | 'empty-array'): string
     : null
 
 /**
- * The `run` of put.replace.null-clears and put.replace.empty-array-clears (SCIM-PUT-RULES 6): set the
+ * The `run` of put.replace.null-clears and put.replace.empty-array-clears (RFC 7643 §2.5): set the
  * attributes (values only), PUT them as null/[], and judge what became of each one. The old value surviving
  * → violated; null/[] refused where the same PUT leaving them out is accepted → violated; a default the
  * server assigns in their place (RFC 7644 §3.5.1 "MAY assign a default value") → observed.
@@ -388,7 +390,7 @@ function judgeClearing(kind: 'null' | 'empty-array') {
 }
 
 /**
- * SCIM-PUT-RULES 6. RFC 7644 §3.5.1 (verified): clients "MAY specify "null" for a single-valued
+ * RFC 7644 §3.5.1: clients "MAY specify "null" for a single-valued
  * attribute, or an empty array "[]" for a multi-valued attribute, to clear all values"; RFC 7643 §2.5:
  * unassigned, null and [] "SHALL be considered to be equivalent in 'state'". The old value surviving →
  * warn; null or [] refused (where the same PUT without them is accepted) → warn; a default the server
@@ -408,7 +410,7 @@ export const nullClears = defineCheck({
   run: judgeClearing('null'),
 })
 
-/** SCIM-PUT-RULES 6, as put.replace.null-clears, for [] on a multi-valued attribute. */
+/** RFC 7644 §3.5.1 and RFC 7643 §2.5, as put.replace.null-clears, for [] on a multi-valued attribute. */
 export const emptyArrayClears = defineCheck({
   id: 'put.replace.empty-array-clears',
   title: '[] clears a multi-valued attribute',
@@ -424,7 +426,7 @@ export const emptyArrayClears = defineCheck({
   run: judgeClearing('empty-array'),
 })
 
-/** No white space at the ends: trimming is put.replace.whitespace-kept's (SCIM-PUT-RULES 4), not a lost value here. */
+/** No white space at the ends: trimming is put.replace.whitespace-kept's, not a lost value here. */
 const unpadded = (s: string) => s.trim().length > 0 && s.trim() === s
 
 /** Non-ASCII text: any graphemes, and accents, CJK, emoji, and a decomposed é. */
@@ -599,7 +601,8 @@ export const idempotent = defineCheck({
         [first, second],
         { focus: 1, diff, traits },
       )
-    // SCIM-PUT-RULES 25: lastModified/version moving on an unchanged PUT is observed, not a deviation.
+    // Whether an unchanged PUT updates the resource (RFC 7643 §3.1 lastModified) is the server's call: meta
+    // moving on it is observed, not a deviation.
     return verdict(
       moved ? 'observed' : 'passed',
       moved ? 'same representation; meta.lastModified/version moved although nothing changed' : 'same representation',
@@ -611,7 +614,7 @@ export const idempotent = defineCheck({
 
 /**
  * RFC 9110 §9.2.2 defines idempotence by "the intended effect on the server", not by identical
- * responses (SCIM-PUT-RULES 25): a repeated PUT answered otherwise than the first is a deviation.
+ * responses: a repeated PUT answered otherwise than the first is a deviation.
  */
 export const idempotentStatus = defineCheck({
   id: 'put.replace.idempotent-status',
@@ -644,7 +647,7 @@ export const idempotentStatus = defineCheck({
 })
 
 /**
- * RFC 7643 §2.1: "Attribute names are case insensitive". Judged as a divergence (SCIM-PUT-RULES 15): the
+ * RFC 7643 §2.1: "Attribute names are case insensitive". No RFC 2119 keyword: a divergence warns. The
  * case-variant PUT must be answered and stored as the same body with camelCase names is, whatever that
  * is, so a server that loses values either way is judged by put.replace.values-stored, not here.
  */
@@ -764,7 +767,7 @@ const echoRefused = (put: Exchange, control: Exchange) =>
   String(statusOf(control))
 
 /**
- * SCIM-PUT-RULES 3, RFC 7644 §3.5.1 (verified): clients "MAY send all attributes, regardless of each
+ * RFC 7644 §3.5.1: clients "MAY send all attributes, regardless of each
  * attribute's mutability".
  */
 export const wholeBodyEcho = defineCheck({
@@ -782,7 +785,7 @@ export const wholeBodyEcho = defineCheck({
     if (isVerdict(r)) return r
     if (!r.control) return verdict('passed', `PUT of the GET body answered ${statusOf(r.put)}`, [r.get, r.put])
     const exchanges = [r.get, r.put, r.control]
-    // §3.12's own example answers 400 mutability "Attribute 'id' is readOnly" (SCIM-PUT-RULES 8): the sibling
+    // §3.12's own example answers 400 mutability "Attribute 'id' is readOnly" (RFC 7644 §3.12): the sibling
     // check grades it.
     if (statusOf(r.put) === 400 && scimTypeOf(r.put) === 'mutability')
       return verdict(
@@ -804,7 +807,7 @@ export const wholeBodyEcho = defineCheck({
 })
 
 /**
- * SCIM-PUT-RULES 3 and 8: §3.12's own example answers 400 mutability "Attribute 'id' is readOnly", a
+ * RFC 7644 §3.12's own example answers 400 mutability "Attribute 'id' is readOnly", a
  * permitted answer to a readOnly value; but an echoed body carries the stored values, so refusing them
  * departs from RFC 7644 §3.5.1's "MAY send all attributes": a warning.
  */
@@ -873,7 +876,7 @@ export const primaryOnce = defineCheck({
       })
       if (!is2xx(control))
         return refusedAnyway('payload', 'the payload was refused with two primaries and with one', put, [put, control])
-      // SCIM-PUT-RULES 23: rejecting the request (400 invalidValue) is one of the two permitted answers.
+      // RFC 7643 §2.4 (one primary at most): rejecting the request (400 invalidValue) is a permitted answer.
       return verdict(
         'passed',
         `two primaries rejected with ${describeStatus(put)}; one primary accepted`,

@@ -84,7 +84,7 @@ export const successSchema = defineCheck({
 })
 
 /**
- * SCIM-PUT-RULES 12, RFC 7643 §3: the `schemas` of a User representation holds the core URN and each
+ * RFC 7643 §3: the `schemas` of a User representation holds the core URN and each
  * extension URN whose attributes are present, each once. Null when they do; the problem otherwise.
  */
 export function schemasProblem(body: Record<string, unknown>): { received: string; expected: string } | null {
@@ -110,7 +110,7 @@ export function schemasProblem(body: Record<string, unknown>): { received: strin
   return null
 }
 
-/** Judges the `schemas` of the PUT response and of the GET after it (rule 12); the first to break it is the finding. */
+/** Judges `schemas` in the PUT response and the GET after it (RFC 7643 §3); the first to break it is the finding. */
 function judgeSchemasOf(put: Exchange, get: Exchange, context = ''): Verdict {
   for (const [e, where, focus] of [
     [put, 'PUT response', 0],
@@ -135,7 +135,7 @@ const RESPONSE_SCHEMAS_RULE =
   'schemas: ... Each String value must be a unique URI. All representations of SCIM schemas MUST include a ' +
   'non-empty array with value(s) of the URIs supported by that representation.'
 
-/** SCIM-PUT-RULES 12, RFC 7643 §3: schemas lists the core URN and each extension present, once. */
+/** RFC 7643 §3: schemas lists the core URN and each extension present, once. */
 export const responseSchemas = defineCheck({
   id: 'put.schemas.response',
   title: 'The response schemas lists the core User URN and each extension present, once',
@@ -149,19 +149,19 @@ export const responseSchemas = defineCheck({
   run: judgedReplace((_ctx, _users, { put, get }) => judgeSchemasOf(put, get)),
 })
 
-/** The request `schemas` mutations rule 13 makes the server refuse (or, accepted, hold to rule 12). */
+/** Request `schemas` the server should refuse (RFC 7643 §3: REQUIRED, with the core URN; accepted, still judged). */
 const BAD_REQUEST_SCHEMAS = ['schemas-missing', 'schemas-empty', 'schemas-without-core']
 
 /**
- * SCIM-PUT-RULES 13 and 12: a server that accepts a body whose `schemas` is missing, empty or lacks the
- * core URN (a warning of put.invalid.schemas-*) still answers, and stores, a User whose `schemas` obeys
- * RFC 7643 §3. The probe is the test user's own accepted state with only its `schemas` broken.
+ * RFC 7643 §3 (`schemas` is REQUIRED and lists the core URN): a server that accepts a body whose `schemas` is
+ * missing, empty or lacks the core URN (a warning of put.invalid.schemas-*) still answers, and stores, a User
+ * whose `schemas` obeys §3. The probe is the test user's own accepted state with only its `schemas` broken.
  */
 export const responseToInvalidSchemas = defineCheck({
   id: 'put.schemas.response-to-invalid',
   title: 'A 2xx answer to a body with broken schemas still lists the core User URN',
   level: 'MUST',
-  source: 'RFC 7643 §3; SCIM-PUT-RULES 12, 13',
+  source: 'RFC 7643 §3',
   area: 'schema',
   rule: RESPONSE_SCHEMAS_RULE,
   users: 1,
@@ -176,13 +176,14 @@ export const responseToInvalidSchemas = defineCheck({
     const put = await putRaw(ctx, users.ids[0], c.body, c.contentType)
     noResponse([put])
     if (!is2xx(put)) {
-      // A refusal is rule 13's own answer (put.invalid.schemas-* judge it): this rule, about a 2xx, does not apply.
+      // A refusal is the answer RFC 7643 §3 asks for (put.invalid.schemas-* judge it): this rule, about a 2xx,
+      // does not apply.
       const control = await ownStateControl(ctx, users)
       if (!control.accepted) return ownStateRefused(`the PUT (${c.violation})`, put, control.control, [put])
       return verdict(
         'skipped',
         `Does not apply: the server refused the PUT (${c.violation}) with ${describeRefusal(put)}, as ` +
-          `SCIM-PUT-RULES 13 wants (put.invalid.${c.kind} judges it), so there is no 2xx answer whose schemas this ` +
+          `RFC 7643 §3 wants (put.invalid.${c.kind} judges it), so there is no 2xx answer whose schemas this ` +
           'rule judges',
         [put, control.control],
       )
@@ -193,7 +194,7 @@ export const responseToInvalidSchemas = defineCheck({
   },
 })
 
-/** SCIM-PUT-RULES 13: a case variant of the core URN — the RFC is silent on `schemas` values, so this is observed. */
+/** RFC 7644 §3.10 covers attribute names, not `schemas` values: a case variant of the core URN is observed. */
 export const schemasCaseVariant = defineCheck({
   id: 'put.schemas.case-variant',
   title: 'A case variant of the core schema URN in the request (accepted or rejected)',

@@ -21,9 +21,9 @@ async function repeatPut(ctx: CheckContext, users: CheckUsers, body: Body, times
 const repeats = (ctx: CheckContext) => fc.tuple(validPayloads(ctx), fc.integer({ min: 5, max: 6 }))
 
 /**
- * SCIM-PUT-RULES 19: no 5xx for a correct request. A PUT the server answers otherwise at other times, and
- * with a 5xx now, is a flaky server: this check owns that finding (it judges the 5xx of its repeats), while
- * put.status.no-5xx judges inputs that always make the server fail.
+ * RFC 7644 §3.12 Table 8 (500 is an internal error): no 5xx for a correct request. A PUT the server answers
+ * otherwise at other times, and with a 5xx now, is a flaky server: this check owns that finding (it judges the
+ * 5xx of its repeats), while put.status.no-5xx judges inputs that always make the server fail.
  */
 export const repeatable = defineCheck({
   id: 'put.stability.repeatable',

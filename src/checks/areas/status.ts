@@ -169,13 +169,13 @@ export const successReturns200 = defineCheck({
 
 /**
  * RFC 7644 §3.5.1: "Unless otherwise specified, a successful PUT operation returns a 200 OK response
- * code and the entire resource within the response body". No RFC 2119 keyword: SCIM-PUT-RULES 10 warns.
+ * code and the entire resource within the response body". No RFC 2119 keyword: a deviation from the intent warns.
  */
 export const successResource = defineCheck({
   id: 'put.status.success-resource',
   title: 'A successful replace answers 200 OK with the entire resource',
   level: 'SHOULD',
-  source: 'RFC 7644 §3.5.1; SCIM-PUT-RULES 10',
+  source: 'RFC 7644 §3.5.1',
   area: 'status',
   rule:
     'Unless otherwise specified, a successful PUT operation returns a 200 OK response code and the entire resource ' +
@@ -332,7 +332,7 @@ export const unknownIdIs404 = defineCheck({
   },
 })
 
-/** RFC 7644 §3.12 Table 8 and SCIM-PUT-RULES 19: no 5xx for any client input. */
+/** RFC 7644 §3.12 Table 8 (client errors are 4xx; 500 is an internal error): no 5xx for any client input. */
 export const no5xx = defineCheck({
   id: 'put.status.no-5xx',
   title: 'No generated input, valid or invalid, makes the server answer 5xx',
@@ -368,7 +368,7 @@ export const no5xx = defineCheck({
   },
 })
 
-/** Statuses HTTP defines for request-size and media-type errors, which Table 8 does not list but rule 26 expects. */
+/** HTTP's statuses for request-size and media-type errors, which Table 8 does not list (RFC 9110 §15.5.14, .16). */
 const HTTP_CLIENT_STATUSES: Record<number, string> = { 413: 'oversize body', 415: 'unsupported media type' }
 /**
  * RFC 7644 Table 8's statuses for PUT (307 and 308 included: "The client is directed to repeat the same

@@ -67,7 +67,7 @@ function refusedOtherwise(probe: DuplicateProbe, exchanges: Exchange[]): Verdict
 /**
  * RFC 7643 §4.1.1 (verified): userName "MUST be unique across the service provider's entire set of
  * Users. This attribute is REQUIRED and is case insensitive." Whatever the status, the duplicate is
- * never stored (SCIM-PUT-RULES 16: "2xx with a duplicate stored → fail").
+ * never stored (a 2xx that stored the duplicate breaks that MUST: fail).
  */
 async function judgeNotStored(ctx: CheckContext, users: CheckUsers, variant: Variant, fresh: string) {
   const probe = await putDuplicate(ctx, users, variant, fresh)
@@ -126,7 +126,7 @@ export const caseVariantConflict = defineCheck({
 /**
  * RFC 7644 §3.12 Table 8 (409 Conflict, "Service provider refused to create a new, duplicate resource")
  * and Table 9 (`uniqueness`), under "Implementers SHOULD handle the identified HTTP status codes".
- * SCIM-PUT-RULES 16: 409 uniqueness → pass; 400 uniqueness → warn (RFC 7643 §7 allows 400).
+ * So 409 uniqueness → pass; 400 uniqueness → warn (RFC 7643 §7 lets a server reject a duplicate with 400).
  */
 async function judgeConflictStatus(ctx: CheckContext, users: CheckUsers, variant: Variant, fresh: string) {
   const probe = await putDuplicate(ctx, users, variant, fresh)

@@ -157,7 +157,7 @@ export const errorsNoneDeclared: SpecRule = {
 /**
  * RFC 7644 §3.12 (verified): scimType is "A SCIM detail error keyword.  See Table 9.  OPTIONAL." The RFC
  * puts no 2119 keyword on the values, so a value outside Table 9 is a departure from what the RFC
- * clearly intends (SCIM-PUT-RULES grading: warn), hence SHOULD. Listing PATCH-only keywords in a shared
+ * clearly intends (graded as a warning), hence SHOULD. Listing PATCH-only keywords in a shared
  * type is no departure.
  */
 export const errorsScimTypeOutsideTable9: SpecRule = {
@@ -225,7 +225,7 @@ export const requestUserNameNotRequired: SpecRule = {
  * RFC 7643 §3 (verified): "The "schemas" attribute is a REQUIRED attribute" and "All representations of
  * SCIM schemas MUST include a non-empty array with value(s) of the URIs supported by that representation."
  * REQUIRED is a MUST in RFC 2119 terms; this rule deliberately grades lower: a server that accepts a body
- * without it is lenient rather than broken (SCIM-PUT-RULES.md rule 13 grades that as warn), so this
+ * without it is lenient rather than broken (put.invalid.schemas-* warn on that), so this
  * departure of the document is a SHOULD.
  */
 export const requestSchemasNotRequired: SpecRule = {

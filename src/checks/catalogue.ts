@@ -1,7 +1,7 @@
 import type { CheckDefinition } from './define-check.ts'
 import type { Level } from './types.ts'
 
-/** How each level is graded (SCIM-PUT-RULES "Grading"). */
+/** How each level is graded (the rule's RFC 2119 level: MUST fails, SHOULD warns, MAY or silence observes). */
 const GRADE: Record<Level, string> = {
   MUST: 'a violation fails',
   SHOULD: 'a deviation warns',

@@ -29,7 +29,7 @@ export const WHITESPACE_TRIMMED = 'white space at the ends trimmed'
 /**
  * The note of an old value that survived a `null` or `[]`: RFC 7644 §3.5.1 says clients "MAY specify
  * "null" ... or an empty array "[]" ... to clear all values", so a value left in place is a warning
- * (SCIM-PUT-RULES 6), not a provided value lost.
+ * (RFC 7643 §2.5: null and [] are unassigned), not a provided value lost.
  */
 export const NOT_CLEARED = 'sent empty (null/[]), stored a value'
 
@@ -38,8 +38,9 @@ export type CharacteristicsOf = (path: string) => AttributeDefinition | undefine
 
 /**
  * What a difference between a value sent and the value stored amounts to: a `lost` value (RFC 7644
- * §3.5.1 "SHALL replace"), white space `trimmed` at the ends of a string (SCIM-PUT-RULES 4: a warning),
- * or a `null`/`[]` that left a value in place (`not-cleared`, SCIM-PUT-RULES 6: the clearing checks judge it).
+ * §3.5.1 "SHALL replace"), white space `trimmed` at the ends of a string (a departure from the value sent:
+ * a warning), or a `null`/`[]` that left a value in place (`not-cleared`, RFC 7643 §2.5: the clearing checks
+ * judge it).
  */
 export type DiffKind = 'lost' | 'trimmed' | 'not-cleared'
 
@@ -61,7 +62,8 @@ function worse(a: string | null, b: string | null): string | null {
 export interface CompareOptions {
   /**
    * Whether the server declares a sub-attribute path (its own /Schemas): one it does not declare is an
-   * unknown attribute to it (SCIM-PUT-RULES 14), not a value it must store. @defaultValue every path declared
+   * unknown attribute to it (RFC 7644 §3.5.1 is silent on those), not a value it must store.
+   * @defaultValue every path declared
    */
   declared?: (path: string) => boolean
   /** Collects the paths left out of the comparison because the server does not declare them. */
@@ -117,7 +119,7 @@ export function differs(
       ? differsBySub(sent, stored, path, characteristicsOf, options)
       : 'sent a complex value, stored a simple one'
   if (isEmpty(sent)) return isEmpty(stored) ? null : NOT_CLEARED
-  // Only white space, trimmed away to nothing: still a trimmed string (SCIM-PUT-RULES 4), not a lost value.
+  // Only white space, trimmed away to nothing: still a trimmed string (a warning), not a lost value.
   if (typeof sent === 'string' && sent !== '' && sent.trim() === '' && (isUnassigned(stored) || stored === ''))
     return WHITESPACE_TRIMMED
   if (isUnassigned(stored)) return 'sent a value, stored nothing'
@@ -134,7 +136,8 @@ export function differs(
   }
   if (typeof sent === 'string' && typeof stored === 'string') {
     const caseExact = def?.caseExact ?? false
-    // Canonically equivalent text is the same value (RFC 7643 §2.3.1 strings are Unicode characters): a server may normalise it.
+    // Canonically equivalent text is the same value (RFC 7643 §2.3.1 strings are Unicode characters): a server
+    // may normalise it.
     const same = (a: string, b: string) => {
       if (a === b) return true
       const [x, y] = [a.normalize('NFC'), b.normalize('NFC')]
@@ -156,7 +159,7 @@ export function differs(
  * A multi-valued attribute compared as a set: every value sent needs a stored match, and no other value
  * may be stored. An exact match is taken first; a value stored only with white space trimmed (or a
  * `null` sub-attribute left in place) still matches, and the note says so, so that a trimmed item is
- * graded as a trimmed string wherever it sits (SCIM-PUT-RULES 4), not as a lost value.
+ * graded as a trimmed string wherever it sits, not as a lost value.
  */
 function differsAsSets(
   sent: unknown[],
@@ -201,7 +204,8 @@ function differsBySub(
   for (const [sub, value] of Object.entries(sent)) {
     const subPath = childPath(path, sub)
     if (characteristicsOf(subPath)?.mutability === 'readOnly') continue
-    // A sub-attribute the server's /Schemas does not declare is unknown to it (SCIM-PUT-RULES 14): not compared.
+    // A sub-attribute the server's /Schemas does not declare is unknown to it (RFC 7644 is silent on those):
+    // not compared.
     if (options.declared && !options.declared(subPath)) {
       options.unknown?.add(subPath)
       continue

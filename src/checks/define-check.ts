@@ -128,7 +128,7 @@ export const OUTCOME_RANK: Record<Outcome, number> = {
   skipped: 0,
 }
 
-/** The grade of a broken rule at each level (SCIM-PUT-RULES "Grading": MUST fail, SHOULD warn, MAY observe). */
+/** The grade of a broken rule at each level (RFC 2119 levels: MUST fail, SHOULD warn, MAY observe). */
 export const GRADE_OF_LEVEL: Record<Level, Outcome> = { MUST: 'failed', SHOULD: 'warned', MAY: 'observed' }
 
 /** The text of a finding: `Received: …`, `Expected: …`, then the fix after a blank line. */

@@ -4,7 +4,7 @@ import type { Finding, Level } from './types.ts'
 /**
  * The grading model of the invalid payloads (src/generate/invalid-scim-user.ts builds them): for each
  * kind, the answers RFC 7644 allows and what each earns. A grade is in the rule's own terms: `violated`
- * takes the level of the check that judges it (SCIM-PUT-RULES "Grading"), so one kind never grades
+ * takes the level of the check that judges it (MUST fails, SHOULD warns, MAY observes), so one kind never grades
  * harder or softer than its rule's words.
  */
 
@@ -22,7 +22,7 @@ export const TABLE_9: readonly string[] = [
   'sensitive',
 ]
 
-/** The Table 9 keywords that apply to PUT (SCIM-PUT-RULES 18). */
+/** The Table 9 keywords whose applicability (RFC 7644 §3.12 Table 9) includes PUT. */
 export const PUT_SCIM_TYPES: readonly string[] = [
   'uniqueness',
   'mutability',
@@ -50,7 +50,7 @@ export interface ExpectedOutcome {
   /**
    * The Table 9 keyword(s) that fit this answer best. `scimType` is OPTIONAL (RFC 7644 §3.12), so another
    * keyword or none earns the same grade, with a note; whether a keyword is one Table 9 gives PUT is
-   * put.errors.scim-type's rule (SCIM-PUT-RULES 18), judged once there.
+   * put.errors.scim-type's rule (RFC 7644 §3.12 Table 9), judged once there.
    */
   fits?: readonly string[]
   grade: Grade
@@ -76,7 +76,7 @@ export interface Expectation {
 
 const TWO_XX = '2xx' as const
 
-/** SCIM-PUT-RULES 9: the 400 (SHOULD, Table 8); a user left without a userName is put.invalid.username-kept's. */
+/** RFC 7643 §4.1.1: the 400 (SHOULD, Table 8); a user left without a userName is put.invalid.username-kept's. */
 const USERNAME_REQUIRED: Expectation = {
   level: 'SHOULD',
   source:
@@ -92,8 +92,8 @@ const USERNAME_REQUIRED: Expectation = {
 }
 
 /**
- * SCIM-PUT-RULES 13: 400 (invalidSyntax fits best); a 2xx warns, and its `schemas` are
- * put.schemas.response-to-invalid's (rule 12).
+ * RFC 7643 §3: 400 (invalidSyntax fits best); a 2xx warns, and its `schemas` are
+ * put.schemas.response-to-invalid's (RFC 7643 §3).
  */
 const SCHEMAS_REQUIRED: Expectation = {
   level: 'SHOULD',
@@ -104,7 +104,7 @@ const SCHEMAS_REQUIRED: Expectation = {
     { status: TWO_XX, grade: 'violated' },
   ],
   otherwise: 'violated',
-  note: 'put.schemas.response-to-invalid judges the schemas of a 2xx answer (SCIM-PUT-RULES 12).',
+  note: 'put.schemas.response-to-invalid judges the schemas of a 2xx answer (RFC 7643 §3, MUST).',
   fix: 'Refuse a body whose schemas does not list the core User URN with 400 invalidSyntax.',
 }
 
@@ -130,7 +130,7 @@ const SCHEMA_VIOLATION: Expectation = {
   fix: 'Validate the body against the User schema and refuse a violation with 400 invalidValue.',
 }
 
-/** SCIM-PUT-RULES 23: 400 or normalised to one primary; what a 2xx stored is put.replace.primary-once's (MUST). */
+/** RFC 7643 §2.4: 400 or normalised to one primary; what a 2xx stored is put.replace.primary-once's (MUST). */
 const TWO_PRIMARIES: Expectation = {
   level: 'SHOULD',
   source:
@@ -144,7 +144,7 @@ const TWO_PRIMARIES: Expectation = {
   fix: 'Refuse two primary values with 400 invalidValue, or keep one.',
 }
 
-/** SCIM-PUT-RULES 18: 400 (invalidSyntax fits best); another Table 9 keyword or none is an observation. */
+/** RFC 7644 §3.12: 400 (invalidSyntax fits best); another Table 9 keyword or none is an observation. */
 const MALFORMED: Expectation = {
   level: 'SHOULD',
   source: 'RFC 7644 §3.12 (Table 8: 400 "unparsable, syntactically incorrect"; Table 9 invalidSyntax)',
@@ -169,7 +169,7 @@ const OVERSIZE: Expectation = {
   otherwise: 'observe',
 }
 
-/** SCIM-PUT-RULES 26: wrong request media type → 415 or 400. */
+/** RFC 7644 §8.1, RFC 9110 §15.5.16: wrong request media type → 415 or 400. */
 const MEDIA_TYPE: Expectation = {
   level: 'SHOULD',
   source: 'RFC 7644 §3.1, §8.1 (requests are application/scim+json or application/json); RFC 9110 §15.5.16 (415)',
@@ -181,7 +181,7 @@ const MEDIA_TYPE: Expectation = {
   fix: 'Refuse a request body that is not application/scim+json or application/json with 415.',
 }
 
-/** SCIM-PUT-RULES 14: the RFC is silent on unknown attributes in a PUT. */
+/** RFC 7644 §3.5.1 is silent on unknown attributes in a PUT. */
 const UNKNOWN_ATTRIBUTE: Expectation = {
   level: 'MAY',
   source: 'RFC 7644 §3.5.1 (silent on unknown attributes: ignoring them or answering 400 are both fine)',

@@ -4,9 +4,9 @@ import type { Exchange, RecordedRequest, RecordedResponse } from '../http/exchan
 export type Level = 'MUST' | 'SHOULD' | 'MAY'
 
 /**
- * Outcome of a check, graded as SCIM-PUT-RULES.md says. `inconclusive`: no case reached the rule's
- * judgement (every PUT refused for another reason, the server returns nothing to compare...), so the
- * check neither passes nor fails; the message says why. It never changes the exit code.
+ * Outcome of a check, graded by its rule's RFC 2119 level (MUST fails, SHOULD warns, MAY observes). `inconclusive`: no
+ * case reached the rule's judgement (every PUT refused for another reason, the server returns nothing to compare...),
+ * so the check neither passes nor fails; the message says why. It never changes the exit code.
  */
 export type Outcome = 'passed' | 'failed' | 'warned' | 'observed' | 'inconclusive' | 'skipped'
 

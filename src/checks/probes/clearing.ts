@@ -52,7 +52,7 @@ function stringsIn(value: unknown): string[] {
 
 /**
  * What became of attribute `name` after a PUT that cleared or omitted it: `cleared`; `retained` (every
- * value still the one held before the PUT, SCIM-PUT-RULES 6 when null/[] was sent); or `defaulted`, a
+ * value still the one held before the PUT, a warning when null/[] was sent: RFC 7643 §2.5); or `defaulted`, a
  * value the server assigned (RFC 7644 §3.5.1 "MAY assign a default value"): one the attribute did not
  * hold before, or one derived from what the same PUT sent (e.g. `emails` made from `userName`).
  */

@@ -5,9 +5,9 @@ import { serverDeclares } from './server-schemas.ts'
 import { freeTextSlots, itemTextSlots, requestProperties } from './slots.ts'
 
 /**
- * What a replace must store and a GET must show: the attributes and string slots the vendor documents,
- * the server declares (an attribute it does not declare is unknown to it, SCIM-PUT-RULES 14), clients
- * may write and a GET returns (RFC 7643 §7 mutability and returned).
+ * What a replace must store and a GET must show: the attributes and string slots the vendor documents, the server
+ * declares (an attribute it does not declare is unknown to it; RFC 7644 is silent on those), clients may write and a
+ * GET returns (RFC 7643 §7 mutability and returned).
  */
 
 type Body = Record<string, unknown>
@@ -58,7 +58,8 @@ export function documented(ctx: CheckContext, body: Body): Body {
 
 /**
  * Whether the server's /Schemas declares an attribute path (`name.givenName`, `<urn>:role`); true when
- * it publishes none. A sub-attribute it does not declare is an unknown attribute to it (SCIM-PUT-RULES 14).
+ * it publishes none. A sub-attribute it does not declare is an unknown attribute to it (RFC 7644 §3.5.1 is
+ * silent on those).
  */
 export function declaresPath(ctx: CheckContext, path: string): boolean {
   const declared = ctx.discovery.declared

@@ -8,7 +8,7 @@ const COMMON = new Set(['schemas', 'id', 'externalid', 'meta'])
  * Whether the server's /Schemas declares a top-level User attribute (or, for an extension URN, any
  * attribute of that extension). True when the server publishes no /Schemas: then the RFC's User is assumed.
  * An attribute the server does not declare is, for that server, an unknown attribute: RFC 7644 is
- * silent on those in a PUT (ignore or 400, SCIM-PUT-RULES 14), so no check may require it to be stored.
+ * silent on those in a PUT (ignoring them or answering 400 is observed), so no check may require it to be stored.
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-7
  */
 export function serverDeclares(ctx: CheckContext, name: string): boolean {

@@ -155,7 +155,7 @@ test('white space trimmed at the ends is told apart from a lost value', () => {
   expect(differs(' ext ', 'EXT', 'externalId', of)).toBe('string differs (sent 5 chars, stored 3)')
 })
 
-describe('SCIM-PUT-RULES 4: a trimmed string is trimmed wherever it sits, never a lost value', () => {
+describe('RFC 7644 §3.5.1: a trimmed string is trimmed wherever it sits, never a lost value', () => {
   test.each([
     // given sent, stored, path → want kind (null: equal)
     { sent: ' Ann ', stored: 'Ann', path: 'displayName', kind: 'trimmed' },
@@ -195,7 +195,7 @@ describe('SCIM-PUT-RULES 4: a trimmed string is trimmed wherever it sits, never 
     expect(note === null ? null : kindOf(note)).toBe(kind)
   })
 
-  test('a sub-attribute the server does not declare is unknown to it, not compared (SCIM-PUT-RULES 14)', () => {
+  test('a sub-attribute the server does not declare is unknown to it, not compared (RFC 7644 is silent)', () => {
     const unknown = new Set<string>()
     const declared = (path: string) => path !== 'name.middleName'
     const sent = { name: { givenName: 'Ann', middleName: 'M' }, emails: [{ value: 'a@x', display: 'A' }] }

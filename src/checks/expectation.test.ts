@@ -27,9 +27,10 @@ describe('EXPECTATIONS', () => {
   })
 })
 
-describe('judgeOutcome (SCIM-PUT-RULES 9, 13, 14, 18, 19, 23, 26)', () => {
+describe('judgeOutcome (RFC 7644 §3.12 Tables 8 and 9, per kind)', () => {
   test.each([
-    // rule 9: a 400, whatever its optional scimType (the keyword's validity is put.errors.scim-type's rule)
+    // userName required (RFC 7643 §4.1.1): a 400, whatever its optional scimType (the keyword's validity is
+    // put.errors.scim-type's rule)
     { kind: 'username-missing', status: 400, scimType: 'invalidValue', want: 'pass' },
     { kind: 'username-missing', status: 400, scimType: 'invalidSyntax', want: 'pass' },
     { kind: 'username-empty', status: 400, scimType: undefined, want: 'pass' },
@@ -37,7 +38,7 @@ describe('judgeOutcome (SCIM-PUT-RULES 9, 13, 14, 18, 19, 23, 26)', () => {
     { kind: 'username-null', status: 200, scimType: undefined, want: 'violated' },
     { kind: 'username-null', status: 404, scimType: 'noTarget', want: 'violated' },
     { kind: 'username-missing', status: 422, scimType: undefined, want: 'violated' },
-    // rule 13: schemas
+    // schemas (RFC 7643 §3)
     { kind: 'schemas-missing', status: 400, scimType: 'invalidSyntax', want: 'pass' },
     { kind: 'schemas-empty', status: 400, scimType: 'invalidValue', want: 'pass' },
     { kind: 'schemas-without-core', status: 400, scimType: 'mutability', want: 'pass' },
@@ -50,11 +51,11 @@ describe('judgeOutcome (SCIM-PUT-RULES 9, 13, 14, 18, 19, 23, 26)', () => {
     { kind: 'wrong-type', status: 204, scimType: undefined, want: 'violated' },
     { kind: 'wrong-type', status: 422, scimType: undefined, want: 'violated' },
     { kind: 'deeply-nested', status: 400, scimType: 'invalidSyntax', want: 'pass' },
-    // rule 23: primary
+    // primary (RFC 7643 §2.4)
     { kind: 'two-primaries', status: 400, scimType: 'invalidValue', want: 'pass' },
     { kind: 'two-primaries', status: 200, scimType: undefined, want: 'observe' },
     { kind: 'two-primaries', status: 409, scimType: undefined, want: 'violated' },
-    // rule 18: malformed bodies; invalidSyntax fits best, another keyword or none is noted
+    // malformed bodies (Table 8 400, Table 9 invalidSyntax); invalidSyntax fits best, another keyword or none is noted
     { kind: 'not-json', status: 400, scimType: 'invalidSyntax', want: 'pass' },
     { kind: 'not-json', status: 400, scimType: 'invalidValue', want: 'pass' },
     { kind: 'truncated-json', status: 400, scimType: undefined, want: 'pass' },
@@ -63,7 +64,7 @@ describe('judgeOutcome (SCIM-PUT-RULES 9, 13, 14, 18, 19, 23, 26)', () => {
     { kind: 'json-scalar-body', status: 415, scimType: undefined, want: 'violated' },
     { kind: 'not-json', status: 403, scimType: undefined, want: 'violated' },
     { kind: 'empty-body', status: 400, scimType: 'invalidSyntax', want: 'pass' },
-    // size, media type (rule 26)
+    // size (RFC 9110 §15.5.14), media type (RFC 7644 §8.1, RFC 9110 §15.5.16)
     { kind: 'oversize-body', status: 413, scimType: undefined, want: 'pass' },
     { kind: 'oversize-body', status: 400, scimType: 'invalidValue', want: 'pass' },
     { kind: 'oversize-body', status: 200, scimType: undefined, want: 'observe' },
@@ -72,7 +73,7 @@ describe('judgeOutcome (SCIM-PUT-RULES 9, 13, 14, 18, 19, 23, 26)', () => {
     { kind: 'wrong-content-type', status: 400, scimType: 'invalidSyntax', want: 'pass' },
     { kind: 'wrong-content-type', status: 200, scimType: undefined, want: 'violated' },
     { kind: 'wrong-content-type', status: 422, scimType: undefined, want: 'violated' },
-    // rule 14
+    // unknown attributes (RFC 7644 §3.5.1 is silent: observed)
     { kind: 'unknown-attribute', status: 200, scimType: undefined, want: 'observe' },
     { kind: 'unknown-attribute', status: 400, scimType: 'invalidSyntax', want: 'observe' },
     { kind: 'unknown-attribute', status: 409, scimType: undefined, want: 'observe' },

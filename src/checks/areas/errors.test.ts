@@ -29,7 +29,7 @@ function answered(status: number, body: unknown): Exchange {
   return exchangeOf({ method: 'PUT', path: '/Users/x', json: {} }, answer)
 }
 
-describe('judgeScimError (RFC 7644 §3.12 MUST, SCIM-PUT-RULES 18)', () => {
+describe('judgeScimError (RFC 7644 §3.12 MUST)', () => {
   test.each<{ body: unknown; want: string; expected?: string }>([
     {
       body: 'Bad Request',
@@ -60,7 +60,7 @@ describe('judgeScimError (RFC 7644 §3.12 MUST, SCIM-PUT-RULES 18)', () => {
   })
 })
 
-describe('judgeScimType (RFC 7644 §3.12 Table 9, SCIM-PUT-RULES 18)', () => {
+describe('judgeScimType (RFC 7644 §3.12 Table 9)', () => {
   test.each<{ scimType: string | undefined; want: string; received?: string }>([
     { scimType: 'invalidValue', want: 'passed' },
     { scimType: 'invalidSyntax', want: 'passed' },
@@ -74,7 +74,7 @@ describe('judgeScimType (RFC 7644 §3.12 Table 9, SCIM-PUT-RULES 18)', () => {
     { scimType: 'tooMany', want: 'violated' },
     { scimType: 'badRequest', want: 'violated', received: '400 with scimType "badRequest" (not a Table 9 keyword)' },
     { scimType: 'toString', want: 'violated' },
-    // SCIM-PUT-RULES 9, 18: scimType is OPTIONAL; none is a pass with an observation
+    // RFC 7644 §3.12: scimType is OPTIONAL; none is a pass with an observation
     { scimType: undefined, want: 'passed' },
   ])('$scimType → $want', ({ scimType, want, received }) => {
     const v = judgeScimType(answered(400, { schemas: [ERROR_URN], status: '400', scimType }))
@@ -218,7 +218,7 @@ describe('given/want: put.errors.*', () => {
       want: 'warned',
       finding: { received: '400 with scimType "badRequest" (not a Table 9 keyword) (case: userName missing)' },
     },
-    // a 404 without scimType (OPTIONAL): a pass with an observation (SCIM-PUT-RULES 18)
+    // a 404 without scimType (OPTIONAL): a pass with an observation (RFC 7644 §3.12)
     { check: errorScimType, input: UNKNOWN, want: 'passed' },
     { check: errorScimType, input: MISSING, change: SUCCESS, want: 'inconclusive' },
     // put.errors.no-internals (SHOULD): what the body discloses

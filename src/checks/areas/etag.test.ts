@@ -274,7 +274,7 @@ const rows: Row[] = [
   },
 ]
 
-describe('ETag checks: given a server declaring etag.supported, want a graded verdict (SCIM-PUT-RULES 17)', () => {
+describe('ETag checks: given a server declaring etag.supported, want a graded verdict (RFC 7644 §3.14)', () => {
   test.each(rows)('$check.id: $given → $want', async (row) => {
     const v = await judge(row)
     expect(v.outcome, v.message).toBe(row.want)

@@ -99,7 +99,7 @@ const answers422: Change = (r, c) =>
   isPut(r) && c.status >= 400 ? scimError(422, undefined, 'Unprocessable') : undefined
 
 /**
- * Every put.invalid.<kind> check (SCIM-PUT-RULES 9, 13, 14, 18, 23, 26; src/checks/expectation.ts): given a
+ * Every put.invalid.<kind> check (RFC 7644 §3.12 Tables 8 and 9; src/checks/expectation.ts): given a
  * validating server, a server that accepts everything, one that answers 422 and one that refuses even the
  * user's accepted state, want the grade of the kind's rule. A MAY kind never warns; two-primaries may be
  * normalised (a 2xx is observed, what it stored is put.replace.primary-once's).
@@ -158,7 +158,7 @@ describe('given/want: every put.invalid.<kind>', () => {
 
 describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () => {
   test.each<{ kind: string; name: string; change?: Change; want: string }>([
-    // SCIM-PUT-RULES 9 (SHOULD: 400; the scimType is OPTIONAL)
+    // RFC 7643 §4.1.1 userName required (SHOULD: 400; the scimType is OPTIONAL)
     { kind: 'username-missing', name: 'a correct server: 400 invalidValue', want: 'passed' },
     {
       kind: 'username-missing',
@@ -185,7 +185,7 @@ describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () 
       change: refusesAll,
       want: 'inconclusive',
     },
-    // SCIM-PUT-RULES 18: malformed JSON (SHOULD: 400; invalidSyntax fits best, another keyword is noted)
+    // RFC 7644 §3.12 Table 8: malformed JSON (SHOULD: 400; invalidSyntax fits best, another keyword is noted)
     { kind: 'not-json', name: 'a correct server: 400 invalidSyntax', want: 'passed' },
     {
       kind: 'truncated-json',
@@ -200,7 +200,7 @@ describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () 
       want: 'warned',
     },
     { kind: 'empty-body', name: 'every PUT refused', change: refusesAll, want: 'inconclusive' },
-    // SCIM-PUT-RULES 13 (SHOULD)
+    // RFC 7643 §3 schemas required (SHOULD)
     {
       kind: 'schemas-missing',
       name: '400 invalidSyntax',
@@ -238,7 +238,7 @@ describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () 
           : undefined,
       want: 'passed',
     },
-    // SCIM-PUT-RULES 26 (SHOULD): 415 or 400
+    // RFC 7644 §8.1, RFC 9110 §15.5.16 (SHOULD): 415 or 400
     { kind: 'wrong-content-type', name: 'a correct server: 415', want: 'passed' },
     {
       kind: 'wrong-content-type',
@@ -254,7 +254,7 @@ describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () 
     expect(v.finding !== undefined, v.message).toBe(want === 'warned' || want === 'failed')
   })
 
-  test('a malformed body refused 400 invalidValue passes with a note, the keyword a trait (rule 18)', async () => {
+  test('a malformed body refused 400 invalidValue passes with a note, the keyword a trait (§3.12)', async () => {
     const v = await run(checkOf('not-json'), caseOf('not-json'), (r, c) =>
       isPut(r) && c.status === 400 ? scimError(400, 'invalidValue') : undefined,
     )
@@ -262,7 +262,7 @@ describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () 
     expect(v.traits).toEqual({ 'scimType.not-json': 'invalidValue' })
   })
 
-  test('a 400 for a malformed body without scimType passes with "none" as the trait (rule 18: OPTIONAL)', async () => {
+  test('a 400 for a malformed body without scimType passes with "none" as the trait (OPTIONAL)', async () => {
     const v = await run(checkOf('not-json'), caseOf('not-json'), (r, c) =>
       isPut(r) && c.status === 400 ? scimError(400) : undefined,
     )
@@ -276,7 +276,7 @@ describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () 
     const twoPrimaries = (r: SendOptions) =>
       Object.values(sent(r)).some((v) => Array.isArray(v) && v.filter((i) => i?.primary === true).length > 1)
     const refusesTwo: Change = (r) => (isPut(r) && twoPrimaries(r) ? scimError(400, 'invalidValue') : undefined)
-    // The entries themselves refused (say, two values of one type): a constraint, not rule 23.
+    // The entries themselves refused (say, two values of one type): a constraint, not RFC 7643 §2.4's rule.
     const refusesEntries: Change = (r) =>
       isPut(r) && Object.keys(sent(r)).length > 3 ? scimError(400, 'invalidValue', 'one value per type') : undefined
     expect((await run(checkOf('two-primaries'), c, refusesTwo)).outcome).toBe('passed')

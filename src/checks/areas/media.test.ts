@@ -95,7 +95,7 @@ const successAs =
   (r, c) =>
     isPut(r) && c.status === 200 ? withMediaType(c, type) : undefined
 
-describe('given/want: put.media.response-content-type (SHOULD, rule 26)', () => {
+describe('given/want: put.media.response-content-type (SHOULD, RFC 7644 §8.1)', () => {
   test.each<{
     name: string
     vendor: string
@@ -161,7 +161,7 @@ const errorsAs =
   (r, c) =>
     isPut(r) && c.status >= 400 ? withMediaType(c, type) : undefined
 
-describe('given/want: put.media.error-content-type (SHOULD, rule 26; gap b)', () => {
+describe('given/want: put.media.error-content-type (SHOULD, RFC 7644 §8.1, §3.12; gap b)', () => {
   test.each<{ name: string; vendor: string; change?: Change; want: string; finding?: Record<string, unknown> }>([
     { name: 'generic, application/scim+json', vendor: 'generic', want: 'passed' },
     {

@@ -108,7 +108,7 @@ interface Row {
 }
 
 const rows: Row[] = [
-  // put.meta.present (SHOULD, SCIM-PUT-RULES 11): the one owner of a missing meta.
+  // put.meta.present (SHOULD, RFC 7643 §3.1): the one owner of a missing meta.
   { check: metaPresent, given: 'a correct server', setup: {}, want: 'passed' },
   {
     check: metaPresent,
@@ -353,7 +353,7 @@ const rows: Row[] = [
   },
 ]
 
-describe('meta checks: given a server, want a graded verdict (SCIM-PUT-RULES 11)', () => {
+describe('meta checks: given a server, want a graded verdict (RFC 7643 §3.1)', () => {
   test.each(rows)('$check.id: $given → $want', async ({ check, setup, want, message, finding }) => {
     const v = await judge(check, setup)
     expect(v.outcome, v.message).toBe(want)

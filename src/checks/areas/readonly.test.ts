@@ -101,7 +101,7 @@ async function judge(row: Row) {
 const must = { id: idIgnored, meta: metaIgnored, groups: groupsIgnored }
 
 const rows: Row[] = [
-  // put.readonly.{id,meta,groups}-ignored (MUST, SCIM-PUT-RULES 8): the value is never stored.
+  // put.readonly.{id,meta,groups}-ignored (MUST, RFC 7644 §3.5.1): the value is never stored.
   ...(['id', 'meta', 'groups'] as const).flatMap((name): Row[] => [
     { check: must[name], name, given: 'a correct server', want: 'passed', traits: { [`readOnly.${name}`]: 'ignored' } },
     {
@@ -213,7 +213,7 @@ const rows: Row[] = [
   },
 ]
 
-describe('readOnly checks: given a server, want a graded verdict (SCIM-PUT-RULES 8)', () => {
+describe('readOnly checks: given a server, want a graded verdict (RFC 7644 §3.5.1)', () => {
   test.each(rows)('$check.id ($name): $given → $want', async (row) => {
     const v = await judge(row)
     expect(v.outcome, v.message).toBe(row.want)
@@ -250,7 +250,7 @@ function immutableServer(users: Users, onChange: (r: SendOptions) => Answer | 's
   }
 }
 
-describe('immutable checks: given a server declaring externalId immutable (SCIM-PUT-RULES 7)', () => {
+describe('immutable checks: given a server declaring externalId immutable (RFC 7644 §3.5.1)', () => {
   const judgeImmutable = async (
     check: typeof immutableUnchanged,
     onChange: (r: SendOptions) => Answer | 'store' | undefined,

@@ -58,7 +58,7 @@ const answeredSchemas =
     return { ...c, body: schemas === undefined ? rest : { schemas, ...rest } }
   }
 
-describe('schemasProblem (RFC 7643 §3, SCIM-PUT-RULES 12)', () => {
+describe('schemasProblem (RFC 7643 §3)', () => {
   test.each([
     { body: { schemas: [CORE] }, want: null },
     { body: { schemas: [CORE, ENTERPRISE], [ENTERPRISE]: { department: 'x' } }, want: null },
@@ -77,7 +77,7 @@ describe('schemasProblem (RFC 7643 §3, SCIM-PUT-RULES 12)', () => {
 
 const VALID = { schemas: [CORE], userName: 'scimc-unit-new@example.com', active: false }
 
-describe('given/want: put.schemas.response (MUST, rule 12)', () => {
+describe('given/want: put.schemas.response (MUST, RFC 7643 §3)', () => {
   test.each<{ name: string; change?: Change; want: string; finding?: WantFinding }>([
     { name: 'a correct server', want: 'passed' },
     {
@@ -128,13 +128,13 @@ function brokenSchemas(kind: string, schemas: unknown): InvalidCase {
   }
 }
 
-/** A server that refuses a body whose schemas lacks the core URN (rule 13's answer). */
+/** A server that refuses a body whose schemas lacks the core URN (the answer RFC 7643 §3 asks for). */
 const refusesBrokenSchemas: Change = (r) => {
   const schemas = sentSchemas(r)
   return isPut(r) && !(Array.isArray(schemas) && schemas.includes(CORE)) ? scimError(400, 'invalidSyntax') : undefined
 }
 
-describe('given/want: put.schemas.response-to-invalid (MUST, rules 12 and 13; gap c)', () => {
+describe('given/want: put.schemas.response-to-invalid (MUST, RFC 7643 §3; gap c)', () => {
   test.each<{ name: string; input: InvalidCase; change?: Change; want: string; received?: RegExp }>([
     // Accepted (put.invalid.schemas-* warn on that), but the answer and the stored user still list the core URN.
     {
@@ -163,7 +163,7 @@ describe('given/want: put.schemas.response-to-invalid (MUST, rules 12 and 13; ga
       received: /^PUT response with schemas \["urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User"\] \(case/,
     },
     {
-      name: 'refused with 400, the accepted state accepted (rule 13 answered: the rule does not apply)',
+      name: 'refused with 400, the accepted state accepted (the RFC 7643 §3 refusal: the rule does not apply)',
       input: brokenSchemas('schemas-missing', undefined),
       change: refusesBrokenSchemas,
       want: 'skipped',
@@ -181,7 +181,7 @@ describe('given/want: put.schemas.response-to-invalid (MUST, rules 12 and 13; ga
   })
 })
 
-describe('given/want: put.schemas.case-variant (MAY, rule 13)', () => {
+describe('given/want: put.schemas.case-variant (MAY, RFC 7644 §3.10 silent on schemas values)', () => {
   test.each<{ name: string; change?: Change; want: string; trait?: string }>([
     { name: 'the upper-case URN accepted', want: 'observed', trait: 'accepted' },
     {

@@ -45,7 +45,7 @@ interface Row {
   finding?: WantFinding
 }
 
-describe('stability checks: the same PUT five times (RFC 9110 §9.2.2, SCIM-PUT-RULES 19)', () => {
+describe('stability checks: the same PUT five times (RFC 9110 §9.2.2, RFC 7644 §3.12 Table 8)', () => {
   test.each<Row>([
     { check: repeatable, given: 'a correct server', change: undefined, want: 'passed' },
     {

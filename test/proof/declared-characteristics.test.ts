@@ -14,10 +14,10 @@ import { buildConfig } from '../../src/run/config.ts'
 import { runChecks } from '../../src/run/run-checks.ts'
 import { CORE_USER_URN } from '../../src/scim/core-schema.ts'
 
-// Issue "Proof of power", point 4: with --vendor generic and a target that publishes /Schemas, the run
-// holds the server to its own declarations (SCIM-PUT-RULES, Discovery: "a server that contradicts its
-// own declaration fails on that point"). The server is the reference server behind a small proxy that
-// rewrites /Schemas, truthfully or not, and (for the truthful immutable case) enforces the declaration.
+// Issue "Proof of power", point 4: with --vendor generic and a target that publishes /Schemas, the run holds the server
+// to its own declarations (RFC 7643 §7: /Schemas states each attribute's characteristics; a server that contradicts its
+// own declaration fails on that point). The server is the reference server behind a small proxy that rewrites /Schemas,
+// truthfully or not, and (for the truthful immutable case) enforces the declaration.
 
 const TOKEN = 'declared-characteristics-token'
 type Attribute = { name: string; returned?: string; mutability?: string; [k: string]: unknown }

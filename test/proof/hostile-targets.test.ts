@@ -316,7 +316,7 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
       const report = expectVerdictWithReports(run)
       expect(run.code).toBe(1)
       // The 200 is an acceptance (put.status.success-200 holds), but it returns no resource: a warning of
-      // put.status.success-resource, like an empty body (SCIM-PUT-RULES 10; §3.5.1's "returns a 200 OK
+      // put.status.success-resource, like an empty body (RFC 7644 §3.5.1's "returns a 200 OK
       // response code and the entire resource" carries no RFC 2119 keyword).
       expect(result(report, 'put.status.success-200').status).toBe('passed')
       const resource = result(report, 'put.status.success-resource')
@@ -366,7 +366,8 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
       const run = await runCli(target.origin)
       const report = expectVerdictWithReports(run)
       expect(run.code).toBe(1)
-      // The client reads the 5 bytes announced, `{"sch`, which is no resource (a warning, SCIM-PUT-RULES 10); the bytes after them never become a response.
+      // The client reads the 5 bytes announced, `{"sch`, which is no resource (a warning, RFC 7644 §3.5.1); the
+      // bytes after them never become a response.
       const resource = result(report, 'put.status.success-resource')
       expect(resource.status).toBe('warned')
       expect(resource.counterexample?.response).toMatchObject({ status: 200, bodyText: '{"sch' })

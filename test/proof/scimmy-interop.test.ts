@@ -106,7 +106,7 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
       'put.auth.missing-token', // scimmy-routers answers 401 with a SCIM Error when the handler throws
       'put.auth.invalid-token',
       'put.errors.format',
-      'put.errors.scim-type', // the 404 carries no scimType: OPTIONAL, a pass with an observation (SCIM-PUT-RULES 18)
+      'put.errors.scim-type', // the 404 carries no scimType: OPTIONAL (RFC 7644 §3.12), a pass with an observation
       'put.media.request-scim-json',
       'put.media.request-json',
       'put.media.response-content-type',
@@ -124,8 +124,8 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
   test('true finding: userName "" is accepted and stored', async () => {
     // RFC 7643 §4.1.1: "Each User MUST include a non-empty userName value." scimmy's required check
     // treats "" as present, so PUT {userName: ""} answers 200 and the user has an empty userName.
-    // SCIM-PUT-RULES 9: a 2xx that clears userName → fail (the MUST, put.invalid.username-kept); the 200
-    // instead of a 400 is the SHOULD of put.invalid.username-empty → warn.
+    // A 2xx that clears userName breaks that MUST → fail (put.invalid.username-kept); the 200 instead of a
+    // 400 (RFC 7644 §3.12 Table 8) is the SHOULD of put.invalid.username-empty → warn.
     expect(statusOf('put.invalid.username-kept')).toBe('failed')
     expect(result('put.invalid.username-kept').message).toMatch(/GET shows userName ""/)
     expect(statusOf('put.invalid.username-empty')).toBe('warned')
@@ -154,7 +154,7 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
 
   test('true findings (SHOULD): a body without schemas, or with schemas [], is accepted', () => {
     // RFC 7643 §3: "schemas" is REQUIRED in a resource; scimmy only checks the URNs when the array is
-    // present and non-empty. SCIM-PUT-RULES 13: 2xx → warn.
+    // present and non-empty. Accepting the body (2xx instead of Table 8's 400) → warn.
     expect(statusOf('put.invalid.schemas-missing')).toBe('warned')
     expect(statusOf('put.invalid.schemas-empty')).toBe('warned')
   })
@@ -163,8 +163,8 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
     // RFC 7644 §3.12 Table 9: invalidSyntax is the keyword for a body that "was invalid or did not
     // conform to the request schema". express.json's parse error reaches scimmy-routers' error handler,
     // which answers a SCIM Error with status "400" and no scimType. An empty body is parsed as {} and
-    // answered invalidValue "userName is missing". scimType is OPTIONAL (§3.12): SCIM-PUT-RULES 18 (as
-    // corrected) makes a 400 with another Table 9 keyword or none a pass with an observation, never a warning.
+    // answered invalidValue "userName is missing". scimType is OPTIONAL (§3.12), so a 400
+    // with another Table 9 keyword or none is a pass with an observation, never a warning.
     for (const id of ['put.invalid.not-json', 'put.invalid.truncated-json', 'put.invalid.json-scalar-body']) {
       expect.soft(statusOf(id), id).toBe('passed')
       expect.soft(result(id).traits, id).toEqual({ [`scimType.${id.slice('put.invalid.'.length)}`]: 'none' })
@@ -197,19 +197,21 @@ describe('scimmy 1.3.5 + scimmy-routers 1.3.2, --vendor generic', () => {
     expect(statusOf('put.invalid.schemas-unknown-urn')).toBe('observed') // accepted and echoed in schemas
     expect(statusOf('put.invalid.two-primaries')).toBe('observed') // 200; put.replace.primary-once judges the result
     expect(statusOf('put.schemas.case-variant')).toBe('observed')
-    // SCIM-PUT-RULES 13: a case variant of the core URN, accepted or 400 → observe (the trait quotes the detail).
+    // RFC 7644 §3.10 is silent on `schemas` values: a case variant of the core URN, accepted or 400 → observe
+    // (the trait quotes the detail).
     expect(result('put.schemas.case-variant').traits).toMatchObject({
       'schemas.coreUrnCaseVariant': expect.stringMatching(/^rejected \(400 invalidSyntax\b/),
     })
     expect(statusOf('put.replace.idempotent')).toBe('observed') // lastModified moves on an unchanged PUT
     expect(statusOf('put.replace.omitted-attributes')).toBe('passed') // omitted attributes are cleared
     // The enterprise extension is not declared (the server declares SCIMMY.Resources.User alone): a
-    // wrong type there is an unknown attribute to scimmy, ignored (SCIM-PUT-RULES 14), not a schema error.
+    // wrong type there is an unknown attribute to scimmy, ignored (RFC 7644 is silent on those), not a schema error.
     expect(['observed', 'passed']).toContain(statusOf('put.invalid.wrong-type'))
   })
 
   test('ETag checks are skipped: /ServiceProviderConfig says etag.supported false', () => {
-    // express adds a body-hash ETag to every response; SCIM-PUT-RULES 17 decides from the declaration.
+    // express adds a body-hash ETag to every response; ETag support is decided from the declaration
+    // (RFC 7643 §5 etag.supported), never from a header.
     for (const id of [
       'put.etag.header',
       'put.etag.version-matches',

@@ -138,14 +138,16 @@ function judgeDeleted(r: SequenceRun, slot: Slot, step: number, e: Exchange, op:
     r.pass('deleted-stays-gone', step, `${op} on a deleted user answered 404`)
     return
   }
-  if (op === 'PUT' && (status === 400 || status === 409)) {
+  if (status === 429 || (op === 'PUT' && (status === 400 || status === 409))) {
     r.judgements.push({
       rule: 'deleted-stays-gone',
       step,
       outcome: 'inconclusive',
       note:
-        `the PUT on the deleted user answered ${describeRefusal(e)}: ` +
-        'refused for its body, perhaps before the id was looked up',
+        status === 429
+          ? `the ${op} on the deleted user was throttled (429): not an answer about the user`
+          : `the PUT on the deleted user answered ${describeRefusal(e)}: ` +
+            'refused for its body, perhaps before the id was looked up',
       traits: { 'constraint.deleted-put': describeRefusal(e) },
     })
     return
@@ -335,6 +337,10 @@ function judgeFreed(
       })
     return
   }
+  if (statusOf(e) === 429) {
+    r.judgements.push({ rule: 'username-freed', step, outcome: 'inconclusive', note: `${how} was throttled (429)` })
+    return
+  }
   if (control && !control.accepted) {
     r.judgements.push({
       rule: 'username-freed',
@@ -515,6 +521,63 @@ class HistoryCmd extends Step {
   }
   toString() {
     return `history(${this.pick},${this.holderPick})`
+  }
+}
+
+/**
+ * The refusals a correct server gives, one after the other on one user: another user's userName (409),
+ * no userName (400), and with ETags an If-Match from before a change (412). Each must change nothing.
+ */
+class RefusalsCmd extends Step {
+  constructor(
+    readonly pick: number,
+    readonly holderPick: number,
+    readonly p: Body,
+    readonly q: Body,
+    readonly s: Body,
+  ) {
+    super()
+  }
+  protected applies(m: Readonly<Model>) {
+    return live(m).length > 0
+  }
+  async run(m: Model, r: SequenceRun) {
+    const slot = pickOf(live(m), this.pick)
+    const others = live(m).filter((o) => o !== slot)
+    if (others.length > 0) {
+      const holder = pickOf(others, this.holderPick)
+      const res = await write(
+        r,
+        slot,
+        withUserName(this.p, holder.userName),
+        `giving ${slot.label} userName ${quoted(holder.userName)}, ${holder.label}'s`,
+        `409 uniqueness: ${holder.label} holds it (RFC 7643 §4.1.1); nothing changes`,
+      )
+      judgeTaken(r, holder, holder.userName, `PUT of ${slot.label} at ${at(res.put.step)}`, res.put.e, res.get.e)
+    }
+    if (slot.state === 'live')
+      await write(
+        r,
+        slot,
+        withUserName(this.q, null),
+        'without userName',
+        '400: userName is required (RFC 7643 §4.1.1, RFC 7644 §3.5.1); nothing changes',
+      )
+    const tag = slot.seen.at(-1)?.tag
+    if (!m.etag || !tag || slot.state !== 'live') return
+    const change = await rename(r, slot, this.s)
+    if (slot.state !== 'live' || !change.accepted || slot.seen.at(-1)?.tag === tag) return
+    await write(
+      r,
+      slot,
+      this.q,
+      `with If-Match ${tag}, its version before ${at(change.put.step)}`,
+      '412 Precondition Failed (RFC 9110 §13.1.1); nothing changes',
+      { 'If-Match': tag },
+    )
+  }
+  toString() {
+    return `refusals(${this.pick},${this.holderPick})`
   }
 }
 
@@ -893,10 +956,7 @@ export function focusArbitrary(ctx: CheckContext, rule: SequenceRule): fc.Arbitr
     case 'deleted-stays-gone':
       return fc.tuple(pick, body).map(([n, p]) => new RemoveCmd(n, p))
     case 'refused-put-changes-nothing':
-      return fc.oneof(
-        { weight: 3, arbitrary: fc.tuple(pick, pick, variant, body, body).map((a) => new TakeNameCmd(...a) as Cmd) },
-        { weight: 1, arbitrary: fc.tuple(pick, body).map(([n, p]) => new WriteCmd(n, 'missing', p) as Cmd) },
-      )
+      return fc.tuple(pick, pick, body, body, body).map(([n, h, p, q, s]) => new RefusalsCmd(n, h, p, q, s) as Cmd)
     case 'username-taken':
       return fc.oneof(
         { weight: 2, arbitrary: fc.tuple(pick, pick, variant, body, body).map((a) => new TakeNameCmd(...a) as Cmd) },

@@ -196,12 +196,26 @@ export function partialWrite(ctx: CheckContext, sent: Body, before: Body, after:
     .map(([k]) => k)
 }
 
+/** A DateTime as epoch milliseconds, and whether it carries fractions of a second (RFC 7643 §2.3.5). */
+function instant(value: string): { ms: number; fine: boolean } {
+  return { ms: Date.parse(value), fine: /T\d\d:\d\d:\d\d[.,]\d/.test(value) }
+}
+
+/**
+ * `a` compared with `b` at the coarser precision of the two (a store may keep whole seconds while a
+ * response shows milliseconds): negative when `a` is earlier, 0 when the same instant.
+ */
+function compareInstants(a: string, b: string): number {
+  const [x, y] = [instant(a), instant(b)]
+  if (x.fine && y.fine) return x.ms - y.ms
+  return Math.floor(x.ms / 1000) - Math.floor(y.ms / 1000)
+}
+
 /** Two DateTime values are the same instant (or the same text, when one is not a DateTime). */
 function sameInstant(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (typeof a !== 'string' || typeof b !== 'string') return false
-  const [x, y] = [Date.parse(a), Date.parse(b)]
-  return !Number.isNaN(x) && x === y
+  return !Number.isNaN(Date.parse(a)) && !Number.isNaN(Date.parse(b)) && compareInstants(a, b) === 0
 }
 
 /** A fresh model for a sequence on `ctx`'s target. */
@@ -340,7 +354,7 @@ export function observeMeta(run: SequenceRun, slot: Slot, step: number, body: Bo
   const time = typeof modified === 'string' ? Date.parse(modified) : Number.NaN
   if (typeof modified !== 'string' || Number.isNaN(time)) return
   const was = slot.lastModified
-  if (was && time < was.at)
+  if (was && compareInstants(modified, was.value) < 0)
     run.judge({
       rule: 'last-modified-monotonic',
       step,

@@ -12,7 +12,7 @@ import type { SendOptions } from '../../http/client.ts'
 import { loadProfile, type VendorProfile } from '../../profile/vendor-profile.ts'
 import type { ProbeCase } from '../probes/mixed-cases.ts'
 import { REFUSAL_RULE } from '../probes/refusal-unchanged.ts'
-import { refusalUnchanged } from './invalid-refusal.ts'
+import { refusalUnchanged } from './invalid.ts'
 
 let generic: VendorProfile
 beforeAll(async () => {

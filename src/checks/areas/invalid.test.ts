@@ -16,7 +16,7 @@ import { readingRawBodies } from '../../../test/support/raw-bodies.ts'
 import { validateAgainst } from '../../validate/ajv.ts'
 import type { CheckDefinition } from '../define-check.ts'
 import { expectationOf } from '../expectation.ts'
-import { INVALID_CHECKS, usernameKept } from './invalid.ts'
+import { INVALID_KIND_CHECKS, usernameKept } from './invalid.ts'
 
 let generic: VendorProfile
 beforeAll(async () => {
@@ -37,7 +37,7 @@ const sent = (r: SendOptions): Record<string, unknown> => {
     return {}
   }
 }
-const checkOf = (kind: string) => INVALID_CHECKS.find((c) => c.id === `put.invalid.${kind}`)!
+const checkOf = (kind: string) => INVALID_KIND_CHECKS.find((c) => c.id === `put.invalid.${kind}`)!
 
 /** The first case of `kind` built on the test user's accepted state (as the checks build it). */
 function caseOf(kind: string): InvalidCase {

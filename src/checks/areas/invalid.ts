@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { mutation, type InvalidCase } from '../../generate/invalid-scim-user.ts'
+import { INVALID_MUTATIONS, mutation, type InvalidCase } from '../../generate/invalid-scim-user.ts'
 import type { Exchange } from '../../http/exchange.ts'
 import { getAttr } from '../compare.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
@@ -7,8 +7,20 @@ import { defineCheck, verdict, violation, type Verdict } from '../define-check.t
 import { expectationOf, judgeOutcome, type Grade } from '../expectation.ts'
 import { refusedByConstraint, sendControl } from '../probes/attribution.ts'
 import { inCase } from '../probes/error-cases.ts'
+import { invalidCases } from '../probes/mixed-cases.ts'
 import { ownState, ownStateControl, ownStateRefused } from '../probes/own-state.ts'
-import { bodyObject, getUser, is2xx, noResponse, putRaw, putUser, scimTypeOf, statusOf } from '../probes/requests.ts'
+import { isRefusal, judgeRefusal, REFUSAL_RULE } from '../probes/refusal-unchanged.ts'
+import {
+  bodyObject,
+  describeStatus,
+  getUser,
+  is2xx,
+  noResponse,
+  putRaw,
+  putUser,
+  scimTypeOf,
+  statusOf,
+} from '../probes/requests.ts'
 import { serverDeclares } from '../probes/server-schemas.ts'
 import { requestProperties } from '../probes/slots.ts'
 
@@ -427,7 +439,66 @@ export const usernameKept = defineCheck({
   },
 })
 
-export const INVALID_CHECKS = [
+/** Every kind of invalid PUT but the megabyte ones (their own put.invalid.* checks send those). */
+const LIGHT_KINDS = INVALID_MUTATIONS.filter((m) => m.cost !== 'heavy')
+
+/**
+ * The owner of "a refused PUT changes nothing" ({@link REFUSAL_RULE}). Every other check's refused PUTs
+ * are judged the same way by the runner's refusal guard (src/run/refusal-guard.ts); this check makes sure
+ * the rule is exercised: it reads the user, sends an invalid PUT of every kind built on a fresh valid
+ * payload (new values everywhere, so whatever the server writes before it refuses shows), then reads
+ * the user again. Any refusal counts, whatever its reason: no control is needed.
+ */
+export const refusalUnchanged = defineCheck({
+  id: REFUSAL_RULE.id,
+  title: 'A refused PUT changes nothing',
+  level: REFUSAL_RULE.level,
+  source: REFUSAL_RULE.source,
+  area: 'invalid',
+  rule:
+    'A 4xx states the request was not applied (RFC 9110 §15; §15.5.2: 401 "has not been applied"; §13.1.1: ' +
+    'with a false If-Match a server "MUST NOT perform the requested method"); RFC 7644 §3.5.2 for PATCH: ' +
+    '"the original SCIM resource MUST be restored". A GET after a refused PUT shows the user as before it.',
+  users: 2,
+  maxRuns: 20,
+  cases: (ctx, users) => invalidCases(ctx, users, LIGHT_KINDS),
+  async run(ctx, users, c) {
+    const id = users.ids[0]
+    const before = await getUser(ctx, id)
+    noResponse([before])
+    if (statusOf(before) !== 200 || !bodyObject(before))
+      return verdict('inconclusive', `the GET before the PUT answered ${describeStatus(before)}: no user to compare`, [
+        before,
+      ])
+    const put = await putRaw(ctx, id, c.body, c.contentType)
+    noResponse([put])
+    if (is2xx(put))
+      return verdict(
+        'inconclusive',
+        `the PUT (${c.label}) was accepted (${statusOf(put)}): no refusal to judge (put.invalid.${c.kind} judges that)`,
+        [before, put],
+      )
+    if (!isRefusal(statusOf(put)))
+      return verdict('inconclusive', `the PUT (${c.label}) answered ${describeStatus(put)}: not a refusal`, [
+        before,
+        put,
+      ])
+    const after = await getUser(ctx, id)
+    noResponse([after])
+    const baseline = { body: bodyObject(before)!, from: 'get' as const, exchange: before }
+    return (
+      judgeRefusal(ctx.attribute, baseline, put, after) ??
+      verdict('inconclusive', `the GET after the refused PUT answered ${describeStatus(after)}: no user to compare`, [
+        before,
+        put,
+        after,
+      ])
+    )
+  },
+})
+
+/** The checks of one invalid kind each (and username-kept): their cases are the kind's InvalidCase. */
+export const INVALID_KIND_CHECKS = [
   usernameMissing,
   usernameEmpty,
   usernameNull,
@@ -448,3 +519,5 @@ export const INVALID_CHECKS = [
   unknownAttribute,
   usernameKept,
 ]
+
+export const INVALID_CHECKS = [...INVALID_KIND_CHECKS, refusalUnchanged]

@@ -6,6 +6,9 @@ import { ScrubbedJUnitReporter } from '../src/report/junit-reporter.ts'
 import { configFromEnv } from '../src/run/config.ts'
 import { CLI_MODE } from '../src/run/provided.ts'
 
+// Compiled (the installed package: dist/suites/vitest.config.js), the suites it runs are the compiled ones.
+const EXT = import.meta.url.endsWith('.js') ? 'js' : 'ts'
+
 /**
  * The conformance suites: one test per check, run against the configured target (or the embedded
  * reference server, which the global setup starts). The CLI hands its own config over with
@@ -17,14 +20,17 @@ export default defineConfig(({ mode }) => {
   return {
     root: fileURLToPath(new URL('..', import.meta.url)),
     test: {
-      include: ['suites/**/*.test.ts'],
-      globalSetup: ['suites/support/global-setup.ts'],
+      include: [`suites/**/*.test.${EXT}`],
+      globalSetup: [`suites/support/global-setup.${EXT}`],
       testTimeout: 15 * 60_000,
       hookTimeout: 120_000,
       // Threads sharing one module graph: the checks hold no global state, and a worker imports the harness once.
       pool: 'threads',
       isolate: false,
       maxConcurrency: 8,
+      // Compiled suites are plain JavaScript: Node imports them as they are, with no vite module runner, no loader
+      // hook and no results cache written into the installed package's folder.
+      ...(EXT === 'js' && { experimental: { viteModuleRunner: false, nodeLoader: false }, cache: false }),
       provide: config ? { run: config, embedded: false } : {},
       reporters: config
         ? [

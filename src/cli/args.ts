@@ -116,6 +116,7 @@ Usage:
   scim-conformance list-checks [--vendor V] [--markdown]
   scim-conformance merge-reports [--report-dir DIR] [--fail-on must|should] SHARD/report.json...
   scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T]
+  scim-conformance --version
 
 run         Test a SCIM server. Without --target, the embedded reference server of each vendor is
             started and tested (--vendor all is then the default). The token comes from --token or

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so the package needs no build step.
+// Development entry: the TypeScript CLI through tsx's loader, no build step. The installed package's
+// command is the compiled dist/src/cli/cli.js (src/cli/cli.ts), which needs no loader.
 import { register } from 'tsx/esm/api'
 
 register()

@@ -1,12 +1,9 @@
 import { parseArgs } from 'node:util'
 import { HarnessError, oneLine } from '../errors.ts'
+import { TOOL_VERSION } from '../package-info.ts'
 import { guardOutput, terminalLine } from '../report/terminal.ts'
 import { activeSecrets, scrubSecrets, secretsOf, useSecrets, warnShortSecrets } from '../secrets.ts'
 import { HELP } from './args.ts'
-import { runCommand } from './run-command.ts'
-import { serveCommand } from './serve-command.ts'
-import { sweepCommand } from './sweep-command.ts'
-import { auditSpecCommand, listChecksCommand, mergeReportsCommand } from './spec-commands.ts'
 
 /**
  * The CLI: parse → command → exit code. Harness errors print one line and exit 2; nothing prints a
@@ -21,18 +18,23 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'run') warnShortSecrets(secrets)
   try {
     switch (command) {
+      // Each command's modules load when it runs: --help and --version start in a fraction of the time.
       case 'run':
-        return await runCommand(rest)
+        return await (await import('./run-command.ts')).runCommand(rest)
       case 'audit-spec':
-        return await auditSpecCommand(rest)
+        return await (await import('./spec-commands.ts')).auditSpecCommand(rest)
       case 'serve':
-        return await serveCommand(rest)
+        return await (await import('./serve-command.ts')).serveCommand(rest)
       case 'list-checks':
-        return await listChecksCommand(rest)
+        return await (await import('./spec-commands.ts')).listChecksCommand(rest)
       case 'merge-reports':
-        return await mergeReportsCommand(rest)
+        return await (await import('./spec-commands.ts')).mergeReportsCommand(rest)
       case 'sweep':
-        return await sweepCommand(rest)
+        return await (await import('./sweep-command.ts')).sweepCommand(rest)
+      case '--version':
+      case '-V':
+        process.stdout.write(`${TOOL_VERSION}\n`)
+        return 0
       case undefined:
       case 'help':
       case '--help':

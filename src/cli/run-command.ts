@@ -13,7 +13,7 @@ import { consoleSummary } from '../report/console-summary.ts'
 import { terminalLine } from '../report/terminal.ts'
 import type { ConformanceReport } from '../report/types.ts'
 import { writeReports } from '../report/write-reports.ts'
-import { buildConfig, ENV, type RunConfig } from '../run/config.ts'
+import { buildConfig, ENV, type RunConfig, shownPath } from '../run/config.ts'
 import { usersUrlOf } from '../run/context.ts'
 import { UserLedger } from '../run/ledger.ts'
 import { CLI_MODE } from '../run/provided.ts'
@@ -25,7 +25,9 @@ import { scrubberOf, secretsOf, withoutUserinfo } from '../secrets.ts'
 import { HELP, parseFlags, RUN_OPTIONS } from './args.ts'
 import { clientOf } from '../run/from-config.ts'
 
-const SUITES_CONFIG = fileURLToPath(new URL('../../suites/vitest.config.ts', import.meta.url))
+// Compiled (the installed package: dist/src/cli/) the suites are JavaScript too, in dist/suites/.
+const COMPILED = import.meta.url.endsWith('.js')
+const SUITES_CONFIG = fileURLToPath(new URL(`../../suites/vitest.config.${COMPILED ? 'js' : 'ts'}`, import.meta.url))
 
 /** `run`: one conformance run per vendor, each a vitest run of the suites; the exit code folds them. */
 export async function runCommand(args: string[]): Promise<number> {
@@ -159,7 +161,8 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
   if (!report) return 130
   const secrets = secretsOf(config)
   await writeReports(report, reportDir, { secrets })
-  process.stdout.write(`${consoleSummary(report, { reportDir, color: process.stdout.isTTY === true, secrets })}\n`)
+  const shown = { reportDir: shownPath(reportDir), color: process.stdout.isTTY === true, secrets }
+  process.stdout.write(`${consoleSummary(report, shown)}\n`)
   if (report.harnessErrors && report.harnessErrors.length > 0) {
     process.stderr.write(`scim-conformance: ${terminalLine(report.harnessErrors[0])}\n`)
     return 2
@@ -251,6 +254,8 @@ async function runSuites(
     'test',
     {
       config: SUITES_CONFIG,
+      // A compiled config is imported as it is (no bundling, no temporary file beside it in node_modules).
+      configLoader: COMPILED ? 'native' : undefined,
       mode: CLI_MODE,
       watch: false,
       run: true,

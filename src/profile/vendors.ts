@@ -1,4 +1,5 @@
-import { fileURLToPath } from 'node:url'
+import { join, sep } from 'node:path'
+import { PACKAGE_ROOT } from '../package-info.ts'
 
 /** What no spec says about a vendor; everything else is derived from its OpenAPI document. */
 export interface DeclaredTraits {
@@ -18,7 +19,7 @@ export interface BuiltInVendor {
   declared: DeclaredTraits
 }
 
-const specsDir = fileURLToPath(new URL('../../specs/', import.meta.url))
+const specsDir = `${join(PACKAGE_ROOT, 'specs')}${sep}`
 
 /** The built-in vendors, in the order `--vendor all` runs them. `generic` is the RFC core User on any SCIM base URL. */
 export const BUILT_IN_VENDORS: readonly BuiltInVendor[] = [

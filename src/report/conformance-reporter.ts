@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { isAbsolute, relative } from 'node:path'
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
 import { auditSpec } from '../audit/audit-spec.ts'
@@ -6,6 +5,7 @@ import { OUTCOME_RANK } from '../checks/define-check.ts'
 import { CHECKS } from '../checks/index.ts'
 import { INTERRUPTED_MESSAGE, type CheckResult, type SpecFinding } from '../checks/types.ts'
 import { oneLine } from '../errors.ts'
+import { TOOL_VERSION } from '../package-info.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import { profileOf } from '../run/from-config.ts'
 import type { RunConfig } from '../run/config.ts'
@@ -16,9 +16,7 @@ import { terminalLine } from './terminal.ts'
 import type { ConformanceReport } from './types.ts'
 import { writeReports } from './write-reports.ts'
 
-export const TOOL_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version
+export { TOOL_VERSION }
 
 /** What a {@link ConformanceReporter} is given by whoever starts the run. */
 export interface ConformanceReporterOptions {

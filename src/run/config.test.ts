@@ -1,6 +1,7 @@
+import { join, resolve } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { UsageError } from '../errors.ts'
-import { buildConfig, configFromEnv, ENV, type RunConfig } from './config.ts'
+import { buildConfig, configFromEnv, ENV, type RunConfig, shownPath } from './config.ts'
 
 describe('run configuration', () => {
   test('flags round-trip through the environment the suites read', () => {
@@ -25,7 +26,7 @@ describe('run configuration', () => {
       maxShrinks: 100,
       concurrency: 8,
       failOn: 'must',
-      reportDir: 'reports',
+      reportDir: resolve('reports'),
       target: null,
       token: null,
       strictRfc: false,
@@ -34,6 +35,17 @@ describe('run configuration', () => {
     })
     expect(config.seed).toBeGreaterThanOrEqual(0)
     expect(config.runId).toMatch(/^[0-9a-f]{8}$/)
+  })
+
+  test('relative paths are taken from the working directory, once: vitest and its workers see absolute ones', () => {
+    const config = buildConfig({ reportDir: 'out/r', spec: 'my-api.yaml' })
+    expect(config.reportDir).toBe(join(process.cwd(), 'out', 'r'))
+    expect(config.spec).toBe(join(process.cwd(), 'my-api.yaml'))
+    expect(buildConfig({ reportDir: '/abs/r' }).reportDir).toBe('/abs/r')
+    // A URL is no path (the spec loader names it as such).
+    expect(buildConfig({ spec: 'https://example.com/api.yaml' }).spec).toBe('https://example.com/api.yaml')
+    expect(shownPath(config.reportDir)).toBe(join('out', 'r'))
+    expect(shownPath('/elsewhere/r')).toBe('/elsewhere/r')
   })
 
   test('the whole-exchange deadline defaults to a minute, and to 3 x --timeout-ms when that is longer', () => {

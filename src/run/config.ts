@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto'
+import { isAbsolute, relative, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { defaultDeadlineMs } from '../http/client.ts'
 
@@ -118,7 +119,7 @@ export function buildConfig(raw: Raw): RunConfig {
   }
   return {
     vendor: str('vendor') ?? 'lightdash',
-    spec: str('spec'),
+    spec: fromWorkingDir(str('spec')),
     target,
     token: str('token'),
     seed: int('seed', randomInt(0, 2 ** 31 - 1), 0, 2 ** 31 - 1),
@@ -131,13 +132,27 @@ export function buildConfig(raw: Raw): RunConfig {
     only: list('only'),
     skip: list('skip'),
     failOn,
-    reportDir: str('reportDir') ?? 'reports',
+    reportDir: fromWorkingDir(str('reportDir') ?? 'reports'),
     userId: str('userId'),
     path,
     strictRfc: bool('strictRfc'),
     allowRemoteRefs: bool('allowRemoteRefs'),
     runId: str('runId') ?? randomUUID().slice(0, 8),
   }
+}
+
+/**
+ * A relative path taken from the user's working directory, once, here: everything downstream (vitest, whose root
+ * is the package's own folder, its workers, the reporters) gets an absolute path. URLs stay as they are.
+ */
+function fromWorkingDir<T extends string | null>(path: T): T {
+  return (path === null || /^[a-z][a-z\d+.-]+:\/\//i.test(path) ? path : resolve(path)) as T
+}
+
+/** A path as the user would type it: relative to the working directory when inside it. */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path)
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel
 }
 
 export function flagName(key: keyof typeof ENV): string {

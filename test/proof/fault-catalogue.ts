@@ -391,6 +391,29 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
       'put.etag.changes': 'skipped',
     },
   },
+  // The history checks (put.sequence.*, put.concurrency.*) meet the faults above along their sequences: each
+  // failure below is the same bug seen over a user's history (RFC 7644 §3.6, §3.14; RFC 7643 §3.1, §4.1.1).
+  // A PUT on a deleted id recreates the user.
+  { fault: 'upsert-unknown-id', expect: {}, alsoAffected: ['put.sequence.deleted-stays-gone'] },
+  // A PUT takes another user's userName, also against a POST racing for it (the PUT side never checks).
+  {
+    fault: 'duplicate-username-accepted',
+    expect: {},
+    alsoAffected: ['put.sequence.username-taken', 'put.concurrency.username-race-post'],
+  },
+  { fault: 'case-variant-duplicate-accepted', expect: {}, alsoAffected: ['put.sequence.username-taken'] },
+  // meta.created moves: on every PUT, or (maia, whose requests carry meta) to the body's.
+  { fault: 'created-changes', expect: {}, alsoAffected: ['put.sequence.created-fixed'] },
+  { fault: 'meta-from-body', expect: {}, alsoAffected: ['put.sequence.created-fixed'] },
+  // An If-Match from before the last change is accepted: ignored, or still current because the version froze.
+  { fault: 'if-match-ignored', expect: {}, alsoAffected: ['put.sequence.old-etag-refused'] },
+  { fault: 'frozen-version', expect: {}, alsoAffected: ['put.sequence.old-etag-refused'] },
+  // The GET after a PUT shows the state before it, and an older lastModified than the PUT's response.
+  {
+    fault: 'response-not-persisted',
+    expect: {},
+    alsoAffected: ['put.sequence.get-shows-last-write', 'put.sequence.last-modified-monotonic'],
+  },
 ]
 
 /** Why a check appears in no entry's `expect` with `failed` or `warned`. */

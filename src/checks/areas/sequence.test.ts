@@ -46,6 +46,7 @@ type Quirk =
   | 'puts-refused'
   | 'coarse-get-times'
   | 'write-before-if-match'
+  | 'put-deleted-410'
 
 interface StoredUser {
   id: string
@@ -134,6 +135,7 @@ function scimServer(quirks: Quirk[] = [], etag = false): Serve {
         },
       }
     }
+    if (user?.deleted && request.method === 'PUT' && has('put-deleted-410')) return scimError(410)
     if (!user || (user.deleted && !(request.method === 'PUT' && has('resurrect-on-put')))) return scimError(404)
     if (request.method === 'GET') {
       const answer = shown(user)
@@ -244,6 +246,12 @@ describe('given/want: put.sequence.* over a sequence on an in-memory SCIM server
       want: 'failed',
     },
     { check: deletedStaysGone, given: 'a deleted user still listed', quirks: ['deleted-listed'], want: 'failed' },
+    {
+      check: deletedStaysGone,
+      given: 'a PUT on a deleted id answered 410 (PUTs otherwise accepted)',
+      quirks: ['put-deleted-410'],
+      want: 'failed',
+    },
     { check: deletedStaysGone, given: 'DELETE refused (405)', quirks: ['delete-refused'], want: 'inconclusive' },
     // refused-put-changes-nothing (MUST)
     { check: refusedPutChangesNothing, given: 'a correct server', want: 'passed' },
@@ -398,7 +406,7 @@ describe('shrinking (the runner)', () => {
     const steps = result.story?.steps ?? []
     // The setup (POST and GET of two users), then at most the focus command's own requests.
     expect(steps.slice(0, 4).map((s) => s.action.split(' ')[0])).toEqual(['POST', 'GET', 'POST', 'GET'])
-    expect(steps.length).toBeLessThanOrEqual(10)
+    expect(steps.length).toBeLessThanOrEqual(11)
     // One curl per step (the cleanup's DELETEs aside).
     expect(result.story?.script.match(/^(?:U\d+=\$\()?curl -sS -g -X '/gm)?.length).toBe(steps.length)
   })

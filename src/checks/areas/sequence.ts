@@ -84,7 +84,7 @@ async function runSequence(ctx: CheckContext, rule: SequenceRule, title: string,
           { traits: { 'constraint.sequence-post': String(run.steps.at(-1)?.received) } },
         )
     }
-    const commands = [...(input.focus ? [input.focus] : []), ...input.rest]
+    const commands = [input.focus, ...input.rest]
     await fc.asyncModelRun(() => ({ model, real: run }), commands)
   } catch (error) {
     if (!(error instanceof Halt)) throw error

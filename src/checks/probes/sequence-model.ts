@@ -91,6 +91,8 @@ export interface Model {
   filter: boolean
   /** Why the sequence stopped (a 5xx, the rule under test broken, no more test users), or null. */
   stopped: string | null
+  /** A plain PUT (no If-Match) of the sequence was accepted: the server takes such requests. */
+  putAccepted: boolean
 }
 
 /** Thrown to end a sequence at once (its rule broken, a 5xx): the runner catches it. */
@@ -227,6 +229,7 @@ export function newModel(ctx: CheckContext): Model {
     etag: ctx.discovery.capabilities?.etag ?? false,
     filter: ctx.discovery.capabilities?.filter ?? false,
     stopped: null,
+    putAccepted: false,
   }
 }
 

@@ -1,14 +1,13 @@
 import { type CheckContext, type Discovery, NO_CONSTRAINTS, type ServerConstraints } from '../checks/context.ts'
 import { parseSchemas, parseServiceProviderConfig, userAttributeCharacteristics } from '../discovery/index.ts'
 import type { ScimClient } from '../http/client.ts'
-import type { Exchange } from '../http/exchange.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { AttributeDefinition } from '../scim/attribute.ts'
 import { CORE_USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF } from '../scim/core-schema.ts'
 import type { RunConfig } from './config.ts'
 import { UserLedger } from './ledger.ts'
 import { scrubberOf, secretsOf, type Secret } from '../secrets.ts'
-import { guardedClient, TestUsers } from './test-users.ts'
+import { guardedClient, listExisting, TestUsers } from './test-users.ts'
 import { clientOf, profileOf } from './from-config.ts'
 import { tripwire } from './tripwire.ts'
 import { learnOnce, learnWithTestUser } from './learn-constraints.ts'
@@ -55,7 +54,8 @@ export async function createRunContext(
   // Handed over by the run (loaded once in its main process), or loaded here for a context of its own.
   const profile = options.profile ?? (await profileOf(config))
   const client = tripwire(clientOf(config, target, { pooled: true }))
-  const discovery = await discover(client, profile)
+  // Discovery's reads and the listing of the users that exist before the run, all at once.
+  const [discovery, listing] = await Promise.all([discover(client, profile), listExisting(client, profile)])
   const ledger = new UserLedger(
     config.reportDir,
     config.runId,
@@ -66,7 +66,7 @@ export async function createRunContext(
     ...config,
     filterSupported: discovery.capabilities?.filter === true,
   })
-  await users.snapshotExisting()
+  users.recordExisting(listing)
   // Checks write only through the guard: no PUT or DELETE reaches a user the harness cannot prove it created.
   const guarded = guardedClient(client, users)
   // A --user-id user is shared by every worker: only the CLI's preflight, before them all, may experiment on it.
@@ -105,21 +105,21 @@ export async function createRunContext(
 }
 
 async function discover(client: ScimClient, profile: VendorProfile): Promise<Discovery> {
+  // Both reads at once; notes and exchanges in this order whichever answers first.
+  const names = ['ServiceProviderConfig', 'Schemas']
+  const exchanges = await Promise.all(
+    names.map((name) => client.send({ method: 'GET', path: `${profile.basePath}/${name}` })),
+  )
   const notes: string[] = []
-  const exchanges: Exchange[] = []
-  const get = async (name: string) => {
-    const exchange = await client.send({ method: 'GET', path: `${profile.basePath}/${name}` })
-    exchanges.push(exchange)
+  const [spc, schemas] = exchanges.map((exchange, i) => {
     const status = exchange.response?.status
     if (status === 200 && exchange.response!.body !== undefined) return exchange.response!.body
     notes.push(
-      `/${name} ${exchange.error ? `failed: ${exchange.error.message}` : `answered ${status}`}: ` +
+      `/${names[i]} ${exchange.error ? `failed: ${exchange.error.message}` : `answered ${status}`}: ` +
         'what it would declare is taken as unknown',
     )
     return null
-  }
-  const spc = await get('ServiceProviderConfig')
-  const schemas = await get('Schemas')
+  })
   const declared = schemas === null ? null : userAttributeCharacteristics(parseSchemas(schemas))
   return {
     capabilities: spc === null ? null : parseServiceProviderConfig(spc),

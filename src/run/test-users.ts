@@ -47,7 +47,8 @@ function attr(body: unknown, name: string): unknown {
  * userName the harness itself set); after it, a GET must answer 404.
  */
 export class TestUsers implements UserPool {
-  private counter = 0
+  /** Payloads drawn so far per salt: a user's payload depends on its salt alone, not on what other checks drew first. */
+  private readonly drawn = new Map<string, number>()
   private borrowedInUse = false
   private arbitrary: fc.Arbitrary<Body> | undefined
   private readonly prefix: string
@@ -77,13 +78,16 @@ export class TestUsers implements UserPool {
   }
 
   /**
-   * The payload of a new test user, deterministic for (seed, salt): the smallest the vendor's contract
-   * allows ({@link minimalScimUser}), so that it fits a server's input limits; the checks' own PUTs grow it.
+   * The payload of a new test user, deterministic for (seed, salt, how many this salt drew before): the
+   * smallest the vendor's contract allows ({@link minimalScimUser}), so that it fits a server's input limits;
+   * the checks' own PUTs grow it. Checks running at once, in any order, draw the same users for a seed.
    */
   payload(salt: string): Body {
     // Compiled once per run: building the arbitrary from the schema costs more than drawing a value from it.
     this.arbitrary ??= minimalScimUser(this.profile, { userNamePrefix: this.prefix })
-    const [value] = fc.sample(this.arbitrary, { seed: mix(this.options.seed, `${salt}#${this.counter++}`), numRuns: 1 })
+    const n = this.drawn.get(salt) ?? 0
+    this.drawn.set(salt, n + 1)
+    const [value] = fc.sample(this.arbitrary, { seed: mix(this.options.seed, `${salt}#${n}`), numRuns: 1 })
     return value as Body
   }
 
@@ -92,11 +96,11 @@ export class TestUsers implements UserPool {
    * user, whatever a creation answers. Best effort (a target may refuse to list), one request.
    */
   async snapshotExisting(): Promise<void> {
-    const list = await this.client.send({
-      method: 'GET',
-      path: this.usersPath(),
-      query: { startIndex: '1', count: '200' },
-    })
+    this.recordExisting(await listExisting(this.client, this.profile))
+  }
+
+  /** Takes the ids of a listing read by {@link listExisting} (sent before this pool existed) as existing users. */
+  recordExisting(list: Exchange): void {
     const resources = attr(list.response?.body, 'Resources')
     if (list.response?.status !== 200 || !Array.isArray(resources)) return
     for (const resource of resources) {
@@ -119,39 +123,48 @@ export class TestUsers implements UserPool {
     const halt = this.ledger.noMoreUsers()
     if (halt?.op === 'untrusted') throw new ForeignUserError((this.untrusted = halt.why))
     if (halt?.op === 'stop') throw new NotEnoughUsers(`the run is stopping (${halt.why}); no new test user is created`)
-    try {
-      for (let i = 0; i < count; i++) {
-        const body = this.payload(`${salt}/user${i}`)
-        const userName = String(body.userName)
-        this.ledger.posting(userName)
-        const exchange = await this.client.send({
-          method: 'POST',
-          path: this.usersPath(),
-          json: body,
-          contentType: this.profile.requestMediaType,
-        })
-        const created = exchange.response?.body
-        const id = attr(created, 'id')
-        // A refusal created nothing; a lost answer may have (the sweep then looks for the userName).
-        if (exchange.response && exchange.response.status >= 300) this.ledger.refused(userName)
-        if (!exchange.response || exchange.response.status >= 300 || typeof id !== 'string' || !isObject(created))
-          throw new TargetSetupError(creationRefused(exchange))
-        const refused = await this.confirm(id, userName, created)
-        if (refused !== null) {
-          const why = `POST /Users answered ${refused}: the harness writes only to users it can prove it created, so no check can be judged on this target (RFC 7644 §3.3: the response is the created resource)`
-          this.untrusted = why
-          this.ledger.untrusted(why)
-          await this.recover(userName, id)
-          throw new ForeignUserError(why)
-        }
-        users.ids.push(id)
-        users.created.push(created)
-      }
-    } catch (error) {
+    // Each user its own POST and GET, all at once (the client keeps --concurrency); the payloads depend on
+    // the salt alone, so the users are the same whichever answer comes first.
+    const made = await Promise.allSettled(Array.from({ length: count }, (_, i) => this.createOne(`${salt}/user${i}`)))
+    for (const m of made) {
+      if (m.status !== 'fulfilled') continue
+      users.ids.push(m.value.id)
+      users.created.push(m.value.created)
+    }
+    const failed = made.find((m): m is PromiseRejectedResult => m.status === 'rejected')
+    if (failed) {
       await this.remove(users)
-      throw error
+      throw failed.reason
     }
     return users
+  }
+
+  /** POSTs one test user and confirms it is the harness's own. */
+  private async createOne(salt: string): Promise<{ id: string; created: Body }> {
+    const body = this.payload(salt)
+    const userName = String(body.userName)
+    this.ledger.posting(userName)
+    const exchange = await this.client.send({
+      method: 'POST',
+      path: this.usersPath(),
+      json: body,
+      contentType: this.profile.requestMediaType,
+    })
+    const created = exchange.response?.body
+    const id = attr(created, 'id')
+    // A refusal created nothing; a lost answer may have (the sweep then looks for the userName).
+    if (exchange.response && exchange.response.status >= 300) this.ledger.refused(userName)
+    if (!exchange.response || exchange.response.status >= 300 || typeof id !== 'string' || !isObject(created))
+      throw new TargetSetupError(creationRefused(exchange))
+    const refused = await this.confirm(id, userName, created)
+    if (refused !== null) {
+      const why = `POST /Users answered ${refused}: the harness writes only to users it can prove it created, so no check can be judged on this target (RFC 7644 §3.3: the response is the created resource)`
+      this.untrusted = why
+      this.ledger.untrusted(why)
+      await this.recover(userName, id)
+      throw new ForeignUserError(why)
+    }
+    return { id, created }
   }
 
   async postUser(body: Body, options: Pick<SendOptions, 'onProgress'> = {}): Promise<PostedUser | null> {
@@ -314,14 +327,14 @@ export class TestUsers implements UserPool {
     if (method === 'PUT' || method === 'PATCH') names.add(nameKey(attr(sentBody(options), 'userName')) ?? '')
   }
 
+  /** Deletes a check's users, all at once (the client keeps --concurrency). */
   async remove(users: CheckUsers): Promise<void> {
-    for (const id of users.ids) {
-      if (id === this.options.userId) {
-        this.borrowedInUse = false
-        continue
-      }
-      await this.removeOne(id)
-    }
+    await Promise.all(
+      users.ids.map(async (id) => {
+        if (id === this.options.userId) this.borrowedInUse = false
+        else await this.removeOne(id)
+      }),
+    )
   }
 
   /**
@@ -453,6 +466,14 @@ export class TestUsers implements UserPool {
       contentType: this.profile.requestMediaType,
     })
   }
+}
+
+/**
+ * Reads the first page of the users that exist before the run ({@link TestUsers.recordExisting} takes it):
+ * best effort (a target may refuse to list), one request.
+ */
+export function listExisting(client: ScimClient, profile: VendorProfile): Promise<Exchange> {
+  return client.send({ method: 'GET', path: `${profile.basePath}/Users`, query: { startIndex: '1', count: '200' } })
 }
 
 /** A client whose every write passes {@link TestUsers.guard} first: what checks are given. */

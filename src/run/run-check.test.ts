@@ -285,3 +285,115 @@ describe('runCheck: the check contract (issue 12)', () => {
     },
   )
 })
+
+describe('runCheck in lanes: the cases of the seed run at once, the verdict as one lane finds it', () => {
+  /** What must not depend on the lanes: the verdict, where it was found, and what it shows. */
+  const verdictOf = (r: Awaited<ReturnType<typeof runCheck>>) => ({
+    status: r.status,
+    message: r.message,
+    path: r.path,
+    exercised: r.exercised,
+    traits: r.traits,
+    displayName: r.counterexample ? JSON.parse(r.counterexample.request.body!).displayName : null,
+  })
+  /** A check judged from its case alone, on the reference server (one PUT per case, on the lane's own user). */
+  const judgedBy = (judge: (name: string) => ReturnType<typeof verdict>, cases = () => fc.string({ maxLength: 40 })) =>
+    defineCheck({
+      ...noLongDisplayName,
+      cases,
+      async run(c, users, displayName: string) {
+        const put = await putUser(c, users.ids[0], {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: `scimc-synthetic-${users.ids[0]}@example.com`,
+          displayName,
+        })
+        const v = judge(displayName)
+        return { ...v, exchanges: [put], traits: { 'len.last': String(displayName.length) } }
+      },
+    })
+
+  test.each([
+    {
+      kind: 'a failure, shrunk',
+      judge: (s: string) => (s.length >= 5 ? verdict('failed', `long: ${s.length}`, []) : verdict('passed', 'ok', [])),
+    },
+    {
+      kind: 'a late failure after warnings',
+      judge: (s: string) =>
+        s.length >= 30
+          ? verdict('failed', `long: ${s.length}`, [])
+          : s.length >= 3
+            ? verdict('warned', `warn: ${s.length}`, [])
+            : verdict('passed', 'ok', []),
+    },
+    {
+      kind: 'a warning alone',
+      judge: (s: string) => (s.length >= 9 ? verdict('warned', `w ${s.length}`, []) : verdict('passed', 'ok', [])),
+    },
+    { kind: 'a pass', judge: () => verdict('passed', 'ok', []) },
+    { kind: 'no case reaching the rule', judge: (s: string) => verdict('inconclusive', `refused ${s.length > 3}`, []) },
+    {
+      kind: 'a failure at one rare case',
+      judge: (s: string) => (s.includes('a') ? verdict('failed', `has an a: ${s}`, []) : verdict('passed', 'ok', [])),
+    },
+  ])('$kind: the same status, message, path and counterexample with 1 lane and with 4', async ({ judge }) => {
+    const check = judgedBy(judge)
+    const before = server.users().length
+    const one = await runCheck(check, ctx, [], { lanes: 1 })
+    const four = await runCheck(check, ctx, [], { lanes: 4 })
+    expect(verdictOf(four)).toEqual(verdictOf(one))
+    // Every lane's test user is deleted again.
+    expect(server.users()).toHaveLength(before)
+  })
+
+  test('the lanes run at once, each on test users of its own, created and deleted in parallel', async () => {
+    let inFlight = 0
+    let most = 0
+    const owners = new Set<string>()
+    const check = defineCheck({
+      ...noLongDisplayName,
+      cases: () => fc.nat(100),
+      async run(c, users) {
+        owners.add(users.ids[0])
+        inFlight++
+        most = Math.max(most, inFlight)
+        const get = await c.client.send({ method: 'GET', path: c.users.userPath(users.ids[0]) })
+        inFlight--
+        return verdict('passed', `${statusOf(get)}`, [get])
+      },
+    })
+    const before = server.users().length
+    const result = await runCheck(check, { ...ctx, run: { ...ctx.run, runs: 12 } }, [], { lanes: 3 })
+    expect(result).toMatchObject({ status: 'passed', numRuns: 12, exercised: 12 })
+    expect(most).toBe(3)
+    expect(owners.size).toBe(3)
+    expect(server.users()).toHaveLength(before)
+  })
+
+  test('a lane that crashes is a harness error for the check, and every lane deletes its users', async () => {
+    const before = server.users().length
+    const crashing = defineCheck({
+      ...noLongDisplayName,
+      cases: () => fc.nat(100),
+      async run(_c, _u, n) {
+        if (n % 3 === 0) throw new TypeError('boom')
+        return verdict('passed', 'ok', [])
+      },
+    })
+    const error = await runCheck(crashing, ctx, [], { lanes: 4 }).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(CheckCrashedError)
+    expect(server.users()).toHaveLength(before)
+  })
+
+  test('--path replays its one case without lanes', async () => {
+    const check = judgedBy((s) =>
+      s.length >= 5 ? verdict('failed', `long: ${s.length}`, []) : verdict('passed', 'ok', []),
+    )
+    const found = await runCheck(check, ctx, [], { lanes: 4 })
+    const replayed = await runCheck(check, { ...ctx, run: { ...ctx.run, path: found.path } }, [], { lanes: 4 })
+    expect(replayed).toMatchObject({ status: 'failed', numRuns: 1, message: found.message })
+  })
+})

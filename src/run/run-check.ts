@@ -15,14 +15,34 @@ import { toCurl } from '../http/to-curl.ts'
 import { scrubSecrets, type Secret } from '../secrets.ts'
 import type { CheckContext } from '../checks/context.ts'
 import { mix } from '../generate/mix-seed.ts'
-import { NotEnoughUsers } from './test-users.ts'
+import { ForeignUserError, NotEnoughUsers } from './test-users.ts'
 import { RefusalGuard, withSideEffects } from './refusal-guard.ts'
 import type { SendOptions } from '../http/client.ts'
+
+/** How the run schedules one check (src/run/schedule.ts). */
+export interface CheckSchedule {
+  /**
+   * Most lanes the check's cases may run in at once, each on test users of its own (a lane costs its
+   * users' creation and deletion). The verdicts are the same for any number. @defaultValue 1
+   */
+  lanes?: number
+  /** Awaited once the check's users exist, before its first case (a check that must run alone). */
+  gate?: Promise<void>
+}
+
+/** One line of a check's cases: its test users, the refusal guard on them, and the context that sends through it. */
+interface Lane {
+  ctx: CheckContext
+  users: CheckUsers
+  refusals: RefusalGuard
+}
 
 /**
  * Runs one check: creates its test users, drives its cases through `fc.check` with the run's seed
  * (shrinking a failing or warning case to the smallest one), folds the verdicts into one result and
- * always deletes the users it created.
+ * always deletes the users it created. With `lanes`, the cases of the seed are run in several lanes at
+ * once (see {@link CheckSchedule}), then the first failing (else warning) one is shrunk as a sequential
+ * run would.
  */
 export async function runCheck(
   // biome-ignore lint/suspicious/noExplicitAny: the registry holds checks of many case types; each check's own `cases` and `run` agree on its type.
@@ -30,6 +50,7 @@ export async function runCheck(
   shared: CheckContext,
   /** The run's secrets, scrubbed from recorded strings before they are cut (the check never sees them). */
   secrets: readonly Secret[] = [],
+  schedule: CheckSchedule = {},
 ): Promise<CheckResult> {
   const started = performance.now()
   let requests = 0
@@ -37,27 +58,32 @@ export async function runCheck(
     requests++
     return shared.client.send(o)
   }
-  // Judges every refused PUT of the check on its own test users (a refusal changes nothing): src/run/refusal-guard.ts.
-  const refusals = new RefusalGuard(shared, counted, check.id)
-  // The same context with a client that counts this check's requests (the client itself is shared).
-  const ctx: CheckContext = {
-    ...shared,
-    checkId: check.id,
-    client: {
-      ...shared.client,
-      send: (o) => refusals.request(o),
-      close: () => shared.client.close(),
-    },
-    users: refusals.pool(),
+  /** A lane's context: the shared one with a client that counts this check's requests (the client itself is shared). */
+  const laneOf = (users: CheckUsers): Lane => {
+    // Judges every refused PUT of the check on its own test users (a refusal changes nothing):
+    // src/run/refusal-guard.ts.
+    const refusals = new RefusalGuard(shared, counted, check.id)
+    refusals.track(users)
+    const ctx: CheckContext = {
+      ...shared,
+      checkId: check.id,
+      client: {
+        ...shared.client,
+        send: (o) => refusals.request(o),
+        close: () => shared.client.close(),
+      },
+      users: refusals.pool(),
+    }
+    return { ctx, users, refusals }
   }
-  const seed = ctx.run.seed
+  const seed = shared.run.seed
   const base = {
     id: check.id,
     title: check.title,
     level: check.level,
     source: check.source,
     area: check.area,
-    contract: ctx.contractOf(check),
+    contract: shared.contractOf(check),
     seed,
     checkSeed: mix(seed, check.id),
     path: null,
@@ -72,74 +98,107 @@ export async function runCheck(
     requests,
   })
 
-  const skipReason = check.skipIf?.(ctx) ?? null
+  const skipReason = check.skipIf?.({ ...shared, checkId: check.id }) ?? null
   if (skipReason) return finish({ status: 'skipped', message: skipReason })
 
-  let users: CheckUsers
-  try {
-    users = await ctx.users.create(check.users ?? 0, check.id)
-  } catch (error) {
-    if (error instanceof NotEnoughUsers) return finish({ status: 'skipped', message: `Skipped: ${error.message}.` })
-    throw error
+  const numRuns = Math.min(check.maxRuns ?? shared.run.runs, shared.run.runs)
+  // Lanes only where there are cases to share out, and not for a --path replay (one case).
+  const wanted = check.cases && shared.run.path === null ? Math.max(1, Math.min(schedule.lanes ?? 1, numRuns)) : 1
+  // Every lane's users at once; lane 0's are the check's own (the users a sequential run has).
+  const made = await Promise.allSettled(
+    Array.from({ length: wanted }, (_, k) =>
+      shared.users.create(check.users ?? 0, k === 0 ? check.id : `${check.id}~lane${k}`),
+    ),
+  )
+  const lanes = made.flatMap((m) => (m.status === 'fulfilled' ? [laneOf(m.value)] : []))
+  const removeAll = () => Promise.all(lanes.map((lane) => lane.ctx.users.remove(lane.users)))
+  // Lane 0's error is the check's; another lane that gets no users (the run stopping, a 429) is just not run,
+  // unless the target answered with a user the harness did not create (the run stops).
+  const failure = made.find(
+    (m, k): m is PromiseRejectedResult => m.status === 'rejected' && (k === 0 || m.reason instanceof ForeignUserError),
+  )
+  if (failure) {
+    await removeAll()
+    if (failure.reason instanceof NotEnoughUsers)
+      return finish({ status: 'skipped', message: `Skipped: ${failure.reason.message}.` })
+    throw failure.reason
   }
-  refusals.track(users)
+
+  /** One case on a lane: its verdict with the guard's judgements of its refusals. */
+  const runCase = async (lane: Lane, input: unknown): Promise<Verdict> => {
+    lane.refusals.take()
+    return withSideEffects(graded(check, await check.run(lane.ctx, lane.users, input)), lane.refusals.take())
+  }
 
   let result: CheckResult
   try {
+    await schedule.gate
     result = await judge()
   } catch (error) {
     // The end-of-run sweep reports what stayed; the first error (e.g. the target gone) is the one to tell.
-    await ctx.users.remove(users).catch(() => {})
+    await removeAll().catch(() => {})
     throw error
   }
-  await ctx.users.remove(users)
+  await removeAll()
   return result
 
   async function judge(): Promise<CheckResult> {
+    const [main] = lanes
     if (!check.cases) {
       const v = withSideEffects(
-        graded(check, await guard(check, () => check.run(ctx, users, undefined))),
-        refusals.take(),
+        graded(check, await guard(check, () => check.run(main.ctx, main.users, undefined))),
+        main.refusals.take(),
       )
       return finish({ ...fromVerdict(secrets, v), numRuns: 1, exercised: exercisedBy(v) ? 1 : 0 })
     }
     const traits: Record<string, string> = {}
     let worst: Verdict | null = null
-    let firstWarning: Verdict | null = null
+    let firstWarning: { verdict: Verdict; index: number; lane: Lane } | null = null
     let firstInconclusive: Verdict | null = null
     let runs = 0
     let exercised = 0
-    // A harness problem (a crash, the target gone) ends the search at once: later cases are not run, nothing is shrunk.
-    let fatal: unknown = null
-    const numRuns = Math.min(check.maxRuns ?? ctx.run.runs, ctx.run.runs)
     const checkSeed = mix(seed, check.id)
+    /** Folds one case's verdict (not a shrink try) into what the check concluded. */
+    const fold = (v: Verdict, index: number, lane: Lane) => {
+      if (exercisedBy(v)) exercised++
+      if (v.outcome === 'inconclusive') firstInconclusive ??= v
+      if (v.outcome === 'warned') firstWarning ??= { verdict: v, index, lane }
+      if (
+        v.outcome !== 'failed' &&
+        v.outcome !== 'warned' &&
+        v.outcome !== 'inconclusive' &&
+        (!worst || OUTCOME_RANK[v.outcome as Outcome] > OUTCOME_RANK[worst.outcome as Outcome])
+      )
+        worst = v
+    }
     /**
-     * One fast-check run in which the outcomes in `stopOn` are counterexamples, shrunk to the smallest
-     * case of the worst outcome found. Shrink tries past --max-shrinks count as passing without a request.
+     * One fast-check run on a lane in which the outcomes in `stopOn` are counterexamples, shrunk to the
+     * smallest case of the worst outcome found. Shrink tries past --max-shrinks count as passing without a
+     * request. `from` starts at one case of the seed (its index); `folding` folds the cases (not the shrink tries).
      */
-    const search = async (stopOn: ReadonlySet<string>) => {
+    const search = async (stopOn: ReadonlySet<string>, lane: Lane, from: number | null, folding: boolean) => {
       let lastBad: Verdict | null = null
       let shrinks: number | null = null
       let capped = false
-      const property = fc.asyncProperty(check.cases!(ctx, users), async (input) => {
+      // A harness problem (a crash, the target gone) ends the search at once: later cases are not run,
+      // nothing is shrunk.
+      let fatal: unknown = null
+      const property = fc.asyncProperty(check.cases!(lane.ctx, lane.users), async (input) => {
         if (fatal !== null) return true
-        if (shrinks !== null && shrinks++ >= ctx.run.maxShrinks) {
+        if (shrinks !== null && shrinks++ >= shared.run.maxShrinks) {
           capped = true
           return true
         }
         runs++
         let v: Verdict
         try {
-          refusals.take()
-          v = withSideEffects(graded(check, await check.run(ctx, users, input)), refusals.take())
+          v = await runCase(lane, input)
         } catch (error) {
           fatal = error
           return true
         }
         Object.assign(traits, v.traits)
-        if (shrinks === null && exercisedBy(v)) exercised++
-        if (v.outcome === 'inconclusive') firstInconclusive ??= v
-        if (v.outcome === 'warned') firstWarning ??= v
+        if (shrinks === null && folding) fold(v, runs - 1, lane)
         if (stopOn.has(v.outcome)) {
           // A shrink candidate with a milder outcome is not a smaller case of this one: it counts as passing,
           // so shrinking never trades a failure for a warning.
@@ -150,16 +209,15 @@ export async function runCheck(
           shrinks ??= 0
           return false
         }
-        if (
-          v.outcome !== 'warned' &&
-          v.outcome !== 'inconclusive' &&
-          (!worst || OUTCOME_RANK[v.outcome as Outcome] > OUTCOME_RANK[worst.outcome as Outcome])
-        )
-          worst = v
         return true
       })
       // --path replays exactly one case: the one at that path of the check's own seed, not shrunk further.
-      const replay = ctx.run.path === null ? {} : { path: ctx.run.path, endOnFailure: true }
+      const replay =
+        from !== null
+          ? { path: String(from) }
+          : shared.run.path === null
+            ? {}
+            : { path: shared.run.path, endOnFailure: true }
       const details = await fc.check(property, { seed: checkSeed, numRuns, ...replay })
       if (fatal !== null) throw asHarnessError(check, fatal)
       // The arbitrary itself threw (a generator bug): a harness error too.
@@ -168,19 +226,40 @@ export async function runCheck(
     }
     const report = ({ details, bad, capped }: Awaited<ReturnType<typeof search>>): CheckResult => {
       const found = fromVerdict(secrets, bad as Verdict, traits)
-      if (capped)
-        found.message += `\n(Shrinking stopped after ${ctx.run.maxShrinks} tries (--max-shrinks): a smaller case may exist.)`
+      if (capped) found.message += cappedNote(shared.run.maxShrinks)
       return finish({ ...found, numRuns: runs, exercised, path: details.counterexamplePath })
     }
-    // First every case is tried for a failure: a warning must not end the search before a later case fails.
-    const forFailure = await search(new Set(['failed']))
-    if (forFailure.details.failed) return report(forFailure)
-    if (firstWarning) {
-      // Then, with the same seed, the first warning is found again and shrunk to its smallest case.
-      const forWarning = await search(new Set(['warned', 'failed']))
+    /** A bad case as it was found, when shrinking from it did not meet it again (a target that changed its answer). */
+    const asFound = (v: Verdict, index: number | null) =>
+      finish({ ...fromVerdict(secrets, v, traits), numRuns: runs, exercised, path: index === null ? null : `${index}` })
+    if (lanes.length > 1) {
+      // Every case of the seed at once over the lanes, in order, up to the first failure.
+      const found = await inLanes(lanes, numRuns, checkSeed)
+      runs += found.verdicts.length
+      const last = Math.min(found.firstFailure ?? numRuns - 1, numRuns - 1)
+      for (let i = 0; i <= last; i++) {
+        Object.assign(traits, found.verdicts[i].traits)
+        fold(found.verdicts[i], i, found.lanes[i])
+      }
+      if (found.firstFailure !== null) {
+        // Shrunk as a sequential run shrinks it: from that case of the seed, on the lane that met it.
+        const i = found.firstFailure
+        const forFailure = await search(new Set(['failed']), found.lanes[i], i, false)
+        return forFailure.details.failed ? report(forFailure) : asFound(found.verdicts[i], i)
+      }
+    } else {
+      // First every case is tried for a failure: a warning must not end the search before a later case fails.
+      const forFailure = await search(new Set(['failed']), main, null, true)
+      if (forFailure.details.failed) return report(forFailure)
+    }
+    const warning = firstWarning as { verdict: Verdict; index: number; lane: Lane } | null
+    if (warning) {
+      // Then that case of the seed again (or the --path case), on the lane that met it, shrunk to its smallest case.
+      const at = shared.run.path === null ? warning.index : null
+      const forWarning = await search(new Set(['warned', 'failed']), warning.lane, at, false)
       if (forWarning.details.failed) return report(forWarning)
-      // The target did not warn again (it answers differently from one run to the next): report the first warning as it was.
-      return finish({ ...fromVerdict(secrets, firstWarning as Verdict, traits), numRuns: runs, exercised })
+      // The target did not warn again (it answers differently from one run to the next): the first warning as it was.
+      return asFound(warning.verdict, null)
     }
     if (worst) return finish({ ...fromVerdict(secrets, worst as Verdict, traits), numRuns: runs, exercised })
     // No case reached the rule: not a pass. The first case's reason stands for the rest.
@@ -191,7 +270,46 @@ export async function runCheck(
       exercised: 0,
     })
   }
+
+  /**
+   * The cases of the seed (the values `fc.check` would try, in its order) run over the lanes: each lane takes
+   * the next case when it is free, and none is taken past a failing one. The verdicts by case index.
+   */
+  async function inLanes(lanes: Lane[], numRuns: number, checkSeed: number) {
+    const verdicts: Verdict[] = []
+    const ranOn: Lane[] = []
+    let firstFailure: number | null = null
+    let next = 0
+    let fatal: unknown = null
+    await Promise.all(
+      lanes.map(async (lane) => {
+        let inputs: unknown[]
+        try {
+          inputs = fc.sample(check.cases!(lane.ctx, lane.users), { seed: checkSeed, numRuns })
+        } catch (error) {
+          fatal ??= error
+          return
+        }
+        while (fatal === null && next < numRuns && (firstFailure === null || next < firstFailure)) {
+          const i = next++
+          try {
+            verdicts[i] = await runCase(lane, inputs[i])
+          } catch (error) {
+            fatal ??= error
+            return
+          }
+          ranOn[i] = lane
+          if (verdicts[i].outcome === 'failed' && (firstFailure === null || i < firstFailure)) firstFailure = i
+        }
+      }),
+    )
+    if (fatal !== null) throw asHarnessError(check, fatal)
+    return { verdicts, lanes: ranOn, firstFailure }
+  }
 }
+
+/** Said of a counterexample whose shrinking --max-shrinks stopped. */
+const cappedNote = (n: number) => `\n(Shrinking stopped after ${n} tries (--max-shrinks): a smaller case may exist.)`
 
 /** A case counts as exercised when it reached the rule's judgement. */
 function exercisedBy(v: Verdict): boolean {

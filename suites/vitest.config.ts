@@ -24,9 +24,11 @@ export default defineConfig(({ mode }) => {
       globalSetup: [`suites/support/global-setup.${EXT}`],
       testTimeout: 15 * 60_000,
       hookTimeout: 120_000,
-      // Threads sharing one module graph: the checks hold no global state, and a worker imports the harness once.
+      // One thread, one module graph: the suite files, run one after the other, share the run's one schedule
+      // (src/run/schedule.ts), which runs every check at once over the run's one concurrency budget.
       pool: 'threads',
       isolate: false,
+      maxWorkers: 1,
       maxConcurrency: 8,
       // Compiled suites are plain JavaScript: Node imports them as they are, with no vite module runner, no loader
       // hook and no results cache written into the installed package's folder.

@@ -6,9 +6,8 @@ import { formatFailure } from '../../src/report/format-failure.ts'
 import { INTERRUPTED_MESSAGE } from '../../src/checks/types.ts'
 import '../../src/run/provided.ts'
 import type { RunConfig } from '../../src/run/config.ts'
-import { createRunContext, type RunContext } from '../../src/run/context.ts'
 import '../../src/run/learn-constraints.ts'
-import { runCheck } from '../../src/run/run-check.ts'
+import { type RunSchedule, sharedSchedule } from '../../src/run/schedule.ts'
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -28,7 +27,9 @@ export class ConformanceError extends Error {
 
 /**
  * Registers one vitest test per selected check of the given areas. Each test is named by its check id
- * (the JUnit testcase name), runs the check against the target, and carries its result in `task.meta`.
+ * (the JUnit testcase name), waits for its check's result, and carries it in `task.meta`. The checks
+ * themselves run on the run's one schedule (src/run/schedule.ts), which every suite file of the worker
+ * shares: all of them at once over the run's concurrency budget, whichever file's test is waiting.
  */
 export function conformanceSuite(areas: Area[]): void {
   const config = inject('run')
@@ -38,49 +39,44 @@ export function conformanceSuite(areas: Area[]): void {
     config.only,
     config.skip,
   )
-  let context: Promise<RunContext> | null = null
-  const shared = () => {
-    if (!target)
-      throw new Error(
-        'the run has no target: run through `scim-conformance run`, or use suites/vitest.config.ts, ' +
-          'whose global setup starts the reference server',
-      )
-    context ??= createRunContext(config, target, {
-      embedded: inject('embedded'),
-      profile: inject('profile'),
-      // Learned once by the CLI's preflight; otherwise the context learns them (once per worker).
-      constraints: inject('constraints'),
-    })
-    return context
-  }
-  afterAll(async () => {
-    // A context that could not be built (the target gone) has failed its checks already: nothing to close.
-    const built = await context?.catch(() => null)
-    if (built) await built.close()
-  })
   if (checks.length === 0) {
     test.skip(`no selected check in ${areas.join(', ')}`, () => {})
     return
   }
-  // A --user-id run has one user to share, so its checks take turns.
+  if (!target) {
+    for (const check of checks)
+      test(check.id, () => {
+        throw new Error(
+          'the run has no target: run through `scim-conformance run`, or use suites/vitest.config.ts, ' +
+            'whose global setup starts the reference server',
+        )
+      })
+    return
+  }
+  const run = selectChecks(CHECKS, config.only, config.skip)
+  const { schedule, release } = sharedSchedule(config, target, run, () => ({
+    embedded: inject('embedded'),
+    profile: inject('profile'),
+    // Learned once by the CLI's preflight; otherwise the context learns them (once per worker).
+    constraints: inject('constraints'),
+  }))
+  // The last suite file to finish closes the run's client.
+  afterAll(release)
+  // A --user-id run has one user to share, so its checks take turns (the schedule runs them one at a time).
   const register = config.userId !== null ? test : test.concurrent
-  for (const check of checks) register(check.id, (t) => runOne(check, shared, config, t))
+  for (const check of checks) register(check.id, (t) => runOne(check, schedule, config, t))
 }
 
-async function runOne(
-  check: CheckDefinition,
-  shared: () => Promise<RunContext>,
-  config: RunConfig,
-  t: TestContext,
-): Promise<void> {
-  const run = await shared()
+async function runOne(check: CheckDefinition, schedule: RunSchedule, config: RunConfig, t: TestContext): Promise<void> {
+  const run = await schedule.context
   const ctx = run.check
-  // On Ctrl-C vitest abandons the running test at once and the suite's afterAll closes the client under
-  // it: what the check would still conclude is about a closed client, not the server. Not judged.
+  // On Ctrl-C vitest abandons the running test at once, and the run's client is closed under the checks
+  // still in flight: what they would still conclude is about a closed client, not the server. Not judged.
   // Only a cancelled run: a timeout aborts the signal too, and must stay a harness error (exit 2).
   const cancelled = () => (t.signal.reason as Error | undefined)?.name === 'TestRunAbortError'
   const onAbort = () => {
     if (!cancelled()) return
+    void schedule.close()
     t.task.meta.scimResult = {
       id: check.id,
       title: check.title,
@@ -99,7 +95,7 @@ async function runOne(
     }
   }
   t.signal.addEventListener('abort', onAbort, { once: true })
-  const result = await runCheck(check, ctx, run.secrets)
+  const result = await schedule.result(check.id)
   if (t.signal.aborted && cancelled()) return
   t.signal.removeEventListener('abort', onAbort)
   t.task.meta.scimResult = result

@@ -147,7 +147,8 @@ export function differs(
     if (same(sent.trim(), stored)) return WHITESPACE_TRIMMED
     if (def?.type === 'dateTime' && Date.parse(sent) === Date.parse(stored) && !Number.isNaN(Date.parse(sent)))
       return null
-    return `string differs${sent.length !== stored.length ? ` (sent ${sent.length} chars, stored ${stored.length})` : ''}`
+    const lengths = sent.length !== stored.length ? ` (sent ${sent.length} chars, stored ${stored.length})` : ''
+    return `string differs${lengths}`
   }
   if (typeof sent === 'number' && typeof stored === 'number') return sent === stored ? null : 'number differs'
   return sent === stored

@@ -114,7 +114,10 @@ export interface CheckContext {
   users: UserPool
   /** The server's input constraints learned before the checks (read-only; {@link NO_CONSTRAINTS} when none). */
   readonly constraints: Readonly<ServerConstraints>
-  /** Characteristics of a User attribute path (`userName`, `name.givenName`, `emails.value`, `<urn>:role`): the server's declaration, else RFC 7643's. */
+  /**
+   * Characteristics of a User attribute path (`userName`, `name.givenName`, `emails.value`, `<urn>:role`):
+   * the server's declaration, else RFC 7643's.
+   */
   attribute(path: string): AttributeDefinition | undefined
   /** Which contract judges a check here: its own `contract`, resolved against this context. */
   contractOf(check: { contract?: Contract | ((ctx: CheckContext) => Contract) }): Contract

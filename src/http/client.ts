@@ -13,9 +13,15 @@ import { redactSecret } from './redact.ts'
 export interface ClientOptions {
   /** Target URL the request paths are appended to, path prefix kept: `https://acme.example/scim/v2`. */
   baseUrl: string
-  /** Bearer token, sent as `Authorization: Bearer <token>` unless a request says otherwise; recorded as `Bearer $SCIM_TOKEN`. @defaultValue null */
+  /**
+   * Bearer token, sent as `Authorization: Bearer <token>` unless a request says otherwise; recorded as
+   * `Bearer $SCIM_TOKEN`. @defaultValue null
+   */
   token?: string | null
-  /** Per request: the wait for response headers, and the longest pause between body chunks (also the connect timeout). @defaultValue 10000 */
+  /**
+   * Per request: the wait for response headers, and the longest pause between body chunks (also the connect
+   * timeout). @defaultValue 10000
+   */
   timeoutMs?: number
   /**
    * Per request: the longest the whole exchange may take, from getting a connection to the last body
@@ -27,7 +33,10 @@ export interface ClientOptions {
   concurrency?: number
   /** Maximum request starts per second, evenly spaced; null is unlimited. @defaultValue null */
   rate?: number | null
-  /** Bytes of response body kept; a longer body is cut there (`truncated`) and its connection dropped. @defaultValue 8 MiB */
+  /**
+   * Bytes of response body kept; a longer body is cut there (`truncated`) and its connection dropped.
+   * @defaultValue 8 MiB
+   */
   maxResponseBytes?: number
   /** Called with every exchange, e.g. to log or count. */
   onExchange?: (exchange: Exchange) => void

@@ -89,7 +89,10 @@ export function exchangeOf(request: SendOptions, answer: Answer): Exchange {
 
 export interface FakeOptions {
   profile: VendorProfile
-  /** The check in progress (the runner sets it; judgeCase sets it to the judged check). @defaultValue 'put.unit.check' */
+  /**
+   * The check in progress (the runner sets it; judgeCase sets it to the judged check).
+   * @defaultValue 'put.unit.check'
+   */
   checkId?: string
   serve: Serve
   /** The server's /Schemas declarations (lower-cased paths), or null when it publishes none. @defaultValue null */

@@ -20,7 +20,10 @@ export function serverDeclares(ctx: CheckContext, name: string): boolean {
   return false
 }
 
-/** Top-level attributes the server declares (in /Schemas) with a characteristic, limited to those the vendor's request documents. */
+/**
+ * Top-level attributes the server declares (in /Schemas) with a characteristic, limited to those the vendor's
+ * request documents.
+ */
 export function declaredWith(ctx: CheckContext, test: (name: string) => boolean): string[] {
   if (!ctx.discovery.declared) return []
   return Object.keys(requestProperties(ctx.profile)).filter(

@@ -113,7 +113,7 @@ describe('createScimClient', () => {
     expect(c.exchangeCount).toBe(1)
   })
 
-  test('a large body is sent as its exact UTF-8 bytes every time, ASCII or not, and recorded as the string given', async () => {
+  test('a large body is sent as its exact UTF-8 bytes each time, ASCII or not, and recorded as given', async () => {
     // Arrange: bodies over the 64 KiB line the client encodes once and reuses.
     routes.set('/scim/v2/Users/large', (_req, res, body) =>
       res.writeHead(400, { 'content-type': 'text/plain' }).end(String(body.length)),
@@ -249,7 +249,7 @@ describe('createScimClient', () => {
     expect(exchange.error?.code).toBe('UND_ERR_BODY_TIMEOUT')
   })
 
-  test('a body that trickles a byte at a time ends at the whole-exchange deadline, and its connection is dropped', async () => {
+  test('a body trickling a byte at a time ends at the whole-exchange deadline, its connection dropped', async () => {
     // Arrange: every gap (20 ms) is far below the idle timeout, so only the deadline can end it.
     let closed: Promise<unknown> = Promise.resolve()
     routes.set('/scim/v2/Users/trickle', (_req, res) => {
@@ -259,7 +259,10 @@ describe('createScimClient', () => {
     })
     const started = performance.now()
     // Act
-    const exchange = await client({ timeoutMs: 1000, deadlineMs: 300 }).send({ method: 'GET', path: '/Users/trickle' })
+    const exchange = await client({ timeoutMs: 1000, deadlineMs: 300 }).send({
+      method: 'GET',
+      path: '/Users/trickle',
+    })
     const elapsed = performance.now() - started
     await closed
     // Assert
@@ -379,7 +382,8 @@ describe('createScimClient', () => {
     const liar: NetServer = createNetServer((socket: Socket) => {
       socket.once('data', () =>
         socket.end(
-          'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"id":"x"}',
+          'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n' +
+            '{"id":"x"}',
         ),
       )
     })

@@ -217,11 +217,12 @@ describe('a short token echoed after "Bearer "', () => {
     ])
   }, TEST_TIMEOUT_MS)
 
-  test('is scrubbed where it stands alone, and the run says once that a short token cannot be hidden everywhere', async () => {
+  test('is scrubbed where it stands alone; the run says once a short token cannot be hidden everywhere', async () => {
     expect(run.code, run.stderr).toBeOneOf([0, 1])
     for (const [where, text] of await everything(dir, run))
       expect(decodeAll(text), where).not.toMatch(new RegExp(`Bearer\\s+${token}`, 'i'))
-    // The echo reached the report, redacted as the client recorded it (the curl lines say `Bearer $SCIM_TOKEN` on their own).
+    // The echo reached the report, redacted as the client recorded it (the curl lines say `Bearer $SCIM_TOKEN`
+    // on their own).
     expect(await readFile(join(dir, 'report.json'), 'utf8')).toMatch(
       /note\\?"\s*:\s*\\?"Bearer (\$SCIM_TOKEN|\[redacted\])/,
     )

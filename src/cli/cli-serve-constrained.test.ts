@@ -10,7 +10,7 @@ afterAll(() => {
 })
 
 test(
-  'serve --constrained prints its base URL, refuses a string over 100 characters, defaults emails, and exits 0 on SIGTERM',
+  'serve --constrained prints its base URL, refuses a string over 100 characters, defaults emails, exits 0 on SIGTERM',
   async () => {
     // Arrange
     const token = secretToken()

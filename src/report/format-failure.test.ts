@@ -80,7 +80,8 @@ describe('formatFailure', () => {
     expect(empty).toContain('[204] No Content:\n\n    (empty body)')
     const bare = formatFailure({ ...r, counterexample: null, reproduce: null, message: 'Received: x\nExpected: y' })
     expect(bare).toBe(
-      '- PUT on an unknown id created a user [put.status.unknown-id-404] (MUST, RFC 7644 §3.5.1)\n\n    Received: x\n    Expected: y\n\nReproduce with:\n\n    seed=1234567',
+      '- PUT on an unknown id created a user [put.status.unknown-id-404] (MUST, RFC 7644 §3.5.1)\n\n' +
+        '    Received: x\n    Expected: y\n\nReproduce with:\n\n    seed=1234567',
     )
   })
 })

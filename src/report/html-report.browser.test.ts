@@ -11,7 +11,9 @@ import { writeReports } from './write-reports.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const HAVE_CHROMIUM = existsSync(CHROMIUM)
-const MISSING = `${CHROMIUM} is missing: the HTML report is tested in a real browser. Run .ci/run (it installs Debian's chromium), or apt-get install -y chromium.`
+const MISSING =
+  `${CHROMIUM} is missing: the HTML report is tested in a real browser. ` +
+  "Run .ci/run (it installs Debian's chromium), or apt-get install -y chromium."
 
 const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
 if (!HAVE_CHROMIUM && !IN_CI) console.warn(`Skipping the HTML report browser tests: ${MISSING}`)
@@ -189,7 +191,8 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
     const csp = REPORT_CSP.replace(/'/g, '&#39;')
     await writeFile(
       guarded,
-      `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}"><img src="x" onerror="window.__pwned=1"><script>window.__pwned=2</script>`,
+      `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}">` +
+        '<img src="x" onerror="window.__pwned=1"><script>window.__pwned=2</script>',
     )
     const guardedPage = await browser.newPage()
     const finished: string[] = []

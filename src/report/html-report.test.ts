@@ -45,7 +45,8 @@ describe('renderHtml (markup)', () => {
     const page = renderHtml({ ...passingReport(), constraints: { 'constraint.maxLength': '100 (<b>256</b> refused)' } })
     expect(page).toContain('id="constraints"')
     expect(page).toContain(
-      '<li data-constraint="constraint.maxLength"><span class="mono">constraint.maxLength</span>: 100 (&lt;b&gt;256&lt;/b&gt; refused)</li>',
+      '<li data-constraint="constraint.maxLength"><span class="mono">constraint.maxLength</span>: ' +
+        '100 (&lt;b&gt;256&lt;/b&gt; refused)</li>',
     )
     expect(renderHtml(passingReport())).not.toContain('id="constraints"')
   })

@@ -60,7 +60,10 @@ interface CliRun {
   only: readonly string[]
 }
 
-/** The environment of the CLI: without this test runner's own VITEST_* variables, which would confuse the nested vitest. */
+/**
+ * The environment of the CLI: without this test runner's own VITEST_* variables, which would confuse the nested
+ * vitest.
+ */
 function cliEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [name, value] of Object.entries(process.env)) {
@@ -166,7 +169,9 @@ function spawnCli(target: string, extra: string[], only: readonly string[]): Pro
 
 /** The invariants of every scenario: a clean exit code, no stack trace, bounded time. */
 function expectCleanExit(run: CliRun): void {
-  const context = `exit ${run.code} signal ${run.signal} after ${Math.round(run.durationMs)} ms\n--- stderr\n${run.stderr}\n--- stdout\n${run.stdout}`
+  const context =
+    `exit ${run.code} signal ${run.signal} after ${Math.round(run.durationMs)} ms\n` +
+    `--- stderr\n${run.stderr}\n--- stdout\n${run.stdout}`
   expect(run.killed, `the CLI hung and was killed after ${CLI_LIMIT_MS} ms\n${context}`).toBe(false)
   expect(run.signal, context).toBeNull()
   expect([0, 1, 2], context).toContain(run.code)
@@ -175,7 +180,10 @@ function expectCleanExit(run: CliRun): void {
   expect(run.stderr, context).not.toMatch(/internal error/i)
 }
 
-/** The invariants plus intact reports: report.json parses, junit.xml is XML, report.html exists, every selected check has a result. */
+/**
+ * The invariants plus intact reports: report.json parses, junit.xml is XML, report.html exists, every selected
+ * check has a result.
+ */
 function expectVerdictWithReports(run: CliRun, { allResults = true } = {}): ConformanceReport {
   expectCleanExit(run)
   const json = join(run.reportDir, 'report.json')
@@ -377,7 +385,8 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
   )
 
   test(
-    '9. a 302 to another host is not followed: the other host receives nothing, the 302 is named as why no rule was reached',
+    '9. a 302 to another host is not followed: the other host receives nothing, ' +
+      'the 302 is named as why no rule was reached',
     async () => {
       // Another loopback address stands for "another host"; 127.0.0.1 when 127.0.0.2 cannot be bound.
       const elsewhere = await listen((_req, res) => res.end('{}'), '127.0.0.2').catch(() =>
@@ -399,7 +408,8 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
   )
 
   test(
-    '10. 500 text/html error page for PUT: put.status.no-5xx fails showing the HTML as text, the others are inconclusive',
+    '10. 500 text/html error page for PUT: put.status.no-5xx fails showing the HTML as text, ' +
+      'the others are inconclusive',
     async () => {
       const target = await proxy({ put: SABOTAGE.html500 })
       const run = await runCli(target.origin, [], ['put.status.no-5xx', 'put.status.success-200', 'put.errors.format'])
@@ -423,7 +433,8 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
   )
 
   test(
-    '11. 404 on every discovery endpoint: ETag checks skipped with the reason, notes in report.json, nothing else fails',
+    '11. 404 on every discovery endpoint: ETag checks skipped with the reason, notes in report.json, ' +
+      'nothing else fails',
     async () => {
       const server = await startReferenceServer({
         profile: await loadProfile({ vendor: 'cube' }),
@@ -467,13 +478,17 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
   // The idle timeout bounds only the gaps; these targets never leave one, so only the whole-exchange
   // deadline (--deadline-ms) and the body cap end their exchanges.
   test(
-    '13. PUT body trickles a byte every 200 ms for ever: the exchange ends at --deadline-ms, one harness error with reports',
+    '13. PUT body trickles a byte every 200 ms for ever: the exchange ends at --deadline-ms, ' +
+      'one harness error with reports',
     async () => {
       const target = await proxy({ put: trickleBody(200) })
       const run = await runCli(target.origin, ['--timeout-ms', '1000', '--deadline-ms', '1500'])
       const report = expectTargetGone(
         run,
-        /\(SCIM_ERR_DEADLINE: The whole exchange took longer than 1500 ms \(--deadline-ms\)\. \(after status 200 and \d+ body bytes\)\)$/,
+        new RegExp(
+          /\(SCIM_ERR_DEADLINE: The whole exchange took longer than 1500 ms \(--deadline-ms\)\. /.source +
+            /\(after status 200 and \d+ body bytes\)\)$/.source,
+        ),
       )
       expect(report.durationMs).toBeLessThan(30_000)
     },
@@ -481,7 +496,8 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
   )
 
   test(
-    '14. PUT body streams bytes for ever, as fast as it can: cut at the cap, the connection dropped, a verdict with reports',
+    '14. PUT body streams bytes for ever, as fast as it can: cut at the cap, ' +
+      'the connection dropped, a verdict with reports',
     async () => {
       const target = await proxy({ put: endlessBody })
       const run = await runCli(target.origin, ['--deadline-ms', '20000'])
@@ -499,7 +515,8 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
   )
 
   test(
-    '15. PUT response headers arrive one line every 200 ms, never ending: the exchange is bounded, one harness error with reports',
+    '15. PUT response headers arrive one line every 200 ms, never ending: ' +
+      'the exchange is bounded, one harness error with reports',
     async () => {
       const target = await proxy({ put: slowHeaders(200) })
       const run = await runCli(target.origin, ['--timeout-ms', '1000', '--deadline-ms', '1500'])
@@ -517,7 +534,8 @@ describe.concurrent('hostile and broken targets: the CLI ends with a clear verdi
       const run = await runCli(target.origin, ['--deadline-ms', '20000'])
       const report = expectVerdictWithReports(run)
       expect([0, 1]).toContain(run.code)
-      // Without a readable /ServiceProviderConfig, etag support is undeclared: the ETag check is skipped with the reason.
+      // Without a readable /ServiceProviderConfig, etag support is undeclared: the ETag check is skipped with the
+      // reason.
       expect(result(report, 'put.etag.header').status).toBe('skipped')
       expect(report.discoveryNotes?.length).toBeGreaterThan(0)
     },

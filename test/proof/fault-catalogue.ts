@@ -414,6 +414,34 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     expect: {},
     alsoAffected: ['put.sequence.get-shows-last-write', 'put.sequence.last-modified-monotonic'],
   },
+  // History faults (test/support/faults/history-faults.ts). A refused PUT changes nothing (RFC 7644 §3.12): the
+  // refusal guard judges every check's refused PUT, so the write before validation strikes any of them.
+  { fault: 'partial-write-on-refusal', expect: { 'put.invalid.refusal-unchanged': 'failed' }, alsoAffected: 'any' },
+  // A 409 that has stored the body: the refusal guard fails whichever check's refused PUT met it, too.
+  {
+    fault: 'partial-write-on-conflict',
+    expect: { 'put.sequence.refused-put-changes-nothing': 'failed' },
+    alsoAffected: 'any',
+  },
+  // The old userName stays blocked after a rename: taken (MUST) by no one, and never freed (MAY: observed).
+  {
+    fault: 'uniqueness-index-not-renamed',
+    expect: { 'put.sequence.username-taken': 'failed', 'put.sequence.username-freed': 'observed' },
+  },
+  { fault: 'filter-keeps-former-names', expect: { 'put.sequence.filter-current': 'failed' } },
+  // The first version names a new content after two changes: a stale If-Match passes (MUST), a version reused (SHOULD).
+  {
+    fault: 'version-alternates',
+    expect: { 'put.sequence.old-etag-refused': 'failed', 'put.sequence.version-not-reused': 'warned' },
+  },
+  // Race faults: a window of one tick, found by the put.concurrency.* check racing through it (RFC 7644 §3.14).
+  {
+    fault: 'race-username',
+    expect: { 'put.concurrency.username-race': 'failed', 'put.concurrency.username-race-post': 'failed' },
+  },
+  { fault: 'race-username-post', expect: { 'put.concurrency.username-race-post': 'failed' } },
+  { fault: 'race-if-match', expect: { 'put.concurrency.if-match-race': 'failed' } },
+  { fault: 'race-replace-interleaved', expect: { 'put.concurrency.whole-body': 'failed' } },
 ]
 
 /** Why a check appears in no entry's `expect` with `failed` or `warned`. */

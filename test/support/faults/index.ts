@@ -1,5 +1,6 @@
 import type { ServerHooks } from '../../../src/reference/hooks.ts'
 import type { Fault } from './fault.ts'
+import { HISTORY_FAULTS, RACE_FAULTS } from './history-faults.ts'
 import { INPUT_FAULTS } from './input-faults.ts'
 import { REQUEST_FAULTS } from './request-faults.ts'
 import { RESPONSE_FAULTS } from './response-faults.ts'
@@ -24,6 +25,8 @@ export const FAULT_DEFINITIONS = {
   ...INPUT_FAULTS,
   ...STORAGE_FAULTS,
   ...RESPONSE_FAULTS,
+  ...HISTORY_FAULTS,
+  ...RACE_FAULTS,
 } as const satisfies Record<string, Fault>
 
 /** A fault of the fault matrix. */

@@ -69,7 +69,8 @@ const STYLE = `
 --skipped-fg:#344054;--skipped-bg:#f2f4f7;--skipped-line:#d0d5dd}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+body{margin:0;background:var(--bg);color:var(--fg);
+font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12.5px}
 a{color:var(--accent)}
 .wrap{max-width:1240px;margin:0 auto;padding:0 24px}
@@ -96,18 +97,22 @@ h4{font-size:13px;margin:14px 0 6px;color:var(--muted);text-transform:uppercase;
 .card .l{color:var(--muted);font-size:12.5px}
 .card[data-outcome=failed]{border-top-color:#d92d20}.card[data-outcome=warned]{border-top-color:#f79009}
 .card[data-outcome=observed]{border-top-color:#2e90fa}.card[data-outcome=passed]{border-top-color:#17b26a}
-.card[data-outcome=inconclusive]{border-top-color:#7a5af8}.card[data-outcome=skipped]{border-top-color:#98a2b3}.card[data-outcome=requests]{border-top-color:#475467}
+.card[data-outcome=inconclusive]{border-top-color:#7a5af8}.card[data-outcome=skipped]{border-top-color:#98a2b3}
+.card[data-outcome=requests]{border-top-color:#475467}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;vertical-align:top;padding:6px 10px;border-bottom:1px solid var(--line)}
-th{background:var(--soft);font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;font-weight:600}
+th{background:var(--soft);font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;
+font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.zero{color:#98a2b3}
 table.levels{width:auto;min-width:520px}
-.badge{display:inline-block;min-width:64px;text-align:center;border:1px solid;border-radius:999px;padding:0 8px;font-size:11.5px;font-weight:700;letter-spacing:.04em;white-space:nowrap}
+.badge{display:inline-block;min-width:64px;text-align:center;border:1px solid;border-radius:999px;padding:0 8px;
+font-size:11.5px;font-weight:700;letter-spacing:.04em;white-space:nowrap}
 .badge[data-status=failed]{color:var(--failed-fg);background:var(--failed-bg);border-color:var(--failed-line)}
 .badge[data-status=warned]{color:var(--warned-fg);background:var(--warned-bg);border-color:var(--warned-line)}
 .badge[data-status=observed]{color:var(--observed-fg);background:var(--observed-bg);border-color:var(--observed-line)}
-.badge[data-status=inconclusive]{color:var(--inconclusive-fg);background:var(--inconclusive-bg);border-color:var(--inconclusive-line)}
+.badge[data-status=inconclusive]{color:var(--inconclusive-fg);background:var(--inconclusive-bg);
+border-color:var(--inconclusive-line)}
 .badge[data-status=passed]{color:var(--passed-fg);background:var(--passed-bg);border-color:var(--passed-line)}
 .badge[data-status=skipped]{color:var(--skipped-fg);background:var(--skipped-bg);border-color:var(--skipped-line)}
 .level{font-weight:700;font-size:12px}
@@ -141,9 +146,11 @@ article.detail[data-status=warned]{border-left-color:#f79009}
 article.detail h3{display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}
 article.detail .facts{color:var(--muted);font-size:12.5px;margin:0 0 8px}
 article.detail .facts code{color:var(--fg)}
-pre{margin:0;padding:10px 12px;background:#f8f9fb;border:1px solid var(--line);border-radius:6px;overflow:auto;max-height:480px;white-space:pre-wrap;overflow-wrap:anywhere}
+pre{margin:0;padding:10px 12px;background:#f8f9fb;border:1px solid var(--line);border-radius:6px;overflow:auto;
+max-height:480px;white-space:pre-wrap;overflow-wrap:anywhere}
 pre.message{background:#fff;font-family:inherit;font-size:13.5px;max-height:none}
-dl.finding{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:8px 0}dl.finding dt{font-weight:600}dl.finding dd{margin:0;white-space:pre-wrap}
+dl.finding{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:8px 0}dl.finding dt{font-weight:600}
+dl.finding dd{margin:0;white-space:pre-wrap}
 .http-line{font-weight:600;margin:4px 0}
 .pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px}
 .exchange{border-top:1px dashed var(--line);padding-top:8px;margin-top:8px}
@@ -151,7 +158,8 @@ details.exchanges>summary,details.headers>summary{cursor:pointer;color:var(--acc
 table.diff td{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;overflow-wrap:anywhere}
 table.diff td.note{font-family:inherit;font-size:13px}
 .reproduce{position:relative}
-.reproduce button{position:absolute;top:6px;right:6px;font:inherit;font-size:12px;padding:2px 10px;border:1px solid var(--line);border-radius:4px;background:#fff;color:var(--fg);cursor:pointer}
+.reproduce button{position:absolute;top:6px;right:6px;font:inherit;font-size:12px;padding:2px 10px;
+border:1px solid var(--line);border-radius:4px;background:#fff;color:var(--fg);cursor:pointer}
 .reproduce button:focus-visible{outline:2px solid var(--accent);outline-offset:1px}
 .reproduce pre{padding-right:84px}
 footer{border-top:1px solid var(--line);color:var(--muted);font-size:12px;padding:12px 0 24px}
@@ -178,9 +186,11 @@ b.addEventListener('click',function(){
 var pre=document.getElementById(b.getAttribute('data-copy-for'));if(!pre)return;
 var text=pre.textContent||'';
 var done=function(){b.textContent='Copied';setTimeout(function(){b.textContent='Copy'},1500)};
-var select=function(){var r=document.createRange();r.selectNodeContents(pre);var s=getSelection();if(s){s.removeAllRanges();s.addRange(r)}
+var select=function(){var r=document.createRange();r.selectNodeContents(pre);var s=getSelection();
+if(s){s.removeAllRanges();s.addRange(r)}
 try{if(document.execCommand('copy')){done();return}}catch(e){}b.textContent='Press Ctrl+C'};
-if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(text).then(done,select)}else{select()}
+if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(text).then(done,select)}
+else{select()}
 })});
 addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})});
 })();`
@@ -192,7 +202,9 @@ const SCRIPT_HASH = `sha256-${createHash('sha256').update(SCRIPT).digest('base64
  * know hashes ignore 'unsafe-inline' for scripts, so even markup that slipped past escaping could
  * run no handler; 'unsafe-inline' stays for the rest.
  */
-export const REPORT_CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' '${SCRIPT_HASH}'; base-uri 'none'; form-action 'none'`
+export const REPORT_CSP =
+  `default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' '${SCRIPT_HASH}'; ` +
+  "base-uri 'none'; form-action 'none'"
 
 /** Text from the server or the check, made printable and cut for the page. */
 function shown(text: string, limit = BODY_LIMIT): string {
@@ -209,6 +221,16 @@ function levelTag(level: Level): SafeHtml {
 
 function anchor(prefix: string, id: string): string {
   return `${prefix}-${id.replace(/[^A-Za-z0-9._-]/g, '_')}`
+}
+
+/** A table head of `scope="col"` cells. */
+function thead(columns: string[]): SafeHtml {
+  return html`<thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>`
+}
+
+/** The muted count after a section title. */
+function countTag(n: number): SafeHtml {
+  return html`<span class="muted" style="font-weight:400;font-size:13px">(${n})</span>`
 }
 
 function hasDetails(r: CheckResult): boolean {
@@ -245,35 +267,41 @@ function verdict(report: ConformanceReport): SafeHtml {
   const { failed, warned } = report.summary
   const mustFailures = report.results.filter((r) => r.status === 'failed' && r.level === 'MUST').length
   if (failed > 0) {
-    return html`<p class="verdict" data-verdict="failed">Not conformant <span class="why">— ${failed} check${failed === 1 ? '' : 's'} failed${mustFailures > 0 ? ` (${mustFailures} MUST)` : ''}${warned > 0 ? `, ${warned} warned` : ''}.</span></p>`
+    const must = mustFailures > 0 ? ` (${mustFailures} MUST)` : ''
+    const alsoWarned = warned > 0 ? `, ${warned} warned` : ''
+    const why = `${failed} check${failed === 1 ? '' : 's'} failed${must}${alsoWarned}.`
+    return html`<p class="verdict" data-verdict="failed">Not conformant <span class="why">— ${why}</span></p>`
   }
-  if (warned > 0)
-    return html`<p class="verdict" data-verdict="warned">Conformant with warnings <span class="why">— no MUST violated, ${warned} SHOULD-level deviation${warned === 1 ? '' : 's'}.</span></p>`
-  return html`<p class="verdict" data-verdict="passed">Conformant <span class="why">— no failures and no warnings.</span></p>`
+  if (warned > 0) {
+    const deviations = `${warned} SHOULD-level deviation${warned === 1 ? '' : 's'}`
+    const why = html`<span class="why">— no MUST violated, ${deviations}.</span>`
+    return html`<p class="verdict" data-verdict="warned">Conformant with warnings ${why}</p>`
+  }
+  const why = html`<span class="why">— no failures and no warnings.</span>`
+  return html`<p class="verdict" data-verdict="passed">Conformant ${why}</p>`
 }
 
 function notices(report: ConformanceReport): SafeHtml {
   const harnessErrors = report.harnessErrors ?? []
-  return html`${
-    report.interrupted
-      ? html`<p class="notice" id="interrupted" data-notice="interrupted" role="status"><strong>Run interrupted.</strong> The results below are partial: checks that had not finished are missing.</p>`
-      : ''
-  }${
-    harnessErrors.length > 0
-      ? html`<div class="notice" id="harness-errors" data-notice="harness-errors" role="status"><strong>${harnessErrors.length} harness error${harnessErrors.length === 1 ? '' : 's'}</strong> (problems of the run itself, not findings about the server; the run exits 2):<ul>${harnessErrors.map(
-          (e) => html`<li>${printable(e)}</li>`,
-        )}</ul></div>`
-      : ''
-  }`
+  const partial = 'The results below are partial: checks that had not finished are missing.'
+  const notice = (id: string) => html`class="notice" id="${id}" data-notice="${id}" role="status"`
+  const interrupted = html`<p ${notice('interrupted')}><strong>Run interrupted.</strong> ${partial}</p>`
+  const n = harnessErrors.length
+  const count = html`<strong>${n} harness error${n === 1 ? '' : 's'}</strong>`
+  const why = '(problems of the run itself, not findings about the server; the run exits 2)'
+  const items = harnessErrors.map((e) => html`<li>${printable(e)}</li>`)
+  const errors = html`<div ${notice('harness-errors')}>${count} ${why}:<ul>${items}</ul></div>`
+  return html`${report.interrupted ? interrupted : ''}${n > 0 ? errors : ''}`
 }
 
 function summary(report: ConformanceReport): SafeHtml {
   const s = report.summary
   const byLevel = countsByLevel(report.results)
-  const cards = OUTCOMES.map(
-    (o) =>
-      html`<li class="card" data-outcome="${o}" data-count="${s[o] ?? 0}"><span class="n">${s[o] ?? 0}</span><span class="l">${OUTCOME_TITLE[o]}</span></li>`,
-  )
+  const card = (outcome: string, n: number, title: string) => {
+    const label = html`<span class="n">${n}</span><span class="l">${title}</span>`
+    return html`<li class="card" data-outcome="${outcome}" data-count="${n}">${label}</li>`
+  }
+  const cards = OUTCOMES.map((o) => card(o, s[o] ?? 0, OUTCOME_TITLE[o]))
   const rows = LEVELS.map((level) => {
     const counts = byLevel[level]
     const total = OUTCOMES.reduce((sum, o) => sum + counts[o], 0)
@@ -281,11 +309,14 @@ function summary(report: ConformanceReport): SafeHtml {
       (o) => html`<td class="num${counts[o] === 0 ? ' zero' : ''}" data-outcome="${o}">${counts[o]}</td>`,
     )}<td class="num" data-outcome="total">${total}</td></tr>`
   })
+  const captionStyle = 'text-align:left;caption-side:top;padding-bottom:4px'
+  const caption = html`<caption class="muted" style="${captionStyle}">Checks by RFC 2119 level</caption>`
+  const heads = OUTCOMES.map((o) => html`<th scope="col" class="num">${OUTCOME_TITLE[o]}</th>`)
   return html`<section id="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>
 ${notices(report)}${verdict(report)}
-<ul class="cards">${cards}<li class="card" data-outcome="requests" data-count="${s.requests}"><span class="n">${s.requests}</span><span class="l">Requests sent</span></li></ul>
-<table class="levels" id="summary-by-level"><caption class="muted" style="text-align:left;caption-side:top;padding-bottom:4px">Checks by RFC 2119 level</caption>
-<thead><tr><th scope="col">Level</th>${OUTCOMES.map((o) => html`<th scope="col" class="num">${OUTCOME_TITLE[o]}</th>`)}<th scope="col" class="num">Total</th></tr></thead>
+<ul class="cards">${cards}${card('requests', s.requests, 'Requests sent')}</ul>
+<table class="levels" id="summary-by-level">${caption}
+<thead><tr><th scope="col">Level</th>${heads}<th scope="col" class="num">Total</th></tr></thead>
 <tbody>${rows}</tbody></table>
 </section>`
 }
@@ -295,21 +326,23 @@ function traits(report: ConformanceReport): SafeHtml {
   const body =
     entries.length === 0
       ? html`<p class="empty">No traits recorded.</p>`
-      : html`<table class="traits"><thead><tr><th scope="col">Trait</th><th scope="col">Observed</th></tr></thead><tbody>${entries.map(
+      : html`<table class="traits">${thead(['Trait', 'Observed'])}<tbody>${entries.map(
           ([k, v]) => html`<tr data-trait="${k}"><td class="mono">${printable(k)}</td><td>${printable(v)}</td></tr>`,
         )}</tbody></table>`
   const notes = report.discoveryNotes ?? []
   const constraints = Object.entries(report.constraints ?? {})
+  const constraintItems = constraints.map(
+    ([k, v]) => html`<li data-constraint="${k}"><span class="mono">${printable(k)}</span>: ${printable(v)}</li>`,
+  )
+  const learned = html`<p class="muted">Refused by the server before the checks, and kept out of their payloads.</p>`
+  const constraintUl = html`<ul class="notes">${constraintItems}</ul>`
+  const constraintList = html`<div id="constraints"><h3>Input constraints learned</h3>${learned}${constraintUl}</div>`
+  const noteItems = notes.map((n) => html`<li>${printable(n)}</li>`)
+  const noteList = html`<div id="discovery-notes"><h3>Discovery notes</h3><ul class="notes">${noteItems}</ul></div>`
   return html`<section id="traits" aria-labelledby="traits-h"><h2 id="traits-h">Observed server traits</h2>
 <p class="muted">Behaviour the RFC leaves to the server (MAY, or silent). Recorded, never failed on.</p>${body}${
-    constraints.length > 0
-      ? html`<div id="constraints"><h3>Input constraints learned</h3><p class="muted">Refused by the server before the checks, and kept out of their payloads.</p><ul class="notes">${constraints.map(([k, v]) => html`<li data-constraint="${k}"><span class="mono">${printable(k)}</span>: ${printable(v)}</li>`)}</ul></div>`
-      : ''
-  }${
-    notes.length > 0
-      ? html`<div id="discovery-notes"><h3>Discovery notes</h3><ul class="notes">${notes.map((n) => html`<li>${printable(n)}</li>`)}</ul></div>`
-      : ''
-  }</section>`
+    constraints.length > 0 ? constraintList : ''
+  }${notes.length > 0 ? noteList : ''}</section>`
 }
 
 function specFindings(report: ConformanceReport): SafeHtml {
@@ -317,12 +350,17 @@ function specFindings(report: ConformanceReport): SafeHtml {
   const body =
     findings.length === 0
       ? html`<p class="empty">The vendor document does not depart from the RFCs on any point checked.</p>`
-      : html`<table class="findings"><thead><tr><th scope="col">Finding</th><th scope="col">Level</th><th scope="col">Source</th><th scope="col">Message</th></tr></thead><tbody>${findings.map(
-          (f) =>
-            html`<tr class="finding-row" data-finding-id="${f.id}" data-level="${f.level}"><td class="mono">${f.id}</td><td>${levelTag(f.level)}</td><td>${f.source}</td><td class="msg">${printable(f.message)}</td></tr>`,
-        )}</tbody></table>`
-  return html`<section id="spec-findings" aria-labelledby="spec-findings-h"><h2 id="spec-findings-h">Spec findings <span class="muted" style="font-weight:400;font-size:13px">(${findings.length})</span></h2>
-<p class="muted">Where the vendor's published document departs from RFC 7643/7644, reported once${report.strictRfc ? '; --strict-rfc: the server was judged by the RFC' : '; the server was judged against what its vendor declared'}.</p>${body}</section>`
+      : html`<table class="findings">${thead(['Finding', 'Level', 'Source', 'Message'])}<tbody>${findings.map((f) => {
+          const cells = html`<td class="mono">${f.id}</td><td>${levelTag(f.level)}</td><td>${f.source}</td>`
+          const message = html`<td class="msg">${printable(f.message)}</td>`
+          return html`<tr class="finding-row" data-finding-id="${f.id}" data-level="${f.level}">${cells}${message}</tr>`
+        })}</tbody></table>`
+  const judged = report.strictRfc
+    ? 'reported once; --strict-rfc: the server was judged by the RFC'
+    : 'reported once; the server was judged against what its vendor declared'
+  const title = html`<h2 id="spec-findings-h">Spec findings ${countTag(findings.length)}</h2>`
+  return html`<section id="spec-findings" aria-labelledby="spec-findings-h">${title}
+<p class="muted">Where the vendor's published document departs from RFC 7643/7644, ${judged}.</p>${body}</section>`
 }
 
 function checkRow(r: CheckResult): SafeHtml {
@@ -330,13 +368,16 @@ function checkRow(r: CheckResult): SafeHtml {
   const idCell = hasDetails(r)
     ? html`<a class="id mono" href="#${anchor('detail', r.id)}">${r.id}</a>`
     : html`<span class="id mono">${r.id}</span>`
-  return html`<tr class="check-row" id="${anchor('check', r.id)}" data-check-id="${r.id}" data-status="${r.status}" data-level="${r.level}" data-area="${r.area}">
-<td>${badge(r.status)}</td><td class="title">${r.title}${idCell}</td><td>${levelTag(r.level)}</td><td>${r.source}</td><td>${r.contract === 'rfc' ? 'RFC' : 'vendor'}</td>
-<td class="msg">${printable(r.message)}${
-    traitEntries.length > 0
-      ? html`<ul class="traits-inline">${traitEntries.map(([k, v]) => html`<li><span class="mono">${printable(k)}</span>: ${printable(v)}</li>`)}</ul>`
-      : ''
-  }</td></tr>`
+  const rowData = html`data-check-id="${r.id}" data-status="${r.status}" data-level="${r.level}" data-area="${r.area}"`
+  const titleCell = html`<td class="title">${r.title}${idCell}</td>`
+  const contract = r.contract === 'rfc' ? 'RFC' : 'vendor'
+  const traitItems = traitEntries.map(
+    ([k, v]) => html`<li><span class="mono">${printable(k)}</span>: ${printable(v)}</li>`,
+  )
+  const traitList = traitEntries.length > 0 ? html`<ul class="traits-inline">${traitItems}</ul>` : ''
+  return html`<tr class="check-row" id="${anchor('check', r.id)}" ${rowData}>
+<td>${badge(r.status)}</td>${titleCell}<td>${levelTag(r.level)}</td><td>${r.source}</td><td>${contract}</td>
+<td class="msg">${printable(r.message)}${traitList}</td></tr>`
 }
 
 function checks(report: ConformanceReport): SafeHtml {
@@ -344,18 +385,26 @@ function checks(report: ConformanceReport): SafeHtml {
   const groups = areas
     .map((area) => ({ area, results: report.results.filter((r) => r.area === area) }))
     .filter((g) => g.results.length > 0)
-  const filters = html`<div class="filters" role="group" aria-label="Show checks by status"><span>Show:</span>${OUTCOMES.map(
+  const boxes = OUTCOMES.map(
     (o) => html`<label><input type="checkbox" id="show-${o}" checked> ${OUTCOME_TITLE[o]}</label>`,
-  )}</div>`
+  )
+  const filterLabel = 'Show checks by status'
+  const filters = html`<div class="filters" role="group" aria-label="${filterLabel}"><span>Show:</span>${boxes}</div>`
+  const columns = ['status', 'check', 'level', 'source', 'contract', 'msg']
+  const colgroup = html`<colgroup>${columns.map((c) => html`<col class="c-${c}">`)}</colgroup>`
+  const head = thead(['Status', 'Check', 'Level', 'Source', 'Contract', 'Message'])
   const tables = groups.map(({ area, results }) => {
     const counts = OUTCOMES.filter((o) => results.some((r) => r.status === o)).map(
       (o) => `${results.filter((r) => r.status === o).length} ${o}`,
     )
-    return html`<section class="area" data-area="${area}" aria-labelledby="area-${area}"><h3 id="area-${area}">${AREA_LABEL[area] ?? area}<span class="counts">${counts.join(' · ')}</span></h3>
-<table class="checks"><colgroup><col class="c-status"><col class="c-check"><col class="c-level"><col class="c-source"><col class="c-contract"><col class="c-msg"></colgroup><thead><tr><th scope="col">Status</th><th scope="col">Check</th><th scope="col">Level</th><th scope="col">Source</th><th scope="col">Contract</th><th scope="col">Message</th></tr></thead>
+    const label = html`${AREA_LABEL[area] ?? area}<span class="counts">${counts.join(' · ')}</span>`
+    const heading = html`<h3 id="area-${area}">${label}</h3>`
+    return html`<section class="area" data-area="${area}" aria-labelledby="area-${area}">${heading}
+<table class="checks">${colgroup}${head}
 <tbody>${results.map(checkRow)}</tbody></table></section>`
   })
-  return html`<section id="checks" aria-labelledby="checks-h"><h2 id="checks-h">Checks <span class="muted" style="font-weight:400;font-size:13px">(${report.results.length})</span></h2>
+  const title = html`<h2 id="checks-h">Checks ${countTag(report.results.length)}</h2>`
+  return html`<section id="checks" aria-labelledby="checks-h">${title}
 ${report.results.length === 0 ? html`<p class="empty">No checks ran.</p>` : html`${filters}${tables}`}</section>`
 }
 
@@ -364,34 +413,45 @@ function headersBlock(headers: Record<string, string>): SafeHtml {
     .map(([k, v]) => `${k}: ${v}`)
     .join('\n')
   if (text.length === 0) return html``
-  return html`<details class="headers"><summary>Headers</summary><pre class="headers">${printable(text)}</pre></details>`
+  const pre = html`<pre class="headers">${printable(text)}</pre>`
+  return html`<details class="headers"><summary>Headers</summary>${pre}</details>`
 }
 
 function requestBlock(request: RecordedRequest, cls: string): SafeHtml {
-  return html`<div class="${cls}"><p class="http-line mono">${printable(`${request.method} ${request.url}`)}</p>${headersBlock(request.headers)}${
+  const line = html`<p class="http-line mono">${printable(`${request.method} ${request.url}`)}</p>`
+  const body =
     request.body === null || request.body.length === 0
       ? html`<p class="empty">No body.</p>`
       : html`<pre class="body">${shown(prettyText(request.body))}</pre>`
-  }</div>`
+  return html`<div class="${cls}">${line}${headersBlock(request.headers)}${body}</div>`
 }
 
 function responseBlock(response: RecordedResponse | null, error: Exchange['error'], cls: string): SafeHtml {
   if (response === null) {
-    return html`<div class="${cls}"><p class="http-line">No response</p>${error ? html`<pre class="body">${printable(`${error.code}: ${error.message}`)}</pre>` : ''}</div>`
+    const why = error ? html`<pre class="body">${printable(`${error.code}: ${error.message}`)}</pre>` : ''
+    return html`<div class="${cls}"><p class="http-line">No response</p>${why}</div>`
   }
-  return html`<div class="${cls}"><p class="http-line mono" data-http-status="${response.status}">${response.status} ${statusReason(response.status)}</p>${headersBlock(response.headers)}${
+  const reason = statusReason(response.status)
+  const line = html`<p class="http-line mono" data-http-status="${response.status}">${response.status} ${reason}</p>`
+  const body =
     response.bodyText.length === 0
       ? html`<p class="empty">Empty body.</p>`
       : html`<pre class="body">${shown(prettyResponseBody(response.bodyText, response.body))}</pre>`
-  }${response.truncated ? html`<p class="muted">The client stopped reading this body at its size limit.</p>` : ''}</div>`
+  const truncated = response.truncated
+    ? html`<p class="muted">The client stopped reading this body at its size limit.</p>`
+    : ''
+  return html`<div class="${cls}">${line}${headersBlock(response.headers)}${body}${truncated}</div>`
 }
 
 function diffTable(r: CheckResult): SafeHtml {
   if (!r.diff || r.diff.length === 0) return html``
-  return html`<h4>Sent vs stored</h4><table class="diff"><thead><tr><th scope="col">Attribute</th><th scope="col">Sent</th><th scope="col">Stored</th><th scope="col">Note</th></tr></thead><tbody>${r.diff.map(
-    (d) =>
-      html`<tr data-attribute="${d.attribute}"><td>${printable(d.attribute)}</td><td>${shown(formatValue(d.sent), 2048)}</td><td>${shown(formatValue(d.stored), 2048)}</td><td class="note">${printable(d.note)}</td></tr>`,
-  )}</tbody></table>`
+  const rows = r.diff.map((d) => {
+    const values = html`<td>${shown(formatValue(d.sent), 2048)}</td><td>${shown(formatValue(d.stored), 2048)}</td>`
+    const note = html`<td class="note">${printable(d.note)}</td>`
+    return html`<tr data-attribute="${d.attribute}"><td>${printable(d.attribute)}</td>${values}${note}</tr>`
+  })
+  const head = thead(['Attribute', 'Sent', 'Stored', 'Note'])
+  return html`<h4>Sent vs stored</h4><table class="diff">${head}<tbody>${rows}</tbody></table>`
 }
 
 /** A finding's facts as fields (received, expected, fix), then any note the message adds; else the message. */
@@ -399,9 +459,11 @@ function findingBlock(r: CheckResult): SafeHtml {
   const f = r.finding
   if (!f) return html`<pre class="message">${printable(r.message)}</pre>`
   const note = r.message.startsWith(findingText(f)) ? r.message.slice(findingText(f).length).trim() : ''
-  return html`<dl class="finding"><dt>Received</dt><dd>${printable(f.received)}</dd><dt>Expected</dt><dd>${printable(
-    f.expected,
-  )}</dd>${f.fix ? html`<dt>Fix</dt><dd>${printable(f.fix)}</dd>` : ''}</dl>${note ? html`<p class="muted">${printable(note)}</p>` : ''}`
+  const received = html`<dt>Received</dt><dd>${printable(f.received)}</dd>`
+  const expected = html`<dt>Expected</dt><dd>${printable(f.expected)}</dd>`
+  const fix = f.fix ? html`<dt>Fix</dt><dd>${printable(f.fix)}</dd>` : ''
+  const more = note ? html`<p class="muted">${printable(note)}</p>` : ''
+  return html`<dl class="finding">${received}${expected}${fix}</dl>${more}`
 }
 
 /** A failing sequence or race (put.sequence.*, put.concurrency.*): its numbered steps, then its replay script. */
@@ -428,38 +490,44 @@ function detail(r: CheckResult, index: number): SafeHtml {
   const ce = r.counterexample
   const exchanges = r.exchanges ?? []
   const curlId = `curl-${index}`
-  return html`<article class="detail" id="${anchor('detail', r.id)}" data-check-id="${r.id}" data-status="${r.status}" data-level="${r.level}">
+  const data = html`data-check-id="${r.id}" data-status="${r.status}" data-level="${r.level}"`
+  const judgedBy = r.contract === 'rfc' ? 'the RFC' : 'the vendor document'
+  const runs = `${r.numRuns} run${r.numRuns === 1 ? '' : 's'}`
+  const took = r.durationMs === undefined ? '' : ` · ${formatDuration(r.durationMs)}`
+  let counterexample: SafeHtml | string = ''
+  if (ce) {
+    const sent = requestBlock(ce.request, 'request')
+    const received = responseBlock(ce.response, counterexampleError(r), 'response')
+    counterexample = html`<h4>Counterexample</h4><div class="pair counterexample">${sent}${received}</div>`
+  }
+  const exchangeItems = exchanges.map((e, i) => {
+    const when = html`<p class="muted">${i + 1}. ${e.startedAt} · ${formatDuration(e.durationMs)}</p>`
+    const sent = requestBlock(e.request, 'request')
+    const received = responseBlock(e.response, e.error, 'response')
+    return html`<div class="exchange" data-exchange="${i + 1}">${when}<div class="pair">${sent}${received}</div></div>`
+  })
+  const allTitle = `All ${exchanges.length} exchange${exchanges.length === 1 ? '' : 's'} of this counterexample`
+  const all =
+    exchanges.length > 0
+      ? html`<details class="exchanges"><summary>${allTitle}</summary>${exchangeItems}</details>`
+      : ''
+  const copyLabel = 'Copy the curl command'
+  const copy = html`<button type="button" data-copy-for="${curlId}" aria-label="${copyLabel}" hidden>Copy</button>`
+  const reproduce = r.reproduce
+    ? html`<div class="reproduce"><pre class="curl" id="${curlId}">${printable(r.reproduce)}</pre>${copy}</div>`
+    : html`<p class="empty">No request to replay.</p>`
+  const path = r.path === null ? '' : html` (path <code>${r.path}</code>)`
+  return html`<article class="detail" id="${anchor('detail', r.id)}" ${data}>
 <h3>${badge(r.status)}<span>${r.title}</span></h3>
-<p class="facts"><code>${r.id}</code> · ${levelTag(r.level)} · ${r.source} · judged by ${r.contract === 'rfc' ? 'the RFC' : 'the vendor document'} · ${r.numRuns} run${r.numRuns === 1 ? '' : 's'}${
-    r.durationMs === undefined ? '' : ` · ${formatDuration(r.durationMs)}`
-  }</p>
+<p class="facts"><code>${r.id}</code> · ${levelTag(r.level)} · ${r.source} · judged by ${judgedBy} · ${runs}${took}</p>
 ${findingBlock(r)}
 ${diffTable(r)}
 ${storyBlock(r, index)}
-${
-  ce
-    ? html`<h4>Counterexample</h4><div class="pair counterexample">${requestBlock(ce.request, 'request')}${responseBlock(
-        ce.response,
-        counterexampleError(r),
-        'response',
-      )}</div>`
-    : ''
-}
-${
-  exchanges.length > 0
-    ? html`<details class="exchanges"><summary>All ${exchanges.length} exchange${exchanges.length === 1 ? '' : 's'} of this counterexample</summary>${exchanges.map(
-        (e, i) =>
-          html`<div class="exchange" data-exchange="${i + 1}"><p class="muted">${i + 1}. ${e.startedAt} · ${formatDuration(e.durationMs)}</p><div class="pair">${requestBlock(e.request, 'request')}${responseBlock(e.response, e.error, 'response')}</div></div>`,
-      )}</details>`
-    : ''
-}
+${counterexample}
+${all}
 <h4>Reproduce</h4>
-${
-  r.reproduce
-    ? html`<div class="reproduce"><pre class="curl" id="${curlId}">${printable(r.reproduce)}</pre><button type="button" data-copy-for="${curlId}" aria-label="Copy the curl command" hidden>Copy</button></div>`
-    : html`<p class="empty">No request to replay.</p>`
-}
-<p class="replay muted">Replay the generated case with <code>--seed ${r.seed}</code>${r.path === null ? '' : html` (path <code>${r.path}</code>)`}.</p>
+${reproduce}
+<p class="replay muted">Replay the generated case with <code>--seed ${r.seed}</code>${path}.</p>
 </article>`
 }
 
@@ -470,7 +538,8 @@ function details(report: ConformanceReport): SafeHtml {
       a.status === b.status ? LEVEL_RANK[a.level] - LEVEL_RANK[b.level] : a.status === 'failed' ? -1 : 1,
     )
   if (notable.length === 0) return html``
-  return html`<section id="failures" aria-labelledby="failures-h"><h2 id="failures-h">Failures and warnings</h2>${notable.map(detail)}</section>`
+  const title = html`<h2 id="failures-h">Failures and warnings</h2>`
+  return html`<section id="failures" aria-labelledby="failures-h">${title}${notable.map(detail)}</section>`
 }
 
 /**
@@ -481,6 +550,16 @@ function details(report: ConformanceReport): SafeHtml {
 export function renderHtml(report: ConformanceReport): string {
   const s = report.summary
   const title = `${report.vendor}: ${s.failed} failed, ${s.warned} warned — SCIM PUT conformance`
+  const targets = [
+    ['summary', 'Summary'],
+    ['traits', 'Traits'],
+    ['spec-findings', 'Spec findings'],
+    ['checks', 'Checks'],
+    ['failures', 'Failures and warnings'],
+  ].map(([id, label], i) => html`${i > 0 ? ' · ' : ''}<a href="#${id}">${label}</a>`)
+  const jump = html`<nav class="jump muted" aria-label="Jump to"><p>Jump to: ${targets}</p></nav>`
+  const generated = `Generated by ${report.tool.name} ${report.tool.version}`
+  const credits = html`RFC 7643 / RFC 7644. Credentials appear as <code>$SCIM_TOKEN</code>.`
   const page = html`<!doctype html>
 <html lang="en">
 <head>
@@ -494,14 +573,14 @@ export function renderHtml(report: ConformanceReport): string {
 <body data-vendor="${report.vendor}" data-seed="${report.seed}">
 ${header(report)}
 <main class="wrap">
-${s.failed + s.warned > 0 ? html`<nav class="jump muted" aria-label="Jump to"><p>Jump to: <a href="#summary">Summary</a> · <a href="#traits">Traits</a> · <a href="#spec-findings">Spec findings</a> · <a href="#checks">Checks</a> · <a href="#failures">Failures and warnings</a></p></nav>` : ''}
+${s.failed + s.warned > 0 ? jump : ''}
 ${summary(report)}
 ${traits(report)}
 ${specFindings(report)}
 ${checks(report)}
 ${details(report)}
 </main>
-<footer><div class="wrap">Generated by ${report.tool.name} ${report.tool.version} · seed ${report.seed} · RFC 7643 / RFC 7644. Credentials appear as <code>$SCIM_TOKEN</code>.</div></footer>
+<footer><div class="wrap">${generated} · seed ${report.seed} · ${credits}</div></footer>
 <script>${rawHtml(SCRIPT)}</script>
 </body>
 </html>

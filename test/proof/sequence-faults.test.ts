@@ -11,6 +11,7 @@ import type { StoredUser } from '../../src/reference/store.ts'
 import { buildConfig, DEFAULT_RUNS } from '../../src/run/config.ts'
 import { runChecks } from '../../src/run/run-checks.ts'
 import { CORE_USER_URN } from '../../src/scim/core-schema.ts'
+import { faultHooks } from '../support/faults/index.ts'
 
 /**
  * Issue 14 (items 1, 4, 6): the history faults put.sequence.* exists for, built as hooks of the reference
@@ -94,21 +95,7 @@ const FAULTS: { name: string; hooks: Hooks; etag?: boolean; check: string; grade
     name: 'partial-write-on-conflict',
     check: 'put.sequence.refused-put-changes-nothing',
     grade: 'failed',
-    hooks: () => [
-      {
-        body: ({ exchange, operation, body, target }) => {
-          if (operation !== 'replace' || !target || typeof body !== 'object' || body === null) return undefined
-          const sent = body as Record<string, unknown>
-          const taken = exchange.server.store
-            .all()
-            .some((u) => u.id !== target.id && key(u.data.userName) === key(sent.userName))
-          if (!taken) return undefined
-          for (const [name, value] of Object.entries(sent))
-            if (!['schemas', 'userName', 'id', 'meta', 'groups'].includes(name)) target.data[name] = value
-          return undefined
-        },
-      },
-    ],
+    hooks: () => faultHooks(['partial-write-on-conflict']),
   },
   {
     // A read cache filled by GETs and never invalidated by a PUT: a GET shows the state of the GET before.
@@ -142,47 +129,14 @@ const FAULTS: { name: string; hooks: Hooks; etag?: boolean; check: string; grade
     check: 'put.sequence.username-taken',
     grade: 'failed',
     also: ['put.sequence.username-freed'],
-    hooks: () => {
-      const index = new Map<string, unknown>()
-      return [
-        {
-          write: (call) => {
-            if (call.operation === 'create') index.set(call.next.id, call.next.data.userName)
-          },
-          uniqueness: ({ userName, other }) =>
-            index.has(other.id) ? key(index.get(other.id)) === key(userName) : undefined,
-        },
-      ]
-    },
+    hooks: () => faultHooks(['uniqueness-index-not-renamed']),
   },
   {
     // A search index that adds a user's new userName on a rename but never drops the old one.
     name: 'filter-keeps-former-names',
     check: 'put.sequence.filter-current',
     grade: 'failed',
-    hooks: () => {
-      const former = new Map<string, Set<string>>()
-      return [
-        {
-          write: (call) => {
-            if (call.operation !== 'replace' || key(call.previous.data.userName) === key(call.next.data.userName))
-              return
-            const names = former.get(call.previous.id) ?? new Set()
-            names.add(key(call.previous.data.userName))
-            former.set(call.previous.id, names)
-          },
-          response: ({ exchange, response }) => {
-            const name = exchange.route === 'users' && exchange.method === 'GET' ? filtered(exchange.query) : null
-            if (name === null || response.status !== 200) return
-            const store = exchange.server.store
-            listAlso(
-              response.body,
-              store.all().filter((u) => former.get(u.id)?.has(key(name))),
-            )
-          },
-        },
-      ]
-    },
+    hooks: () => faultHooks(['filter-keeps-former-names']),
   },
   {
     // A refused rename re-saves the user as if new: meta.created moves (and nothing else).
@@ -222,13 +176,7 @@ const FAULTS: { name: string; hooks: Hooks; etag?: boolean; check: string; grade
     check: 'put.sequence.old-etag-refused',
     grade: 'failed',
     also: ['put.sequence.version-not-reused'],
-    hooks: () => [
-      {
-        write: (call) => {
-          if (call.operation === 'replace') call.next.version = (call.previous.version % 2) + 1
-        },
-      },
-    ],
+    hooks: () => faultHooks(['version-alternates']),
   },
 ]
 

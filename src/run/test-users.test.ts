@@ -77,7 +77,7 @@ describe('TestUsers: ownership before every write', () => {
     expect(JSON.stringify(server.users())).toBe(before)
   })
 
-  test('a made-up id may get a PUT only after a GET answered 404; the --user-id user may always be written', async () => {
+  test('a made-up id gets a PUT only after a GET answered 404; the --user-id user is always writable', async () => {
     // Arrange
     const borrowed = await createUser(server, 'cube')
     const users = usersFor('own3', String(borrowed.id))
@@ -228,7 +228,11 @@ describe('TestUsers: created from the smallest payload the vendor allows', () =>
       const error = await users.create(1, 'x').catch((e: unknown) => e)
       expect(error).toBeInstanceOf(TargetSetupError)
       expect((error as Error).message).toMatch(
-        /^cannot create a test user: the smallest payload the vendor's contract allows \(attributes schemas, userName, emails\) was refused: POST \S+\/Users answered 400: "userName" is \d+ characters long; this service stores at most 20 characters/,
+        new RegExp(
+          /^cannot create a test user: the smallest payload the vendor's contract allows /.source +
+            /\(attributes schemas, userName, emails\) was refused: POST \S+\/Users answered 400: /.source +
+            /"userName" is \d+ characters long; this service stores at most 20 characters/.source,
+        ),
       )
       expect((error as Error).message).not.toMatch(/--user-id/)
     } finally {

@@ -23,7 +23,10 @@ export class ForeignUserError extends TargetSetupError {
 
 type Body = Record<string, unknown>
 
-/** userName comparison as RFC 7643 §4.1.1 has it ("case insensitive"), after the trims and normalisations servers make. */
+/**
+ * userName comparison as RFC 7643 §4.1.1 has it ("case insensitive"), after the trims and normalisations
+ * servers make.
+ */
 const nameKey = (value: unknown): string | null =>
   typeof value === 'string' ? value.normalize('NFC').trim().toLowerCase() : null
 const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -47,7 +50,7 @@ function attr(body: unknown, name: string): unknown {
  * userName the harness itself set); after it, a GET must answer 404.
  */
 export class TestUsers implements UserPool {
-  /** Payloads drawn so far per salt: a user's payload depends on its salt alone, not on what other checks drew first. */
+  /** Payloads drawn so far per salt: a user's payload depends on its salt alone, not on what others drew first. */
   private readonly drawn = new Map<string, number>()
   private borrowedInUse = false
   private arbitrary: fc.Arbitrary<Body> | undefined
@@ -158,7 +161,9 @@ export class TestUsers implements UserPool {
       throw new TargetSetupError(creationRefused(exchange))
     const refused = await this.confirm(id, userName, created)
     if (refused !== null) {
-      const why = `POST /Users answered ${refused}: the harness writes only to users it can prove it created, so no check can be judged on this target (RFC 7644 §3.3: the response is the created resource)`
+      const why =
+        `POST /Users answered ${refused}: the harness writes only to users it can prove it created, ` +
+        'so no check can be judged on this target (RFC 7644 §3.3: the response is the created resource)'
       this.untrusted = why
       this.ledger.untrusted(why)
       await this.recover(userName, id)
@@ -189,7 +194,8 @@ export class TestUsers implements UserPool {
     }
     const created = exchange.response.body
     const id = attr(created, 'id')
-    // A 2xx without the created user: whatever it made is looked for by userName (now where filtering is, else by the sweep).
+    // A 2xx without the created user: whatever it made is looked for by userName (now where filtering is,
+    // else by the sweep).
     if (typeof id !== 'string' || !isObject(created)) {
       await this.recover(userName, null)
       return { exchange, id: null }
@@ -214,9 +220,15 @@ export class TestUsers implements UserPool {
   private async confirm(id: string, userName: string, created: Body): Promise<string | null> {
     const shown = attr(created, 'userName')
     if (nameKey(shown) !== nameKey(userName))
-      return `id ${JSON.stringify(id)} with userName ${JSON.stringify(shown ?? null)}, not the ${JSON.stringify(userName)} it sent`
+      return (
+        `id ${JSON.stringify(id)} with userName ${JSON.stringify(shown ?? null)}, ` +
+        `not the ${JSON.stringify(userName)} it sent`
+      )
     if (this.isKnown(id))
-      return `id ${JSON.stringify(id)}, the id of a user that existed before (listed before the run, or created earlier in it)`
+      return (
+        `id ${JSON.stringify(id)}, the id of a user that existed before ` +
+        '(listed before the run, or created earlier in it)'
+      )
     const get = await this.client.send({ method: 'GET', path: this.userPath(id) })
     const stored = get.response?.body
     if (
@@ -224,7 +236,11 @@ export class TestUsers implements UserPool {
       nameKey(attr(stored, 'userName')) !== nameKey(userName) ||
       attr(stored, 'id') !== id
     ) {
-      return `id ${JSON.stringify(id)}, but a GET of it ${get.response ? `answered ${get.response.status} with userName ${JSON.stringify(attr(stored, 'userName') ?? null)}` : `failed (${get.error?.message})`}`
+      return `id ${JSON.stringify(id)}, but a GET of it ${
+        get.response
+          ? `answered ${get.response.status} with userName ${JSON.stringify(attr(stored, 'userName') ?? null)}`
+          : `failed (${get.error?.message})`
+      }`
     }
     this.claim(id, userName)
     return null
@@ -265,7 +281,10 @@ export class TestUsers implements UserPool {
     return { settled, removed }
   }
 
-  /** True for ids the harness must treat as someone else's: listed before the run, already claimed, or the `--user-id` user. */
+  /**
+   * True for ids the harness must treat as someone else's: listed before the run, already claimed, or the
+   * `--user-id` user.
+   */
   isKnown(id: string): boolean {
     return this.existing.has(id) || this.owned.has(id) || id === this.options.userId || this.ledger.knows(id)
   }
@@ -353,7 +372,9 @@ export class TestUsers implements UserPool {
     if (status !== 200) {
       this.ledger.unanswered(
         id,
-        `a GET before its DELETE ${before.response ? `answered ${before.response.status}` : `failed (${before.error?.message})`}`,
+        `a GET before its DELETE ${
+          before.response ? `answered ${before.response.status}` : `failed (${before.error?.message})`
+        }`,
       )
       return 'unanswered'
     }
@@ -506,7 +527,10 @@ function sentBody(options: SendOptions): unknown {
   return undefined
 }
 
-/** Statuses by which a service says it allows no creation at all (RFC 7644 Table 8): only then is `--user-id` the way on. */
+/**
+ * Statuses by which a service says it allows no creation at all (RFC 7644 Table 8): only then is `--user-id`
+ * the way on.
+ */
 const NO_CREATION = [401, 403, 405, 501]
 
 /**
@@ -516,15 +540,25 @@ const NO_CREATION = [401, 403, 405, 501]
 export function creationRefused(exchange: Exchange): string {
   const status = exchange.response?.status
   if (status !== undefined && NO_CREATION.includes(status))
-    return `cannot create a test user: ${describeExchange(exchange)}. If the service allows no creation, pass --user-id of a user the harness may modify and restore.`
+    return (
+      `cannot create a test user: ${describeExchange(exchange)}. ` +
+      'If the service allows no creation, pass --user-id of a user the harness may modify and restore.'
+    )
   if (status === 400) {
     const body = exchange.response!.body
     const detail =
       isObject(body) && typeof body.detail === 'string' ? body.detail.replace(/\s+/g, ' ').slice(0, 300) : null
-    return `cannot create a test user: the smallest payload the vendor's contract allows (${describeSent(exchange)}) was refused: ${exchange.request.method} ${exchange.request.url} answered 400${detail ? `: ${detail}` : ` ${exchange.response!.bodyText.replace(/\s+/g, ' ').slice(0, 200)}`}`
+    return (
+      `cannot create a test user: the smallest payload the vendor's contract allows (${describeSent(exchange)}) ` +
+      `was refused: ${exchange.request.method} ${exchange.request.url} answered 400` +
+      (detail ? `: ${detail}` : ` ${exchange.response!.bodyText.replace(/\s+/g, ' ').slice(0, 200)}`)
+    )
   }
   if (status !== undefined && status < 300)
-    return `cannot create a test user: ${describeExchange(exchange)}, without the created user and its id (RFC 7644 §3.3: the response is the created resource)`
+    return (
+      `cannot create a test user: ${describeExchange(exchange)}, without the created user and its id ` +
+      '(RFC 7644 §3.3: the response is the created resource)'
+    )
   return `cannot create a test user: ${describeExchange(exchange)}`
 }
 

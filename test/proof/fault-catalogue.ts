@@ -9,14 +9,17 @@ export type MatrixVendor = (typeof MATRIX_VENDORS)[number]
 const WITH_PASSWORD: readonly MatrixVendor[] = ['lightdash', 'maia', 'generic']
 /** Vendors with an extension schema (lightdash's `urn:lightdash:…:User`, generic's enterprise extension). */
 const WITH_EXTENSION: readonly MatrixVendor[] = ['lightdash', 'generic']
-/** Vendors whose errors are SCIM Error bodies: maia declares RFC 9457 problem details (integer `status`, no `scimType`). */
+/**
+ * Vendors whose errors are SCIM Error bodies: maia declares RFC 9457 problem details (integer `status`, no
+ * `scimType`).
+ */
 const SCIM_ERRORS: readonly MatrixVendor[] = ['lightdash', 'cube', 'generic']
 /** Vendors with an OpenAPI document that declares response schemas (cube publishes a documentation page only). */
 const DECLARED_SCHEMAS: readonly MatrixVendor[] = ['lightdash', 'generic']
 
 /**
- * Every check that grades the `scimType` of a 4xx: SCIM-PUT-RULES 16's 409 `uniqueness`. A server whose error
- * bodies carry none earns a warning from each. (Rules 9, 13 and 18 make the keyword OPTIONAL: a 400 without one
+ * Every check that grades the `scimType` of a 4xx: RFC 7644 §3.12's 409 `uniqueness`. A server whose error
+ * bodies carry none earns a warning from each. (RFC 7644 §3.12 makes the keyword OPTIONAL: a 400 without one
  * is an observation there.)
  */
 const SCIMTYPE_GRADED = ['put.uniqueness.username-conflict-409', 'put.uniqueness.case-variant-conflict-409'] as const
@@ -65,13 +68,16 @@ export interface FaultExpectation {
  * checks it may legitimately drag along. The fault matrix runs every check against the server with one
  * fault on and holds the results to this: the intended checks show their status, nothing else fails or warns.
  */
-/** The auth checks judge the refusal's body as an error like any other (SCIM-PUT-RULES 18, 20): a fault in every error body fails them too. */
+/**
+ * The auth checks judge the refusal's body as an error like any other (RFC 7644 §3.12): a fault in every error body
+ * fails them too.
+ */
 const AUTH_REFUSAL_BODY = { 'put.auth.missing-token': 'failed', 'put.auth.invalid-token': 'failed' } as const
 
 export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   {
     fault: 'put-returns-201',
-    // RFC 7644 §3.5.1 "returns a 200 OK": another 2xx is graded a warning (SCIM-PUT-RULES 10). 201 is neither
+    // RFC 7644 §3.5.1 "returns a 200 OK": another 2xx is graded a warning (no RFC 2119 keyword there). 201 is neither
     // in any vendor document nor in Table 8 (whose statuses §3.12 says implementers SHOULD use), so
     // put.status.declared warns on every vendor.
     expect: { 'put.status.success-resource': 'warned', 'put.status.declared': 'warned' },
@@ -87,14 +93,14 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     fault: 'upsert-unknown-id',
     expect: { 'put.status.unknown-id-not-created': 'failed', 'put.status.unknown-id-404': 'warned' },
   },
-  // noTarget is a PATCH keyword of Table 9 (SCIM-PUT-RULES 18); maia's problem details carry no scimType.
+  // noTarget is a PATCH keyword of RFC 7644 Table 9; maia's problem details carry no scimType.
   { fault: 'unknown-id-notarget', vendors: SCIM_ERRORS, expect: { 'put.errors.scim-type': 'warned' } },
   // A 5xx is put.status.no-5xx's finding alone (every case of every other check that meets it is inconclusive);
   // no-5xx sends one body of every kind in each case, not-JSON ones among them.
   { fault: 'malformed-json-500', expect: { 'put.status.no-5xx': 'failed' } },
   {
     fault: 'missing-username-accepted',
-    // The fault accepts any userName that is not a non-blank string and keeps the old one (rule 9: warn).
+    // The fault accepts any userName that is not a non-blank string and keeps the old one (RFC 7643 §4.1.1: warn).
     expect: {
       'put.invalid.username-missing': 'warned',
       'put.invalid.username-empty': 'warned',
@@ -114,7 +120,8 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   // The server refuses a change of userName with 400 mutability while its /Schemas declares userName readWrite.
   // maia's problem details carry no scimType: its 400 cannot be told from a value it cannot store (inconclusive).
   { fault: 'username-immutable', vendors: SCIM_ERRORS, expect: { 'put.status.success-200': 'failed' } },
-  // Table 8 names 400 for a schema violation or an unparsable body (a SHOULD): every put.invalid check that wants 400 warns.
+  // Table 8 names 400 for a schema violation or an unparsable body (a SHOULD): every put.invalid check that wants 400
+  // warns.
   {
     fault: 'validation-422',
     expect: Object.fromEntries(ANSWERED_400.map((id) => [id, 'warned' as const])),
@@ -150,14 +157,14 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   {
     fault: 'non-scim-error-bodies',
     vendors: SCIM_ERRORS,
-    // Without the Error schema there is no scimType either: every check that grades one warns (rules 9, 13, 16).
+    // Without the Error schema there is no scimType either: every check that grades one warns (RFC 7644 §3.12).
     expect: {
       'put.errors.format': 'failed',
       ...AUTH_REFUSAL_BODY,
       ...Object.fromEntries(SCIMTYPE_GRADED.map((id) => [id, 'warned' as const])),
     },
     // Where the vendor document declares an error schema (SCIM Error), the body breaks it. The bodies are sent as
-    // application/json, which only lightdash declares for errors (SCIM-PUT-RULES 26).
+    // application/json, which only lightdash declares for errors (RFC 7644 §8.1).
     alsoAffected: ['put.response.error-schema', 'put.media.error-content-type'],
   },
   {
@@ -165,7 +172,7 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     // maia declares problem details, which carry no scimType: only the format is judged.
     vendors: ['maia'],
     // RFC 9457 makes every problem member optional, so {"error": ...} is valid problem details; only its
-    // media type (application/json, not the declared problem+json) departs: SCIM-PUT-RULES 26, a warning.
+    // media type (application/json, not the declared problem+json) departs: RFC 7644 §8.1, a warning.
     expect: { 'put.media.error-content-type': 'warned' },
     alsoAffected: ['put.response.error-schema'],
   },
@@ -187,10 +194,11 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
       'put.uniqueness.case-variant-conflict-409': 'warned',
     },
   },
-  // What becomes of a null or [] in any other check's payload is left to these two (rule 6), never a lost value.
+  // What becomes of a null or [] in any other check's payload is left to these two (RFC 7644 §3.5.1),
+  // never a lost value.
   { fault: 'null-not-clearing', expect: { 'put.replace.null-clears': 'warned' } },
   { fault: 'empty-array-not-clearing', expect: { 'put.replace.empty-array-clears': 'warned' } },
-  // SCIM-PUT-RULES 6: null and [] refused with 400 where the same PUT without them is accepted → warn. Any other
+  // RFC 7644 §3.5.1: null and [] refused with 400 where the same PUT without them is accepted → warn. Any other
   // check whose payload carries a null or [] sees its PUT refused, and so does the control: inconclusive there.
   {
     fault: 'null-refused',
@@ -223,7 +231,7 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   },
   {
     fault: 'response-not-persisted',
-    // The response differing from the GET after it is a warning (§3.5.1's sentence has no 2119 keyword, rule 10).
+    // The response differing from the GET after it is a warning (§3.5.1's sentence has no 2119 keyword).
     expect: { 'put.replace.values-stored': 'failed', 'put.replace.response-matches-get': 'warned' },
     // Nothing a PUT sends is stored: every check that reads the result back with GET sees the old user.
     alsoAffected: [
@@ -254,10 +262,12 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   {
     fault: 'long-strings-truncated',
     expect: { 'put.replace.long-strings-exact': 'failed' },
-    // Generated payloads may carry strings over 255 characters (not a lost value when the cut falls on trailing white space).
+    // Generated payloads may carry strings over 255 characters (not a lost value when the cut falls on trailing white
+    // space).
     alsoAffected: ['put.replace.values-stored'],
   },
-  // SCIM-PUT-RULES 4: a string stored with its ends trimmed is a warning, wherever it sits (top level,
+  // RFC 7644 §3.5.1 (values stored as sent): a string stored with its ends trimmed is a warning,
+  // wherever it sits (top level,
   // sub-attribute, multi-valued item), never a lost value in put.replace.values-stored.
   { fault: 'trim-strings', expect: { 'put.replace.whitespace-kept': 'warned' } },
   {
@@ -268,10 +278,11 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   },
   {
     fault: 'wrong-content-type',
-    // SCIM-PUT-RULES 26: success and error responses alike.
+    // RFC 7644 §8.1: success and error responses alike.
     expect: { 'put.media.response-content-type': 'warned', 'put.media.error-content-type': 'warned' },
   },
-  // SCIM's own media type where the document declares application/json: an observation, never a deviation (rule 26).
+  // SCIM's own media type where the document declares application/json: an observation, never a
+  // deviation (RFC 7644 §8.1).
   {
     fault: 'responses-scim-json',
     vendors: ['lightdash'],
@@ -291,7 +302,8 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   { fault: 'wrong-resource-type', expect: { 'put.meta.resource-type': 'warned' } },
   {
     fault: 'last-modified-epoch-millis',
-    // Every vendor document declares meta.lastModified a string (format date-time): the number breaks the 200 schema too.
+    // Every vendor document declares meta.lastModified a string (format date-time): the number breaks the 200 schema
+    // too.
     expect: { 'put.meta.timestamps-format': 'failed', 'put.response.schema-200': 'failed' },
   },
   { fault: 'if-match-ignored', expect: { 'put.etag.stale-if-match-412': 'failed' } },
@@ -305,7 +317,8 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   },
   // The If-Match checks have no ETag to send back: inconclusive, the missing header is put.etag.header's.
   { fault: 'etag-header-missing', expect: { 'put.etag.header': 'failed' } },
-  // If-Match compares weakly (RFC 9110 §13.1.1), so the strong header still works as a precondition: only the mismatch shows.
+  // If-Match compares weakly (RFC 9110 §13.1.1), so the strong header still works as a precondition: only the
+  // mismatch shows.
   { fault: 'etag-not-version', expect: { 'put.etag.version-matches': 'warned' } },
   { fault: 'auth-ignored', expect: { 'put.auth.missing-token': 'failed', 'put.auth.invalid-token': 'failed' } },
   // Table 8's 401 (a SHOULD); maia declares 403 already, so the fault changes nothing there.
@@ -341,7 +354,7 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
   },
   {
     fault: 'schemas-echoed',
-    // Accepted (rule 13, a SHOULD) and answered with the schemas sent, without the core URN (rule 12, a MUST).
+    // Accepted (RFC 7643 §3, a SHOULD) and answered with the schemas sent, without the core URN (RFC 7643 §3, a MUST).
     expect: {
       'put.schemas.response-to-invalid': 'failed',
       'put.invalid.schemas-missing': 'warned',
@@ -374,14 +387,14 @@ export const FAULT_CATALOGUE: readonly FaultExpectation[] = [
     // These vendors declare application/json, the harness's media type for every PUT: each one is refused with 415.
     alsoAffected: 'any',
   },
-  // text/plain parsed as JSON and applied: a 2xx where 415 or 400 is expected (SCIM-PUT-RULES 26: warn).
+  // text/plain parsed as JSON and applied: a 2xx where 415 or 400 is expected (RFC 7644 §8.1: warn).
   { fault: 'content-type-ignored', expect: { 'put.invalid.wrong-content-type': 'warned' } },
   { fault: 'attributes-param-ignored', expect: { 'put.attributes.param': 'warned' } },
   // An RFC MAY: observed as a trait, never failed or warned.
   { fault: 'omitted-retained', expect: { 'put.replace.omitted-attributes': 'observed' } },
   {
     fault: 'no-discovery',
-    // etag.supported is never declared, so the ETag checks skip (rule 17: decide from the declaration).
+    // etag.supported is never declared, so the ETag checks skip (RFC 7644 §3.14: "when supported").
     expect: {
       'put.etag.header': 'skipped',
       'put.etag.version-matches': 'skipped',
@@ -462,7 +475,7 @@ export const UNEXERCISED: Readonly<Record<string, Unexercised>> = {
   'put.invalid.unknown-attribute': {
     kind: 'observation-only',
     reason:
-      "MAY (SCIM-PUT-RULES 14): an unknown attribute ignored or refused is observed; a 5xx is put.status.no-5xx's.",
+      "MAY (RFC 7644 is silent): an unknown attribute ignored or refused is observed; a 5xx is put.status.no-5xx's.",
   },
   'put.invalid.oversize-body': {
     kind: 'observation-only',
@@ -470,48 +483,55 @@ export const UNEXERCISED: Readonly<Record<string, Unexercised>> = {
   },
   'put.schemas.case-variant': {
     kind: 'observation-only',
-    reason:
-      'MAY (SCIM-PUT-RULES 13): a case variant of the core URN accepted or refused is observed; only a 5xx fails.',
+    reason: 'MAY (RFC 7643 §3): a case variant of the core URN accepted or refused is observed; only a 5xx fails.',
   },
   'put.meta.present': {
     kind: 'no-fault-yet',
     reason:
-      'SHOULD (SCIM-PUT-RULES 11): needs a fault that returns User resources without meta (or without meta.created/lastModified).',
+      'SHOULD (RFC 7643 §3.1): needs a fault that returns User resources without meta (or without ' +
+      'meta.created/lastModified).',
   },
   'put.readonly.refusal-mutability': {
     kind: 'no-fault-yet',
     reason:
-      'SHOULD (SCIM-PUT-RULES 8): needs a fault that refuses a PUT carrying id, meta or groups with 400 invalidValue (not mutability).',
+      'SHOULD (RFC 7644 §3.12): needs a fault that refuses a PUT carrying id, meta or groups with 400 ' +
+      'invalidValue (not mutability).',
   },
   'put.stability.same-status': {
     kind: 'no-fault-yet',
     reason:
-      'SHOULD (RFC 9110 §9.2.2): needs a fault that answers an identical PUT with a varying non-5xx status (e.g. an occasional 429).',
+      'SHOULD (RFC 9110 §9.2.2): needs a fault that answers an identical PUT with a varying non-5xx status (e.g. ' +
+      'an occasional 429).',
   },
   'put.readonly.immutable-mutability': {
     kind: 'skip-only',
     reason:
-      'The core User schema declares no immutable attribute, and no vendor profile adds one, so the check skips (SCIM-PUT-RULES 7).',
+      'The core User schema declares no immutable attribute, and no vendor profile adds one, so the check skips ' +
+      '(RFC 7643 §2.2).',
   },
   'put.replace.whole-body-echo': {
     kind: 'no-fault-yet',
     reason:
-      'Needs a fault refusing a PUT that carries its own unchanged id/meta/groups with 400 (not mutability), while the same body without them is accepted.',
+      'Needs a fault refusing a PUT that carries its own unchanged id/meta/groups with 400 (not mutability), ' +
+      'while the same body without them is accepted.',
   },
   'put.replace.whole-body-echo-mutability': {
     kind: 'no-fault-yet',
     reason:
-      'Needs a fault answering 400 mutability to a PUT that carries its own unchanged id/meta/groups, while the same body without them is accepted.',
+      'Needs a fault answering 400 mutability to a PUT that carries its own unchanged id/meta/groups, while the ' +
+      'same body without them is accepted.',
   },
   'put.replace.idempotent-status': {
     kind: 'no-fault-yet',
     reason:
-      'Needs a fault answering a repeated identical PUT otherwise than the first (e.g. 409 the second time); intermittent-500 is a 5xx, judged by put.status.no-5xx alone.',
+      'Needs a fault answering a repeated identical PUT otherwise than the first (e.g. 409 the second time); ' +
+      'intermittent-500 is a 5xx, judged by put.status.no-5xx alone.',
   },
   'put.readonly.immutable-unchanged': {
     kind: 'skip-only',
     reason:
-      'The core User schema declares no immutable attribute, and no vendor profile adds one, so the check skips (SCIM-PUT-RULES 7).',
+      'The core User schema declares no immutable attribute, and no vendor profile adds one, so the check skips ' +
+      '(RFC 7643 §2.2).',
   },
 }
 

@@ -18,14 +18,14 @@ describe('every check has a given/want table in src/checks/areas/<area>[-topic].
       (f) => f === `${check.area}.test.ts` || (f.startsWith(`${check.area}-`) && f.endsWith('.test.ts')),
     )
     const table = files.map((f) => readFileSync(new URL(`./areas/${f}`, import.meta.url), 'utf8')).join('\n')
-    const quoted = (name: string) => new RegExp(`['"\`]${escape(name)}['"\`]`).test(table)
-    const word = (name: string) => new RegExp(`\\b${escape(name)}\\b`).test(table)
+    const quoted = (name: string) => new RegExp(`['"\`]${escapeRegExp(name)}['"\`]`).test(table)
+    const word = (name: string) => new RegExp(`\\b${escapeRegExp(name)}\\b`).test(table)
     const named = [id, ...names].filter((name) => quoted(name) || word(name))
     if (quoted(id.split('.').at(-1)!)) named.push(id)
     expect(named, `${id} is not named in areas/${check.area}.test.ts`).not.toEqual([])
   })
 })
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

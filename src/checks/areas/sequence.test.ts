@@ -142,8 +142,7 @@ function scimServer(quirks: Quirk[] = [], etag = false): Serve {
       if (has('coarse-get-times')) {
         // A store that keeps whole seconds, while the write's response shows the milliseconds it made.
         const meta = (answer.body as Body).meta as Body
-        for (const field of ['created', 'lastModified'])
-          meta[field] = String(meta[field]).replace(/\.\d+Z$/, 'Z')
+        for (const field of ['created', 'lastModified']) meta[field] = String(meta[field]).replace(/\.\d+Z$/, 'Z')
       }
       if (!has('stale-get')) return answer
       const old = cache.get(user.id)

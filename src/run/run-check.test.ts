@@ -346,6 +346,31 @@ describe('runCheck in lanes: the cases of the seed run at once, the verdict as o
     expect(server.users()).toHaveLength(before)
   })
 
+  test('a verdict that depends on what the user held before: shrunk from the state right after the case', async () => {
+    // Like a server that answers a PUT with the user as it was before: the same PUT again shows no change.
+    const held = new Map<string, string>()
+    const check = defineCheck({
+      ...noLongDisplayName,
+      cases: () => fc.string({ maxLength: 40 }),
+      async run(c, users, displayName: string) {
+        const put = await putUser(c, users.ids[0], {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: `scimc-synthetic-${users.ids[0]}@example.com`,
+          displayName,
+        })
+        const before = held.get(users.ids[0]) ?? ''
+        held.set(users.ids[0], displayName)
+        return before !== displayName && displayName.length >= 3
+          ? verdict('failed', `changed to ${displayName.length}`, [put])
+          : verdict('passed', 'unchanged', [put])
+      },
+    })
+    const one = await runCheck(check, ctx, [], { lanes: 1 })
+    const four = await runCheck(check, ctx, [], { lanes: 4 })
+    expect(one.status).toBe('failed')
+    expect(verdictOf(four)).toEqual(verdictOf(one))
+  })
+
   test('the lanes run at once, each on test users of its own, created and deleted in parallel', async () => {
     let inFlight = 0
     let most = 0

@@ -174,10 +174,19 @@ export async function runCheck(
     /**
      * One fast-check run on a lane in which the outcomes in `stopOn` are counterexamples, shrunk to the
      * smallest case of the worst outcome found. Shrink tries past --max-shrinks count as passing without a
-     * request. `from` starts at one case of the seed (its index); `folding` folds the cases (not the shrink tries).
+     * request. `from` starts at one case of the seed already judged (its index and verdict); `folding` folds
+     * the cases (not the shrink tries).
      */
-    const search = async (stopOn: ReadonlySet<string>, lane: Lane, from: number | null, folding: boolean) => {
+    const search = async (
+      stopOn: ReadonlySet<string>,
+      lane: Lane,
+      from: { index: number; verdict: Verdict } | null,
+      folding: boolean,
+    ) => {
       let lastBad: Verdict | null = null
+      // The case at `from` is not sent again: its verdict is known, and shrinking starts from the user's state
+      // right after it, as in a sequential run.
+      let known = from?.verdict ?? null
       let shrinks: number | null = null
       let capped = false
       // A harness problem (a crash, the target gone) ends the search at once: later cases are not run,
@@ -185,6 +194,12 @@ export async function runCheck(
       let fatal: unknown = null
       const property = fc.asyncProperty(check.cases!(lane.ctx, lane.users), async (input) => {
         if (fatal !== null) return true
+        if (known !== null) {
+          lastBad = known
+          known = null
+          shrinks = 0
+          return false
+        }
         if (shrinks !== null && shrinks++ >= shared.run.maxShrinks) {
           capped = true
           return true
@@ -214,7 +229,7 @@ export async function runCheck(
       // --path replays exactly one case: the one at that path of the check's own seed, not shrunk further.
       const replay =
         from !== null
-          ? { path: String(from) }
+          ? { path: String(from.index) }
           : shared.run.path === null
             ? {}
             : { path: shared.run.path, endOnFailure: true }
@@ -229,9 +244,6 @@ export async function runCheck(
       if (capped) found.message += cappedNote(shared.run.maxShrinks)
       return finish({ ...found, numRuns: runs, exercised, path: details.counterexamplePath })
     }
-    /** A bad case as it was found, when shrinking from it did not meet it again (a target that changed its answer). */
-    const asFound = (v: Verdict, index: number | null) =>
-      finish({ ...fromVerdict(secrets, v, traits), numRuns: runs, exercised, path: index === null ? null : `${index}` })
     if (lanes.length > 1) {
       // Every case of the seed at once over the lanes, in order, up to the first failure.
       const found = await inLanes(lanes, numRuns, checkSeed)
@@ -244,8 +256,13 @@ export async function runCheck(
       if (found.firstFailure !== null) {
         // Shrunk as a sequential run shrinks it: from that case of the seed, on the lane that met it.
         const i = found.firstFailure
-        const forFailure = await search(new Set(['failed']), found.lanes[i], i, false)
-        return forFailure.details.failed ? report(forFailure) : asFound(found.verdicts[i], i)
+        const forFailure = await search(
+          new Set(['failed']),
+          found.lanes[i],
+          { index: i, verdict: found.verdicts[i] },
+          false,
+        )
+        return report(forFailure)
       }
     } else {
       // First every case is tried for a failure: a warning must not end the search before a later case fails.
@@ -255,11 +272,11 @@ export async function runCheck(
     const warning = firstWarning as { verdict: Verdict; index: number; lane: Lane } | null
     if (warning) {
       // Then that case of the seed again (or the --path case), on the lane that met it, shrunk to its smallest case.
-      const at = shared.run.path === null ? warning.index : null
+      const at = shared.run.path === null ? { index: warning.index, verdict: warning.verdict } : null
       const forWarning = await search(new Set(['warned', 'failed']), warning.lane, at, false)
       if (forWarning.details.failed) return report(forWarning)
-      // The target did not warn again (it answers differently from one run to the next): the first warning as it was.
-      return asFound(warning.verdict, null)
+      // The --path case did not warn again (the target answers differently from one run to the next): as it was.
+      return finish({ ...fromVerdict(secrets, warning.verdict, traits), numRuns: runs, exercised })
     }
     if (worst) return finish({ ...fromVerdict(secrets, worst as Verdict, traits), numRuns: runs, exercised })
     // No case reached the rule: not a pass. The first case's reason stands for the rest.

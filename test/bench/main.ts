@@ -123,6 +123,18 @@ const SECTIONS: Section[] = [
           fixed(r.ratio, 2),
           runs === 400 ? '>= 0.5' : '',
         ])
+        for (const area of ['sequence', 'concurrency']) {
+          const cost = r.run.byArea[area] ?? { requests: 0, checkSeconds: 0 }
+          rows.push([
+            `    of which put.${area}.* checks`,
+            cost.requests,
+            '',
+            `${fixed(cost.checkSeconds, 1)} s of check time`,
+            '',
+            fixed(cost.requests / Math.max(1, r.run.requests), 2),
+            '',
+          ])
+        }
       }
       for (const delay of [25, 100]) {
         const r = await latencyRun(WAIT_VENDOR, delay)
@@ -156,6 +168,8 @@ const SECTIONS: Section[] = [
       '    undici PUT loop on the same server process at the same concurrency, measured right after the run.',
       '(b) the same run through a loopback proxy that holds each request for the delay (test/bench/latency-proxy.ts);',
       '    ideal = requests through the proxy x delay / concurrency: every request pipelined over the pool.',
+      'of which: requests and summed check time of the history and race checks (issue 14); ratio: their share',
+      "    of the run's requests.",
       '(c) fixed cost: "in the run" is the report\'s durationMs (preflight to last check); "outside" the rest of the',
       '    wall time (process start, TypeScript loading, vitest start, report writing).',
     ],

@@ -19,6 +19,8 @@ export interface WholeRun {
   requests: number
   /** Time the report says the run took inside (from its start to the last check). */
   insideSeconds: number
+  /** Requests and summed check time per area (e.g. the cost of `sequence` and `concurrency`). */
+  byArea: Record<string, { requests: number; checkSeconds: number }>
 }
 
 /** Runs the CLI against `target` with the given flags, in a child process, and reads its report. */
@@ -34,7 +36,13 @@ export async function cliRun(target: string, token: string, vendor: string, args
     const exitCode = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     const seconds = (performance.now() - started) / 1000
     const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8')) as ConformanceReport
-    return { seconds, exitCode, requests: report.summary.requests, insideSeconds: report.durationMs / 1000 }
+    const byArea: WholeRun['byArea'] = {}
+    for (const r of report.results) {
+      const area = (byArea[r.area] ??= { requests: 0, checkSeconds: 0 })
+      area.requests += r.requests ?? 0
+      area.checkSeconds += (r.durationMs ?? 0) / 1000
+    }
+    return { seconds, exitCode, requests: report.summary.requests, insideSeconds: report.durationMs / 1000, byArea }
   } finally {
     await rm(reportDir, { recursive: true, force: true })
   }

@@ -9,6 +9,7 @@ import { UserLedger } from './ledger.ts'
 import { scrubberOf, secretsOf, type Secret } from '../secrets.ts'
 import { guardedClient, listExisting, TestUsers } from './test-users.ts'
 import { clientOf, profileOf } from './from-config.ts'
+import { gatedClient } from './send-gate.ts'
 import { tripwire } from './tripwire.ts'
 import { learnOnce, learnWithTestUser } from './learn-constraints.ts'
 
@@ -53,7 +54,8 @@ export async function createRunContext(
   // The run's global setup (or the CLI) validated the spec already.
   // Handed over by the run (loaded once in its main process), or loaded here for a context of its own.
   const profile = options.profile ?? (await profileOf(config))
-  const client = tripwire(clientOf(config, target, { pooled: true }))
+  // One budget for the whole run, in which racing checks' requests go first (src/run/send-gate.ts).
+  const client = gatedClient(tripwire(clientOf(config, target, { pooled: true })), config.concurrency)
   // Discovery's reads and the listing of the users that exist before the run, all at once.
   const [discovery, listing] = await Promise.all([discover(client, profile), listExisting(client, profile)])
   const ledger = new UserLedger(

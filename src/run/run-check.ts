@@ -26,8 +26,6 @@ export interface CheckSchedule {
    * users' creation and deletion). The verdicts are the same for any number. @defaultValue 1
    */
   lanes?: number
-  /** Awaited once the check's users exist, before its first case (a check that must run alone). */
-  gate?: Promise<void>
 }
 
 /** One line of a check's cases: its test users, the refusal guard on them, and the context that sends through it. */
@@ -132,7 +130,6 @@ export async function runCheck(
 
   let result: CheckResult
   try {
-    await schedule.gate
     result = await judge()
   } catch (error) {
     // The end-of-run sweep reports what stayed; the first error (e.g. the target gone) is the one to tell.

@@ -3,16 +3,16 @@ import type { Area, CheckResult } from '../checks/types.ts'
 import type { RunConfig } from './config.ts'
 import { createRunContext, type RunContext, type RunContextOptions } from './context.ts'
 import { runCheck } from './run-check.ts'
+import { asRacer } from './send-gate.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: checks of many case types
 type AnyCheck = CheckDefinition<any>
 
 /**
- * Areas whose checks have the target to themselves: their requests race each other on purpose
- * (put.concurrency.*), and other checks' requests queued on the same connections would keep them apart.
- * They create their users with the rest and run once every other check is done.
+ * Areas whose checks race requests on purpose (put.concurrency.*): they run with the rest, as racers, whose
+ * requests fired together are sent together ahead of the other checks' (src/run/send-gate.ts).
  */
-const ALONE: ReadonlySet<Area> = new Set(['concurrency'])
+const RACING: ReadonlySet<Area> = new Set(['concurrency'])
 
 /** Fewest cases a lane is worth: each lane costs its test users' creation and deletion. */
 const MIN_CASES_PER_LANE = 8
@@ -47,10 +47,6 @@ export class RunSchedule {
   private started = false
   private running = 0
   private closing: Promise<void> | null = null
-  /** Checks of the main phase not settled yet, and the gate the ALONE checks wait at. */
-  private mainLeft = 0
-  private openGate: () => void = () => {}
-  private readonly gate = new Promise<void>((resolve) => (this.openGate = resolve))
 
   constructor(
     private readonly config: RunConfig,
@@ -79,7 +75,6 @@ export class RunSchedule {
       const entry: Entry = { check, result, resolve, reject }
       this.entries.set(check.id, entry)
       added.push(entry)
-      if (!ALONE.has(check.area)) this.mainLeft++
     }
     if (this.started) this.enqueue(added)
   }
@@ -96,7 +91,6 @@ export class RunSchedule {
   start(): void {
     if (this.started) return
     this.started = true
-    if (this.mainLeft === 0) this.openGate()
     this.enqueue([...this.entries.values()])
   }
 
@@ -123,19 +117,19 @@ export class RunSchedule {
    */
   lanesOf(check: AnyCheck): number {
     const { runs, concurrency, userId, path } = this.config
-    if (!check.cases || userId !== null || path !== null || ALONE.has(check.area)) return 1
+    if (!check.cases || userId !== null || path !== null || RACING.has(check.area)) return 1
     const cases = (c: AnyCheck) => (c.cases ? Math.min(c.maxRuns ?? runs, runs) : 1)
     let total = 0
-    for (const { check: c } of this.entries.values()) if (!ALONE.has(c.area)) total += cases(c)
+    for (const { check: c } of this.entries.values()) total += cases(c)
     const own = cases(check)
     const share = Math.ceil((2 * own * concurrency) / Math.max(total, 1))
     return Math.max(1, Math.min(share, concurrency, Math.floor(own / MIN_CASES_PER_LANE)))
   }
 
-  /** Main-phase checks first, each queue in the order added. */
+  /** Racing checks first (their chains are the longest in round trips), then the others in the order added. */
   private enqueue(entries: Entry[]): void {
-    this.queue.push(...entries.filter((e) => !ALONE.has(e.check.area)))
-    this.queue.push(...entries.filter((e) => ALONE.has(e.check.area)))
+    this.queue.push(...entries.filter((e) => RACING.has(e.check.area)))
+    this.queue.push(...entries.filter((e) => !RACING.has(e.check.area)))
     this.pump()
   }
 
@@ -154,17 +148,10 @@ export class RunSchedule {
     const { check } = entry
     try {
       const run = await this.context
-      const alone = ALONE.has(check.area)
-      entry.resolve(
-        await runCheck(check, run.check, run.secrets, {
-          lanes: this.lanesOf(check),
-          gate: alone ? this.gate : undefined,
-        }),
-      )
+      const go = () => runCheck(check, run.check, run.secrets, { lanes: this.lanesOf(check) })
+      entry.resolve(await (RACING.has(check.area) ? asRacer(go) : go()))
     } catch (error) {
       entry.reject(error)
-    } finally {
-      if (!ALONE.has(check.area) && --this.mainLeft === 0) this.openGate()
     }
   }
 }

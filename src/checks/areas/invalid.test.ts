@@ -69,7 +69,12 @@ function validating(users: Users): Serve {
   return (r) => (typeof r.rawBody === 'string' && r.rawBody.length > 1024 * 1024 ? scimError(413) : parsing(r))
 }
 
-async function run(check: CheckDefinition<InvalidCase>, input: InvalidCase, change?: Change, strict = false) {
+async function run<C extends InvalidCase | InvalidCase[]>(
+  check: CheckDefinition<C>,
+  input: C,
+  change?: Change,
+  strict = false,
+) {
   const users: Users = { u1: storedUser('u1', { active: true }) }
   const correct = strict ? validating(users) : readingRawBodies(correctServer(users))
   const serve = (r: SendOptions) => {
@@ -288,6 +293,19 @@ describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () 
 })
 
 describe('given/want: put.invalid.username-kept (MUST, RFC 7643 §4.1.1)', () => {
+  test('each case sends every kind at risk: the one kind a server gets wrong is never left undrawn', async () => {
+    const kinds = ['username-missing', 'username-empty', 'username-null'].map(caseOf)
+    const clearsOnEmpty: Change = (r, c, users) => {
+      if (!isPut(r) || c.status !== 400 || sent(r).userName !== '') return undefined
+      users.u1 = { ...users.u1, userName: '' }
+      return { status: 200, body: users.u1 }
+    }
+    expect((await run(usernameKept, kinds)).outcome).toBe('passed')
+    const v = await run(usernameKept, kinds, clearsOnEmpty)
+    expect(v.outcome, v.message).toBe('failed')
+    expect(v.finding?.received).toMatch(/userName is the empty string.*GET shows userName ""/)
+  })
+
   test.each<{ kind: string; name: string; change?: Change; want: string }>([
     { kind: 'username-missing', name: 'a correct server: 400', want: 'passed' },
     {

@@ -222,7 +222,7 @@ describe('runCheck: the check contract (issue 12)', () => {
     if (want !== 'observed') expect(result.message).toBe('broken at 3')
   })
 
-  test('no case reached the rule: inconclusive with the reason, never a pass, and no case counted as exercised', async () => {
+  test('no case reached the rule: inconclusive with the reason, never a pass, no case exercised', async () => {
     const check = synthetic('MUST', () => verdict('inconclusive', 'every PUT was refused with 400 invalidValue', []))
     const result = await runCheck(check, ctx)
     expect(result.status).toBe('inconclusive')
@@ -279,7 +279,8 @@ describe('runCheck: the check contract (issue 12)', () => {
       )
       expect(error).toBeInstanceOf(CheckCrashedError)
       expect((error as Error).message).toBe(
-        "put.replace.synthetic-short-display-name crashed (a harness bug, not a finding): Cannot read properties of undefined (reading 'emails')",
+        'put.replace.synthetic-short-display-name crashed (a harness bug, not a finding): ' +
+          "Cannot read properties of undefined (reading 'emails')",
       )
       expect(server.users()).toHaveLength(before)
     },

@@ -43,7 +43,8 @@ interface Lane {
  * run would.
  */
 export async function runCheck(
-  // biome-ignore lint/suspicious/noExplicitAny: the registry holds checks of many case types; each check's own `cases` and `run` agree on its type.
+  // The registry holds checks of many case types; each check's own `cases` and `run` agree on its type.
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   check: CheckDefinition<any>,
   shared: CheckContext,
   /** The run's secrets, scrubbed from recorded strings before they are cut (the check never sees them). */
@@ -344,7 +345,9 @@ export function graded(check: Pick<CheckDefinition, 'level' | 'judgesServerError
         ...v,
         outcome: 'inconclusive',
         finding: undefined,
-        message: `the server answered ${e.response!.status} to ${e.request.method} ${path} (put.status.no-5xx judges server errors)`,
+        message:
+          `the server answered ${e.response!.status} to ${e.request.method} ${path} ` +
+          '(put.status.no-5xx judges server errors)',
         traits: v.traits,
       }
     }

@@ -3,7 +3,7 @@ import type { RequestBody } from './body.ts'
 import type { ServerConstraints } from './constraints.ts'
 import type { Flavor } from './flavor.ts'
 import type { StoredUser, UserStore } from './store.ts'
-import type { UserInput } from './validate-user.ts'
+import type { RefusalRule, UserInput } from './validate-user.ts'
 
 /**
  * The extension point of the reference server: typed hooks through which a caller (the project's tests) sees
@@ -130,8 +130,7 @@ export interface BodyCall {
   target: StoredUser | undefined
 }
 
-/** Rules a hook may waive: `schemas` (RFC 7643 §3), `userName` required, one `primary`, vendor-required fields. */
-export type RefusalRule = 'schemas' | 'userName' | 'primary' | 'required'
+export type { RefusalRule }
 
 /** `correct` is always true: the server refuses. */
 export interface RefusalCall extends DecisionCall<boolean> {

@@ -2,7 +2,9 @@ import type { AttributeDefinition } from '../scim/attribute.ts'
 import { CORE_USER_URN } from '../scim/core-schema.ts'
 import { characterCount, type ServerConstraints } from './constraints.ts'
 import { type Flavor, READ_ONLY_NAMES, knownSchemaUrns } from './flavor.ts'
-import type { RefusalRule } from './hooks.ts'
+
+/** Rules a hook may waive: `schemas` (RFC 7643 §3), `userName` required, one `primary`, vendor-required fields. */
+export type RefusalRule = 'schemas' | 'userName' | 'primary' | 'required'
 
 /** What a request body asks for, by canonical name; `null` or `[]` means "clear". */
 export interface UserInput {

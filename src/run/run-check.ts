@@ -26,6 +26,11 @@ export interface CheckSchedule {
    * users' creation and deletion). The verdicts are the same for any number. @defaultValue 1
    */
   lanes?: number
+  /**
+   * The requests the check is estimated to have left, kept up to date as its cases run (the run serves
+   * the check with the longest chain left first: src/run/send-gate.ts).
+   */
+  work?: { left: number }
 }
 
 /** One line of a check's cases: its test users, the refusal guard on them, and the context that sends through it. */
@@ -101,6 +106,10 @@ export async function runCheck(
   if (skipReason) return finish({ status: 'skipped', message: skipReason })
 
   const numRuns = Math.min(check.maxRuns ?? shared.run.runs, shared.run.runs)
+  const work = schedule.work ?? { left: 0 }
+  // Before the first case: two requests a case; then as many as the cases so far took.
+  work.left = (check.cases ? numRuns : 1) * 2
+  let casesRun = 0
   // Lanes only where there are cases to share out, and not for a --path replay (one case).
   const wanted = check.cases && shared.run.path === null ? Math.max(1, Math.min(schedule.lanes ?? 1, numRuns)) : 1
   // Every lane's users at once; lane 0's are the check's own (the users a sequential run has).
@@ -126,7 +135,10 @@ export async function runCheck(
   /** One case on a lane: its verdict with the guard's judgements of its refusals. */
   const runCase = async (lane: Lane, input: unknown): Promise<Verdict> => {
     lane.refusals.take()
-    return withSideEffects(graded(check, await check.run(lane.ctx, lane.users, input)), lane.refusals.take())
+    const v = withSideEffects(graded(check, await check.run(lane.ctx, lane.users, input)), lane.refusals.take())
+    casesRun++
+    work.left = Math.round((requests / casesRun) * Math.max(1, numRuns - casesRun))
+    return v
   }
 
   let result: CheckResult

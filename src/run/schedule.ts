@@ -3,7 +3,7 @@ import type { Area, CheckResult } from '../checks/types.ts'
 import type { RunConfig } from './config.ts'
 import { createRunContext, type RunContext, type RunContextOptions } from './context.ts'
 import { runCheck } from './run-check.ts'
-import { asRacer } from './send-gate.ts'
+import { asCheck } from './send-gate.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: checks of many case types
 type AnyCheck = CheckDefinition<any>
@@ -148,8 +148,10 @@ export class RunSchedule {
     const { check } = entry
     try {
       const run = await this.context
-      const go = () => runCheck(check, run.check, run.secrets, { lanes: this.lanesOf(check) })
-      entry.resolve(await (RACING.has(check.area) ? asRacer(go) : go()))
+      const work = { left: 0 }
+      const running = { racer: RACING.has(check.area), left: () => work.left }
+      const lanes = this.lanesOf(check)
+      entry.resolve(await asCheck(running, () => runCheck(check, run.check, run.secrets, { lanes, work })))
     } catch (error) {
       entry.reject(error)
     }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { ScimClient, SendOptions } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
-import { asRacer, gatedClient } from './send-gate.ts'
+import { asCheck, gatedClient } from './send-gate.ts'
 
 /** A client whose requests stay in flight until released, recording the order they were sent in. */
 function heldClient() {
@@ -29,6 +29,7 @@ function heldClient() {
   return { client, sent, answer, most: () => most, inFlight: () => inFlight }
 }
 
+const RACER = { racer: true, left: () => 0 }
 const tick = () => new Promise((resolve) => setImmediate(resolve))
 const get = (path: string): SendOptions => ({ method: 'GET', path })
 
@@ -54,7 +55,7 @@ describe('gatedClient: one budget, racers first', () => {
     const h = heldClient()
     const gated = gatedClient(h.client, 3)
     const others = ['/o1', '/o2', '/o3', '/o4', '/o5'].map((p) => gated.send(get(p)))
-    const race = asRacer(() => Promise.all([gated.send(get('/r1')), gated.send(get('/r2'))]))
+    const race = asCheck(RACER, () => Promise.all([gated.send(get('/r1')), gated.send(get('/r2'))]))
     await tick()
     expect(h.sent).toEqual(['/o1', '/o2', '/o3'])
     // One slot frees: not enough for the race, and nothing else may take it meanwhile.
@@ -76,10 +77,31 @@ describe('gatedClient: one budget, racers first', () => {
     expect(h.most()).toBe(3)
   })
 
+  test('queued requests go by the work their check has left: the longest chain first, in order among equals', async () => {
+    const h = heldClient()
+    const gated = gatedClient(h.client, 1)
+    const short = { left: () => 2 }
+    const long = { left: () => 40 }
+    const all = [
+      gated.send(get('/first')),
+      asCheck(short, () => gated.send(get('/s1'))),
+      asCheck(long, () => gated.send(get('/l1'))),
+      asCheck(short, () => gated.send(get('/s2'))),
+      asCheck(long, () => gated.send(get('/l2'))),
+      gated.send(get('/outside')),
+    ]
+    for (const p of ['/first', '/l1', '/l2', '/s1', '/s2', '/outside']) {
+      await tick()
+      h.answer(p)
+    }
+    await Promise.all(all)
+    expect(h.sent).toEqual(['/first', '/l1', '/l2', '/s1', '/s2', '/outside'])
+  })
+
   test('a race wider than the budget is sent one request at a time (kept apart, never over the limit)', async () => {
     const h = heldClient()
     const gated = gatedClient(h.client, 1)
-    const race = asRacer(() => Promise.all([gated.send(get('/r1')), gated.send(get('/r2'))]))
+    const race = asCheck(RACER, () => Promise.all([gated.send(get('/r1')), gated.send(get('/r2'))]))
     await tick()
     expect(h.sent).toEqual(['/r1'])
     h.answer('/r1')

@@ -2,26 +2,36 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import type { ScimClient, SendOptions } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
 
-/** Set while a racing check runs (put.concurrency.*): every request it causes, through any layer, is a racer's. */
-const racer = new AsyncLocalStorage<true>()
+/** What the gate knows of the check in progress: every request it causes, through any layer, is its. */
+export interface RunningCheck {
+  /** A check whose requests race each other on purpose (put.concurrency.*): they go first, fired together. */
+  racer?: boolean
+  /** The requests the check is estimated to have left: the check with more left goes first. */
+  left(): number
+}
 
-/** Runs a check whose requests race each other on purpose: its requests go first (see {@link gatedClient}). */
-export function asRacer<T>(run: () => Promise<T>): Promise<T> {
-  return racer.run(true, run)
+const running = new AsyncLocalStorage<RunningCheck>()
+
+/** Runs a check, its requests served as {@link gatedClient} serves that check's. */
+export function asCheck<T>(check: RunningCheck, run: () => Promise<T>): Promise<T> {
+  return running.run(check, run)
 }
 
 interface Waiter {
   slots: number
   grant(): void
+  /** Higher first; in order among equals. */
+  priority: number
 }
 
 /**
- * The run's concurrency budget in front of its client, so that checks that race (put.concurrency.*) can run
- * while every other check keeps the pool busy. At most `capacity` requests are in flight (the client's own
- * --concurrency, which stays the hard limit underneath). Requests are served in order, except a racer's:
- * those a racing check starts in the same tick (a race's requests fired together) wait for as many free
- * slots as they are, all at once, ahead of everything else, and are then sent together; while they wait, no
- * other request starts. A race is so never kept apart by other checks' requests queued on the connections.
+ * The run's concurrency budget in front of its client. At most `capacity` requests are in flight (the client's
+ * own --concurrency, which stays the hard limit underneath). A request waits its turn by the work its check
+ * has left: the longest chains of dependent requests go first, so that the run does not end with a few long
+ * checks and an idle pool (outside any check: last, in order). A racer's requests come before all: those a
+ * racing check starts in the same tick (a race's requests fired together) wait for as many free slots as
+ * they are, all at once, and are then sent together; while they wait, no other request starts. A race is so
+ * never kept apart by other checks' requests queued on the connections, and racing checks run with the rest.
  */
 export function gatedClient(client: ScimClient, capacity: number): ScimClient {
   let free = capacity
@@ -37,9 +47,11 @@ export function gatedClient(client: ScimClient, capacity: number): ScimClient {
       head.grant()
     }
   }
-  const acquire = (queue: Waiter[], slots: number) =>
+  const acquire = (queue: Waiter[], slots: number, priority = 0) =>
     new Promise<void>((grant) => {
-      queue.push({ slots, grant })
+      let at = queue.length
+      while (at > 0 && queue[at - 1].priority < priority) at--
+      queue.splice(at, 0, { slots, grant, priority })
       pump()
     })
   const sendHeld = async (options: SendOptions): Promise<Exchange> => {
@@ -68,7 +80,8 @@ export function gatedClient(client: ScimClient, capacity: number): ScimClient {
       return client.exchangeCount
     },
     send: (options) => {
-      if (!racer.getStore()) return acquire(others, 1).then(() => sendHeld(options))
+      const check = running.getStore()
+      if (!check?.racer) return acquire(others, 1, check?.left() ?? 0).then(() => sendHeld(options))
       return new Promise<Exchange>((resolve, reject) => {
         if (batch === null) {
           batch = []

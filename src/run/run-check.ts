@@ -126,7 +126,8 @@ export async function runCheck(
     (m, k): m is PromiseRejectedResult => m.status === 'rejected' && (k === 0 || m.reason instanceof ForeignUserError),
   )
   if (failure) {
-    await removeAll()
+    // The first error is the one to tell (the end-of-run sweep reports what stayed).
+    await removeAll().catch(() => {})
     if (failure.reason instanceof NotEnoughUsers)
       return finish({ status: 'skipped', message: `Skipped: ${failure.reason.message}.` })
     throw failure.reason

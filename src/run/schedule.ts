@@ -34,9 +34,10 @@ interface Entry {
  * One run's schedule: one context (one discovery, one client, one pool of test users) and every check
  * of the run started at once over the client's one concurrency budget (--concurrency and --rate stay
  * hard limits: the client enforces them), instead of checks or suite files one after the other. A
- * check's own steps stay in order; a long check runs its cases in lanes (see {@link runCheck}). The
- * verdicts do not depend on the schedule: each check draws its cases and test users from the seed alone.
- * With --user-id the checks take turns (one user to share).
+ * check's own steps stay in order; the budget serves the check with the longest chain left first, and
+ * racing checks' requests together (src/run/send-gate.ts); a long check runs its cases in lanes (see
+ * {@link runCheck}). The verdicts do not depend on the schedule: each check draws its cases and test
+ * users from the seed alone. With --user-id the checks take turns (one user to share).
  */
 export class RunSchedule {
   /** The run's context, built once when the schedule is made. */

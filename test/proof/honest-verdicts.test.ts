@@ -84,9 +84,13 @@ describe('issue 12: exercised or inconclusive', () => {
       const passing = report.results.filter((r) => judged(r) && r.status === 'passed').map((r) => r.id)
       expect(passing, cli.stdout).toEqual([])
       // What they could not see, they say: inconclusive, with a reason and no exercised case.
-      const inconclusive = report.results.filter((r) => judged(r) && r.status === 'inconclusive')
-      expect(inconclusive.length).toBeGreaterThan(10)
-      for (const r of inconclusive) {
+      // The proxy's server did store each PUT it answered 400: a refused PUT that changed the user, which the
+      // refusal guard fails in every check at MUST (issue 14 item 2, trait sideEffect). Otherwise: inconclusive.
+      const honest = report.results.filter(
+        (r) => judged(r) && (r.status === 'inconclusive' || (r.status === 'failed' && r.traits?.sideEffect)),
+      )
+      expect(honest.length).toBeGreaterThan(10)
+      for (const r of honest.filter((x) => x.status === 'inconclusive')) {
         expect(r.exercised ?? 0, r.id).toBe(0)
         expect(r.message, r.id).toMatch(/\S/)
       }

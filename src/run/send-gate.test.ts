@@ -77,7 +77,7 @@ describe('gatedClient: one budget, racers first', () => {
     expect(h.most()).toBe(3)
   })
 
-  test('queued requests go by the work their check has left: the longest chain first, in order among equals', async () => {
+  test('queued requests go by the work their check has left: longest chain first, in order among equals', async () => {
     const h = heldClient()
     const gated = gatedClient(h.client, 1)
     const short = { left: () => 2 }

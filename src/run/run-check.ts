@@ -18,6 +18,8 @@ import { mix } from '../generate/mix-seed.ts'
 import { ForeignUserError, NotEnoughUsers } from './test-users.ts'
 import { RefusalGuard, withSideEffects } from './refusal-guard.ts'
 import type { SendOptions } from '../http/client.ts'
+import { acceptedState } from '../profile/accepted-state.ts'
+import { BlankUserNameLane, BlankUserNameTurn } from './blank-username.ts'
 
 /** How the run schedules one check (src/run/schedule.ts). */
 export interface CheckSchedule {
@@ -31,6 +33,11 @@ export interface CheckSchedule {
    * the check with the longest chain left first: src/run/send-gate.ts).
    */
   work?: { left: number }
+  /**
+   * The run's turn to hold a blank userName (src/run/blank-username.ts): one for the whole run, so that
+   * checks running together never see each other's stored `""`. @defaultValue one for this check's lanes
+   */
+  blankUserName?: BlankUserNameTurn
 }
 
 /** One line of a check's cases: its test users, the refusal guard on them, and the context that sends through it. */
@@ -38,6 +45,8 @@ interface Lane {
   ctx: CheckContext
   users: CheckUsers
   refusals: RefusalGuard
+  /** Its side of the run's blank-userName turn: settled at the end of every case. */
+  blank: BlankUserNameLane
 }
 
 /**
@@ -63,23 +72,32 @@ export async function runCheck(
     return shared.client.send(o)
   }
   /** A lane's context: the shared one with a client that counts this check's requests (the client itself is shared). */
+  const turn = schedule.blankUserName ?? new BlankUserNameTurn()
   const laneOf = (users: CheckUsers): Lane => {
     // Judges every refused PUT of the check on its own test users (a refusal changes nothing):
     // src/run/refusal-guard.ts.
     const refusals = new RefusalGuard(shared, counted, check.id)
     refusals.track(users)
+    const blank = new BlankUserNameLane(turn)
     const ctx: CheckContext = {
       ...shared,
       checkId: check.id,
       client: {
         ...shared.client,
-        send: (o) => refusals.request(o),
+        send: (o) => blank.request(o, (sent) => refusals.request(sent)),
         close: () => shared.client.close(),
       },
       users: refusals.pool(),
     }
-    return { ctx, users, refusals }
+    return { ctx, users, refusals, blank }
   }
+  /** Ends a case on a lane: a user left holding a blank userName gets its accepted state back. */
+  const settle = (lane: Lane) =>
+    lane.blank.settle((path) => {
+      const at = lane.users.ids.findIndex((id) => shared.users.userPath(id) === path)
+      if (at === -1) return Promise.resolve()
+      return lane.ctx.client.send({ method: 'PUT', path, json: acceptedState(shared.profile, lane.users.created[at]) })
+    })
   const seed = shared.run.seed
   const base = {
     id: check.id,
@@ -136,7 +154,13 @@ export async function runCheck(
   /** One case on a lane: its verdict with the guard's judgements of its refusals. */
   const runCase = async (lane: Lane, input: unknown): Promise<Verdict> => {
     lane.refusals.take()
-    const v = withSideEffects(graded(check, await check.run(lane.ctx, lane.users, input)), lane.refusals.take())
+    let ran: Verdict
+    try {
+      ran = await check.run(lane.ctx, lane.users, input)
+    } finally {
+      await settle(lane)
+    }
+    const v = withSideEffects(graded(check, ran), lane.refusals.take())
     casesRun++
     work.left = Math.round((requests / casesRun) * Math.max(1, numRuns - casesRun))
     return v
@@ -157,7 +181,7 @@ export async function runCheck(
     const [main] = lanes
     if (!check.cases) {
       const v = withSideEffects(
-        graded(check, await guard(check, () => check.run(main.ctx, main.users, undefined))),
+        graded(check, await guard(check, () => check.run(main.ctx, main.users, undefined).finally(() => settle(main)))),
         main.refusals.take(),
       )
       return finish({ ...fromVerdict(secrets, v), numRuns: 1, exercised: exercisedBy(v) ? 1 : 0 })

@@ -3,6 +3,7 @@ import type { Area, CheckResult } from '../checks/types.ts'
 import type { RunConfig } from './config.ts'
 import { createRunContext, type RunContext, type RunContextOptions } from './context.ts'
 import { runCheck } from './run-check.ts'
+import { BlankUserNameTurn } from './blank-username.ts'
 import { asCheck } from './send-gate.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: checks of many case types
@@ -48,6 +49,8 @@ export class RunSchedule {
   private started = false
   private running = 0
   private closing: Promise<void> | null = null
+  /** One for the run: no check sees another's stored blank userName (src/run/blank-username.ts). */
+  private readonly blankUserName = new BlankUserNameTurn()
 
   constructor(
     private readonly config: RunConfig,
@@ -152,7 +155,11 @@ export class RunSchedule {
       const work = { left: 0 }
       const running = { racer: RACING.has(check.area), left: () => work.left }
       const lanes = this.lanesOf(check)
-      entry.resolve(await asCheck(running, () => runCheck(check, run.check, run.secrets, { lanes, work })))
+      entry.resolve(
+        await asCheck(running, () =>
+          runCheck(check, run.check, run.secrets, { lanes, work, blankUserName: this.blankUserName }),
+        ),
+      )
     } catch (error) {
       entry.reject(error)
     }

@@ -185,6 +185,12 @@ describe('given/want: put.invalid.<kind> (graded at the level of its rule)', () 
       want: 'warned',
     },
     {
+      kind: 'username-empty',
+      name: '409 uniqueness: another User of the target holds ""',
+      change: (r) => (isPut(r) && sent(r).userName === '' ? scimError(409, 'uniqueness') : undefined),
+      want: 'inconclusive',
+    },
+    {
       kind: 'username-missing',
       name: 'every PUT refused, the accepted state too',
       change: refusesAll,
@@ -324,6 +330,12 @@ describe('given/want: put.invalid.username-kept (MUST, RFC 7643 §4.1.1)', () =>
         return { status: 200, body: users.u1 }
       },
       want: 'failed',
+    },
+    {
+      kind: 'username-empty',
+      name: '409 uniqueness: another User of the target holds ""',
+      change: (r) => (isPut(r) && sent(r).userName === '' ? scimError(409, 'uniqueness') : undefined),
+      want: 'inconclusive',
     },
     { kind: 'json-array-body', name: 'every PUT refused', change: refusesAll, want: 'inconclusive' },
   ])('$kind, $name → $want', async ({ kind, change, want }) => {

@@ -52,6 +52,18 @@ async function refusedForAnotherReason(
   c: InvalidCase,
   put: Exchange,
 ): Promise<{ verdict: Verdict | null; exchanges: Exchange[] }> {
+  // Some User of the target already holds "" (the run's own users never do: src/run/blank-username.ts): the
+  // 409 answers that, not the empty userName (RFC 7644 §3.5.1: a PUT that would duplicate a unique value).
+  if (c.kind === 'username-empty' && statusOf(put) === 409)
+    return {
+      verdict: verdict(
+        'inconclusive',
+        `the PUT (${c.violation}) was refused with 409: another User of the target already holds userName "", ` +
+          'so the refusal says nothing of an empty userName',
+        [put],
+      ),
+      exchanges: [put],
+    }
   if (c.control !== undefined) {
     const { control, accepted } = await sendControl(() => putUser(ctx, users.ids[0], c.control))
     if (accepted) return { verdict: null, exchanges: [put, control] }

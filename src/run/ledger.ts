@@ -1,4 +1,14 @@
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs'
 import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { activeSecrets, scrubSecrets } from '../secrets.ts'
@@ -135,8 +145,18 @@ export class UserLedger {
     return this.entries().some((e) => e.op === 'create' && e.id === id)
   }
 
+  /**
+   * Deletes the ledger once nothing in it needs the harness (a run that ended clean), and its `.ledger`
+   * folder when no other run's ledger is left in it: nothing of a clean run stays in the report folder
+   * (or in the CI artifacts uploaded from it).
+   */
   discard(): void {
     rmSync(this.file, { force: true })
+    try {
+      rmdirSync(dirname(this.file))
+    } catch {
+      // Another run's ledger is still there (ENOTEMPTY), or the folder is gone already.
+    }
   }
 
   /** The ledgers of other runs in the same report folder. */
@@ -207,11 +227,17 @@ export class UserLedger {
 
   private write(entry: Entry): void {
     // O_NOFOLLOW: a ledger file planted as a symlink is refused, never written through.
-    const fd = openSync(
-      this.file,
-      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
-      0o600,
-    )
+    const open = () =>
+      openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600)
+    let fd: number
+    try {
+      fd = open()
+    } catch (error) {
+      // Another run in the same report folder ended clean and took the empty `.ledger` folder away meanwhile.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      mkdirSync(dirname(this.file), { recursive: true })
+      fd = open()
+    }
     try {
       writeSync(fd, `${this.scrub(JSON.stringify(entry))}\n`)
     } finally {

@@ -1,11 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { JUnitReporter, type Reporter, type TestModule, type TestRunEndReason, type Vitest } from 'vitest/node'
+import type { UserConsoleLog } from 'vitest'
 import { INTERRUPTED_MESSAGE } from '../checks/types.ts'
 import { oneLine } from '../errors.ts'
 import '../run/provided.ts'
 import { scrubSecrets, secretsOf, type Secret } from '../secrets.ts'
 import { writeFileAtomic } from './_internals/atomic-write.ts'
+import { formatFailure } from './format-failure.ts'
 
 type JUnitOptions = NonNullable<ConstructorParameters<typeof JUnitReporter>[0]>
 
@@ -25,17 +27,22 @@ export interface ScrubbedJUnitOptions extends Omit<JUnitOptions, 'outputFile'> {
  * until the run ends) and writes the failure texts and annotations (curl lines, server messages) as
  * they are. Here it writes into a buffer instead; the finished document has every secret removed and
  * replaces junit.xml in one rename, so the file is only ever absent or complete.
+ *
+ * Names carry the vendor, so that several vendors' files side by side in a CI dashboard stay apart:
+ * `<testsuites name="scim-conformance.cube">`, each suite file's `<testsuite>` and its testcases'
+ * `classname` `scim-conformance.cube.replace` (the `suiteName` option is the prefix), each testcase named
+ * by its check id. A suite file with no selected check has no testcase and is left out. A warning (a
+ * SHOULD deviation, which passes unless `--fail-on should`) carries its formatted block as `<system-out>`.
  */
 export class ScrubbedJUnitReporter implements Reporter {
-  readonly #inner: JUnitReporter
+  readonly #options: Omit<JUnitOptions, 'outputFile'>
   readonly #outputFile: string
   readonly #secrets: () => readonly Secret[]
   #path = ''
-  #lines: string[] = []
 
   constructor(options: ScrubbedJUnitOptions) {
     const { outputFile, secrets, ...junit } = options
-    this.#inner = new JUnitReporter(junit)
+    this.#options = junit
     this.#outputFile = outputFile
     // By default the run's own: its provided configuration, with the token the global setup may have made.
     this.#secrets = secrets ?? (() => secretsOf(this.#ctx?.getRootProject().getProvidedContext().run ?? {}))
@@ -48,7 +55,6 @@ export class ScrubbedJUnitReporter implements Reporter {
     this.#path = resolve(this.#outputFile)
     // A junit.xml left by an earlier run must not pass for this one's should this run die before its end.
     await rm(this.#path, { force: true })
-    await this.#inner.onInit(bufferedContext(ctx, (text) => this.#lines.push(text)))
   }
 
   async onTestRunEnd(
@@ -56,14 +62,66 @@ export class ScrubbedJUnitReporter implements Reporter {
     _errors?: unknown,
     reason?: TestRunEndReason,
   ): Promise<void> {
-    this.#lines = []
+    const ctx = this.#ctx
+    if (!ctx) return
+    const run = ctx.getRootProject().getProvidedContext().run
+    const root = [this.#options.suiteName ?? 'scim-conformance', ...(run?.vendor ? [run.vendor] : [])].join('.')
+    const suiteOf = (file: string) => `${root}.${areaOf(file)}`
+    const lines: string[] = []
+    const inner = new JUnitReporter({
+      classnameTemplate: ({ filename }) => suiteOf(filename),
+      ...this.#options,
+      suiteName: root,
+    })
+    await inner.onInit(bufferedContext(ctx, (text) => lines.push(text)))
     const skipped = markSkipped(testModules, reason === 'interrupted')
-    await this.#inner.onTestRunEnd(testModules)
-    const xml = withHarnessErrors(withSkipMessages(this.#lines, skipped))
-    this.#lines = []
+    addWarningOutput(testModules, run?.failOn === 'should')
+    await inner.onTestRunEnd(testModules)
+    const xml = withoutEmptySuites(withSuiteNames(withHarnessErrors(withSkipMessages(lines, skipped)), suiteOf))
     await mkdir(dirname(this.#path), { recursive: true })
     await writeFileAtomic(this.#path, scrubSecrets(xml, this.#secrets()))
   }
+}
+
+/** The area a suite file runs: `suites/replace.test.ts` (or compiled, `.js`) → `replace`. */
+function areaOf(file: string): string {
+  return basename(file).replace(/\.test\.[cm]?[jt]s$/, '')
+}
+
+/**
+ * A warned check passes (unless `--fail-on should` made it a failure): most JUnit dashboards show a
+ * passed testcase's `<properties>` nowhere, so the warning's formatted block goes to its `<system-out>`
+ * (vitest's reporter writes a test's console output there), after a `WARN` line. An observation gets
+ * its one line there too.
+ */
+function addWarningOutput(modules: ReadonlyArray<TestModule>, failOnShould: boolean): void {
+  for (const module of modules) {
+    for (const testCase of module.children.allTests()) {
+      const result = testCase.meta().scimResult
+      if (!result || testCase.result().state === 'failed') continue
+      let content: string
+      if (result.status === 'warned' && !failOnShould) content = `WARN ${formatFailure(result)}\n`
+      else if (result.status === 'observed') content = `OBSERVED [${result.id}] ${result.message.split('\n')[0]}\n`
+      else continue
+      // The reported entity's task is what vitest's JUnit reporter reads (it is internal to vitest's types).
+      const task = (testCase as unknown as { task: { id: string; logs?: UserConsoleLog[] } }).task
+      const log: UserConsoleLog = { content, type: 'stdout', taskId: task.id, time: Date.now(), size: content.length }
+      task.logs = [...(task.logs ?? []), log]
+    }
+  }
+}
+
+/** Each `<testsuite name="suites/replace.test.ts">` (vitest names a suite by its file) named by `suiteOf` it. */
+function withSuiteNames(xml: string, suiteOf: (file: string) => string): string {
+  return xml.replace(
+    /(<testsuite name=")([^"]*)(")/g,
+    (_, open: string, file: string, close: string) => `${open}${escapeXml(suiteOf(unescapeXml(file)))}${close}`,
+  )
+}
+
+/** A suite file none of whose checks was selected (`--only`, `--skip`) has no testcase: not shown at all. */
+function withoutEmptySuites(xml: string): string {
+  return xml.replace(/^[ \t]*<testsuite [^>]*\btests="0"[^>]*>\s*<\/testsuite>\n/gm, '')
 }
 
 /**

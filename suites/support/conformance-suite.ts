@@ -39,10 +39,9 @@ export function conformanceSuite(areas: Area[]): void {
     config.only,
     config.skip,
   )
-  if (checks.length === 0) {
-    test.skip(`no selected check in ${areas.join(', ')}`, () => {})
-    return
-  }
+  // None selected (--only, --skip): the file has no test (the config passes files without tests), so the reports
+  // show no placeholder for the area.
+  if (checks.length === 0) return
   if (!target) {
     for (const check of checks)
       test(check.id, () => {

@@ -1,48 +1,127 @@
-import type { Reporter, TestCase, TestSpecification } from 'vitest/node'
+import type { Reporter, TestCase, Vitest } from 'vitest/node'
+import { CHECKS, selectChecks } from '../checks/index.ts'
+import '../run/provided.ts'
 import { terminalLine } from './terminal.ts'
 
+/** Where the progress goes: stderr, or a test's stand-in. */
+export interface ProgressStream {
+  write(text: string): unknown
+  isTTY?: boolean
+}
+
+export interface ProgressOptions {
+  /** @defaultValue process.stderr */
+  stream?: ProgressStream
+  /** The clock, for tests. @defaultValue Date.now */
+  now?: () => number
+  /**
+   * How many checks the run has, when the caller knows it; else the selection of the run's provided
+   * configuration (`--only`, `--skip`), known before the first check starts.
+   */
+  total?: number
+}
+
+/** `42s`, `3m07s`: the elapsed time of the run so far. */
+export function elapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000))
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+}
+
 /**
- * The CLI's progress display: one updating line on a terminal (checks done / total, failures so far),
- * plain lines for each finished check otherwise (CI logs).
+ * The CLI's progress display. On a terminal, one updating line, redrawn every second:
+ * `checks 12/65  failed 1  warned 0  0m42s  put.replace.values-stored` — done / the run's fixed total (the
+ * selection, known from the start, since the schedule runs every selected check at once), failures and
+ * warnings so far, the elapsed time, and the check the run is waiting on (the longest-running one). In a
+ * CI log, one plain line per finished check with the same count and time.
  */
 export class ProgressReporter implements Reporter {
+  private vitest: Vitest | null = null
   private total = 0
   private done = 0
   private failed = 0
   private warned = 0
-  private readonly tty = process.stderr.isTTY === true
+  private started = 0
+  /** Checks started and not finished, in the order they started. */
+  private readonly running = new Set<string>()
+  private last = ''
+  private timer: NodeJS.Timeout | null = null
+  private readonly stream: ProgressStream
+  private readonly now: () => number
 
-  onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
-    this.total = 0
+  constructor(private readonly options: ProgressOptions = {}) {
+    this.stream = options.stream ?? process.stderr
+    this.now = options.now ?? Date.now
+  }
+
+  private get tty(): boolean {
+    return this.stream.isTTY === true
+  }
+
+  onInit(vitest: Vitest): void {
+    this.vitest = vitest
+  }
+
+  onTestRunStart(): void {
     this.done = 0
     this.failed = 0
     this.warned = 0
-    void specifications
+    this.running.clear()
+    this.last = ''
+    this.started = this.now()
+    this.total = this.options.total ?? this.selected()
+    if (this.tty) {
+      this.timer = setInterval(() => this.draw(), 1000)
+      this.timer.unref()
+    }
   }
 
-  onTestCaseReady(): void {
-    this.total++
+  /** The number of checks the run's configuration selects (0 when there is none to read). */
+  private selected(): number {
+    const run = this.vitest?.getRootProject().getProvidedContext().run
+    return run ? selectChecks(CHECKS, run.only, run.skip).length : 0
+  }
+
+  onTestCaseReady(testCase: TestCase): void {
+    this.running.add(testCase.name)
+    // A test that is no selected check (a run without a target has its own): the total still holds it.
+    this.total = Math.max(this.total, this.done + this.running.size)
+    this.draw()
   }
 
   onTestCaseResult(testCase: TestCase): void {
+    this.running.delete(testCase.name)
     this.done++
+    this.total = Math.max(this.total, this.done + this.running.size)
+    this.last = testCase.name
     const result = testCase.meta().scimResult
     // A check that threw has no verdict: a harness error (e.g. the target stopped answering), never a finding.
     const status = result?.status ?? (testCase.result().state === 'failed' ? 'error' : 'skipped')
     if (status === 'failed') this.failed++
     if (status === 'warned') this.warned++
-    // A test's name is a check id or a harness test's title: escaped alike; the line's own control codes come after.
-    const name = terminalLine(testCase.name)
-    if (this.tty) {
-      process.stderr.write(
-        `\r\x1b[2K  checks ${this.done}/${this.total}  failed ${this.failed}  warned ${this.warned}  (${name})`,
-      )
-    } else {
-      process.stderr.write(`  ${status.toUpperCase().padEnd(8)} ${name}\n`)
+    if (this.tty) this.draw()
+    else {
+      // A test's name is a check id or a harness test's title: escaped for the terminal.
+      const count = `${this.done}/${this.total}, ${elapsed(this.now() - this.started)}`
+      this.stream.write(`  ${status.toUpperCase().padEnd(12)} ${terminalLine(testCase.name)}  (${count})\n`)
     }
   }
 
+  /** The progress line (without the terminal's control codes). */
+  line(): string {
+    const current = this.running.values().next().value ?? this.last
+    return (
+      `checks ${this.done}/${this.total}  failed ${this.failed}  warned ${this.warned}  ` +
+      `${elapsed(this.now() - this.started)}${current ? `  ${terminalLine(current)}` : ''}`
+    )
+  }
+
+  private draw(): void {
+    if (this.tty) this.stream.write(`\r\x1b[2K  ${this.line()}`)
+  }
+
   onTestRunEnd(): void {
-    if (this.tty) process.stderr.write('\r\x1b[2K')
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+    if (this.tty) this.stream.write('\r\x1b[2K')
   }
 }

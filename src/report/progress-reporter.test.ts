@@ -1,0 +1,81 @@
+import { describe, expect, test } from 'vitest'
+import type { TestCase, Vitest } from 'vitest/node'
+import { CHECKS, selectChecks } from '../checks/index.ts'
+import type { CheckResult } from '../checks/types.ts'
+import { elapsed, ProgressReporter } from './progress-reporter.ts'
+
+/** The parts of a vitest TestCase the reporter reads. */
+function testCase(name: string, status?: CheckResult['status'], state = 'passed'): TestCase {
+  const scimResult = status ? ({ id: name, status } as CheckResult) : undefined
+  return { name, meta: () => ({ scimResult }), result: () => ({ state }) } as unknown as TestCase
+}
+
+function harness(isTTY: boolean, total = 65) {
+  const out: string[] = []
+  let clock = 1_000_000
+  const reporter = new ProgressReporter({
+    stream: { isTTY, write: (t: string) => out.push(t) },
+    now: () => clock,
+    total,
+  })
+  return { reporter, out, tick: (ms: number) => (clock += ms) }
+}
+
+describe('ProgressReporter', () => {
+  test('elapsed time reads as seconds, then minutes and seconds', () => {
+    expect([0, 999, 42_000, 60_000, 187_500].map(elapsed)).toEqual(['0s', '0s', '42s', '1m00s', '3m07s'])
+  })
+
+  test('on a terminal: a fixed total from the start, failures, elapsed time and the check in progress', () => {
+    const { reporter, out, tick } = harness(true)
+    reporter.onTestRunStart()
+    try {
+      reporter.onTestCaseReady(testCase('put.replace.values-stored'))
+      reporter.onTestCaseReady(testCase('put.status.success-200'))
+      expect(reporter.line()).toBe('checks 0/65  failed 0  warned 0  0s  put.replace.values-stored')
+      tick(42_000)
+      reporter.onTestCaseResult(testCase('put.status.success-200', 'passed'))
+      reporter.onTestCaseResult(testCase('put.replace.values-stored', 'failed'))
+      reporter.onTestCaseReady(testCase('put.meta.created'))
+      // The total did not grow with the tests seen: it is the selection's.
+      expect(reporter.line()).toBe('checks 2/65  failed 1  warned 0  42s  put.meta.created')
+      expect(out.at(-1)).toBe('\r\u001b[2K  checks 2/65  failed 1  warned 0  42s  put.meta.created')
+    } finally {
+      reporter.onTestRunEnd()
+    }
+    expect(out.at(-1)).toBe('\r\u001b[2K')
+  })
+
+  test('in a CI log: one line per finished check with its count and the elapsed time; a throw is an ERROR', () => {
+    const { reporter, out, tick } = harness(false, 3)
+    reporter.onTestRunStart()
+    reporter.onTestCaseReady(testCase('put.meta.created'))
+    tick(3_000)
+    reporter.onTestCaseResult(testCase('put.meta.created', 'warned'))
+    reporter.onTestCaseResult(testCase('put.status.success-200', undefined, 'failed'))
+    reporter.onTestRunEnd()
+    expect(out).toEqual([
+      '  WARNED       put.meta.created  (1/3, 3s)\n',
+      '  ERROR        put.status.success-200  (2/3, 3s)\n',
+    ])
+  })
+
+  test("without a given total, the run's selection (--only, --skip) is the total from the start", () => {
+    const out: string[] = []
+    const reporter = new ProgressReporter({ stream: { isTTY: false, write: (t: string) => out.push(t) } })
+    const run = { only: ['put.status.*'], skip: ['put.status.success-200'] }
+    reporter.onInit({ getRootProject: () => ({ getProvidedContext: () => ({ run }) }) } as unknown as Vitest)
+    reporter.onTestRunStart()
+    const expected = selectChecks(CHECKS, run.only, run.skip).length
+    expect(expected).toBeGreaterThan(3)
+    expect(reporter.line()).toMatch(new RegExp(`^checks 0/${expected} `))
+  })
+
+  test('a test the selection does not count still fits in the total', () => {
+    const { reporter } = harness(false, 1)
+    reporter.onTestRunStart()
+    reporter.onTestCaseReady(testCase('a'))
+    reporter.onTestCaseReady(testCase('b'))
+    expect(reporter.line()).toMatch(/^checks 0\/2 /)
+  })
+})

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { DecoratorHandler } from 'undici'
 import type { Dispatcher } from 'undici'
 import type { Exchange, RecordedRequest, RecordedResponse } from './exchange.ts'
+import { RECORDED_MAX_CHARS } from './bounded-json.ts'
 import { redactSecret } from './redact.ts'
 
 // One decoder for every exchange: decode() without `stream` keeps no state between calls.
@@ -180,15 +181,18 @@ class RecordingHandler extends Decorator {
   }
 
   #response(): RecordedResponse {
+    // A body cut at the cap is no JSON and no check reads past what a report shows: only that much is decoded
+    // and kept, so the checks in flight together never hold a cap's worth of text each.
+    const keep = this.#truncated ? Math.min(this.#kept, RECORDED_MAX_CHARS) : this.#kept
     // A body usually arrives in one chunk: decode it in place rather than copy it first.
-    const raw = UTF8.decode(this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks, this.#kept))
+    const raw = UTF8.decode(prefix(this.#chunks, keep))
     this.#chunks = []
     const bodyText = redactSecret(raw, this.#sink.token)
     return {
       status: this.#status,
       headers: this.#headers,
       bodyText,
-      body: parseJson(bodyText),
+      body: this.#truncated ? undefined : parseJson(bodyText),
       truncated: this.#truncated,
     }
   }
@@ -329,6 +333,19 @@ function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
     if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
   }
   return out
+}
+
+/** The first `bytes` bytes of the chunks, copied only when they span several chunks. */
+function prefix(chunks: Buffer[], bytes: number): Buffer {
+  if (chunks.length === 1 || (chunks.length > 0 && chunks[0].length >= bytes)) return chunks[0].subarray(0, bytes)
+  const taken: Buffer[] = []
+  let size = 0
+  for (const chunk of chunks) {
+    if (size >= bytes) break
+    taken.push(chunk)
+    size += chunk.length
+  }
+  return Buffer.concat(taken, Math.min(size, bytes))
 }
 
 function parseJson(text: string): unknown {

@@ -52,6 +52,8 @@ export class ConformanceReporter implements Reporter {
 
   private results: CheckResult[] = []
   private harnessErrors: string[] = []
+  /** Checks that threw instead of concluding (each a harness error, told once per kind). */
+  private errored = 0
   /** True once a check met a target that stopped answering (each suite worker meets it once: told once). */
   private targetGone = false
   private discoveryNotes = new Set<string>()
@@ -61,6 +63,7 @@ export class ConformanceReporter implements Reporter {
   onTestRunStart(): void {
     this.results = []
     this.harnessErrors = []
+    this.errored = 0
     this.targetGone = false
     this.discoveryNotes.clear()
     this.constraints = {}
@@ -86,6 +89,7 @@ export class ConformanceReporter implements Reporter {
     }
     const result = testCase.result()
     if (result.state !== 'failed') return
+    this.errored++
     const error = result.errors?.[0]
     const message = oneLine(error?.message ?? 'failed without a result')
     // A target that stopped answering is one problem of the run, however many checks met it.
@@ -153,6 +157,7 @@ export class ConformanceReporter implements Reporter {
         observed: count('observed'),
         inconclusive: count('inconclusive'),
         skipped: count('skipped'),
+        ...(this.errored > 0 ? { errored: this.errored } : {}),
         requests: results.reduce((n, r) => n + (r.requests ?? 0), 0),
       },
       results: results.sort((a, b) => OUTCOME_RANK[b.status] - OUTCOME_RANK[a.status] || a.id.localeCompare(b.id)),

@@ -47,6 +47,22 @@ describe('consoleSummary', () => {
     expect(lines).toContain('note: /Schemas answered 404: mutability taken from the vendor document')
   })
 
+  test('checks that ended in a harness error count among the checks that ran; one check, one request', () => {
+    const report = failingReport()
+    const errored = { ...report, summary: { ...report.summary, errored: 57 } }
+    expect(consoleSummary(errored, { reportDir: 'r' })).toContain(
+      '65 checks: 1 passed, 4 failed, 1 warned, 1 observed, 0 inconclusive, 1 skipped, 57 ended in a harness error ' +
+        '(87 requests, 12.3 s)',
+    )
+    const one = passingReport()
+    one.results = one.results.slice(0, 1)
+    one.summary = { ...one.summary, passed: 1, requests: 1 }
+    one.specFindings = one.specFindings.slice(0, 1)
+    const text = consoleSummary(one, { reportDir: 'r' })
+    expect(text).toContain('1 check: 1 passed, 0 failed, 0 warned, 0 observed, 0 inconclusive, 0 skipped (1 request, ')
+    expect(text).not.toContain('(s)')
+  })
+
   test('no ANSI codes unless color is on', () => {
     expect(consoleSummary(failingReport(), { reportDir: 'r' })).not.toMatch(/\u001b/)
     const colored = consoleSummary(failingReport(), { reportDir: 'r', color: true })

@@ -22,6 +22,9 @@ const REASON_LIMIT = 160
 const ANSI: Partial<Record<Outcome, string>> = { failed: '\u001b[31m', warned: '\u001b[33m', passed: '\u001b[32m' }
 const RESET = '\u001b[0m'
 
+/** `1 check`, `0 checks`, `65 checks`. */
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`
+
 /** Title and what was received (the finding's field, else the message's line): one line, at most REASON_LIMIT chars. */
 function oneLineReason(result: CheckResult): string {
   const received = result.finding?.received ?? receivedLine(result.message)
@@ -44,21 +47,24 @@ export function consoleSummary(report: ConformanceReport, options: ConsoleSummar
   }
   const s = report.summary
   const inconclusive = s.inconclusive ?? 0
-  const checks = s.passed + s.failed + s.warned + s.observed + inconclusive + s.skipped
+  const errored = s.errored ?? 0
+  // Every check that ran: those that ended in a harness error too (they have no result).
+  const checks = s.passed + s.failed + s.warned + s.observed + inconclusive + s.skipped + errored
   const lines: string[] = [
     terminalLine(
       `scim-conformance ${report.tool.version}: ${report.vendor} PUT /Users/{id} at ${withoutUserinfo(report.target)}` +
         (report.strictRfc ? ' (--strict-rfc)' : ''),
     ),
-    `${checks} checks: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ` +
+    `${plural(checks, 'check')}: ${s.passed} passed, ${s.failed} failed, ${s.warned} warned, ` +
       `${s.observed} observed, ${inconclusive} inconclusive, ${s.skipped} skipped` +
-      ` (${s.requests} requests, ${formatDuration(report.durationMs)})`,
+      (errored > 0 ? `, ${errored} ended in a harness error` : '') +
+      ` (${plural(s.requests, 'request')}, ${formatDuration(report.durationMs)})`,
   ]
   if (report.interrupted) lines.push('INTERRUPTED: the run was cut short; these results are partial')
   const byLevel = countsByLevel(report.results)
   for (const level of LEVELS) lines.push(`  ${level.padEnd(6)}  ${describeCounts(byLevel[level])}`)
   if (report.specFindings.length > 0)
-    lines.push(`${report.specFindings.length} spec finding(s) about the vendor document (see the HTML report)`)
+    lines.push(`${plural(report.specFindings.length, 'spec finding')} about the vendor document (see the HTML report)`)
 
   const notable = [
     ...report.results.filter((r) => r.status === 'failed'),

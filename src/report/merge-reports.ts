@@ -35,6 +35,7 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
   for (const r of reports) for (const result of r.results) byId.set(result.id, result)
   const results = [...byId.values()]
   const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length
+  const errored = reports.reduce((n, r) => n + (r.summary.errored ?? 0), 0)
   const startedAt = reports.map((r) => r.startedAt).sort()[0]
   const endedAt = Math.max(...reports.map((r) => Date.parse(r.startedAt) + r.durationMs))
   // A token the shards still hold (merge-reports scrubs $SCIM_TOKEN again) is scrubbed before a string is cut.
@@ -53,6 +54,7 @@ export async function mergeReports(files: string[]): Promise<ConformanceReport> 
         observed: count('observed'),
         inconclusive: count('inconclusive'),
         skipped: count('skipped'),
+        ...(errored > 0 ? { errored } : {}),
         requests: reports.reduce((n, r) => n + r.summary.requests, 0),
       },
       results,

@@ -9,6 +9,11 @@ export interface ReportSummary {
   /** Checks no case of which reached their rule (never a pass, never a failure). */
   inconclusive: number
   skipped: number
+  /**
+   * Checks that ended in a harness error (no verdict: they threw, e.g. the target stopped answering); absent when
+   * none did. With the outcomes above, the number of checks that ran.
+   */
+  errored?: number
   requests: number
 }
 

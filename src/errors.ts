@@ -36,6 +36,16 @@ export class TargetSetupError extends HarnessError {
   override readonly code: string = 'SCIM_ERR_TARGET_SETUP'
 }
 
+/** The target answered the run's authenticated read with 401 or 403: the token is wrong, missing or lacks rights. */
+export class CredentialsRefusedError extends HarnessError {
+  override readonly code: string = 'SCIM_ERR_CREDENTIALS_REFUSED'
+}
+
+/** `--target` points at the wrong path: its Users endpoint answers 404 where another path answers 200. */
+export class TargetPathError extends HarnessError {
+  override readonly code: string = 'SCIM_ERR_TARGET_PATH'
+}
+
 /** One line, no stack: what the CLI prints for a harness error. */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)

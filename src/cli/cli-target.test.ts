@@ -188,3 +188,99 @@ describe('a faulty target that creates or moves users is still left as it was fo
     TEST_TIMEOUT_MS,
   )
 })
+
+// Issue 16: the preflight's one authenticated read. Refused credentials and a wrong --target end the run before any
+// check with one line and exit 2; no report is written (no per-check results at all, in every format).
+describe('preflight: refused credentials and a wrong --target are one line, exit 2, no reports', () => {
+  const stopsBeforeAnyCheck = async (run: CliResult, dir: string) => {
+    expect(run.code, run.stderr).toBe(2)
+    expect(run.stdout).toBe('')
+    expect((await readTree(dir)).map((f) => f.path)).toEqual([])
+    const lines = run.stderr.split('\n').filter((l) => l.trim() !== '')
+    expect(lines, run.stderr).toHaveLength(1)
+    return lines[0]
+  }
+
+  test.concurrent(
+    'a wrong token: the status and SCIM_TOKEN, never "pass --user-id", no "0 failed"',
+    async () => {
+      const server = await startCube({ token: secretToken() })
+      const dir = await tempDir()
+      const run = await runCli(['run', '--target', server.origin, '--vendor', 'cube', '--report-dir', dir], {
+        env: { SCIM_TOKEN: secretToken() },
+      })
+      const line = await stopsBeforeAnyCheck(run, dir)
+      expect(line).toMatch(/^scim-conformance: the target refused the credentials: GET \S+ answered 401 Unauthorized/)
+      expect(line).toContain('check SCIM_TOKEN')
+      expect(line).not.toContain('--user-id')
+      expect(server.users()).toEqual([])
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  test.concurrent(
+    'a missing token: the same one line',
+    async () => {
+      const server = await startCube({ token: secretToken() })
+      const dir = await tempDir()
+      const run = await runCli(['run', '--target', server.origin, '--vendor', 'cube', '--report-dir', dir])
+      const line = await stopsBeforeAnyCheck(run, dir)
+      expect(line).toMatch(/^scim-conformance: the target refused the credentials: GET \S+ answered 401 Unauthorized/)
+      expect(line).toContain('without a token')
+      expect(line).toContain('set SCIM_TOKEN')
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  test.concurrent(
+    'a wrong path (origin + /nope): one line naming the right --target',
+    async () => {
+      const token = secretToken()
+      const server = await startCube({ token })
+      const dir = await tempDir()
+      const run = await runCli(['run', '--target', `${server.origin}/nope`, '--vendor', 'cube', '--report-dir', dir], {
+        env: { SCIM_TOKEN: token },
+      })
+      const line = await stopsBeforeAnyCheck(run, dir)
+      expect(line).toContain(`GET ${server.origin}/nope/api/scim/v2/Users?count=1 answered 404`)
+      expect(line.endsWith(`pass --target ${server.origin}`), line).toBe(true)
+    },
+    TEST_TIMEOUT_MS,
+  )
+})
+
+test(
+  'the SCIM base URL `serve` prints works exactly like the origin: same verdicts, the auth checks included',
+  async () => {
+    const checks = [
+      'put.replace.values-stored',
+      'put.status.success-200',
+      'put.errors.format',
+      'put.auth.missing-token-401',
+      'put.auth.invalid-token-401',
+      'put.auth.www-authenticate',
+    ]
+    const verdicts = async (target: (s: ReferenceServer) => string) => {
+      const token = secretToken()
+      const server = await startCube({ token })
+      const dir = await tempDir()
+      const run = await runCli(
+        ['run', '--target', target(server), '--vendor', 'cube', '--seed', '1', '--runs', '3'].concat([
+          '--only',
+          checks.join(','),
+          '--report-dir',
+          dir,
+        ]),
+        { env: { SCIM_TOKEN: token } },
+      )
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr).not.toContain('ERROR')
+      expect(server.users()).toEqual([])
+      return (await readReport(dir)).results.map((r) => [r.id, r.status]).sort()
+    }
+    const [fromOrigin, fromBase] = await Promise.all([verdicts((s) => s.origin), verdicts((s) => s.baseUrl)])
+    expect(fromBase).toEqual(fromOrigin)
+    expect(fromOrigin).toEqual(checks.map((c) => [c, 'passed']).sort())
+  },
+  TEST_TIMEOUT_MS,
+)

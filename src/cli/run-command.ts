@@ -13,7 +13,7 @@ import { consoleSummary } from '../report/console-summary.ts'
 import { terminalLine } from '../report/terminal.ts'
 import type { ConformanceReport } from '../report/types.ts'
 import { writeReports } from '../report/write-reports.ts'
-import { buildConfig, ENV, type RunConfig, shownPath } from '../run/config.ts'
+import { buildConfig, ENV, type RunConfig, scimTarget, shownPath } from '../run/config.ts'
 import { usersUrlOf } from '../run/context.ts'
 import { UserLedger } from '../run/ledger.ts'
 import { CLI_MODE } from '../run/provided.ts'
@@ -24,6 +24,7 @@ import { NO_CONSTRAINTS, type ServerConstraints } from '../checks/context.ts'
 import { scrubberOf, secretsOf, withoutUserinfo } from '../secrets.ts'
 import { HELP, parseFlags, RUN_OPTIONS } from './args.ts'
 import { clientOf } from '../run/from-config.ts'
+import { preflightTarget } from '../run/preflight.ts'
 
 // Compiled (the installed package: dist/src/cli/) the suites are JavaScript too, in dist/suites/.
 const COMPILED = import.meta.url.endsWith('.js')
@@ -63,9 +64,8 @@ export async function runCommand(args: string[]): Promise<number> {
       `unknown check id ${unknown.map((u) => `"${u}"`).join(', ')} in --only/--skip. See list-checks.`,
     )
   const vendors = vendorsToRun(flags, config)
-  // vitest/node takes about half a second to load: it loads while the spec is read and the preflight waits
-  // on the target (runSuites awaits the same module; a failure to load surfaces there).
-  import('vitest/node').catch(() => undefined)
+  // Against the embedded server it loads while the spec is read; against a target, once the preflight's read passed.
+  if (config.target === null) warmVitest()
   let worst = 0
   // Kept until the process exits (signal listeners keep no process alive): a signal while the run
   // winds down must not kill it half-way through its cleanup.
@@ -150,6 +150,8 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
     ...base,
     vendor: base.spec ? profile.name : vendor,
     reportDir,
+    // The origin and the SCIM base URL `serve` prints are the same target (src/run/config.ts scimTarget).
+    target: base.target ? scimTarget(base.target, profile.basePath) : null,
     token: base.token ?? (base.target ? null : randomBytes(16).toString('hex')),
   }
   interrupt.config = config
@@ -178,10 +180,13 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
 }
 
 /**
- * One request before the run, so an unreachable target is a clear exit-2 error and not 60 failed checks;
- * then the ownership probe, which learns the server's input constraints once for the run.
+ * One authenticated read before the run (src/run/preflight.ts), so an unreachable target, refused credentials or a
+ * wrong --target are one exit-2 line and not 60 failed checks, and no report is written; then the ownership probe,
+ * which learns the server's input constraints once for the run.
  */
 async function preflight(config: RunConfig, profile: VendorProfile, embedded: boolean): Promise<ServerConstraints> {
+  await preflightTarget(config, config.target!, profile)
+  warmVitest()
   const client = clientOf(config, config.target!)
   try {
     const exchange = await client.send({ method: 'GET', path: `${profile.basePath}/ServiceProviderConfig` })
@@ -286,6 +291,15 @@ async function runSuites(
   const report = reporter.result()
   if (report && interrupt.count > 0) report.interrupted = true
   return report
+}
+
+/**
+ * vitest/node takes about half a second to load (seconds on a busy machine): it loads while the run prepares
+ * (runSuites awaits the same module; a failure to load surfaces there). Not before the preflight's read: a run
+ * that ends there would wait for it to exit.
+ */
+function warmVitest(): void {
+  import('vitest/node').catch(() => undefined)
 }
 
 /** After a second signal: the end-of-run sweep at once, bounded, and what it could not remove. */

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { UsageError } from '../errors.ts'
-import { buildConfig, configFromEnv, ENV, type RunConfig, shownPath } from './config.ts'
+import { buildConfig, configFromEnv, ENV, type RunConfig, scimTarget, shownPath } from './config.ts'
 
 describe('run configuration', () => {
   test('flags round-trip through the environment the suites read', () => {
@@ -71,6 +71,25 @@ describe('run configuration', () => {
   ])('%o is a usage error', (raw, message) => {
     expect(() => buildConfig(raw)).toThrowError(UsageError)
     expect(() => buildConfig(raw)).toThrowError(message)
+  })
+})
+
+describe('scimTarget: the origin and the SCIM base URL `serve` prints are the same target', () => {
+  test.each([
+    ['http://127.0.0.1:4000', '/api/scim/v2', 'http://127.0.0.1:4000'],
+    ['http://127.0.0.1:4000/', '/api/scim/v2', 'http://127.0.0.1:4000/'],
+    ['http://127.0.0.1:4000/api/scim/v2', '/api/scim/v2', 'http://127.0.0.1:4000'],
+    ['http://127.0.0.1:4000/api/scim/v2/', '/api/scim/v2', 'http://127.0.0.1:4000'],
+    ['http://127.0.0.1:4000/api/scim/v2/Users', '/api/scim/v2', 'http://127.0.0.1:4000'],
+    ['https://acme.example/tenant/api/scim/v2', '/api/scim/v2', 'https://acme.example/tenant'],
+    ['https://u:p@acme.example/api/scim/v2', '/api/scim/v2', 'https://u:p@acme.example'],
+    // Any other path is kept: a prefix before the base path, or a generic profile's whole base.
+    ['https://acme.example/nope', '/api/scim/v2', 'https://acme.example/nope'],
+    ['https://acme.example/xapi/scim/v2', '/api/scim/v2', 'https://acme.example/xapi/scim/v2'],
+    ['https://acme.example/scim/v2', '', 'https://acme.example/scim/v2'],
+    ['https://acme.example/scim/v2/Users', '', 'https://acme.example/scim/v2'],
+  ])('%s with base path %j → %s', (target, basePath, expected) => {
+    expect(scimTarget(target, basePath)).toBe(expected)
   })
 })
 

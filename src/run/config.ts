@@ -142,6 +142,21 @@ export function buildConfig(raw: Raw): RunConfig {
 }
 
 /**
+ * The target as the harness joins paths to it (`<target><basePath>/Users`). The SCIM base URL that `serve` prints
+ * (the origin plus the vendor's base path), or that URL with `/Users`, is taken back to what precedes the base path:
+ * `--target http://h` and `--target http://h/api/scim/v2` give the same run. Any other path is kept as given.
+ */
+export function scimTarget(target: string, basePath: string): string {
+  const url = new URL(target)
+  const path = url.pathname.replace(/\/+$/, '')
+  let kept = path.replace(/\/Users$/, '')
+  if (basePath !== '' && kept.endsWith(basePath)) kept = kept.slice(0, -basePath.length)
+  if (kept === path) return target
+  url.pathname = kept === '' ? '/' : kept
+  return kept === '' ? url.href.replace(/\/(?=$|[?#])/, '') : url.href
+}
+
+/**
  * A relative path taken from the user's working directory, once, here: everything downstream (vitest, whose root
  * is the package's own folder, its workers, the reporters) gets an absolute path. URLs stay as they are.
  */

@@ -4,7 +4,7 @@ import type { ScimClient } from '../http/client.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { AttributeDefinition } from '../scim/attribute.ts'
 import { CORE_USER_SCHEMA_DEF, ENTERPRISE_USER_SCHEMA_DEF } from '../scim/core-schema.ts'
-import type { RunConfig } from './config.ts'
+import { type RunConfig, scimTarget } from './config.ts'
 import { UserLedger } from './ledger.ts'
 import { scrubberOf, secretsOf, type Secret } from '../secrets.ts'
 import { guardedClient, listExisting, TestUsers } from './test-users.ts'
@@ -12,6 +12,7 @@ import { clientOf, profileOf } from './from-config.ts'
 import { gatedClient } from './send-gate.ts'
 import { tripwire } from './tripwire.ts'
 import { learnOnce, learnWithTestUser } from './learn-constraints.ts'
+import { judgeUsersRead, readOnce } from './preflight.ts'
 
 /** What the runner holds for one run: the checks' narrow context, and what only the runner may touch. */
 export interface RunContext {
@@ -48,16 +49,29 @@ export async function createContext(
  */
 export async function createRunContext(
   config: RunConfig,
-  target: string,
+  given: string,
   options: RunContextOptions = {},
 ): Promise<RunContext> {
   // The run's global setup (or the CLI) validated the spec already.
   // Handed over by the run (loaded once in its main process), or loaded here for a context of its own.
   const profile = options.profile ?? (await profileOf(config))
+  // The origin or the SCIM base URL `serve` prints: the same target.
+  const target = scimTarget(given, profile.basePath)
   // One budget for the whole run, in which racing checks' requests go first (src/run/send-gate.ts).
   const client = gatedClient(tripwire(clientOf(config, target, { pooled: true })), config.concurrency)
   // Discovery's reads and the listing of the users that exist before the run, all at once.
   const [discovery, listing] = await Promise.all([discover(client, profile), listExisting(client, profile)])
+  // The listing is the context's authenticated read: refused credentials or a wrong path stop the run here
+  // (the CLI's preflight, src/run/preflight.ts, has judged the same before the run started).
+  await judgeUsersRead(listing, {
+    target,
+    profile,
+    withToken: config.token !== null,
+    readAt: (other) => readOnce(config, other, profile),
+  }).catch(async (error: unknown) => {
+    await client.close()
+    throw error
+  })
   const ledger = new UserLedger(
     config.reportDir,
     config.runId,

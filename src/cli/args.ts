@@ -35,11 +35,25 @@ export const SERVE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
-export const SPEC_OPTIONS = {
+export const AUDIT_OPTIONS = {
+  vendor: { type: 'string' },
+  spec: { type: 'string' },
+  'allow-remote-refs': { type: 'boolean' },
+  'fail-on': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export const LIST_OPTIONS = {
   vendor: { type: 'string' },
   spec: { type: 'string' },
   'allow-remote-refs': { type: 'boolean' },
   markdown: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export const MERGE_OPTIONS = {
+  'report-dir': { type: 'string' },
+  'fail-on': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -53,23 +67,41 @@ export const SWEEP_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
-type Options = typeof RUN_OPTIONS | typeof SERVE_OPTIONS | typeof SPEC_OPTIONS | typeof SWEEP_OPTIONS
+type Options =
+  | typeof RUN_OPTIONS
+  | typeof SERVE_OPTIONS
+  | typeof AUDIT_OPTIONS
+  | typeof LIST_OPTIONS
+  | typeof MERGE_OPTIONS
+  | typeof SWEEP_OPTIONS
+
+export type Flags = Record<string, string | boolean | undefined>
 
 /** node:util parseArgs, with its errors turned into one-line usage errors. */
-export function parseFlags<T extends Options>(
+export function parseFlags<T extends Options>(args: string[], options: T): Flags {
+  return parseWithPositionals(args, options, false).values
+}
+
+/**
+ * The flags and the positional arguments (only commands that take some, e.g. merge-reports' shards, pass
+ * `positionals`). `--help` anywhere wins over every other problem of the line: the caller prints its help.
+ */
+export function parseWithPositionals<T extends Options>(
   args: string[],
   options: T,
-): Record<string, string | boolean | undefined> {
+  positionals: boolean,
+): { values: Flags; positionals: string[] } {
+  if (args.includes('--help') || args.includes('-h')) return { values: { help: true }, positionals: [] }
   try {
-    const { values, positionals } = parseArgs({
+    const parsed = parseArgs({
       args: joinNegativeValues(args, options),
       options,
       strict: true,
       allowPositionals: true,
     })
-    if (positionals.length > 0)
-      throw new UsageError(`unexpected argument "${positionals[0]}". Flags take the form --name value.`)
-    return values as Record<string, string | boolean | undefined>
+    if (!positionals && parsed.positionals.length > 0)
+      throw new UsageError(`unexpected argument "${parsed.positionals[0]}". Flags take the form --name value.`)
+    return { values: parsed.values as Flags, positionals: parsed.positionals }
   } catch (error) {
     if (error instanceof UsageError) throw error
     const message = (error instanceof Error ? error.message.split('\n')[0] : String(error))
@@ -103,35 +135,133 @@ function joinNegativeValues(args: string[], options: Options): string[] {
   return out
 }
 
+/** The one default-vendor rule of every command (its help and the README say it in the same words). */
+const VENDOR_RULE = `Vendors: lightdash, maia, cube (their published OpenAPI documents), generic (the RFC core User),
+or --spec FILE (your own OpenAPI 3.x document: a local path; URLs are not read). Without --vendor
+or --spec, a command covers lightdash, maia and cube when it can (run on the embedded servers,
+audit-spec) and list-checks lists every check; a command for one server (serve, sweep, run
+--target) needs --vendor or --spec.`
+
 export const HELP = `scim-conformance: conformance harness for SCIM 2.0 PUT /Users/{id}
 
 Usage:
-  scim-conformance run   [--vendor lightdash|maia|cube|generic|all] [--spec FILE] [--target URL] [--token T]
-                         [--seed N] [--runs N] [--max-shrinks N] [--concurrency N] [--rate N] [--timeout-ms N]
-                         [--only ID,...] [--skip ID,...] [--fail-on must|should] [--report-dir DIR]
-                         [--user-id ID] [--strict-rfc] [--deadline-ms N] [--allow-remote-refs]
-                         [--path P]   (with --seed and --only: replay exactly one reported case)
-  scim-conformance audit-spec [--vendor V | --spec FILE]
-  scim-conformance serve [--vendor V] [--port N] [--token T] [--etag] [--constrained]
-  scim-conformance list-checks [--vendor V] [--markdown]
+  scim-conformance run [--vendor V|all | --spec FILE] [--target URL] [--token T] [--report-dir DIR] ...
+  scim-conformance audit-spec [--vendor V|all | --spec FILE] [--fail-on must|should]
+  scim-conformance serve (--vendor V | --spec FILE) [--port N] [--token T] [--etag] [--constrained]
+  scim-conformance list-checks [--vendor V | --spec FILE] [--markdown]
   scim-conformance merge-reports [--report-dir DIR] [--fail-on must|should] SHARD/report.json...
   scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T]
   scim-conformance --version
+  scim-conformance COMMAND --help   (the command's own flags)
 
-run         Test a SCIM server. Without --target, the embedded reference server of each vendor is
-            started and tested (--vendor all is then the default). The token comes from --token or
-            SCIM_TOKEN and never appears in any output. Reports: junit.xml, report.json, report.html
-            in --report-dir (default reports/; reports/<vendor>/ for --vendor all).
-            --timeout-ms bounds each wait (connect, headers, a pause in a body; default 10000),
-            --deadline-ms a whole exchange (default the larger of 60000 and 3 x --timeout-ms).
-audit-spec  The static findings of a vendor's OpenAPI document against RFC 7643/7644.
---allow-remote-refs  (run, audit-spec) let --spec $refs fetch http(s) URLs; local $refs never leave the spec's folder.
-serve       Start the embedded reference server and print its base URL (Ctrl-C stops it).
-            --constrained: a strict, RFC-permitted server (strings of at most 100 characters, one
-            value per type, no {} values, emails defaulted from an email-shaped userName).
-list-checks Every check: id, level, source, title.
+run            Test a SCIM server (or the embedded reference servers); writes junit.xml, report.json, report.html.
+audit-spec     The static findings of a vendor's OpenAPI document against RFC 7643/7644.
+serve          Start the embedded reference server and print its base URL (Ctrl-C stops it).
+list-checks    Every check: id, level, source, title; with --vendor, which apply to that vendor's document.
 merge-reports  One report.json/report.html from the shards of a run (vitest --shard).
-sweep       Delete the test users that interrupted runs left on --target, as the ledgers in
-            --report-dir/.ledger/ list them (only users that still carry the harness's mark).
+sweep          Delete the test users that interrupted runs left on --target.
+
+${VENDOR_RULE}
 
 Exit codes: 0 no failure at the --fail-on level, 1 failures, 2 usage/configuration error or unreachable target.`
+
+const EXIT = 'Exit codes: 0 no failure at the --fail-on level, 1 failures, 2 usage/configuration error.'
+
+/** Each command's own `--help`: its flags only (exit 0). */
+export const COMMAND_HELP = {
+  run: `Usage: scim-conformance run [--vendor V|all | --spec FILE] [--target URL] [flags]
+
+Test a SCIM server's PUT /Users/{id}. Without --target, the embedded reference server of each vendor
+is started and tested (lightdash, maia and cube when no --vendor or --spec is given, a report per
+vendor under DIR/<vendor>/). With --target, name the API the target implements (--vendor or --spec).
+
+  --vendor V|all        lightdash, maia, cube, generic; all = lightdash, maia, cube (not with --target)
+  --spec FILE           your own OpenAPI 3.x document (a local path)
+  --allow-remote-refs   let the spec's $refs fetch http(s) URLs (local $refs never leave its folder)
+  --target URL          the server under test (http or https)
+  --token T             bearer token (or SCIM_TOKEN); never appears in any output
+  --report-dir DIR      junit.xml, report.json, report.html (default reports/)
+  --fail-on must|should exit 1 on MUST failures (default) or also on SHOULD warnings
+  --only ID,...         run only these checks (ids or prefixes ending in *; see list-checks)
+  --skip ID,...         leave these checks out
+  --seed N              reproduce a run: same seed and spec, same payloads in the same order
+  --runs N              generated cases per property check (default 50)
+  --max-shrinks N       cases tried while shrinking a failure, per check (default 100)
+  --path P              with --seed and --only ID: replay exactly one reported case
+  --concurrency N       requests in flight at once (default 8)
+  --rate N              at most N requests per second
+  --timeout-ms N        each wait: connect, headers, a pause in a body (default 10000)
+  --deadline-ms N       a whole exchange (default the larger of 60000 and 3 x --timeout-ms)
+  --user-id ID          test on this existing user (put back after) when the target lets no user be created
+  --strict-rfc          the RFC wins where the vendor's document departs from it
+
+${EXIT} 130: interrupted.`,
+  'audit-spec': `Usage: scim-conformance audit-spec [--vendor V|all | --spec FILE] [--fail-on must|should]
+
+The static findings of a vendor's OpenAPI document against RFC 7643/7644 (no target needed). Without
+--vendor or --spec: lightdash, maia and cube.
+
+  --vendor V|all        lightdash, maia, cube, generic; all = lightdash, maia, cube
+  --spec FILE           your own OpenAPI 3.x document (a local path)
+  --allow-remote-refs   let the spec's $refs fetch http(s) URLs
+  --fail-on must|should exit 1 when a finding at that level (or above) exists; without it, exit 0
+
+Exit codes: 0 (or no finding at the --fail-on level), 1 findings at the --fail-on level, 2 usage error.`,
+  serve: `Usage: scim-conformance serve (--vendor V | --spec FILE) [--port N] [--host H] [--token T] [--etag]
+                              [--constrained]
+
+Start the embedded reference server for one vendor's API and print its SCIM base URL (Ctrl-C stops it).
+
+  --vendor V            lightdash, maia, cube, generic
+  --spec FILE           your own OpenAPI 3.x document (a local path)
+  --port N              port to listen on (default 0: any free port)
+  --host H              address to listen on (default 127.0.0.1)
+  --token T             bearer token the server demands (or SCIM_TOKEN; none: no authentication)
+  --etag                ETags and If-Match (RFC 7644 §3.14)
+  --constrained         a strict, RFC-permitted server: strings of at most 100 characters, one value per
+                        type, no {} values, emails defaulted from an email-shaped userName
+
+Exit codes: 0 stopped by Ctrl-C/SIGTERM, 2 usage error.`,
+  'list-checks': `Usage: scim-conformance list-checks [--vendor V | --spec FILE] [--markdown]
+
+Every check: id, level, source and title. With --vendor or --spec, each line also says whether the
+check applies to that vendor's document, is skipped by it (and why), or depends on the target (what
+its /ServiceProviderConfig and /Schemas declare, or whether the run has a token).
+
+  --vendor V            lightdash, maia, cube, generic
+  --spec FILE           your own OpenAPI 3.x document (a local path)
+  --allow-remote-refs   let the spec's $refs fetch http(s) URLs
+  --markdown            the catalogue as Markdown (docs/checks.md)
+
+Exit codes: 0, 2 usage error.`,
+  'merge-reports': `Usage: scim-conformance merge-reports [--report-dir DIR] [--fail-on must|should]
+                                      SHARD/report.json...
+
+One report.json and report.html from the shards of a run (vitest --shard).
+
+  --report-dir DIR      where the merged report goes (default reports/)
+  --fail-on must|should exit 1 on MUST failures (default) or also on SHOULD warnings
+
+${EXIT}`,
+  sweep: `Usage: scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T]
+
+Delete the test users that interrupted runs left on --target, as the ledgers in DIR/.ledger/ list
+them (only users that still carry the harness's mark; every DELETE is verified by a GET).
+
+  --target URL          the server the interrupted runs tested
+  --vendor V            lightdash, maia, cube, generic (as the run had)
+  --spec FILE           the OpenAPI document the run had (a local path)
+  --allow-remote-refs   let the spec's $refs fetch http(s) URLs
+  --report-dir DIR      the run's report folder (default reports/)
+  --token T             bearer token (or SCIM_TOKEN)
+
+Exit codes: 0 nothing left, 1 some test users remain (each named), 2 usage error or unreachable target.`,
+} as const
+
+export type CommandName = keyof typeof COMMAND_HELP
+
+/** Prints a command's own help; exit code 0. */
+export function printHelp(command: CommandName): number {
+  process.stdout.write(`${COMMAND_HELP[command]}\n`)
+  return 0
+}

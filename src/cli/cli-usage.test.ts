@@ -90,7 +90,7 @@ describe('bad input exits 2 with one line on stderr that names the problem', () 
     [
       '--rate 0',
       ['run', '--vendor', 'cube', '--rate', '0'],
-      /--rate must be a positive number of requests per second, got "0"/,
+      /--rate must be a positive number of requests per second.*, got "0"/,
     ],
     ['unknown flag', ['run', '--vendor', 'cube', '--frobnicate'], /Unknown option '--frobnicate'/],
     ['flag without its value', ['run', '--vendor', 'cube', '--target', '--token', 'x'], /--target has no value/],

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util'
-import { HarnessError, oneLine } from '../errors.ts'
+import { HarnessError, oneLine, UsageError } from '../errors.ts'
 import { TOOL_VERSION } from '../package-info.ts'
 import { guardOutput, terminalLine } from '../report/terminal.ts'
 import { activeSecrets, scrubSecrets, secretsOf, useSecrets, warnShortSecrets } from '../secrets.ts'
-import { HELP } from './args.ts'
+import { reportDirProblem } from '../report/report-dir.ts'
+import { COMMAND_HELP, type CommandName, HELP, printHelp } from './args.ts'
 
 /**
  * The CLI: parse → command → exit code. Harness errors print one line and exit 2; nothing prints a
@@ -17,6 +18,10 @@ export async function main(argv: string[]): Promise<number> {
   guardOutput([process.stdout, process.stderr])
   if (command === 'run') warnShortSecrets(secrets)
   try {
+    // Each command's own help, before anything else on its line is judged: `merge-reports --help` is help.
+    if (isCommand(command) && (rest.includes('--help') || rest.includes('-h'))) return printHelp(command)
+    if (command === 'help' && isCommand(rest[0])) return printHelp(rest[0])
+    if (isCommand(command)) refuseBadPaths(command, rest)
     switch (command) {
       // Each command's modules load when it runs: --help and --version start in a fraction of the time.
       case 'run':
@@ -54,6 +59,32 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`scim-conformance: ${prefix}${scrubSecrets(terminalLine(oneLine(error)), activeSecrets())}\n`)
     return 2
   }
+}
+
+const isCommand = (name: string | undefined): name is CommandName =>
+  name !== undefined && Object.hasOwn(COMMAND_HELP, name)
+
+/**
+ * Paths every command reads the same way, judged before the command starts: a URL given as --spec, and a
+ * report folder that cannot be written (under /proc, /sys, /dev; a file; read-only). One line each, exit 2;
+ * nothing is created here (the commands make the folder when they write to it).
+ */
+function refuseBadPaths(command: CommandName, args: string[]): void {
+  const { values } = parseArgs({
+    args,
+    options: { spec: { type: 'string' }, 'report-dir': { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  })
+  const spec = values.spec
+  if (typeof spec === 'string' && /^[a-z][a-z\d+.-]*:\/\//i.test(spec.trim()))
+    throw new UsageError(
+      `--spec ${spec}: a URL; --spec reads a local file (download the document first, e.g. curl -o spec.yaml URL).`,
+    )
+  const dir = values['report-dir']
+  if (command !== 'run' && command !== 'merge-reports' && !(command === 'sweep' && typeof dir === 'string')) return
+  const problem = reportDirProblem(typeof dir === 'string' && dir.trim() !== '' ? dir.trim() : 'reports')
+  if (problem) throw new UsageError(problem)
 }
 
 /**

@@ -2,20 +2,24 @@ import { once } from 'node:events'
 import { UsageError } from '../errors.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { startReferenceServer } from '../reference/server.ts'
-import { HELP, parseFlags, SERVE_OPTIONS } from './args.ts'
+import { parseFlags, printHelp, SERVE_OPTIONS } from './args.ts'
 
 /** `serve`: the embedded reference server on its own, until Ctrl-C. */
 export async function serveCommand(args: string[]): Promise<number> {
   const flags = parseFlags(args, SERVE_OPTIONS)
-  if (flags.help) {
-    process.stdout.write(`${HELP}\n`)
-    return 0
-  }
+  if (flags.help) return printHelp('serve')
+  // One server serves one API: named, as for `run --target` and `sweep` (the rule in --help).
+  if (flags.vendor === undefined && flags.spec === undefined)
+    throw new UsageError(
+      'serve needs --vendor NAME (lightdash, maia, cube, generic) or --spec FILE: which API to serve?',
+    )
+  if (flags.vendor === 'all')
+    throw new UsageError('serve starts one server: --vendor takes one of lightdash, maia, cube, generic.')
   const port = flags.port === undefined ? 0 : Number(flags.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be a whole number from 0 to 65535, got "${String(flags.port)}".`)
   const profile = await loadProfile({
-    vendor: (flags.vendor as string | undefined) ?? (flags.spec ? undefined : 'cube'),
+    vendor: flags.spec ? undefined : (flags.vendor as string),
     spec: flags.spec as string | undefined,
   })
   const token = (flags.token as string | undefined) ?? process.env.SCIM_TOKEN ?? null

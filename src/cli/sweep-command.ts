@@ -4,7 +4,7 @@ import { loadProfile } from '../profile/vendor-profile.ts'
 import { buildConfig } from '../run/config.ts'
 import { usersUrlOf } from '../run/context.ts'
 import { describeLeft, sweepEarlierRuns } from '../run/sweep.ts'
-import { HELP, parseFlags, SWEEP_OPTIONS } from './args.ts'
+import { parseFlags, printHelp, SWEEP_OPTIONS } from './args.ts'
 import { clientOf } from '../run/from-config.ts'
 
 /**
@@ -15,10 +15,7 @@ import { clientOf } from '../run/from-config.ts'
  */
 export async function sweepCommand(args: string[]): Promise<number> {
   const flags = parseFlags(args, SWEEP_OPTIONS)
-  if (flags.help) {
-    process.stdout.write(`${HELP}\n`)
-    return 0
-  }
+  if (flags.help) return printHelp('sweep')
   if (typeof flags.target !== 'string')
     throw new UsageError('sweep needs --target URL: the target whose test users the ledgers list.')
   const config = buildConfig({

@@ -1,5 +1,6 @@
 import { writeHtmlReport } from './html-report.ts'
 import { writeJsonReport, type WriteReportOptions } from './json-report.ts'
+import { ensureReportDir } from './report-dir.ts'
 import type { ConformanceReport } from './types.ts'
 
 export interface WrittenReports {
@@ -16,6 +17,8 @@ export async function writeReports(
   dir: string,
   options: WriteReportOptions = {},
 ): Promise<WrittenReports> {
+  // One level at a time, refusing /proc, /sys and /dev: a bad folder is a one-line usage error (exit 2).
+  ensureReportDir(dir)
   const json = await writeJsonReport(report, dir, options)
   const html = await writeHtmlReport(report, dir, options)
   return { json, html }

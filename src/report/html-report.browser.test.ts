@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -93,9 +93,10 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
     expect(await card('warned').innerText()).toMatch(/^1\s+Warned$/)
     expect(await card('observed').innerText()).toMatch(/^1\s+Observed$/)
     expect(await card('skipped').innerText()).toMatch(/^1\s+Skipped$/)
-    expect(await summary.locator('tr[data-level="MUST"] td[data-outcome="failed"]').innerText()).toBe('4')
-    expect(await summary.locator('tr[data-level="SHOULD"] td[data-outcome="warned"]').innerText()).toBe('1')
-    expect(await summary.locator('tr[data-level="MAY"] td[data-outcome="observed"]').innerText()).toBe('1')
+    const levels = page.locator('#summary-by-level')
+    expect(await levels.locator('tr[data-level="MUST"] td[data-outcome="failed"]').innerText()).toBe('4')
+    expect(await levels.locator('tr[data-level="SHOULD"] td[data-outcome="warned"]').innerText()).toBe('1')
+    expect(await levels.locator('tr[data-level="MAY"] td[data-outcome="observed"]').innerText()).toBe('1')
     expect(await summary.locator('.verdict').innerText()).toContain('Not conformant')
   })
 
@@ -247,6 +248,49 @@ describe.skipIf(!HAVE_CHROMIUM)('report.html in headless Chromium', () => {
     expect(await passing.page.locator('#failures').count()).toBe(0)
     expect(passing.requests).toEqual([passing.url])
     await passing.page.close()
+  })
+
+  test.each([
+    ['a failing run', failingReport()],
+    [
+      'one with 56 harness errors',
+      { ...failingReport(), harnessErrors: Array.from({ length: 56 }, (_, i) => `put.check-${i}: no answer`) },
+    ],
+  ])('%s opens at 1280x800 on the summary and its first failure, linked to its detail', async (name, report) => {
+    const out = join(dir, `first-screen-${name.replace(/\W+/g, '-')}`)
+    const { html } = await writeReports(report, out, { token: FAKE_TOKEN })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    try {
+      await page.goto(pathToFileURL(html).href, { waitUntil: 'load' })
+      expect(await page.evaluate(() => (globalThis as unknown as { scrollY: number }).scrollY)).toBe(0)
+      const screenshot = join(process.env.SCIM_SCREENSHOT_DIR ?? out, `first-screen-${name.replace(/\W+/g, '-')}.png`)
+      await page.screenshot({ path: screenshot })
+      expect((await readFile(screenshot)).subarray(1, 4).toString()).toBe('PNG')
+      // The first failure: failed before warned, MUST first (the fixture's first failed MUST check).
+      const firstId = report.results.find((r) => r.status === 'failed' && r.level === 'MUST')!.id
+      const first = page.locator('#failure-list li.finding-item').first()
+      expect(await first.getAttribute('data-check-id')).toBe(firstId)
+      const box = (await first.boundingBox())!
+      expect(box, 'the first failure is in the first screen').not.toBeNull()
+      expect(box.x).toBeGreaterThanOrEqual(0)
+      expect(box.y).toBeGreaterThanOrEqual(0)
+      expect(box.x + box.width).toBeLessThanOrEqual(1280)
+      expect(box.y + box.height).toBeLessThanOrEqual(800)
+      // Every failure and warning is listed; observations and passes come after them.
+      const listed = await page.locator('#failure-list li.finding-item').count()
+      expect(listed).toBe(report.results.filter((r) => r.status === 'failed' || r.status === 'warned').length)
+      const passedRow = (await page.locator('tr.check-row[data-status="passed"]').first().boundingBox())!
+      expect(passedRow.y).toBeGreaterThan(box.y + box.height)
+      // Its link scrolls to its detail.
+      await first.locator('a').click()
+      await expect
+        .poll(() => page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash))
+        .toBe(`#detail-${firstId}`)
+      const detail = (await page.locator(`article.detail[data-check-id="${firstId}"]`).boundingBox())!
+      expect(Math.abs(detail.y)).toBeLessThan(2)
+    } finally {
+      await page.close()
+    }
   })
 
   test('screenshot for review', async () => {

@@ -51,6 +51,22 @@ describe('renderHtml (markup)', () => {
     expect(renderHtml(passingReport())).not.toContain('id="constraints"')
   })
 
+  test('the summary, then the failures and warnings, each linked to its detail; all checks, traits, findings below', () => {
+    const report = failingReport()
+    const page = renderHtml(report)
+    const at = (marker: string) => {
+      const i = page.indexOf(marker)
+      expect(i, marker).toBeGreaterThan(-1)
+      return i
+    }
+    const order = ['id="summary"', 'id="failure-list"', 'class="details"', 'id="checks"', 'id="traits"']
+    const positions = [...order, 'id="spec-findings"'].map(at)
+    expect(positions).toEqual([...positions].sort((a, b) => a - b))
+    const links = [...page.matchAll(/<li class="finding-item"[^>]*>[\s\S]*?<a href="#([^"]+)">/g)].map((m) => m[1])
+    expect(links).toHaveLength(report.results.filter((r) => r.status === 'failed' || r.status === 'warned').length)
+    for (const id of links) expect(page).toContain(`<article class="detail" id="${id}"`)
+  })
+
   test('a passing run has no failure section and a passing verdict', () => {
     const page = renderHtml(passingReport())
     expect(page).not.toContain('id="failures"')

@@ -18,6 +18,7 @@ import {
   printable,
   prettyResponseBody,
   prettyText,
+  receivedLine,
   statusReason,
 } from './_internals/text.ts'
 import type { WriteReportOptions } from './json-report.ts'
@@ -59,6 +60,9 @@ const OUTCOME_TITLE: Record<Outcome, string> = {
 
 const LEVEL_RANK: Record<Level, number> = { MUST: 0, SHOULD: 1, MAY: 2 }
 
+/** Harness errors listed in the summary's notice; the rest are folded under a `<details>`. */
+const NOTICE_SHOWN = 3
+
 const STYLE = `
 :root{--fg:#1d2939;--muted:#475467;--line:#d0d5dd;--soft:#f2f4f7;--bg:#fff;--accent:#1849a9;
 --failed-fg:#912018;--failed-bg:#fef3f2;--failed-line:#fda29b;
@@ -91,14 +95,21 @@ h4{font-size:13px;margin:14px 0 6px;color:var(--muted);text-transform:uppercase;
 .verdict[data-verdict=warned]{background:var(--warned-bg);color:var(--warned-fg);border-color:var(--warned-line)}
 .verdict[data-verdict=passed]{background:var(--passed-bg);color:var(--passed-fg);border-color:var(--passed-line)}
 .verdict .why{font-weight:400;color:var(--fg)}
-.cards{display:grid;grid-template-columns:repeat(7,minmax(0,1fr));gap:10px;list-style:none;padding:0;margin:0 0 14px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(110px,1fr));gap:10px;list-style:none;padding:0;margin:0 0 14px}
 .card{border:1px solid var(--line);border-top-width:4px;border-radius:6px;padding:8px 12px}
 .card .n{display:block;font-size:26px;font-weight:700;line-height:1.2}
 .card .l{color:var(--muted);font-size:12.5px}
 .card[data-outcome=failed]{border-top-color:#d92d20}.card[data-outcome=warned]{border-top-color:#f79009}
 .card[data-outcome=observed]{border-top-color:#2e90fa}.card[data-outcome=passed]{border-top-color:#17b26a}
 .card[data-outcome=inconclusive]{border-top-color:#7a5af8}.card[data-outcome=skipped]{border-top-color:#98a2b3}
-.card[data-outcome=requests]{border-top-color:#475467}
+.card[data-outcome=requests]{border-top-color:#475467}.card[data-outcome=errored]{border-top-color:#c11574}
+ol.finding-list{list-style:none;padding:0;margin:0 0 18px;border:1px solid var(--line);border-radius:6px}
+li.finding-item{padding:6px 12px;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
+li.finding-item:last-child{border-bottom:0}
+li.finding-item[data-status=failed]{box-shadow:inset 4px 0 #d92d20}
+li.finding-item[data-status=warned]{box-shadow:inset 4px 0 #f79009}
+li.finding-item a{font-weight:600}li.finding-item .id{color:var(--muted);margin-left:6px}
+li.finding-item .received{display:block;color:var(--muted);font-size:13px;margin-top:1px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;vertical-align:top;padding:6px 10px;border-bottom:1px solid var(--line)}
 th{background:var(--soft);font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;
@@ -289,19 +300,35 @@ function notices(report: ConformanceReport): SafeHtml {
   const n = harnessErrors.length
   const count = html`<strong>${n} harness error${n === 1 ? '' : 's'}</strong>`
   const why = '(problems of the run itself, not findings about the server; the run exits 2)'
-  const items = harnessErrors.map((e) => html`<li>${printable(e)}</li>`)
-  const errors = html`<div ${notice('harness-errors')}>${count} ${why}:<ul>${items}</ul></div>`
+  // A few in view, the rest folded: a run with many errors still opens on its failures.
+  const item = (e: string) => html`<li>${printable(e)}</li>`
+  const folded = harnessErrors.slice(NOTICE_SHOWN)
+  const more =
+    folded.length > 0
+      ? html`<details><summary>${folded.length} more</summary><ul>${folded.map(item)}</ul></details>`
+      : ''
+  const items = html`<ul>${harnessErrors.slice(0, NOTICE_SHOWN).map(item)}</ul>${more}`
+  const errors = html`<div ${notice('harness-errors')}>${count} ${why}:${items}</div>`
   return html`${report.interrupted ? interrupted : ''}${n > 0 ? errors : ''}`
 }
 
 function summary(report: ConformanceReport): SafeHtml {
   const s = report.summary
-  const byLevel = countsByLevel(report.results)
   const card = (outcome: string, n: number, title: string) => {
     const label = html`<span class="n">${n}</span><span class="l">${title}</span>`
     return html`<li class="card" data-outcome="${outcome}" data-count="${n}">${label}</li>`
   }
   const cards = OUTCOMES.map((o) => card(o, s[o] ?? 0, OUTCOME_TITLE[o]))
+  const errored = s.errored ? card('errored', s.errored, 'Harness errors') : ''
+  return html`<section id="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>
+${notices(report)}${verdict(report)}
+<ul class="cards">${cards}${errored}${card('requests', s.requests, 'Requests sent')}</ul>
+</section>`
+}
+
+/** Outcomes per RFC 2119 level: the head of the full list of checks. */
+function byLevelTable(report: ConformanceReport): SafeHtml {
+  const byLevel = countsByLevel(report.results)
   const rows = LEVELS.map((level) => {
     const counts = byLevel[level]
     const total = OUTCOMES.reduce((sum, o) => sum + counts[o], 0)
@@ -312,13 +339,9 @@ function summary(report: ConformanceReport): SafeHtml {
   const captionStyle = 'text-align:left;caption-side:top;padding-bottom:4px'
   const caption = html`<caption class="muted" style="${captionStyle}">Checks by RFC 2119 level</caption>`
   const heads = OUTCOMES.map((o) => html`<th scope="col" class="num">${OUTCOME_TITLE[o]}</th>`)
-  return html`<section id="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>
-${notices(report)}${verdict(report)}
-<ul class="cards">${cards}${card('requests', s.requests, 'Requests sent')}</ul>
-<table class="levels" id="summary-by-level">${caption}
+  return html`<table class="levels" id="summary-by-level">${caption}
 <thead><tr><th scope="col">Level</th>${heads}<th scope="col" class="num">Total</th></tr></thead>
-<tbody>${rows}</tbody></table>
-</section>`
+<tbody>${rows}</tbody></table>`
 }
 
 function traits(report: ConformanceReport): SafeHtml {
@@ -403,8 +426,8 @@ function checks(report: ConformanceReport): SafeHtml {
 <table class="checks">${colgroup}${head}
 <tbody>${results.map(checkRow)}</tbody></table></section>`
   })
-  const title = html`<h2 id="checks-h">Checks ${countTag(report.results.length)}</h2>`
-  return html`<section id="checks" aria-labelledby="checks-h">${title}
+  const title = html`<h2 id="checks-h">All checks ${countTag(report.results.length)}</h2>`
+  return html`<section id="checks" aria-labelledby="checks-h">${title}${byLevelTable(report)}
 ${report.results.length === 0 ? html`<p class="empty">No checks ran.</p>` : html`${filters}${tables}`}</section>`
 }
 
@@ -531,6 +554,20 @@ ${reproduce}
 </article>`
 }
 
+/** One line of the list of failures and warnings: badge, level, title and id linked to its detail, what came back. */
+function findingItem(r: CheckResult): SafeHtml {
+  const received = r.finding?.received ?? receivedLine(r.message) ?? r.message.split('\n')[0] ?? ''
+  const link = html`<a href="#${anchor('detail', r.id)}">${r.title}</a>`
+  const what = html`<span class="received">${printable(cut(received, 240))}</span>`
+  const data = html`data-check-id="${r.id}" data-status="${r.status}" data-level="${r.level}"`
+  const id = html`<code class="id">${r.id}</code>`
+  return html`<li class="finding-item" ${data}>${badge(r.status)} ${levelTag(r.level)} ${link} ${id}${what}</li>`
+}
+
+/**
+ * What the page opens on after the summary: every failure and warning (failures first, MUST before
+ * SHOULD), one line each linked to its detail, then the details in the same order.
+ */
 function details(report: ConformanceReport): SafeHtml {
   const notable = report.results
     .filter(hasDetails)
@@ -538,8 +575,10 @@ function details(report: ConformanceReport): SafeHtml {
       a.status === b.status ? LEVEL_RANK[a.level] - LEVEL_RANK[b.level] : a.status === 'failed' ? -1 : 1,
     )
   if (notable.length === 0) return html``
-  const title = html`<h2 id="failures-h">Failures and warnings</h2>`
-  return html`<section id="failures" aria-labelledby="failures-h">${title}${notable.map(detail)}</section>`
+  const title = html`<h2 id="failures-h">Failures and warnings ${countTag(notable.length)}</h2>`
+  const list = html`<ol class="finding-list" id="failure-list">${notable.map(findingItem)}</ol>`
+  const articles = html`<div class="details">${notable.map(detail)}</div>`
+  return html`<section id="failures" aria-labelledby="failures-h">${title}${list}${articles}</section>`
 }
 
 /**
@@ -552,10 +591,10 @@ export function renderHtml(report: ConformanceReport): string {
   const title = `${report.vendor}: ${s.failed} failed, ${s.warned} warned — SCIM PUT conformance`
   const targets = [
     ['summary', 'Summary'],
+    ['failures', 'Failures and warnings'],
+    ['checks', 'All checks'],
     ['traits', 'Traits'],
     ['spec-findings', 'Spec findings'],
-    ['checks', 'Checks'],
-    ['failures', 'Failures and warnings'],
   ].map(([id, label], i) => html`${i > 0 ? ' · ' : ''}<a href="#${id}">${label}</a>`)
   const jump = html`<nav class="jump muted" aria-label="Jump to"><p>Jump to: ${targets}</p></nav>`
   const generated = `Generated by ${report.tool.name} ${report.tool.version}`
@@ -575,10 +614,10 @@ ${header(report)}
 <main class="wrap">
 ${s.failed + s.warned > 0 ? jump : ''}
 ${summary(report)}
+${details(report)}
+${checks(report)}
 ${traits(report)}
 ${specFindings(report)}
-${checks(report)}
-${details(report)}
 </main>
 <footer><div class="wrap">${generated} · seed ${report.seed} · ${credits}</div></footer>
 <script>${rawHtml(SCRIPT)}</script>

@@ -481,6 +481,99 @@ describe('createScimClient', () => {
     expect(exchanges.map((e) => e.response?.status)).toEqual([200, 200, 200])
   })
 
+  describe('429 Too Many Requests (RFC 6585 §4)', () => {
+    /** Answers 429 with these Retry-After values (undefined: none) in turn, then 200; counts what it received. */
+    function throttled(path: string, retryAfters: (string | undefined)[]) {
+      const received: { method: string; body: string }[] = []
+      routes.set(`/scim/v2/Users/${path}`, (req, res, body) => {
+        received.push({ method: req.method ?? '', body: body.toString() })
+        if (received.length > retryAfters.length) return res.end('{"ok":true}')
+        const value = retryAfters[received.length - 1]
+        res.writeHead(429, value === undefined ? {} : { 'retry-after': value }).end('{"detail":"slow down"}')
+      })
+      return received
+    }
+    /** A clock that stands still but for its sleeps, which return at once (telling the waits asked). */
+    function instantClock(sleeps: number[]) {
+      let now = 0
+      return {
+        now: () => now,
+        sleep: async (ms: number) => {
+          sleeps.push(ms)
+          now += ms
+        },
+      }
+    }
+
+    test('a PUT answered 429 is sent again, the same, after the Retry-After; the answer tells it', async () => {
+      const received = throttled('put429', ['2', 'Thu, 01 Jan 1970 00:00:00 GMT'])
+      const sleeps: number[] = []
+      const seenHere: Exchange[] = []
+      const c = client({ clock: instantClock(sleeps), onExchange: (e) => seenHere.push(e) })
+      const exchange = await c.send({ method: 'PUT', path: '/Users/put429', json: { userName: 'a' } })
+      expect(exchange.response?.status).toBe(200)
+      expect(exchange.rateLimited).toEqual({
+        retries: 2,
+        waitedMs: 2000,
+        retryAfter: 'Thu, 01 Jan 1970 00:00:00 GMT',
+        exhausted: false,
+      })
+      expect(received).toEqual(Array(3).fill({ method: 'PUT', body: '{"userName":"a"}' }))
+      // The HTTP-date in the past is no wait at all.
+      expect(sleeps).toEqual([2000])
+      expect(seenHere.map((e) => e.response?.status)).toEqual([429, 429, 200])
+      expect(c.exchangeCount).toBe(3)
+      expect(c.rateLimit).toMatchObject({ answered429: 2, retried: 2, exhausted: 0, waitedMs: 2000 })
+    })
+
+    test('without Retry-After: exponential back-off with jitter', async () => {
+      throttled('backoff', [undefined, undefined, undefined])
+      const sleeps: number[] = []
+      const c = client({ clock: instantClock(sleeps), random: () => 1, retry: { baseMs: 100 } })
+      const exchange = await c.send({ method: 'GET', path: '/Users/backoff' })
+      expect(exchange.response?.status).toBe(200)
+      expect(sleeps).toEqual([100, 200, 400])
+    })
+
+    test('a Retry-After past the cap on the total wait is not waited for: the 429 is the answer', async () => {
+      const received = throttled('hour', ['3600'])
+      const sleeps: number[] = []
+      const c = client({ clock: instantClock(sleeps) })
+      const exchange = await c.send({ method: 'POST', path: '/Users/hour', json: {} })
+      expect(exchange.response?.status).toBe(429)
+      expect(exchange.rateLimited).toEqual({ retries: 0, waitedMs: 0, retryAfter: '3600', exhausted: true })
+      expect(received).toHaveLength(1)
+      expect(sleeps).toEqual([])
+      expect(c.rateLimit).toMatchObject({ answered429: 1, retried: 0, exhausted: 1 })
+    })
+
+    test('the cap on the total wait ends the retries', async () => {
+      const received = throttled('capped', ['1', '1', '1', '1'])
+      const sleeps: number[] = []
+      const c = client({ clock: instantClock(sleeps), retry: { maxWaitMs: 2500 } })
+      const exchange = await c.send({ method: 'GET', path: '/Users/capped' })
+      expect(exchange.response?.status).toBe(429)
+      expect(exchange.rateLimited).toMatchObject({ retries: 2, waitedMs: 2000, exhausted: true })
+      expect(received).toHaveLength(3)
+      expect(sleeps).toEqual([1000, 1000])
+    })
+
+    test('a 5xx is never retried (a retried 5xx would hide a finding)', async () => {
+      let hits = 0
+      routes.set('/scim/v2/Users/busy503', (_req, res) => {
+        hits++
+        res.writeHead(503, { 'retry-after': '0' }).end('{}')
+      })
+      const exchange = await client().send({ method: 'GET', path: '/Users/busy503' })
+      expect([exchange.response?.status, hits, exchange.rateLimited]).toEqual([503, 1, undefined])
+    })
+
+    test('a rate that is neither positive nor "auto" is a UsageError', () => {
+      expect(() => createScimClient({ baseUrl, rate: 0 })).toThrow(/rate must be a positive number/)
+      expect(() => createScimClient({ baseUrl, rate: 'auto' })).not.toThrow()
+    })
+  })
+
   test('close() does not wait for a stuck server', async () => {
     // Arrange
     routes.set('/scim/v2/Users/stuck', (_req, res) => {

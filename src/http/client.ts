@@ -3,8 +3,8 @@ import type { Dispatcher } from 'undici'
 import { UsageError } from '../errors.ts'
 import { encodeLargeBodies } from './body-bytes.ts'
 import type { Exchange } from './exchange.ts'
-import { createRateLimiter } from './rate-limit.ts'
-import type { RateLimitClock } from './rate-limit.ts'
+import { createThrottle, DEFAULT_RETRY, retryAfterMs, retryWait } from './rate-limit.ts'
+import type { RateLimitClock, RateLimitTally, RetryPolicy } from './rate-limit.ts'
 import { DEFAULT_MAX_RESPONSE_BYTES, describeTransportError, recordExchange } from './record-exchange.ts'
 import type { RecordDispatchOptions } from './record-exchange.ts'
 import { redactSecret } from './redact.ts'
@@ -29,18 +29,28 @@ export interface ClientOptions {
    * `timeoutMs` alone lets a body that trickles a byte per gap run forever. @defaultValue {@link defaultDeadlineMs}
    */
   deadlineMs?: number
-  /** Maximum requests in flight (the pool's connection count); further sends queue. @defaultValue 8 */
+  /**
+   * Maximum requests in flight (the pool's connection count); further sends queue. While the target answers 429
+   * the client allows fewer, then earns them back. @defaultValue 8
+   */
   concurrency?: number
-  /** Maximum request starts per second, evenly spaced; null is unlimited. @defaultValue null */
-  rate?: number | null
+  /**
+   * Maximum request starts per second, evenly spaced; null is unlimited; `'auto'` starts unlimited, slows down
+   * while the target answers 429 and speeds up again. @defaultValue null
+   */
+  rate?: number | 'auto' | null
+  /** How a request answered 429 is retried (a wait, and a cap on its total). @defaultValue {@link DEFAULT_RETRY} */
+  retry?: Partial<RetryPolicy>
+  /** Jitter source of the back-off without Retry-After (tests). @defaultValue Math.random */
+  random?: () => number
   /**
    * Bytes of response body kept; a longer body is cut there (`truncated`) and its connection dropped.
    * @defaultValue 8 MiB
    */
   maxResponseBytes?: number
-  /** Called with every exchange, e.g. to log or count. */
+  /** Called with every exchange (each 429 that is retried too), e.g. to log or count. */
   onExchange?: (exchange: Exchange) => void
-  /** Clock for the rate limiter (tests). @defaultValue the real clock */
+  /** Clock for the rate limit, the pauses and the back-off (tests). @defaultValue the real clock */
   clock?: RateLimitClock
 }
 
@@ -78,8 +88,10 @@ export interface SendOptions {
 export interface ScimClient {
   /** Never rejects for transport failures: then `exchange.response` is null and `exchange.error` says how. */
   send(options: SendOptions): Promise<Exchange>
-  /** Exchanges finished so far. */
+  /** Exchanges finished so far (each 429 that was retried is one). */
   readonly exchangeCount: number
+  /** The target's rate limit as the client met it (absent on clients that only pass requests on). */
+  readonly rateLimit?: RateLimitTally
   /** Closes the connections; in-flight requests get a short grace period, then are destroyed. */
   close(): Promise<void>
 }
@@ -89,6 +101,30 @@ const SCIM_JSON = 'application/scim+json'
 /** Longest `close()` waits for in-flight requests before destroying the pool. */
 const CLOSE_GRACE_MS = 1000
 
+/** The rate-limit tallies of every client made in this process, by base URL. */
+const TALLIES = new Map<string, RateLimitTally[]>()
+
+/**
+ * What every client of this process met of the rate limit of one base URL (as given to {@link createScimClient}),
+ * summed; null when no client was made for it. A run's clients are made in its worker: this is how the run's
+ * report learns of the 429s without every wrapper of the client passing the tally on.
+ */
+export function rateLimitSeen(baseUrl: string): RateLimitTally | null {
+  const tallies = TALLIES.get(baseUrl)
+  if (!tallies) return null
+  const sum = (key: 'answered429' | 'retried' | 'exhausted' | 'waitedMs') => tallies.reduce((n, t) => n + t[key], 0)
+  const rates = tallies.flatMap((t) => (t.lowestRate === null ? [] : [t.lowestRate]))
+  return {
+    answered429: sum('answered429'),
+    retried: sum('retried'),
+    exhausted: sum('exhausted'),
+    waitedMs: sum('waitedMs'),
+    retryAfter: tallies.findLast((t) => t.retryAfter !== null)?.retryAfter ?? null,
+    lowestConcurrency: Math.min(...tallies.map((t) => t.lowestConcurrency)),
+    lowestRate: rates.length === 0 ? null : Math.min(...rates),
+  }
+}
+
 /** The default whole-exchange deadline: a minute, and always room for a few idle timeouts' worth of a slow answer. */
 export function defaultDeadlineMs(timeoutMs: number): number {
   return Math.max(60_000, 3 * timeoutMs)
@@ -97,7 +133,14 @@ export function defaultDeadlineMs(timeoutMs: number): number {
 /**
  * An HTTP client for one SCIM target: an undici `Pool` (keep-alive, pipelining 1, `concurrency`
  * connections) composed with the {@link recordExchange} interceptor. It never follows redirects and
- * never retries: a retried 5xx would hide a finding.
+ * never retries a failure: a retried 5xx would hide a finding.
+ *
+ * A 429 is not a failure: the server is rate limiting (RFC 6585 §4) and did not act on the request, so that
+ * request alone is sent again, whatever its method (a PUT or POST answered 429 was not processed: sending it
+ * again does not apply it twice), after the Retry-After the server asked for (RFC 9110 §10.2.3) or an exponential
+ * back-off with jitter, within a cap on the total wait ({@link RetryPolicy}). Meanwhile every start waits, and
+ * fewer requests are let in flight ({@link createThrottle}). The answer carries `rateLimited`; one still 429 when
+ * the budget ran out is the caller's to treat as no answer about its rule.
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.1
  */
 export function createScimClient(options: ClientOptions): ScimClient {
@@ -107,7 +150,14 @@ export function createScimClient(options: ClientOptions): ScimClient {
   const deadlineMs = positive('deadlineMs', options.deadlineMs ?? defaultDeadlineMs(timeoutMs))
   const concurrency = Math.floor(positive('concurrency', options.concurrency ?? 8))
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
-  const limiter = createRateLimiter({ rate: options.rate, clock: options.clock })
+  const rate = options.rate ?? null
+  if (rate !== null && rate !== 'auto' && !(rate > 0))
+    throw new UsageError(`rate must be a positive number of requests per second or "auto", received ${rate}.`)
+  const throttle = createThrottle({ concurrency, rate, clock: options.clock })
+  const seen = TALLIES.get(options.baseUrl) ?? []
+  TALLIES.set(options.baseUrl, [...seen, throttle.tally])
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry }
+  const random = options.random ?? Math.random
   const pool = new Pool(origin, {
     connections: concurrency,
     pipelining: 1,
@@ -123,25 +173,59 @@ export function createScimClient(options: ClientOptions): ScimClient {
 
   async function send(request: SendOptions): Promise<Exchange> {
     const opts = dispatchOptions(request)
-    await limiter.acquire()
-    inFlight++
-    let exchange: Exchange
-    try {
-      exchange = await new Promise<Exchange>((resolve) => {
-        try {
-          const withSink: RecordDispatchOptions = { ...opts, onExchange: resolve }
-          dispatcher.dispatch(withSink, request.onProgress ? progressHandler(request.onProgress) : IGNORE)
-        } catch (error) {
-          // Only a handler bug lands here: undici reports its own failures through onResponseError.
-          resolve(unsentExchange(opts, error))
-        }
-      })
-    } finally {
-      inFlight--
+    let retries = 0
+    let waitedMs = 0
+    let retryAfter: string | null = null
+    for (;;) {
+      const ticket = await throttle.acquire(retries > 0)
+      let exchange: Exchange
+      inFlight++
+      try {
+        exchange = await dispatchOnce(opts, request)
+      } finally {
+        inFlight--
+      }
+      exchangeCount++
+      const response = exchange.response
+      if (response?.status !== 429) {
+        ticket.release(false)
+        if (retries > 0) exchange = { ...exchange, rateLimited: { retries, waitedMs, retryAfter, exhausted: false } }
+        options.onExchange?.(exchange)
+        return exchange
+      }
+      throttle.tally.answered429++
+      retryAfter = response.headers['retry-after'] ?? null
+      if (retryAfter !== null) throttle.tally.retryAfter = retryAfter
+      const asked = retryAfterMs(response.headers['retry-after'], Date.now(), response.headers.date)
+      const wait = retryWait(policy, retries, asked, waitedMs, random)
+      // Even a 429 that is not retried slows every other request down: the server is shedding load.
+      ticket.limited(wait ?? asked ?? policy.baseMs)
+      ticket.release(true)
+      if (wait === null || closing !== null) {
+        throttle.tally.exhausted++
+        exchange = { ...exchange, rateLimited: { retries, waitedMs, retryAfter, exhausted: true } }
+        options.onExchange?.(exchange)
+        return exchange
+      }
+      options.onExchange?.(exchange)
+      throttle.tally.retried++
+      throttle.tally.waitedMs += wait
+      // The throttle's pause is the wait: the retry is the next request to start once it is over.
+      waitedMs += wait
+      retries++
     }
-    exchangeCount++
-    options.onExchange?.(exchange)
-    return exchange
+  }
+
+  function dispatchOnce(opts: RecordDispatchOptions, request: SendOptions): Promise<Exchange> {
+    return new Promise<Exchange>((resolve) => {
+      try {
+        const withSink: RecordDispatchOptions = { ...opts, onExchange: resolve }
+        dispatcher.dispatch(withSink, request.onProgress ? progressHandler(request.onProgress) : IGNORE)
+      } catch (error) {
+        // Only a handler bug lands here: undici reports its own failures through onResponseError.
+        resolve(unsentExchange(opts, error))
+      }
+    })
   }
 
   function dispatchOptions(request: SendOptions): RecordDispatchOptions {
@@ -206,6 +290,7 @@ export function createScimClient(options: ClientOptions): ScimClient {
     get exchangeCount() {
       return exchangeCount
     },
+    rateLimit: throttle.tally,
     close,
   }
 }

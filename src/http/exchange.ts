@@ -24,4 +24,22 @@ export interface Exchange {
   error: { code: string; message: string } | null
   startedAt: string
   durationMs: number
+  /**
+   * Present when the target answered this request 429 (RFC 6585 §4) at least once: the client waited and sent it
+   * again (src/http/client.ts). With `exhausted` the retry budget ran out and this is still the 429: the server
+   * never acted on the request, so the exchange says nothing about any rule.
+   */
+  rateLimited?: RateLimited
+}
+
+/** How a request fared against the target's rate limit. */
+export interface RateLimited {
+  /** Times it was sent again after a 429. */
+  retries: number
+  /** Total wait before those retries, ms. */
+  waitedMs: number
+  /** The last Retry-After the server sent for it, as sent; null when none. */
+  retryAfter: string | null
+  /** The retry budget ran out: this exchange is the last 429. */
+  exhausted: boolean
 }

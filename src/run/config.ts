@@ -15,7 +15,8 @@ export interface RunConfig {
   /** Cases tried while shrinking a failing case, per check; 0 reports the first failing case as found. */
   maxShrinks: number
   concurrency: number
-  rate: number | null
+  /** Starts per second (a hard limit), `'auto'` (start fast, slow down on 429s), or null (unlimited). */
+  rate: number | 'auto' | null
   timeoutMs: number
   /** Longest one whole exchange may take (headers and entire body), on top of the idle `timeoutMs`. */
   deadlineMs: number
@@ -104,8 +105,8 @@ export function buildConfig(raw: Raw): RunConfig {
       .map((s) => s.trim())
       .filter(Boolean)
   const rate = str('rate')
-  if (rate !== null && !(Number(rate) > 0 && Number.isFinite(Number(rate))))
-    throw new UsageError(`--rate must be a positive number of requests per second, got "${rate}".`)
+  if (rate !== null && rate !== 'auto' && !(Number(rate) > 0 && Number.isFinite(Number(rate))))
+    throw new UsageError(`--rate must be a positive number of requests per second or "auto", got "${rate}".`)
   const timeoutMs = int('timeoutMs', 10_000, 1, 600_000)
   const path = str('path')
   if (path !== null) {
@@ -126,7 +127,7 @@ export function buildConfig(raw: Raw): RunConfig {
     runs: int('runs', DEFAULT_RUNS, 1, 1_000_000),
     maxShrinks: int('maxShrinks', DEFAULT_MAX_SHRINKS, 0, 1_000_000),
     concurrency: int('concurrency', 8, 1, 256),
-    rate: rate === null ? null : Number(rate),
+    rate: rate === null || rate === 'auto' ? rate : Number(rate),
     timeoutMs,
     deadlineMs: int('deadlineMs', defaultDeadlineMs(timeoutMs), 1, 3_600_000),
     only: list('only'),

@@ -112,3 +112,18 @@ describe('gatedClient: one budget, racers first', () => {
     expect(h.most()).toBe(1)
   })
 })
+
+test('the gate passes on what its client met of the rate limit', () => {
+  const h = heldClient()
+  const tally = {
+    answered429: 3,
+    retried: 3,
+    exhausted: 0,
+    waitedMs: 3000,
+    retryAfter: '1',
+    lowestConcurrency: 4,
+    lowestRate: null,
+  }
+  expect(gatedClient({ ...h.client, rateLimit: tally }, 2).rateLimit).toBe(tally)
+  expect(gatedClient(h.client, 2).rateLimit).toBeUndefined()
+})

@@ -32,6 +32,8 @@ interface Waiter {
  * racing check starts in the same tick (a race's requests fired together) wait for as many free slots as
  * they are, all at once, and are then sent together; while they wait, no other request starts. A race is so
  * never kept apart by other checks' requests queued on the connections, and racing checks run with the rest.
+ * A target's 429s are the client's (src/http/client.ts): it retries that request, holding the check's slot here,
+ * and lets fewer requests in flight while they keep coming; the budget here stays the hard limit above it.
  */
 export function gatedClient(client: ScimClient, capacity: number): ScimClient {
   let free = capacity
@@ -78,6 +80,9 @@ export function gatedClient(client: ScimClient, capacity: number): ScimClient {
   return {
     get exchangeCount() {
       return client.exchangeCount
+    },
+    get rateLimit() {
+      return client.rateLimit
     },
     send: (options) => {
       const check = running.getStore()

@@ -46,6 +46,17 @@ describe('ProgressReporter', () => {
     expect(out.at(-1)).toBe('\r\u001b[2K')
   })
 
+  test('on a narrow terminal the line is cut to its width (a wrapped line could not be redrawn)', () => {
+    const out: string[] = []
+    const stream = { isTTY: true, columns: 40, write: (t: string) => out.push(t) }
+    const reporter = new ProgressReporter({ stream, now: () => 0, total: 65 })
+    reporter.onTestRunStart()
+    reporter.onTestCaseReady(testCase('put.replace.whole-body-echo-mutability'))
+    reporter.onTestRunEnd()
+    expect(out.at(-2)).toBe('\r\u001b[2K  checks 0/65  failed 0  warned 0  0s …')
+    expect(out.at(-2)!.length - '\r\u001b[2K'.length).toBeLessThan(40)
+  })
+
   test('in a CI log: one line per finished check with its count and the elapsed time; a throw is an ERROR', () => {
     const { reporter, out, tick } = harness(false, 3)
     reporter.onTestRunStart()

@@ -7,6 +7,8 @@ import { terminalLine } from './terminal.ts'
 export interface ProgressStream {
   write(text: string): unknown
   isTTY?: boolean
+  /** The terminal's width: a longer line would wrap, and `\r` would no longer redraw it. */
+  columns?: number
 }
 
 export interface ProgressOptions {
@@ -116,7 +118,10 @@ export class ProgressReporter implements Reporter {
   }
 
   private draw(): void {
-    if (this.tty) this.stream.write(`\r\x1b[2K  ${this.line()}`)
+    if (!this.tty) return
+    const line = this.line()
+    const room = (this.stream.columns ?? 0) - 3
+    this.stream.write(`\r\x1b[2K  ${room > 0 && line.length > room ? `${line.slice(0, room - 1)}…` : line}`)
   }
 
   onTestRunEnd(): void {

@@ -189,7 +189,7 @@ vendor under DIR/<vendor>/). With --target, name the API the target implements (
   --max-shrinks N       cases tried while shrinking a failure, per check (default 100)
   --path P              with --seed and --only ID: replay exactly one reported case
   --concurrency N       requests in flight at once (default 8)
-  --rate N              at most N requests per second
+  --rate N|auto         at most N requests per second; auto: start fast, slow down while the target answers 429
   --timeout-ms N        each wait: connect, headers, a pause in a body (default 10000)
   --deadline-ms N       a whole exchange (default the larger of 60000 and 3 x --timeout-ms)
   --user-id ID          test on this existing user (put back after) when the target lets no user be created

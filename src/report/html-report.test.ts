@@ -51,7 +51,7 @@ describe('renderHtml (markup)', () => {
     expect(renderHtml(passingReport())).not.toContain('id="constraints"')
   })
 
-  test('the summary, then the failures and warnings, each linked to its detail; all checks, traits, findings below', () => {
+  test('summary, then failures and warnings linked to their details; all checks, traits, findings below', () => {
     const report = failingReport()
     const page = renderHtml(report)
     const at = (marker: string) => {

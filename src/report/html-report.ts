@@ -95,7 +95,8 @@ h4{font-size:13px;margin:14px 0 6px;color:var(--muted);text-transform:uppercase;
 .verdict[data-verdict=warned]{background:var(--warned-bg);color:var(--warned-fg);border-color:var(--warned-line)}
 .verdict[data-verdict=passed]{background:var(--passed-bg);color:var(--passed-fg);border-color:var(--passed-line)}
 .verdict .why{font-weight:400;color:var(--fg)}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(110px,1fr));gap:10px;list-style:none;padding:0;margin:0 0 14px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(110px,1fr));gap:10px;list-style:none;padding:0;
+margin:0 0 14px}
 .card{border:1px solid var(--line);border-top-width:4px;border-radius:6px;padding:8px 12px}
 .card .n{display:block;font-size:26px;font-weight:700;line-height:1.2}
 .card .l{color:var(--muted);font-size:12.5px}

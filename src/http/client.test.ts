@@ -6,7 +6,7 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { UsageError } from '../errors.ts'
-import { createScimClient } from './client.ts'
+import { createScimClient, rateLimitSeen } from './client.ts'
 import type { ClientOptions, ScimClient } from './client.ts'
 import { RECORDED_MAX_CHARS } from './bounded-json.ts'
 import type { Exchange } from './exchange.ts'
@@ -556,6 +556,19 @@ describe('createScimClient', () => {
       expect(exchange.rateLimited).toMatchObject({ retries: 2, waitedMs: 2000, exhausted: true })
       expect(received).toHaveLength(3)
       expect(sleeps).toEqual([1000, 1000])
+    })
+
+    test('rateLimitSeen sums what every client of an origin met, whatever its base path', async () => {
+      throttled('seen', ['0', '0', '0'])
+      const before = rateLimitSeen(baseUrl)?.answered429 ?? 0
+      const sleeps: number[] = []
+      await client({ clock: instantClock(sleeps) }).send({ method: 'GET', path: '/Users/seen' })
+      const other = createScimClient({ baseUrl: `${baseUrl}/scim/v2/`, clock: instantClock(sleeps) })
+      clients.push(other)
+      await other.send({ method: 'GET', path: '/Users/seen' })
+      expect(rateLimitSeen(`${baseUrl}/elsewhere`)?.answered429).toBe(before + 3)
+      expect(rateLimitSeen('http://127.0.0.1:1')).toBeNull()
+      expect(rateLimitSeen('not a url')).toBeNull()
     })
 
     test('a 5xx is never retried (a retried 5xx would hide a finding)', async () => {

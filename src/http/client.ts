@@ -101,16 +101,22 @@ const SCIM_JSON = 'application/scim+json'
 /** Longest `close()` waits for in-flight requests before destroying the pool. */
 const CLOSE_GRACE_MS = 1000
 
-/** The rate-limit tallies of every client made in this process, by base URL. */
+/** The rate-limit tallies of every client made in this process, by origin (a rate limit is the host's). */
 const TALLIES = new Map<string, RateLimitTally[]>()
 
 /**
- * What every client of this process met of the rate limit of one base URL (as given to {@link createScimClient}),
- * summed; null when no client was made for it. A run's clients are made in its worker: this is how the run's
- * report learns of the 429s without every wrapper of the client passing the tally on.
+ * What every client of this process met of the rate limit of the origin of `url`, summed; null when no client was
+ * made for it. A run's clients are made in its worker: this is how the run's report learns of the 429s without every
+ * wrapper of the client passing the tally on.
  */
-export function rateLimitSeen(baseUrl: string): RateLimitTally | null {
-  const tallies = TALLIES.get(baseUrl)
+export function rateLimitSeen(url: string): RateLimitTally | null {
+  let origin: string
+  try {
+    origin = new URL(url).origin
+  } catch {
+    return null
+  }
+  const tallies = TALLIES.get(origin)
   if (!tallies) return null
   const sum = (key: 'answered429' | 'retried' | 'exhausted' | 'waitedMs') => tallies.reduce((n, t) => n + t[key], 0)
   const rates = tallies.flatMap((t) => (t.lowestRate === null ? [] : [t.lowestRate]))
@@ -154,8 +160,7 @@ export function createScimClient(options: ClientOptions): ScimClient {
   if (rate !== null && rate !== 'auto' && !(rate > 0))
     throw new UsageError(`rate must be a positive number of requests per second or "auto", received ${rate}.`)
   const throttle = createThrottle({ concurrency, rate, clock: options.clock })
-  const seen = TALLIES.get(options.baseUrl) ?? []
-  TALLIES.set(options.baseUrl, [...seen, throttle.tally])
+  TALLIES.set(origin, [...(TALLIES.get(origin) ?? []), throttle.tally])
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry }
   const random = options.random ?? Math.random
   const pool = new Pool(origin, {

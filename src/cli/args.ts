@@ -178,7 +178,7 @@ vendor under DIR/<vendor>/). With --target, name the API the target implements (
   --vendor V|all        lightdash, maia, cube, generic; all = lightdash, maia, cube (not with --target)
   --spec FILE           your own OpenAPI 3.x document (a local path)
   --allow-remote-refs   let the spec's $refs fetch http(s) URLs (local $refs never leave its folder)
-  --target URL          the server under test (http or https)
+  --target URL          the server under test (http or https): its origin, or the SCIM base URL serve prints
   --token T             bearer token (or SCIM_TOKEN); never appears in any output
   --report-dir DIR      junit.xml, report.json, report.html (default reports/)
   --fail-on must|should exit 1 on MUST failures (default) or also on SHOULD warnings

@@ -32,13 +32,15 @@ export async function serveCommand(args: string[]): Promise<number> {
     port,
     host: (flags.host as string | undefined) ?? '127.0.0.1',
   })
+  // Listening for the stop signal before the URL is printed: whoever reads it may signal at once.
+  const stopped = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')])
   process.stdout.write(`${server.baseUrl}\n`)
   process.stderr.write(
     `SCIM reference server (${profile.name}) at ${server.baseUrl} — ` +
       `${token ? 'bearer token required' : 'no authentication'}${flags.etag ? ', ETags on' : ''}` +
       `${constrained ? ', constrained (RFC-permitted input limits)' : ''}. Ctrl-C stops it.\n`,
   )
-  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')])
+  await stopped
   await server.close()
   return 0
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
-import { buildConfig } from '../run/config.ts'
+import { buildConfig, scimTarget } from '../run/config.ts'
 import { usersUrlOf } from '../run/context.ts'
 import { describeLeft, sweepEarlierRuns } from '../run/sweep.ts'
 import { parseFlags, printHelp, SWEEP_OPTIONS } from './args.ts'
@@ -33,8 +33,10 @@ export async function sweepCommand(args: string[]): Promise<number> {
     spec: config.spec ?? undefined,
     allowRemoteRefs: config.allowRemoteRefs,
   })
-  const usersUrl = usersUrlOf(config.target!, profile)
-  const client = clientOf(config, config.target!)
+  // The origin or the SCIM base URL `serve` prints, as `run --target` takes them.
+  const target = scimTarget(config.target!, profile.basePath)
+  const usersUrl = usersUrlOf(target, profile)
+  const client = clientOf(config, target)
   try {
     // Runs still in progress (their process is alive) are left alone; ledgers of other targets too.
     const swept = await sweepEarlierRuns(client, profile, resolve(config.reportDir), '', usersUrl)

@@ -243,8 +243,13 @@ describe('TestUsers: created from the smallest payload the vendor allows', () =>
 
 describe('creationRefused: --user-id only when POST /Users itself is refused', () => {
   const request = { method: 'POST', path: '/Users', json: { schemas: [], userName: 'scimc-x-1@example.com' } }
-  test.each([401, 403, 405, 501])('%i advises --user-id', (status) => {
+  test.each([405, 501])('%i advises --user-id', (status) => {
     expect(creationRefused(exchangeOf(request, scimError(status)))).toMatch(/pass --user-id/)
+  })
+  test.each([401, 403])('%i (the token could read: preflight) names the token rights, then --user-id', (status) => {
+    expect(creationRefused(exchangeOf(request, scimError(status)))).toMatch(
+      /token may read Users but not create them: give it the right .*or pass --user-id/,
+    )
   })
   test.each([
     [400, scimError(400, 'invalidValue', 'no')],

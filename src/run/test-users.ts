@@ -539,6 +539,12 @@ const NO_CREATION = [401, 403, 405, 501]
  */
 export function creationRefused(exchange: Exchange): string {
   const status = exchange.response?.status
+  // The run's first read was allowed (src/run/preflight.ts): a 401/403 here is about the token's rights to write.
+  if (status === 401 || status === 403)
+    return (
+      `cannot create a test user: ${describeExchange(exchange)}. The token may read Users but not create them: ` +
+      'give it the right to create, replace and delete Users, or pass --user-id of a user it may replace.'
+    )
   if (status !== undefined && NO_CREATION.includes(status))
     return (
       `cannot create a test user: ${describeExchange(exchange)}. ` +

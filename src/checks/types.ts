@@ -75,6 +75,17 @@ export interface Story {
   script: string
 }
 
+/**
+ * How to reproduce a failure or warning without the run (issue 16, item 4): a self-contained bash script of
+ * `curl` calls (`$SCIM_BASE`, `$SCIM_TOKEN`) that creates the case's test users anew, sends every request of
+ * the failing case in order, shows the response that broke the rule and deletes the users again; and the
+ * `scim-conformance run … --seed … --only … --path …` command that replays the case through the harness.
+ */
+export interface Reproduction {
+  script: string
+  replay: string
+}
+
 /** The result of one check in a run: the report's `results[]` entry. */
 export interface CheckResult {
   id: string
@@ -90,7 +101,13 @@ export interface CheckResult {
   /** A failing sequence or race, step by step, with its replay script. */
   story?: Story
   counterexample: { request: RecordedRequest; response: RecordedResponse | null } | null
+  /**
+   * The counterexample's request alone as one curl line. It names the run's test user, which the run deleted:
+   * `reproduction.script` is what reproduces the failure.
+   */
   reproduce: string | null
+  /** A failure's or warning's self-contained replay script and harness command (absent for other outcomes). */
+  reproduction?: Reproduction
   seed: number
   /** The seed fast-check ran this check with (the run's seed mixed with the check id): what `path` belongs to. */
   checkSeed?: number

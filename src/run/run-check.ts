@@ -7,7 +7,7 @@ import {
   type CheckUsers,
   type Verdict,
 } from '../checks/define-check.ts'
-import type { CheckResult, Outcome } from '../checks/types.ts'
+import type { CheckResult, Outcome, Reproduction } from '../checks/types.ts'
 import { CheckCrashedError, HarnessError, oneLine } from '../errors.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { boundExchange, boundJson, RECORDED } from '../http/bounded-json.ts'
@@ -20,6 +20,10 @@ import { RefusalGuard, withSideEffects } from './refusal-guard.ts'
 import type { SendOptions } from '../http/client.ts'
 import { acceptedState } from '../profile/accepted-state.ts'
 import { BlankUserNameLane, BlankUserNameTurn } from './blank-username.ts'
+import type { UserPool } from '../checks/context.ts'
+import { TOKEN_PLACEHOLDER } from '../secrets.ts'
+import { DEFAULT_RUNS } from './config.ts'
+import { replayCommand, reproductionScript, type ReproductionStep, targetOf } from './reproduction.ts'
 
 /** How the run schedules one check (src/run/schedule.ts). */
 export interface CheckSchedule {
@@ -47,6 +51,28 @@ interface Lane {
   refusals: RefusalGuard
   /** Its side of the run's blank-userName turn: settled at the end of every case. */
   blank: BlankUserNameLane
+  /** Every request of the case in progress, in the order sent (null between cases): what a reproduction replays. */
+  log: Logged[] | null
+}
+
+/** One request of a case as its lane saw it: when it started and ended, and its exchange once answered. */
+interface Logged {
+  started: number
+  ended: number
+  exchange: Exchange | null
+  /** Said of a request the harness's pool sent for the check (a verified DELETE), instead of its answer. */
+  note?: string
+}
+
+/** Records one request of a lane's case while it runs (nothing between cases). */
+async function logged(lane: { log: Logged[] | null }, send: () => Promise<Exchange>): Promise<Exchange> {
+  const log = lane.log
+  const entry: Logged = { started: performance.now(), ended: Number.POSITIVE_INFINITY, exchange: null }
+  log?.push(entry)
+  const e = await send()
+  entry.exchange = e
+  entry.ended = performance.now()
+  return e
 }
 
 /**
@@ -74,9 +100,10 @@ export async function runCheck(
   /** A lane's context: the shared one with a client that counts this check's requests (the client itself is shared). */
   const turn = schedule.blankUserName ?? new BlankUserNameTurn()
   const laneOf = (users: CheckUsers): Lane => {
+    const holder: { log: Logged[] | null } = { log: null }
     // Judges every refused PUT of the check on its own test users (a refusal changes nothing):
-    // src/run/refusal-guard.ts.
-    const refusals = new RefusalGuard(shared, counted, check.id)
+    // src/run/refusal-guard.ts. Its GETs are requests of the case too: logged with the check's.
+    const refusals = new RefusalGuard(shared, (o) => logged(holder, () => counted(o)), check.id)
     refusals.track(users)
     const blank = new BlankUserNameLane(turn)
     const ctx: CheckContext = {
@@ -87,10 +114,12 @@ export async function runCheck(
         send: (o) => blank.request(o, (sent) => refusals.request(sent)),
         close: () => shared.client.close(),
       },
-      users: refusals.pool(),
+      users: loggedPool(refusals.pool(), holder),
     }
-    return { ctx, users, refusals, blank }
+    return Object.assign(holder, { ctx, users, refusals, blank })
   }
+  /** The lane's case log taken (the verdict it ends with is keyed to it), for {@link reproductionOf}. */
+  const cases = new WeakMap<Verdict, { lane: Lane; log: Logged[] }>()
   /** Ends a case on a lane: a user left holding a blank userName gets its accepted state back. */
   const settle = (lane: Lane) =>
     lane.blank.settle((path) => {
@@ -155,15 +184,95 @@ export async function runCheck(
   const runCase = async (lane: Lane, input: unknown): Promise<Verdict> => {
     lane.refusals.take()
     let ran: Verdict
+    const log: Logged[] = []
+    lane.log = log
     try {
       ran = await check.run(lane.ctx, lane.users, input)
     } finally {
+      // The case ends here: the restore of a blank userName is the harness's, not the case's.
+      lane.log = null
       await settle(lane)
     }
     const v = withSideEffects(graded(check, ran), lane.refusals.take())
+    cases.set(v, { lane, log })
     casesRun++
     work.left = Math.round((requests / casesRun) * Math.max(1, numRuns - casesRun))
     return v
+  }
+
+  /** A verdict as the result's fields, with the reproduction of a failing or warning case (`path`: its case). */
+  function resultOf(v: Verdict, path: string | null, traits?: Record<string, string>) {
+    const fields = fromVerdict(secrets, v, traits)
+    if (fields.status !== 'failed' && fields.status !== 'warned') return fields
+    const reproduction = reproductionOf(v, path)
+    if (!reproduction) return fields
+    // A story's script is the reproduction's: one script, one format, in every report.
+    const story = fields.story ? { ...fields.story, script: reproduction.script } : undefined
+    return { ...fields, reproduction, ...(story ? { story } : {}) }
+  }
+
+  /**
+   * The self-contained script that reproduces a failing case (src/run/reproduction.ts): the lane's users
+   * created anew from their accepted state, then every request of the case in order (a story's own steps,
+   * racing requests in parallel), the focus response shown; and the command that replays it.
+   */
+  function reproductionOf(v: Verdict, path: string | null): Reproduction | undefined {
+    const at = cases.get(v)
+    if (!at) return undefined
+    const { lane, log } = at
+    let steps: ReproductionStep[]
+    let focus: number
+    const story = v.story
+    if (story && story.steps.length === v.exchanges.length && v.exchanges.length > 0) {
+      steps = v.exchanges.map((exchange, i) => ({
+        exchange,
+        action: story.steps[i].action,
+        ...(story.steps[i].parallel === undefined ? {} : { parallel: story.steps[i].parallel }),
+      }))
+      focus = Math.min(v.focus ?? v.exchanges.length - 1, steps.length - 1)
+    } else {
+      steps = stepsOf(log)
+      const wanted = v.exchanges[v.focus ?? 0] as Exchange | undefined
+      focus = wanted === undefined ? steps.length - 1 : steps.findIndex((s) => s.exchange === wanted)
+      if (focus === -1 && wanted) focus = findLast(steps, (s) => sameRequest(s.exchange, wanted))
+      if (focus === -1 && wanted) {
+        // A request the case did not send through its lane (none known): replayed last.
+        steps.push({ exchange: wanted })
+        focus = steps.length - 1
+      }
+    }
+    if (steps.length === 0) return undefined
+    const basePath = shared.profile.basePath
+    const replay = replayCommand({
+      target: targetOf(steps[0].exchange.request.url, basePath),
+      profile: shared.profile,
+      seed,
+      runs: shared.run.runs,
+      defaultRuns: DEFAULT_RUNS,
+      strictRfc: shared.run.strictRfc,
+      checkId: check.id,
+      path: check.cases ? (shared.run.path ?? path) : null,
+    })
+    const script = reproductionScript({
+      checkId: check.id,
+      title: `${check.id} (${check.level}, ${check.source}): ${check.title}`,
+      ...(v.finding ? { finding: v.finding } : {}),
+      basePath,
+      users: lane.users.ids.map((id, i) => {
+        const created = lane.users.created[i] ?? {}
+        const meta = created.meta as { version?: unknown } | undefined
+        return {
+          id,
+          body: acceptedState(shared.profile, created),
+          version: typeof meta?.version === 'string' ? meta.version : null,
+        }
+      }),
+      mediaType: shared.profile.requestMediaType,
+      steps,
+      focus,
+      replay,
+    })
+    return { script: scrubSecrets(script, secrets), replay: scrubSecrets(replay, secrets) }
   }
 
   let result: CheckResult
@@ -180,11 +289,17 @@ export async function runCheck(
   async function judge(): Promise<CheckResult> {
     const [main] = lanes
     if (!check.cases) {
-      const v = withSideEffects(
-        graded(check, await guard(check, () => check.run(main.ctx, main.users, undefined).finally(() => settle(main)))),
-        main.refusals.take(),
+      const log: Logged[] = []
+      main.log = log
+      const ran = await guard(check, () =>
+        check.run(main.ctx, main.users, undefined).finally(() => {
+          main.log = null
+          return settle(main)
+        }),
       )
-      return finish({ ...fromVerdict(secrets, v), numRuns: 1, exercised: exercisedBy(v) ? 1 : 0 })
+      const v = withSideEffects(graded(check, ran), main.refusals.take())
+      cases.set(v, { lane: main, log })
+      return finish({ ...resultOf(v, null), numRuns: 1, exercised: exercisedBy(v) ? 1 : 0 })
     }
     const traits: Record<string, string> = {}
     let worst: Verdict | null = null
@@ -275,7 +390,7 @@ export async function runCheck(
       return { details, bad: lastBad as Verdict | null, capped }
     }
     const report = ({ details, bad, capped }: Awaited<ReturnType<typeof search>>): CheckResult => {
-      const found = fromVerdict(secrets, bad as Verdict, traits)
+      const found = resultOf(bad as Verdict, details.counterexamplePath, traits)
       if (capped) found.message += cappedNote(shared.run.maxShrinks)
       return finish({ ...found, numRuns: runs, exercised, path: details.counterexamplePath })
     }
@@ -311,13 +426,13 @@ export async function runCheck(
       const forWarning = await search(new Set(['warned', 'failed']), warning.lane, at, false)
       if (forWarning.details.failed) return report(forWarning)
       // The --path case did not warn again (the target answers differently from one run to the next): as it was.
-      return finish({ ...fromVerdict(secrets, warning.verdict, traits), numRuns: runs, exercised })
+      return finish({ ...resultOf(warning.verdict, String(warning.index), traits), numRuns: runs, exercised })
     }
-    if (worst) return finish({ ...fromVerdict(secrets, worst as Verdict, traits), numRuns: runs, exercised })
+    if (worst) return finish({ ...resultOf(worst as Verdict, null, traits), numRuns: runs, exercised })
     // No case reached the rule: not a pass. The first case's reason stands for the rest.
     const why = (firstInconclusive as Verdict | null)?.message ?? 'no case was generated'
     return finish({
-      ...fromVerdict(secrets, verdict('inconclusive', `No case of ${runs} reached the rule: ${why}`, []), traits),
+      ...resultOf(verdict('inconclusive', `No case of ${runs} reached the rule: ${why}`, []), null, traits),
       numRuns: runs,
       exercised: 0,
     })
@@ -362,6 +477,79 @@ export async function runCheck(
 
 /** Said of a counterexample whose shrinking --max-shrinks stopped. */
 const cappedNote = (n: number) => `\n(Shrinking stopped after ${n} tries (--max-shrinks): a smaller case may exist.)`
+
+/**
+ * A lane's pool as the case's log sees it: a POST the pool sends for the check (a new user) and a DELETE it
+ * verifies are requests of the case too.
+ */
+function loggedPool(pool: UserPool, holder: { log: Logged[] | null }): UserPool {
+  return new Proxy(pool, {
+    get: (target, prop, receiver) => {
+      if (prop === 'postUser')
+        return async (...args: Parameters<UserPool['postUser']>) => {
+          const entry: Logged = { started: performance.now(), ended: Number.POSITIVE_INFINITY, exchange: null }
+          holder.log?.push(entry)
+          const posted = await target.postUser(...args)
+          entry.exchange = posted?.exchange ?? null
+          entry.ended = performance.now()
+          return posted
+        }
+      if (prop === 'removeOne')
+        return async (id: string) => {
+          const log = holder.log
+          const started = performance.now()
+          const outcome = await target.removeOne(id)
+          const request = {
+            method: 'DELETE',
+            url: `http://target${target.userPath(id)}`,
+            headers: { authorization: `Bearer ${TOKEN_PLACEHOLDER}` },
+            body: null,
+          }
+          const exchange: Exchange = {
+            request,
+            response: null,
+            error: null,
+            startedAt: new Date().toISOString(),
+            durationMs: 0,
+          }
+          log?.push({ started, ended: performance.now(), exchange, note: `deleted by the harness: ${outcome}` })
+          return outcome
+        }
+      const value = Reflect.get(target, prop, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+/** A case's log as script steps: requests in flight together (a race) share a parallel number. */
+function stepsOf(log: readonly Logged[]): ReproductionStep[] {
+  const done = log.filter((l): l is Logged & { exchange: Exchange } => l.exchange !== null)
+  const steps: ReproductionStep[] = []
+  let group = 0
+  let groupEnd = Number.NEGATIVE_INFINITY
+  for (let i = 0; i < done.length; i++) {
+    const l = done[i]
+    const withPrevious = i > 0 && l.started < groupEnd
+    const withNext = i + 1 < done.length && done[i + 1].started < Math.max(groupEnd, l.ended)
+    if (!withPrevious && withNext) group++
+    groupEnd = withPrevious ? Math.max(groupEnd, l.ended) : l.ended
+    steps.push({
+      exchange: l.exchange,
+      ...(withPrevious || withNext ? { parallel: group } : {}),
+      ...(l.note ? { note: l.note } : {}),
+    })
+  }
+  return steps
+}
+
+function sameRequest(a: Exchange, b: Exchange): boolean {
+  return a.request.method === b.request.method && a.request.url === b.request.url && a.request.body === b.request.body
+}
+
+function findLast<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i])) return i
+  return -1
+}
 
 /** A case counts as exercised when it reached the rule's judgement. */
 function exercisedBy(v: Verdict): boolean {

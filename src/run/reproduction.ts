@@ -78,9 +78,19 @@ export function reproductionScript(source: ReproductionSource): string {
     ...(source.finding
       ? [`# Received: ${comment(source.finding.received)}`, `# Expected: ${comment(source.finding.expected)}`]
       : []),
-    `# Reproduces the failing case with curl: creates ${plural(source.users.length, 'test user')} with the body`,
-    `# the check started from, sends the case's ${plural(steps.length, 'request')} in order, shows the response`,
+    ...(source.users.length > 0
+      ? [
+          `# Reproduces the failing case with curl: creates ${plural(source.users.length, 'test user')} with the body`,
+          `# the check started from, sends the case's ${plural(steps.length, 'request')} in order, shows the response`,
+        ]
+      : [
+          `# Reproduces the failing case with curl: sends its ${plural(steps.length, 'request')} in order, ` +
+            'shows the response',
+        ]),
     `# that broke the rule (step ${focus + 1}), then deletes every user it created.`,
+    ...(steps.some((step) => step.parallel !== undefined)
+      ? ['# Requests fired at the same instant run in parallel (&, wait): a race may take a few runs to lose again.']
+      : []),
     '# SCIM_BASE: the SCIM base URL (the part before /Users, as `scim-conformance serve` prints it);',
     '# SCIM_TOKEN: the bearer token.',
     ...(source.replay ? ['# The same case through the harness:', `#   ${comment(source.replay)}`] : []),
@@ -113,6 +123,8 @@ export function reproductionScript(source: ReproductionSource): string {
     '}',
     'CREATED=""',
     'trap cleanup EXIT',
+    // Ctrl-C and kill end the script through its EXIT trap: the users it created are deleted all the same.
+    "trap 'exit 130' INT TERM",
   ]
   const auth = `-H "Authorization: Bearer ${TOKEN_PLACEHOLDER}"`
   source.users.forEach((user, i) => {

@@ -94,9 +94,14 @@ export function formatFailure(result: CheckResult, options: FormatFailureOptions
 
   out.push('', 'Reproduce with:', '')
   if (result.reproduce) out.push(indent(result.reproduce), '')
+  // The self-contained script (issue 16 item 4); a story prints it as its replay script already.
+  if (result.reproduction && !result.story)
+    out.push('Reproduction script (creates its own test users; set SCIM_BASE and SCIM_TOKEN):', '')
+  if (result.reproduction && !result.story) out.push(indent(result.reproduction.script.trimEnd()), '')
   out.push(indent(result.path === null ? `seed=${result.seed}` : `seed=${result.seed} path=${result.path}`))
   // The same flags replay exactly this case (fast-check's path belongs to the check's own seed, derived from both).
-  if (result.path !== null)
+  if (result.reproduction) out.push(indent(`replay: ${result.reproduction.replay}`))
+  else if (result.path !== null)
     out.push(indent(`replay: scim-conformance run ... --seed ${result.seed} --only ${result.id} --path ${result.path}`))
   return scrubSecrets(printable(out.join('\n')), secretsFrom(options))
 }

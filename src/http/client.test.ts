@@ -558,6 +558,24 @@ describe('createScimClient', () => {
       expect(sleeps).toEqual([1000, 1000])
     })
 
+    test('--rate auto: a burst of 429s lowers concurrency and rate; every request still gets its answer', async () => {
+      // The first 8 requests (one burst, sent at once) are held until all arrived, then answered 429; then 200s.
+      const burst: ServerResponse[] = []
+      routes.set('/scim/v2/Users/burst', (_req, res) => {
+        if (burst.length === 8) return res.end('{}')
+        burst.push(res)
+        if (burst.length === 8) for (const r of burst) r.writeHead(429, { 'retry-after': '0' }).end('{}')
+      })
+      const c = client({ rate: 'auto', concurrency: 8, clock: instantClock([]) })
+      const exchanges = await Promise.all(
+        Array.from({ length: 8 }, () => c.send({ method: 'GET', path: '/Users/burst' })),
+      )
+      expect(exchanges.map((e) => e.response?.status)).toEqual(Array(8).fill(200))
+      expect(exchanges.map((e) => e.rateLimited?.retries)).toEqual(Array(8).fill(1))
+      // One burst, one cut: 8 → 4 in flight, and half of the 8 starts of the last second.
+      expect(c.rateLimit).toMatchObject({ answered429: 8, retried: 8, lowestConcurrency: 4, lowestRate: 4 })
+    })
+
     test('rateLimitSeen sums what every client of an origin met, whatever its base path', async () => {
       throttled('seen', ['0', '0', '0'])
       const before = rateLimitSeen(baseUrl)?.answered429 ?? 0

@@ -545,6 +545,9 @@ describe('createScimClient', () => {
       expect(received).toHaveLength(1)
       expect(sleeps).toEqual([])
       expect(c.rateLimit).toMatchObject({ answered429: 1, retried: 0, exhausted: 1 })
+      // The next request waits one longest back-off, not the hour.
+      await c.send({ method: 'GET', path: '/Users/hour' })
+      expect(sleeps).toEqual([16_000])
     })
 
     test('the cap on the total wait ends the retries', async () => {

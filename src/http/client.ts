@@ -203,8 +203,9 @@ export function createScimClient(options: ClientOptions): ScimClient {
       if (retryAfter !== null) throttle.tally.retryAfter = retryAfter
       const asked = retryAfterMs(response.headers['retry-after'], Date.now(), response.headers.date)
       const wait = retryWait(policy, retries, asked, waitedMs, random)
-      // Even a 429 that is not retried slows every other request down: the server is shedding load.
-      ticket.limited(wait ?? asked ?? policy.baseMs)
+      // Even a 429 that is not retried slows every other request down (the server is shedding load), but a wait
+      // past the budget (a quota reset an hour away) never stalls the run: at most one longest back-off.
+      ticket.limited(wait ?? Math.min(asked ?? policy.baseMs, policy.maxBackoffMs))
       ticket.release(true)
       if (wait === null || closing !== null) {
         throttle.tally.exhausted++

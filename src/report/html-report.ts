@@ -541,6 +541,20 @@ function detail(r: CheckResult, index: number): SafeHtml {
     ? html`<div class="reproduce"><pre class="curl" id="${curlId}">${printable(r.reproduce)}</pre>${copy}</div>`
     : html`<p class="empty">No request to replay.</p>`
   const path = r.path === null ? '' : html` (path <code>${r.path}</code>)`
+  // The self-contained script (issue 16 item 4); a story shows it as its replay script already.
+  const scriptId = `reproduction-${index}`
+  const scriptLabel = 'Copy the reproduction script'
+  const scriptFor = html`data-copy-for="${scriptId}" aria-label="${scriptLabel}"`
+  const copyScript = html`<button type="button" ${scriptFor} hidden>Copy</button>`
+  const scriptPre = html`<pre class="curl" id="${scriptId}">${printable(r.reproduction?.script ?? '')}</pre>`
+  const script =
+    r.reproduction && !r.story
+      ? html`<p class="muted">A script that creates its own test users (set SCIM_BASE and SCIM_TOKEN):</p>
+<div class="reproduce">${scriptPre}${copyScript}</div>`
+      : ''
+  const replay = r.reproduction
+    ? html`<p class="replay muted">Replay the case with the harness: <code>${r.reproduction.replay}</code></p>`
+    : html`<p class="replay muted">Replay the generated case with <code>--seed ${r.seed}</code>${path}.</p>`
   return html`<article class="detail" id="${anchor('detail', r.id)}" ${data}>
 <h3>${badge(r.status)}<span>${r.title}</span></h3>
 <p class="facts"><code>${r.id}</code> · ${levelTag(r.level)} · ${r.source} · judged by ${judgedBy} · ${runs}${took}</p>
@@ -551,7 +565,8 @@ ${counterexample}
 ${all}
 <h4>Reproduce</h4>
 ${reproduce}
-<p class="replay muted">Replay the generated case with <code>--seed ${r.seed}</code>${path}.</p>
+${script}
+${replay}
 </article>`
 }
 

@@ -19,6 +19,7 @@ import {
   tempDir,
   userIndex,
 } from '../../test/support/cli.ts'
+import { formatFailure } from '../report/format-failure.ts'
 import { buildConfig } from './config.ts'
 import { replayCommand, reproductionScript, targetOf } from './reproduction.ts'
 import { runChecks } from './run-checks.ts'
@@ -184,6 +185,11 @@ describe('the script of a fault-matrix failure, run with bash against the faulty
       `scim-conformance run --target '${faulty.origin}' --vendor cube --seed 7 --runs 20 --only ${CHECK} ` +
         `--path ${found.path}`,
     )
+    // The console and JUnit failure block carries both.
+    const text = formatFailure(found)
+    expect(text).toContain('Reproduction script (creates its own test users; set SCIM_BASE and SCIM_TOKEN):')
+    expect(text).toContain('    #!/usr/bin/env bash')
+    expect(text).toContain(`replay: ${found.reproduction!.replay}`)
   })
 
   test('bash sees the same broken response, and the user it created is gone afterwards', async () => {

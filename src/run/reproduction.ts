@@ -51,7 +51,7 @@ export const MAX_SCRIPT_BODY_BYTES = 64 * 1024
 /** The script sends at most this many requests of a case (a long case is cut, with a note). */
 export const MAX_SCRIPT_STEPS = 200
 /** Request bodies past this many bytes in all are left out of the script with a note (report.json stays small). */
-export const MAX_SCRIPT_BODIES_BYTES = 1024 * 1024
+export const MAX_SCRIPT_BODIES_BYTES = 256 * 1024
 
 /** Headers curl sets itself (or that describe the connection, not the request). */
 const NOT_REPLAYED = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'user-agent', 'expect'])
@@ -313,7 +313,7 @@ function curlOf(
       ? 'it holds NUL bytes'
       : bytes > MAX_SCRIPT_BODY_BYTES
         ? `${bytes} bytes > 64 KiB`
-        : `${bytes} bytes past the script's 1 MiB of bodies`
+        : `${bytes} bytes past the script's 256 KiB of bodies`
     return `${parts.join(' ')} --data-binary @body.json  # body left out (${why}): save the recorded body as body.json`
   }
   budget.left -= bytes

@@ -57,6 +57,7 @@ export async function runCommand(args: string[]): Promise<number> {
     path: flags.path,
     strictRfc: flags['strict-rfc'],
     allowRemoteRefs: flags['allow-remote-refs'],
+    har: flags.har,
   })
   const unknown = unknownCheckIds([...config.only, ...config.skip])
   if (unknown.length > 0)

@@ -21,7 +21,13 @@ export const RUN_OPTIONS = {
   path: { type: 'string' },
   'strict-rfc': { type: 'boolean' },
   'allow-remote-refs': { type: 'boolean' },
-  har: { type: 'string' },
+  baseline: { type: 'string' },
+  'baseline-update': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export const DIFF_OPTIONS = {
+  'fail-on': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -75,6 +81,7 @@ type Options =
   | typeof LIST_OPTIONS
   | typeof MERGE_OPTIONS
   | typeof SWEEP_OPTIONS
+  | typeof DIFF_OPTIONS
 
 export type Flags = Record<string, string | boolean | undefined>
 
@@ -152,6 +159,7 @@ Usage:
   scim-conformance list-checks [--vendor V | --spec FILE] [--markdown]
   scim-conformance merge-reports [--report-dir DIR] [--fail-on must|should] SHARD/report.json...
   scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T]
+  scim-conformance diff [--fail-on must|should] BASELINE.json REPORT.json
   scim-conformance --version
   scim-conformance COMMAND --help   (the command's own flags)
 
@@ -161,6 +169,7 @@ serve          Start the embedded reference server and print its base URL (Ctrl-
 list-checks    Every check: id, level, source, title; with --vendor, which apply to that vendor's document.
 merge-reports  One report.json/report.html from the shards of a run (vitest --shard).
 sweep          Delete the test users that interrupted runs left on --target.
+diff           A run's report.json against a baseline: its new, known and fixed findings.
 
 ${VENDOR_RULE}
 
@@ -182,8 +191,6 @@ vendor under DIR/<vendor>/). With --target, name the API the target implements (
   --target URL          the server under test (http or https): its origin, or the SCIM base URL serve prints
   --token T             bearer token (or SCIM_TOKEN); never appears in any output
   --report-dir DIR      junit.xml, report.json, report.html (default reports/)
-  --har FILE            every request and response of the run as HAR 1.2 (credentials redacted), each entry
-                        tagged with its check id (_checkId)
   --fail-on must|should exit 1 on MUST failures (default) or also on SHOULD warnings
   --only ID,...         run only these checks (ids or prefixes ending in *; see list-checks)
   --skip ID,...         leave these checks out
@@ -197,6 +204,10 @@ vendor under DIR/<vendor>/). With --target, name the API the target implements (
   --deadline-ms N       a whole exchange (default the larger of 60000 and 3 x --timeout-ms)
   --user-id ID          test on this existing user (put back after) when the target lets no user be created
   --strict-rfc          the RFC wins where the vendor's document departs from it
+  --baseline FILE       regression gate: compare with an earlier report.json (or a --baseline-update file) of
+                        the same vendor and target; exit 1 only for NEW findings at the --fail-on level
+  --baseline-update F   write this run's findings to F as the accepted set (entries may get an "expires"
+                        date, YYYY-MM-DD, after which they count as new again)
 
 ${EXIT} 130: interrupted.`,
   'audit-spec': `Usage: scim-conformance audit-spec [--vendor V|all | --spec FILE] [--fail-on must|should]
@@ -259,6 +270,16 @@ them (only users that still carry the harness's mark; every DELETE is verified b
   --token T             bearer token (or SCIM_TOKEN)
 
 Exit codes: 0 nothing left, 1 some test users remain (each named), 2 usage error or unreachable target.`,
+  diff: `Usage: scim-conformance diff [--fail-on must|should] BASELINE.json REPORT.json
+
+The regression gate alone: the findings of REPORT.json (a run's report.json) against BASELINE.json (an
+earlier report.json of the same vendor and target, or a file written by run --baseline-update): new
+(the check passed, was inconclusive or absent, or its accepted entry expired), known, and fixed.
+
+  --fail-on must|should exit 1 on new MUST failures (default) or also on new SHOULD warnings
+
+Exit codes: 0 no new finding at the --fail-on level, 1 new findings, 2 usage error, a missing or invalid
+file, or reports of another vendor or target.`,
 } as const
 
 export type CommandName = keyof typeof COMMAND_HELP

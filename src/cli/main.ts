@@ -36,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./spec-commands.ts')).mergeReportsCommand(rest)
       case 'sweep':
         return await (await import('./sweep-command.ts')).sweepCommand(rest)
+      case 'diff':
+        return await (await import('./diff-command.ts')).diffCommand(rest)
       case '--version':
       case '-V':
         process.stdout.write(`${TOOL_VERSION}\n`)
@@ -49,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       default:
         process.stderr.write(
           `scim-conformance: unknown command "${command}". ` +
-            'Commands: run, audit-spec, serve, list-checks, merge-reports, sweep (see --help).\n',
+            'Commands: run, audit-spec, serve, list-checks, merge-reports, sweep, diff (see --help).\n',
         )
         return 2
     }

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
+import { statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { auditSpec } from '../audit/audit-spec.ts'
-import { unknownCheckIds } from '../checks/index.ts'
+import { CHECK_ALIASES, unknownCheckIds } from '../checks/index.ts'
 import { parseServiceProviderConfig } from '../discovery/index.ts'
 import { oneLine, TransportError, UsageError } from '../errors.ts'
 import type { ScimClient } from '../http/client.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { ALL_VENDORS } from '../profile/vendors.ts'
+import { writeFileAtomic } from '../report/_internals/atomic-write.ts'
+import { type Baseline, baselineMismatch, compareToBaseline, gatingNew, updatedBaseline } from '../report/baseline.ts'
 import { ConformanceReporter } from '../report/conformance-reporter.ts'
 import { consoleSummary } from '../report/console-summary.ts'
 import { terminalLine } from '../report/terminal.ts'
@@ -21,10 +24,11 @@ import { finishRun } from '../run/sweep.ts'
 import { ForeignUserError, guardedClient, TestUsers } from '../run/test-users.ts'
 import { learnWithTestUser } from '../run/learn-constraints.ts'
 import { NO_CONSTRAINTS, type ServerConstraints } from '../checks/context.ts'
-import { scrubberOf, secretsOf, withoutUserinfo } from '../secrets.ts'
+import { scrubberOf, scrubSecrets, secretsOf, withoutUserinfo } from '../secrets.ts'
 import { HELP, parseFlags, RUN_OPTIONS } from './args.ts'
 import { clientOf } from '../run/from-config.ts'
 import { preflightTarget } from '../run/preflight.ts'
+import { readBaseline } from './diff-command.ts'
 
 // Compiled (the installed package: dist/src/cli/) the suites are JavaScript too, in dist/suites/.
 const COMPILED = import.meta.url.endsWith('.js')
@@ -57,7 +61,6 @@ export async function runCommand(args: string[]): Promise<number> {
     path: flags.path,
     strictRfc: flags['strict-rfc'],
     allowRemoteRefs: flags['allow-remote-refs'],
-    har: flags.har,
   })
   const unknown = unknownCheckIds([...config.only, ...config.skip])
   if (unknown.length > 0)
@@ -65,6 +68,7 @@ export async function runCommand(args: string[]): Promise<number> {
       `unknown check id ${unknown.map((u) => `"${u}"`).join(', ')} in --only/--skip. See list-checks.`,
     )
   const vendors = vendorsToRun(flags, config)
+  const gate = regressionGate(flags, vendors)
   // Against the embedded server it loads while the spec is read; against a target, once the preflight's read passed.
   if (config.target === null) warmVitest()
   let worst = 0
@@ -72,7 +76,7 @@ export async function runCommand(args: string[]): Promise<number> {
   // winds down must not kill it half-way through its cleanup.
   for (const s of SIGNALS) process.on(s, onSignal)
   for (const vendor of vendors) {
-    const code = await runVendor(config, vendor, vendors.length > 1)
+    const code = await runVendor(config, vendor, vendors.length > 1, gate)
     worst = Math.max(worst, code)
     if (code === 130 || interrupt.count > 0) return 130
   }
@@ -138,7 +142,45 @@ function vendorsToRun(flags: Record<string, unknown>, config: RunConfig): string
   return [config.vendor]
 }
 
-async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean): Promise<number> {
+/** `--baseline FILE` (read now: a missing or invalid file is one line, exit 2) and `--baseline-update FILE`. */
+interface RegressionGate {
+  baseline: Baseline | null
+  /** The baseline file as the user named it. */
+  against: string | null
+  /** Where the accepted set goes, absolute (a relative path is the user's working directory's). */
+  update: string | null
+}
+
+function regressionGate(flags: Record<string, unknown>, vendors: string[]): RegressionGate {
+  const text = (name: string) => {
+    const value = flags[name]
+    if (value === undefined) return null
+    if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} needs a file path.`)
+    return value.trim()
+  }
+  const against = text('baseline')
+  const update = text('baseline-update')
+  if ((against !== null || update !== null) && vendors.length > 1)
+    throw new UsageError("--baseline and --baseline-update judge one vendor's run: name it with --vendor or --spec.")
+  if (update !== null) {
+    const parent = dirname(resolve(update))
+    const isDir = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory()
+    if (isDir(resolve(update))) throw new UsageError(`--baseline-update ${update}: a directory; name a file.`)
+    if (!isDir(parent)) throw new UsageError(`--baseline-update ${update}: no folder ${parent} to write it in.`)
+  }
+  return {
+    baseline: against === null ? null : readBaseline(against, '--baseline'),
+    against,
+    update: update === null ? null : resolve(update),
+  }
+}
+
+async function runVendor(
+  base: RunConfig,
+  vendor: string,
+  perVendorDir: boolean,
+  gate: RegressionGate,
+): Promise<number> {
   const profile = await loadProfile({
     vendor: base.spec ? undefined : vendor,
     spec: base.spec ?? undefined,
@@ -156,6 +198,14 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
     token: base.token ?? (base.target ? null : randomBytes(16).toString('hex')),
   }
   interrupt.config = config
+  // Against the embedded server (no --target) its port changes every run: only the vendor is compared.
+  const mismatch =
+    gate.baseline &&
+    baselineMismatch(gate.baseline, {
+      vendor: config.vendor,
+      target: config.target ? withoutUserinfo(config.target) : null,
+    })
+  if (mismatch) throw new UsageError(`--baseline ${gate.against}: ${mismatch}.`)
   const constraints = config.target ? await preflight(config, profile, false) : null
   if (interrupt.count > 0) return 130
   process.stderr.write(
@@ -165,6 +215,14 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
   )
   const report = await runSuites(config, profile, constraints)
   if (!report) return 130
+  const now = new Date()
+  if (gate.baseline)
+    report.baseline = compareToBaseline(gate.baseline, report, {
+      against: gate.against!,
+      failOn: config.failOn,
+      now,
+      aliases: CHECK_ALIASES,
+    })
   const secrets = secretsOf(config)
   await writeReports(report, reportDir, { secrets })
   const shown = { reportDir: shownPath(reportDir), color: process.stdout.isTTY === true, secrets }
@@ -174,10 +232,27 @@ async function runVendor(base: RunConfig, vendor: string, perVendorDir: boolean)
     return 2
   }
   if (report.interrupted) return 130
-  const failing = report.results.some(
-    (r) => r.status === 'failed' || (config.failOn === 'should' && r.status === 'warned'),
-  )
+  if (gate.update) await writeAcceptedSet(gate, report, now, secrets)
+  // With a baseline only new findings at the --fail-on level fail the run.
+  const failing = report.baseline
+    ? gatingNew(report.baseline).length > 0
+    : report.results.some((r) => r.status === 'failed' || (config.failOn === 'should' && r.status === 'warned'))
   return failing ? 1 : 0
+}
+
+/** --baseline-update: this run's findings as the accepted set (a run with harness errors or cut short writes none). */
+async function writeAcceptedSet(
+  gate: RegressionGate,
+  report: ConformanceReport,
+  now: Date,
+  secrets: ReturnType<typeof secretsOf>,
+): Promise<void> {
+  const accepted = updatedBaseline(report, gate.baseline, report.baseline ?? null, now, CHECK_ALIASES)
+  await writeFileAtomic(gate.update!, scrubSecrets(`${JSON.stringify(accepted, null, 2)}\n`, secrets))
+  process.stderr.write(
+    `scim-conformance: accepted set of ${accepted.entries.length} finding(s) written to ` +
+      `${terminalLine(shownPath(gate.update!))}\n`,
+  )
 }
 
 /**

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { CheckResult, Outcome } from '../checks/types.ts'
+import { type BaselineComparison, type BaselineItem, gates } from './baseline.ts'
 import { countsByLevel, describeCounts } from './_internals/counts.ts'
 import { formatDuration, LEVELS, OUTCOME_LABEL, receivedLine } from './_internals/text.ts'
 import { activeSecrets, scrubSecrets, withoutUserinfo } from '../secrets.ts'
@@ -77,6 +78,8 @@ export function consoleSummary(report: ConformanceReport, options: ConsoleSummar
       lines.push(`${label(r.status)} ${terminalLine(r.id).padEnd(width)}  ${terminalLine(oneLineReason(r))}`)
   }
 
+  if (report.baseline) lines.push('', ...baselineLines(report.baseline))
+
   const harnessErrors = report.harnessErrors ?? []
   if (harnessErrors.length > 0) {
     lines.push('')
@@ -95,4 +98,37 @@ export function consoleSummary(report: ConformanceReport, options: ConsoleSummar
     `Replay with: --seed ${terminalLine(String(report.seed))}`,
   )
   return scrubSecrets(lines.join('\n'), [...secretsFrom(options), ...activeSecrets()])
+}
+
+/** What a finding was before, in words. */
+function wasText(item: BaselineItem): string {
+  if (item.expired) return `accepted until ${item.expired}, expired`
+  return item.before === 'absent' ? 'not in the baseline' : `was ${item.before}`
+}
+
+/**
+ * The regression gate's lines (run --baseline, diff): counts, then one line per new (those that gate marked NEW),
+ * known and fixed finding. Escaped for the terminal; the caller scrubs.
+ */
+export function baselineLines(comparison: BaselineComparison): string[] {
+  const c = comparison
+  const lines = [
+    terminalLine(
+      `Baseline ${c.against}: ${c.new.length} new, ${c.known.length} known, ${c.fixed.length} fixed` +
+        (c.notRun.length > 0 ? `, ${c.notRun.length} not run` : '') +
+        ` (exit 1 only for a new ${c.failOn === 'should' ? 'failure or warning' : 'failure'})`,
+    ),
+  ]
+  const all = [...c.new, ...c.known, ...c.fixed]
+  const width = Math.max(0, ...all.map((i) => i.id.length))
+  const line = (tag: string, item: BaselineItem, note: string) => {
+    const what = terminalLine(`${item.status}, ${note}: ${item.summary}`)
+    return `  ${tag.padEnd(5)} ${terminalLine(item.id).padEnd(width)}  ${what}`
+  }
+  for (const item of c.new) lines.push(line(gates(item.status, c.failOn) ? 'NEW' : 'new', item, wasText(item)))
+  for (const item of c.known)
+    lines.push(line('known', item, item.expires ? `accepted until ${item.expires}` : 'accepted'))
+  for (const item of c.fixed) lines.push(line('fixed', item, `was ${item.before}`))
+  if (c.notRun.length > 0) lines.push(`  not run: ${terminalLine(c.notRun.join(', '))}`)
+  return lines
 }

@@ -25,6 +25,7 @@ import type { WriteReportOptions } from './json-report.ts'
 import { scrubSecrets } from '../secrets.ts'
 import { scrubReport, secretsFrom } from './scrub-token.ts'
 import type { ConformanceReport } from './types.ts'
+import { type BaselineItem, gates } from './baseline.ts'
 
 /** Bodies longer than this are cut in the page (report.json keeps them whole). */
 const BODY_LIMIT = 32 * 1024
@@ -580,6 +581,34 @@ function findingItem(r: CheckResult): SafeHtml {
   return html`<li class="finding-item" ${data}>${badge(r.status)} ${levelTag(r.level)} ${link} ${id}${what}</li>`
 }
 
+/** With --baseline: the run's findings against it, new (those that fail the run first), known and fixed. */
+function baselineSection(report: ConformanceReport): SafeHtml {
+  const c = report.baseline
+  if (!c) return html``
+  const row = (kind: string, item: BaselineItem, note: string) =>
+    html`<tr data-baseline="${kind}" data-check-id="${item.id}" data-status="${item.status}"><td>${kind}</td>
+<td><code>${item.id}</code></td><td>${badge(item.status)}</td><td>${note}</td>
+<td>${printable(cut(item.summary, 240))}</td></tr>`
+  const before = (i: BaselineItem) =>
+    i.expired
+      ? `accepted until ${i.expired}, expired`
+      : i.before === 'absent'
+        ? 'not in the baseline'
+        : `was ${i.before}`
+  const rows = [
+    ...c.new.map((i) => row(gates(i.status, c.failOn) ? 'NEW' : 'new', i, before(i))),
+    ...c.known.map((i) => row('known', i, i.expires ? `accepted until ${i.expires}` : 'accepted')),
+    ...c.fixed.map((i) => row('fixed', i, `was ${i.before}`)),
+  ]
+  const counts = `${c.new.length} new, ${c.known.length} known, ${c.fixed.length} fixed`
+  const gate = `The run fails only on a new ${c.failOn === 'should' ? 'failure or warning' : 'failure'}.`
+  const notRun = c.notRun.length > 0 ? html` Not run this time: ${c.notRun.join(', ')}.` : ''
+  const title = html`<h2 id="baseline-h">Against the baseline <code>${c.against}</code></h2>`
+  const table = html`<table>${thead(['', 'Check', 'Now', 'Before', 'Finding'])}<tbody>${rows}</tbody></table>`
+  return html`<section id="baseline" aria-labelledby="baseline-h">${title}
+<p class="muted">${counts}. ${gate}${notRun}</p>${rows.length > 0 ? table : ''}</section>`
+}
+
 /**
  * What the page opens on after the summary: every failure and warning (failures first, MUST before
  * SHOULD), one line each linked to its detail, then the details in the same order.
@@ -630,6 +659,7 @@ ${header(report)}
 <main class="wrap">
 ${s.failed + s.warned > 0 ? jump : ''}
 ${summary(report)}
+${baselineSection(report)}
 ${details(report)}
 ${checks(report)}
 ${traits(report)}

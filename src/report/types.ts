@@ -1,5 +1,6 @@
 import type { CheckResult, SpecFinding } from '../checks/types.ts'
 import type { RunCleanup } from '../run/sweep.ts'
+import type { BaselineComparison } from './baseline.ts'
 
 export interface ReportSummary {
   passed: number
@@ -47,4 +48,6 @@ export interface ConformanceReport {
   interrupted?: boolean
   /** The end-of-run sweep: test users removed, and any left on the target (why, and the ledger that lists them). */
   cleanup?: RunCleanup
+  /** With `--baseline FILE`: this run's findings against it (new, known, fixed); absent without one. */
+  baseline?: BaselineComparison
 }

@@ -23,6 +23,7 @@ export const RUN_OPTIONS = {
   'allow-remote-refs': { type: 'boolean' },
   baseline: { type: 'string' },
   'baseline-update': { type: 'string' },
+  har: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -191,6 +192,8 @@ vendor under DIR/<vendor>/). With --target, name the API the target implements (
   --target URL          the server under test (http or https): its origin, or the SCIM base URL serve prints
   --token T             bearer token (or SCIM_TOKEN); never appears in any output
   --report-dir DIR      junit.xml, report.json, report.html (default reports/)
+  --har FILE            every request and response of the run as HAR 1.2 (credentials redacted), each entry
+                        tagged with its check id (_checkId)
   --fail-on must|should exit 1 on MUST failures (default) or also on SHOULD warnings
   --only ID,...         run only these checks (ids or prefixes ending in *; see list-checks)
   --skip ID,...         leave these checks out

@@ -12,6 +12,7 @@ import { ALL_VENDORS } from '../profile/vendors.ts'
 import { writeFileAtomic } from '../report/_internals/atomic-write.ts'
 import { type Baseline, baselineMismatch, compareToBaseline, gatingNew, updatedBaseline } from '../report/baseline.ts'
 import { ConformanceReporter } from '../report/conformance-reporter.ts'
+import { harFileFor } from '../report/har.ts'
 import { consoleSummary } from '../report/console-summary.ts'
 import { terminalLine } from '../report/terminal.ts'
 import type { ConformanceReport } from '../report/types.ts'
@@ -61,6 +62,7 @@ export async function runCommand(args: string[]): Promise<number> {
     path: flags.path,
     strictRfc: flags['strict-rfc'],
     allowRemoteRefs: flags['allow-remote-refs'],
+    har: flags.har,
   })
   const unknown = unknownCheckIds([...config.only, ...config.skip])
   if (unknown.length > 0)
@@ -193,6 +195,8 @@ async function runVendor(
     ...base,
     vendor: base.spec ? profile.name : vendor,
     reportDir,
+    // Several vendors, several HAR files: the vendor's name before the extension.
+    har: base.har !== null && perVendorDir ? harFileFor(base.har, vendor) : base.har,
     // The origin and the SCIM base URL `serve` prints are the same target (src/run/config.ts scimTarget).
     target: base.target ? scimTarget(base.target, profile.basePath) : null,
     token: base.token ?? (base.target ? null : randomBytes(16).toString('hex')),

@@ -15,6 +15,7 @@ import { finishRun } from '../run/sweep.ts'
 import { terminalLine } from './terminal.ts'
 import type { ConformanceReport } from './types.ts'
 import { writeReports } from './write-reports.ts'
+import { type HarLink, harSpoolPath, writeHar } from './har.ts'
 
 export { TOOL_VERSION }
 
@@ -169,6 +170,19 @@ export class ConformanceReporter implements Reporter {
       harnessErrors: this.harnessErrors,
       interrupted: reason === 'interrupted',
       cleanup,
+    }
+    // --har: the exchanges the run's worker spooled, written as one HAR file now that every check is done.
+    // (`har` joins ConformanceReport's type once src/report/types.ts is free to edit.)
+    if (config.har) {
+      try {
+        const har: HarLink = writeHar(harSpoolPath(config), config.har, {
+          name: 'scim-conformance',
+          version: TOOL_VERSION,
+        })
+        Object.assign(report, { har })
+      } catch (error) {
+        this.harnessErrors.push(`writing --har ${config.har}: ${oneLine(error)}`)
+      }
     }
     this.report = report
     if (this.options.write) await writeReports(report, config.reportDir, { secrets: secretsOf(config) })

@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { defaultDeadlineMs } from '../http/client.ts'
+import { harFileProblem } from '../report/har.ts'
 
 /** Everything one conformance run needs, from flags (CLI) or environment variables (plain `vitest run suites`). */
 export interface RunConfig {
@@ -32,6 +33,8 @@ export interface RunConfig {
   allowRemoteRefs: boolean
   /** Short id stamped into every test user's userName so leftovers can be found. */
   runId: string
+  /** `--har FILE`: every exchange of the run written there as HAR 1.2 (src/report/har.ts), or null. */
+  har: string | null
 }
 
 /**
@@ -59,6 +62,7 @@ export const ENV = {
   strictRfc: 'SCIM_STRICT_RFC',
   allowRemoteRefs: 'SCIM_ALLOW_REMOTE_REFS',
   runId: 'SCIM_RUN_ID',
+  har: 'SCIM_HAR',
 } as const
 
 export const DEFAULT_RUNS = 50
@@ -139,7 +143,16 @@ export function buildConfig(raw: Raw): RunConfig {
     strictRfc: bool('strictRfc'),
     allowRemoteRefs: bool('allowRemoteRefs'),
     runId: str('runId') ?? randomUUID().slice(0, 8),
+    har: harOf(str('har')),
   }
+}
+
+/** The --har file, absolute; a path no file can be written at is a one-line usage error. */
+function harOf(file: string | null): string | null {
+  if (file === null) return null
+  const problem = harFileProblem(file)
+  if (problem) throw new UsageError(problem)
+  return fromWorkingDir(file)
 }
 
 /**

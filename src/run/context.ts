@@ -10,6 +10,8 @@ import { scrubberOf, secretsOf, type Secret } from '../secrets.ts'
 import { guardedClient, listExisting, TestUsers } from './test-users.ts'
 import { clientOf, profileOf } from './from-config.ts'
 import { gatedClient } from './send-gate.ts'
+import { harRecorded, harSpoolPath } from '../report/har.ts'
+import { rmSync } from 'node:fs'
 import { tripwire } from './tripwire.ts'
 import { learnOnce, learnWithTestUser } from './learn-constraints.ts'
 import { judgeUsersRead, readOnce } from './preflight.ts'
@@ -58,7 +60,13 @@ export async function createRunContext(
   // The origin or the SCIM base URL `serve` prints: the same target.
   const target = scimTarget(given, profile.basePath)
   // One budget for the whole run, in which racing checks' requests go first (src/run/send-gate.ts).
-  const client = gatedClient(tripwire(clientOf(config, target, { pooled: true })), config.concurrency)
+  const secrets = secretsOf({ token: config.token, target })
+  const sending = clientOf(config, target, { pooled: true })
+  // --har: each exchange spooled as a HAR entry tagged with its check (the reporter writes the file at the end).
+  const spool = config.har === null ? null : harSpoolPath(config)
+  if (spool !== null) rmSync(spool, { force: true })
+  const recorded = spool === null ? sending : harRecorded(sending, spool, secrets)
+  const client = gatedClient(tripwire(recorded), config.concurrency)
   // Discovery's reads and the listing of the users that exist before the run, all at once.
   const [discovery, listing] = await Promise.all([discover(client, profile), listExisting(client, profile)])
   // The listing is the context's authenticated read: refused credentials or a wrong path stop the run here
@@ -117,7 +125,7 @@ export async function createRunContext(
     },
     contractOf: (check) => (typeof check.contract === 'function' ? check.contract(context) : (check.contract ?? 'rfc')),
   }
-  return { check: context, users, secrets: secretsOf({ token: config.token, target }), close: () => client.close() }
+  return { check: context, users, secrets, close: () => client.close() }
 }
 
 async function discover(client: ScimClient, profile: VendorProfile): Promise<Discovery> {

@@ -153,7 +153,7 @@ export class RunSchedule {
     try {
       const run = await this.context
       const work = { left: 0 }
-      const running = { racer: RACING.has(check.area), left: () => work.left }
+      const running = { id: check.id, racer: RACING.has(check.area), left: () => work.left }
       const lanes = this.lanesOf(check)
       entry.resolve(
         await asCheck(running, () =>

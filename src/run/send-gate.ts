@@ -4,6 +4,8 @@ import type { Exchange } from '../http/exchange.ts'
 
 /** What the gate knows of the check in progress: every request it causes, through any layer, is its. */
 export interface RunningCheck {
+  /** The check's id: what a recorded exchange is tagged with (the HAR's `_checkId`, src/report/har.ts). */
+  id?: string
   /** A check whose requests race each other on purpose (put.concurrency.*): they go first, fired together. */
   racer?: boolean
   /** The requests the check is estimated to have left: the check with more left goes first. */
@@ -15,6 +17,11 @@ const running = new AsyncLocalStorage<RunningCheck>()
 /** Runs a check, its requests served as {@link gatedClient} serves that check's. */
 export function asCheck<T>(check: RunningCheck, run: () => Promise<T>): Promise<T> {
   return running.run(check, run)
+}
+
+/** The id of the check whose request is being sent here (any layer below a check), or null outside any check. */
+export function checkInProgress(): string | null {
+  return running.getStore()?.id ?? null
 }
 
 interface Waiter {
@@ -65,17 +72,18 @@ export function gatedClient(client: ScimClient, capacity: number): ScimClient {
     }
   }
   /** A racer's requests started in this tick, sent together once their slots are free. */
-  let batch: { options: SendOptions; settle(e: Promise<Exchange>): void }[] | null = null
+  let batch: { options: SendOptions; check: RunningCheck; settle(e: Promise<Exchange>): void }[] | null = null
   const flush = async () => {
     const sending = batch!
     batch = null
     // More than the budget can never be in flight together: each waits its turn (the race is kept apart).
     if (sending.length > capacity) {
-      for (const r of sending) r.settle(acquire(racers, 1).then(() => sendHeld(r.options)))
+      for (const r of sending) r.settle(running.run(r.check, () => acquire(racers, 1).then(() => sendHeld(r.options))))
       return
     }
     await acquire(racers, sending.length)
-    for (const r of sending) r.settle(sendHeld(r.options))
+    // Each request sent as its own check's (the batch may hold two racing checks' requests).
+    for (const r of sending) r.settle(running.run(r.check, () => sendHeld(r.options)))
   }
   return {
     get exchangeCount() {
@@ -92,7 +100,7 @@ export function gatedClient(client: ScimClient, capacity: number): ScimClient {
           batch = []
           queueMicrotask(() => void flush())
         }
-        batch.push({ options, settle: (e) => e.then(resolve, reject) })
+        batch.push({ options, check, settle: (e) => e.then(resolve, reject) })
       })
     },
     close: () => client.close(),

@@ -1,0 +1,208 @@
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import {
+  closeServers,
+  killStrayChildren,
+  readReport,
+  removeTempDirs,
+  runCli,
+  secretToken,
+  startCube,
+  tempDir,
+  TEST_TIMEOUT_MS,
+  type CliResult,
+} from '../../test/support/cli.ts'
+import type { Exchange } from '../http/exchange.ts'
+import { secretsOf } from '../secrets.ts'
+import { type HarEntry, type HarLink, harEntry, harFileFor, harFileProblem, writeHar } from './har.ts'
+import type { ConformanceReport } from './types.ts'
+
+// har-validator (the HAR 1.2 JSON schemas of har-schema, checked with ajv): CommonJS, no type declarations.
+const harValidator = createRequire(import.meta.url)('har-validator') as { har(data: unknown): Promise<unknown> }
+
+interface Har {
+  log: { version: string; creator: { name: string; version: string }; entries: HarEntry[] }
+}
+
+afterAll(async () => {
+  killStrayChildren()
+  await closeServers()
+  await removeTempDirs()
+})
+
+const TOKEN = 'har-test-secret-0123456789'
+
+function exchange(overrides: Partial<Exchange> = {}): Exchange {
+  return {
+    request: {
+      method: 'PUT',
+      url: 'http://127.0.0.1:9/scim/v2/Users/abc?attributes=userName',
+      headers: { 'content-type': 'application/scim+json', authorization: `Bearer ${TOKEN}` },
+      body: '{"userName":"a"}',
+    },
+    response: {
+      status: 200,
+      headers: { 'content-type': 'application/scim+json' },
+      bodyText: `{"echo":"${TOKEN}"}`,
+      body: { echo: TOKEN },
+      truncated: false,
+    },
+    error: null,
+    startedAt: '2026-12-03T08:00:00.000Z',
+    durationMs: 12,
+    ...overrides,
+  }
+}
+
+describe('harEntry', () => {
+  const secrets = secretsOf({ token: TOKEN })
+
+  test('a request and its response as a HAR 1.2 entry, tagged with its check; no secret anywhere', async () => {
+    // Act
+    const entry = harEntry(exchange(), 'put.status.success-200', secrets)
+    // Assert
+    const text = JSON.stringify(entry)
+    expect(text).not.toContain(TOKEN)
+    expect(entry.request.headers).toContainEqual({ name: 'authorization', value: 'Bearer $SCIM_TOKEN' })
+    expect(entry.request.queryString).toEqual([{ name: 'attributes', value: 'userName' }])
+    expect(entry.request.postData).toEqual({ mimeType: 'application/scim+json', text: '{"userName":"a"}' })
+    expect(entry.response).toMatchObject({ status: 200, statusText: 'OK' })
+    expect(entry._checkId).toBe('put.status.success-200')
+    await expect(harValidator.har(harOf([entry]))).resolves.toBeTruthy()
+  })
+
+  test('a request that got no response: status 0 and the transport error, still valid', async () => {
+    // Act
+    const entry = harEntry(
+      exchange({ response: null, error: { code: 'ECONNRESET', message: 'socket hang up' } }),
+      null,
+      secrets,
+    )
+    // Assert
+    expect(entry.response).toMatchObject({ status: 0, _error: { code: 'ECONNRESET' } })
+    expect(entry._checkId).toBeNull()
+    await expect(harValidator.har(harOf([entry]))).resolves.toBeTruthy()
+  })
+})
+
+describe('writeHar', () => {
+  test('entries from the spool in the order they started, counted by check; the spool is removed', async () => {
+    // Arrange: spooled as they ended (the later-started one first)
+    const dir = mkdtempSync(join(tmpdir(), 'scimc-har-'))
+    try {
+      const spool = join(dir, 'spool.jsonl')
+      const late = harEntry(exchange({ startedAt: '2026-12-03T08:00:02.000Z' }), 'put.a', [])
+      const early = harEntry(exchange({ startedAt: '2026-12-03T08:00:01.000Z' }), null, [])
+      for (const e of [late, early])
+        appendFileSync(spool, `${JSON.stringify([e.startedDateTime, e._checkId])}\t${JSON.stringify(e)}\n`)
+      const file = join(dir, 'run.har')
+      // Act
+      const link = writeHar(spool, file, { name: 'scim-conformance', version: '0.0.0' })
+      // Assert
+      const har = JSON.parse(readFileSync(file, 'utf8')) as Har
+      expect(har.log.entries.map((e) => e.startedDateTime)).toEqual([early.startedDateTime, late.startedDateTime])
+      expect(link).toEqual({ file, entries: 2, filter: '_checkId', byCheck: { '(run)': 1, 'put.a': 1 } })
+      expect(existsSync(spool)).toBe(false)
+      await expect(harValidator.har(har)).resolves.toBeTruthy()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('no spool (no exchange recorded): a valid HAR without entries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scimc-har-'))
+    try {
+      const link = writeHar(join(dir, 'none.jsonl'), join(dir, 'run.har'), { name: 'scim-conformance', version: '0' })
+      expect(link.entries).toBe(0)
+      await expect(harValidator.har(JSON.parse(readFileSync(join(dir, 'run.har'), 'utf8')))).resolves.toBeTruthy()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('harFileFor: one file per vendor when a run covers several', () => {
+    expect(harFileFor('/tmp/x/run.har', 'cube')).toBe('/tmp/x/run.cube.har')
+    expect(harFileFor('/tmp/x/run', 'maia')).toBe('/tmp/x/run.maia')
+  })
+
+  test('harFileProblem: a folder, a missing folder and a kernel file system are refused; a new file is fine', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scimc-har-'))
+    try {
+      expect(harFileProblem(dir)).toMatch(/is a folder/)
+      expect(harFileProblem(join(dir, 'no', 'run.har'))).toMatch(/does not exist/)
+      expect(harFileProblem('/proc/run.har')).toMatch(/kernel/)
+      expect(harFileProblem(join(dir, 'run.har'))).toBeNull()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('scim-conformance run --har', () => {
+  let token: string
+  let run: CliResult
+  let report: ConformanceReport & { har?: HarLink }
+  let text: string
+  let har: Har
+
+  beforeAll(async () => {
+    // Arrange
+    token = secretToken()
+    const server = await startCube({ token })
+    const dir = await tempDir()
+    const file = join(dir, 'run.har')
+    // Act
+    run = await runCli(
+      ['run', '--vendor', 'cube', '--target', server.origin, '--runs', '3', '--report-dir', dir, '--har', file],
+      { env: { SCIM_TOKEN: token } },
+    )
+    report = await readReport(dir)
+    text = readFileSync(file, 'utf8')
+    har = JSON.parse(text) as Har
+  }, TEST_TIMEOUT_MS)
+
+  test('the run ends clean and its HAR validates against the HAR 1.2 schema', async () => {
+    expect(run.code, run.stderr + run.stdout).toBe(0)
+    expect(har.log.version).toBe('1.2')
+    await expect(harValidator.har(har)).resolves.toBeTruthy()
+  })
+
+  test('the token appears nowhere in the file; its Authorization header reads as the placeholder', () => {
+    expect(text).not.toContain(token)
+    const auth = har.log.entries.flatMap((e) =>
+      e.request.headers.filter((h) => h.name.toLowerCase() === 'authorization'),
+    )
+    expect(auth.length).toBeGreaterThan(0)
+    // The run's own credential reads as the placeholder; the auth checks' deliberately wrong tokens stay as sent.
+    expect(auth.map((h) => h.value)).toContain('Bearer $SCIM_TOKEN')
+    expect(auth.filter((h) => h.value !== 'Bearer $SCIM_TOKEN').every((h) => !h.value.includes(token))).toBe(true)
+  })
+
+  test('every entry has _checkId; each result links to its entries through it (report.json har)', () => {
+    expect(har.log.entries.every((e) => '_checkId' in e)).toBe(true)
+    expect(report.har).toMatchObject({ entries: har.log.entries.length, filter: '_checkId' })
+    const byCheck = new Map<string, number>()
+    for (const e of har.log.entries) byCheck.set(e._checkId ?? '(run)', (byCheck.get(e._checkId ?? '(run)') ?? 0) + 1)
+    expect(Object.fromEntries(byCheck)).toEqual(report.har!.byCheck)
+    // A result's `requests` counts its cases' requests; its HAR entries add its test users' set-up and clean-up.
+    for (const r of report.results) expect(byCheck.get(r.id) ?? 0, r.id).toBeGreaterThanOrEqual(r.requests ?? 0)
+    // The run's own requests (discovery, the listing of existing users) are tagged null.
+    expect(byCheck.get('(run)')).toBeGreaterThan(0)
+    expect(har.log.entries.length).toBeGreaterThan(report.summary.requests)
+  })
+})
+
+test('--har at a path no file can be written is one line and exit 2', async () => {
+  const dir = await tempDir()
+  const run = await runCli(['run', '--vendor', 'cube', '--har', join(dir, 'missing', 'run.har')])
+  expect(run.code).toBe(2)
+  expect(run.stderr.trim().split('\n')).toHaveLength(1)
+  expect(run.stderr).toMatch(/--har .*does not exist/)
+})
+
+function harOf(entries: HarEntry[]): Har {
+  return { log: { version: '1.2', creator: { name: 'scim-conformance', version: '0.0.0' }, entries } } satisfies Har
+}

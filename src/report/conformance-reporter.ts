@@ -15,7 +15,7 @@ import { finishRun } from '../run/sweep.ts'
 import { terminalLine } from './terminal.ts'
 import type { ConformanceReport } from './types.ts'
 import { writeReports } from './write-reports.ts'
-import { type HarLink, harSpoolPath, writeHar } from './har.ts'
+import { harSpoolPath, writeHar } from './har.ts'
 
 export { TOOL_VERSION }
 
@@ -172,14 +172,9 @@ export class ConformanceReporter implements Reporter {
       cleanup,
     }
     // --har: the exchanges the run's worker spooled, written as one HAR file now that every check is done.
-    // (`har` joins ConformanceReport's type once src/report/types.ts is free to edit.)
     if (config.har) {
       try {
-        const har: HarLink = writeHar(harSpoolPath(config), config.har, {
-          name: 'scim-conformance',
-          version: TOOL_VERSION,
-        })
-        Object.assign(report, { har })
+        report.har = writeHar(harSpoolPath(config), config.har, { name: 'scim-conformance', version: TOOL_VERSION })
       } catch (error) {
         this.harnessErrors.push(`writing --har ${config.har}: ${oneLine(error)}`)
       }

@@ -17,7 +17,7 @@ import {
 } from '../../test/support/cli.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { secretsOf } from '../secrets.ts'
-import { type HarEntry, type HarLink, harEntry, harFileFor, harFileProblem, writeHar } from './har.ts'
+import { type HarEntry, harEntry, harFileFor, harFileProblem, writeHar } from './har.ts'
 import type { ConformanceReport } from './types.ts'
 
 // har-validator (the HAR 1.2 JSON schemas of har-schema, checked with ajv): CommonJS, no type declarations.
@@ -144,7 +144,7 @@ describe('writeHar', () => {
 describe('scim-conformance run --har', () => {
   let token: string
   let run: CliResult
-  let report: ConformanceReport & { har?: HarLink }
+  let report: ConformanceReport
   let text: string
   let har: Har
 

@@ -1,6 +1,7 @@
 import type { CheckResult, SpecFinding } from '../checks/types.ts'
 import type { RunCleanup } from '../run/sweep.ts'
 import type { BaselineComparison } from './baseline.ts'
+import type { HarLink } from './har.ts'
 
 export interface ReportSummary {
   passed: number
@@ -50,4 +51,6 @@ export interface ConformanceReport {
   cleanup?: RunCleanup
   /** With `--baseline FILE`: this run's findings against it (new, known, fixed); absent without one. */
   baseline?: BaselineComparison
+  /** With `--har FILE`: where every exchange is; a result's entries are those whose `_checkId` is its id. */
+  har?: HarLink
 }

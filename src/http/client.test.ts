@@ -340,6 +340,28 @@ describe('createScimClient', () => {
     expect(exchange.response).toMatchObject({ status: 200, truncated: false, body: { id: 'slow-ok' } })
   })
 
+  test('an idempotent request whose connection closed before any answer is sent once more (RFC 9110 §9.2.2)', async () => {
+    let gets = 0
+    let posts = 0
+    routes.set('/scim/v2/Users/closed-once', (req, res) => {
+      if (req.method === 'GET' && gets++ === 0) return void req.socket.destroy()
+      if (req.method === 'POST') {
+        posts++
+        return void req.socket.destroy()
+      }
+      res.writeHead(200, { 'content-type': 'application/scim+json' })
+      res.end('{"id":"closed-once"}')
+    })
+    const c = client()
+    const get = await c.send({ method: 'GET', path: '/Users/closed-once' })
+    expect(get.response).toMatchObject({ status: 200, body: { id: 'closed-once' } })
+    expect(gets).toBe(2)
+    // A POST is not idempotent: the server may have acted on it, so its failure is told, not hidden.
+    const post = await c.send({ method: 'POST', path: '/Users/closed-once', json: {} })
+    expect(post.response).toBeNull()
+    expect(posts).toBe(1)
+  })
+
   test('a connection reset after the headers is a transport error', async () => {
     routes.set('/scim/v2/Users/reset', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/scim+json', 'content-length': '1000' })

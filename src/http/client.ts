@@ -136,10 +136,28 @@ export function defaultDeadlineMs(timeoutMs: number): number {
   return Math.max(60_000, 3 * timeoutMs)
 }
 
+/** Methods RFC 9110 §9.2.2 calls idempotent, which a client may send again after a connection failure. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
+/** Errors of a connection that closed under the request (a keep-alive socket the server had just closed). */
+const CLOSED_UNDER = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
+
+/** An idempotent request whose connection closed before any status line came back. */
+function staleConnection(exchange: Exchange): boolean {
+  const { request, response, error } = exchange
+  return (
+    response === null &&
+    error !== null &&
+    CLOSED_UNDER.has(error.code) &&
+    IDEMPOTENT.has(request.method.toUpperCase()) &&
+    !error.message.includes('(after status')
+  )
+}
+
 /**
  * An HTTP client for one SCIM target: an undici `Pool` (keep-alive, pipelining 1, `concurrency`
  * connections) composed with the {@link recordExchange} interceptor. It never follows redirects and
- * never retries a failure: a retried 5xx would hide a finding.
+ * never retries a failure (a retried 5xx would hide a finding), but for an idempotent request whose connection
+ * closed before any answer, sent again once (RFC 9110 §9.2.2).
  *
  * A 429 is not a failure: the server is rate limiting (RFC 6585 §4) and did not act on the request, so that
  * request alone is sent again, whatever its method (a PUT or POST answered 429 was not processed: sending it
@@ -181,6 +199,7 @@ export function createScimClient(options: ClientOptions): ScimClient {
     let retries = 0
     let waitedMs = 0
     let retryAfter: string | null = null
+    let resent = false
     for (;;) {
       const ticket = await throttle.acquire(retries > 0)
       let exchange: Exchange
@@ -191,6 +210,13 @@ export function createScimClient(options: ClientOptions): ScimClient {
         inFlight--
       }
       exchangeCount++
+      if (!resent && staleConnection(exchange)) {
+        // RFC 9110 §9.2.2: an idempotent request whose connection closed before any answer may be sent again
+        // automatically. A keep-alive connection the server closed as it was reused is no answer about anything.
+        resent = true
+        ticket.release(false)
+        continue
+      }
       const response = exchange.response
       if (response?.status !== 429) {
         ticket.release(false)

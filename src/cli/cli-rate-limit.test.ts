@@ -54,6 +54,14 @@ describe('a run against a rate-limited target (--rate auto)', () => {
     expect(proxy.limited).toBeGreaterThan(0)
     expect(report.results.map((r) => r.message)).not.toContainEqual(expect.stringMatching(/\b429\b/))
   })
+
+  test('the report records the limit as met: the rateLimit trait', () => {
+    expect(report.traits.rateLimit).toMatch(/^429 to \d+ request\(s\); Retry-After: 1; \d+ retried after/)
+    const told = Number(/^429 to (\d+)/.exec(report.traits.rateLimit)![1])
+    // The CLI's preflight has a client of its own (in the CLI's process): its 429s are not the run's.
+    expect(told).toBeGreaterThan(0)
+    expect(told).toBeLessThanOrEqual(proxy.limited)
+  })
 })
 
 test('--rate takes a positive number or auto: anything else is one line and exit 2', async () => {

@@ -59,6 +59,8 @@ export class ConformanceReporter implements Reporter {
   private targetGone = false
   private discoveryNotes = new Set<string>()
   private constraints: Record<string, string> = {}
+  /** The target's rate limit as met (`rateLimit`), from the latest check: the tally only grows. */
+  private rateLimit: Record<string, string> = {}
   private startedAt = new Date()
 
   onTestRunStart(): void {
@@ -68,6 +70,7 @@ export class ConformanceReporter implements Reporter {
     this.targetGone = false
     this.discoveryNotes.clear()
     this.constraints = {}
+    this.rateLimit = {}
     this.startedAt = new Date()
     this.report = null
     // Once per process: the CLI has already said it when it runs the suites.
@@ -84,6 +87,7 @@ export class ConformanceReporter implements Reporter {
     const meta = testCase.meta()
     for (const note of meta.scimDiscovery ?? []) this.discoveryNotes.add(note)
     Object.assign(this.constraints, meta.scimConstraints)
+    Object.assign(this.rateLimit, meta.scimRateLimit)
     if (meta.scimResult) {
       this.results.push(meta.scimResult)
       return
@@ -138,7 +142,7 @@ export class ConformanceReporter implements Reporter {
     const results = [...this.results].sort(
       (a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0) || a.id.localeCompare(b.id),
     )
-    const traits: Record<string, string> = { ...this.constraints }
+    const traits: Record<string, string> = { ...this.constraints, ...this.rateLimit }
     for (const r of results) Object.assign(traits, r.traits)
     const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length
     const report: ConformanceReport = {

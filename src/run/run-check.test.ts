@@ -241,6 +241,27 @@ describe('runCheck: the check contract (issue 12)', () => {
     expect(result.exercised).toBeLessThan(result.numRuns)
   })
 
+  test('a case whose request was still 429 when its retries ran out is inconclusive, in every check', async () => {
+    const check = defineCheck({
+      ...noLongDisplayName,
+      cases: undefined,
+      async run(c, users) {
+        const put = await putUser(c, users.ids[0], { schemas: [] })
+        const limited = {
+          ...put,
+          response: { ...put.response!, status: 429 },
+          rateLimited: { retries: 8, waitedMs: 120_000, retryAfter: '15', exhausted: true },
+        }
+        return verdict('violated', 'would fail', [limited])
+      },
+    })
+    for (const judgesServerErrors of [false, true]) {
+      const result = await runCheck({ ...check, judgesServerErrors }, ctx)
+      expect(result.status).toBe('inconclusive')
+      expect(result.message).toMatch(/still answered 429 \(rate limited\) to PUT \/.* after 8 retries over 120\.0 s/)
+    }
+  })
+
   test('a case that met a 5xx is inconclusive in every check but put.status.no-5xx', async () => {
     const check = defineCheck({
       ...noLongDisplayName,

@@ -12,6 +12,7 @@ import { CheckCrashedError, HarnessError, oneLine } from '../errors.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { boundExchange, boundJson, RECORDED } from '../http/bounded-json.ts'
 import { toCurl } from '../http/to-curl.ts'
+import { rateLimitedOut } from '../http/rate-limit.ts'
 import { scrubSecrets, type Secret } from '../secrets.ts'
 import type { CheckContext } from '../checks/context.ts'
 import { mix } from '../generate/mix-seed.ts'
@@ -562,6 +563,9 @@ function exercisedBy(v: Verdict): boolean {
  * client input is judged by put.status.no-5xx alone), so one server error is one finding, not many.
  */
 export function graded(check: Pick<CheckDefinition, 'level' | 'judgesServerErrors'>, v: Verdict): Verdict {
+  // A request still 429 when its retries ran out was never processed (RFC 6585 §4): the case reached no rule.
+  const limited = v.outcome === 'skipped' ? null : rateLimitedOut(v.exchanges)
+  if (limited) return { ...v, outcome: 'inconclusive', finding: undefined, message: limited }
   if (!check.judgesServerErrors && v.outcome !== 'skipped') {
     const e = v.exchanges.find((x) => (x.response?.status ?? 0) >= 500)
     if (e) {

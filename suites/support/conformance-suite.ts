@@ -8,6 +8,8 @@ import '../../src/run/provided.ts'
 import type { RunConfig } from '../../src/run/config.ts'
 import '../../src/run/learn-constraints.ts'
 import { type RunSchedule, sharedSchedule } from '../../src/run/schedule.ts'
+import { rateLimitSeen } from '../../src/http/client.ts'
+import { rateLimitTraits } from '../../src/http/rate-limit.ts'
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -17,6 +19,8 @@ declare module 'vitest' {
     scimDiscovery?: string[]
     /** The input constraints learned for the run, as traits (`constraint.maxLength` → `100 (256 refused: …)`). */
     scimConstraints?: Record<string, string>
+    /** What the worker's clients met of the target's rate limit, as traits (`rateLimit`); empty when no 429. */
+    scimRateLimit?: Record<string, string>
   }
 }
 
@@ -100,6 +104,7 @@ async function runOne(check: CheckDefinition, schedule: RunSchedule, config: Run
   t.task.meta.scimResult = result
   t.task.meta.scimDiscovery = [...ctx.discovery.notes, ...ctx.constraints.notes]
   t.task.meta.scimConstraints = ctx.constraints.traits
+  t.task.meta.scimRateLimit = rateLimitTraits(rateLimitSeen(config.target!), config.concurrency)
   if (result.reproduce) await t.annotate(result.reproduce, 'reproduce')
   if (result.status === 'failed' || (result.status === 'warned' && config.failOn === 'should'))
     throw new ConformanceError(formatFailure(result, { secrets: run.secrets }))

@@ -340,7 +340,7 @@ describe('createScimClient', () => {
     expect(exchange.response).toMatchObject({ status: 200, truncated: false, body: { id: 'slow-ok' } })
   })
 
-  test('an idempotent request whose connection closed before any answer is sent once more (RFC 9110 §9.2.2)', async () => {
+  test('an idempotent request whose connection closed before any answer is sent again (RFC 9110 §9.2.2)', async () => {
     let gets = 0
     let posts = 0
     routes.set('/scim/v2/Users/closed-once', (req, res) => {

@@ -148,7 +148,7 @@ describe('createThrottle', () => {
     return granted
   }
 
-  test('never more in flight than the concurrency; a burst of 429s halves it once; calm answers earn it back', async () => {
+  test('never more in flight than the concurrency; a burst of 429s halves it once; calm earns it back', async () => {
     const clock = fakeClock()
     const throttle = createThrottle({ concurrency: 8, clock })
     const first = await take(throttle, 10)

@@ -25,7 +25,7 @@ export interface RateLimitedServer {
   readonly forwarded: number
   /** Requests answered 429. */
   readonly limited: number
-  /** Emits `'limited'` (with the Retry-After sent, or null) for every 429, `'forwarded'` for every request let through. */
+  /** Emits `'limited'` (with the Retry-After sent, or null) for each 429, `'forwarded'` for each request passed. */
   events: EventEmitter
   close(): Promise<void>
 }

@@ -223,7 +223,8 @@ describe.each(['cube', 'lightdash', 'maia', 'generic'])(
         // One command after the setup: at most 7 requests (the focus command with its own set-up).
         expect(story!.steps.length - SETUP_STEPS).toBeLessThanOrEqual(7)
         expect(story!.script).toContain('"$SCIM_TOKEN"')
-        expect(story!.script).toMatch(/U1=\$\(curl/)
+        // The users the case creates are captured from their answers (src/run/reproduction.ts).
+        expect(story!.script).toMatch(/U1=\$\(id_of 1\)/)
         const others = results
           .filter((r) => r.id !== check && !(also ?? []).includes(r.id))
           .filter((r) => r.status === 'failed' || r.status === 'warned')

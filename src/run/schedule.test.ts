@@ -108,17 +108,3 @@ describe('the same seed gives the same verdicts at --concurrency 1 and 8', () =>
     })
   })
 })
-
-describe('checks running together never see each other’s stored blank userName', () => {
-  // A server that stores userName "" (RFC 7643 §4.1.1 broken) and keeps userName unique: while one check's
-  // user holds "", every other "" PUT would be a 409 uniqueness, a refusal for another reason.
-  test('username-cleared: put.invalid.username-kept fails, and no case meets another check’s ""', async () => {
-    const results = await runAt(8, { faults: ['username-cleared'] })
-    const status = Object.fromEntries(results.map((r) => [r.id, r.status]))
-    expect(status['put.invalid.username-kept']).toBe('failed')
-    expect(status['put.invalid.username-empty']).toBe('warned')
-    expect(results.find((r) => r.id === 'put.invalid.username-empty')?.message).toMatch(/^Received: 200/)
-    const clashes = results.filter((r) => /userName \\"\\" is already taken/.test(JSON.stringify(r)))
-    expect(clashes.map((r) => r.id)).toEqual([])
-  })
-})

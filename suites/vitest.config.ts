@@ -4,37 +4,23 @@ import { defineConfig } from 'vitest/config'
 import { ConformanceReporter } from '../src/report/conformance-reporter.ts'
 import { ScrubbedJUnitReporter } from '../src/report/junit-reporter.ts'
 import { configFromEnv } from '../src/run/config.ts'
-import { CLI_MODE } from '../src/run/provided.ts'
+import { suiteOptions } from '../src/run/suite-options.ts'
 
 // Compiled (the installed package: dist/suites/vitest.config.js), the suites it runs are the compiled ones.
 const EXT = import.meta.url.endsWith('.js') ? 'js' : 'ts'
 
 /**
- * The conformance suites: one test per check, run against the configured target (or the embedded
- * reference server, which the global setup starts). The CLI hands its own config over with
- * `vitest.provide` and brings its own reporters; a plain `vitest run --config suites/vitest.config.ts`
- * reads the SCIM_* variables here, once, in the main process: the only place that reads them.
+ * The conformance suites for a plain `vitest run --config suites/vitest.config.ts`: one test per check, run against
+ * the configured target (or the embedded reference server, which the global setup starts). It reads the SCIM_*
+ * variables here, once, in the main process: the only place that reads them. The CLI loads no config file: it passes
+ * the same options (src/run/suite-options.ts) with its own config and reporters.
  */
-export default defineConfig(({ mode }) => {
-  const config = mode === CLI_MODE ? null : configFromEnv()
+export default defineConfig(() => {
+  const config = configFromEnv()
   return {
     root: fileURLToPath(new URL('..', import.meta.url)),
     test: {
-      include: [`suites/**/*.test.${EXT}`],
-      globalSetup: [`suites/support/global-setup.${EXT}`],
-      testTimeout: 15 * 60_000,
-      hookTimeout: 120_000,
-      // One thread, one module graph: the suite files, run one after the other, share the run's one schedule
-      // (src/run/schedule.ts), which runs every check at once over the run's one concurrency budget.
-      pool: 'threads',
-      isolate: false,
-      maxWorkers: 1,
-      maxConcurrency: 8,
-      // An area none of whose checks is selected (--only, --skip) registers no test: its file passes, empty.
-      passWithNoTests: true,
-      // Compiled suites are plain JavaScript: Node imports them as they are, with no vite module runner, no loader
-      // hook and no results cache written into the installed package's folder.
-      ...(EXT === 'js' && { experimental: { viteModuleRunner: false, nodeLoader: false }, cache: false }),
+      ...suiteOptions(EXT),
       provide: config ? { run: config, embedded: false } : {},
       reporters: config
         ? [

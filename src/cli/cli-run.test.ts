@@ -267,3 +267,24 @@ test(
   },
   TEST_TIMEOUT_MS,
 )
+
+// Issue 15: without --vendor the three vendors run at once (each its own vitest run and reference server); their
+// summaries come out in the vendors' order, whichever ended first.
+test(
+  'run without --vendor runs the three vendors at once and prints their summaries in order',
+  async () => {
+    const dir = await tempDir()
+    const run = await runCli(['run', '--runs', '2', '--only', 'put.status.success-200', '--report-dir', dir])
+    expect(run.code, run.stderr).toBe(0)
+    const order = [...run.stdout.matchAll(/^scim-conformance \S+: (\w+) PUT/gm)].map((m) => m[1])
+    expect(order).toEqual(['lightdash', 'maia', 'cube'])
+    const reports = await Promise.all(order.map((v) => readReport(join(dir, v))))
+    expect(reports.map((r) => [r.vendor, r.results.map((x) => x.status)])).toEqual(order.map((v) => [v, ['passed']]))
+    // The runs overlapped: each began before every other one ended.
+    const spans = reports.map((r) => [Date.parse(r.startedAt), Date.parse(r.startedAt) + r.durationMs])
+    for (const [start] of spans) for (const [, end] of spans) expect(start).toBeLessThan(end)
+    // Progress lines (a CI log) name their vendor.
+    expect(run.stderr).toMatch(/^ {2}maia +PASSED +put\.status\.success-200/m)
+  },
+  TEST_TIMEOUT_MS,
+)

@@ -14,13 +14,15 @@ import { type Baseline, baselineMismatch, compareToBaseline, gatingNew, updatedB
 import { ConformanceReporter } from '../report/conformance-reporter.ts'
 import { harFileFor } from '../report/har.ts'
 import { consoleSummary } from '../report/console-summary.ts'
+import { ProgressBoard } from '../report/progress-board.ts'
 import { terminalLine } from '../report/terminal.ts'
 import type { ConformanceReport } from '../report/types.ts'
 import { writeReports } from '../report/write-reports.ts'
 import { buildConfig, ENV, type RunConfig, scimTarget, shownPath } from '../run/config.ts'
 import { usersUrlOf } from '../run/context.ts'
 import { UserLedger } from '../run/ledger.ts'
-import { CLI_MODE } from '../run/provided.ts'
+import '../run/provided.ts'
+import { suiteOptions } from '../run/suite-options.ts'
 import { finishRun } from '../run/sweep.ts'
 import { ForeignUserError, guardedClient, TestUsers } from '../run/test-users.ts'
 import { learnWithTestUser } from '../run/learn-constraints.ts'
@@ -33,9 +35,13 @@ import { readBaseline } from './diff-command.ts'
 
 // Compiled (the installed package: dist/src/cli/) the suites are JavaScript too, in dist/suites/.
 const COMPILED = import.meta.url.endsWith('.js')
-const SUITES_CONFIG = fileURLToPath(new URL(`../../suites/vitest.config.${COMPILED ? 'js' : 'ts'}`, import.meta.url))
+// The folder the suites/ folder is in: the repository, or dist/ compiled.
+const SUITES_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/** `run`: one conformance run per vendor, each a vitest run of the suites; the exit code folds them. */
+/**
+ * `run`: one conformance run per vendor, each a vitest run of the suites in its own worker thread; several vendors
+ * (the embedded server's default) run at once, their summaries printed in order; the exit code folds them.
+ */
 export async function runCommand(args: string[]): Promise<number> {
   const flags = parseFlags(args, RUN_OPTIONS)
   if (flags.help) {
@@ -73,16 +79,32 @@ export async function runCommand(args: string[]): Promise<number> {
   const gate = regressionGate(flags, vendors)
   // Against the embedded server it loads while the spec is read; against a target, once the preflight's read passed.
   if (config.target === null) warmVitest()
-  let worst = 0
   // Kept until the process exits (signal listeners keep no process alive): a signal while the run
   // winds down must not kill it half-way through its cleanup.
   for (const s of SIGNALS) process.on(s, onSignal)
-  for (const vendor of vendors) {
-    const code = await runVendor(config, vendor, vendors.length > 1, gate)
-    worst = Math.max(worst, code)
-    if (code === 130 || interrupt.count > 0) return 130
+  interrupt.own = new Set(SIGNALS.flatMap((s) => process.listeners(s)))
+  const several = vendors.length > 1
+  const progress = several && process.stderr.isTTY ? new ProgressBoard(process.stderr) : undefined
+  // Each vendor's run is its own vitest instance, worker thread and reference server: they share no state, so
+  // they run at once (issue 15: two cores busy instead of one). A usage error of one is told once all have ended.
+  const settled = await Promise.allSettled(
+    vendors.map((vendor) =>
+      runVendor(config, vendor, { perVendorDir: several, gate, label: several ? vendor : null, progress }),
+    ),
+  )
+  let worst = 0
+  for (const outcome of settled) {
+    if (outcome.status === 'rejected') throw outcome.reason
+    for (const [stream, text] of outcome.value.output) process[stream].write(text)
+    worst = Math.max(worst, outcome.value.code)
   }
-  return worst
+  return interrupt.count > 0 || settled.some((o) => o.status === 'fulfilled' && o.value.code === 130) ? 130 : worst
+}
+
+/** A vendor's exit code, and what it has to say once the run ended (summaries are printed in the vendors' order). */
+interface VendorOutcome {
+  code: number
+  output: Array<['stdout' | 'stderr', string]>
 }
 
 /**
@@ -91,34 +113,39 @@ export async function runCommand(args: string[]): Promise<number> {
  * the third quits and says exactly which users remain. SIGHUP (a closed terminal) counts like Ctrl-C.
  */
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
-const interrupt: { count: number; cancel: (() => void) | null; config: RunConfig | null } = {
-  count: 0,
-  cancel: null,
-  config: null,
-}
+const interrupt: {
+  count: number
+  /** How to cancel each vitest run in progress. */
+  cancel: Set<() => void>
+  /** The runs begun (one per vendor). */
+  configs: RunConfig[]
+  /** The signal listeners that are ours: vitest's own are taken off (see runSuites). */
+  own: Set<unknown>
+} = { count: 0, cancel: new Set(), configs: [], own: new Set() }
 
 function onSignal(signal: NodeJS.Signals): void {
   interrupt.count++
-  const config = interrupt.config
+  const configs = interrupt.configs
   // From the first signal on, no worker creates another test user (the ledger is what they all read).
-  if (config !== null) new UserLedger(config.reportDir, config.runId).stop(`${signal} received`)
+  for (const config of configs) new UserLedger(config.reportDir, config.runId).stop(`${signal} received`)
   if (interrupt.count === 1) {
     process.stderr.write(
       `\nscim-conformance: ${signal}: interrupted; cleaning up test users and writing partial reports ` +
         '(again to remove them at once and quit)...\n',
     )
-    interrupt.cancel?.()
+    for (const cancel of interrupt.cancel) cancel()
     return
   }
-  if (config === null) process.exit(130)
+  if (configs.length === 0) process.exit(130)
   if (interrupt.count === 2) {
     process.stderr.write(
       `scim-conformance: ${signal} again: removing the test users now, then quitting (again to quit at once)\n`,
     )
-    void removeTestUsersNow(config).finally(() => process.exit(130))
+    void Promise.all(configs.map(removeTestUsersNow)).finally(() => process.exit(130))
     return
   }
-  for (const line of leftoverLines(config)) process.stderr.write(`scim-conformance: ${line}\n`)
+  for (const config of configs)
+    for (const line of leftoverLines(config)) process.stderr.write(`scim-conformance: ${line}\n`)
   process.exit(130)
 }
 
@@ -177,12 +204,20 @@ function regressionGate(flags: Record<string, unknown>, vendors: string[]): Regr
   }
 }
 
-async function runVendor(
-  base: RunConfig,
-  vendor: string,
-  perVendorDir: boolean,
-  gate: RegressionGate,
-): Promise<number> {
+interface VendorRun {
+  /** Several vendors: each writes to its own folder (and HAR file). */
+  perVendorDir: boolean
+  gate: RegressionGate
+  /** The vendor's name on its progress lines when several run at once. */
+  label: string | null
+  /** One progress line for several vendors on a terminal. */
+  progress?: ProgressBoard
+}
+
+async function runVendor(base: RunConfig, vendor: string, run: VendorRun): Promise<VendorOutcome> {
+  const { perVendorDir, gate } = run
+  const output: VendorOutcome['output'] = []
+  const done = (code: number): VendorOutcome => ({ code, output })
   const profile = await loadProfile({
     vendor: base.spec ? undefined : vendor,
     spec: base.spec ?? undefined,
@@ -201,7 +236,7 @@ async function runVendor(
     target: base.target ? scimTarget(base.target, profile.basePath) : null,
     token: base.token ?? (base.target ? null : randomBytes(16).toString('hex')),
   }
-  interrupt.config = config
+  interrupt.configs.push(config)
   // Against the embedded server (no --target) its port changes every run: only the vendor is compared.
   const mismatch =
     gate.baseline &&
@@ -211,14 +246,14 @@ async function runVendor(
     })
   if (mismatch) throw new UsageError(`--baseline ${gate.against}: ${mismatch}.`)
   const constraints = config.target ? await preflight(config, profile, false) : null
-  if (interrupt.count > 0) return 130
+  if (interrupt.count > 0) return done(130)
   process.stderr.write(
     `scim-conformance: ${profile.name} (${profile.declared.displayName}) against ` +
       `${config.target ? terminalLine(withoutUserinfo(config.target)) : 'the embedded reference server'}, ` +
       `seed ${config.seed}, ${config.runs} runs\n`,
   )
-  const report = await runSuites(config, profile, constraints)
-  if (!report) return 130
+  const report = await runSuites(config, profile, constraints, run)
+  if (!report) return done(130)
   const now = new Date()
   if (gate.baseline)
     report.baseline = compareToBaseline(gate.baseline, report, {
@@ -230,32 +265,35 @@ async function runVendor(
   const secrets = secretsOf(config)
   await writeReports(report, reportDir, { secrets })
   const shown = { reportDir: shownPath(reportDir), color: process.stdout.isTTY === true, secrets }
-  process.stdout.write(`${consoleSummary(report, shown)}\n`)
+  output.push(['stdout', `${consoleSummary(report, shown)}\n`])
   if (report.harnessErrors && report.harnessErrors.length > 0) {
-    process.stderr.write(`scim-conformance: ${terminalLine(report.harnessErrors[0])}\n`)
-    return 2
+    output.push(['stderr', `scim-conformance: ${terminalLine(report.harnessErrors[0])}\n`])
+    return done(2)
   }
-  if (report.interrupted) return 130
-  if (gate.update) await writeAcceptedSet(gate, report, now, secrets)
+  if (report.interrupted) return done(130)
+  if (gate.update) output.push(['stderr', await writeAcceptedSet(gate, report, now, secrets)])
   // With a baseline only new findings at the --fail-on level fail the run.
   const failing = report.baseline
     ? gatingNew(report.baseline).length > 0
     : report.results.some((r) => r.status === 'failed' || (config.failOn === 'should' && r.status === 'warned'))
-  return failing ? 1 : 0
+  return done(failing ? 1 : 0)
 }
 
-/** --baseline-update: this run's findings as the accepted set (a run with harness errors or cut short writes none). */
+/**
+ * --baseline-update: this run's findings as the accepted set (a run with harness errors or cut short writes none);
+ * the line that says so.
+ */
 async function writeAcceptedSet(
   gate: RegressionGate,
   report: ConformanceReport,
   now: Date,
   secrets: ReturnType<typeof secretsOf>,
-): Promise<void> {
+): Promise<string> {
   const accepted = updatedBaseline(report, gate.baseline, report.baseline ?? null, now, CHECK_ALIASES)
   await writeFileAtomic(gate.update!, scrubSecrets(`${JSON.stringify(accepted, null, 2)}\n`, secrets))
-  process.stderr.write(
+  return (
     `scim-conformance: accepted set of ${accepted.entries.length} finding(s) written to ` +
-      `${terminalLine(shownPath(gate.update!))}\n`,
+    `${terminalLine(shownPath(gate.update!))}\n`
   )
 }
 
@@ -325,6 +363,7 @@ async function runSuites(
   config: RunConfig,
   profile: VendorProfile,
   constraints: ServerConstraints | null,
+  run: VendorRun,
 ): Promise<ConformanceReport | null> {
   // Imported here, not at the top: vitest/node is most of the CLI's start-up time, and usage errors,
   // audit-spec, list-checks and serve need none of it.
@@ -337,34 +376,33 @@ async function runSuites(
     suiteName: 'scim-conformance',
     secrets: () => secretsOf(config),
   })
-  const ownListeners = new Map(SIGNALS.map((s) => [s, process.listeners(s)]))
   const vitest = await createVitest(
     'test',
     {
-      config: SUITES_CONFIG,
-      // A compiled config is imported as it is (no bundling, no temporary file beside it in node_modules).
-      configLoader: COMPILED ? 'native' : undefined,
-      mode: CLI_MODE,
+      // The options inline, no config file (src/run/suite-options.ts): nothing bundled, no loader hook.
+      config: false,
+      root: SUITES_ROOT,
+      ...suiteOptions(COMPILED ? 'js' : 'ts'),
       watch: false,
       run: true,
-      reporters: [new ProgressReporter(), junit, reporter],
+      reporters: [new ProgressReporter({ label: run.label, board: run.progress }), junit, reporter],
     },
     {},
     { stdout: process.stderr },
   )
   // Vitest's logger exits the process 1 ms after SIGINT/SIGTERM, before the global teardown that deletes
   // the test users and restores --user-id: take its listeners off and cancel the run gracefully instead.
-  for (const s of SIGNALS)
-    for (const l of process.listeners(s)) if (!ownListeners.get(s)!.includes(l)) process.off(s, l)
+  for (const s of SIGNALS) for (const l of process.listeners(s)) if (!interrupt.own.has(l)) process.off(s, l)
   vitest.provide('run', config)
   vitest.provide('embedded', false)
   // Learned once by the preflight: the suite files use them instead of learning again.
   if (constraints) vitest.provide('constraints', constraints)
-  interrupt.cancel = () => void vitest.cancelCurrentRun('keyboard-input')
+  const cancel = () => void vitest.cancelCurrentRun('keyboard-input')
+  interrupt.cancel.add(cancel)
   try {
     if (interrupt.count === 0) await vitest.start([])
   } finally {
-    interrupt.cancel = null
+    interrupt.cancel.delete(cancel)
     await vitest.close()
   }
   process.exitCode = 0

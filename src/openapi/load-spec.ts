@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import SwaggerParser from '@apidevtools/swagger-parser'
+import type SwaggerParser from '@apidevtools/swagger-parser'
 import { SpecLoadError } from '../errors.ts'
 import { checkSpecFile, confinedResolvers, SpecReadRefusal, type SpecReadOptions } from './spec-files.ts'
 
@@ -29,7 +29,9 @@ export async function loadSpec(specPath: string, options: LoadSpecOptions = {}):
     throw new SpecLoadError(`${specPath}: ${error.reason}${hint}`)
   }
   const { resolve: resolvers, refusals } = confinedResolvers(specPath, specDir, options)
-  const parser = new SwaggerParser()
+  // Imported on first use: the checks' workers receive the run's profile and never read a spec (issue 15).
+  const { default: Parser } = await import('@apidevtools/swagger-parser')
+  const parser = new Parser()
   let api: OpenApiDocument
   try {
     // Validation compiles OpenAPI's meta-schema (~300 ms); workers skip it for a spec the run already validated.

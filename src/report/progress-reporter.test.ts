@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest'
 import type { TestCase, Vitest } from 'vitest/node'
 import { CHECKS, selectChecks } from '../checks/index.ts'
 import type { CheckResult } from '../checks/types.ts'
+import { ProgressBoard } from './progress-board.ts'
 import { elapsed, ProgressReporter } from './progress-reporter.ts'
 
 /** The parts of a vitest TestCase the reporter reads. */
@@ -88,5 +89,38 @@ describe('ProgressReporter', () => {
     reporter.onTestCaseReady(testCase('a'))
     reporter.onTestCaseReady(testCase('b'))
     expect(reporter.line()).toMatch(/^checks 0\/2 /)
+  })
+})
+
+describe('several vendors at once (run without --vendor)', () => {
+  test('in a CI log each line names its vendor; on a terminal one shared line shows every vendor', () => {
+    const log: string[] = []
+    const ci = new ProgressReporter({
+      stream: { isTTY: false, write: (t: string) => log.push(t) },
+      total: 2,
+      label: 'maia',
+    })
+    ci.onTestRunStart()
+    ci.onTestCaseResult(testCase('put.status.success-200', 'passed'))
+    expect(log.join('')).toMatch(/^ {2}maia {7}PASSED {7}put\.status\.success-200 {2}\(1\/2, 0s\)\n$/)
+
+    const screen: string[] = []
+    const tty = { isTTY: true, write: (t: string) => screen.push(t) }
+    const board = new ProgressBoard(tty)
+    const cube = new ProgressReporter({ stream: tty, total: 3, label: 'cube', board })
+    const maia = new ProgressReporter({ stream: tty, total: 2, label: 'maia', board })
+    cube.onTestRunStart()
+    maia.onTestRunStart()
+    try {
+      cube.onTestCaseResult(testCase('put.status.success-200', 'failed'))
+      maia.onTestCaseResult(testCase('put.status.success-200', 'passed'))
+      expect(board.line()).toBe('cube 1/3  failed 1  warned 0  |  maia 1/2  failed 0  warned 0')
+    } finally {
+      cube.onTestRunEnd()
+      expect(board.line()).toBe('maia 1/2  failed 0  warned 0')
+      maia.onTestRunEnd()
+    }
+    // The last run to end clears the line.
+    expect(screen.at(-1)).toBe('\r\x1b[2K')
   })
 })

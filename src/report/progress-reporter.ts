@@ -1,6 +1,7 @@
 import type { Reporter, TestCase, Vitest } from 'vitest/node'
 import { CHECKS, selectChecks } from '../checks/index.ts'
 import '../run/provided.ts'
+import type { ProgressBoard } from './progress-board.ts'
 import { terminalLine } from './terminal.ts'
 
 /** Where the progress goes: stderr, or a test's stand-in. */
@@ -21,6 +22,10 @@ export interface ProgressOptions {
    * configuration (`--only`, `--skip`), known before the first check starts.
    */
   total?: number
+  /** The run's name on every line, when several run at once (the vendor). @defaultValue null */
+  label?: string | null
+  /** On a terminal, the one line this run shares with the others running at once (needs `label`). */
+  board?: ProgressBoard
 }
 
 /** `42s`, `3m07s`: the elapsed time of the run so far. */
@@ -104,7 +109,8 @@ export class ProgressReporter implements Reporter {
     else {
       // A test's name is a check id or a harness test's title: escaped for the terminal.
       const count = `${this.done}/${this.total}, ${elapsed(this.now() - this.started)}`
-      this.stream.write(`  ${status.toUpperCase().padEnd(12)} ${terminalLine(testCase.name)}  (${count})\n`)
+      const label = this.options.label ? `${this.options.label.padEnd(10)} ` : ''
+      this.stream.write(`  ${label}${status.toUpperCase().padEnd(12)} ${terminalLine(testCase.name)}  (${count})\n`)
     }
   }
 
@@ -119,6 +125,9 @@ export class ProgressReporter implements Reporter {
 
   private draw(): void {
     if (!this.tty) return
+    const { board, label } = this.options
+    if (board && label)
+      return board.set(label, `${this.done}/${this.total}  failed ${this.failed}  warned ${this.warned}`)
     const line = this.line()
     const room = (this.stream.columns ?? 0) - 3
     this.stream.write(`\r\x1b[2K  ${room > 0 && line.length > room ? `${line.slice(0, room - 1)}…` : line}`)
@@ -127,6 +136,9 @@ export class ProgressReporter implements Reporter {
   onTestRunEnd(): void {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
-    if (this.tty) this.stream.write('\r\x1b[2K')
+    if (!this.tty) return
+    const { board, label } = this.options
+    if (board && label) board.remove(label)
+    else this.stream.write('\r\x1b[2K')
   }
 }

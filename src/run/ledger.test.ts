@@ -22,6 +22,26 @@ test('the ledger keeps the users created and not removed, across instances and t
   expect(new UserLedger(dir, 'other-run').leftovers()).toEqual([])
 })
 
+test('a ledger read once sees what another instance (another thread) appends later, and a ledger begun again', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-'))
+  const worker = new UserLedger(dir, 'run1')
+  worker.created('u1', 'scimc-run1-a@example.com')
+  expect(worker.knows('u1')).toBe(true)
+  expect(worker.noMoreUsers()).toBeNull()
+  // The main thread's signal handler writes the stop through its own instance.
+  new UserLedger(dir, 'run1').stop('SIGINT received')
+  expect(worker.noMoreUsers()).toEqual({ op: 'stop', why: 'SIGINT received' })
+  // A half-written line counts once it is whole.
+  appendFileSync(worker.file, '{"op":"create","id":"u2",')
+  expect(worker.knows('u2')).toBe(false)
+  appendFileSync(worker.file, '"userName":"b"}\n')
+  expect(worker.knows('u2')).toBe(true)
+  // Discarded (a clean end) and begun again: only the new lines count.
+  worker.discard()
+  new UserLedger(dir, 'run1').created('u3', 'c')
+  expect([worker.knows('u1'), worker.knows('u3')]).toEqual([false, true])
+})
+
 describe('issue 16, Broken 8: a clean run leaves no ledger behind', () => {
   /** A target that answers every GET with 404 (each listed user is gone already) or with `status`. */
   const target = (status = 404): ScimClient => ({

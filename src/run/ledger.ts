@@ -1,10 +1,11 @@
 import {
   closeSync,
   constants,
+  fstatSync,
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   rmdirSync,
   rmSync,
   writeSync,
@@ -187,23 +188,40 @@ export class UserLedger {
     return [...live.values()]
   }
 
+  /** What was read of the file so far: a run asks its ledger before each creation (issue 15: read only what is new). */
+  private read: { ino: number; bytes: number; entries: Entry[] } = { ino: 0, bytes: 0, entries: [] }
+
   private entries(): Entry[] {
-    let text: string
+    let fd: number
     try {
-      text = readFileSync(this.file, 'utf8')
+      fd = openSync(this.file, constants.O_RDONLY | constants.O_NOFOLLOW)
     } catch {
+      this.read = { ino: 0, bytes: 0, entries: [] }
       return []
     }
-    const out: Entry[] = []
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue
-      try {
-        out.push(JSON.parse(line) as Entry)
-      } catch {
-        // A line torn by a killed process: the entries before and after it still count.
+    try {
+      const { size, ino } = fstatSync(fd)
+      // Another file, or smaller than what was read: it was discarded and begun again. Read it from the start.
+      if (ino !== this.read.ino || size < this.read.bytes) this.read = { ino, bytes: 0, entries: [] }
+      if (size === this.read.bytes) return this.read.entries
+      const fresh = Buffer.alloc(size - this.read.bytes)
+      const got = readSync(fd, fresh, 0, fresh.length, this.read.bytes)
+      // Whole lines only: a line being appended by another thread is read once it is complete.
+      const end = fresh.subarray(0, got).lastIndexOf(0x0a) + 1
+      const entries = [...this.read.entries]
+      for (const line of fresh.subarray(0, end).toString('utf8').split('\n')) {
+        if (!line.trim()) continue
+        try {
+          entries.push(JSON.parse(line) as Entry)
+        } catch {
+          // A line torn by a killed process: the entries before and after it still count.
+        }
       }
+      this.read = { ino, bytes: this.read.bytes + end, entries }
+      return entries
+    } finally {
+      closeSync(fd)
     }
-    return out
   }
 
   private append(entry: Entry): void {

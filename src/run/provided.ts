@@ -19,6 +19,3 @@ declare module 'vitest' {
     constraints?: ServerConstraints
   }
 }
-
-/** The vite mode the CLI starts vitest in: `suites/vitest.config.ts` then leaves config and reporters to it. */
-export const CLI_MODE = 'scim-conformance-cli'

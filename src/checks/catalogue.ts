@@ -41,7 +41,11 @@ export function checksCatalogue(checks: readonly CheckDefinition<unknown>[]): st
 
 function sends(c: CheckDefinition<unknown>): string {
   const users = c.users ?? 0
-  const on = users === 0 ? 'without test users of its own' : `on ${users} test user${users > 1 ? 's' : ''} of its own`
+  const on = c.casesCreateUsers
+    ? 'on test users each case creates and deletes again'
+    : users === 0
+      ? 'without test users of its own'
+      : `on ${users} test user${users > 1 ? 's' : ''} of its own`
   if (!c.cases) return `one probe ${on}`
   const runs =
     c.maxRuns === undefined

@@ -55,6 +55,8 @@ export interface CheckDefinition<C = unknown> {
   skipIf?: (ctx: CheckContext) => string | null
   /** Test users to create before the check. @defaultValue 0 */
   users?: number
+  /** Each case creates (and deletes) test users of its own through the run's ledger (the sequences). */
+  casesCreateUsers?: boolean
   /** Generated inputs; absent = the check runs once with `undefined`. */
   cases?: (ctx: CheckContext, users: CheckUsers) => fc.Arbitrary<C>
   /** Cap on generated cases, for checks whose every case costs many requests. @defaultValue the run's --runs */

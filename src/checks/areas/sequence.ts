@@ -114,6 +114,7 @@ function sequenceCheck(spec: SequenceSpec) {
     rule: spec.sentence,
     skipIf: spec.skipIf,
     maxRuns: MAX_SEQUENCES,
+    casesCreateUsers: true,
     cases: (ctx) => sequenceCases(ctx, spec.rule),
     run: (ctx, _users, input) => runSequence(ctx, spec.rule, spec.title, input),
   })

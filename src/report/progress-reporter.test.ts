@@ -1,9 +1,10 @@
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import type { TestCase, Vitest } from 'vitest/node'
 import { CHECKS, selectChecks } from '../checks/index.ts'
 import type { CheckResult } from '../checks/types.ts'
 import { ProgressBoard } from './progress-board.ts'
-import { elapsed, ProgressReporter } from './progress-reporter.ts'
+import { publishProgress } from '../run/progress-channel.ts'
+import { elapsed, HEARTBEAT_MS, ProgressReporter } from './progress-reporter.ts'
 
 /** The parts of a vitest TestCase the reporter reads. */
 function testCase(name: string, status?: CheckResult['status'], state = 'passed'): TestCase {
@@ -122,5 +123,37 @@ describe('several vendors at once (run without --vendor)', () => {
     }
     // The last run to end clears the line.
     expect(screen.at(-1)).toBe('\r\x1b[2K')
+  })
+})
+
+describe('the requests the checks send, told by the worker thread while no check ends', () => {
+  test('on a terminal the line counts them; in a CI log a line every 10 s says how far the run is', async () => {
+    const screen: string[] = []
+    const tty = new ProgressReporter({ stream: { isTTY: true, write: (t: string) => screen.push(t) }, runId: 'rp1' })
+    let clock = 0
+    const log: string[] = []
+    const ci = new ProgressReporter({
+      stream: { isTTY: false, write: (t: string) => log.push(t) },
+      now: () => clock,
+      total: 4,
+      label: 'cube',
+      runId: 'rp1',
+    })
+    tty.onTestRunStart()
+    ci.onTestRunStart()
+    const stop = publishProgress('rp1', () => ({ requests: 1234, checksDone: 1 }), 5)
+    try {
+      await vi.waitFor(() => expect(tty.line()).toMatch(/^checks 0\/\d+ {2}1234 requests {2}failed 0/))
+      // Told, but not 10 s since the run began: no line yet.
+      expect(log).toEqual([])
+      clock += HEARTBEAT_MS
+      await vi.waitFor(() =>
+        expect(log).toEqual(['  cube       RUNNING      1/4 checks done, 1234 requests sent  (10s)\n']),
+      )
+    } finally {
+      stop()
+      tty.onTestRunEnd()
+      ci.onTestRunEnd()
+    }
   })
 })

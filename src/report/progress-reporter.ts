@@ -1,5 +1,6 @@
 import type { Reporter, TestCase, Vitest } from 'vitest/node'
 import { CHECKS, selectChecks } from '../checks/index.ts'
+import { type RunProgress, subscribeProgress } from '../run/progress-channel.ts'
 import '../run/provided.ts'
 import type { ProgressBoard } from './progress-board.ts'
 import { terminalLine } from './terminal.ts'
@@ -26,7 +27,12 @@ export interface ProgressOptions {
   label?: string | null
   /** On a terminal, the one line this run shares with the others running at once (needs `label`). */
   board?: ProgressBoard
+  /** The run whose checks' progress to follow; else the provided configuration's. */
+  runId?: string
 }
+
+/** In a CI log, a line on the run's progress at least this often while no check ends (checks end together). */
+export const HEARTBEAT_MS = 10_000
 
 /** `42s`, `3m07s`: the elapsed time of the run so far. */
 export function elapsed(ms: number): string {
@@ -39,7 +45,8 @@ export function elapsed(ms: number): string {
  * `checks 12/65  failed 1  warned 0  0m42s  put.replace.values-stored` — done / the run's fixed total (the
  * selection, known from the start, since the schedule runs every selected check at once), failures and
  * warnings so far, the elapsed time, and the check the run is waiting on (the longest-running one). In a
- * CI log, one plain line per finished check with the same count and time.
+ * CI log, one plain line per finished check with the same count and time, and while none ends (a run's checks
+ * progress together and end near its end) a line every {@link HEARTBEAT_MS} with the requests sent so far.
  */
 export class ProgressReporter implements Reporter {
   private vitest: Vitest | null = null
@@ -51,6 +58,11 @@ export class ProgressReporter implements Reporter {
   /** Checks started and not finished, in the order they started. */
   private readonly running = new Set<string>()
   private last = ''
+  /** Requests the run's checks have sent (told by the worker, src/run/progress-channel.ts). */
+  private requests = 0
+  /** When the CI log last got a line. */
+  private lastLine = 0
+  private unsubscribe: (() => void) | null = null
   private timer: NodeJS.Timeout | null = null
   private readonly stream: ProgressStream
   private readonly now: () => number
@@ -75,7 +87,11 @@ export class ProgressReporter implements Reporter {
     this.running.clear()
     this.last = ''
     this.started = this.now()
+    this.lastLine = this.started
+    this.requests = 0
     this.total = this.options.total ?? this.selected()
+    const runId = this.options.runId ?? this.vitest?.getRootProject().getProvidedContext().run?.runId
+    if (runId) this.unsubscribe = subscribeProgress(runId, (p) => this.onProgress(p))
     if (this.tty) {
       this.timer = setInterval(() => this.draw(), 1000)
       this.timer.unref()
@@ -86,6 +102,18 @@ export class ProgressReporter implements Reporter {
   private selected(): number {
     const run = this.vitest?.getRootProject().getProvidedContext().run
     return run ? selectChecks(CHECKS, run.only, run.skip).length : 0
+  }
+
+  private onProgress(progress: RunProgress): void {
+    this.requests = progress.requests
+    if (this.tty) return this.draw()
+    if (this.now() - this.lastLine < HEARTBEAT_MS) return
+    this.lastLine = this.now()
+    const label = this.options.label ? `${this.options.label.padEnd(10)} ` : ''
+    this.stream.write(
+      `  ${label}${'RUNNING'.padEnd(12)} ${progress.checksDone}/${this.total} checks done, ` +
+        `${progress.requests} requests sent  (${elapsed(this.now() - this.started)})\n`,
+    )
   }
 
   onTestCaseReady(testCase: TestCase): void {
@@ -110,6 +138,7 @@ export class ProgressReporter implements Reporter {
       // A test's name is a check id or a harness test's title: escaped for the terminal.
       const count = `${this.done}/${this.total}, ${elapsed(this.now() - this.started)}`
       const label = this.options.label ? `${this.options.label.padEnd(10)} ` : ''
+      this.lastLine = this.now()
       this.stream.write(`  ${label}${status.toUpperCase().padEnd(12)} ${terminalLine(testCase.name)}  (${count})\n`)
     }
   }
@@ -118,7 +147,7 @@ export class ProgressReporter implements Reporter {
   line(): string {
     const current = this.running.values().next().value ?? this.last
     return (
-      `checks ${this.done}/${this.total}  failed ${this.failed}  warned ${this.warned}  ` +
+      `checks ${this.done}/${this.total}  ${this.sent()}failed ${this.failed}  warned ${this.warned}  ` +
       `${elapsed(this.now() - this.started)}${current ? `  ${terminalLine(current)}` : ''}`
     )
   }
@@ -127,13 +156,20 @@ export class ProgressReporter implements Reporter {
     if (!this.tty) return
     const { board, label } = this.options
     if (board && label)
-      return board.set(label, `${this.done}/${this.total}  failed ${this.failed}  warned ${this.warned}`)
+      return board.set(label, `${this.done}/${this.total}  ${this.sent()}failed ${this.failed}  warned ${this.warned}`)
     const line = this.line()
     const room = (this.stream.columns ?? 0) - 3
     this.stream.write(`\r\x1b[2K  ${room > 0 && line.length > room ? `${line.slice(0, room - 1)}…` : line}`)
   }
 
+  /** `1234 requests  ` once the worker told any. */
+  private sent(): string {
+    return this.requests > 0 ? `${this.requests} requests  ` : ''
+  }
+
   onTestRunEnd(): void {
+    this.unsubscribe?.()
+    this.unsubscribe = null
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     if (!this.tty) return

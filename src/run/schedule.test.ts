@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test, vi } from 'vitest'
 import { CHECKS } from '../checks/index.ts'
 import type { CheckResult } from '../checks/types.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { startReferenceServer } from '../reference/server.ts'
 import { faultHooks, type FaultName } from '../../test/support/faults/index.ts'
 import { buildConfig } from './config.ts'
+import { type RunProgress, subscribeProgress } from './progress-channel.ts'
 import { runChecks } from './run-checks.ts'
 import { RunSchedule } from './schedule.ts'
 
@@ -107,4 +108,31 @@ describe('the same seed gives the same verdicts at --concurrency 1 and 8', () =>
       'put.status.success-resource': 'passed',
     })
   })
+})
+
+test('the schedule tells the main thread how far its checks have got (requests sent, checks done)', async () => {
+  const server = await startReferenceServer({ profile: await loadProfile({ vendor: 'cube' }), token: TOKEN })
+  const dir = mkdtempSync(join(tmpdir(), 'schedule-'))
+  dirs.push(dir)
+  const config = buildConfig({
+    vendor: 'cube',
+    token: TOKEN,
+    runId: 'progress01',
+    runs: '5',
+    reportDir: dir,
+    only: 'put.status.success-200,put.replace.values-stored',
+  })
+  const told: RunProgress[] = []
+  const stop = subscribeProgress(config.runId, (p) => told.push(p))
+  try {
+    const { results } = await runChecks(config, server.origin)
+    // The last message comes when every check has its result: all of them done, every request they sent.
+    await vi.waitFor(() => expect(told.at(-1)?.checksDone).toBe(2))
+    const sent = results.reduce((n, r) => n + (r.requests ?? 0), 0)
+    expect(told.at(-1)!.requests).toBeGreaterThanOrEqual(sent)
+    expect(sent).toBeGreaterThan(0)
+  } finally {
+    stop()
+    await server.close()
+  }
 })

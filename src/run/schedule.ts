@@ -4,6 +4,7 @@ import type { RunConfig } from './config.ts'
 import { createRunContext, type RunContext, type RunContextOptions } from './context.ts'
 import { runCheck } from './run-check.ts'
 import { BlankUserNameTurn } from './blank-username.ts'
+import { publishProgress } from './progress-channel.ts'
 import { asCheck } from './send-gate.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: checks of many case types
@@ -48,6 +49,8 @@ export class RunSchedule {
   private readonly maxChecks: number
   private started = false
   private running = 0
+  /** Checks with a result (or error). */
+  private done = 0
   private closing: Promise<void> | null = null
   /** One for the run: no check sees another's stored blank userName (src/run/blank-username.ts). */
   private readonly blankUserName = new BlankUserNameTurn()
@@ -96,6 +99,15 @@ export class RunSchedule {
     if (this.started) return
     this.started = true
     this.enqueue([...this.entries.values()])
+    // The progress display in the main thread sees the requests go out while the checks run together.
+    this.context.then(
+      (run) => {
+        const progress = () => ({ requests: run.check.client.exchangeCount, checksDone: this.done })
+        const stop = publishProgress(this.config.runId, progress)
+        void this.settled().then(stop)
+      },
+      () => {},
+    )
   }
 
   /** Resolves once every check added so far has its result (or error). */
@@ -162,6 +174,8 @@ export class RunSchedule {
       )
     } catch (error) {
       entry.reject(error)
+    } finally {
+      this.done++
     }
   }
 }

@@ -84,4 +84,15 @@ describe('formatFailure', () => {
         '    Received: x\n    Expected: y\n\nReproduce with:\n\n    seed=1234567',
     )
   })
+
+  test('with a reproduction script, the script replaces the curl line of a user the run deleted', () => {
+    const r = result('put.status.unknown-id-404')
+    const script = '#!/usr/bin/env bash\ncurl -sS -X PUT "$SCIM_BASE/Users/$id"\n'
+    const replay = 'scim-conformance run --vendor cube --seed 1234567 --only put.status.unknown-id-404'
+    const text = formatFailure({ ...r, reproduction: { script, replay } })
+    expect(text).not.toContain(r.reproduce!)
+    expect(text).toContain('\nReproduce with:\n\nReproduction script (creates its own test users')
+    expect(text).toContain('    curl -sS -X PUT "$SCIM_BASE/Users/$id"\n')
+    expect(text).toContain(`    replay: ${replay}`)
+  })
 })

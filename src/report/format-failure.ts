@@ -93,7 +93,8 @@ export function formatFailure(result: CheckResult, options: FormatFailureOptions
   }
 
   out.push('', 'Reproduce with:', '')
-  if (result.reproduce) out.push(indent(result.reproduce), '')
+  // The one curl line names a test user the run deleted at its end: only without a script that makes its own.
+  if (result.reproduce && !result.reproduction) out.push(indent(result.reproduce), '')
   // The self-contained script (issue 16 item 4); a story prints it as its replay script already.
   if (result.reproduction && !result.story)
     out.push('Reproduction script (creates its own test users; set SCIM_BASE and SCIM_TOKEN):', '')

@@ -243,6 +243,90 @@ describe('scim-conformance run --har', () => {
   })
 })
 
+describe('scim-conformance run --har against a faulty server: each finding links to the entries of its case', () => {
+  // multi-valued-dropped: put.replace.values-stored (generated cases, shrunk) fails; auth-ignored:
+  // put.auth.missing-token (one case) fails. put.status.success-200 rides along and passes.
+  const PROPERTY = 'put.replace.values-stored'
+  const SINGLE = 'put.auth.missing-token'
+  let token: string
+  let run: CliResult
+  let report: ConformanceReport
+  let text: string
+  let har: Har
+  let page: string
+
+  beforeAll(async () => {
+    // Arrange
+    token = secretToken()
+    const server = await startCube({ token, faults: ['multi-valued-dropped', 'auth-ignored'] })
+    const dir = await tempDir()
+    const file = join(dir, 'run.har')
+    const only = [PROPERTY, SINGLE, 'put.status.success-200'].join(',')
+    // Act
+    run = await runCli(
+      ['run', '--vendor', 'cube', '--target', server.origin, '--seed', '17', '--runs', '8', '--only', only].concat([
+        '--report-dir',
+        join(dir, 'report'),
+        '--har',
+        file,
+      ]),
+      { env: { SCIM_TOKEN: token } },
+    )
+    report = await readReport(join(dir, 'report'))
+    text = readFileSync(file, 'utf8')
+    har = JSON.parse(text) as Har
+    page = readFileSync(join(dir, 'report', 'report.html'), 'utf8')
+  }, TEST_TIMEOUT_MS)
+
+  const result = (id: string) => report.results.find((r) => r.id === id)!
+  /** The indices of the entries of a check's case, found in the file itself. */
+  const entriesOf = (id: string, caseTag: string | null) =>
+    har.log.entries.flatMap((e, i) => (e._checkId === id && e._case === caseTag ? [i] : []))
+
+  test('both findings fail the run; the HAR still validates and holds no token', async () => {
+    expect(run.code, run.stderr + run.stdout).toBe(1)
+    expect(result(PROPERTY).status).toBe('failed')
+    expect(result(SINGLE).status).toBe('failed')
+    expect(text).not.toContain(token)
+    await expect(harValidator.har(har)).resolves.toBeTruthy()
+  })
+
+  test.each([PROPERTY, SINGLE])('%s: its case is the one its path names, and its entries are that case', (id) => {
+    const r = result(id)
+    // The case of a generated check is its counterexample's fast-check path; a check of one case: single.
+    if (id === PROPERTY) expect(r.path).toMatch(/^\d+(:\d+)*$/)
+    expect(r.case).toBe(id === PROPERTY ? r.path : 'single')
+    // The result lists exactly the file's entries of that case, and counts all of its check's.
+    expect(r.har!.caseEntries.length).toBeGreaterThan(0)
+    expect(r.har!.caseEntries).toEqual(entriesOf(id, r.case!))
+    expect(r.har!.entries).toBe(har.log.entries.filter((e) => e._checkId === id).length)
+    // The counterexample's request is among them, as sent.
+    const sent = r.counterexample!.request
+    const requests = r.har!.caseEntries.map((i) => har.log.entries[i].request)
+    expect(requests).toContainEqual(
+      expect.objectContaining({
+        method: sent.method,
+        url: sent.url,
+        ...(sent.body && { postData: expect.anything() }),
+      }),
+    )
+    if (sent.body) expect(requests.map((q) => q.postData?.text)).toContain(sent.body)
+    // The report page shows the same link.
+    expect(page).toContain(`data-har-case="${r.case}" data-har-case-entries="${r.har!.caseEntries.join(' ')}"`)
+  })
+
+  test("a generated check's other cases and its set-up are entries of their own, never the finding's case", () => {
+    const r = result(PROPERTY)
+    const tags = new Set(har.log.entries.filter((e) => e._checkId === PROPERTY).map((e) => e._case))
+    // The test user's creation and deletion: the check's, no case's.
+    expect(tags.has(null)).toBe(true)
+    // The first failing case and each shrink try on the way to the smallest: a case each.
+    expect(tags.size).toBeGreaterThan(2)
+    expect([...tags].every((t) => t === null || /^\d+(:\d+)*$/.test(t))).toBe(true)
+    expect(entriesOf(PROPERTY, r.case!).length).toBeLessThan(r.har!.entries)
+  })
+})
+
 test('--har at a path no file can be written is one line and exit 2', async () => {
   const dir = await tempDir()
   const run = await runCli(['run', '--vendor', 'cube', '--har', join(dir, 'missing', 'run.har')])

@@ -70,7 +70,7 @@ function exchange(overrides: Partial<Exchange> = {}): Exchange {
 describe('harEntry', () => {
   const secrets = secretsOf({ token: TOKEN })
 
-  test('a request and its response as a HAR 1.2 entry, tagged with its check and case; no secret anywhere', async () => {
+  test('a request and its response as a HAR 1.2 entry tagged with its check and case; no secret', async () => {
     // Act
     const entry = harEntry(exchange(), 'put.status.success-200', secrets, '3:0:1')
     // Assert
@@ -101,7 +101,7 @@ describe('harEntry', () => {
 })
 
 describe('writeHar', () => {
-  test('entries from the spool in the order they started, counted by check, indexed by case; spool removed', async () => {
+  test('entries from the spool in the order they started, by check, by case; the spool removed', async () => {
     // Arrange: spooled as they ended (the later-started ones first)
     const dir = mkdtempSync(join(tmpdir(), 'scimc-har-'))
     try {

@@ -274,7 +274,8 @@ function harNote(r: CheckResult, har: HarShown | null): SafeHtml {
   const which = r.case === 'single' ? 'its one case' : html`its case <code>${r.case ?? ''}</code>`
   const at = html`entries ${list} of <code>log.entries</code> (<code>_case</code>)`
   const ofCase = r.case && indices.length > 0 ? html`; ${which}: ${at}` : ''
-  const data = html`data-har-entries="${n}" data-har-case="${r.case ?? ''}" data-har-case-entries="${indices.join(' ')}"`
+  const caseData = html`data-har-case="${r.case ?? ''}" data-har-case-entries="${indices.join(' ')}"`
+  const data = html`data-har-entries="${n}" ${caseData}`
   return html`<p class="har muted" ${data}>${ofCheck}${ofCase}.</p>`
 }
 

@@ -87,6 +87,9 @@ export interface Reproduction {
 }
 
 /** The result of one check in a run: the report's `results[]` entry. */
+/** The case tag of a check without generated cases (its one case): the HAR's `_case` and the result's `case`. */
+export const SINGLE_CASE = 'single'
+
 export interface CheckResult {
   id: string
   title: string
@@ -114,7 +117,7 @@ export interface CheckResult {
   path: string | null
   /**
    * The case the result's verdict came from: its fast-check path (for a failure or warning the same as `path`),
-   * `single` for a check of one case, null when no one case stands for the result. With --har, its entries' `_case`.
+   * {@link SINGLE_CASE} for a check of one case, null when no one case stands for the result. With --har, its entries' `_case`.
    */
   case?: string | null
   /**

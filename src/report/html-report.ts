@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import { findingText } from '../checks/define-check.ts'
-import type { Area, CheckResult, Level, Outcome } from '../checks/types.ts'
+import { type Area, type CheckResult, type Level, type Outcome, SINGLE_CASE } from '../checks/types.ts'
 import type { Exchange, RecordedRequest, RecordedResponse } from '../http/exchange.ts'
 import { writeFileAtomic } from './_internals/atomic-write.ts'
 import { countsByLevel } from './_internals/counts.ts'
@@ -271,7 +271,7 @@ function harNote(r: CheckResult, har: HarShown | null): SafeHtml {
     .slice(0, HAR_INDICES_SHOWN)
     .map((i) => `#${i}`)
     .join(', ')}${more}`
-  const which = r.case === 'single' ? 'its one case' : html`its case <code>${r.case ?? ''}</code>`
+  const which = r.case === SINGLE_CASE ? 'its one case' : html`its case <code>${r.case ?? ''}</code>`
   const at = html`entries ${list} of <code>log.entries</code> (<code>_case</code>)`
   const ofCase = r.case && indices.length > 0 ? html`; ${which}: ${at}` : ''
   const caseData = html`data-har-case="${r.case ?? ''}" data-har-case-entries="${indices.join(' ')}"`

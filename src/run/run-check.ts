@@ -26,9 +26,9 @@ import { TOKEN_PLACEHOLDER } from '../secrets.ts'
 import { DEFAULT_RUNS } from './config.ts'
 import { replayCommand, reproductionScript, type ReproductionStep, targetOf } from './reproduction.ts'
 import { asCase } from './send-gate.ts'
+import { SINGLE_CASE } from '../checks/types.ts'
 
-/** The case tag of a check without generated cases (its one case): the HAR's `_case` and the result's `case`. */
-export const SINGLE_CASE = 'single'
+export { SINGLE_CASE }
 
 /** How the run schedules one check (src/run/schedule.ts). */
 export interface CheckSchedule {

@@ -28,8 +28,6 @@ import { replayCommand, reproductionScript, type ReproductionStep, targetOf } fr
 import { asCase } from './send-gate.ts'
 import { SINGLE_CASE } from '../checks/types.ts'
 
-export { SINGLE_CASE }
-
 /** How the run schedules one check (src/run/schedule.ts). */
 export interface CheckSchedule {
   /**

@@ -117,7 +117,8 @@ export interface CheckResult {
   path: string | null
   /**
    * The case the result's verdict came from: its fast-check path (for a failure or warning the same as `path`),
-   * {@link SINGLE_CASE} for a check of one case, null when no one case stands for the result. With --har, its entries' `_case`.
+   * {@link SINGLE_CASE} for a check of one case, null when no one case stands for the result. With --har, its
+   * entries' `_case`.
    */
   case?: string | null
   /**

@@ -87,6 +87,9 @@ export interface Reproduction {
 }
 
 /** The result of one check in a run: the report's `results[]` entry. */
+/** The case tag of a check without generated cases (its one case): the HAR's `_case` and the result's `case`. */
+export const SINGLE_CASE = 'single'
+
 export interface CheckResult {
   id: string
   title: string
@@ -112,6 +115,17 @@ export interface CheckResult {
   /** The seed fast-check ran this check with (the run's seed mixed with the check id): what `path` belongs to. */
   checkSeed?: number
   path: string | null
+  /**
+   * The case the result's verdict came from: its fast-check path (for a failure or warning the same as `path`),
+   * {@link SINGLE_CASE} for a check of one case, null when no one case stands for the result. With --har, its
+   * entries' `_case`.
+   */
+  case?: string | null
+  /**
+   * With --har: how many entries of the HAR file are the check's (`_checkId`), and where its case's are: their
+   * indices in `log.entries` (those whose `_case` is also the result's `case`).
+   */
+  har?: { entries: number; caseEntries: number[] }
   /** How many generated cases ran (1 for example-based checks). */
   numRuns: number
   /** How many of them reached the judgement of the rule (the rest were inconclusive); a pass needs at least one. */

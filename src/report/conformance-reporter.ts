@@ -15,7 +15,7 @@ import { finishRun } from '../run/sweep.ts'
 import { terminalLine } from './terminal.ts'
 import type { ConformanceReport } from './types.ts'
 import { writeReports } from './write-reports.ts'
-import { harSpoolPath, writeHar } from './har.ts'
+import { harSpoolPath, linkResults, writeHar } from './har.ts'
 
 export { TOOL_VERSION }
 
@@ -178,7 +178,9 @@ export class ConformanceReporter implements Reporter {
     // --har: the exchanges the run's worker spooled, written as one HAR file now that every check is done.
     if (config.har) {
       try {
-        report.har = writeHar(harSpoolPath(config), config.har, { name: 'scim-conformance', version: TOOL_VERSION })
+        const written = writeHar(harSpoolPath(config), config.har, { name: 'scim-conformance', version: TOOL_VERSION })
+        report.har = written.link
+        linkResults(report.results, written)
       } catch (error) {
         this.harnessErrors.push(`writing --har ${config.har}: ${oneLine(error)}`)
       }

@@ -15,9 +15,19 @@ import {
   TEST_TIMEOUT_MS,
   type CliResult,
 } from '../../test/support/cli.ts'
+import type { CheckResult } from '../checks/types.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { secretsOf } from '../secrets.ts'
-import { type HarEntry, harEntry, harFileFor, harFileProblem, writeHar } from './har.ts'
+import {
+  caseKey,
+  type HarEntry,
+  harEntry,
+  harFileFor,
+  harFileProblem,
+  linkResults,
+  spoolLine,
+  writeHar,
+} from './har.ts'
 import type { ConformanceReport } from './types.ts'
 
 // har-validator (the HAR 1.2 JSON schemas of har-schema, checked with ajv): CommonJS, no type declarations.
@@ -60,9 +70,9 @@ function exchange(overrides: Partial<Exchange> = {}): Exchange {
 describe('harEntry', () => {
   const secrets = secretsOf({ token: TOKEN })
 
-  test('a request and its response as a HAR 1.2 entry, tagged with its check; no secret anywhere', async () => {
+  test('a request and its response as a HAR 1.2 entry tagged with its check and case; no secret', async () => {
     // Act
-    const entry = harEntry(exchange(), 'put.status.success-200', secrets)
+    const entry = harEntry(exchange(), 'put.status.success-200', secrets, '3:0:1')
     // Assert
     const text = JSON.stringify(entry)
     expect(text).not.toContain(TOKEN)
@@ -71,6 +81,7 @@ describe('harEntry', () => {
     expect(entry.request.postData).toEqual({ mimeType: 'application/scim+json', text: '{"userName":"a"}' })
     expect(entry.response).toMatchObject({ status: 200, statusText: 'OK' })
     expect(entry._checkId).toBe('put.status.success-200')
+    expect(entry._case).toBe('3:0:1')
     await expect(harValidator.har(harOf([entry]))).resolves.toBeTruthy()
   })
 
@@ -84,27 +95,36 @@ describe('harEntry', () => {
     // Assert
     expect(entry.response).toMatchObject({ status: 0, _error: { code: 'ECONNRESET' } })
     expect(entry._checkId).toBeNull()
+    expect(entry._case).toBeNull()
     await expect(harValidator.har(harOf([entry]))).resolves.toBeTruthy()
   })
 })
 
 describe('writeHar', () => {
-  test('entries from the spool in the order they started, counted by check; the spool is removed', async () => {
-    // Arrange: spooled as they ended (the later-started one first)
+  test('entries from the spool in the order they started, by check, by case; the spool removed', async () => {
+    // Arrange: spooled as they ended (the later-started ones first)
     const dir = mkdtempSync(join(tmpdir(), 'scimc-har-'))
     try {
       const spool = join(dir, 'spool.jsonl')
-      const late = harEntry(exchange({ startedAt: '2026-12-03T08:00:02.000Z' }), 'put.a', [])
-      const early = harEntry(exchange({ startedAt: '2026-12-03T08:00:01.000Z' }), null, [])
-      for (const e of [late, early])
-        appendFileSync(spool, `${JSON.stringify([e.startedDateTime, e._checkId])}\t${JSON.stringify(e)}\n`)
+      const at = (second: number) => ({ startedAt: `2026-12-03T08:00:0${second}.000Z` })
+      const spooled = [
+        harEntry(exchange(at(4)), 'put.a', [], '2:0'),
+        harEntry(exchange(at(3)), 'put.a', [], '2'),
+        harEntry(exchange(at(2)), 'put.a', [], '2:0'),
+        harEntry(exchange(at(1)), 'put.a', [], null),
+        harEntry(exchange(at(0)), null, [], null),
+      ]
+      for (const e of spooled) appendFileSync(spool, spoolLine(e))
       const file = join(dir, 'run.har')
       // Act
-      const link = writeHar(spool, file, { name: 'scim-conformance', version: '0.0.0' })
+      const { link, cases } = writeHar(spool, file, { name: 'scim-conformance', version: '0.0.0' })
       // Assert
       const har = JSON.parse(readFileSync(file, 'utf8')) as Har
-      expect(har.log.entries.map((e) => e.startedDateTime)).toEqual([early.startedDateTime, late.startedDateTime])
-      expect(link).toEqual({ file, entries: 2, filter: '_checkId', byCheck: { '(run)': 1, 'put.a': 1 } })
+      expect(har.log.entries.map((e) => e.startedDateTime)).toEqual(spooled.map((e) => e.startedDateTime).reverse())
+      expect(har.log.entries.map((e) => e._case)).toEqual([null, null, '2:0', '2', '2:0'])
+      expect(link).toEqual({ file, entries: 5, filter: '_checkId', byCheck: { '(run)': 1, 'put.a': 4 } })
+      // A case's entries by index; the check's set-up (no case) and the run's own requests are no case's.
+      expect(Object.fromEntries(cases)).toEqual({ [caseKey('put.a', '2:0')]: [2, 4], [caseKey('put.a', '2')]: [3] })
       expect(existsSync(spool)).toBe(false)
       await expect(harValidator.har(har)).resolves.toBeTruthy()
     } finally {
@@ -115,12 +135,40 @@ describe('writeHar', () => {
   test('no spool (no exchange recorded): a valid HAR without entries', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scimc-har-'))
     try {
-      const link = writeHar(join(dir, 'none.jsonl'), join(dir, 'run.har'), { name: 'scim-conformance', version: '0' })
+      const { link } = writeHar(join(dir, 'none.jsonl'), join(dir, 'run.har'), {
+        name: 'scim-conformance',
+        version: '0',
+      })
       expect(link.entries).toBe(0)
       await expect(harValidator.har(JSON.parse(readFileSync(join(dir, 'run.har'), 'utf8')))).resolves.toBeTruthy()
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  test("linkResults: each result gets its check's count and its case's entries; no case, none", () => {
+    // Arrange
+    const written = {
+      link: { file: 'run.har', entries: 6, filter: '_checkId' as const, byCheck: { 'put.a': 4, 'put.b': 2 } },
+      cases: new Map([
+        [caseKey('put.a', '1:0'), [3, 5]],
+        [caseKey('put.a', '1'), [2]],
+        [caseKey('put.b', 'single'), [1]],
+      ]),
+    }
+    const results = [
+      { id: 'put.a', case: '1:0' },
+      { id: 'put.b', case: 'single' },
+      { id: 'put.c', case: null },
+    ] as CheckResult[]
+    // Act
+    linkResults(results, written)
+    // Assert
+    expect(results.map((r) => r.har)).toEqual([
+      { entries: 4, caseEntries: [3, 5] },
+      { entries: 2, caseEntries: [1] },
+      { entries: 0, caseEntries: [] },
+    ])
   })
 
   test('harFileFor: one file per vendor when a run covers several', () => {
@@ -192,6 +240,90 @@ describe('scim-conformance run --har', () => {
     // The run's own requests (discovery, the listing of existing users) are tagged null.
     expect(byCheck.get('(run)')).toBeGreaterThan(0)
     expect(har.log.entries.length).toBeGreaterThan(report.summary.requests)
+  })
+})
+
+describe('scim-conformance run --har against a faulty server: each finding links to the entries of its case', () => {
+  // multi-valued-dropped: put.replace.values-stored (generated cases, shrunk) fails; auth-ignored:
+  // put.auth.missing-token (one case) fails. put.status.success-200 rides along and passes.
+  const PROPERTY = 'put.replace.values-stored'
+  const SINGLE = 'put.auth.missing-token'
+  let token: string
+  let run: CliResult
+  let report: ConformanceReport
+  let text: string
+  let har: Har
+  let page: string
+
+  beforeAll(async () => {
+    // Arrange
+    token = secretToken()
+    const server = await startCube({ token, faults: ['multi-valued-dropped', 'auth-ignored'] })
+    const dir = await tempDir()
+    const file = join(dir, 'run.har')
+    const only = [PROPERTY, SINGLE, 'put.status.success-200'].join(',')
+    // Act
+    run = await runCli(
+      ['run', '--vendor', 'cube', '--target', server.origin, '--seed', '17', '--runs', '8', '--only', only].concat([
+        '--report-dir',
+        join(dir, 'report'),
+        '--har',
+        file,
+      ]),
+      { env: { SCIM_TOKEN: token } },
+    )
+    report = await readReport(join(dir, 'report'))
+    text = readFileSync(file, 'utf8')
+    har = JSON.parse(text) as Har
+    page = readFileSync(join(dir, 'report', 'report.html'), 'utf8')
+  }, TEST_TIMEOUT_MS)
+
+  const result = (id: string) => report.results.find((r) => r.id === id)!
+  /** The indices of the entries of a check's case, found in the file itself. */
+  const entriesOf = (id: string, caseTag: string | null) =>
+    har.log.entries.flatMap((e, i) => (e._checkId === id && e._case === caseTag ? [i] : []))
+
+  test('both findings fail the run; the HAR still validates and holds no token', async () => {
+    expect(run.code, run.stderr + run.stdout).toBe(1)
+    expect(result(PROPERTY).status).toBe('failed')
+    expect(result(SINGLE).status).toBe('failed')
+    expect(text).not.toContain(token)
+    await expect(harValidator.har(har)).resolves.toBeTruthy()
+  })
+
+  test.each([PROPERTY, SINGLE])('%s: its case is the one its path names, and its entries are that case', (id) => {
+    const r = result(id)
+    // The case of a generated check is its counterexample's fast-check path; a check of one case: single.
+    if (id === PROPERTY) expect(r.path).toMatch(/^\d+(:\d+)*$/)
+    expect(r.case).toBe(id === PROPERTY ? r.path : 'single')
+    // The result lists exactly the file's entries of that case, and counts all of its check's.
+    expect(r.har!.caseEntries.length).toBeGreaterThan(0)
+    expect(r.har!.caseEntries).toEqual(entriesOf(id, r.case!))
+    expect(r.har!.entries).toBe(har.log.entries.filter((e) => e._checkId === id).length)
+    // The counterexample's request is among them, as sent.
+    const sent = r.counterexample!.request
+    const requests = r.har!.caseEntries.map((i) => har.log.entries[i].request)
+    expect(requests).toContainEqual(
+      expect.objectContaining({
+        method: sent.method,
+        url: sent.url,
+        ...(sent.body && { postData: expect.anything() }),
+      }),
+    )
+    if (sent.body) expect(requests.map((q) => q.postData?.text)).toContain(sent.body)
+    // The report page shows the same link.
+    expect(page).toContain(`data-har-case="${r.case}" data-har-case-entries="${r.har!.caseEntries.join(' ')}"`)
+  })
+
+  test("a generated check's other cases and its set-up are entries of their own, never the finding's case", () => {
+    const r = result(PROPERTY)
+    const tags = new Set(har.log.entries.filter((e) => e._checkId === PROPERTY).map((e) => e._case))
+    // The test user's creation and deletion: the check's, no case's.
+    expect(tags.has(null)).toBe(true)
+    // The first failing case and each shrink try on the way to the smallest: a case each.
+    expect(tags.size).toBeGreaterThan(2)
+    expect([...tags].every((t) => t === null || /^\d+(:\d+)*$/.test(t))).toBe(true)
+    expect(entriesOf(PROPERTY, r.case!).length).toBeLessThan(r.har!.entries)
   })
 })
 

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { renameSync } from 'node:fs'
+import type { CheckResult } from '../checks/types.ts'
 import type { ScimClient } from '../http/client.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { boundExchange } from '../http/bounded-json.ts'
 import { scrubSecrets, scrubSecretsDeep, type Secret } from '../secrets.ts'
-import { checkInProgress } from '../run/send-gate.ts'
+import { caseInProgress, checkInProgress } from '../run/send-gate.ts'
 
 /**
  * `--har FILE`: every exchange of a run as HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/). The run's
@@ -16,14 +17,19 @@ import { checkInProgress } from '../run/send-gate.ts'
  * secret, as one line to a spool file; at the end of the run the reporter (main thread) writes the HAR from it,
  * entries sorted by start, one at a time: memory holds an index, never the bodies. Each entry carries `_checkId`:
  * the check that sent it, or null for the run's own requests (discovery, the listing of existing users, learning
- * the server's constraints).
+ * the server's constraints); and `_case`: the case of that check it belongs to (src/run/run-check.ts: the case's
+ * fast-check path, as a result's `path` and `--path` name it; `single` for a check of one case), or null for the
+ * check's set-up and clean-up (its test users). Each result links to its entries (CheckResult.har).
  */
 
 /** What report.json says of the HAR: where it is, and how a result's entries are found in it. */
 export interface HarLink {
   file: string
   entries: number
-  /** A result's entries are those whose `_checkId` is the result's id. */
+  /**
+   * A result's entries are those whose `_checkId` is the result's id; those of the case it reports, those whose
+   * `_case` is also the result's `case` (their indices: the result's `har.caseEntries`).
+   */
   filter: '_checkId'
   /** Entries per check id (the run's own requests under `(run)`). */
   byCheck: Record<string, number>
@@ -65,6 +71,8 @@ export interface HarEntry {
   timings: { send: number; wait: number; receive: number }
   /** The check that sent the request; null for the run's own (discovery, setup). */
   _checkId: string | null
+  /** The check's case the request belongs to (its fast-check path, or `single`); null outside any case. */
+  _case: string | null
   /** How the request fared against a 429 (src/http/client.ts). */
   _rateLimited?: Exchange['rateLimited']
 }
@@ -102,7 +110,12 @@ const headerOf = (headers: Record<string, string>, name: string): string | undef
   Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1]
 
 /** One exchange as a HAR entry: bounded like every recorded exchange, with the secrets scrubbed from every string. */
-export function harEntry(exchange: Exchange, checkId: string | null, secrets: readonly Secret[]): HarEntry {
+export function harEntry(
+  exchange: Exchange,
+  checkId: string | null,
+  secrets: readonly Secret[],
+  caseTag: string | null = null,
+): HarEntry {
   const scrub = (text: string) => scrubSecrets(text, secrets)
   const { request, response, error } = boundExchange(exchange, scrub)
   let queryString: HarHeader[] = []
@@ -162,14 +175,15 @@ export function harEntry(exchange: Exchange, checkId: string | null, secrets: re
     cache: {},
     timings: { send: 0, wait: exchange.durationMs, receive: 0 },
     _checkId: checkId,
+    _case: checkId === null ? null : caseTag,
     ...(exchange.rateLimited && { _rateLimited: exchange.rateLimited }),
   }
   return scrubSecretsDeep(entry, secrets)
 }
 
 /**
- * The run's client, each exchange also appended to the spool as a HAR entry tagged with the check in progress
- * (src/run/send-gate.ts). Synchronous appends: every exchange answered is on disk before its check goes on.
+ * The run's client, each exchange also appended to the spool as a HAR entry tagged with the check and case in
+ * progress (src/run/send-gate.ts). Synchronous appends: every exchange answered is on disk before its check goes on.
  */
 export function harRecorded(client: ScimClient, spool: string, secrets: readonly Secret[]): ScimClient {
   return {
@@ -181,35 +195,55 @@ export function harRecorded(client: ScimClient, spool: string, secrets: readonly
     },
     async send(options) {
       const exchange = await client.send(options)
-      appendFileSync(spool, spoolLine(harEntry(exchange, checkInProgress(), secrets)))
+      appendFileSync(spool, spoolLine(harEntry(exchange, checkInProgress(), secrets, caseInProgress())))
       return exchange
     },
     close: () => client.close(),
   }
 }
 
-/** Where a spooled entry is: its start (the sort key), its check, and its JSON's bytes in the spool. */
+/** Where a spooled entry is: its start (the sort key), its check and case, and its JSON's bytes in the spool. */
 interface Spooled {
   started: string
   checkId: string | null
+  caseTag: string | null
   offset: number
   length: number
 }
 
-/** A spool line: `[startedDateTime, checkId]`, a tab (JSON text never holds a raw one), the entry's JSON. */
-const spoolLine = (entry: HarEntry) =>
-  `${JSON.stringify([entry.startedDateTime, entry._checkId])}\t${JSON.stringify(entry)}\n`
+/** A spool line: `[startedDateTime, checkId, case]`, a tab (JSON text never holds a raw one), the entry's JSON. */
+export const spoolLine = (entry: HarEntry) =>
+  `${JSON.stringify([entry.startedDateTime, entry._checkId, entry._case])}\t${JSON.stringify(entry)}\n`
+
+/** The key of a check's case in {@link HarWritten.cases}. */
+export const caseKey = (checkId: string, caseTag: string) => `${checkId}\t${caseTag}`
+
+/** What {@link writeHar} wrote: report.json's link, and the entries of each case (indices in `log.entries`). */
+export interface HarWritten {
+  link: HarLink
+  /** By {@link caseKey}: the indices of a check's case's entries, in order. */
+  cases: Map<string, number[]>
+}
+
+/** Each result linked to its entries (CheckResult.har): its check's count, and the indices of its case's. */
+export function linkResults(results: readonly CheckResult[], written: HarWritten): void {
+  for (const r of results) {
+    const caseEntries = r.case ? (written.cases.get(caseKey(r.id, r.case)) ?? []) : []
+    r.har = { entries: written.link.byCheck[r.id] ?? 0, caseEntries }
+  }
+}
 
 /**
  * Writes the HAR file from the spool (then removed), entries in the order they started, atomically (a temporary
  * file renamed over `file`). With no spool (no exchange was recorded) the HAR has no entries.
  */
-export function writeHar(spool: string, file: string, creator: { name: string; version: string }): HarLink {
+export function writeHar(spool: string, file: string, creator: { name: string; version: string }): HarWritten {
   const index = spoolIndex(spool)
   index.sort((a, b) => (a.started < b.started ? -1 : a.started > b.started ? 1 : a.offset - b.offset))
   const temp = join(dirname(resolve(file)), `.${basename(file)}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`)
   const out = openSync(temp, 'wx', 0o644)
   const byCheck: Record<string, number> = {}
+  const cases = new Map<string, number[]>()
   try {
     const head = { version: '1.2', creator, pages: [] }
     writeSync(out, `{"log":${JSON.stringify(head).slice(0, -1)},"entries":[\n`)
@@ -222,6 +256,12 @@ export function writeHar(spool: string, file: string, creator: { name: string; v
           writeSync(out, i === 0 ? bytes : Buffer.concat([Buffer.from(',\n'), bytes]))
           const key = at.checkId ?? '(run)'
           byCheck[key] = (byCheck[key] ?? 0) + 1
+          if (at.checkId !== null && at.caseTag !== null) {
+            const of = caseKey(at.checkId, at.caseTag)
+            const list = cases.get(of)
+            if (list) list.push(i)
+            else cases.set(of, [i])
+          }
         })
       } finally {
         closeSync(input)
@@ -236,7 +276,7 @@ export function writeHar(spool: string, file: string, creator: { name: string; v
   closeSync(out)
   renameSync(temp, file)
   rmSync(spool, { force: true })
-  return { file, entries: index.length, filter: '_checkId', byCheck }
+  return { link: { file, entries: index.length, filter: '_checkId', byCheck }, cases }
 }
 
 /** Each line of the spool: its key and where its entry is, read in chunks (never the whole file at once). */
@@ -262,8 +302,12 @@ function spoolIndex(spool: string): Spooled[] {
         const end = position + nl
         const tab = head.indexOf(9)
         if (tab !== -1) {
-          const [started, checkId] = JSON.parse(head.toString('utf8', 0, tab)) as [string, string | null]
-          out.push({ started, checkId, offset: lineStart + tab + 1, length: end - (lineStart + tab + 1) })
+          const [started, checkId, caseTag = null] = JSON.parse(head.toString('utf8', 0, tab)) as [
+            string,
+            string | null,
+            (string | null)?,
+          ]
+          out.push({ started, checkId, caseTag, offset: lineStart + tab + 1, length: end - (lineStart + tab + 1) })
         }
         head = Buffer.alloc(0)
         lineStart = end + 1

@@ -1,6 +1,10 @@
 import { describe, expect, test } from 'vitest'
 import { HOSTILE_TEXT, failingReport, passingReport } from '../../test/fixtures/reports.ts'
-import { REPORT_CSP, renderHtml } from './html-report.ts'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { CheckResult } from '../checks/types.ts'
+import { REPORT_CSP, renderHtml, writeHtmlReport } from './html-report.ts'
 
 describe('renderHtml (markup)', () => {
   test('is one self-contained document with a CSP that forbids every request', () => {
@@ -39,6 +43,34 @@ describe('renderHtml (markup)', () => {
     expect(page).toContain('<li>check &lt;x&gt; crashed</li>')
     expect(page).toContain('id="discovery-notes"')
     expect(renderHtml(passingReport())).not.toMatch(/id="(interrupted|harness-errors|discovery-notes)"/)
+  })
+
+  test('with --har: each result counts its HAR entries, lists its case by index and links the file', async () => {
+    // Arrange: the first failure's case had entries 5 and 7 of the file; a passing single-case check, entry 2
+    const report = failingReport()
+    const failed = report.results.find((r) => r.status === 'failed')!
+    const passed = report.results.find((r) => r.status === 'passed')!
+    Object.assign(failed, { case: '3:1', har: { entries: 4, caseEntries: [5, 7] } })
+    Object.assign(passed, { case: 'single', har: { entries: 1, caseEntries: [2] } })
+    const dir = await mkdtemp(join(tmpdir(), 'scim-html-har-'))
+    try {
+      report.har = { file: join(dir, 'run.har'), entries: 9, filter: '_checkId', byCheck: {} }
+      // Act
+      const page = await readFile(await writeHtmlReport(report, join(dir, 'report')), 'utf8')
+      // Assert: linked from the page's folder; the indices are those of log.entries
+      const note = (r: CheckResult) =>
+        page.match(new RegExp(`<p class="har muted" data-har-entries="${r.har!.entries}"[^]*?</p>`, 'g')) ?? []
+      expect(note(failed)[0]).toContain('data-har-case="3:1" data-har-case-entries="5 7"')
+      expect(note(failed)[0]).toContain('4 entries of this check in <a href="../run.har" data-har-file>run.har</a>')
+      expect(note(failed)[0]).toContain('its case <code>3:1</code>: entries #5, #7 of <code>log.entries</code>')
+      // In the failure's detail and in its row of all checks; the passing check in its row.
+      expect(note(failed)).toHaveLength(2)
+      expect(note(passed)[0]).toContain('1 entry of this check')
+      expect(note(passed)[0]).toContain('its one case: entries #2')
+      expect(renderHtml(failingReport())).not.toContain('class="har')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   test('learned input constraints are listed (escaped) with the traits; none learned, no list', () => {

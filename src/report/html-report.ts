@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join, relative, resolve, sep } from 'node:path'
 import { findingText } from '../checks/define-check.ts'
-import type { Area, CheckResult, Level, Outcome } from '../checks/types.ts'
+import { type Area, type CheckResult, type Level, type Outcome, SINGLE_CASE } from '../checks/types.ts'
 import type { Exchange, RecordedRequest, RecordedResponse } from '../http/exchange.ts'
 import { writeFileAtomic } from './_internals/atomic-write.ts'
 import { countsByLevel } from './_internals/counts.ts'
@@ -246,6 +246,39 @@ function countTag(n: number): SafeHtml {
   return html`<span class="muted" style="font-weight:400;font-size:13px">(${n})</span>`
 }
 
+/** With --har: the HAR file as the page names it, and a link to it relative to the page (null: shown, not linked). */
+interface HarShown {
+  file: string
+  href: string | null
+}
+
+/** Most entry indices a result lists in the page (report.json lists them all). */
+const HAR_INDICES_SHOWN = 40
+
+/**
+ * With --har: where a result's exchanges are in the HAR file. Its check's entries (`_checkId`) counted, and
+ * those of its case (`_case`: the case the result names) by their index in `log.entries`.
+ */
+function harNote(r: CheckResult, har: HarShown | null): SafeHtml {
+  if (!har || !r.har) return html``
+  const name = basename(har.file)
+  const file = har.href ? html`<a href="${har.href}" data-har-file>${name}</a>` : html`<code>${har.file}</code>`
+  const n = r.har.entries
+  const ofCheck = html`${n} entr${n === 1 ? 'y' : 'ies'} of this check in ${file} (<code>_checkId</code>)`
+  const indices = r.har.caseEntries
+  const more = indices.length > HAR_INDICES_SHOWN ? ` and ${indices.length - HAR_INDICES_SHOWN} more` : ''
+  const list = `${indices
+    .slice(0, HAR_INDICES_SHOWN)
+    .map((i) => `#${i}`)
+    .join(', ')}${more}`
+  const which = r.case === SINGLE_CASE ? 'its one case' : html`its case <code>${r.case ?? ''}</code>`
+  const at = html`entries ${list} of <code>log.entries</code> (<code>_case</code>)`
+  const ofCase = r.case && indices.length > 0 ? html`; ${which}: ${at}` : ''
+  const caseData = html`data-har-case="${r.case ?? ''}" data-har-case-entries="${indices.join(' ')}"`
+  const data = html`data-har-entries="${n}" ${caseData}`
+  return html`<p class="har muted" ${data}>${ofCheck}${ofCase}.</p>`
+}
+
 function hasDetails(r: CheckResult): boolean {
   return r.status === 'failed' || r.status === 'warned'
 }
@@ -388,7 +421,7 @@ function specFindings(report: ConformanceReport): SafeHtml {
 <p class="muted">Where the vendor's published document departs from RFC 7643/7644, ${judged}.</p>${body}</section>`
 }
 
-function checkRow(r: CheckResult): SafeHtml {
+function checkRow(r: CheckResult, har: HarShown | null): SafeHtml {
   const traitEntries = Object.entries(r.traits ?? {})
   const idCell = hasDetails(r)
     ? html`<a class="id mono" href="#${anchor('detail', r.id)}">${r.id}</a>`
@@ -402,10 +435,10 @@ function checkRow(r: CheckResult): SafeHtml {
   const traitList = traitEntries.length > 0 ? html`<ul class="traits-inline">${traitItems}</ul>` : ''
   return html`<tr class="check-row" id="${anchor('check', r.id)}" ${rowData}>
 <td>${badge(r.status)}</td>${titleCell}<td>${levelTag(r.level)}</td><td>${r.source}</td><td>${contract}</td>
-<td class="msg">${printable(r.message)}${traitList}</td></tr>`
+<td class="msg">${printable(r.message)}${traitList}${harNote(r, har)}</td></tr>`
 }
 
-function checks(report: ConformanceReport): SafeHtml {
+function checks(report: ConformanceReport, har: HarShown | null): SafeHtml {
   const areas = [...AREA_ORDER, ...new Set(report.results.map((r) => r.area).filter((a) => !AREA_ORDER.includes(a)))]
   const groups = areas
     .map((area) => ({ area, results: report.results.filter((r) => r.area === area) }))
@@ -426,7 +459,7 @@ function checks(report: ConformanceReport): SafeHtml {
     const heading = html`<h3 id="area-${area}">${label}</h3>`
     return html`<section class="area" data-area="${area}" aria-labelledby="area-${area}">${heading}
 <table class="checks">${colgroup}${head}
-<tbody>${results.map(checkRow)}</tbody></table></section>`
+<tbody>${results.map((r) => checkRow(r, har))}</tbody></table></section>`
   })
   const title = html`<h2 id="checks-h">All checks ${countTag(report.results.length)}</h2>`
   return html`<section id="checks" aria-labelledby="checks-h">${title}${byLevelTable(report)}
@@ -511,7 +544,7 @@ function storyBlock(r: CheckResult, index: number): SafeHtml {
   return html`${list}<h4>Replay script</h4><div class="reproduce">${script}${copy}</div>`
 }
 
-function detail(r: CheckResult, index: number): SafeHtml {
+function detail(r: CheckResult, index: number, har: HarShown | null): SafeHtml {
   const ce = r.counterexample
   const exchanges = r.exchanges ?? []
   const curlId = `curl-${index}`
@@ -564,6 +597,7 @@ ${diffTable(r)}
 ${storyBlock(r, index)}
 ${counterexample}
 ${all}
+${harNote(r, har)}
 <h4>Reproduce</h4>
 ${reproduce}
 ${script}
@@ -613,7 +647,7 @@ function baselineSection(report: ConformanceReport): SafeHtml {
  * What the page opens on after the summary: every failure and warning (failures first, MUST before
  * SHOULD), one line each linked to its detail, then the details in the same order.
  */
-function details(report: ConformanceReport): SafeHtml {
+function details(report: ConformanceReport, har: HarShown | null): SafeHtml {
   const notable = report.results
     .filter(hasDetails)
     .sort((a, b) =>
@@ -622,7 +656,7 @@ function details(report: ConformanceReport): SafeHtml {
   if (notable.length === 0) return html``
   const title = html`<h2 id="failures-h">Failures and warnings ${countTag(notable.length)}</h2>`
   const list = html`<ol class="finding-list" id="failure-list">${notable.map(findingItem)}</ol>`
-  const articles = html`<div class="details">${notable.map(detail)}</div>`
+  const articles = html`<div class="details">${notable.map((r, i) => detail(r, i, har))}</div>`
   return html`<section id="failures" aria-labelledby="failures-h">${title}${list}${articles}</section>`
 }
 
@@ -631,8 +665,9 @@ function details(report: ConformanceReport): SafeHtml {
  * a CSP that forbids any request) that a QA team can attach to a ticket. Every piece of text is
  * escaped: server bodies render as text, never as markup.
  */
-export function renderHtml(report: ConformanceReport): string {
+export function renderHtml(report: ConformanceReport, options: { harHref?: string } = {}): string {
   const s = report.summary
+  const har = report.har ? { file: report.har.file, href: options.harHref ?? null } : null
   const title = `${report.vendor}: ${s.failed} failed, ${s.warned} warned — SCIM PUT conformance`
   const targets = [
     ['summary', 'Summary'],
@@ -660,8 +695,8 @@ ${header(report)}
 ${s.failed + s.warned > 0 ? jump : ''}
 ${summary(report)}
 ${baselineSection(report)}
-${details(report)}
-${checks(report)}
+${details(report, har)}
+${checks(report, har)}
 ${traits(report)}
 ${specFindings(report)}
 </main>
@@ -685,6 +720,9 @@ export async function writeHtmlReport(
   await mkdir(dir, { recursive: true })
   const path = join(dir, 'report.html')
   const secrets = secretsFrom(options)
-  await writeFileAtomic(path, scrubSecrets(renderHtml(scrubReport(report, secrets)), secrets))
+  // The HAR file linked from the page where it lies: relative to the page's folder.
+  const harHref = report.har ? relative(dir, resolve(report.har.file)).split(sep).map(encodeURIComponent).join('/') : ''
+  const page = renderHtml(scrubReport(report, secrets), harHref ? { harHref } : {})
+  await writeFileAtomic(path, scrubSecrets(page, secrets))
   return path
 }

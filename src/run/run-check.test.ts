@@ -11,6 +11,9 @@ import { buildConfig } from './config.ts'
 import type { CheckContext } from '../checks/context.ts'
 import { createContext } from './context.ts'
 import { runCheck } from './run-check.ts'
+import { SINGLE_CASE } from '../checks/types.ts'
+import { caseInProgress } from './send-gate.ts'
+import type { SendOptions } from '../http/client.ts'
 import { CheckCrashedError } from '../errors.ts'
 
 let server: ReferenceServer
@@ -442,5 +445,98 @@ describe('runCheck in lanes: the cases of the seed run at once, the verdict as o
     const found = await runCheck(check, ctx, [], { lanes: 4 })
     const replayed = await runCheck(check, { ...ctx, run: { ...ctx.run, path: found.path } }, [], { lanes: 4 })
     expect(replayed).toMatchObject({ status: 'failed', numRuns: 1, message: found.message })
+  })
+})
+
+describe("runCheck: each case's requests tagged with the case's fast-check path (the HAR's _case)", () => {
+  /** The cases of the checks below: what fast-check replays at a path is checked against what was sent. */
+  const names = () => fc.string({ maxLength: 40 })
+  const judgedBy = (judge: (name: string) => ReturnType<typeof verdict>) =>
+    defineCheck({
+      ...noLongDisplayName,
+      cases: names,
+      async run(c, users, displayName: string) {
+        const put = await putUser(c, users.ids[0], {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: `scimc-synthetic-${users.ids[0]}@example.com`,
+          displayName,
+        })
+        return { ...judge(displayName), exchanges: [put] }
+      },
+    })
+  /** The run's context with a client that records each request's displayName and the case in progress. */
+  function recording(base: CheckContext = ctx) {
+    const sent: { tag: string | null; displayName: unknown }[] = []
+    const client = {
+      ...base.client,
+      send: (o: SendOptions) => {
+        sent.push({
+          tag: caseInProgress(),
+          displayName: (o.json as { displayName?: unknown } | undefined)?.displayName,
+        })
+        return base.client.send(o)
+      },
+    }
+    return { sent, ctx: { ...base, client } }
+  }
+  /** The case fast-check tries at `path` of the check's seed (`--path`): the value there, whatever the property. */
+  function valueAt(seed: number, path: string): string {
+    let value: string | null = null
+    fc.check(
+      fc.property(names(), (v) => {
+        value = v
+        return false
+      }),
+      { seed, path, endOnFailure: true },
+    )
+    return value!
+  }
+  const failure = (s: string) =>
+    s.length >= 5 ? verdict('failed', `long: ${s.length}`, []) : verdict('passed', 'ok', [])
+  const warning = (s: string) => (s.length >= 9 ? verdict('warned', `w ${s.length}`, []) : verdict('passed', 'ok', []))
+
+  test.each([
+    { kind: 'a failure, shrunk', judge: failure, lanes: 1, status: 'failed' },
+    { kind: 'a failure found in lanes, shrunk', judge: failure, lanes: 4, status: 'failed' },
+    { kind: 'a warning, searched again and shrunk', judge: warning, lanes: 1, status: 'warned' },
+    { kind: 'a warning found in lanes, shrunk', judge: warning, lanes: 4, status: 'warned' },
+  ])('$kind: every case tagged with the path fast-check replays it at; the result names its case', async (t) => {
+    const { sent, ctx: recorded } = recording()
+    const result = await runCheck(judgedBy(t.judge), recorded, [], { lanes: t.lanes })
+    expect(result.status).toBe(t.status)
+    // The result's case is the one its path names, the counterexample's.
+    expect(result.path).toMatch(/^\d+:\d+(:\d+)*$/)
+    expect(result.case).toBe(result.path)
+    const ofCase = sent.filter((s) => s.tag === result.case)
+    expect(ofCase.map((s) => s.displayName)).toEqual([JSON.parse(result.counterexample!.request.body!).displayName])
+    // One PUT a case: each tag once, and each the path of the very value sent under it.
+    const tags = sent.map((s) => s.tag)
+    expect(tags.every((tag) => tag !== null)).toBe(true)
+    expect(new Set(tags).size).toBe(tags.length)
+    for (const s of sent) expect(s.displayName, s.tag!).toBe(valueAt(result.checkSeed!, s.tag!))
+  })
+
+  test('--path replays its one case under that path', async () => {
+    const check = judgedBy(failure)
+    const found = await runCheck(check, ctx)
+    const { sent, ctx: recorded } = recording({ ...ctx, run: { ...ctx.run, path: found.path } })
+    const replayed = await runCheck(check, recorded)
+    expect(replayed).toMatchObject({ status: 'failed', path: found.path, case: found.path })
+    expect(sent.map((s) => s.tag)).toEqual([found.path])
+  })
+
+  test('a check of one case: its requests and its result tagged single', async () => {
+    const { sent, ctx: recorded } = recording()
+    const single = defineCheck({
+      ...noLongDisplayName,
+      cases: undefined,
+      async run(c, users) {
+        const get = await c.client.send({ method: 'GET', path: c.users.userPath(users.ids[0]) })
+        return verdict('passed', `${statusOf(get)}`, [get])
+      },
+    })
+    const result = await runCheck(single, recorded)
+    expect(result).toMatchObject({ status: 'passed', case: SINGLE_CASE })
+    expect(sent.map((s) => s.tag)).toEqual([SINGLE_CASE])
   })
 })

@@ -25,6 +25,8 @@ import type { UserPool } from '../checks/context.ts'
 import { TOKEN_PLACEHOLDER } from '../secrets.ts'
 import { DEFAULT_RUNS } from './config.ts'
 import { replayCommand, reproductionScript, type ReproductionStep, targetOf } from './reproduction.ts'
+import { asCase } from './send-gate.ts'
+import { SINGLE_CASE } from '../checks/types.ts'
 
 /** How the run schedules one check (src/run/schedule.ts). */
 export interface CheckSchedule {
@@ -119,8 +121,11 @@ export async function runCheck(
     }
     return Object.assign(holder, { ctx, users, refusals, blank })
   }
-  /** The lane's case log taken (the verdict it ends with is keyed to it), for {@link reproductionOf}. */
-  const cases = new WeakMap<Verdict, { lane: Lane; log: Logged[] }>()
+  /**
+   * The lane's case log taken (the verdict it ends with is keyed to it), for {@link reproductionOf}, and the
+   * case's tag (its fast-check path): what the result names as its `case`, and its HAR entries as their `_case`.
+   */
+  const cases = new WeakMap<Verdict, { lane: Lane; log: Logged[]; tag: string }>()
   /** Ends a case on a lane: a user left holding a blank userName gets its accepted state back. */
   const settle = (lane: Lane) =>
     lane.blank.settle((path) => {
@@ -139,6 +144,7 @@ export async function runCheck(
     seed,
     checkSeed: mix(seed, check.id),
     path: null,
+    case: null,
     numRuns: 0,
     counterexample: null,
     reproduce: null,
@@ -181,21 +187,21 @@ export async function runCheck(
     throw failure.reason
   }
 
-  /** One case on a lane: its verdict with the guard's judgements of its refusals. */
-  const runCase = async (lane: Lane, input: unknown): Promise<Verdict> => {
+  /** One case on a lane (`tag`: its fast-check path): its verdict with the guard's judgements of its refusals. */
+  const runCase = async (lane: Lane, input: unknown, tag: string): Promise<Verdict> => {
     lane.refusals.take()
     let ran: Verdict
     const log: Logged[] = []
     lane.log = log
     try {
-      ran = await check.run(lane.ctx, lane.users, input)
+      ran = await asCase(tag, () => check.run(lane.ctx, lane.users, input))
     } finally {
       // The case ends here: the restore of a blank userName is the harness's, not the case's.
       lane.log = null
       await settle(lane)
     }
     const v = withSideEffects(graded(check, ran), lane.refusals.take())
-    cases.set(v, { lane, log })
+    cases.set(v, { lane, log, tag })
     casesRun++
     work.left = Math.round((requests / casesRun) * Math.max(1, numRuns - casesRun))
     return v
@@ -203,7 +209,7 @@ export async function runCheck(
 
   /** A verdict as the result's fields, with the reproduction of a failing or warning case (`path`: its case). */
   function resultOf(v: Verdict, path: string | null, traits?: Record<string, string>) {
-    const fields = fromVerdict(secrets, v, traits)
+    const fields = { ...fromVerdict(secrets, v, traits), case: cases.get(v)?.tag ?? null }
     if (fields.status !== 'failed' && fields.status !== 'warned') return fields
     const reproduction = reproductionOf(v, path)
     if (!reproduction) return fields
@@ -293,13 +299,13 @@ export async function runCheck(
       const log: Logged[] = []
       main.log = log
       const ran = await guard(check, () =>
-        check.run(main.ctx, main.users, undefined).finally(() => {
+        asCase(SINGLE_CASE, () => check.run(main.ctx, main.users, undefined)).finally(() => {
           main.log = null
           return settle(main)
         }),
       )
       const v = withSideEffects(graded(check, ran), main.refusals.take())
-      cases.set(v, { lane: main, log })
+      cases.set(v, { lane: main, log, tag: SINGLE_CASE })
       return finish({ ...resultOf(v, null), numRuns: 1, exercised: exercisedBy(v) ? 1 : 0 })
     }
     const traits: Record<string, string> = {}
@@ -343,7 +349,22 @@ export async function runCheck(
       // A harness problem (a crash, the target gone) ends the search at once: later cases are not run,
       // nothing is shrunk.
       let fatal: unknown = null
+      // --path replays exactly one case: the one at that path of the check's own seed, not shrunk further.
+      const replay =
+        from !== null
+          ? { path: String(from.index) }
+          : shared.run.path === null
+            ? {}
+            : { path: shared.run.path, endOnFailure: true }
+      const paths = casePaths(replay.path ?? '')
       const property = fc.asyncProperty(check.cases!(lane.ctx, lane.users), async (input) => {
+        const tag = paths.next()
+        const holds = await tried(input, tag)
+        if (!holds) paths.failed()
+        return holds
+      })
+      /** One value fast-check tries, at path `tag`: whether it holds (false: a counterexample). */
+      const tried = async (input: unknown, tag: string): Promise<boolean> => {
         if (fatal !== null) return true
         if (known !== null) {
           lastBad = known
@@ -358,7 +379,7 @@ export async function runCheck(
         runs++
         let v: Verdict
         try {
-          v = await runCase(lane, input)
+          v = await runCase(lane, input, tag)
         } catch (error) {
           fatal = error
           return true
@@ -376,14 +397,7 @@ export async function runCheck(
           return false
         }
         return true
-      })
-      // --path replays exactly one case: the one at that path of the check's own seed, not shrunk further.
-      const replay =
-        from !== null
-          ? { path: String(from.index) }
-          : shared.run.path === null
-            ? {}
-            : { path: shared.run.path, endOnFailure: true }
+      }
       const details = await fc.check(property, { seed: checkSeed, numRuns, ...replay })
       if (fatal !== null) throw asHarnessError(check, fatal)
       // The arbitrary itself threw (a generator bug): a harness error too.
@@ -461,7 +475,7 @@ export async function runCheck(
         while (fatal === null && next < numRuns && (firstFailure === null || next < firstFailure)) {
           const i = next++
           try {
-            verdicts[i] = await runCase(lane, inputs[i])
+            verdicts[i] = await runCase(lane, inputs[i], String(i))
           } catch (error) {
             fatal ??= error
             return
@@ -473,6 +487,34 @@ export async function runCheck(
     )
     if (fatal !== null) throw asHarnessError(check, fatal)
     return { verdicts, lanes: ranOn, firstFailure }
+  }
+}
+
+/**
+ * The path of each value a `fc.check` run tries, as its `counterexamplePath` would name it (fast-check's
+ * RunExecution): the index among the values since the last failure, appended to the path of that failure;
+ * merged with the `path` the run replays from (`base`), whose last segment offsets the first.
+ */
+export function casePaths(base: string): { next(): string; failed(): void } {
+  let failure: string | null = null
+  let index = -1
+  let current = ''
+  const merged = (path: string) => {
+    if (base === '') return path
+    const head = base.split(':')
+    const [first, ...rest] = path.split(':')
+    return [...head.slice(0, -1), String(Number(head[head.length - 1]) + Number(first)), ...rest].join(':')
+  }
+  return {
+    next() {
+      index++
+      current = failure === null ? String(index) : `${failure}:${index}`
+      return merged(current)
+    },
+    failed() {
+      failure = current
+      index = -1
+    },
   }
 }
 

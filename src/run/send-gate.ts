@@ -10,6 +10,8 @@ export interface RunningCheck {
   racer?: boolean
   /** The requests the check is estimated to have left: the check with more left goes first. */
   left(): number
+  /** The case in progress (src/run/run-check.ts: its fast-check path): the HAR's `_case`; absent between cases. */
+  case?: string
 }
 
 const running = new AsyncLocalStorage<RunningCheck>()
@@ -22,6 +24,16 @@ export function asCheck<T>(check: RunningCheck, run: () => Promise<T>): Promise<
 /** The id of the check whose request is being sent here (any layer below a check), or null outside any check. */
 export function checkInProgress(): string | null {
   return running.getStore()?.id ?? null
+}
+
+/** Runs one case of the check in progress (or of no check): every request it causes is tagged with `tag`. */
+export function asCase<T>(tag: string, run: () => Promise<T>): Promise<T> {
+  return running.run({ ...(running.getStore() ?? { left: () => 0 }), case: tag }, run)
+}
+
+/** The case of the check in progress whose request is being sent here, or null (set-up, clean-up, no check). */
+export function caseInProgress(): string | null {
+  return running.getStore()?.case ?? null
 }
 
 interface Waiter {

@@ -1,7 +1,18 @@
 import { parseArgs } from 'node:util'
 import { UsageError } from '../errors.ts'
 
+/** How run and sweep authenticate beyond --token (secrets only from the environment). */
+export const AUTH_OPTIONS = {
+  'oauth-token-url': { type: 'string' },
+  'client-id': { type: 'string' },
+  scope: { type: 'string' },
+  audience: { type: 'string' },
+  basic: { type: 'boolean' },
+  header: { type: 'string', multiple: true },
+} as const
+
 export const RUN_OPTIONS = {
+  ...AUTH_OPTIONS,
   vendor: { type: 'string' },
   spec: { type: 'string' },
   target: { type: 'string' },
@@ -66,6 +77,7 @@ export const MERGE_OPTIONS = {
 } as const
 
 export const SWEEP_OPTIONS = {
+  ...AUTH_OPTIONS,
   vendor: { type: 'string' },
   spec: { type: 'string' },
   'allow-remote-refs': { type: 'boolean' },
@@ -84,6 +96,7 @@ type Options =
   | typeof SWEEP_OPTIONS
   | typeof DIFF_OPTIONS
 
+/** A repeatable flag's values are joined one a line (`--header`: none may hold a line break). */
 export type Flags = Record<string, string | boolean | undefined>
 
 /** node:util parseArgs, with its errors turned into one-line usage errors. */
@@ -101,6 +114,12 @@ export function parseWithPositionals<T extends Options>(
   positionals: boolean,
 ): { values: Flags; positionals: string[] } {
   if (args.includes('--help') || args.includes('-h')) return { values: { help: true }, positionals: [] }
+  const secretFlag = args.find((a) => /^--(client-secret|basic-password|password)(=|$)/.test(a))
+  if (secretFlag !== undefined && !(secretFlag.split('=')[0].slice(2) in options))
+    throw new UsageError(
+      `${secretFlag.split('=')[0]}: secrets are read from the environment only (SCIM_CLIENT_SECRET, ` +
+        'SCIM_BASIC_PASSWORD): a flag would show in the process list and shell history.',
+    )
   try {
     const parsed = parseArgs({
       args: joinNegativeValues(args, options),
@@ -110,7 +129,7 @@ export function parseWithPositionals<T extends Options>(
     })
     if (!positionals && parsed.positionals.length > 0)
       throw new UsageError(`unexpected argument "${parsed.positionals[0]}". Flags take the form --name value.`)
-    return { values: parsed.values as Flags, positionals: parsed.positionals }
+    return { values: joinRepeated(parsed.values), positionals: parsed.positionals }
   } catch (error) {
     if (error instanceof UsageError) throw error
     const message = (error instanceof Error ? error.message.split('\n')[0] : String(error))
@@ -124,6 +143,22 @@ export function parseWithPositionals<T extends Options>(
       )
     throw new UsageError(`${message}. See --help.`)
   }
+}
+
+/** Each repeated flag's values as one string, a value a line; a value holding a line break is refused. */
+function joinRepeated(values: Record<string, string | boolean | (string | boolean)[] | undefined>): Flags {
+  const out: Flags = {}
+  for (const [name, value] of Object.entries(values)) {
+    if (!Array.isArray(value)) {
+      out[name] = value
+      continue
+    }
+    const bad = value.find((v) => typeof v === 'string' && /[\r\n\0]/.test(v))
+    if (bad !== undefined)
+      throw new UsageError(`--${name} ${JSON.stringify(bad)}: a line break or NUL cannot be part of a header.`)
+    out[name] = value.join('\n')
+  }
+  return out
 }
 
 /**

@@ -186,6 +186,15 @@ or --spec, a command covers lightdash, maia and cube when it can (run on the emb
 audit-spec) and list-checks lists every check; a command for one server (serve, sweep, run
 --target) needs --vendor or --spec.`
 
+/** The credential flags of run and sweep (one scheme per run; secrets only from the environment). */
+const AUTH_HELP = `  --basic               HTTP Basic (RFC 7617) with SCIM_BASIC_USER and SCIM_BASIC_PASSWORD
+  --oauth-token-url URL OAuth 2.0 client credentials (RFC 6749 §4.4) from this token endpoint, with --client-id
+                        and the secret in SCIM_CLIENT_SECRET; the token is renewed before it expires and on a 401
+  --client-id ID        the OAuth client
+  --scope S             the token request's scope (optional)
+  --audience A          the token request's audience (optional)
+  --header 'N: V'       an extra header on every request, e.g. a tenant for a gateway (repeatable)`
+
 export const HELP = `scim-conformance: conformance harness for SCIM 2.0 PUT /Users/{id}
 
 Usage:
@@ -194,7 +203,7 @@ Usage:
   scim-conformance serve (--vendor V | --spec FILE) [--port N] [--token T] [--etag] [--constrained]
   scim-conformance list-checks [--vendor V | --spec FILE] [--markdown]
   scim-conformance merge-reports [--report-dir DIR] [--fail-on must|should] SHARD/report.json...
-  scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T]
+  scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T | --basic | ...]
   scim-conformance diff [--fail-on must|should] BASELINE.json REPORT.json
   scim-conformance --version
   scim-conformance COMMAND --help   (the command's own flags)
@@ -226,6 +235,7 @@ vendor under DIR/<vendor>/). With --target, name the API the target implements (
   --allow-remote-refs   let the spec's $refs fetch http(s) URLs (local $refs never leave its folder)
   --target URL          the server under test (http or https): its origin, or the SCIM base URL serve prints
   --token T             bearer token (or SCIM_TOKEN); never appears in any output
+${AUTH_HELP}
   --report-dir DIR      junit.xml, report.json, report.html (default reports/)
   --har FILE            every request and response of the run as HAR 1.2 (credentials redacted), each entry
                         tagged with its check id (_checkId)
@@ -306,6 +316,7 @@ them (only users that still carry the harness's mark; every DELETE is verified b
   --allow-remote-refs   let the spec's $refs fetch http(s) URLs
   --report-dir DIR      the run's report folder (default reports/)
   --token T             bearer token (or SCIM_TOKEN)
+${AUTH_HELP}
 
 Exit codes: 0 nothing left, 1 some test users remain (each named), 2 usage error or unreachable target.`,
   diff: `Usage: scim-conformance diff [--fail-on must|should] BASELINE.json REPORT.json

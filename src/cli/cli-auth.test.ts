@@ -274,3 +274,25 @@ describe('credential flags: one line, exit 2', () => {
     TEST_TIMEOUT_MS,
   )
 })
+
+describe('--help names every credential flag', () => {
+  test.concurrent.each(['run', 'sweep'])(
+    '%s --help',
+    async (command) => {
+      const help = await runCli([command, '--help'])
+      expect(help.code, help.stderr).toBe(0)
+      for (const flag of [
+        '--basic',
+        '--oauth-token-url URL',
+        '--client-id ID',
+        '--scope S',
+        '--audience A',
+        '--header',
+      ])
+        expect(help.stdout).toContain(flag)
+      for (const variable of ['SCIM_CLIENT_SECRET', 'SCIM_BASIC_USER', 'SCIM_BASIC_PASSWORD'])
+        expect(help.stdout).toContain(variable)
+    },
+    TEST_TIMEOUT_MS,
+  )
+})

@@ -40,10 +40,14 @@ export const BASIC_PLACEHOLDER = '$SCIM_BASIC_CREDENTIALS'
 
 const FETCHED = Symbol.for('scim-conformance.fetched-secrets')
 
-/** Adds a credential the process obtained (an OAuth access token) to every {@link secretsOf} list from now on. */
+/**
+ * Adds a credential the process obtained (an OAuth access token) to every {@link secretsOf} list from now on, and
+ * to the process's own ({@link activeSecrets}: the console guard, the error line).
+ */
 export function useFetchedSecret(secret: Secret): void {
   const state = globalThis as { [FETCHED]?: Secret[] }
   state[FETCHED] = [...(state[FETCHED] ?? []), secret]
+  useSecrets([secret])
 }
 
 function fetchedSecrets(): Secret[] {

@@ -306,7 +306,11 @@ export function createScimClient(options: ClientOptions): ScimClient {
     const query =
       request.query && Object.keys(request.query).length > 0 ? `?${new URLSearchParams(request.query).toString()}` : ''
     const path = `${prefix}${request.path.startsWith('/') ? '' : '/'}${request.path}${query}`
-    const recorded = authorization === null ? {} : { recordedAuthorization: provider!.recordedAs }
+    // The client's own credential is recorded as its variable (unless the request set its own header).
+    const recorded =
+      authorization !== null && headers.authorization === authorization
+        ? { recordedAuthorization: provider!.recordedAs }
+        : {}
     return {
       origin,
       path,

@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { startOAuthServer, type OAuthServer } from '../../test/support/oauth-server.ts'
 import { CredentialsRefusedError, TransportError } from '../errors.ts'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
@@ -94,6 +94,23 @@ describe('OAuth 2.0 client credentials against oidc-provider', () => {
     // Before the first one expired, and no request met a 401 on the way.
     expect(next.issuedAt).toBeLessThan(first.expiresAt)
     expect(seen.filter((e) => e.response?.status === 401)).toEqual([])
+  })
+
+  test('after expiry: an idle client fetches a new token before its next request, which is not refused', async () => {
+    const oauth = await oauthServer(2)
+    const server = await target(({ exchange }) => oauth.accepts(exchange.headers.authorization))
+    const seen: number[] = []
+    const c = client(server, {
+      auth: clientCredentials(settings(oauth)),
+      onExchange: (e) => seen.push(e.response?.status ?? 0),
+    })
+    expect((await usersRead(c)).response?.status).toBe(200)
+    const first = `Bearer ${oauth.issued[0].token}`
+    // Polls the target's own judgement until the first token is dead there.
+    await vi.waitFor(() => expect(oauth.accepts(first)).toBe(false), { timeout: 10_000, interval: 100 })
+    expect((await usersRead(c)).response?.status).toBe(200)
+    expect(seen).toEqual([200, 200])
+    expect(oauth.issued).toHaveLength(2)
   })
 
   test('once on a 401: a revoked token is replaced and the request sent again, once', async () => {

@@ -35,18 +35,40 @@ export const MIN_SECRET_LENGTH = 8
 export const TOKEN_PLACEHOLDER = '$SCIM_TOKEN'
 /** What any other secret reads as. */
 export const REDACTED = '[redacted]'
+/** What the base64 Basic credential reads as (the reproduction sends `-u "$SCIM_BASIC_USER:$SCIM_BASIC_PASSWORD"`). */
+export const BASIC_PLACEHOLDER = '$SCIM_BASIC_CREDENTIALS'
+
+const FETCHED = Symbol.for('scim-conformance.fetched-secrets')
+
+/**
+ * Adds a credential the process obtained (an OAuth access token) to every {@link secretsOf} list from now on, and
+ * to the process's own ({@link activeSecrets}: the console guard, the error line).
+ */
+export function useFetchedSecret(secret: Secret): void {
+  const state = globalThis as { [FETCHED]?: Secret[] }
+  state[FETCHED] = [...(state[FETCHED] ?? []), secret]
+  useSecrets([secret])
+}
+
+function fetchedSecrets(): Secret[] {
+  return (globalThis as { [FETCHED]?: Secret[] })[FETCHED] ?? []
+}
 
 /** The configuration fields that hold secrets (structural, so this module imports no config type). */
 export interface SecretSources {
   token?: string | null | undefined
   /** A target URL; its userinfo (`https://user:password@host`) is secret. */
   target?: string | null | undefined
+  /** OAuth client credentials (`oauth.clientSecret`: SCIM_CLIENT_SECRET). */
+  oauth?: { clientSecret: string } | null | undefined
+  /** HTTP Basic (SCIM_BASIC_USER, SCIM_BASIC_PASSWORD): the password and the base64 credential are secret. */
+  basic?: { user: string; password: string } | null | undefined
 }
 
 /**
  * The run's secrets: the token, and the user name and password of `--target`'s userinfo (the
- * client never sends them: it connects to the URL's origin). A new credential (an OAuth client
- * secret, a Basic password) is one more entry here.
+ * client never sends them: it connects to the URL's origin), the OAuth client secret and every access
+ * token this process fetched, the Basic password and its base64 credential.
  */
 export function secretsOf(config: SecretSources): Secret[] {
   const out: Secret[] = []
@@ -58,6 +80,14 @@ export function secretsOf(config: SecretSources): Secret[] {
     if (info.username)
       out.push({ label: 'the --target user name', value: info.username, placeholder: REDACTED, short: 'userinfo' })
   }
+  if (config.oauth) out.push({ label: 'the client secret', value: config.oauth.clientSecret, placeholder: REDACTED })
+  if (config.basic) {
+    const { user, password } = config.basic
+    const credential = Buffer.from(`${user}:${password}`, 'utf8').toString('base64')
+    out.push({ label: 'the Basic credential', value: credential, placeholder: BASIC_PLACEHOLDER })
+    out.push({ label: 'the Basic password', value: password, placeholder: REDACTED })
+  }
+  out.push(...fetchedSecrets())
   // Longest first, so a secret containing another is replaced whole before the shorter one could split it.
   return dedupe(out).sort((a, b) => b.value.length - a.value.length)
 }
@@ -321,4 +351,5 @@ export function activeSecrets(): readonly Secret[] {
 export function clearActiveSecrets(): void {
   delete (globalThis as { [ACTIVE]?: Secret[] })[ACTIVE]
   delete (globalThis as { [WARNED]?: boolean })[WARNED]
+  delete (globalThis as { [FETCHED]?: Secret[] })[FETCHED]
 }

@@ -60,6 +60,8 @@ export interface CheckRun {
   strictRfc: boolean
   /** True when the run sends a credential (the auth checks need one to take away). */
   authenticated: boolean
+  /** How it authenticates: a bearer token, HTTP Basic, OAuth client credentials (a fetched bearer token). */
+  authScheme?: 'bearer' | 'basic' | 'oauth'
 }
 
 /** A POST /Users the pool sent for a check, and the test user it created (null: none). */

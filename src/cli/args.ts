@@ -1,7 +1,18 @@
 import { parseArgs } from 'node:util'
 import { UsageError } from '../errors.ts'
 
+/** How run and sweep authenticate beyond --token (secrets only from the environment). */
+export const AUTH_OPTIONS = {
+  'oauth-token-url': { type: 'string' },
+  'client-id': { type: 'string' },
+  scope: { type: 'string' },
+  audience: { type: 'string' },
+  basic: { type: 'boolean' },
+  header: { type: 'string', multiple: true },
+} as const
+
 export const RUN_OPTIONS = {
+  ...AUTH_OPTIONS,
   vendor: { type: 'string' },
   spec: { type: 'string' },
   target: { type: 'string' },
@@ -66,6 +77,7 @@ export const MERGE_OPTIONS = {
 } as const
 
 export const SWEEP_OPTIONS = {
+  ...AUTH_OPTIONS,
   vendor: { type: 'string' },
   spec: { type: 'string' },
   'allow-remote-refs': { type: 'boolean' },
@@ -84,6 +96,7 @@ type Options =
   | typeof SWEEP_OPTIONS
   | typeof DIFF_OPTIONS
 
+/** A repeatable flag's values are joined one a line (`--header`: none may hold a line break). */
 export type Flags = Record<string, string | boolean | undefined>
 
 /** node:util parseArgs, with its errors turned into one-line usage errors. */
@@ -101,6 +114,12 @@ export function parseWithPositionals<T extends Options>(
   positionals: boolean,
 ): { values: Flags; positionals: string[] } {
   if (args.includes('--help') || args.includes('-h')) return { values: { help: true }, positionals: [] }
+  const secretFlag = args.find((a) => /^--(client-secret|basic-password|password)(=|$)/.test(a))
+  if (secretFlag !== undefined && !(secretFlag.split('=')[0].slice(2) in options))
+    throw new UsageError(
+      `${secretFlag.split('=')[0]}: secrets are read from the environment only (SCIM_CLIENT_SECRET, ` +
+        'SCIM_BASIC_PASSWORD): a flag would show in the process list and shell history.',
+    )
   try {
     const parsed = parseArgs({
       args: joinNegativeValues(args, options),
@@ -110,7 +129,7 @@ export function parseWithPositionals<T extends Options>(
     })
     if (!positionals && parsed.positionals.length > 0)
       throw new UsageError(`unexpected argument "${parsed.positionals[0]}". Flags take the form --name value.`)
-    return { values: parsed.values as Flags, positionals: parsed.positionals }
+    return { values: joinRepeated(parsed.values), positionals: parsed.positionals }
   } catch (error) {
     if (error instanceof UsageError) throw error
     const message = (error instanceof Error ? error.message.split('\n')[0] : String(error))
@@ -124,6 +143,22 @@ export function parseWithPositionals<T extends Options>(
       )
     throw new UsageError(`${message}. See --help.`)
   }
+}
+
+/** Each repeated flag's values as one string, a value a line; a value holding a line break is refused. */
+function joinRepeated(values: Record<string, string | boolean | (string | boolean)[] | undefined>): Flags {
+  const out: Flags = {}
+  for (const [name, value] of Object.entries(values)) {
+    if (!Array.isArray(value)) {
+      out[name] = value
+      continue
+    }
+    const bad = value.find((v) => typeof v === 'string' && /[\r\n\0]/.test(v))
+    if (bad !== undefined)
+      throw new UsageError(`--${name} ${JSON.stringify(bad)}: a line break or NUL cannot be part of a header.`)
+    out[name] = value.join('\n')
+  }
+  return out
 }
 
 /**
@@ -151,6 +186,15 @@ or --spec, a command covers lightdash, maia and cube when it can (run on the emb
 audit-spec) and list-checks lists every check; a command for one server (serve, sweep, run
 --target) needs --vendor or --spec.`
 
+/** The credential flags of run and sweep (one scheme per run; secrets only from the environment). */
+const AUTH_HELP = `  --basic               HTTP Basic (RFC 7617) with SCIM_BASIC_USER and SCIM_BASIC_PASSWORD
+  --oauth-token-url URL OAuth 2.0 client credentials (RFC 6749 §4.4) from this token endpoint, with --client-id
+                        and the secret in SCIM_CLIENT_SECRET; the token is renewed before it expires and on a 401
+  --client-id ID        the OAuth client
+  --scope S             the token request's scope (optional)
+  --audience A          the token request's audience (optional)
+  --header 'N: V'       an extra header on every request, e.g. a tenant for a gateway (repeatable)`
+
 export const HELP = `scim-conformance: conformance harness for SCIM 2.0 PUT /Users/{id}
 
 Usage:
@@ -159,7 +203,7 @@ Usage:
   scim-conformance serve (--vendor V | --spec FILE) [--port N] [--token T] [--etag] [--constrained]
   scim-conformance list-checks [--vendor V | --spec FILE] [--markdown]
   scim-conformance merge-reports [--report-dir DIR] [--fail-on must|should] SHARD/report.json...
-  scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T]
+  scim-conformance sweep --target URL (--vendor V | --spec FILE) [--report-dir DIR] [--token T | --basic | ...]
   scim-conformance diff [--fail-on must|should] BASELINE.json REPORT.json
   scim-conformance --version
   scim-conformance COMMAND --help   (the command's own flags)
@@ -191,6 +235,7 @@ vendor under DIR/<vendor>/). With --target, name the API the target implements (
   --allow-remote-refs   let the spec's $refs fetch http(s) URLs (local $refs never leave its folder)
   --target URL          the server under test (http or https): its origin, or the SCIM base URL serve prints
   --token T             bearer token (or SCIM_TOKEN); never appears in any output
+${AUTH_HELP}
   --report-dir DIR      junit.xml, report.json, report.html (default reports/)
   --har FILE            every request and response of the run as HAR 1.2 (credentials redacted), each entry
                         tagged with its check id (_checkId)
@@ -271,6 +316,7 @@ them (only users that still carry the harness's mark; every DELETE is verified b
   --allow-remote-refs   let the spec's $refs fetch http(s) URLs
   --report-dir DIR      the run's report folder (default reports/)
   --token T             bearer token (or SCIM_TOKEN)
+${AUTH_HELP}
 
 Exit codes: 0 nothing left, 1 some test users remain (each named), 2 usage error or unreachable target.`,
   diff: `Usage: scim-conformance diff [--fail-on must|should] BASELINE.json REPORT.json

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { HarnessError, oneLine, UsageError } from '../errors.ts'
 import { TOOL_VERSION } from '../package-info.ts'
 import { guardOutput, terminalLine } from '../report/terminal.ts'
-import { activeSecrets, scrubSecrets, secretsOf, useSecrets, warnShortSecrets } from '../secrets.ts'
+import { activeSecrets, scrubSecrets, type SecretSources, secretsOf, useSecrets, warnShortSecrets } from '../secrets.ts'
 import { reportDirProblem } from '../report/report-dir.ts'
 import { COMMAND_HELP, type CommandName, HELP, printHelp } from './args.ts'
 
@@ -94,13 +94,19 @@ function refuseBadPaths(command: CommandName, args: string[]): void {
  * flags, so that even a usage error that quotes one is scrubbed. The commands build the same list
  * from their config (`secretsOf(config)`) for what they write.
  */
-function secretSources(args: string[]): { token: string | undefined; target: string | undefined } {
+function secretSources(args: string[]): SecretSources {
   const { values } = parseArgs({
     args,
-    options: { token: { type: 'string' }, target: { type: 'string' } },
+    options: { token: { type: 'string' }, target: { type: 'string' }, basic: { type: 'boolean' } },
     strict: false,
     allowPositionals: true,
   })
   const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined)
-  return { token: text(values.token) ?? text(process.env.SCIM_TOKEN), target: text(values.target) }
+  const { SCIM_CLIENT_SECRET: clientSecret, SCIM_BASIC_USER: user, SCIM_BASIC_PASSWORD: password } = process.env
+  return {
+    token: text(values.token) ?? text(process.env.SCIM_TOKEN),
+    target: text(values.target),
+    oauth: clientSecret ? { clientSecret } : null,
+    basic: values.basic === true && user && password !== undefined ? { user, password } : null,
+  }
 }

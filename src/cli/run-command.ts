@@ -32,6 +32,7 @@ import { HELP, parseFlags, RUN_OPTIONS } from './args.ts'
 import { clientOf } from '../run/from-config.ts'
 import { preflightTarget } from '../run/preflight.ts'
 import { readBaseline } from './diff-command.ts'
+import { authFlags } from './auth-flags.ts'
 
 // Compiled (the installed package: dist/src/cli/) the suites are JavaScript too, in dist/suites/.
 const COMPILED = import.meta.url.endsWith('.js')
@@ -53,6 +54,7 @@ export async function runCommand(args: string[]): Promise<number> {
     spec: flags.spec,
     target: flags.target,
     token: (flags.token as string | undefined) ?? process.env[ENV.token],
+    ...authFlags(flags),
     seed: flags.seed,
     runs: flags.runs,
     maxShrinks: flags['max-shrinks'],

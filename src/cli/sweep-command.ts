@@ -6,6 +6,7 @@ import { usersUrlOf } from '../run/context.ts'
 import { describeLeft, sweepEarlierRuns } from '../run/sweep.ts'
 import { parseFlags, printHelp, SWEEP_OPTIONS } from './args.ts'
 import { clientOf } from '../run/from-config.ts'
+import { authFlags } from './auth-flags.ts'
 
 /**
  * `sweep`: deletes the test users that earlier runs against a target left behind (a SIGKILL, a lost
@@ -23,6 +24,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
     spec: flags.spec,
     target: flags.target,
     token: (flags.token as string | undefined) ?? process.env.SCIM_TOKEN,
+    ...authFlags(flags),
     reportDir: flags['report-dir'],
     allowRemoteRefs: flags['allow-remote-refs'],
   })

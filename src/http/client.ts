@@ -1,6 +1,7 @@
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import { UsageError } from '../errors.ts'
+import { type AuthProvider, bearerAuth } from './auth.ts'
 import { encodeLargeBodies } from './body-bytes.ts'
 import type { Exchange } from './exchange.ts'
 import { createThrottle, DEFAULT_RETRY, retryAfterMs, retryWait } from './rate-limit.ts'
@@ -8,6 +9,7 @@ import type { RateLimitClock, RateLimitTally, RetryPolicy } from './rate-limit.t
 import { DEFAULT_MAX_RESPONSE_BYTES, describeTransportError, recordExchange } from './record-exchange.ts'
 import type { RecordDispatchOptions } from './record-exchange.ts'
 import { redactSecret } from './redact.ts'
+import { scrubSecrets, type Secret } from '../secrets.ts'
 
 /** Options for {@link createScimClient}. */
 export interface ClientOptions {
@@ -18,6 +20,14 @@ export interface ClientOptions {
    * `Bearer $SCIM_TOKEN`. @defaultValue null
    */
   token?: string | null
+  /**
+   * The credential of every request (a static bearer token, HTTP Basic, OAuth client credentials), asked per
+   * request; wins over `token`. A 401 to a request that carried it lets it renew the credential (an OAuth token
+   * fetched again) and the request is sent once more. @defaultValue a bearer provider of `token`
+   */
+  auth?: AuthProvider | null
+  /** Headers sent with every request (`--header`, e.g. a tenant for a gateway); a request's own win. */
+  headers?: Record<string, string>
   /**
    * Per request: the wait for response headers, and the longest pause between body chunks (also the connect
    * timeout). @defaultValue 10000
@@ -69,12 +79,13 @@ export interface SendOptions {
   /** Extra headers; they override the defaults (`Accept`, `Content-Type`, `Authorization`). */
   headers?: Record<string, string>
   /**
-   * `'token'` sends the client's token, `'none'` no credential, `{ bearer }` that value. An explicit
+   * `'token'` sends the client's credential, `'none'` none, `'wrong'` a wrong one of the same scheme (a made-up
+   * bearer token, a wrong Basic password: recorded verbatim), `{ bearer }` that value. An explicit
    * bearer is recorded verbatim (it is a harness-made credential for negative tests, and the
    * reproduction needs it) unless it equals the token: pass real secrets only as `ClientOptions.token`.
    * @defaultValue 'token'
    */
-  auth?: 'token' | 'none' | { bearer: string }
+  auth?: 'token' | 'none' | 'wrong' | { bearer: string }
   /**
    * Told, in `performance.now()` milliseconds, when the request is written to its connection (`'sent'`,
    * after the pool and the rate limit let it go) and when its response starts (`'answered'`): how a
@@ -97,6 +108,7 @@ export interface ScimClient {
 }
 
 const ACCEPT = 'application/scim+json, application/json'
+const NO_SECRETS: readonly Secret[] = []
 const SCIM_JSON = 'application/scim+json'
 /** Longest `close()` waits for in-flight requests before destroying the pool. */
 const CLOSE_GRACE_MS = 1000
@@ -169,7 +181,11 @@ function staleConnection(exchange: Exchange): boolean {
  */
 export function createScimClient(options: ClientOptions): ScimClient {
   const { origin, prefix } = parseBaseUrl(options.baseUrl)
-  const token = options.token || null
+  // A static token is redacted by the recorder as `token` (one pass); other schemes' secrets are read per exchange.
+  const token = options.token || options.auth?.staticToken || null
+  const provider = options.auth ?? (token === null ? null : bearerAuth(token))
+  const extraHeaders = Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])
+  const providerSecrets = () => (provider === null || provider.staticToken ? NO_SECRETS : provider.secrets())
   const timeoutMs = positive('timeoutMs', options.timeoutMs ?? 10_000)
   const deadlineMs = positive('deadlineMs', options.deadlineMs ?? defaultDeadlineMs(timeoutMs))
   const concurrency = Math.floor(positive('concurrency', options.concurrency ?? 8))
@@ -189,18 +205,25 @@ export function createScimClient(options: ClientOptions): ScimClient {
     bodyTimeout: timeoutMs,
   })
   // The recorder is outermost (the last composed), so it records the body as the caller gave it.
-  const dispatcher = pool.compose(encodeLargeBodies(), recordExchange({ maxResponseBytes, deadlineMs, token }))
+  const dispatcher = pool.compose(
+    encodeLargeBodies(),
+    recordExchange({ maxResponseBytes, deadlineMs, token, secrets: providerSecrets }),
+  )
   let exchangeCount = 0
   let inFlight = 0
   let closing: Promise<void> | null = null
 
   async function send(request: SendOptions): Promise<Exchange> {
-    const opts = dispatchOptions(request)
+    const own = (request.auth ?? 'token') === 'token' && provider !== null
     let retries = 0
     let waitedMs = 0
     let retryAfter: string | null = null
     let resent = false
+    let reauthorized = false
     for (;;) {
+      // The credential is asked for each attempt: an OAuth token may have been renewed meanwhile.
+      const authorization = own ? await provider.authorization() : null
+      const opts = dispatchOptions(request, authorization)
       const ticket = await throttle.acquire(retries > 0)
       let exchange: Exchange
       inFlight++
@@ -218,6 +241,13 @@ export function createScimClient(options: ClientOptions): ScimClient {
         continue
       }
       const response = exchange.response
+      if (own && !reauthorized && response?.status === 401 && (await provider.refused(authorization!))) {
+        // RFC 6750 §3.1: an expired or revoked token answers 401; with a renewed one the request is sent once more.
+        reauthorized = true
+        ticket.release(false)
+        options.onExchange?.(exchange)
+        continue
+      }
       if (response?.status !== 429) {
         ticket.release(false)
         if (retries > 0) exchange = { ...exchange, rateLimited: { retries, waitedMs, retryAfter, exhausted: false } }
@@ -260,39 +290,57 @@ export function createScimClient(options: ClientOptions): ScimClient {
     })
   }
 
-  function dispatchOptions(request: SendOptions): RecordDispatchOptions {
+  function dispatchOptions(request: SendOptions, authorization: string | null): RecordDispatchOptions {
     const body =
       request.rawBody !== undefined ? request.rawBody : request.json !== undefined ? JSON.stringify(request.json) : null
     const headers: Record<string, string> = { accept: ACCEPT }
     const contentType = request.contentType === undefined ? (body === null ? null : SCIM_JSON) : request.contentType
     if (contentType !== null) headers['content-type'] = contentType
+    for (const [name, value] of extraHeaders) headers[name] = value
     const auth = request.auth ?? 'token'
-    if (auth === 'token') {
-      if (token !== null) headers.authorization = `Bearer ${token}`
-    } else if (auth !== 'none') {
-      headers.authorization = `Bearer ${auth.bearer}`
-    }
+    if (authorization !== null) headers.authorization = authorization
+    else if (auth === 'wrong') {
+      if (provider !== null) headers.authorization = provider.wrong()
+    } else if (auth !== 'none' && auth !== 'token') headers.authorization = `Bearer ${auth.bearer}`
     for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value
     const query =
       request.query && Object.keys(request.query).length > 0 ? `?${new URLSearchParams(request.query).toString()}` : ''
     const path = `${prefix}${request.path.startsWith('/') ? '' : '/'}${request.path}${query}`
-    return { origin, path, method: request.method, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }
+    // The client's own credential is recorded as its variable (unless the request set its own header).
+    const recorded =
+      authorization !== null && headers.authorization === authorization
+        ? { recordedAuthorization: provider!.recordedAs }
+        : {}
+    return {
+      origin,
+      path,
+      method: request.method,
+      headers,
+      body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      ...recorded,
+    }
   }
 
   function unsentExchange(opts: RecordDispatchOptions, error: unknown): Exchange {
     const headers: Record<string, string> = {}
+    const scrub = (text: string) => scrubSecrets(text, providerSecrets())
     for (const [name, value] of Object.entries(opts.headers as Record<string, string>)) {
-      headers[name] = redactSecret(value, token, name === 'authorization' ? '$SCIM_TOKEN' : undefined)
+      headers[name] = scrub(redactSecret(value, token, name === 'authorization' ? '$SCIM_TOKEN' : undefined))
     }
+    if (opts.recordedAuthorization !== undefined) headers.authorization = opts.recordedAuthorization
     const body =
       opts.body == null
         ? null
-        : redactSecret(
-            typeof opts.body === 'string' ? opts.body : new TextDecoder().decode(opts.body as Uint8Array),
-            token,
+        : scrub(
+            redactSecret(
+              typeof opts.body === 'string' ? opts.body : new TextDecoder().decode(opts.body as Uint8Array),
+              token,
+            ),
           )
     return {
-      request: { method: opts.method, url: redactSecret(origin + opts.path, token), headers, body },
+      request: { method: opts.method, url: scrub(redactSecret(origin + opts.path, token)), headers, body },
       response: null,
       error: describeTransportError(error),
       startedAt: new Date().toISOString(),

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici'
 import type { Exchange, RecordedRequest, RecordedResponse } from './exchange.ts'
 import { RECORDED_MAX_CHARS } from './bounded-json.ts'
 import { redactSecret } from './redact.ts'
+import { scrubSecrets, type Secret } from '../secrets.ts'
 
 // One decoder for every exchange: decode() without `stream` keeps no state between calls.
 const UTF8 = new TextDecoder()
@@ -49,6 +50,8 @@ export interface RecordExchangeOptions {
    * occurrence (URL, bodies, response headers) becomes `[redacted]`. @defaultValue null
    */
   token?: string | null
+  /** More secrets (Basic, OAuth), read per exchange: scrubbed from everything recorded. @defaultValue none */
+  secrets?: () => readonly Secret[]
   /** Called once for every finished dispatch, after the per-dispatch `onExchange`. */
   onExchange?: (exchange: Exchange) => void
 }
@@ -61,6 +64,8 @@ export interface RecordDispatchOptions extends Dispatcher.DispatchOptions {
   onExchange?: (exchange: Exchange) => void
   /** This dispatch's whole-exchange deadline; see {@link RecordExchangeOptions.deadlineMs}. */
   deadlineMs?: number | null
+  /** How the `Authorization` header is recorded (the client's own credential: `Basic $SCIM_BASIC_CREDENTIALS`). */
+  recordedAuthorization?: string
 }
 
 interface Handler {
@@ -83,6 +88,7 @@ interface Sink {
   maxResponseBytes: number
   deadlineMs: number | null
   token: string | null
+  secrets: () => readonly Secret[]
   onExchange: ((exchange: Exchange) => void) | undefined
 }
 
@@ -107,7 +113,7 @@ class RecordingHandler extends Decorator {
     super(handler)
     this.#sink = sink
     this.#onExchange = opts.onExchange
-    this.#request = recordRequest(opts, sink.token)
+    this.#request = recordRequest(opts, sink)
     this.#timeouts = {
       headers: opts.headersTimeout ?? null,
       body: opts.bodyTimeout ?? null,
@@ -143,7 +149,7 @@ class RecordingHandler extends Decorator {
     statusMessage?: string,
   ): void {
     this.#status = statusCode
-    this.#headers = redactRecord(flattenHeaders(headers), this.#sink.token)
+    this.#headers = redactRecord(flattenHeaders(headers), this.#sink)
     super.onResponseStart(controller, statusCode, headers, statusMessage)
   }
 
@@ -187,7 +193,7 @@ class RecordingHandler extends Decorator {
     // A body usually arrives in one chunk: decode it in place rather than copy it first.
     const raw = UTF8.decode(prefix(this.#chunks, keep))
     this.#chunks = []
-    const bodyText = redactSecret(raw, this.#sink.token)
+    const bodyText = redact(raw, this.#sink)
     return {
       status: this.#status,
       headers: this.#headers,
@@ -223,6 +229,7 @@ export function recordExchange(options: RecordExchangeOptions = {}): Dispatcher.
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     deadlineMs: options.deadlineMs ?? null,
     token: options.token ?? null,
+    secrets: options.secrets ?? (() => []),
     onExchange: options.onExchange,
   }
   if (!(sink.maxResponseBytes >= 0))
@@ -273,14 +280,24 @@ function oneLineMessage(error: unknown): string {
   return message === '' ? errorCode(error) : message
 }
 
-function recordRequest(opts: Dispatcher.DispatchOptions, token: string | null): RecordedRequest {
+function recordRequest(opts: RecordDispatchOptions, sink: Sink): RecordedRequest {
   const origin = opts.origin === undefined ? '' : String(opts.origin).replace(/\/$/, '')
+  const headers = redactRecord(requestHeaders(opts.headers), sink)
+  if (opts.recordedAuthorization !== undefined && 'authorization' in headers)
+    headers.authorization = opts.recordedAuthorization
   return {
     method: opts.method,
-    url: redactSecret(origin + opts.path, token),
-    headers: redactRecord(requestHeaders(opts.headers), token),
-    body: requestBody(opts.body, token),
+    url: redact(origin + opts.path, sink),
+    headers,
+    body: requestBody(opts.body, sink),
   }
+}
+
+/** The token, then the other secrets, scrubbed from `text`. */
+function redact(text: string, sink: Sink): string {
+  const secrets = sink.secrets()
+  const once = redactSecret(text, sink.token)
+  return secrets.length === 0 ? once : scrubSecrets(once, secrets)
 }
 
 function requestHeaders(headers: Dispatcher.DispatchOptions['headers']): Record<string, string> {
@@ -303,14 +320,23 @@ function requestHeaders(headers: Dispatcher.DispatchOptions['headers']): Record<
   return out
 }
 
-function requestBody(body: Dispatcher.DispatchOptions['body'], token: string | null): string | null {
+function requestBody(body: Dispatcher.DispatchOptions['body'], sink: Sink): string | null {
   if (body == null) return null
-  if (typeof body === 'string') return redactSecret(body, token)
-  if (body instanceof Uint8Array) return redactSecret(UTF8.decode(body), token)
+  if (typeof body === 'string') return redact(body, sink)
+  if (body instanceof Uint8Array) return redact(UTF8.decode(body), sink)
   return '[stream body not recorded]'
 }
 
-function redactRecord(headers: Record<string, string>, token: string | null): Record<string, string> {
+function redactRecord(headers: Record<string, string>, sink: Sink): Record<string, string> {
+  const secrets = sink.secrets()
+  const byToken = redactTokenRecord(headers, sink.token)
+  if (secrets.length === 0) return byToken
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(byToken)) out[scrubSecrets(name, secrets)] = scrubSecrets(value, secrets)
+  return out
+}
+
+function redactTokenRecord(headers: Record<string, string>, token: string | null): Record<string, string> {
   if (!token) return headers
   const out: Record<string, string> = {}
   for (const [rawName, value] of Object.entries(headers)) {

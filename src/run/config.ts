@@ -3,6 +3,8 @@ import { isAbsolute, relative, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { defaultDeadlineMs } from '../http/client.ts'
 import { harFileProblem } from '../report/har.ts'
+import type { BasicSettings, OAuthSettings } from '../http/auth.ts'
+import { authConfig } from './auth-config.ts'
 
 /** Everything one conformance run needs, from flags (CLI) or environment variables (plain `vitest run suites`). */
 export interface RunConfig {
@@ -11,6 +13,12 @@ export interface RunConfig {
   /** Target base URL; null = start the embedded reference server. */
   target: string | null
   token: string | null
+  /** `--basic`: HTTP Basic (RFC 7617) from SCIM_BASIC_USER / SCIM_BASIC_PASSWORD, or null. */
+  basic: BasicSettings | null
+  /** `--oauth-token-url`: OAuth 2.0 client credentials (RFC 6749 §4.4), the secret from SCIM_CLIENT_SECRET, or null. */
+  oauth: OAuthSettings | null
+  /** `--header 'Name: value'`: sent with every request (names lower-cased). */
+  headers: Record<string, string>
   seed: number
   runs: number
   /** Cases tried while shrinking a failing case, per check; 0 reports the first failing case as found. */
@@ -63,13 +71,26 @@ export const ENV = {
   allowRemoteRefs: 'SCIM_ALLOW_REMOTE_REFS',
   runId: 'SCIM_RUN_ID',
   har: 'SCIM_HAR',
+  oauthTokenUrl: 'SCIM_OAUTH_TOKEN_URL',
+  clientId: 'SCIM_CLIENT_ID',
+  clientSecret: 'SCIM_CLIENT_SECRET',
+  scope: 'SCIM_SCOPE',
+  audience: 'SCIM_AUDIENCE',
+  basic: 'SCIM_BASIC',
+  basicUser: 'SCIM_BASIC_USER',
+  basicPassword: 'SCIM_BASIC_PASSWORD',
+  /** Extra headers, one `Name: value` a line. */
+  headers: 'SCIM_HEADERS',
 } as const
 
 export const DEFAULT_RUNS = 50
 /** Each shrink try is a request or two to the target: enough to shrink a case to its core, bounded for real servers. */
 export const DEFAULT_MAX_SHRINKS = 100
 
-type Raw = Partial<Record<keyof typeof ENV, string | boolean | undefined>>
+type Raw = Partial<Record<Exclude<keyof typeof ENV, 'headers'>, string | boolean | undefined>> & {
+  /** Repeated `--header` flags, or SCIM_HEADERS (one a line). */
+  headers?: string | readonly string[]
+}
 
 /** Validates raw values (flags or env) into a RunConfig; every bad value is a `UsageError` naming the flag. */
 export function buildConfig(raw: Raw): RunConfig {
@@ -122,11 +143,28 @@ export function buildConfig(raw: Raw): RunConfig {
         '--path replays one case of one check: pass it with --seed N and --only CHECK-ID, as the failure printed them.',
       )
   }
+  const secret = (k: 'clientSecret' | 'basicUser' | 'basicPassword') => {
+    const v = raw[k]
+    return typeof v === 'string' ? v : undefined
+  }
+  const auth = authConfig({
+    ...raw,
+    clientSecret: secret('clientSecret'),
+    basicUser: secret('basicUser'),
+    basicPassword: secret('basicPassword'),
+    token: str('token'),
+  })
+  if (target === null && (auth.basic !== null || auth.oauth !== null))
+    throw new UsageError(
+      `${auth.basic ? '--basic' : '--oauth-token-url'} needs --target URL: ` +
+        'the embedded reference server takes a bearer token.',
+    )
   return {
     vendor: str('vendor') ?? 'lightdash',
     spec: fromWorkingDir(str('spec')),
     target,
     token: str('token'),
+    ...auth,
     seed: int('seed', randomInt(0, 2 ** 31 - 1), 0, 2 ** 31 - 1),
     runs: int('runs', DEFAULT_RUNS, 1, 1_000_000),
     maxShrinks: int('maxShrinks', DEFAULT_MAX_SHRINKS, 0, 1_000_000),

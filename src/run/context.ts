@@ -9,6 +9,7 @@ import { UserLedger } from './ledger.ts'
 import { scrubberOf, secretsOf, type Secret } from '../secrets.ts'
 import { guardedClient, listExisting, TestUsers } from './test-users.ts'
 import { clientOf, profileOf } from './from-config.ts'
+import { authSettingsOf } from './auth-config.ts'
 import { gatedClient } from './send-gate.ts'
 import { harRecorded, harSpoolPath } from '../report/har.ts'
 import { rmSync } from 'node:fs'
@@ -60,7 +61,7 @@ export async function createRunContext(
   // The origin or the SCIM base URL `serve` prints: the same target.
   const target = scimTarget(given, profile.basePath)
   // One budget for the whole run, in which racing checks' requests go first (src/run/send-gate.ts).
-  const secrets = secretsOf({ token: config.token, target })
+  const secrets = secretsOf({ ...config, target })
   const sending = clientOf(config, target, { pooled: true })
   // --har: each exchange spooled as a HAR entry tagged with its check (the reporter writes the file at the end).
   const spool = config.har === null ? null : harSpoolPath(config)
@@ -74,7 +75,8 @@ export async function createRunContext(
   await judgeUsersRead(listing, {
     target,
     profile,
-    withToken: config.token !== null,
+    withToken: authSettingsOf(config) !== null,
+    scheme: authSettingsOf(config)?.scheme,
     readAt: (other) => readOnce(config, other, profile),
   }).catch(async (error: unknown) => {
     await client.close()
@@ -84,7 +86,7 @@ export async function createRunContext(
     config.reportDir,
     config.runId,
     { usersUrl: usersUrlOf(target, profile), embedded: options.embedded ?? false },
-    scrubberOf({ token: config.token, target }),
+    scrubberOf({ ...config, target }),
   )
   const users = new TestUsers(client, profile, ledger, {
     ...config,
@@ -112,7 +114,8 @@ export async function createRunContext(
       maxShrinks: config.maxShrinks,
       path: config.path,
       strictRfc: config.strictRfc,
-      authenticated: config.token !== null,
+      authenticated: authSettingsOf(config) !== null,
+      authScheme: authSettingsOf(config)?.scheme,
     },
     profile,
     client: guarded,

@@ -90,6 +90,24 @@ describe('preflightTarget: one authenticated read before any check', () => {
     expect(error.message).toContain('allowed to read and write Users')
   })
 
+  test('Basic credentials refused: the line says to check SCIM_BASIC_USER and SCIM_BASIC_PASSWORD', async () => {
+    const reportDir = mkdtempSync(join(tmpdir(), 'preflight-'))
+    dirs.push(reportDir)
+    const config = buildConfig({
+      vendor: 'cube',
+      target: server.origin,
+      basic: true,
+      basicUser: 'admin',
+      basicPassword: 'basic-password-123',
+      reportDir,
+    })
+    const error = await rejection(preflightTarget(config, server.origin, cube))
+    expect(error).toBeInstanceOf(CredentialsRefusedError)
+    expect(error.message).toMatch(/answered 401 Unauthorized .*check SCIM_BASIC_USER and SCIM_BASIC_PASSWORD/)
+    expect(error.message).not.toContain('SCIM_TOKEN')
+    expect(error.message).not.toContain('basic-password-123')
+  })
+
   test('a server that asks for no credential: 200 without a token is fine', async () => {
     const read = await preflightTarget(configWith(null), open.origin, cube)
     expect(read.response?.status).toBe(200)

@@ -6,6 +6,8 @@ import type { VendorProfile } from '../profile/vendor-profile.ts'
 import { withoutUserinfo } from '../secrets.ts'
 import type { RunConfig } from './config.ts'
 import { clientOf } from './from-config.ts'
+import { authSettingsOf } from './auth-config.ts'
+import type { AuthScheme } from '../http/auth.ts'
 
 // The run's first request, before any check: one authenticated read of the Users collection (RFC 7644 §3.4.2).
 // A refused credential or a wrong --target is the harness's input, not a finding: one line, exit 2, no checks run.
@@ -22,6 +24,8 @@ export interface ReadJudgement {
   profile: VendorProfile
   /** Whether the read carried a token: a refusal then says to check it, else to set it. */
   withToken: boolean
+  /** The credential's scheme, for what the refusal says to check. @defaultValue 'bearer' */
+  scheme?: AuthScheme
   /** The same read sent to another target: where a 404's Users endpoint may be. */
   readAt(target: string): Promise<Exchange>
 }
@@ -34,7 +38,8 @@ export interface ReadJudgement {
  */
 export async function judgeUsersRead(read: Exchange, judgement: ReadJudgement): Promise<void> {
   const status = read.response?.status
-  if (status === 401 || status === 403) throw new CredentialsRefusedError(refusedLine(read, judgement.withToken))
+  if (status === 401 || status === 403)
+    throw new CredentialsRefusedError(refusedLine(read, judgement.withToken, judgement.scheme))
   if (status !== 404) return
   for (const candidate of targetCandidates(judgement.target, judgement.profile.basePath)) {
     const other = await judgement.readAt(candidate)
@@ -53,7 +58,8 @@ export async function preflightTarget(config: RunConfig, target: string, profile
   await judgeUsersRead(read, {
     target,
     profile,
-    withToken: config.token !== null,
+    withToken: authSettingsOf(config) !== null,
+    scheme: authSettingsOf(config)?.scheme,
     readAt: (other) => readOnce(config, other, profile),
   })
   return read
@@ -111,11 +117,20 @@ function shownUrl(read: Exchange): string {
 }
 
 /** One line: the status, what the server said, and what to do about the token. */
-function refusedLine(read: Exchange, withToken: boolean): string {
+function refusedLine(read: Exchange, withToken: boolean, scheme: AuthScheme = 'bearer'): string {
   const status = read.response!.status
   const detail = errorDetail(read.response!.body)
   const said = `GET ${shownUrl(read)} answered ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd()
   const why = detail === null ? '' : ` (${JSON.stringify(detail)})`
+  if (withToken && scheme !== 'bearer')
+    return (
+      `the target refused the credentials: ${said}${why}; check ` +
+      (scheme === 'basic'
+        ? 'SCIM_BASIC_USER and SCIM_BASIC_PASSWORD: they must be Basic credentials this server accepts'
+        : 'the OAuth client (--oauth-token-url, --client-id, SCIM_CLIENT_SECRET, --scope, --audience): ' +
+          'its tokens must be accepted by this server') +
+      (status === 403 ? ', allowed to read and write Users' : '')
+    )
   return withToken
     ? `the target refused the credentials: ${said}${why}; check SCIM_TOKEN (or --token): ` +
         `it must be a bearer token this server accepts${status === 403 ? ', allowed to read and write Users' : ''}`

@@ -52,6 +52,37 @@ const exchange = (
   durationMs: 1,
 })
 
+describe('reproductionScript of a run with HTTP Basic (RFC 7617)', () => {
+  const base = 'https://acme.example/scim/v2'
+  const basic = { authorization: 'Basic $SCIM_BASIC_CREDENTIALS' }
+  const put = exchange('PUT', `${base}/Users/u-1`, { userName: 'x' }, 200, {}, basic)
+  const wrong = exchange('PUT', `${base}/Users/u-1`, { userName: 'x' }, 200, {}, { authorization: 'Basic d3Jvbmc=' })
+  const script = reproductionScript({
+    checkId: 'put.auth.invalid-token',
+    title: 'put.auth.invalid-token (MUST): a title',
+    basePath: '/scim/v2',
+    users: [{ id: 'u-1', body: { userName: 'x' } }],
+    mediaType: 'application/scim+json',
+    steps: [{ exchange: put }, { exchange: wrong }],
+    focus: 1,
+    replay: null,
+  })
+
+  test('logs in with curl -u from the environment: set-up, steps and clean-up; never needs SCIM_TOKEN', () => {
+    const login = '-u "$SCIM_BASIC_USER:$SCIM_BASIC_PASSWORD"'
+    expect(script).toContain(`curl -sS -g -X POST "$SCIM_BASE/Users" ${login}`)
+    expect(script).toContain(`curl -sS -g -X DELETE "$SCIM_BASE/Users/$id" ${login}`)
+    expect(script).toContain(`-X 'PUT' "$SCIM_BASE"'/Users/'"$U1" ${login} -H 'Content-Type`)
+    expect(script.split('\n').filter((l) => l.includes(`-X 'PUT'`) && l.includes(login))).toHaveLength(1)
+    // The harness-made wrong credential is replayed as sent.
+    expect(script).toContain(`-H 'Authorization: Basic d3Jvbmc='`)
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+    expect(script).toContain('"${SCIM_BASIC_USER:?set SCIM_BASIC_USER}"')
+    expect(script).not.toContain('SCIM_TOKEN')
+    expect(script).not.toContain('$SCIM_BASIC_CREDENTIALS')
+  })
+})
+
 describe('reproductionScript', () => {
   const base = 'https://acme.example/api/scim/v2'
   const [u1, u2, made] = ['0f1e2d3c-aaaa', '9a8b7c6d-bbbb', 'c0ffee00-new1']

@@ -3,6 +3,7 @@ import type { Exchange, RecordedRequest } from '../http/exchange.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import { builtInVendor } from '../profile/vendors.ts'
 import { TOKEN_PLACEHOLDER, withoutUserinfo } from '../secrets.ts'
+import { BASIC_CURL_ARGS, isBasicCredential } from '../http/to-curl.ts'
 import type { Finding } from '../checks/types.ts'
 
 /**
@@ -59,6 +60,9 @@ const NOT_REPLAYED = new Set(['host', 'content-length', 'connection', 'transfer-
 /** POSIX single quoting. */
 export const sq = (text: string) => `'${text.replaceAll("'", "'\\''")}'`
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+const BASIC_CHECK = '"${SCIM_BASIC_USER:?set SCIM_BASIC_USER}" "${SCIM_BASIC_PASSWORD?set SCIM_BASIC_PASSWORD}"'
+
 /** A step's words on one line, safe in a `#` comment. */
 const comment = (text: string) => text.replace(/[\r\n]+/g, ' ')
 
@@ -72,6 +76,11 @@ export function reproductionScript(source: ReproductionSource): string {
   const rewrite = makeRewriter(source.basePath, vars)
   const budget = { left: MAX_SCRIPT_BODIES_BYTES }
   const focus = Math.min(source.focus, steps.length - 1)
+  // A run with HTTP Basic (RFC 7617) logs in with curl -u from SCIM_BASIC_USER and SCIM_BASIC_PASSWORD.
+  const basic = steps.some((step) =>
+    Object.entries(step.exchange.request.headers).some(([name, value]) => isBasicCredential(name, value)),
+  )
+  const auth = basic ? BASIC_CURL_ARGS.join(' ') : `-H "Authorization: Bearer ${TOKEN_PLACEHOLDER}"`
   const lines = [
     '#!/usr/bin/env bash',
     `# ${comment(source.title)}`,
@@ -92,14 +101,14 @@ export function reproductionScript(source: ReproductionSource): string {
       ? ['# Requests fired at the same instant run in parallel (&, wait): a race may take a few runs to lose again.']
       : []),
     '# SCIM_BASE: the SCIM base URL (the part before /Users, as `scim-conformance serve` prints it);',
-    '# SCIM_TOKEN: the bearer token.',
+    basic ? '# SCIM_BASIC_USER, SCIM_BASIC_PASSWORD: the Basic credentials.' : '# SCIM_TOKEN: the bearer token.',
     ...(source.replay ? ['# The same case through the harness:', `#   ${comment(source.replay)}`] : []),
     ...(source.steps.length > steps.length
       ? [`# (The case sent ${source.steps.length} requests: the first ${steps.length} are replayed.)`]
       : []),
     'set -u',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-    ': "${SCIM_BASE:?set SCIM_BASE to the SCIM base URL}" "${SCIM_TOKEN:?set SCIM_TOKEN}"',
+    `: "\${SCIM_BASE:?set SCIM_BASE to the SCIM base URL}" ${basic ? BASIC_CHECK : '"${SCIM_TOKEN:?set SCIM_TOKEN}"'}`,
     'T=$(mktemp -d)',
     // The id of a created user: JSON.parse where node is, else the first "id" member of the body.
     'id_of() {',
@@ -115,8 +124,7 @@ export function reproductionScript(source: ReproductionSource): string {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell indirect expansion, not a template
     '    id=${!v:-}',
     '    [ -n "$id" ] || continue',
-    `    code=$(curl -sS -g -X DELETE "$SCIM_BASE/Users/$id" -H "Authorization: Bearer ${TOKEN_PLACEHOLDER}" ` +
-      `-o /dev/null -w '%{http_code}')`,
+    `    code=$(curl -sS -g -X DELETE "$SCIM_BASE/Users/$id" ${auth} -o /dev/null -w '%{http_code}')`,
     '    echo "deleted $v=$id: HTTP $code"',
     '  done',
     '  rm -rf "$T"',
@@ -126,7 +134,6 @@ export function reproductionScript(source: ReproductionSource): string {
     // Ctrl-C and kill end the script through its EXIT trap: the users it created are deleted all the same.
     "trap 'exit 130' INT TERM",
   ]
-  const auth = `-H "Authorization: Bearer ${TOKEN_PLACEHOLDER}"`
   source.users.forEach((user, i) => {
     const label = `u${i + 1}`
     const variable = `U${i + 1}`
@@ -297,6 +304,10 @@ function curlOf(
   for (const [name, value] of Object.entries(request.headers)) {
     const lower = name.toLowerCase()
     if (NOT_REPLAYED.has(lower)) continue
+    if (isBasicCredential(name, value)) {
+      parts.push(...BASIC_CURL_ARGS)
+      continue
+    }
     const display = name.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase())
     if ((lower === 'if-match' || lower === 'if-none-match') && etags.has(value)) {
       parts.push('-H', `${sq(`${display}: `)}"$(etag_of ${etags.get(value)})"`)

@@ -158,6 +158,38 @@ describe('given/want: put.auth.* (MUST: refused and nothing changed; SHOULD: 401
   test('skipped without a token', () => {
     const ctx = fakeContext({ profile: profiles.generic, serve: correctServer({}), run: { authenticated: false } })
     for (const check of [missingToken, invalidToken, missingToken401, invalidToken401, wwwAuthenticate])
-      expect(check.skipIf!(ctx)).toMatch(/no token/)
+      expect(check.skipIf!(ctx)).toMatch(/no credential configured/)
+  })
+
+  // The negative case is sent in the run's own scheme: the client makes the wrong credential (src/http/auth.ts).
+  test.each([
+    { scheme: 'basic', sends: 'Basic credentials with a wrong password' },
+    { scheme: 'oauth', sends: 'a bearer token the token endpoint never issued' },
+    { scheme: 'bearer', sends: 'a wrong bearer token' },
+  ] as const)('$scheme: the wrong credential is the scheme’s own; served → failed, 401 → passed', async (row) => {
+    const users = { u1: storedUser('u1') }
+    const judge = async (refuse: boolean) => {
+      const correct = correctServer({ ...users })
+      const serve = (r: SendOptions) => (refuse && unauthenticated(r) ? with401() : correct(r))
+      const ctx = fakeContext({ profile: profiles.generic, serve, run: { authScheme: row.scheme } })
+      return judgeCase(invalidToken, ctx, usersOf(users), undefined)
+    }
+    const served = await judge(false)
+    expect(served.outcome).toBe('failed')
+    expect(served.finding?.received).toBe(`200 for a PUT with ${row.sends}, and the user changed`)
+    expect((await judge(true)).outcome).toBe('passed')
+  })
+
+  test('the negative PUT asks the client for a wrong credential of its scheme, the control for its own', async () => {
+    const users = { u1: storedUser('u1') }
+    const seen: SendOptions['auth'][] = []
+    const correct = correctServer({ ...users })
+    const serve = (r: SendOptions) => {
+      if (r.method === 'PUT') seen.push(r.auth)
+      return unauthenticated(r) ? with401() : correct(r)
+    }
+    await judgeCase(invalidToken, fakeContext({ profile: profiles.generic, serve }), usersOf(users), undefined)
+    await judgeCase(missingToken, fakeContext({ profile: profiles.generic, serve }), usersOf(users), undefined)
+    expect(seen).toEqual([undefined, 'wrong', undefined, 'none'])
   })
 })

@@ -14,9 +14,18 @@ function expectedAuthStatuses(ctx: CheckContext): number[] {
   return ctx.run.strictRfc ? [401] : [...new Set([401, ...ctx.profile.authFailureStatuses])]
 }
 
-const NO_TOKEN = 'no token configured (--token or SCIM_TOKEN): the target is tested without authentication'
+const NO_TOKEN =
+  'no credential configured (--token or SCIM_TOKEN, --basic, --oauth-token-url): ' +
+  'the target is tested without authentication'
 const needsToken = (ctx: CheckContext) => (ctx.run.authenticated ? null : NO_TOKEN)
-const credentials = (kind: Kind) => (kind === 'missing' ? 'no Authorization header' : 'a wrong bearer token')
+/** What the negative case sends, in the run's own scheme: a made-up token, or the Basic user with a wrong password. */
+const WRONG: Record<NonNullable<CheckContext['run']['authScheme']>, string> = {
+  bearer: 'a wrong bearer token',
+  basic: 'Basic credentials with a wrong password',
+  oauth: 'a bearer token the token endpoint never issued',
+}
+const credentials = (ctx: CheckContext, kind: Kind) =>
+  kind === 'missing' ? 'no Authorization header' : WRONG[ctx.run.authScheme ?? 'bearer']
 
 /** The same PUT with and without valid credentials, and the user before and after the one without. */
 interface AuthProbe {
@@ -35,6 +44,7 @@ interface AuthProbe {
  */
 async function probeAuth(ctx: CheckContext, users: CheckUsers, kind: Kind): Promise<AuthProbe | Verdict> {
   const body = ownState(ctx, users)
+  // The run's own credential, whatever its scheme (a static token, Basic, an OAuth token).
   const control = await putUser(ctx, users.ids[0], body)
   noResponse([control])
   if (!is2xx(control))
@@ -47,7 +57,7 @@ async function probeAuth(ctx: CheckContext, users: CheckUsers, kind: Kind): Prom
     )
   const before = await getUser(ctx, users.ids[0])
   const put = await putUser(ctx, users.ids[0], body, {
-    auth: kind === 'missing' ? 'none' : { bearer: 'scim-conformance-invalid-token' },
+    auth: kind === 'missing' ? 'none' : 'wrong',
   })
   const after = await getUser(ctx, users.ids[0])
   noResponse([before, put, after])
@@ -71,7 +81,7 @@ async function judgeRefused(ctx: CheckContext, users: CheckUsers, kind: Kind): P
   if (changed || is2xx(put))
     return violation(
       {
-        received: `${describeStatus(put)} for a PUT with ${credentials(kind)}${harm}`,
+        received: `${describeStatus(put)} for a PUT with ${credentials(ctx, kind)}${harm}`,
         expected: `${expectedAuthStatuses(ctx).join(' or ')}, nothing changed (RFC 7644 §3.12 Table 8)`,
         fix: 'Authenticate every request before acting on it.',
       },
@@ -80,11 +90,11 @@ async function judgeRefused(ctx: CheckContext, users: CheckUsers, kind: Kind): P
     )
   const status = statusOf(put)!
   if (status < 400 || status >= 500)
-    return verdict('inconclusive', `the PUT with ${credentials(kind)} answered ${describeStatus(put)}`, exchanges)
+    return verdict('inconclusive', `the PUT with ${credentials(ctx, kind)} answered ${describeStatus(put)}`, exchanges)
   const body = judgeError(ctx, put).finding
   if (body)
     return violation(
-      { ...body, received: `the ${status} refusal of a PUT with ${credentials(kind)}: ${body.received}` },
+      { ...body, received: `the ${status} refusal of a PUT with ${credentials(ctx, kind)}: ${body.received}` },
       exchanges,
       { focus: 2 },
     )
@@ -132,16 +142,16 @@ async function judgeStatus(ctx: CheckContext, users: CheckUsers, kind: Kind): Pr
   if (status < 400 || status >= 500)
     return verdict(
       'inconclusive',
-      `the PUT with ${credentials(kind)} answered ${describeStatus(put)}, no refusal whose status to judge ` +
+      `the PUT with ${credentials(ctx, kind)} answered ${describeStatus(put)}, no refusal whose status to judge ` +
         `(put.auth.${kind}-token judges a request that was served)`,
       exchanges,
     )
   const expected = expectedAuthStatuses(ctx)
-  if (expected.includes(status)) return verdict('passed', `${status} for ${credentials(kind)}`, exchanges)
+  if (expected.includes(status)) return verdict('passed', `${status} for ${credentials(ctx, kind)}`, exchanges)
   return violation(
     {
       received:
-        `${describeRefusal(put)} for the test user's own state with ${credentials(kind)}, ` +
+        `${describeRefusal(put)} for the test user's own state with ${credentials(ctx, kind)}, ` +
         `a body accepted with the token${status === 403 ? ' (403 means authenticated but not permitted)' : ''}`,
       expected: `${expected.join(' or ')} (RFC 7644 §3.12 Table 8)`,
       fix: 'Answer 401 with a WWW-Authenticate challenge when credentials are missing or invalid.',

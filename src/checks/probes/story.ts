@@ -1,5 +1,6 @@
 import type { Exchange, RecordedRequest } from '../../http/exchange.ts'
 import { TOKEN_PLACEHOLDER } from '../../secrets.ts'
+import { BASIC_CURL_ARGS, isBasicCredential } from '../../http/to-curl.ts'
 import type { Story, StoryStep } from '../types.ts'
 
 /**
@@ -57,20 +58,29 @@ const REPLAYED_HEADERS = new Set(['authorization', 'content-type', 'if-match', '
 export function curlOf(request: RecordedRequest, labels: ReadonlyMap<string, string>): string {
   const parts = ['curl', '-sS', '-g', '-X', sq(request.method), target(request, labels)]
   for (const [name, value] of Object.entries(request.headers))
-    if (REPLAYED_HEADERS.has(name.toLowerCase())) parts.push('-H', header(name.toLowerCase(), value))
+    if (isBasicCredential(name, value)) parts.push(...BASIC_CURL_ARGS)
+    else if (REPLAYED_HEADERS.has(name.toLowerCase())) parts.push('-H', header(name.toLowerCase(), value))
   if (request.body !== null) parts.push('--data-raw', sq(request.body))
   return parts.join(' ')
 }
 
 /** The replay script of the first `upTo` steps. */
 export function replayScript(source: StorySource, upTo: number, title: string): string {
+  const basic = source.exchanges
+    .slice(0, upTo)
+    .some((e) => Object.entries(e.request.headers).some(([n, v]) => isBasicCredential(n, v)))
   const lines = [
     '#!/usr/bin/env bash',
     `# ${title}: the ${upTo} step(s) of the story, replayed with curl.`,
-    '# SCIM_BASE is the SCIM base URL (the part before /Users), SCIM_TOKEN the bearer token.',
+    basic
+      ? '# SCIM_BASE is the SCIM base URL (the part before /Users); SCIM_BASIC_USER and SCIM_BASIC_PASSWORD log in.'
+      : '# SCIM_BASE is the SCIM base URL (the part before /Users), SCIM_TOKEN the bearer token.',
     'set -u',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-    ': "${SCIM_BASE:?set SCIM_BASE}" "${SCIM_TOKEN:?set SCIM_TOKEN}"',
+    basic
+      ? // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+        ': "${SCIM_BASE:?set SCIM_BASE}" "${SCIM_BASIC_USER:?set SCIM_BASIC_USER}" "${SCIM_BASIC_PASSWORD?}"'
+      : // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+        ': "${SCIM_BASE:?set SCIM_BASE}" "${SCIM_TOKEN:?set SCIM_TOKEN}"',
     `id_of() { grep -o '"id" *: *"[^"]*"' | head -n 1 | sed 's/.*"\\([^"]*\\)"$/\\1/'; }`,
   ]
   const created: string[] = []
@@ -80,7 +90,11 @@ export function replayScript(source: StorySource, upTo: number, title: string): 
     const request = source.exchanges[i].request
     const curl = curlOf(request, source.labels)
     const authorization = Object.entries(request.headers).find(([n]) => n.toLowerCase() === 'authorization')
-    auth ??= authorization ? header('authorization', authorization[1]) : null
+    auth ??= !authorization
+      ? null
+      : isBasicCredential(...authorization)
+        ? BASIC_CURL_ARGS.join(' ')
+        : `-H ${header('authorization', authorization[1])}`
     const together = source.parallel?.[i]
     lines.push('', `# ${step.n}. ${step.action.replace(/\n/g, ' ')}`)
     const label = source.creates[i]
@@ -92,7 +106,7 @@ export function replayScript(source: StorySource, upTo: number, title: string): 
   }
   if (created.length > 0) {
     lines.push('', '# Clean up: delete the users the script created.')
-    const credential = auth ? ` -H ${auth}` : ''
+    const credential = auth ? ` ${auth}` : ''
     for (const label of created) {
       const url = `"$SCIM_BASE/Users/$${variable(label)}"`
       lines.push(`curl -sS -g -X DELETE ${url}${credential} -o /dev/null -w '%{http_code}\\n'`)

@@ -99,6 +99,23 @@ describe('renderHtml (markup)', () => {
     for (const id of links) expect(page).toContain(`<article class="detail" id="${id}"`)
   })
 
+  test('with a reproduction script, the script replaces the curl line of a user the run deleted', () => {
+    const report = failingReport()
+    const r = report.results.find((x) => x.id === 'put.replace.values-stored')!
+    const curl = r.reproduce!
+    const script = '#!/usr/bin/env bash\ncurl -sS -X PUT "$SCIM_BASE/Users/$user1"\n'
+    const replay = 'scim-conformance run --vendor cube --seed 1 --only put.replace.values-stored --path 0'
+    const before = renderHtml(report)
+    r.reproduction = { script, replay }
+    const page = renderHtml(report)
+    const detail = (html: string) =>
+      html.match(/<article class="detail"[^>]*data-check-id="put\.replace\.values-stored"[\s\S]*?<\/article>/)![0]
+    expect(detail(before)).toContain('<pre class="curl" id="curl-')
+    expect(detail(page)).not.toContain('<pre class="curl" id="curl-')
+    expect(detail(page)).toContain('curl -sS -X PUT &quot;$SCIM_BASE/Users/$user1&quot;')
+    expect(curl.length).toBeGreaterThan(0)
+  })
+
   test('a passing run has no failure section and a passing verdict', () => {
     const page = renderHtml(passingReport())
     expect(page).not.toContain('id="failures"')

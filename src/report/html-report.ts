@@ -571,9 +571,12 @@ function detail(r: CheckResult, index: number, har: HarShown | null): SafeHtml {
       : ''
   const copyLabel = 'Copy the curl command'
   const copy = html`<button type="button" data-copy-for="${curlId}" aria-label="${copyLabel}" hidden>Copy</button>`
-  const reproduce = r.reproduce
-    ? html`<div class="reproduce"><pre class="curl" id="${curlId}">${printable(r.reproduce)}</pre>${copy}</div>`
-    : html`<p class="empty">No request to replay.</p>`
+  // The one curl line names a test user the run deleted at its end: only without a script that makes its own.
+  const reproduce = r.reproduction
+    ? ''
+    : r.reproduce
+      ? html`<div class="reproduce"><pre class="curl" id="${curlId}">${printable(r.reproduce)}</pre>${copy}</div>`
+      : html`<p class="empty">No request to replay.</p>`
   const path = r.path === null ? '' : html` (path <code>${r.path}</code>)`
   // The self-contained script (issue 16 item 4); a story shows it as its replay script already.
   const scriptId = `reproduction-${index}`

@@ -81,15 +81,27 @@ export function secretsOf(config: SecretSources): Secret[] {
       out.push({ label: 'the --target user name', value: info.username, placeholder: REDACTED, short: 'userinfo' })
   }
   if (config.oauth) out.push({ label: 'the client secret', value: config.oauth.clientSecret, placeholder: REDACTED })
-  if (config.basic) {
-    const { user, password } = config.basic
-    const credential = Buffer.from(`${user}:${password}`, 'utf8').toString('base64')
-    out.push({ label: 'the Basic credential', value: credential, placeholder: BASIC_PLACEHOLDER })
-    out.push({ label: 'the Basic password', value: password, placeholder: REDACTED })
-  }
+  if (config.basic) out.push(...basicSecrets(config.basic))
   out.push(...fetchedSecrets())
   // Longest first, so a secret containing another is replaced whole before the shorter one could split it.
   return dedupe(out).sort((a, b) => b.value.length - a.value.length)
+}
+
+/** The `Basic` credential of RFC 7617 §2: base64 of `user:password` (UTF-8). */
+export function basicCredential(user: string, password: string): string {
+  return Buffer.from(`${user}:${password}`, 'utf8').toString('base64')
+}
+
+/** HTTP Basic's secrets: the base64 credential (read as {@link BASIC_PLACEHOLDER}) and the password. */
+export function basicSecrets(basic: { user: string; password: string }): Secret[] {
+  return [
+    {
+      label: 'the Basic credential',
+      value: basicCredential(basic.user, basic.password),
+      placeholder: BASIC_PLACEHOLDER,
+    },
+    { label: 'the Basic password', value: basic.password, placeholder: REDACTED },
+  ]
 }
 
 /** The userinfo of an absolute URL as typed, and its decoded parts; null when it has none. */

@@ -21,18 +21,13 @@ export default defineConfig(() => {
     root: fileURLToPath(new URL('..', import.meta.url)),
     test: {
       ...suiteOptions(EXT),
-      provide: config ? { run: config, embedded: false } : {},
-      reporters: config
-        ? [
-            'default',
-            // vitest's junit reporter, written only once complete and with every secret scrubbed.
-            new ScrubbedJUnitReporter({
-              outputFile: join(config.reportDir, 'junit.xml'),
-              suiteName: 'scim-conformance',
-            }),
-            new ConformanceReporter({ write: true }),
-          ]
-        : [],
+      provide: { run: config, embedded: false },
+      reporters: [
+        'default',
+        // vitest's junit reporter, written only once complete and with every secret scrubbed.
+        new ScrubbedJUnitReporter({ outputFile: join(config.reportDir, 'junit.xml'), suiteName: 'scim-conformance' }),
+        new ConformanceReporter({ write: true }),
+      ],
     },
   }
 })

@@ -1,6 +1,7 @@
 import { request } from 'undici'
 import { CredentialsRefusedError, TransportError } from '../errors.ts'
-import { BASIC_PLACEHOLDER, type Secret, TOKEN_PLACEHOLDER, useFetchedSecret } from '../secrets.ts'
+import { basicCredential, basicSecrets, type Secret, TOKEN_PLACEHOLDER, useFetchedSecret } from '../secrets.ts'
+import { BASIC_AUTHORIZATION } from './to-curl.ts'
 
 /** OAuth 2.0 client credentials (RFC 6749 §4.4): plain data, so a RunConfig holding it can go to a worker. */
 export interface OAuthSettings {
@@ -29,10 +30,6 @@ export type AuthSettings =
 
 export type AuthScheme = AuthSettings['scheme']
 
-/** What the recorded request shows for the Basic credential; the reproduction sends `-u` with the variables. */
-export { BASIC_PLACEHOLDER }
-/** The curl option that replaces a recorded `Authorization: Basic $SCIM_BASIC_CREDENTIALS`. */
-export const BASIC_CURL = '-u "$SCIM_BASIC_USER:$SCIM_BASIC_PASSWORD"'
 /** The wrong credentials the auth checks send (harness-made: recorded verbatim). */
 export const WRONG_TOKEN = 'scim-conformance-invalid-token'
 export const WRONG_PASSWORD = 'scim-conformance-invalid-password'
@@ -79,26 +76,16 @@ export function bearerAuth(token: string): AuthProvider {
   }
 }
 
-/** The `Basic` credential of RFC 7617 §2: base64 of `user:password` (UTF-8). */
-export function basicCredential(user: string, password: string): string {
-  return Buffer.from(`${user}:${password}`, 'utf8').toString('base64')
-}
+export { basicCredential }
 
 /** HTTP Basic (RFC 7617), recorded as `Basic $SCIM_BASIC_CREDENTIALS`; the wrong one has a wrong password. */
 export function basicAuth(basic: BasicSettings): AuthProvider {
   const header = `Basic ${basicCredential(basic.user, basic.password)}`
-  const secrets: Secret[] = [
-    {
-      label: 'the Basic credential',
-      value: basicCredential(basic.user, basic.password),
-      placeholder: BASIC_PLACEHOLDER,
-    },
-    { label: 'the Basic password', value: basic.password, placeholder: '[redacted]' },
-  ]
+  const secrets = basicSecrets(basic)
   return {
     scheme: 'basic',
     authorization: async () => header,
-    recordedAs: `Basic ${BASIC_PLACEHOLDER}`,
+    recordedAs: BASIC_AUTHORIZATION,
     wrong: () => `Basic ${basicCredential(basic.user, WRONG_PASSWORD)}`,
     refused: async () => false,
     secrets: () => secrets,
@@ -185,7 +172,7 @@ export async function fetchToken(
     const response = await request(oauth.tokenUrl, {
       method: 'POST',
       headers: {
-        authorization: `Basic ${Buffer.from(`${id(oauth.clientId)}:${id(oauth.clientSecret)}`).toString('base64')}`,
+        authorization: `Basic ${basicCredential(id(oauth.clientId), id(oauth.clientSecret))}`,
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
       },
@@ -217,7 +204,7 @@ export async function fetchToken(
       `${where} issued a token of type ${JSON.stringify(type ?? null)}; the harness sends Bearer tokens (RFC 6750)`,
     )
   const expires = body?.expires_in
-  const expiresInS = typeof expires === 'number' && expires > 0 ? expires : Number(expires) > 0 ? Number(expires) : null
+  const expiresInS = Number(expires) > 0 ? Number(expires) : null
   return { token, expiresInS }
 }
 

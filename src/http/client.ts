@@ -6,10 +6,9 @@ import { encodeLargeBodies } from './body-bytes.ts'
 import type { Exchange } from './exchange.ts'
 import { createThrottle, DEFAULT_RETRY, retryAfterMs, retryWait } from './rate-limit.ts'
 import type { RateLimitClock, RateLimitTally, RetryPolicy } from './rate-limit.ts'
-import { DEFAULT_MAX_RESPONSE_BYTES, describeTransportError, recordExchange } from './record-exchange.ts'
+import { DEFAULT_MAX_RESPONSE_BYTES, describeTransportError, recordExchange, recordRequest } from './record-exchange.ts'
 import type { RecordDispatchOptions } from './record-exchange.ts'
-import { redactSecret } from './redact.ts'
-import { scrubSecrets, type Secret } from '../secrets.ts'
+import type { Secret } from '../secrets.ts'
 
 /** Options for {@link createScimClient}. */
 export interface ClientOptions {
@@ -323,24 +322,10 @@ export function createScimClient(options: ClientOptions): ScimClient {
     }
   }
 
+  /** A request that never reached the recorder, recorded as the recorder would have. */
   function unsentExchange(opts: RecordDispatchOptions, error: unknown): Exchange {
-    const headers: Record<string, string> = {}
-    const scrub = (text: string) => scrubSecrets(text, providerSecrets())
-    for (const [name, value] of Object.entries(opts.headers as Record<string, string>)) {
-      headers[name] = scrub(redactSecret(value, token, name === 'authorization' ? '$SCIM_TOKEN' : undefined))
-    }
-    if (opts.recordedAuthorization !== undefined) headers.authorization = opts.recordedAuthorization
-    const body =
-      opts.body == null
-        ? null
-        : scrub(
-            redactSecret(
-              typeof opts.body === 'string' ? opts.body : new TextDecoder().decode(opts.body as Uint8Array),
-              token,
-            ),
-          )
     return {
-      request: { method: opts.method, url: scrub(redactSecret(origin + opts.path, token)), headers, body },
+      request: recordRequest(opts, { token, secrets: providerSecrets }),
       response: null,
       error: describeTransportError(error),
       startedAt: new Date().toISOString(),

@@ -84,11 +84,15 @@ interface Handler {
 // undici's typings declare DecoratorHandler without its methods; its JS forwards all of them.
 const Decorator = DecoratorHandler as unknown as new (handler: Dispatcher.DispatchHandler) => Handler
 
-interface Sink {
-  maxResponseBytes: number
-  deadlineMs: number | null
+/** What a recorded exchange is scrubbed of: the client's token, and the other secrets as they are now. */
+export interface Redaction {
   token: string | null
   secrets: () => readonly Secret[]
+}
+
+interface Sink extends Redaction {
+  maxResponseBytes: number
+  deadlineMs: number | null
   onExchange: ((exchange: Exchange) => void) | undefined
 }
 
@@ -280,7 +284,8 @@ function oneLineMessage(error: unknown): string {
   return message === '' ? errorCode(error) : message
 }
 
-function recordRequest(opts: RecordDispatchOptions, sink: Sink): RecordedRequest {
+/** A request as it is recorded: every secret scrubbed, the client's own credential shown as its variable. */
+export function recordRequest(opts: RecordDispatchOptions, sink: Redaction): RecordedRequest {
   const origin = opts.origin === undefined ? '' : String(opts.origin).replace(/\/$/, '')
   const headers = redactRecord(requestHeaders(opts.headers), sink)
   if (opts.recordedAuthorization !== undefined && 'authorization' in headers)
@@ -294,7 +299,7 @@ function recordRequest(opts: RecordDispatchOptions, sink: Sink): RecordedRequest
 }
 
 /** The token, then the other secrets, scrubbed from `text`. */
-function redact(text: string, sink: Sink): string {
+function redact(text: string, sink: Redaction): string {
   const secrets = sink.secrets()
   const once = redactSecret(text, sink.token)
   return secrets.length === 0 ? once : scrubSecrets(once, secrets)
@@ -320,14 +325,14 @@ function requestHeaders(headers: Dispatcher.DispatchOptions['headers']): Record<
   return out
 }
 
-function requestBody(body: Dispatcher.DispatchOptions['body'], sink: Sink): string | null {
+function requestBody(body: Dispatcher.DispatchOptions['body'], sink: Redaction): string | null {
   if (body == null) return null
   if (typeof body === 'string') return redact(body, sink)
   if (body instanceof Uint8Array) return redact(UTF8.decode(body), sink)
   return '[stream body not recorded]'
 }
 
-function redactRecord(headers: Record<string, string>, sink: Sink): Record<string, string> {
+function redactRecord(headers: Record<string, string>, sink: Redaction): Record<string, string> {
   const secrets = sink.secrets()
   const byToken = redactTokenRecord(headers, sink.token)
   if (secrets.length === 0) return byToken

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { sample } from 'openapi-sampler'
 import { UsageError } from '../errors.ts'
+import { cloneJson } from '../scim/clone-json.ts'
 import { CORE_USER_SCHEMA, topLevelProperties, type VendorProfile } from '../profile/vendor-profile.ts'
 import type { JsonSchema } from '../openapi/json-schema.ts'
 import { validateAgainst } from '../validate/ajv.ts'
@@ -135,7 +136,7 @@ export function scimUser(profile: VendorProfile, constraints: ScimUserConstraint
     return narrowed(values, constraints)
   // The example's userName is replaced per case so that uniqueness holds for it too.
   const exampleArbitrary = userName(profile, constraints).map((name) => ({
-    ...structuredClone(example),
+    ...cloneJson(example),
     userName: name,
   }))
   return narrowed(
@@ -198,7 +199,7 @@ export function scimUserExample(profile: VendorProfile, constraints: ScimUserCon
       `scimUserExample: ${profile.name}'s seed example has ${long.length} code points at /${long.path.join('/')}, ` +
         `more than maxLength ${constraints.maxLength}. Raise maxLength to ${long.length} or more.`,
     )
-  return structuredClone(example)
+  return cloneJson(example)
 }
 
 /**

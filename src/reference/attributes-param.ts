@@ -1,3 +1,4 @@
+import { cloneJson } from '../scim/clone-json.ts'
 import { CORE_USER_URN } from '../scim/core-schema.ts'
 import type { Flavor } from './flavor.ts'
 import { withSchemas } from './representation.ts'
@@ -26,7 +27,7 @@ export function projectResource(resource: Obj, query: URLSearchParams, flavor: F
     return withSchemas(pruneEmptyItems(out), flavor)
   }
   if (excluded.length > 0) {
-    const out = structuredClone(resource)
+    const out = cloneJson(resource)
     for (const path of excluded) {
       const segments = resolvePath(path, flavor)
       if (segments && !ALWAYS.includes(segments[0].toLowerCase())) exclude(out, segments)
@@ -71,7 +72,7 @@ function include(source: Obj, target: Obj, segments: string[]): void {
   const value = source[key]
   const rest = segments.slice(1)
   if (rest.length === 0) {
-    target[key] = structuredClone(value)
+    target[key] = cloneJson(value)
     return
   }
   if (Array.isArray(value)) {

@@ -1,3 +1,4 @@
+import { cloneJson } from '../scim/clone-json.ts'
 import { CORE_USER_URN } from '../scim/core-schema.ts'
 import type { Flavor } from './flavor.ts'
 import type { StoredUser } from './store.ts'
@@ -15,16 +16,19 @@ export function versionOf(user: StoredUser): string {
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1
  */
 export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string): Obj {
-  const resource: Obj = { schemas: [CORE_USER_URN], id: user.id }
+  // `schemas` first: the core URN and each extension whose attributes are present (RFC 7643 §3).
+  const schemas = [CORE_USER_URN]
+  for (const extension of flavor.extensions) if (user.data[extension.urn] !== undefined) schemas.push(extension.urn)
+  const resource: Obj = { schemas, id: user.id }
   for (const definition of flavor.attributes) {
     if (definition.returned === 'never') continue
     const value = user.data[definition.name]
-    if (value !== undefined) resource[definition.name] = structuredClone(value)
+    if (value !== undefined) resource[definition.name] = cloneJson(value)
   }
-  if (user.groups.length > 0) resource.groups = structuredClone(user.groups)
+  if (user.groups.length > 0) resource.groups = cloneJson(user.groups)
   for (const extension of flavor.extensions) {
     const value = user.data[extension.urn]
-    if (value !== undefined) resource[extension.urn] = structuredClone(value)
+    if (value !== undefined) resource[extension.urn] = cloneJson(value)
   }
   resource.meta = {
     resourceType: 'User',
@@ -33,7 +37,7 @@ export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string): O
     location: `${baseUrl}/Users/${encodeURIComponent(user.id)}`,
     version: versionOf(user),
   }
-  return withSchemas(resource, flavor)
+  return resource
 }
 
 /** Sets `schemas` to the core URN plus each extension URN whose attributes are present (RFC 7643 §3), as first key. */

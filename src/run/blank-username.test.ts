@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -155,9 +156,32 @@ describe('the run’s turn to hold a blank userName', () => {
     expect(carriesBlankUserName(put({ userName: '' }))).toBe(true)
     expect(carriesBlankUserName(put({ UserName: '  ' }))).toBe(true)
     expect(carriesBlankUserName(put(undefined, '{"username":""}'))).toBe(true)
+    // A key spelled with a JSON escape is still userName once parsed.
+    expect(carriesBlankUserName(put(undefined, '{"user\\u004eame":" "}'))).toBe(true)
+    expect(carriesBlankUserName(put(undefined, '{"userName":"\\t\\u00a0 \\n"}'))).toBe(true)
+    expect(carriesBlankUserName(put(undefined, '{"userName":"\u3000"}'))).toBe(true)
+    expect(carriesBlankUserName(put(undefined, '{"userName":"\\b"}'))).toBe(false)
+    expect(carriesBlankUserName(put(undefined, `{"displayName":"${'x'.repeat(1000)}", "userName": "a"}`))).toBe(false)
     expect(carriesBlankUserName(put({ userName: 'a' }))).toBe(false)
     expect(carriesBlankUserName(put({ userName: null }))).toBe(false)
     expect(carriesBlankUserName(put(undefined, '{"userName":'))).toBe(false)
     expect(carriesBlankUserName(put([{ userName: '' }]))).toBe(false)
+  })
+
+  test('a raw body is judged as its parsed form is, whatever its white space and escapes', () => {
+    const text = fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\u00a0', '\u3000', '\u2028', 'a', '"', '\\') })
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('userName', 'USERNAME', 'displayName', ''), text), (body) => {
+        const raw = JSON.stringify(body)
+        const parsed = carriesBlankUserName({ method: 'PUT', path: '/Users/x', json: body })
+        expect(carriesBlankUserName({ method: 'PUT', path: '/Users/x', rawBody: raw })).toBe(parsed)
+        // The same body with every character of its strings escaped as \uXXXX.
+        const escaped = raw.replace(
+          /[\s\u00a0\u3000\u2028a]/g,
+          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+        )
+        expect(carriesBlankUserName({ method: 'PUT', path: '/Users/x', rawBody: escaped })).toBe(parsed)
+      }),
+    )
   })
 })

@@ -41,22 +41,5 @@ export const CHECKS: readonly CheckDefinition<any>[] = [
 ]
 assertUniqueIds(CHECKS)
 
-/** Ids that changed when file, area and id prefix were made one; still accepted by `--only`/`--skip`. */
-export const CHECK_ALIASES: Readonly<Record<string, string>> = {
-  'put.immutable.unchanged': 'put.readonly.immutable-unchanged',
-  'put.attributes-param': 'put.attributes.param',
-}
-
-/** Applies `--only` and `--skip` (exact ids or former ids, or a prefix ending in `*` such as `put.etag.*`). */
-export function selectChecks<T extends { id: string }>(checks: readonly T[], only: string[], skip: string[]): T[] {
-  const matches = (id: string, pattern: string) =>
-    pattern.endsWith('*') ? id.startsWith(pattern.slice(0, -1)) : id === (CHECK_ALIASES[pattern] ?? pattern)
-  return checks.filter(
-    (c) => (only.length === 0 || only.some((p) => matches(c.id, p))) && !skip.some((p) => matches(c.id, p)),
-  )
-}
-
-/** Unknown ids in `--only`/`--skip` are a usage error (a typo would silently run nothing). */
-export function unknownCheckIds(patterns: string[]): string[] {
-  return patterns.filter((p) => selectChecks(CHECKS, [p], []).length === 0)
-}
+export { CHECK_ALIASES } from './aliases.ts'
+export { selectChecks, unknownCheckIds } from './select.ts'

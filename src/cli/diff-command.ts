@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { CHECK_ALIASES } from '../checks/index.ts'
+import { CHECK_ALIASES } from '../checks/aliases.ts'
 import { UsageError } from '../errors.ts'
 import {
   type Baseline,

@@ -3,10 +3,10 @@ import { statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { auditSpec } from '../audit/audit-spec.ts'
-import { CHECK_ALIASES, unknownCheckIds } from '../checks/index.ts'
-import { parseServiceProviderConfig } from '../discovery/index.ts'
-import { oneLine, TransportError, UsageError } from '../errors.ts'
-import type { ScimClient } from '../http/client.ts'
+import { CHECK_ALIASES } from '../checks/aliases.ts'
+import { unknownCheckIds } from '../checks/select.ts'
+import { UsageError } from '../errors.ts'
+import type { Reporter } from 'vitest/node'
 import { loadProfile, type VendorProfile } from '../profile/vendor-profile.ts'
 import { ALL_VENDORS } from '../profile/vendors.ts'
 import { writeFileAtomic } from '../report/_internals/atomic-write.ts'
@@ -19,20 +19,15 @@ import { terminalLine } from '../report/terminal.ts'
 import type { ConformanceReport } from '../report/types.ts'
 import { writeReports } from '../report/write-reports.ts'
 import { buildConfig, ENV, type RunConfig, scimTarget, shownPath } from '../run/config.ts'
-import { usersUrlOf } from '../run/context.ts'
 import { UserLedger } from '../run/ledger.ts'
 import '../run/provided.ts'
 import { suiteOptions } from '../run/suite-options.ts'
-import { finishRun } from '../run/sweep.ts'
-import { ForeignUserError, guardedClient, TestUsers } from '../run/test-users.ts'
-import { learnWithTestUser } from '../run/learn-constraints.ts'
-import { NO_CONSTRAINTS, type ServerConstraints } from '../checks/context.ts'
-import { scrubberOf, scrubSecrets, secretsOf, withoutUserinfo } from '../secrets.ts'
+import type { ServerConstraints } from '../checks/context.ts'
+import { scrubSecrets, secretsOf, withoutUserinfo } from '../secrets.ts'
 import { HELP, parseFlags, RUN_OPTIONS } from './args.ts'
-import { clientOf } from '../run/from-config.ts'
-import { preflightTarget } from '../run/preflight.ts'
 import { readBaseline } from './diff-command.ts'
 import { authFlags } from './auth-flags.ts'
+import { markPhase, writePhases } from './phase-marks.ts'
 
 // Compiled (the installed package: dist/src/cli/) the suites are JavaScript too, in dist/suites/.
 const COMPILED = import.meta.url.endsWith('.js')
@@ -44,6 +39,15 @@ const SUITES_ROOT = fileURLToPath(new URL('../../', import.meta.url))
  * (the embedded server's default) run at once, their summaries printed in order; the exit code folds them.
  */
 export async function runCommand(args: string[]): Promise<number> {
+  markPhase(null, 'command started')
+  try {
+    return await runVendors(args)
+  } finally {
+    writePhases()
+  }
+}
+
+async function runVendors(args: string[]): Promise<number> {
   const flags = parseFlags(args, RUN_OPTIONS)
   if (flags.help) {
     process.stdout.write(`${HELP}\n`)
@@ -225,6 +229,7 @@ async function runVendor(base: RunConfig, vendor: string, run: VendorRun): Promi
     spec: base.spec ?? undefined,
     allowRemoteRefs: base.allowRemoteRefs,
   })
+  markPhase(vendor, 'spec loaded')
   const reportDir = perVendorDir ? join(base.reportDir, vendor) : base.reportDir
   // Without a target the global setup starts the embedded reference server, which always demands a
   // token (made here, so that every output knows the secret to scrub) and supports ETags.
@@ -247,7 +252,11 @@ async function runVendor(base: RunConfig, vendor: string, run: VendorRun): Promi
       target: config.target ? withoutUserinfo(config.target) : null,
     })
   if (mismatch) throw new UsageError(`--baseline ${gate.against}: ${mismatch}.`)
-  const constraints = config.target ? await preflight(config, profile, false) : null
+  // Loaded only against a target: the HTTP client and the test users are the worker's business otherwise.
+  const constraints = config.target
+    ? await (await import('../run/before-checks.ts')).preflight(config, profile, false, warmVitest)
+    : null
+  markPhase(vendor, 'preflight done')
   if (interrupt.count > 0) return done(130)
   process.stderr.write(
     `scim-conformance: ${profile.name} (${profile.declared.displayName}) against ` +
@@ -266,6 +275,7 @@ async function runVendor(base: RunConfig, vendor: string, run: VendorRun): Promi
     })
   const secrets = secretsOf(config)
   await writeReports(report, reportDir, { secrets })
+  markPhase(vendor, 'reports written')
   const shown = { reportDir: shownPath(reportDir), color: process.stdout.isTTY === true, secrets }
   output.push(['stdout', `${consoleSummary(report, shown)}\n`])
   if (report.harnessErrors && report.harnessErrors.length > 0) {
@@ -300,63 +310,6 @@ async function writeAcceptedSet(
 }
 
 /**
- * One authenticated read before the run (src/run/preflight.ts), so an unreachable target, refused credentials or a
- * wrong --target are one exit-2 line and not 60 failed checks, and no report is written; then the ownership probe,
- * which learns the server's input constraints once for the run.
- */
-async function preflight(config: RunConfig, profile: VendorProfile, embedded: boolean): Promise<ServerConstraints> {
-  await preflightTarget(config, config.target!, profile)
-  warmVitest()
-  const client = clientOf(config, config.target!)
-  try {
-    const exchange = await client.send({ method: 'GET', path: `${profile.basePath}/ServiceProviderConfig` })
-    if (exchange.error) throw new TransportError(`cannot reach the target ${config.target}: ${exchange.error.message}`)
-    return await ownershipProbe(
-      client,
-      config,
-      profile,
-      exchange.response?.status === 200 ? exchange.response.body : null,
-      embedded,
-    )
-  } finally {
-    await client.close()
-  }
-}
-
-/**
- * Creates one test user from the smallest payload the vendor allows and, before any check, learns the
- * server's input constraints on it (src/run/learn-constraints.ts; with --user-id on that user, put back
- * after), then deletes it: a target that
- * answers a creation with another user's id or body stops the run here (exit 2, one line), before a
- * single check has been tried. Any other refusal of the creation is left to the checks, which report it
- * in their own terms (the constraints then say that nothing was learned, and why).
- */
-async function ownershipProbe(
-  client: ScimClient,
-  config: RunConfig,
-  profile: VendorProfile,
-  spc: unknown,
-  embedded: boolean,
-): Promise<ServerConstraints> {
-  const ledger = new UserLedger(
-    config.reportDir,
-    config.runId,
-    { usersUrl: usersUrlOf(config.target!, profile), embedded },
-    scrubberOf(config),
-  )
-  const filterSupported = spc !== null && parseServiceProviderConfig(spc).filter
-  const users = new TestUsers(client, profile, ledger, { ...config, filterSupported })
-  await users.snapshotExisting()
-  try {
-    // With --user-id the experiments run on that user (put back after them), before any check uses it.
-    return await learnWithTestUser(guardedClient(client, users), profile, users, { borrowed: config.userId !== null })
-  } catch (error) {
-    if (error instanceof ForeignUserError) throw error
-    return { ...NO_CONSTRAINTS, notes: [`constraints: not learned (${oneLine(error)})`] }
-  }
-}
-
-/**
  * Runs the suites in-process through vitest's Node API: the config goes in through `provide` (the
  * suites `inject` it), the report comes back in memory from the reporter; null when the run was
  * stopped before it ended.
@@ -387,7 +340,12 @@ async function runSuites(
       ...suiteOptions(COMPILED ? 'js' : 'ts'),
       watch: false,
       run: true,
-      reporters: [new ProgressReporter({ label: run.label, board: run.progress }), junit, reporter],
+      reporters: [
+        new ProgressReporter({ label: run.label, board: run.progress }),
+        junit,
+        reporter,
+        phaseReporter(config.vendor),
+      ],
     },
     {},
     { stdout: process.stderr },
@@ -401,16 +359,29 @@ async function runSuites(
   if (constraints) vitest.provide('constraints', constraints)
   const cancel = () => void vitest.cancelCurrentRun('keyboard-input')
   interrupt.cancel.add(cancel)
+  markPhase(config.vendor, 'vitest created')
   try {
     if (interrupt.count === 0) await vitest.start([])
   } finally {
     interrupt.cancel.delete(cancel)
     await vitest.close()
   }
+  markPhase(config.vendor, 'suites ended')
   process.exitCode = 0
   const report = reporter.result()
   if (report && interrupt.count > 0) report.interrupted = true
   return report
+}
+
+/** Marks the moment the worker has loaded the suites and the first check's test begins (phase-marks.ts). */
+function phaseReporter(vendor: string): Reporter {
+  let first = true
+  return {
+    onTestCaseReady() {
+      if (first) markPhase(vendor, 'first check started')
+      first = false
+    },
+  }
 }
 
 /**
@@ -429,6 +400,7 @@ async function removeTestUsersNow(config: RunConfig): Promise<void> {
   if (config.target === null) return
   // Twice: a creation already in flight when the stop was written is confirmed, and swept, by the second pass.
   const sweepTwice = async () => {
+    const { finishRun } = await import('../run/sweep.ts')
     await finishRun(config, config.target!)
     return finishRun(config, config.target!)
   }

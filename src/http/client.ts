@@ -1,6 +1,7 @@
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import { UsageError } from '../errors.ts'
+import { defaultDeadlineMs } from './deadline.ts'
 import { type AuthProvider, bearerAuth } from './auth.ts'
 import { encodeLargeBodies } from './body-bytes.ts'
 import type { Exchange } from './exchange.ts'
@@ -140,11 +141,6 @@ export function rateLimitSeen(url: string): RateLimitTally | null {
     lowestConcurrency: Math.min(...tallies.map((t) => t.lowestConcurrency)),
     lowestRate: rates.length === 0 ? null : Math.min(...rates),
   }
-}
-
-/** The default whole-exchange deadline: a minute, and always room for a few idle timeouts' worth of a slow answer. */
-export function defaultDeadlineMs(timeoutMs: number): number {
-  return Math.max(60_000, 3 * timeoutMs)
 }
 
 /** Methods RFC 9110 §9.2.2 calls idempotent, which a client may send again after a connection failure. */

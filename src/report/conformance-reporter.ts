@@ -1,17 +1,14 @@
 import { isAbsolute, relative } from 'node:path'
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
 import { auditSpec } from '../audit/audit-spec.ts'
-import { OUTCOME_RANK } from '../checks/define-check.ts'
-import { CHECKS } from '../checks/index.ts'
+import { type CheckDefinition, OUTCOME_RANK } from '../checks/define-check.ts'
 import { INTERRUPTED_MESSAGE, type CheckResult, type SpecFinding } from '../checks/types.ts'
 import { oneLine } from '../errors.ts'
 import { TOOL_VERSION } from '../package-info.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
-import { profileOf } from '../run/from-config.ts'
 import type { RunConfig } from '../run/config.ts'
 import '../run/provided.ts'
 import { secretsOf, warnShortSecrets, withoutUserinfo } from '../secrets.ts'
-import { finishRun } from '../run/sweep.ts'
 import { terminalLine } from './terminal.ts'
 import type { ConformanceReport } from './types.ts'
 import { writeReports } from './write-reports.ts'
@@ -117,11 +114,16 @@ export class ConformanceReporter implements Reporter {
       throw new Error(
         'ConformanceReporter: the run has no provided configuration (suites/vitest.config.ts provides it)',
       )
-    if (reason === 'interrupted') this.results.push(...notRun(modules, this.results, config.seed))
+    // Loaded where needed (issue 15: start-up): the catalog (fast-check, ajv) to name the checks a stop cut short,
+    // the sweep (undici) against a target, whose preflight loaded the client already.
+    if (reason === 'interrupted') {
+      const { CHECKS } = await import('../checks/index.ts')
+      this.results.push(...notRun(CHECKS, modules, this.results, config.seed))
+    }
     // Every check is done or abandoned: its test users go now, so that the report can say what remains.
     let cleanup: ConformanceReport['cleanup']
     try {
-      if (config.target) cleanup = await finishRun(config, config.target)
+      if (config.target) cleanup = await (await import('../run/sweep.ts')).finishRun(config, config.target)
       for (const line of cleanup?.warnings ?? [])
         process.stderr.write(`scim-conformance: warning: ${terminalLine(line)}\n`)
     } catch (error) {
@@ -130,7 +132,7 @@ export class ConformanceReporter implements Reporter {
     let specFindings: SpecFinding[] = []
     let spec = config.spec ?? config.vendor
     try {
-      const profile = this.options.profile ?? (await profileOf(config))
+      const profile = this.options.profile ?? (await (await import('../run/from-config.ts')).profileOf(config))
       // As the user would type it: relative to where the run started, when it lies below.
       const rel = relative(process.cwd(), profile.specPath)
       spec = rel.startsWith('..') || isAbsolute(rel) ? profile.specPath : rel
@@ -191,12 +193,17 @@ export class ConformanceReporter implements Reporter {
 }
 
 /** The checks an interrupted run never finished: each a `skipped` result marked interrupted, never a pass. */
-function notRun(modules: ReadonlyArray<TestModule>, results: readonly CheckResult[], seed: number): CheckResult[] {
+function notRun(
+  catalog: readonly Pick<CheckDefinition, 'id' | 'title' | 'level' | 'source' | 'area'>[],
+  modules: ReadonlyArray<TestModule>,
+  results: readonly CheckResult[],
+  seed: number,
+): CheckResult[] {
   const done = new Set(results.map((r) => r.id))
   const out: CheckResult[] = []
   for (const module of modules) {
     for (const testCase of module.children.allTests()) {
-      const check = CHECKS.find((c) => c.id === testCase.name)
+      const check = catalog.find((c) => c.id === testCase.name)
       if (!check || done.has(check.id) || testCase.result().state === 'failed') continue
       const { id, title, level, source, area } = check
       out.push({

@@ -1,5 +1,5 @@
 import type { Reporter, TestCase, Vitest } from 'vitest/node'
-import { CHECKS, selectChecks } from '../checks/index.ts'
+import { selectedCount } from '../checks/select.ts'
 import { type RunProgress, subscribeProgress } from '../run/progress-channel.ts'
 import '../run/provided.ts'
 import type { ProgressBoard } from './progress-board.ts'
@@ -101,7 +101,7 @@ export class ProgressReporter implements Reporter {
   /** The number of checks the run's configuration selects (0 when there is none to read). */
   private selected(): number {
     const run = this.vitest?.getRootProject().getProvidedContext().run
-    return run ? selectChecks(CHECKS, run.only, run.skip).length : 0
+    return run ? selectedCount(run.only, run.skip) : 0
   }
 
   private onProgress(progress: RunProgress): void {

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
-import { defaultDeadlineMs } from '../http/client.ts'
+import { defaultDeadlineMs } from '../http/deadline.ts'
 import { harFileProblem } from '../report/har.ts'
 import type { BasicSettings, OAuthSettings } from '../http/auth.ts'
 import { authConfig } from './auth-config.ts'

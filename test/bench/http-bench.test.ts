@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest'
 import { benchGenerate } from './generate-bench.ts'
 import { scalingBench, throughputBench } from './http-bench.ts'
+import { fixedCost, phaseSpans } from './wait-bench.ts'
 
 // Smoke tests: `npm run bench` keeps working. No figure is asserted (timings belong in the benchmark's
 // output, not in a test on a noisy machine); only that each phase ran, cleanly, against a conforming server.
@@ -26,4 +27,23 @@ test('the scaling and generation benchmarks run', async () => {
   const [gen] = await benchGenerate({ count: 200, vendors: ['cube'] })
   expect(gen).toMatchObject({ vendor: 'cube' })
   expect(gen.payloadsPerSecond).toBeGreaterThan(0)
+}, 120_000)
+
+test('the fixed-cost row cuts a whole CLI run at its own phase marks, in order, summing to its wall time', async () => {
+  const f = await fixedCost('cube')
+  expect(f.run.exitCode).toBe(0)
+  expect(f.run.marks.map((m) => m.phase)).toEqual([
+    'command started',
+    'spec loaded',
+    'preflight done',
+    'vitest created',
+    'first check started',
+    'suites ended',
+    'reports written',
+  ])
+  const at = f.run.marks.map((m) => m.atMs)
+  expect(at).toEqual([...at].sort((a, b) => a - b))
+  const spans = phaseSpans(f.run)
+  expect(spans.every((s) => s.seconds >= 0)).toBe(true)
+  expect(spans.reduce((n, s) => n + s.seconds, 0)).toBeCloseTo(f.run.seconds, 6)
 }, 120_000)

@@ -1,7 +1,7 @@
 import { ALL_VENDORS } from '../../src/profile/vendors.ts'
 import { benchGenerate } from './generate-bench.ts'
 import { conformanceRun, DEFAULT_CONCURRENCY, SCALING_CHECKS, scalingBench, throughputBench } from './http-bench.ts'
-import { fixedCost, latencyRun, wholeRunVsRaw } from './wait-bench.ts'
+import { fixedCost, latencyRun, phaseSpans, wholeRunVsRaw } from './wait-bench.ts'
 
 /** One block of the benchmark report: a title, a table, and notes printed under it. */
 interface Section {
@@ -160,6 +160,7 @@ const SECTIONS: Section[] = [
           '',
           '',
         ],
+        ...phaseSpans(f.run).map((p) => [`    ${p.span}`, '', fixed(p.seconds, 2), '', '', '', '']),
       )
       return rows
     },
@@ -171,7 +172,8 @@ const SECTIONS: Section[] = [
       'of which: requests and summed check time of the history and race checks (issue 14); ratio: their share',
       "    of the run's requests.",
       '(c) fixed cost: "in the run" is the report\'s durationMs (preflight to last check); "outside" the rest of the',
-      '    wall time (process start, TypeScript loading, vitest start, report writing).',
+      '    wall time (process start, TypeScript loading, vitest start, report writing). Below it, the wall time cut at',
+      "    the run's own phase marks (SCIM_CONFORMANCE_PHASES, src/cli/phase-marks.ts), from process start to exit.",
     ],
   },
   {

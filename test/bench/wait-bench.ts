@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { PHASES_ENV, type PhaseMark } from '../../src/cli/phase-marks.ts'
 import type { ConformanceReport } from '../../src/report/types.ts'
 import { DEFAULT_CONCURRENCY, openRawLoop, startServerProcess } from './http-bench.ts'
 import { startLatencyProxy } from './latency-proxy.ts'
@@ -21,6 +22,8 @@ export interface WholeRun {
   insideSeconds: number
   /** Requests and summed check time per area (e.g. the cost of `sequence` and `concurrency`). */
   byArea: Record<string, { requests: number; checkSeconds: number }>
+  /** The run's own phase marks (src/cli/phase-marks.ts): ms since its process started. */
+  marks: PhaseMark[]
 }
 
 /** Runs the CLI against `target` with the given flags, in a child process, and reads its report. */
@@ -31,7 +34,11 @@ export async function cliRun(target: string, token: string, vendor: string, args
     const child = spawn(
       process.execPath,
       [BIN, 'run', '--vendor', vendor, '--target', target, '--report-dir', reportDir, ...args],
-      { cwd: ROOT, stdio: 'ignore', env: { ...process.env, SCIM_TOKEN: token } },
+      {
+        cwd: ROOT,
+        stdio: 'ignore',
+        env: { ...process.env, SCIM_TOKEN: token, [PHASES_ENV]: join(reportDir, 'phases.json') },
+      },
     )
     const exitCode = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     const seconds = (performance.now() - started) / 1000
@@ -42,7 +49,15 @@ export async function cliRun(target: string, token: string, vendor: string, args
       area.requests += r.requests ?? 0
       area.checkSeconds += (r.durationMs ?? 0) / 1000
     }
-    return { seconds, exitCode, requests: report.summary.requests, insideSeconds: report.durationMs / 1000, byArea }
+    const { marks } = JSON.parse(await readFile(join(reportDir, 'phases.json'), 'utf8')) as { marks: PhaseMark[] }
+    return {
+      seconds,
+      exitCode,
+      requests: report.summary.requests,
+      insideSeconds: report.durationMs / 1000,
+      byArea,
+      marks,
+    }
   } finally {
     await rm(reportDir, { recursive: true, force: true })
   }
@@ -96,6 +111,29 @@ export async function latencyRun(vendor: string, delayMs: number, concurrency = 
     await proxy.close()
     await server.close()
   }
+}
+
+/** What each span between two of a run's phase marks is spent on, named by the mark that ends it. */
+const PHASE_SPANS: Record<string, string> = {
+  'command started': 'process start: Node, the CLI modules',
+  'spec loaded': 'spec load (swagger-parser)',
+  'preflight done': 'preflight: a read of the target, the ownership probe',
+  'vitest created': 'vitest and vite start (main thread)',
+  'first check started': 'worker thread: suites loaded, discovery, test users',
+  'suites ended': 'the check, its test user removed, the worker ended',
+  'reports written': 'reports written',
+}
+
+/** A run's wall time cut at its phase marks: each span's name and seconds, the last one up to the process exit. */
+export function phaseSpans(run: WholeRun): { span: string; seconds: number }[] {
+  const spans: { span: string; seconds: number }[] = []
+  let from = 0
+  for (const mark of run.marks) {
+    spans.push({ span: PHASE_SPANS[mark.phase] ?? mark.phase, seconds: (mark.atMs - from) / 1000 })
+    from = mark.atMs
+  }
+  spans.push({ span: 'process exit', seconds: run.seconds - from / 1000 })
+  return spans
 }
 
 /**

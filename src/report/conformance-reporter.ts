@@ -12,7 +12,8 @@ import { secretsOf, warnShortSecrets, withoutUserinfo } from '../secrets.ts'
 import { terminalLine } from './terminal.ts'
 import type { ConformanceReport } from './types.ts'
 import { writeReports } from './write-reports.ts'
-import { harSpoolPath, linkResults, writeHar } from './har.ts'
+import { harSpoolPath } from '../run/har-spool.ts'
+import { linkResults, writeHar } from './har.ts'
 
 export { TOOL_VERSION }
 

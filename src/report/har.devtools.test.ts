@@ -15,7 +15,8 @@ import {
 } from '../../test/support/cli.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { secretsOf } from '../secrets.ts'
-import { type HarEntry, harEntry, spoolLine, writeHar } from './har.ts'
+import { type HarEntry, harEntry, spoolLine } from '../run/har-spool.ts'
+import { writeHar } from './har.ts'
 
 /**
  * "It opens in a browser's network panel importer" (issue 17 item 2), proved with the importer itself: the HAR

@@ -18,16 +18,8 @@ import {
 import type { CheckResult } from '../checks/types.ts'
 import type { Exchange } from '../http/exchange.ts'
 import { secretsOf } from '../secrets.ts'
-import {
-  caseKey,
-  type HarEntry,
-  harEntry,
-  harFileFor,
-  harFileProblem,
-  linkResults,
-  spoolLine,
-  writeHar,
-} from './har.ts'
+import { caseKey, type HarEntry, harEntry, harFileFor, harFileProblem, spoolLine } from '../run/har-spool.ts'
+import { linkResults, writeHar } from './har.ts'
 import type { ConformanceReport } from './types.ts'
 
 // har-validator (the HAR 1.2 JSON schemas of har-schema, checked with ajv): CommonJS, no type declarations.

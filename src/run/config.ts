@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { defaultDeadlineMs } from '../http/deadline.ts'
-import { harFileProblem } from '../report/har.ts'
+import { harFileProblem } from './har-spool.ts'
 import type { BasicSettings, OAuthSettings } from '../http/auth.ts'
 import { authConfig } from './auth-config.ts'
 
@@ -41,7 +41,7 @@ export interface RunConfig {
   allowRemoteRefs: boolean
   /** Short id stamped into every test user's userName so leftovers can be found. */
   runId: string
-  /** `--har FILE`: every exchange of the run written there as HAR 1.2 (src/report/har.ts), or null. */
+  /** `--har FILE`: every exchange of the run written there as HAR 1.2 (src/run/har-spool.ts, src/report/har.ts), or null. */
   har: string | null
 }
 

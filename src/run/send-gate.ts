@@ -4,7 +4,7 @@ import type { Exchange } from '../http/exchange.ts'
 
 /** What the gate knows of the check in progress: every request it causes, through any layer, is its. */
 export interface RunningCheck {
-  /** The check's id: what a recorded exchange is tagged with (the HAR's `_checkId`, src/report/har.ts). */
+  /** The check's id: what a recorded exchange is tagged with (the HAR's `_checkId`, src/run/har-spool.ts). */
   id?: string
   /** A check whose requests race each other on purpose (put.concurrency.*): they go first, fired together. */
   racer?: boolean

@@ -41,7 +41,10 @@ export interface RunConfig {
   allowRemoteRefs: boolean
   /** Short id stamped into every test user's userName so leftovers can be found. */
   runId: string
-  /** `--har FILE`: every exchange of the run written there as HAR 1.2 (src/run/har-spool.ts, src/report/har.ts), or null. */
+  /**
+   * `--har FILE`: every exchange of the run written there as HAR 1.2 (src/run/har-spool.ts, src/report/har.ts), or
+   * null.
+   */
   har: string | null
 }
 

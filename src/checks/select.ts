@@ -1,6 +1,9 @@
 import { CHECK_ALIASES } from './aliases.ts'
 import { CHECK_IDS } from './ids.ts'
 
+/** The catalog as far as selection sees it: ids alone. */
+const CATALOG_IDS = CHECK_IDS.map((id) => ({ id }))
+
 /** Applies `--only` and `--skip` (exact ids or former ids, or a prefix ending in `*` such as `put.etag.*`). */
 export function selectChecks<T extends { id: string }>(checks: readonly T[], only: string[], skip: string[]): T[] {
   const matches = (id: string, pattern: string) =>
@@ -12,15 +15,10 @@ export function selectChecks<T extends { id: string }>(checks: readonly T[], onl
 
 /** Unknown ids in `--only`/`--skip` are a usage error (a typo would silently run nothing). */
 export function unknownCheckIds(patterns: string[]): string[] {
-  const ids = CHECK_IDS.map((id) => ({ id }))
-  return patterns.filter((p) => selectChecks(ids, [p], []).length === 0)
+  return patterns.filter((p) => selectChecks(CATALOG_IDS, [p], []).length === 0)
 }
 
 /** How many checks `--only` and `--skip` select, counted without loading the checks. */
 export function selectedCount(only: string[], skip: string[]): number {
-  return selectChecks(
-    CHECK_IDS.map((id) => ({ id })),
-    only,
-    skip,
-  ).length
+  return selectChecks(CATALOG_IDS, only, skip).length
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import type { TestCase, Vitest } from 'vitest/node'
+import type { TestCase, TestModule, Vitest } from 'vitest/node'
 import type { CheckResult } from '../checks/types.ts'
 import { loadProfile } from '../profile/vendor-profile.ts'
 import { buildConfig } from '../run/config.ts'
@@ -39,5 +39,30 @@ describe('ConformanceReporter summary', () => {
     reporter.onTestCaseResult(testCase('put.status.success-200', 'passed'))
     await reporter.onTestRunEnd([], [], 'passed')
     expect(reporter.result()!.summary).not.toHaveProperty('errored')
+  })
+  test('a suite file that could not load, or a run where no check ran, is a harness error, never a pass', async () => {
+    const config = { ...buildConfig({ vendor: 'cube' }), target: null }
+    const profile = await loadProfile({ vendor: 'cube', validate: false })
+    const run = async (modules: TestModule[]) => {
+      const reporter = new ConformanceReporter({ profile, specFindings: [] })
+      reporter.onInit({ getRootProject: () => ({ getProvidedContext: () => ({ run: config }) }) } as unknown as Vitest)
+      reporter.onTestRunStart()
+      await reporter.onTestRunEnd(modules, [], 'passed')
+      return reporter.result()!
+    }
+    const broken = {
+      relativeModuleId: 'suites/meta.test.js',
+      errors: () => [{ message: 'Dynamic require of "node:assert" is not supported' }],
+    } as unknown as TestModule
+    const loaded = { relativeModuleId: 'suites/etag.test.js', errors: () => [] } as unknown as TestModule
+    expect((await run([loaded, broken])).harnessErrors).toEqual([
+      'suites/meta.test.js could not run: Dynamic require of "node:assert" is not supported',
+    ])
+    expect((await run([loaded])).harnessErrors).toEqual([
+      'no check ran: the suites registered none of the selected checks',
+    ])
+    // Nothing selected (every check skipped): nothing to run, nothing missing.
+    config.skip = ['put.*']
+    expect((await run([loaded])).harnessErrors).toEqual([])
   })
 })

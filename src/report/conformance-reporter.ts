@@ -4,6 +4,7 @@ import { auditSpec } from '../audit/audit-spec.ts'
 import { type CheckDefinition, OUTCOME_RANK } from '../checks/define-check.ts'
 import { INTERRUPTED_MESSAGE, type CheckResult, type SpecFinding } from '../checks/types.ts'
 import { oneLine } from '../errors.ts'
+import { selectedCount } from '../checks/select.ts'
 import { TOOL_VERSION } from '../package-info.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { RunConfig } from '../run/config.ts'
@@ -110,11 +111,17 @@ export class ConformanceReporter implements Reporter {
     reason: TestRunEndReason,
   ): Promise<void> {
     for (const e of unhandledErrors) this.harnessErrors.push(oneLine(e.message ?? 'unhandled error'))
+    // A suite file that could not load registered none of its checks: a run that says nothing of them is no pass.
+    for (const m of modules)
+      for (const e of m.errors()) this.harnessErrors.push(`${m.relativeModuleId} could not run: ${oneLine(e.message)}`)
     const config = this.config()
     if (!config)
       throw new Error(
         'ConformanceReporter: the run has no provided configuration (suites/vitest.config.ts provides it)',
       )
+    if (reason !== 'interrupted' && this.results.length === 0 && this.errored === 0 && this.harnessErrors.length === 0)
+      if (selectedCount(config.only, config.skip) > 0)
+        this.harnessErrors.push('no check ran: the suites registered none of the selected checks')
     // Loaded where needed (issue 15: start-up): the catalog (fast-check, ajv) to name the checks a stop cut short,
     // the sweep (undici) against a target, whose preflight loaded the client already.
     if (reason === 'interrupted') {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { PACKAGE_ROOT } from '../package-info.ts'
 import { auditSpec } from '../audit/audit-spec.ts'
 import { CHECK_ALIASES } from '../checks/aliases.ts'
 import { unknownCheckIds } from '../checks/select.ts'
@@ -29,10 +29,11 @@ import { readBaseline } from './diff-command.ts'
 import { authFlags } from './auth-flags.ts'
 import { markPhase, writePhases } from './phase-marks.ts'
 
-// Compiled (the installed package: dist/src/cli/) the suites are JavaScript too, in dist/suites/.
+// Compiled (the installed package: dist/, bundled by `npm run build`) the suites are JavaScript too, in dist/suites/.
 const COMPILED = import.meta.url.endsWith('.js')
-// The folder the suites/ folder is in: the repository, or dist/ compiled.
-const SUITES_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+// The folder the suites/ folder is in: the repository, or dist/ compiled (found from the package root: bundled,
+// this module may be in a chunk anywhere under dist/).
+const SUITES_ROOT = COMPILED ? join(PACKAGE_ROOT, 'dist') : PACKAGE_ROOT
 
 /**
  * `run`: one conformance run per vendor, each a vitest run of the suites in its own worker thread; several vendors

@@ -58,6 +58,13 @@ beforeAll(async () => {
   )
   for (const f of ['package.json', 'README.md', 'LICENSE', 'specs'])
     cpSync(join(REPO_ROOT, f), join(stage, f), { recursive: true })
+  // Bundled as `npm run build` bundles it (esbuild, from the repository's node_modules).
+  const tools = { ...process.env, PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH}` }
+  for (const script of ['bundle-worker', 'bundle-main'])
+    await run('npm', ['run', '--silent', script], {
+      cwd: stage,
+      env: { ...tools, NODE_PATH: join(REPO_ROOT, 'node_modules') },
+    })
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: stage })
   const tarball = join(work, (JSON.parse(packed.stdout) as { filename: string }[])[0].filename)
   project = join(work, 'project')
@@ -95,12 +102,28 @@ describe('the packed package, installed into an empty project', () => {
     expect(existsSync(join(project, 'node_modules/tsx'))).toBe(false)
   })
 
+  test("a run loads bundles: the worker's suite code is one module, the CLI a few chunks (vitest outside)", () => {
+    // Every import of a bundle: only vitest, Node's built-ins, and (the CLI) its own chunks.
+    const importsOf = (file: string) =>
+      [...readFileSync(join(installed, file), 'utf8').matchAll(/(?:^|\n)\s*import\s[^'"]*['"]([^'"]+)['"]/g)].map(
+        (m) => m[1],
+      )
+    const outside = (file: string) =>
+      importsOf(file).filter((i) => !/^(vitest(\/.*)?|node:.*)$/.test(i) && !/^\.\.?\/(.*\/)?chunks\//.test(i))
+    expect(importsOf('dist/suites/support/conformance-suite.js')).not.toContain('undici')
+    expect(outside('dist/suites/support/conformance-suite.js')).toEqual([])
+    expect(importsOf('dist/suites/support/conformance-suite.js').filter((i) => i.startsWith('.'))).toEqual([])
+    expect(outside('dist/src/cli/main.js')).toEqual([])
+    expect(outside('dist/suites/support/global-setup.js')).toEqual([])
+    expect(filesUnder(join(installed, 'dist/chunks')).length).toBeGreaterThan(0)
+  })
+
   test('the repository packs the same list: `files` leaves out tests, benchmark and proofs', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: REPO_ROOT })
     const paths = (JSON.parse(stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path)
-    expect(paths.filter((p) => !/^(dist\/(src|suites)\/|specs\/|LICENSE$|README\.md$|package\.json$)/.test(p))).toEqual(
-      [],
-    )
+    expect(
+      paths.filter((p) => !/^(dist\/(src|suites|chunks)\/|specs\/|LICENSE$|README\.md$|package\.json$)/.test(p)),
+    ).toEqual([])
     expect(paths.filter((p) => /\.test\./.test(p) && !p.startsWith('dist/suites/'))).toEqual([])
   })
 

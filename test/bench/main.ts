@@ -5,6 +5,8 @@ import { fixedCost, latencyRun, phaseSpans, wholeRunVsRaw } from './wait-bench.t
 
 /** Whole `npm run conformance` runs timed (their median is the figure). */
 const CONFORMANCE_RUNS = 3
+/** Runs behind the 25 ms latency figure (their median is the figure). */
+const LATENCY_RUNS = 3
 
 /** One block of the benchmark report: a title, a table, and notes printed under it. */
 interface Section {
@@ -140,16 +142,24 @@ const SECTIONS: Section[] = [
         }
       }
       for (const delay of [25, 100]) {
-        const r = await latencyRun(WAIT_VENDOR, delay)
-        rows.push([
-          `(b) ${delay} ms per request, --runs 25${r.run.exitCode === 0 ? '' : `, EXIT ${r.run.exitCode}`}`,
-          r.requests,
-          fixed(r.run.seconds, 1),
-          `${fixed(r.run.seconds, 1)} s wall`,
-          `${fixed(r.ideal, 1)} s ideal`,
-          fixed(r.ratio, 2),
-          delay === 25 ? '<= 1.5' : '',
-        ])
+        // The goal's figure is a median: one run of it varies by a tenth on two cores.
+        const runs = []
+        for (let i = 0; i < (delay === 25 ? LATENCY_RUNS : 1); i++) runs.push(await latencyRun(WAIT_VENDOR, delay))
+        for (const [i, r] of runs.entries())
+          rows.push([
+            `(b) ${delay} ms per request, --runs 25${runs.length > 1 ? ` (run ${i + 1})` : ''}` +
+              (r.run.exitCode === 0 ? '' : `, EXIT ${r.run.exitCode}`),
+            r.requests,
+            fixed(r.run.seconds, 1),
+            `${fixed(r.run.seconds, 1)} s wall`,
+            `${fixed(r.ideal, 1)} s ideal`,
+            fixed(r.ratio, 2),
+            delay === 25 && runs.length === 1 ? '<= 1.5' : '',
+          ])
+        if (runs.length > 1) {
+          const median = [...runs].sort((a, b) => a.ratio - b.ratio)[Math.floor(runs.length / 2)]
+          rows.push([`(b) ${delay} ms per request: median`, '', '', '', '', fixed(median.ratio, 2), '<= 1.5'])
+        }
       }
       const f = await fixedCost(WAIT_VENDOR)
       rows.push(
@@ -172,6 +182,7 @@ const SECTIONS: Section[] = [
       '    undici PUT loop on the same server process at the same concurrency, measured right after the run.',
       '(b) the same run through a loopback proxy that holds each request for the delay (test/bench/latency-proxy.ts);',
       '    ideal = requests through the proxy x delay / concurrency: every request pipelined over the pool.',
+      `    At 25 ms: ${LATENCY_RUNS} runs, each with its own seed; the goal is their median ratio.`,
       'of which: requests and summed check time of the history and race checks (issue 14); ratio: their share',
       "    of the run's requests.",
       '(c) fixed cost: "in the run" is the report\'s durationMs (preflight to last check); "outside" the rest of the',

@@ -16,10 +16,8 @@ export function versionOf(user: StoredUser): string {
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1
  */
 export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string): Obj {
-  // `schemas` first: the core URN and each extension whose attributes are present (RFC 7643 §3).
-  const schemas = [CORE_USER_URN]
-  for (const extension of flavor.extensions) if (user.data[extension.urn] !== undefined) schemas.push(extension.urn)
-  const resource: Obj = { schemas, id: user.id }
+  // `schemas` first, built in place (no copy of the resource to reorder its keys).
+  const resource: Obj = { schemas: schemasOf(user.data, flavor), id: user.id }
   for (const definition of flavor.attributes) {
     if (definition.returned === 'never') continue
     const value = user.data[definition.name]
@@ -43,6 +41,12 @@ export function toResource(user: StoredUser, flavor: Flavor, baseUrl: string): O
 /** Sets `schemas` to the core URN plus each extension URN whose attributes are present (RFC 7643 §3), as first key. */
 export function withSchemas(resource: Obj, flavor: Flavor): Obj {
   const { schemas: _ignored, ...rest } = resource
-  const present = flavor.extensions.filter((e) => rest[e.urn] !== undefined).map((e) => e.urn)
-  return { schemas: [CORE_USER_URN, ...present], ...rest }
+  return { schemas: schemasOf(rest, flavor), ...rest }
+}
+
+/** The core URN plus each extension URN whose attributes `data` holds (RFC 7643 §3). */
+function schemasOf(data: Obj, flavor: Flavor): string[] {
+  const schemas = [CORE_USER_URN]
+  for (const extension of flavor.extensions) if (data[extension.urn] !== undefined) schemas.push(extension.urn)
+  return schemas
 }

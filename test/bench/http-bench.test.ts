@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import { benchGenerate } from './generate-bench.ts'
 import { scalingBench, throughputBench } from './http-bench.ts'
-import { fixedCost, phaseSpans } from './wait-bench.ts'
+import { checksSpan, fixedCost, phaseSpans } from './wait-bench.ts'
 
 // Smoke tests: `npm run bench` keeps working. No figure is asserted (timings belong in the benchmark's
 // output, not in a test on a noisy machine); only that each phase ran, cleanly, against a conforming server.
@@ -46,4 +46,9 @@ test('the fixed-cost row cuts a whole CLI run at its own phase marks, in order, 
   const spans = phaseSpans(f.run)
   expect(spans.every((s) => s.seconds >= 0)).toBe(true)
   expect(spans.reduce((n, s) => n + s.seconds, 0)).toBeCloseTo(f.run.seconds, 6)
+  // The checks' own span: from the first check's start to the end of the suites, inside the run's wall time.
+  const first = f.run.marks.find((m) => m.phase === 'first check started')!.atMs
+  const ended = f.run.marks.find((m) => m.phase === 'suites ended')!.atMs
+  expect(checksSpan(f.run)).toBeCloseTo((ended - first) / 1000, 6)
+  expect(checksSpan({ ...f.run, marks: f.run.marks.filter((m) => m.phase !== 'suites ended') })).toBeNull()
 }, 120_000)

@@ -124,6 +124,17 @@ const PHASE_SPANS: Record<string, string> = {
   'reports written': 'reports written',
 }
 
+/**
+ * Seconds from the first check's start to the end of the suites (phase marks): the part of a run whose speed
+ * grows with --runs. Null when the run did not reach both marks.
+ */
+export function checksSpan(run: WholeRun): number | null {
+  const at = (phase: string) => run.marks.find((m) => m.phase === phase)?.atMs
+  const first = at('first check started')
+  const ended = at('suites ended')
+  return first === undefined || ended === undefined || ended <= first ? null : (ended - first) / 1000
+}
+
 /** A run's wall time cut at its phase marks: each span's name and seconds, the last one up to the process exit. */
 export function phaseSpans(run: WholeRun): { span: string; seconds: number }[] {
   const spans: { span: string; seconds: number }[] = []

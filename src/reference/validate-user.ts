@@ -1,7 +1,7 @@
 import type { AttributeDefinition } from '../scim/attribute.ts'
 import { CORE_USER_URN } from '../scim/core-schema.ts'
 import { characterCount, type ServerConstraints } from './constraints.ts'
-import { type Flavor, READ_ONLY_NAMES, knownSchemaUrns } from './flavor.ts'
+import { type ExtensionDefinition, type Flavor, READ_ONLY_NAMES, knownSchemaUrns } from './flavor.ts'
 
 /** Rules a hook may waive: `schemas` (RFC 7643 §3), `userName` required, one `primary`, vendor-required fields. */
 export type RefusalRule = 'schemas' | 'userName' | 'primary' | 'required'
@@ -59,7 +59,60 @@ export interface ValidateOptions {
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-class Invalid extends Error {}
+/**
+ * A refusal thrown from deep in the walk and caught in validateUser. Not an Error: it never leaves this module,
+ * so it needs no stack trace, and capturing one is most of what constructing an Error costs.
+ */
+class Invalid {
+  constructor(readonly message: string) {}
+}
+
+/** What a top-level body key names, ignoring case (RFC 7643 §2.1). */
+type TopLevelName =
+  | { kind: 'readOnly'; name: (typeof READ_ONLY_NAMES)[number] }
+  | { kind: 'extension'; extension: ExtensionDefinition }
+  | { kind: 'attribute'; definition: AttributeDefinition }
+
+/** A flavor's lookup tables, built once per flavor rather than on every request (flavors are never changed). */
+interface FlavorTables {
+  /** Lower-case key → what it names: readOnly names first, then extension URNs, then attributes, each the first. */
+  topLevel: Map<string, TopLevelName>
+  /** The lower-case schema URNs a request may list. */
+  knownUrns: Set<string>
+}
+
+const flavorTables = new WeakMap<Flavor, FlavorTables>()
+
+function tablesOf(flavor: Flavor): FlavorTables {
+  let tables = flavorTables.get(flavor)
+  if (tables === undefined) {
+    const topLevel = new Map<string, TopLevelName>()
+    const add = (name: string, entry: TopLevelName) => {
+      if (!topLevel.has(name.toLowerCase())) topLevel.set(name.toLowerCase(), entry)
+    }
+    for (const name of READ_ONLY_NAMES) add(name, { kind: 'readOnly', name })
+    for (const extension of flavor.extensions) add(extension.urn, { kind: 'extension', extension })
+    for (const definition of flavor.attributes) add(definition.name, { kind: 'attribute', definition })
+    tables = { topLevel, knownUrns: new Set(knownSchemaUrns(flavor).map((u) => u.toLowerCase())) }
+    flavorTables.set(flavor, tables)
+  }
+  return tables
+}
+
+/** Lower-case name → the first definition of that name, per list of definitions (built once per list). */
+const definitionsByName = new WeakMap<readonly AttributeDefinition[], Map<string, AttributeDefinition>>()
+
+/** The definition a key names in `definitions`, ignoring case (RFC 7643 §2.1): the first one, as `find` gives. */
+function definitionNamed(definitions: readonly AttributeDefinition[], key: string): AttributeDefinition | undefined {
+  let byName = definitionsByName.get(definitions)
+  if (byName === undefined) {
+    byName = new Map()
+    for (const definition of definitions)
+      if (!byName.has(definition.name.toLowerCase())) byName.set(definition.name.toLowerCase(), definition)
+    definitionsByName.set(definitions, byName)
+  }
+  return byName.get(key.toLowerCase())
+}
 
 /**
  * Checks a User body against the flavor and RFC 7643 and normalises it to canonical names.
@@ -71,21 +124,22 @@ export function validateUser(body: unknown, flavor: Flavor, options: ValidateOpt
   const put = options.operation === 'put'
   if (!isObj(body)) return syntax('The request body must be a JSON object.')
 
+  const tables = tablesOf(flavor)
   const schemasKey = Object.keys(body).find((k) => match(k, 'schemas'))
-  const failure = checkSchemas(schemasKey === undefined ? undefined : body[schemasKey], flavor)
+  const failure = checkSchemas(schemasKey === undefined ? undefined : body[schemasKey], tables.knownUrns)
   if (failure && refuses(options, 'schemas', 'schemas', failure.detail)) return failure
 
   const input: UserInput = { values: new Map(), extensions: new Map(), readOnly: {}, unknown: [] }
   try {
     for (const [key, value] of Object.entries(body)) {
       if (key === schemasKey) continue
-      const readOnly = READ_ONLY_NAMES.find((r) => match(key, r))
-      if (readOnly) {
-        input.readOnly[readOnly] = value
+      const named = tables.topLevel.get(key.toLowerCase())
+      if (named?.kind === 'readOnly') {
+        input.readOnly[named.name] = value
         continue
       }
-      const extension = flavor.extensions.find((e) => match(key, e.urn))
-      if (extension) {
+      if (named?.kind === 'extension') {
+        const { extension } = named
         if (input.extensions.has(extension.urn)) continue
         input.extensions.set(
           extension.urn,
@@ -93,11 +147,11 @@ export function validateUser(body: unknown, flavor: Flavor, options: ValidateOpt
         )
         continue
       }
-      const definition = flavor.attributes.find((a) => match(key, a.name))
-      if (!definition) {
+      if (named === undefined) {
         input.unknown.push(key)
         continue
       }
+      const { definition } = named
       // The exact-case key wins over a case variant of the same attribute sent alongside it.
       if (input.values.has(definition.name) && key !== definition.name) continue
       inspect(options, definition.name, value)
@@ -152,16 +206,17 @@ function match(key: string, name: string): boolean {
   return key.toLowerCase() === name.toLowerCase()
 }
 
-/** RFC 7643 §3: `schemas` is REQUIRED, lists the core User URN and only URNs this service knows. */
-function checkSchemas(schemas: unknown, flavor: Flavor): ValidationFailure | undefined {
+const CORE_USER_URN_LOWER = CORE_USER_URN.toLowerCase()
+
+/** RFC 7643 §3: `schemas` is REQUIRED, lists the core User URN and only URNs this service knows (`known`). */
+function checkSchemas(schemas: unknown, known: ReadonlySet<string>): ValidationFailure | undefined {
   if (schemas === undefined || schemas === null) return syntax('"schemas" is required.')
   if (!Array.isArray(schemas) || schemas.length === 0)
     return syntax('"schemas" must be a non-empty array of schema URNs.')
   if (!schemas.every((s) => typeof s === 'string')) return syntax('"schemas" must contain only strings.')
-  const known = knownSchemaUrns(flavor).map((u) => u.toLowerCase())
   const lower = (schemas as string[]).map((s) => s.toLowerCase())
-  if (!lower.includes(CORE_USER_URN.toLowerCase())) return syntax(`"schemas" must include "${CORE_USER_URN}".`)
-  const unknown = (schemas as string[]).find((s) => !known.includes(s.toLowerCase()))
+  if (!lower.includes(CORE_USER_URN_LOWER)) return syntax(`"schemas" must include "${CORE_USER_URN}".`)
+  const unknown = (schemas as string[]).find((s) => !known.has(s.toLowerCase()))
   if (unknown !== undefined) return syntax(`"schemas" lists an unknown schema "${unknown}".`)
   return undefined
 }
@@ -178,7 +233,7 @@ function extensionInput(
   if (value === null) return { cleared: true, values }
   if (!isObj(value)) throw new Invalid(`"${urn}" must be an object.`)
   for (const [key, sub] of Object.entries(value)) {
-    const definition = attributes.find((a) => match(key, a.name))
+    const definition = definitionNamed(attributes, key)
     if (!definition || definition.mutability === 'readOnly') continue
     inspect(options, `${urn}:${definition.name}`, sub)
     values.set(definition.name, attributeValue(definition, sub, `${urn}:${definition.name}`, undefined, options))
@@ -272,7 +327,7 @@ function complexValue(
   if (!isObj(value)) throw new Invalid(`"${path}" must be an object.`)
   const out: Obj = {}
   for (const [key, sub] of Object.entries(value)) {
-    const subDefinition = (definition.subAttributes ?? []).find((s) => match(key, s.name))
+    const subDefinition = definition.subAttributes && definitionNamed(definition.subAttributes, key)
     // readOnly sub-attributes (e.g. the enterprise manager.displayName) are ignored like readOnly attributes.
     if (!subDefinition || subDefinition.mutability === 'readOnly') continue
     inspect(options, `${path}.${subDefinition.name}`, sub)

@@ -16,14 +16,15 @@ import {
 } from './hooks.ts'
 import { pageOf, parseFilter } from './list-users.ts'
 import { replaceUserData } from './replace-user.ts'
-import { toResource, versionOf } from './representation.ts'
+import { locationOf, toResource, versionOf } from './representation.ts'
 import { type HttpExchange, sendAnswer, sendError, sendSuccess } from './responders.ts'
 import { newUser, nextTimestamp, type StoredUser } from './store.ts'
 import { type UserInput, validateUser } from './validate-user.ts'
 
 /** The resource a response shows: rendered, altered by the `resource` hooks, then `attributes`/`excludedAttributes`. */
 function shownResource(ctx: ServerContext, exchange: HttpExchange, user: StoredUser): Record<string, unknown> {
-  const resource = toResource(user, ctx.flavor, ctx.baseUrl)
+  // Without hooks nothing alters the resource before it is serialized, so it may share the stored values.
+  const resource = toResource(user, ctx.flavor, ctx.baseUrl, ctx.hooks.length > 0)
   alter(ctx.hooks, (h) => h.resource, { exchange, user, resource })
   return projectResource(resource, exchange.query, ctx.flavor)
 }
@@ -108,9 +109,8 @@ export async function createUser(ctx: ServerContext, exchange: HttpExchange): Pr
   })
   if (call.save) ctx.store.save(call.next)
   const shown = call.shown ?? call.next
-  const location = toResource(call.next, ctx.flavor, ctx.baseUrl).meta as { location: string }
   sendSuccess(ctx, exchange, 201, shownResource(ctx, exchange, shown), {
-    Location: location.location,
+    Location: locationOf(call.next, ctx.baseUrl),
     ...etagHeader(ctx, shown),
   })
 }
@@ -194,9 +194,8 @@ async function parsedInput(
   if (body.kind !== 'ok') return undefined
   let parsed: unknown
   try {
-    const text = body.text.replace(/^\uFEFF/, '')
-    if (text.trim() === '') throw new SyntaxError('empty body')
-    parsed = JSON.parse(text)
+    // A leading BOM is skipped. An empty or blank body needs no check of its own: JSON.parse throws on it.
+    parsed = JSON.parse(body.text.charCodeAt(0) === 0xfeff ? body.text.slice(1) : body.text)
   } catch {
     sendError(ctx, exchange, 400, 'unparsable', 'The request body is not valid JSON.', 'invalidSyntax')
     return undefined
@@ -207,17 +206,23 @@ async function parsedInput(
     sendAnswer(ctx, exchange, answer)
     return undefined
   }
+  // Without hooks every refusal stands and no value is refused by a hook: the validator's defaults.
+  const hooked = ctx.hooks.length > 0
   const validation = validateUser(call.body, ctx.flavor, {
     operation: operation === 'replace' ? 'put' : 'post',
     constraints: ctx.constraints,
-    refuses: (refusal) => decide(ctx.hooks, (h) => h.refusal, { exchange, ...refusal, correct: true }),
-    inspect: (path, value) => {
-      for (const hook of ctx.hooks) {
-        const detail = hook.value?.({ exchange, path, value })
-        if (detail !== undefined) return detail
-      }
-      return undefined
-    },
+    refuses: hooked
+      ? (refusal) => decide(ctx.hooks, (h) => h.refusal, { exchange, ...refusal, correct: true })
+      : undefined,
+    inspect: hooked
+      ? (path, value) => {
+          for (const hook of ctx.hooks) {
+            const detail = hook.value?.({ exchange, path, value })
+            if (detail !== undefined) return detail
+          }
+          return undefined
+        }
+      : undefined,
   })
   if (!validation.ok) {
     sendError(ctx, exchange, validation.status, 'invalid', validation.detail, validation.scimType)
@@ -235,14 +240,14 @@ function rejectDuplicate(
 ): boolean {
   const userName = input.values.get('userName')
   if (typeof userName !== 'string') return false
-  const clashes = (other: StoredUser) =>
-    typeof other.data.userName === 'string' &&
-    decide(ctx.hooks, (h) => h.uniqueness, {
-      exchange,
-      userName,
-      other,
-      correct: other.data.userName.toLowerCase() === userName.toLowerCase(),
-    })
+  const lower = userName.toLowerCase()
+  const clashes = (other: StoredUser) => {
+    if (typeof other.data.userName !== 'string') return false
+    const correct = other.data.userName.toLowerCase() === lower
+    // Without hooks the decision is `correct`: no call object per stored user.
+    if (ctx.hooks.length === 0) return correct
+    return decide(ctx.hooks, (h) => h.uniqueness, { exchange, userName, other, correct })
+  }
   if (!ctx.store.all().some((other) => other.id !== exceptId && clashes(other))) return false
   sendError(ctx, exchange, 409, 'uniqueness', `userName "${userName}" is already taken by another User.`, 'uniqueness')
   return true

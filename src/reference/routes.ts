@@ -7,7 +7,7 @@ import { decide, firstAnswer, type Route } from './hooks.ts'
 import { type HttpExchange, sendAnswer, sendError, sendSuccess } from './responders.ts'
 import { createUser, deleteUser, getUser, listUsers, replaceUser } from './users-routes.ts'
 
-const DISCOVERY = ['ServiceProviderConfig', 'Schemas', 'ResourceTypes']
+const DISCOVERY = new Set(['ServiceProviderConfig', 'Schemas', 'ResourceTypes'])
 
 /**
  * Handles one request: reads the body (capped), authenticates before anything looks at the body,
@@ -31,14 +31,10 @@ export async function handleRequest(ctx: ServerContext, req: IncomingMessage, re
   if (answer) return sendAnswer(ctx, exchange, answer)
 
   const { method, route, id, path } = exchange
-  const notAllowed = (allow: string) =>
-    sendError(ctx, exchange, 405, 'method-not-allowed', `${method} is not supported on ${path}.`, undefined, {
-      Allow: allow,
-    })
   if (route === 'users') {
     if (method === 'GET') return listUsers(ctx, exchange)
     if (method === 'POST') return createUser(ctx, exchange)
-    return notAllowed('GET, POST')
+    return notAllowed(ctx, exchange, 'GET, POST')
   }
   if (route === 'user' && id !== undefined) {
     if (method === 'GET') return getUser(ctx, exchange, id)
@@ -46,13 +42,20 @@ export async function handleRequest(ctx: ServerContext, req: IncomingMessage, re
     if (method === 'DELETE') return deleteUser(ctx, exchange, id)
     if (method === 'PATCH')
       return sendError(ctx, exchange, 501, 'not-implemented', 'PATCH is not supported (see /ServiceProviderConfig).')
-    return notAllowed('GET, PUT, DELETE')
+    return notAllowed(ctx, exchange, 'GET, PUT, DELETE')
   }
   if (route === 'discovery') {
-    if (method !== 'GET') return notAllowed('GET')
+    if (method !== 'GET') return notAllowed(ctx, exchange, 'GET')
     return discovery(ctx, exchange, path.slice(ctx.flavor.basePath.length + 1).split('/')[0], id)
   }
   sendError(ctx, exchange, 404, 'not-found', `No resource at ${path}.`)
+}
+
+function notAllowed(ctx: ServerContext, exchange: HttpExchange, allow: string): void {
+  const { method, path } = exchange
+  sendError(ctx, exchange, 405, 'method-not-allowed', `${method} is not supported on ${path}.`, undefined, {
+    Allow: allow,
+  })
 }
 
 /** The exchange of a request: its route under the base path, and working copies of its headers and query. */
@@ -80,19 +83,18 @@ export function exchangeOf(
 function routeOf(pathname: string, base: string): { route: Route; id: string | undefined } {
   const other = { route: 'other' as const, id: undefined }
   if (!pathname.startsWith(`${base}/`)) return other
-  const segments = pathname
-    .slice(base.length + 1)
-    .replace(/\/$/, '')
-    .split('/')
+  const rest = pathname.slice(base.length + 1)
+  const segments = (rest.endsWith('/') ? rest.slice(0, -1) : rest).split('/')
   let id: string | undefined
   try {
-    id = segments[1] === undefined ? undefined : decodeURIComponent(segments[1])
+    // Without a `%` there is nothing to decode (most ids): decodeURIComponent would return the segment as it is.
+    id = segments[1] === undefined || !segments[1].includes('%') ? segments[1] : decodeURIComponent(segments[1])
   } catch {
     return other
   }
   if (segments.length > 2 || id === '') return other
   if (segments[0] === 'Users') return { route: id === undefined ? 'users' : 'user', id }
-  if (DISCOVERY.includes(segments[0])) return { route: 'discovery', id }
+  if (DISCOVERY.has(segments[0])) return { route: 'discovery', id }
   return other
 }
 

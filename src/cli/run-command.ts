@@ -21,6 +21,7 @@ import { writeReports } from '../report/write-reports.ts'
 import { buildConfig, ENV, type RunConfig, scimTarget, shownPath } from '../run/config.ts'
 import { UserLedger } from '../run/ledger.ts'
 import '../run/provided.ts'
+import { offerPreflight, preflightKey } from '../run/preflight-handoff.ts'
 import { suiteOptions } from '../run/suite-options.ts'
 import type { ServerConstraints } from '../checks/context.ts'
 import { scrubSecrets, secretsOf, withoutUserinfo } from '../secrets.ts'
@@ -253,18 +254,31 @@ async function runVendor(base: RunConfig, vendor: string, run: VendorRun): Promi
       target: config.target ? withoutUserinfo(config.target) : null,
     })
   if (mismatch) throw new UsageError(`--baseline ${gate.against}: ${mismatch}.`)
-  // Loaded only against a target: the HTTP client and the test users are the worker's business otherwise.
-  const constraints = config.target
-    ? await (await import('../run/before-checks.ts')).preflight(config, profile, false, warmVitest)
-    : null
-  markPhase(vendor, 'preflight done')
-  if (interrupt.count > 0) return done(130)
-  process.stderr.write(
-    `scim-conformance: ${profile.name} (${profile.declared.displayName}) against ` +
-      `${config.target ? terminalLine(withoutUserinfo(config.target)) : 'the embedded reference server'}, ` +
-      `seed ${config.seed}, ${config.runs} runs\n`,
-  )
-  const report = await runSuites(config, profile, constraints, run)
+  // Against a target, the preflight: a read of the target, then the ownership probe and the constraints it learns
+  // on a test user. The run starts once the read has passed (a wrong address or token ends the command here,
+  // without vitest); the rest of the preflight runs while vitest and the worker start, and the worker's checks
+  // wait for its outcome before their first request (src/run/preflight-handoff.ts). Loaded only against a target:
+  // the HTTP client and the test users are the worker's business otherwise.
+  const preflight = config.target ? (await startPreflight(config, profile)).running : null
+  if (!preflight) markPhase(vendor, 'preflight done')
+  if (interrupt.count > 0) {
+    await preflight?.catch(() => {})
+    return done(130)
+  }
+  // Said once the target has passed the preflight: the checks start then.
+  const announce = () => {
+    if (interrupt.count > 0) return
+    process.stderr.write(
+      `scim-conformance: ${profile.name} (${profile.declared.displayName}) against ` +
+        `${config.target ? terminalLine(withoutUserinfo(config.target)) : 'the embedded reference server'}, ` +
+        `seed ${config.seed}, ${config.runs} runs\n`,
+    )
+  }
+  if (preflight) preflight.then(announce, () => {})
+  else announce()
+  const report = await runSuites(config, profile, preflight, run)
+  // A preflight that failed is the run's outcome (exit 2, its one line), whatever the suites did meanwhile.
+  await preflight
   if (!report) return done(130)
   const now = new Date()
   if (gate.baseline)
@@ -311,6 +325,33 @@ async function writeAcceptedSet(
 }
 
 /**
+ * Starts the preflight (src/run/before-checks.ts) and resolves once its read of the target has passed, with the
+ * preflight still running; rejects at once when it ends before that (the read refused: exit 2). Meanwhile
+ * vitest/node loads (the run needs it next).
+ */
+async function startPreflight(
+  config: RunConfig,
+  profile: VendorProfile,
+): Promise<{ running: Promise<ServerConstraints> }> {
+  const { preflight } = await import('../run/before-checks.ts')
+  let read!: () => void
+  const readPassed = new Promise<void>((resolve) => {
+    read = resolve
+  })
+  const running = preflight(config, profile, false, () => {
+    warmVitest()
+    read()
+  })
+  running.then(
+    () => markPhase(config.vendor, 'preflight done'),
+    () => {},
+  )
+  await Promise.race([readPassed, running])
+  // In an object: an async function returning the promise itself would wait for it.
+  return { running }
+}
+
+/**
  * Runs the suites in-process through vitest's Node API: the config goes in through `provide` (the
  * suites `inject` it), the report comes back in memory from the reporter; null when the run was
  * stopped before it ended.
@@ -318,7 +359,7 @@ async function writeAcceptedSet(
 async function runSuites(
   config: RunConfig,
   profile: VendorProfile,
-  constraints: ServerConstraints | null,
+  preflight: Promise<ServerConstraints> | null,
   run: VendorRun,
 ): Promise<ConformanceReport | null> {
   // Imported here, not at the top: vitest/node is most of the CLI's start-up time, and usage errors,
@@ -327,6 +368,18 @@ async function runSuites(
   const { ScrubbedJUnitReporter } = await import('../report/junit-reporter.ts')
   const { ProgressReporter } = await import('../report/progress-reporter.ts')
   const reporter = new ConformanceReporter({ profile, specFindings: auditSpec(profile) })
+  // Muted when the preflight fails: the checks that then cannot start are not the run's story, its one line is.
+  let muted = false
+  const stderr = process.stderr
+  const progressStream = {
+    get isTTY() {
+      return stderr.isTTY
+    },
+    get columns() {
+      return stderr.columns
+    },
+    write: (text: string) => muted || stderr.write(text),
+  }
   const junit = new ScrubbedJUnitReporter({
     outputFile: join(config.reportDir, 'junit.xml'),
     suiteName: 'scim-conformance',
@@ -342,7 +395,7 @@ async function runSuites(
       watch: false,
       run: true,
       reporters: [
-        new ProgressReporter({ label: run.label, board: run.progress }),
+        new ProgressReporter({ label: run.label, board: run.progress, stream: progressStream }),
         junit,
         reporter,
         phaseReporter(config.vendor),
@@ -356,8 +409,17 @@ async function runSuites(
   for (const s of SIGNALS) for (const l of process.listeners(s)) if (!interrupt.own.has(l)) process.off(s, l)
   vitest.provide('run', config)
   vitest.provide('embedded', false)
-  // Learned once by the preflight: the suite files use them instead of learning again.
-  if (constraints) vitest.provide('constraints', constraints)
+  // Learned once by the preflight, which may still be running: the worker asks for its outcome by this key (and
+  // uses the constraints instead of learning again). A preflight that fails leaves no junit.xml behind.
+  const key = preflightKey(config.runId, config.vendor)
+  const withdraw = preflight ? offerPreflight(key, preflight) : () => {}
+  if (preflight) {
+    vitest.provide('preflight', key)
+    preflight.catch(() => {
+      muted = true
+      junit.discard()
+    })
+  }
   const cancel = () => void vitest.cancelCurrentRun('keyboard-input')
   interrupt.cancel.add(cancel)
   markPhase(config.vendor, 'vitest created')
@@ -366,6 +428,7 @@ async function runSuites(
   } finally {
     interrupt.cancel.delete(cancel)
     await vitest.close()
+    withdraw()
   }
   markPhase(config.vendor, 'suites ended')
   process.exitCode = 0

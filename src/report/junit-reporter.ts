@@ -49,6 +49,12 @@ export class ScrubbedJUnitReporter implements Reporter {
   }
 
   #ctx: Vitest | null = null
+  #discarded = false
+
+  /** The run is not one to report (its preflight failed while the worker started): no junit.xml is written. */
+  discard(): void {
+    this.#discarded = true
+  }
 
   async onInit(ctx: Vitest): Promise<void> {
     this.#ctx = ctx
@@ -63,7 +69,7 @@ export class ScrubbedJUnitReporter implements Reporter {
     reason?: TestRunEndReason,
   ): Promise<void> {
     const ctx = this.#ctx
-    if (!ctx) return
+    if (!ctx || this.#discarded) return
     const run = ctx.getRootProject().getProvidedContext().run
     const root = [this.#options.suiteName ?? 'scim-conformance', ...(run?.vendor ? [run.vendor] : [])].join('.')
     const suiteOf = (file: string) => `${root}.${areaOf(file)}`

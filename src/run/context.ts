@@ -33,8 +33,11 @@ export interface RunContext {
 export interface RunContextOptions {
   embedded?: boolean
   profile?: VendorProfile
-  /** The server's input constraints, learned once for the run (the CLI's preflight); else here, once per process. */
-  constraints?: ServerConstraints
+  /**
+   * The server's input constraints, learned once for the run (the CLI's preflight); else here, once per process.
+   * A promise while the preflight still runs: nothing is sent to the target before it has resolved.
+   */
+  constraints?: ServerConstraints | Promise<ServerConstraints>
 }
 
 /** Builds the checks' context for one run: loads the profile, opens the client, reads discovery. */
@@ -55,6 +58,8 @@ export async function createRunContext(
   given: string,
   options: RunContextOptions = {},
 ): Promise<RunContext> {
+  // The preflight's outcome first: until it has confirmed the target (its ownership probe), no request goes out.
+  const handed = await options.constraints
   // The run's global setup (or the CLI) validated the spec already.
   // Handed over by the run (loaded once in its main process), or loaded here for a context of its own.
   const profile = options.profile ?? (await profileOf(config))
@@ -97,7 +102,7 @@ export async function createRunContext(
   const guarded = guardedClient(client, users)
   // A --user-id user is shared by every worker: only the CLI's preflight, before them all, may experiment on it.
   const constraints =
-    options.constraints ??
+    handed ??
     (config.userId !== null
       ? {
           ...NO_CONSTRAINTS,

@@ -17,5 +17,10 @@ declare module 'vitest' {
     profile: VendorProfile
     /** The server's input constraints, learned once for the run by the CLI's preflight (absent: each worker learns). */
     constraints?: ServerConstraints
+    /**
+     * Against a target the CLI's preflight is still running when the worker starts: the key the worker asks
+     * it by (src/run/preflight-handoff.ts). Absent with `constraints`, and for the embedded server.
+     */
+    preflight?: string
   }
 }

@@ -55,9 +55,15 @@ export async function sweepEarlierRuns(
   reportDir: string,
   runId: string,
   usersUrl: string,
+  /**
+   * Awaited before the first request to the target; false sweeps nothing. A run whose preflight is still out
+   * passes it: no user is deleted before the ownership probe has confirmed the target. @defaultValue always ready
+   */
+  ready: () => Promise<boolean> = () => Promise.resolve(true),
 ): Promise<SweepResult & { ledgers: number }> {
   const result: SweepResult & { ledgers: number } = { removed: 0, left: [], ledgers: 0 }
   let filter: boolean | null = null
+  let go: Promise<boolean> | null = null
   for (const ledger of UserLedger.others(reportDir, runId)) {
     const head = ledger.head()
     if (head === null || runInProgress(head)) continue
@@ -66,6 +72,8 @@ export async function sweepEarlierRuns(
       continue
     }
     if (head.usersUrl !== usersUrl) continue
+    go ??= ready()
+    if (!(await go)) return result
     result.ledgers++
     filter ??= await filterSupported(client, profile)
     const swept = await sweepLedger(client, profile, ledger, filter)

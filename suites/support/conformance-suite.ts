@@ -7,6 +7,7 @@ import { INTERRUPTED_MESSAGE } from '../../src/checks/types.ts'
 import '../../src/run/provided.ts'
 import type { RunConfig } from '../../src/run/config.ts'
 import '../../src/run/learn-constraints.ts'
+import { askPreflight } from '../../src/run/preflight-handoff.ts'
 import { type RunSchedule, sharedSchedule } from '../../src/run/schedule.ts'
 import { rateLimitSeen } from '../../src/http/client.ts'
 import { rateLimitTraits } from '../../src/http/rate-limit.ts'
@@ -60,14 +61,20 @@ export function conformanceSuite(areas: Area[]): void {
   const { schedule, release } = sharedSchedule(config, target, run, () => ({
     embedded: inject('embedded'),
     profile: inject('profile'),
-    // Learned once by the CLI's preflight; otherwise the context learns them (once per worker).
-    constraints: inject('constraints'),
+    // Learned once by the CLI's preflight (still running when the worker starts: asked for, and awaited before
+    // any request); otherwise the context learns them (once per worker).
+    constraints: inject('constraints') ?? preflightAnswer(),
   }))
   // The last suite file to finish closes the run's client.
   afterAll(release)
   // A --user-id run has one user to share, so its checks take turns (the schedule runs them one at a time).
   const register = config.userId !== null ? test : test.concurrent
   for (const check of checks) register(check.id, (t) => runOne(check, schedule, config, t))
+}
+
+function preflightAnswer() {
+  const key = inject('preflight')
+  return key === undefined ? undefined : askPreflight(key)
 }
 
 async function runOne(check: CheckDefinition, schedule: RunSchedule, config: RunConfig, t: TestContext): Promise<void> {

@@ -9,6 +9,7 @@ import { terminalLine } from '../../src/report/terminal.ts'
 import { TestUsers } from '../../src/run/test-users.ts'
 import { usersUrlOf } from '../../src/run/context.ts'
 import { describeLeft, sweepEarlierRuns, sweepThisRun } from '../../src/run/sweep.ts'
+import { preflightOf } from '../../src/run/preflight-handoff.ts'
 import { join } from 'node:path'
 
 /**
@@ -35,8 +36,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const target = config.target!
   const client = clientOf(config, target)
   const usersUrl = usersUrlOf(target, profile)
+  // The CLI's preflight may still be running (src/run/preflight-handoff.ts): nothing below writes to the target
+  // before it has confirmed it. Whether it passed (true without one).
+  const key = project.getProvidedContext().preflight
+  const pending = key === undefined ? undefined : preflightOf(key)
+  const confirmed = () =>
+    pending
+      ? pending.then(
+          () => true,
+          () => false,
+        )
+      : Promise.resolve(true)
   // Test users that earlier runs left on this target (a SIGKILL, a lost connection) go first.
-  const earlier = await sweepEarlierRuns(client, profile, config.reportDir, config.runId, usersUrl)
+  const earlier = await sweepEarlierRuns(client, profile, config.reportDir, config.runId, usersUrl, confirmed)
   if (earlier.removed > 0)
     process.stderr.write(
       `scim-conformance: removed ${earlier.removed} test user(s) left by earlier runs ` +
@@ -52,7 +64,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   )
   // A --user-id user is saved before any check touches it and put back after the last one.
   const userId = config.userId
-  const saved = userId ? await users.saveUser(userId) : null
+  // After the preflight's experiments on it: they put it back as they found it.
+  const saved = userId && (await confirmed()) ? await users.saveUser(userId) : null
   const reportDir = config.reportDir
   const runId = config.runId
   return async () => {

@@ -117,8 +117,8 @@ export async function latencyRun(vendor: string, delayMs: number, concurrency = 
 const PHASE_SPANS: Record<string, string> = {
   'command started': 'process start: Node, the CLI modules',
   'spec loaded': 'spec load (swagger-parser)',
-  'preflight done': 'preflight: a read of the target, the ownership probe',
-  'vitest created': 'vitest and vite start (main thread)',
+  'vitest created': "the preflight's read of the target; vitest and vite start (main thread)",
+  'preflight done': 'the preflight: the ownership probe, the constraints (the worker starts meanwhile)',
   'first check started': 'worker thread: suites loaded, discovery, test users',
   'suites ended': 'the check, its test user removed, the worker ended',
   'reports written': 'reports written',
@@ -139,7 +139,8 @@ export function checksSpan(run: WholeRun): number | null {
 export function phaseSpans(run: WholeRun): { span: string; seconds: number }[] {
   const spans: { span: string; seconds: number }[] = []
   let from = 0
-  for (const mark of run.marks) {
+  // In the order they happened: the preflight may end before or after vitest has started.
+  for (const mark of [...run.marks].sort((a, b) => a.atMs - b.atMs)) {
     spans.push({ span: PHASE_SPANS[mark.phase] ?? mark.phase, seconds: (mark.atMs - from) / 1000 })
     from = mark.atMs
   }

@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import {
   closeServers,
@@ -46,6 +48,12 @@ async function scene(behaviour: (realIds: string[]) => ProxyBehaviour): Promise<
   return { server, proxy, token, realIds, realBytes }
 }
 
+const present = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  )
+
 const writesTo = (s: Scene) =>
   s.proxy.forwarded.filter((r) => r.method !== 'GET' && s.realIds.includes(userIdOf(r.path) ?? ''))
 
@@ -80,12 +88,19 @@ describe('issue 11: a lying server cannot make the harness overwrite or delete r
         },
       }))
       const before = s.realBytes()
+      const dir = await tempDir()
       // Act
-      const result = await run(s, [await tempDir()])
+      const result = await run(s, [dir])
       // Assert
       expect(result.code, result.stderr).toBe(2)
       expect(result.stderr).toMatch(/POST \/Users answered id "[^"]+", the id of a user that existed before/)
       expect(result.stderr).not.toMatch(/\n\s+at /) // no stack frames
+      // That line alone: the checks that could not start while the preflight failed are not listed.
+      expect(result.stderr.trim().split('\n')).toHaveLength(1)
+      // The worker started while the preflight ran, and sent nothing: its first request reads /Schemas.
+      expect(s.proxy.forwarded.filter((r) => r.path.includes('/Schemas'))).toEqual([])
+      expect(await present(join(dir, 'junit.xml'))).toBe(false)
+      expect(await present(join(dir, 'report.json'))).toBe(false)
       expect(writesTo(s)).toEqual([])
       expect(s.realBytes()).toBe(before)
       // The user each POST really created was found by its userName and deleted again.

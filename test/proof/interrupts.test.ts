@@ -18,7 +18,8 @@ import {
   waitUntil,
   type CliChild,
 } from '../support/cli.ts'
-import type { ReferenceServer } from '../../src/reference/server.ts'
+import { loadProfile } from '../../src/profile/vendor-profile.ts'
+import { type ReferenceServer, startReferenceServer } from '../../src/reference/server.ts'
 
 // Issue 11, "interrupted runs": whatever stops a run (SIGINT, SIGTERM, SIGHUP, a second signal, SIGKILL),
 // the target ends as it was found, at once or at the next run / `sweep`, and no report says a check
@@ -74,6 +75,71 @@ async function startLongRun(): Promise<Started> {
 }
 
 describe('issue 11: interrupted runs leave nothing behind', () => {
+  test(
+    "SIGINT while the preflight's probe is out and the worker starts: exit 130, its test user removed, no report",
+    async () => {
+      // Arrange: a target that holds the first PUT (the preflight's first experiment on its test user).
+      const token = secretToken()
+      let release!: () => void
+      const held = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let holding!: () => void
+      const reached = new Promise<void>((resolve) => {
+        holding = resolve
+      })
+      const server = await startReferenceServer({
+        profile: await loadProfile({ vendor: 'cube' }),
+        token,
+        etag: true,
+        hooks: [
+          {
+            name: 'hold-first-put',
+            request: async (exchange) => {
+              if (exchange.method !== 'PUT') return undefined
+              holding()
+              await held
+              return undefined
+            },
+          },
+        ],
+      })
+      try {
+        await seedUsers(server, token, 2)
+        const before = userIndex(server)
+        const dir = await tempDir()
+        const cli = spawnCli([
+          'run',
+          '--target',
+          server.origin,
+          '--vendor',
+          'cube',
+          '--token',
+          token,
+          '--report-dir',
+          dir,
+        ])
+        await reached
+        // Act
+        cli.child.kill('SIGINT')
+        await waitUntil(() => cli.stderr().includes('interrupted; cleaning up'), 'the signal is acknowledged')
+        release()
+        const exit = await cli.exited
+        // Assert
+        expect(exit.code, exit.stderr).toBe(130)
+        expect(userIndex(server)).toEqual(before)
+        // The run never passed its preflight: no check ran, so there is nothing to report.
+        expect(exit.stderr).not.toContain(' against ')
+        await expect(stat(join(dir, 'report.json'))).rejects.toThrow()
+        await expect(stat(join(dir, 'junit.xml'))).rejects.toThrow()
+      } finally {
+        release()
+        await server.close()
+      }
+    },
+    TEST_TIMEOUT_MS,
+  )
+
   test(
     'SIGHUP: handled like Ctrl-C: users removed, exit 130, unrun checks marked not run in junit.xml, never passed',
     async () => {

@@ -1,4 +1,3 @@
-import type { ServerConstraints } from '../checks/context.ts'
 import type { VendorProfile } from '../profile/vendor-profile.ts'
 import type { RunConfig } from './config.ts'
 
@@ -15,11 +14,10 @@ declare module 'vitest' {
     embedded: boolean
     /** The vendor profile, loaded once in the main process (the global setup) and handed to every worker. */
     profile: VendorProfile
-    /** The server's input constraints, learned once for the run by the CLI's preflight (absent: each worker learns). */
-    constraints?: ServerConstraints
     /**
-     * Against a target the CLI's preflight is still running when the worker starts: the key the worker asks
-     * it by (src/run/preflight-handoff.ts). Absent with `constraints`, and for the embedded server.
+     * Against a target the CLI's preflight, which learns the server's input constraints once for the run, is still
+     * running when the worker starts: the key the worker asks it by (src/run/preflight-handoff.ts). Absent for the
+     * embedded server (each worker learns them).
      */
     preflight?: string
   }

@@ -63,7 +63,7 @@ export function conformanceSuite(areas: Area[]): void {
     profile: inject('profile'),
     // Learned once by the CLI's preflight (still running when the worker starts: asked for, and awaited before
     // any request); otherwise the context learns them (once per worker).
-    constraints: inject('constraints') ?? preflightAnswer(),
+    constraints: preflightAnswer(),
   }))
   // The last suite file to finish closes the run's client.
   afterAll(release)

@@ -1,4 +1,14 @@
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -40,6 +50,18 @@ test('a ledger read once sees what another instance (another thread) appends lat
   worker.discard()
   new UserLedger(dir, 'run1').created('u3', 'c')
   expect([worker.knows('u1'), worker.knows('u3')]).toEqual([false, true])
+})
+
+test('a ledger planted as a symlink is neither read nor written through', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-'))
+  const elsewhere = join(dir, 'elsewhere.jsonl')
+  writeFileSync(elsewhere, '{"op":"create","id":"u9","userName":"x"}\n{"op":"stop","why":"planted"}\n')
+  const ledger = new UserLedger(dir, 'run1')
+  mkdirSync(join(dir, '.ledger'))
+  symlinkSync(elsewhere, ledger.file)
+  expect([ledger.knows('u9'), ledger.noMoreUsers()]).toEqual([false, null])
+  expect(() => ledger.created('u1', 'a')).toThrow(/ELOOP|symbolic/)
+  expect(readFileSync(elsewhere, 'utf8')).not.toContain('u1')
 })
 
 describe('issue 16, Broken 8: a clean run leaves no ledger behind', () => {

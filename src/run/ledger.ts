@@ -2,6 +2,7 @@ import {
   closeSync,
   constants,
   fstatSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -120,7 +121,8 @@ export class UserLedger {
 
   /** Why the run creates no more users (an untrusted target, or a stop), or null. */
   noMoreUsers(): { op: 'untrusted' | 'stop'; why: string } | null {
-    const entry = this.entries().find((e) => e.op === 'untrusted' || e.op === 'stop')
+    this.entries()
+    const entry = this.read.halt
     return entry ? { op: entry.op as 'untrusted' | 'stop', why: entry.why ?? entry.op } : null
   }
 
@@ -143,7 +145,8 @@ export class UserLedger {
 
   /** Whether the ledger ever recorded this id: ids are "non-reassignable" (RFC 7643 §3.1), so no new user has it. */
   knows(id: string): boolean {
-    return this.entries().some((e) => e.op === 'create' && e.id === id)
+    this.entries()
+    return this.read.created.has(id)
   }
 
   /**
@@ -188,37 +191,51 @@ export class UserLedger {
     return [...live.values()]
   }
 
-  /** What was read of the file so far: a run asks its ledger before each creation (issue 15: read only what is new). */
-  private read: { ino: number; bytes: number; entries: Entry[] } = { ino: 0, bytes: 0, entries: [] }
+  /**
+   * What was read of the file so far, with the two facts a run asks before each creation and each write kept
+   * as they are read (issue 15: a run asks its ledger thousands of times; it reads only what is new).
+   */
+  private read: Read = emptyRead()
 
   private entries(): Entry[] {
+    // One lstat when nothing was appended (the common case); a symlink is no ledger (O_NOFOLLOW below).
+    const stat = lstatSync(this.file, { throwIfNoEntry: false })
+    if (stat === undefined || stat.isSymbolicLink()) {
+      this.read = emptyRead()
+      return this.read.entries
+    }
+    if (stat.ino === this.read.ino && stat.size === this.read.bytes) return this.read.entries
     let fd: number
     try {
       fd = openSync(this.file, constants.O_RDONLY | constants.O_NOFOLLOW)
     } catch {
-      this.read = { ino: 0, bytes: 0, entries: [] }
-      return []
+      this.read = emptyRead()
+      return this.read.entries
     }
     try {
       const { size, ino } = fstatSync(fd)
       // Another file, or smaller than what was read: it was discarded and begun again. Read it from the start.
-      if (ino !== this.read.ino || size < this.read.bytes) this.read = { ino, bytes: 0, entries: [] }
+      if (ino !== this.read.ino || size < this.read.bytes) this.read = { ...emptyRead(), ino }
       if (size === this.read.bytes) return this.read.entries
       const fresh = Buffer.alloc(size - this.read.bytes)
       const got = readSync(fd, fresh, 0, fresh.length, this.read.bytes)
       // Whole lines only: a line being appended by another thread is read once it is complete.
       const end = fresh.subarray(0, got).lastIndexOf(0x0a) + 1
-      const entries = [...this.read.entries]
       for (const line of fresh.subarray(0, end).toString('utf8').split('\n')) {
         if (!line.trim()) continue
+        let entry: Entry
         try {
-          entries.push(JSON.parse(line) as Entry)
+          entry = JSON.parse(line) as Entry
         } catch {
           // A line torn by a killed process: the entries before and after it still count.
+          continue
         }
+        this.read.entries.push(entry)
+        if (entry.op === 'create' && entry.id !== undefined) this.read.created.add(entry.id)
+        if ((entry.op === 'untrusted' || entry.op === 'stop') && this.read.halt === null) this.read.halt = entry
       }
-      this.read = { ino, bytes: this.read.bytes + end, entries }
-      return entries
+      this.read.bytes += end
+      return this.read.entries
     } finally {
       closeSync(fd)
     }
@@ -262,6 +279,20 @@ export class UserLedger {
       closeSync(fd)
     }
   }
+}
+
+interface Read {
+  ino: number
+  bytes: number
+  entries: Entry[]
+  /** Ids of every 'create' line. */
+  created: Set<string>
+  /** The first 'untrusted' or 'stop' line. */
+  halt: Entry | null
+}
+
+function emptyRead(): Read {
+  return { ino: 0, bytes: 0, entries: [], created: new Set(), halt: null }
 }
 
 /** True while the process that wrote a ledger's head still runs on this host (its run is in progress). */

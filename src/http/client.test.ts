@@ -362,15 +362,21 @@ describe('createScimClient', () => {
     expect(posts).toBe(1)
   })
 
-  test('a connection reset after the headers is a transport error', async () => {
+  test('a connection reset after the headers is a transport error, and is not sent again', async () => {
+    let gets = 0
     routes.set('/scim/v2/Users/reset', (_req, res) => {
+      gets++
       res.writeHead(200, { 'content-type': 'application/scim+json', 'content-length': '1000' })
       res.write('{"id":"abc",', () => res.socket?.destroy())
     })
     const exchange = await client().send({ method: 'PUT', path: '/Users/reset', json: {} })
     expect(exchange.response).toBeNull()
-    expect(exchange.error?.code).toBe('UND_ERR_SOCKET')
+    expect(exchange.error).toMatchObject({ code: 'UND_ERR_SOCKET', afterStatus: 200 })
     expect(exchange.error?.message).toContain('after status 200')
+    // The server answered (RFC 9110 §9.2.2 allows a retry only without one): an idempotent GET is told, not re-sent.
+    gets = 0
+    const get = await client().send({ method: 'GET', path: '/Users/reset' })
+    expect([get.error?.afterStatus, gets]).toEqual([200, 1])
   })
 
   test('a 50 MiB body is cut at the cap and the rest never read', async () => {

@@ -156,7 +156,7 @@ function staleConnection(exchange: Exchange): boolean {
     error !== null &&
     CLOSED_UNDER.has(error.code) &&
     IDEMPOTENT.has(request.method.toUpperCase()) &&
-    !error.message.includes('(after status')
+    error.afterStatus === undefined
   )
 }
 

@@ -21,7 +21,11 @@ export interface RecordedResponse {
 export interface Exchange {
   request: RecordedRequest
   response: RecordedResponse | null
-  error: { code: string; message: string } | null
+  /**
+   * How the transport failed; `afterStatus` is the status line that had arrived when it did (the server did
+   * answer, then the body broke off).
+   */
+  error: { code: string; message: string; afterStatus?: number } | null
   startedAt: string
   durationMs: number
   /**

@@ -186,7 +186,8 @@ class RecordingHandler extends Decorator {
   override onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
     const detail = this.#status === 0 ? '' : ` (after status ${this.#status} and ${this.#received} body bytes)`
     const described = describeTransportError(error, this.#timeouts)
-    this.#finish(null, { code: described.code, message: described.message + detail })
+    const answered = this.#status === 0 ? {} : { afterStatus: this.#status }
+    this.#finish(null, { code: described.code, message: described.message + detail, ...answered })
     super.onResponseError(controller, error)
   }
 

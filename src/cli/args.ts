@@ -7,6 +7,7 @@ export const AUTH_OPTIONS = {
   'client-id': { type: 'string' },
   scope: { type: 'string' },
   audience: { type: 'string' },
+  resource: { type: 'string' },
   basic: { type: 'boolean' },
   header: { type: 'string', multiple: true },
 } as const
@@ -193,6 +194,7 @@ const AUTH_HELP = `  --basic               HTTP Basic (RFC 7617) with SCIM_BASIC
   --client-id ID        the OAuth client
   --scope S             the token request's scope (optional)
   --audience A          the token request's audience (optional)
+  --resource URI        the token request's resource (RFC 8707), the URI of the SCIM API (optional)
   --header 'N: V'       an extra header on every request, e.g. a tenant for a gateway (repeatable)`
 
 export const HELP = `scim-conformance: conformance harness for SCIM 2.0 PUT /Users/{id}

@@ -8,6 +8,7 @@ export function authFlags(flags: Flags, env: NodeJS.ProcessEnv = process.env) {
     clientId: flags['client-id'],
     scope: flags.scope,
     audience: flags.audience,
+    resource: flags.resource,
     basic: flags.basic,
     headers: typeof flags.header === 'string' ? flags.header : undefined,
     clientSecret: env[ENV.clientSecret],

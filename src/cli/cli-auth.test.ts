@@ -83,11 +83,14 @@ describe('OAuth 2.0 client credentials against oidc-provider', () => {
   let dir: string
   let run: CliResult
 
+  /** The SCIM API's resource indicator (RFC 8707): the target takes only tokens issued for it. */
+  const resource = 'https://scim.example/scim/v2'
+
   beforeAll(async () => {
     // 3 s tokens: the run outlives several, so tokens are fetched again in the CLI's process and in its worker.
-    oauth = await startOAuthServer({ ttlSeconds: 3, scopes: ['scim'] })
+    oauth = await startOAuthServer({ ttlSeconds: 3, scopes: ['scim'], resources: [resource] })
     closing.push(oauth)
-    const server = await target(({ exchange }) => oauth.accepts(exchange.headers.authorization))
+    const server = await target(({ exchange }) => oauth.accepts(exchange.headers.authorization, resource))
     dir = await tempDir()
     run = await runCli(
       [
@@ -102,6 +105,8 @@ describe('OAuth 2.0 client credentials against oidc-provider', () => {
         oauth.clientId,
         '--scope',
         'scim',
+        '--resource',
+        resource,
         '--only',
         'put.auth.*,put.status.*',
         '--runs',
@@ -122,7 +127,7 @@ describe('OAuth 2.0 client credentials against oidc-provider', () => {
     expect(statusOf(report, 'put.auth.missing-token')).toBe('passed')
     // The preflight's token in the CLI's process, the worker's own: at least two were issued.
     expect(oauth.issued.length).toBeGreaterThanOrEqual(2)
-    expect(oauth.issued.every((t) => t.scope === 'scim')).toBe(true)
+    expect(oauth.issued.every((t) => t.scope === 'scim' && t.audience === resource)).toBe(true)
   })
 
   test('neither the client secret nor any access token is in any output; the echoes were there', async () => {
@@ -287,6 +292,7 @@ describe('--help names every credential flag', () => {
         '--client-id ID',
         '--scope S',
         '--audience A',
+        '--resource URI',
         '--header',
       ])
         expect(help.stdout).toContain(flag)

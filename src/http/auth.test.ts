@@ -47,6 +47,7 @@ function settings(oauth: OAuthServer, overrides: Partial<OAuthSettings> = {}): O
     clientSecret: oauth.clientSecret,
     scope: 'scim',
     audience: null,
+    resource: null,
     ...overrides,
   }
 }
@@ -161,8 +162,35 @@ describe('OAuth 2.0 client credentials against oidc-provider', () => {
   })
 })
 
+describe('RFC 8707 resource indicators against oidc-provider', () => {
+  test('--resource gets a token for that API, which a target that wants its own audience accepts', async () => {
+    const api = 'https://scim.example/scim/v2'
+    const oauth = await startOAuthServer({ scopes: ['scim'], resources: [api] })
+    closing.push(oauth)
+    // A resource server that takes only tokens issued for itself (RFC 8707 §1: audience-restricted tokens).
+    const server = await target(({ exchange }) => oauth.accepts(exchange.headers.authorization, api))
+    const withResource = client(server, { auth: clientCredentials(settings(oauth, { resource: api })) })
+    expect((await usersRead(withResource)).response?.status).toBe(200)
+    expect(oauth.issued.map((t) => t.audience)).toEqual([api])
+    // Without it the same client's token is for no API, and this target refuses it: the 401 makes the client
+    // renew the token once (RFC 6750 §3.1), which is for no API either.
+    const without = client(server, { auth: clientCredentials(settings(oauth)) })
+    expect((await usersRead(without)).response?.status).toBe(401)
+    expect(oauth.issued.map((t) => t.audience)).toEqual([api, undefined, undefined])
+  })
+
+  test('a resource the authorization server does not know: one line naming invalid_target and --resource', async () => {
+    const oauth = await startOAuthServer({ scopes: ['scim'], resources: ['https://scim.example/scim/v2'] })
+    closing.push(oauth)
+    const error = await fetchToken(settings(oauth, { resource: 'https://elsewhere.example/' })).catch((e) => e)
+    expect(error).toBeInstanceOf(CredentialsRefusedError)
+    expect((error as Error).message).toMatch(/answered 400 invalid_target .*--resource/)
+    expect(oauth.issued).toEqual([])
+  })
+})
+
 describe('the token request on the wire (RFC 6749 §4.4.2, §2.3.1)', () => {
-  test('grant_type, scope and audience in the form; the client in HTTP Basic, form-encoded first', async () => {
+  test('grant_type, scope, audience and resource in the form; the client in Basic, form-encoded first', async () => {
     let seen: { headers: IncomingHttpHeaders; body: string } | null = null
     const endpoint = createServer((req, res) => {
       let body = ''
@@ -183,6 +211,7 @@ describe('the token request on the wire (RFC 6749 §4.4.2, §2.3.1)', () => {
       clientSecret: 's3cret/+',
       scope: 'scim.read scim.write',
       audience: 'https://scim.example/api',
+      resource: 'https://scim.example/scim/v2',
     })
     expect(got).toEqual({ token: 'tok-123456789', expiresInS: 60 })
     expect(seen!.headers['content-type']).toBe('application/x-www-form-urlencoded')
@@ -190,6 +219,7 @@ describe('the token request on the wire (RFC 6749 §4.4.2, §2.3.1)', () => {
       grant_type: 'client_credentials',
       scope: 'scim.read scim.write',
       audience: 'https://scim.example/api',
+      resource: 'https://scim.example/scim/v2',
     })
     const basic = Buffer.from(seen!.headers.authorization!.replace(/^Basic /, ''), 'base64').toString()
     expect(basic).toBe('id+with%3Acolon:s3cret%2F%2B')

@@ -14,6 +14,11 @@ export interface OAuthSettings {
   scope: string | null
   /** `audience` of the token request (the parameter Auth0, Okta and others read), or null. */
   audience: string | null
+  /**
+   * `resource` of the token request (RFC 8707 §2: the URI of the API the token is for, which the authorization
+   * server may put into the token's audience), or null.
+   */
+  resource: string | null
 }
 
 /** HTTP Basic (RFC 7617): from SCIM_BASIC_USER and SCIM_BASIC_PASSWORD. */
@@ -164,6 +169,7 @@ export async function fetchToken(
   const form = new URLSearchParams({ grant_type: 'client_credentials' })
   if (oauth.scope !== null) form.set('scope', oauth.scope)
   if (oauth.audience !== null) form.set('audience', oauth.audience)
+  if (oauth.resource !== null) form.set('resource', oauth.resource)
   const id = (text: string) => encodeURIComponent(text).replace(/%20/g, '+')
   const where = `the OAuth token endpoint ${oauth.tokenUrl}`
   let status: number
@@ -192,7 +198,7 @@ export async function fetchToken(
       typeof body?.error_description === 'string' ? ` (${JSON.stringify(body.error_description.slice(0, 120))})` : ''
     throw new CredentialsRefusedError(
       `${where} answered ${status}${code}${description} to the client credentials grant: ` +
-        'check --client-id, SCIM_CLIENT_SECRET, --scope and --audience',
+        'check --client-id, SCIM_CLIENT_SECRET, --scope, --audience and --resource',
     )
   }
   const token = body?.access_token

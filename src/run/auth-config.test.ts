@@ -11,6 +11,13 @@ describe('the credential flags: one scheme, secrets from the environment, one li
     { name: 'client id without token url', raw: { clientId: 'x' }, error: /^--client-id is part of OAuth/ },
     { name: 'scope without token url', raw: { scope: 'scim' }, error: /^--scope is part of OAuth client credentials/ },
     { name: 'audience alone', raw: { audience: 'api' }, error: /^--audience is part of OAuth/ },
+    { name: 'resource alone', raw: { resource: 'https://api' }, error: /^--resource is part of OAuth/ },
+    { name: 'resource not a URI', raw: { ...OAUTH, resource: 'scim-api' }, error: /absolute URI \(RFC 8707 §2\)/ },
+    {
+      name: 'resource with a fragment',
+      raw: { ...OAUTH, resource: 'https://api.example/scim#v2' },
+      error: /^--resource must not hold a fragment \(RFC 8707 §2\)/,
+    },
     { name: 'token url not a URL', raw: { ...OAUTH, oauthTokenUrl: 'idp/token' }, error: /absolute http\(s\) URL/ },
     { name: 'token url ftp', raw: { ...OAUTH, oauthTokenUrl: 'ftp://idp/t' }, error: /must use http or https/ },
     { name: 'token url with a password', raw: { ...OAUTH, oauthTokenUrl: 'https://u:p@idp/t' }, error: /no user/ },
@@ -60,9 +67,14 @@ describe('the credential flags: one scheme, secrets from the environment, one li
         clientSecret: 'cs-1234567890',
         scope: 'scim',
         audience: null,
+        resource: null,
       },
       headers: { 'x-tenant': 'acme', 'x-trace': 'a:b' },
     })
+    // RFC 8707 §2: the URI as given, query and all (the authorization server compares it).
+    expect(authConfig({ ...OAUTH, resource: 'https://api.example/scim/v2?tenant=a' }).oauth?.resource).toBe(
+      'https://api.example/scim/v2?tenant=a',
+    )
     // RFC 7617 allows an empty password.
     expect(authConfig({ ...BASIC, basicPassword: '' }).basic).toEqual({ user: 'admin', password: '' })
   })

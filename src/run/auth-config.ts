@@ -12,6 +12,8 @@ export interface RawAuth {
   clientSecret?: string | undefined
   scope?: string | boolean | undefined
   audience?: string | boolean | undefined
+  /** `--resource` (RFC 8707) */
+  resource?: string | boolean | undefined
   /** `--basic`: the credential is SCIM_BASIC_USER / SCIM_BASIC_PASSWORD. */
   basic?: string | boolean | undefined
   basicUser?: string | undefined
@@ -56,19 +58,18 @@ export function authConfig(raw: RawAuth): AuthConfig {
   const clientId = flag('client-id', raw.clientId)
   const scope = flag('scope', raw.scope)
   const audience = flag('audience', raw.audience)
+  const resource = flag('resource', raw.resource)
   const basic = raw.basic === true || (typeof raw.basic === 'string' && /^(1|true|yes|on)$/i.test(raw.basic.trim()))
   const token = text(raw.token)
-  if (tokenUrl === null && (clientId !== null || scope !== null || audience !== null))
-    throw new UsageError(
-      `--${clientId !== null ? 'client-id' : scope !== null ? 'scope' : 'audience'} is part of OAuth client ` +
-        'credentials: pass --oauth-token-url URL too.',
-    )
+  const oauthOnly = Object.entries({ 'client-id': clientId, scope, audience, resource }).find(([, v]) => v !== null)
+  if (tokenUrl === null && oauthOnly !== undefined)
+    throw new UsageError(`--${oauthOnly[0]} is part of OAuth client credentials: pass --oauth-token-url URL too.`)
   const schemes = [token !== null && '--token/SCIM_TOKEN', basic && '--basic', tokenUrl !== null && '--oauth-token-url']
   const chosen = schemes.filter((s): s is string => s !== false)
   if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')}: choose one way to authenticate.`)
   return {
     basic: basic ? basicOf(raw) : null,
-    oauth: tokenUrl === null ? null : oauthOf(tokenUrl, clientId, raw.clientSecret, scope, audience),
+    oauth: tokenUrl === null ? null : oauthOf(tokenUrl, clientId, raw.clientSecret, scope, audience, resource),
     headers: headersOf(raw.headers),
   }
 }
@@ -79,6 +80,7 @@ function oauthOf(
   secret: string | undefined,
   scope: string | null,
   audience: string | null,
+  resource: string | null,
 ): OAuthSettings {
   let url: URL
   try {
@@ -99,7 +101,22 @@ function oauthOf(
       '--oauth-token-url needs the client secret in SCIM_CLIENT_SECRET (never a flag: it would show in the ' +
         'process list).',
     )
-  return { tokenUrl: url.href, clientId, clientSecret: secret, scope, audience }
+  return { tokenUrl: url.href, clientId, clientSecret: secret, scope, audience, resource: resourceOf(resource) }
+}
+
+/** RFC 8707 §2: the resource "MUST be an absolute URI" and "MUST NOT include a fragment component". */
+function resourceOf(resource: string | null): string | null {
+  if (resource === null) return null
+  let url: URL
+  try {
+    url = new URL(resource)
+  } catch {
+    throw new UsageError(`--resource must be an absolute URI (RFC 8707 §2), got "${resource}".`)
+  }
+  if (url.hash !== '' || resource.includes('#'))
+    throw new UsageError(`--resource must not hold a fragment (RFC 8707 §2), got "${resource}".`)
+  // As given: the authorization server compares the URI, so it is not normalised.
+  return resource
 }
 
 function basicOf(raw: RawAuth): BasicSettings {

@@ -79,6 +79,7 @@ export const ENV = {
   clientSecret: 'SCIM_CLIENT_SECRET',
   scope: 'SCIM_SCOPE',
   audience: 'SCIM_AUDIENCE',
+  resource: 'SCIM_RESOURCE',
   basic: 'SCIM_BASIC',
   basicUser: 'SCIM_BASIC_USER',
   basicPassword: 'SCIM_BASIC_PASSWORD',

@@ -127,7 +127,7 @@ function refusedLine(read: Exchange, withToken: boolean, scheme: AuthScheme = 'b
       `the target refused the credentials: ${said}${why}; check ` +
       (scheme === 'basic'
         ? 'SCIM_BASIC_USER and SCIM_BASIC_PASSWORD: they must be Basic credentials this server accepts'
-        : 'the OAuth client (--oauth-token-url, --client-id, SCIM_CLIENT_SECRET, --scope, --audience): ' +
+        : 'the OAuth client (--oauth-token-url, --client-id, SCIM_CLIENT_SECRET, --scope, --audience, --resource): ' +
           'its tokens must be accepted by this server') +
       (status === 403 ? ', allowed to read and write Users' : '')
     )

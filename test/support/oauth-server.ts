@@ -2,12 +2,14 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { EventEmitter, once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import Provider from 'oidc-provider'
+import Provider, { errors } from 'oidc-provider'
 
 /** A token the authorization server issued. */
 export interface Issued {
   token: string
   scope: string | undefined
+  /** The token's audience: the resource (RFC 8707) it was asked for, or undefined. */
+  audience: string | undefined
   /** Epoch milliseconds. */
   issuedAt: number
   expiresAt: number
@@ -26,9 +28,10 @@ export interface OAuthServer {
   issuedAtLeast(count: number): Promise<void>
   /**
    * Whether an `Authorization` header carries a live token this server issued and did not revoke (RFC 6750 §2.1):
-   * what a resource server that trusts it accepts.
+   * what a resource server that trusts it accepts. With `audience`, only a token issued for that resource
+   * (RFC 8707) counts: a resource server that takes only tokens meant for itself.
    */
-  accepts(header: string | undefined): boolean
+  accepts(header: string | undefined, audience?: string): boolean
   /** The token is refused by {@link accepts} from now on (as a resource server that was told it was revoked). */
   revoke(token: string): void
   close(): Promise<void>
@@ -64,9 +67,13 @@ class MemoryAdapter {
 
 /**
  * Starts oidc-provider on 127.0.0.1:0 with the `client_credentials` grant for one confidential client
- * (client_secret_basic), opaque access tokens living `ttlSeconds`, and the scopes given.
+ * (client_secret_basic), opaque access tokens living `ttlSeconds`, and the scopes given. `resources` are the
+ * resource indicators (RFC 8707) it issues tokens for; any other is refused with `invalid_target` (§2).
  */
-export async function startOAuthServer(options: { ttlSeconds?: number; scopes?: string[] } = {}): Promise<OAuthServer> {
+export async function startOAuthServer(
+  options: { ttlSeconds?: number; scopes?: string[]; resources?: string[] } = {},
+): Promise<OAuthServer> {
+  const scopes = options.scopes ?? ['scim']
   const server = createServer()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -89,8 +96,17 @@ export async function startOAuthServer(options: { ttlSeconds?: number; scopes?: 
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined,
+        useGrantedResource: () => false,
+        getResourceServerInfo(_ctx: unknown, resource: string) {
+          if (!(options.resources ?? []).includes(resource)) throw new errors.InvalidTarget()
+          return { scope: scopes.join(' '), audience: resource, accessTokenFormat: 'opaque' }
+        },
+      },
     },
-    scopes: options.scopes ?? ['scim'],
+    scopes,
     ttl: { ClientCredentials: options.ttlSeconds ?? 3600 },
     adapter: MemoryAdapter,
     cookies: { keys: [randomBytes(16).toString('hex')] },
@@ -101,7 +117,13 @@ export async function startOAuthServer(options: { ttlSeconds?: number; scopes?: 
   const events = new EventEmitter()
   provider.on('client_credentials.saved', (token) => {
     const now = Date.now()
-    issued.push({ token: token.jti, scope: token.scope, issuedAt: now, expiresAt: now + token.expiresIn * 1000 })
+    issued.push({
+      token: token.jti,
+      scope: token.scope,
+      audience: token.aud,
+      issuedAt: now,
+      expiresAt: now + token.expiresIn * 1000,
+    })
     events.emit('issued')
   })
   server.on('request', provider.callback())
@@ -114,11 +136,13 @@ export async function startOAuthServer(options: { ttlSeconds?: number; scopes?: 
     async issuedAtLeast(count) {
       while (issued.length < count) await once(events, 'issued')
     },
-    accepts(header) {
+    accepts(header, audience) {
       const match = /^Bearer ([\w~+/.=-]+)$/i.exec(header ?? '')
       if (!match || revoked.has(match[1])) return false
       const token = issued.find((t) => t.token === match[1])
-      return token !== undefined && token.expiresAt > Date.now()
+      return (
+        token !== undefined && token.expiresAt > Date.now() && (audience === undefined || token.audience === audience)
+      )
     },
     revoke: (token) => void revoked.add(token),
     close: () =>

@@ -6,9 +6,14 @@ declare module 'oidc-provider' {
     jti: string
     clientId: string
     scope?: string
+    /** The resource (RFC 8707) the token was issued for. */
+    aud?: string
     /** Lifetime in seconds. */
     expiresIn: number
   }
+
+  /** The OAuth errors oidc-provider answers with (RFC 6749 §5.2, RFC 8707 §2). */
+  export const errors: { InvalidTarget: new (description?: string) => Error }
 
   export default class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>)

@@ -15,6 +15,7 @@ import { SINGLE_CASE } from '../checks/types.ts'
 import { caseInProgress } from './send-gate.ts'
 import type { SendOptions } from '../http/client.ts'
 import { CheckCrashedError } from '../errors.ts'
+import { mix } from '../generate/mix-seed.ts'
 
 let server: ReferenceServer
 let ctx: CheckContext
@@ -367,6 +368,8 @@ describe('runCheck in lanes: the cases of the seed run at once, the verdict as o
     const one = await runCheck(check, ctx, [], { lanes: 1 })
     const four = await runCheck(check, ctx, [], { lanes: 4 })
     expect(verdictOf(four)).toEqual(verdictOf(one))
+    // Without a failure every case of the seed ran in both (lanes past a failure may run a few more).
+    if (one.status !== 'failed') expect(four.numRuns).toBe(one.numRuns)
     // Every lane's test user is deleted again.
     expect(server.users()).toHaveLength(before)
   })
@@ -418,6 +421,32 @@ describe('runCheck in lanes: the cases of the seed run at once, the verdict as o
     expect(most).toBe(3)
     expect(owners.size).toBe(3)
     expect(server.users()).toHaveLength(before)
+  })
+
+  test('a lane that takes several cases in a row while another is held runs each case of the seed once', async () => {
+    // One lane's first case waits until the other lane has run three in a row: the case streams of the lanes
+    // (src/run/case-stream.ts) must hand out a case drawn while its lane was busy.
+    const seen: number[] = []
+    let first: string | null = null
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const check = defineCheck({
+      ...noLongDisplayName,
+      cases: () => fc.nat(1_000_000),
+      async run(c, users, n) {
+        first ??= users.ids[0]
+        if (users.ids[0] !== first) await held
+        const get = await c.client.send({ method: 'GET', path: c.users.userPath(users.ids[0]) })
+        seen.push(n)
+        if (seen.length === 3) release()
+        return verdict('passed', `${statusOf(get)}`, [get])
+      },
+    })
+    const runs = 10
+    const result = await runCheck(check, { ...ctx, run: { ...ctx.run, runs } }, [], { lanes: 2 })
+    expect(result).toMatchObject({ status: 'passed', numRuns: runs, exercised: runs })
+    const seed = fc.sample(fc.nat(1_000_000), { seed: mix(ctx.run.seed, check.id), numRuns: runs })
+    expect([...seen].sort((a, b) => a - b)).toEqual([...seed].sort((a, b) => a - b))
   })
 
   test('a lane that crashes is a harness error for the check, and every lane deletes its users', async () => {

@@ -21,6 +21,7 @@ import { RefusalGuard, withSideEffects } from './refusal-guard.ts'
 import type { SendOptions } from '../http/client.ts'
 import { acceptedState } from '../profile/accepted-state.ts'
 import { BlankUserNameLane, BlankUserNameTurn } from './blank-username.ts'
+import { type CaseStream, caseStream } from './case-stream.ts'
 import type { UserPool } from '../checks/context.ts'
 import { TOKEN_PLACEHOLDER } from '../secrets.ts'
 import { DEFAULT_RUNS } from './config.ts'
@@ -410,23 +411,16 @@ export async function runCheck(
       return finish({ ...found, numRuns: runs, exercised, path: details.counterexamplePath })
     }
     if (lanes.length > 1) {
-      // Every case of the seed at once over the lanes, in order, up to the first failure.
-      const found = await inLanes(lanes, numRuns, checkSeed)
-      runs += found.verdicts.length
-      const last = Math.min(found.firstFailure ?? numRuns - 1, numRuns - 1)
-      for (let i = 0; i <= last; i++) {
-        Object.assign(traits, found.verdicts[i].traits)
-        fold(found.verdicts[i], i, found.lanes[i])
-      }
+      // Every case of the seed at once over the lanes, folded in order up to the first failure.
+      const found = await inLanes(lanes, numRuns, checkSeed, (v, i, lane) => {
+        Object.assign(traits, v.traits)
+        fold(v, i, lane)
+      })
+      runs += found.ran
       if (found.firstFailure !== null) {
         // Shrunk as a sequential run shrinks it: from that case of the seed, on the lane that met it.
-        const i = found.firstFailure
-        const forFailure = await search(
-          new Set(['failed']),
-          found.lanes[i],
-          { index: i, verdict: found.verdicts[i] },
-          false,
-        )
+        const { index, verdict: failed, lane } = found.firstFailure
+        const forFailure = await search(new Set(['failed']), lane, { index, verdict: failed }, false)
         return report(forFailure)
       }
     } else {
@@ -455,38 +449,63 @@ export async function runCheck(
 
   /**
    * The cases of the seed (the values `fc.check` would try, in its order) run over the lanes: each lane takes
-   * the next case when it is free, and none is taken past a failing one. The verdicts by case index.
+   * the next case when it is free, and none is taken past a failing one. Each verdict is handed to `fold` in
+   * the seed's order, up to and with the first failure, as soon as every case before it is known, and is let go
+   * then: a long run holds the cases in flight, not all of them (issue 15).
    */
-  async function inLanes(lanes: Lane[], numRuns: number, checkSeed: number) {
-    const verdicts: Verdict[] = []
-    const ranOn: Lane[] = []
-    let firstFailure: number | null = null
+  async function inLanes(
+    lanes: Lane[],
+    numRuns: number,
+    checkSeed: number,
+    fold: (v: Verdict, index: number, lane: Lane) => void,
+  ) {
+    let ran = 0
     let next = 0
+    /** The lowest index that failed so far: no case past it is started. */
+    let stopAt = Number.POSITIVE_INFINITY
     let fatal: unknown = null
+    let firstFailure: { index: number; verdict: Verdict; lane: Lane } | null = null
+    const known = new Map<number, { verdict: Verdict; lane: Lane }>()
+    let folded = 0
+    const foldKnown = () => {
+      for (let k = known.get(folded); firstFailure === null && k !== undefined; k = known.get(folded)) {
+        known.delete(folded)
+        fold(k.verdict, folded, k.lane)
+        if (k.verdict.outcome === 'failed') firstFailure = { index: folded, verdict: k.verdict, lane: k.lane }
+        folded++
+      }
+    }
     await Promise.all(
       lanes.map(async (lane) => {
-        let inputs: unknown[]
+        let stream: CaseStream
         try {
-          inputs = fc.sample(check.cases!(lane.ctx, lane.users), { seed: checkSeed, numRuns })
+          stream = caseStream(check.cases!(lane.ctx, lane.users), checkSeed, numRuns)
         } catch (error) {
           fatal ??= error
           return
         }
-        while (fatal === null && next < numRuns && (firstFailure === null || next < firstFailure)) {
-          const i = next++
-          try {
-            verdicts[i] = await runCase(lane, inputs[i], String(i))
-          } catch (error) {
-            fatal ??= error
-            return
+        try {
+          while (fatal === null && next < numRuns && next < stopAt) {
+            const i = next++
+            const drawn = await stream.at(i)
+            // Never for an index below numRuns: a case lost here would be a check judged on fewer cases.
+            // Never for an index below numRuns: a case lost here would be a check judged on fewer cases.
+            if (drawn === null) throw new Error(`case ${i} of the seed could not be drawn`)
+            const verdict = await runCase(lane, drawn.value, String(i))
+            ran++
+            if (verdict.outcome === 'failed') stopAt = Math.min(stopAt, i)
+            known.set(i, { verdict, lane })
+            foldKnown()
           }
-          ranOn[i] = lane
-          if (verdicts[i].outcome === 'failed' && (firstFailure === null || i < firstFailure)) firstFailure = i
+        } catch (error) {
+          fatal ??= error
+        } finally {
+          stream.close()
         }
       }),
     )
     if (fatal !== null) throw asHarnessError(check, fatal)
-    return { verdicts, lanes: ranOn, firstFailure }
+    return { ran, firstFailure: firstFailure as { index: number; verdict: Verdict; lane: Lane } | null }
   }
 }
 

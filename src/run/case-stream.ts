@@ -12,11 +12,33 @@ export interface CaseStream {
 }
 
 /**
+ * An arbitrary whose values are generated only when taken: `generate` keeps a copy of the random source it was
+ * given (fast-check hands each run a copy of its own, RNG jumped per run, so the value is the same later), and
+ * a case another lane took is passed over without being generated. Never shrunk: the stream's property holds.
+ */
+class Deferred extends fc.Arbitrary<() => unknown> {
+  constructor(private readonly inner: fc.Arbitrary<unknown>) {
+    super()
+  }
+  generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<() => unknown> {
+    const random = mrng.clone()
+    return new fc.Value(() => this.inner.generate(random, biasFactor).value, undefined)
+  }
+  canShrinkWithoutContext(_value: unknown): _value is () => unknown {
+    return false
+  }
+  shrink(): fc.Stream<fc.Value<() => unknown>> {
+    return fc.Stream.nil()
+  }
+}
+
+/**
  * The values `fc.check(property, { seed, numRuns })` would try, drawn lazily by a running `fc.check` whose
  * property waits for the next index a lane asks for. A lane of a long check (src/run/run-check.ts) holds one
  * case at a time, not the whole seed: `fc.sample` for `--runs 10000` held every case of every lane at once
  * (issue 15: memory grew with --runs, ~0.5 GB for three checks at 10,000). Each stream draws each value of
- * the seed once, as `fc.sample` did.
+ * the seed's random source once, and generates only the cases its lane takes (fc.sample generated them all, in
+ * every lane).
  */
 export function caseStream(arbitrary: fc.Arbitrary<unknown>, seed: number, numRuns: number): CaseStream {
   let drawn = -1
@@ -32,7 +54,7 @@ export function caseStream(arbitrary: fc.Arbitrary<unknown>, seed: number, numRu
     w?.()
   }
 
-  const property = fc.asyncProperty(arbitrary, async (value) => {
+  const property = fc.asyncProperty(new Deferred(arbitrary), async (draw) => {
     drawn++
     // Wait until a lane asks for a case (a lane running one asks for its next one when it is done).
     while (asked === null && !closed) await new Promise<void>((resolve) => (wake = resolve))
@@ -40,6 +62,15 @@ export function caseStream(arbitrary: fc.Arbitrary<unknown>, seed: number, numRu
     if (asked !== null && asked.index === drawn) {
       const a = asked
       asked = null
+      let value: unknown
+      try {
+        value = draw()
+      } catch (error) {
+        // The generator's own error (a harness bug): told to the lane, and the stream ends.
+        failure = { error }
+        a.reject(error)
+        return false
+      }
       a.resolve({ value })
     }
     return true
@@ -48,7 +79,7 @@ export function caseStream(arbitrary: fc.Arbitrary<unknown>, seed: number, numRu
   fc.check(property, { seed, numRuns, endOnFailure: true })
     .then(
       (details) => {
-        if (details.failed && !closed) failure = { error: details.errorInstance }
+        if (details.failed && !closed && failure === null) failure = { error: details.errorInstance }
       },
       (error: unknown) => {
         failure = { error }

@@ -62,6 +62,8 @@ export interface CheckRun {
   authenticated: boolean
   /** How it authenticates: a bearer token, HTTP Basic, OAuth client credentials (a fetched bearer token). */
   authScheme?: 'bearer' | 'basic' | 'oauth'
+  /** `--user-id`: the existing user the run borrows instead of creating test users (null or absent: none). */
+  userId?: string | null
 }
 
 /** A POST /Users the pool sent for a check, and the test user it created (null: none). */

@@ -96,8 +96,7 @@ export function formatFailure(result: CheckResult, options: FormatFailureOptions
   // The one curl line names a test user the run deleted at its end: only without a script that makes its own.
   if (result.reproduce && !result.reproduction) out.push(indent(result.reproduce), '')
   // The self-contained script (issue 16 item 4); a story prints it as its replay script already.
-  if (result.reproduction && !result.story)
-    out.push('Reproduction script (creates its own test users; set SCIM_BASE and SCIM_TOKEN):', '')
+  if (result.reproduction && !result.story) out.push(scriptHeading(result.reproduction.script), '')
   if (result.reproduction && !result.story) out.push(indent(result.reproduction.script.trimEnd()), '')
   out.push(indent(result.path === null ? `seed=${result.seed}` : `seed=${result.seed} path=${result.path}`))
   // The same flags replay exactly this case (fast-check's path belongs to the check's own seed, derived from both).
@@ -105,4 +104,15 @@ export function formatFailure(result: CheckResult, options: FormatFailureOptions
   else if (result.path !== null)
     out.push(indent(`replay: scim-conformance run ... --seed ${result.seed} --only ${result.id} --path ${result.path}`))
   return scrubSecrets(printable(out.join('\n')), secretsFrom(options))
+}
+
+/** What a reproduction script works on and the variables it needs, read from the script itself. */
+function scriptHeading(script: string): string {
+  const borrows = script.includes('SCIM_USER_ID')
+  const credential = script.includes('SCIM_BASIC_USER') ? ['SCIM_BASIC_USER', 'SCIM_BASIC_PASSWORD'] : ['SCIM_TOKEN']
+  const needs = ['SCIM_BASE', ...credential, ...(borrows ? ['SCIM_USER_ID'] : [])]
+  const names = `${needs.slice(0, -1).join(', ')} and ${needs.at(-1)}`
+  return borrows
+    ? `Reproduction script (on the user SCIM_USER_ID, put back as it was; set ${names}):`
+    : `Reproduction script (creates its own test users; set ${names}):`
 }

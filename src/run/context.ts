@@ -120,6 +120,7 @@ export async function createRunContext(
       path: config.path,
       strictRfc: config.strictRfc,
       authenticated: authSettingsOf(config) !== null,
+      userId: config.userId,
       authScheme: authSettingsOf(config)?.scheme,
     },
     profile,

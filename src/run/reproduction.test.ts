@@ -1,7 +1,4 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CHECKS } from '../checks/index.ts'
@@ -14,6 +11,7 @@ import {
   readReport,
   removeTempDirs,
   runCli,
+  seedUsers,
   startCube,
   TEST_TIMEOUT_MS,
   tempDir,
@@ -172,25 +170,34 @@ describe('reproductionScript', () => {
   const base2 = { target: null, seed: 1, runs: 50, defaultRuns: 50, strictRfc: false, checkId: 'c', path: null }
 })
 
+const CHECK = 'put.replace.values-stored'
+
+/**
+ * CHECK run with seed 7 against a cube server that drops multi-valued attributes (it fails), on test users of its
+ * own or (`borrow`) on a user the server held before, passed as --user-id.
+ */
+async function failingRun(token: string, borrow = false) {
+  const faulty = await startCube({ token, faults: ['multi-valued-dropped'] })
+  const id = borrow ? String((await seedUsers(faulty, token, 1))[0].id) : null
+  const reportDir = await tempDir()
+  const config = buildConfig({ vendor: 'cube', token, reportDir, runs: '20', seed: '7', userId: id ?? undefined })
+  const [found] = (await runChecks(config, faulty.origin, { checks: CHECKS.filter((c) => c.id === CHECK) })).results
+  return { faulty, id: id ?? '', found }
+}
+
 describe('the script of a fault-matrix failure, run with bash against the faulty reference server', () => {
   const TOKEN = 'reproduction-test-token-0123456789'
-  const CHECK = 'put.replace.values-stored'
   let faulty: ReferenceServer
   let correct: ReferenceServer
   let found: CheckResult
-  let dir: string
   beforeAll(async () => {
-    faulty = await startCube({ token: TOKEN, faults: ['multi-valued-dropped'] })
+    ;({ faulty, found } = await failingRun(TOKEN))
     correct = await startCube({ token: TOKEN })
-    dir = mkdtempSync(join(tmpdir(), 'reproduction-'))
-    const config = buildConfig({ vendor: 'cube', token: TOKEN, reportDir: dir, runs: '20', seed: '7' })
-    ;[found] = (await runChecks(config, faulty.origin, { checks: CHECKS.filter((c) => c.id === CHECK) })).results
   })
   afterAll(async () => {
     await closeServers()
     await removeTempDirs()
     killStrayChildren()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   /** Runs the script against a server; the focus response's status and body as it printed them. */
@@ -262,4 +269,67 @@ describe('the script of a fault-matrix failure, run with bash against the faulty
     },
     TEST_TIMEOUT_MS,
   )
+})
+
+describe('a --user-id run: the script borrows SCIM_USER_ID, creates nobody, and puts the user back', () => {
+  const TOKEN = 'reproduction-test-token-borrowed-0123'
+  let faulty: ReferenceServer
+  let id: string
+  let found: CheckResult
+  /** The user without what a write moves (lastModified, version). */
+  const stable = () => {
+    const user = faulty.users().find((u) => u.id === id)!
+    const { lastModified: _l, version: _v, ...meta } = user.meta as Record<string, unknown>
+    return { ...user, meta }
+  }
+  beforeAll(async () => {
+    ;({ faulty, id, found } = await failingRun(TOKEN, true))
+  })
+  afterAll(async () => {
+    await closeServers()
+    await removeTempDirs()
+  })
+
+  test('the failing case has a script and a replay that name the borrowed user, and no POST', () => {
+    expect(found.status, found.message).toBe('failed')
+    const { script, replay } = found.reproduction!
+    expect(script).not.toMatch(/-X POST/)
+    expect(script).toContain('U1="$SCIM_USER_ID"')
+    expect(replay).toContain(`--user-id '${id}'`)
+    expect(formatFailure(found)).toContain(
+      'Reproduction script (on the user SCIM_USER_ID, put back as it was; set SCIM_BASE, SCIM_TOKEN and SCIM_USER_ID):',
+    )
+  })
+
+  test('bash sees the same broken response on that user, and leaves it as it was; no user is created', async () => {
+    const before = stable()
+    const users = userIndex(faulty)
+    const { stdout } = await promisify(execFile)('bash', ['-c', found.reproduction!.script], {
+      env: { PATH: process.env.PATH, SCIM_BASE: `${faulty.origin}/api/scim/v2`, SCIM_TOKEN: TOKEN, SCIM_USER_ID: id },
+      encoding: 'utf8',
+    })
+    const focus =
+      /^step \d+: HTTP (\d+) <- the response that broke the rule[^\n]*\n([\s\S]*?)\n-- end of response$/m.exec(stdout)
+    expect(focus, stdout).not.toBeNull()
+    const body = JSON.parse(focus![2].slice(focus![2].search(/\r?\n\r?\n/)).trim()) as Record<string, unknown>
+    expect(Number(focus![1])).toBe(found.counterexample!.response!.status)
+    expect(Object.keys(body)).not.toContain('emails')
+    expect(body.id).toBe(id)
+    expect(stdout).toMatch(new RegExp(`^restored U1=${id}: HTTP 200$`, 'm'))
+    expect(stdout).not.toMatch(/^deleted /m)
+    expect(userIndex(faulty)).toEqual(users)
+    expect(stable()).toEqual(before)
+  })
+
+  test('without SCIM_USER_ID the script stops before any request', async () => {
+    const error = await promisify(execFile)('bash', ['-c', found.reproduction!.script], {
+      env: { PATH: process.env.PATH, SCIM_BASE: `${faulty.origin}/api/scim/v2`, SCIM_TOKEN: TOKEN },
+      encoding: 'utf8',
+    }).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    )
+    expect(error?.code).not.toBe(0)
+    expect(error?.stderr).toContain('set SCIM_USER_ID to the user given as --user-id')
+  })
 })

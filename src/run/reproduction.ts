@@ -36,8 +36,12 @@ export interface ReproductionSource {
   finding?: Finding
   /** The vendor's SCIM base path (`/api/scim/v2`; `''` for a root base): what `$SCIM_BASE` stands for. */
   basePath: string
-  /** The users the case ran on, created first: their run ids (rewritten) and the bodies to POST. */
-  users: readonly { id: string; body: Record<string, unknown>; version?: string | null }[]
+  /**
+   * The users the case ran on, created first: their run ids (rewritten) and the bodies to POST. A `borrowed`
+   * one is the run's `--user-id` user: never created or deleted, but saved, put into the state the case
+   * started from, and put back as it was at the end (as the run does), from `$SCIM_USER_ID`.
+   */
+  users: readonly { id: string; body: Record<string, unknown>; version?: string | null; borrowed?: boolean }[]
   /** Content-Type of the POSTs that create them. */
   mediaType: string
   steps: readonly ReproductionStep[]
@@ -81,34 +85,48 @@ export function reproductionScript(source: ReproductionSource): string {
     Object.entries(step.exchange.request.headers).some(([name, value]) => isBasicCredential(name, value)),
   )
   const auth = basic ? BASIC_CURL_ARGS.join(' ') : `-H "Authorization: Bearer ${TOKEN_PLACEHOLDER}"`
+  const borrows = source.users.some((u) => u.borrowed)
+  const created = source.users.filter((u) => !u.borrowed).length
+  const contentType = `-H ${sq(`Content-Type: ${source.mediaType}`)}`
   const lines = [
     '#!/usr/bin/env bash',
     `# ${comment(source.title)}`,
     ...(source.finding
       ? [`# Received: ${comment(source.finding.received)}`, `# Expected: ${comment(source.finding.expected)}`]
       : []),
-    ...(source.users.length > 0
+    ...(borrows
       ? [
-          `# Reproduces the failing case with curl: creates ${plural(source.users.length, 'test user')} with the body`,
-          `# the check started from, sends the case's ${plural(steps.length, 'request')} in order, shows the response`,
+          "# Reproduces the failing case with curl on the user given as SCIM_USER_ID (the run's --user-id): saves it,",
+          "# puts it into the state the check started from, sends the case's " +
+            `${plural(steps.length, 'request')} in order, shows the response`,
         ]
-      : [
-          `# Reproduces the failing case with curl: sends its ${plural(steps.length, 'request')} in order, ` +
-            'shows the response',
-        ]),
-    `# that broke the rule (step ${focus + 1}), then deletes every user it created.`,
+      : created > 0
+        ? [
+            `# Reproduces the failing case with curl: creates ${plural(created, 'test user')} with the body`,
+            `# the check started from, sends the case's ${plural(steps.length, 'request')} in order, ` +
+              'shows the response',
+          ]
+        : [
+            `# Reproduces the failing case with curl: sends its ${plural(steps.length, 'request')} in order, ` +
+              'shows the response',
+          ]),
+    `# that broke the rule (step ${focus + 1}), then deletes every user it created` +
+      (borrows ? ' and puts SCIM_USER_ID back as it was.' : '.'),
     ...(steps.some((step) => step.parallel !== undefined)
       ? ['# Requests fired at the same instant run in parallel (&, wait): a race may take a few runs to lose again.']
       : []),
     '# SCIM_BASE: the SCIM base URL (the part before /Users, as `scim-conformance serve` prints it);',
     basic ? '# SCIM_BASIC_USER, SCIM_BASIC_PASSWORD: the Basic credentials.' : '# SCIM_TOKEN: the bearer token.',
+    ...(borrows ? ['# SCIM_USER_ID: the id of an existing user the script may change and puts back.'] : []),
     ...(source.replay ? ['# The same case through the harness:', `#   ${comment(source.replay)}`] : []),
     ...(source.steps.length > steps.length
       ? [`# (The case sent ${source.steps.length} requests: the first ${steps.length} are replayed.)`]
       : []),
     'set -u',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-    `: "\${SCIM_BASE:?set SCIM_BASE to the SCIM base URL}" ${basic ? BASIC_CHECK : '"${SCIM_TOKEN:?set SCIM_TOKEN}"'}`,
+    `: "\${SCIM_BASE:?set SCIM_BASE to the SCIM base URL}" ${basic ? BASIC_CHECK : '"${SCIM_TOKEN:?set SCIM_TOKEN}"'}` +
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+      (borrows ? ' "${SCIM_USER_ID:?set SCIM_USER_ID to the user given as --user-id}"' : ''),
     'T=$(mktemp -d)',
     // The id of a created user: JSON.parse where node is, else the first "id" member of the body.
     'id_of() {',
@@ -120,6 +138,14 @@ export function reproductionScript(source: ReproductionSource): string {
     `etag_of() { sed -n 's/^[Ee][Tt][Aa][Gg]:[[:space:]]*//p' "$T/h$1" | tr -d '\\r' | head -n 1; }`,
     'status_of() { cat "$T/s$1" 2>/dev/null; }',
     'cleanup() {',
+    // The borrowed user first, while its saved state is still in $T: the whole representation, as the run restores it.
+    '  for v in $BORROWED; do',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell indirect expansion, not a template
+    '    id=${!v:-}',
+    `    code=$(curl -sS -g -X PUT "$SCIM_BASE/Users/$id" ${auth} ${contentType} --data-binary @"$T/saved$v" ` +
+      `-o /dev/null -w '%{http_code}')`,
+    '    echo "restored $v=$id: HTTP $code"',
+    '  done',
     '  for v in $CREATED; do',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell indirect expansion, not a template
     '    id=${!v:-}',
@@ -130,6 +156,7 @@ export function reproductionScript(source: ReproductionSource): string {
     '  rm -rf "$T"',
     '}',
     'CREATED=""',
+    'BORROWED=""',
     'trap cleanup EXIT',
     // Ctrl-C and kill end the script through its EXIT trap: the users it created are deleted all the same.
     "trap 'exit 130' INT TERM",
@@ -138,6 +165,22 @@ export function reproductionScript(source: ReproductionSource): string {
     const label = `u${i + 1}`
     const variable = `U${i + 1}`
     const body = JSON.stringify(user.body)
+    if (user.borrowed) {
+      lines.push(
+        '',
+        `# Test user ${label}: the user given as SCIM_USER_ID, saved as it is now, then put into the state the check`,
+        '# started from (the user as the run read it, less its readOnly attributes).',
+        `${variable}="$SCIM_USER_ID"`,
+        `code=$(curl -sS -g "$SCIM_BASE/Users/$${variable}" ${auth} -o "$T/saved${variable}" -w '%{http_code}')`,
+        `[ "$code" = 200 ] || { echo "could not read the user SCIM_USER_ID=$${variable}: HTTP $code"; exit 1; }`,
+        `BORROWED="$BORROWED ${variable}"`,
+        `curl -sS -g -X PUT "$SCIM_BASE/Users/$${variable}" ${auth} ${contentType} --data-raw ${sq(body)} ` +
+          `-D "$T/h${label}" -o "$T/b${label}" -w '%{http_code}' > "$T/s${label}"`,
+        `echo "${label}=$${variable} (HTTP $(status_of ${label}))"`,
+      )
+      if (user.version) etags.set(user.version, label)
+      return
+    }
     lines.push(
       '',
       `# Test user ${label}: the body the check started from (the user as created, less its readOnly attributes).`,
@@ -358,6 +401,8 @@ export function replayCommand(options: {
   strictRfc: boolean
   checkId: string
   path: string | null
+  /** `--user-id` of the run: the replay borrows the same user. @defaultValue null */
+  userId?: string | null
 }): string {
   const { profile } = options
   const builtIn = builtInVendor(profile.name)
@@ -373,6 +418,7 @@ export function replayCommand(options: {
     String(options.seed),
     ...(options.runs === options.defaultRuns ? [] : ['--runs', String(options.runs)]),
     ...(options.strictRfc ? ['--strict-rfc'] : []),
+    ...(options.userId ? ['--user-id', sq(options.userId)] : []),
     '--only',
     options.checkId,
     ...(options.path === null ? [] : ['--path', options.path]),

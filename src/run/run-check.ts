@@ -260,6 +260,7 @@ export async function runCheck(
       strictRfc: shared.run.strictRfc,
       checkId: check.id,
       path: check.cases ? (shared.run.path ?? path) : null,
+      userId: shared.run.userId ?? null,
     })
     const script = reproductionScript({
       checkId: check.id,
@@ -273,6 +274,7 @@ export async function runCheck(
           id,
           body: acceptedState(shared.profile, created),
           version: typeof meta?.version === 'string' ? meta.version : null,
+          borrowed: id === shared.run.userId,
         }
       }),
       mediaType: shared.profile.requestMediaType,

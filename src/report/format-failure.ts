@@ -1,5 +1,6 @@
 import type { AttributeDiff, CheckResult, Story } from '../checks/types.ts'
 import { counterexampleError } from './_internals/exchange-error.ts'
+import { scriptHeading } from './_internals/script-heading.ts'
 import { cut, formatValue, printable, prettyResponseBody, prettyText, statusReason } from './_internals/text.ts'
 import { scrubSecrets } from '../secrets.ts'
 import { secretsFrom, type SecretOptions } from './scrub-token.ts'
@@ -104,15 +105,4 @@ export function formatFailure(result: CheckResult, options: FormatFailureOptions
   else if (result.path !== null)
     out.push(indent(`replay: scim-conformance run ... --seed ${result.seed} --only ${result.id} --path ${result.path}`))
   return scrubSecrets(printable(out.join('\n')), secretsFrom(options))
-}
-
-/** What a reproduction script works on and the variables it needs, read from the script itself. */
-function scriptHeading(script: string): string {
-  const borrows = script.includes('SCIM_USER_ID')
-  const credential = script.includes('SCIM_BASIC_USER') ? ['SCIM_BASIC_USER', 'SCIM_BASIC_PASSWORD'] : ['SCIM_TOKEN']
-  const needs = ['SCIM_BASE', ...credential, ...(borrows ? ['SCIM_USER_ID'] : [])]
-  const names = `${needs.slice(0, -1).join(', ')} and ${needs.at(-1)}`
-  return borrows
-    ? `Reproduction script (on the user SCIM_USER_ID, put back as it was; set ${names}):`
-    : `Reproduction script (creates its own test users; set ${names}):`
 }

@@ -8,6 +8,7 @@ import { writeFileAtomic } from './_internals/atomic-write.ts'
 import { countsByLevel } from './_internals/counts.ts'
 import { counterexampleError } from './_internals/exchange-error.ts'
 import { html, rawHtml, type SafeHtml } from './_internals/html.ts'
+import { scriptHeading } from './_internals/script-heading.ts'
 import {
   cut,
   formatDuration,
@@ -586,7 +587,7 @@ function detail(r: CheckResult, index: number, har: HarShown | null): SafeHtml {
   const scriptPre = html`<pre class="curl" id="${scriptId}">${printable(r.reproduction?.script ?? '')}</pre>`
   const script =
     r.reproduction && !r.story
-      ? html`<p class="muted">A script that creates its own test users (set SCIM_BASE and SCIM_TOKEN):</p>
+      ? html`<p class="muted">${scriptHeading(r.reproduction.script)}</p>
 <div class="reproduce">${scriptPre}${copyScript}</div>`
       : ''
   const replay = r.reproduction

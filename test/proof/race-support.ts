@@ -61,9 +61,10 @@ export function expectCaughtBy(results: CheckResult[], catches: string[], origin
     expect(r.story!.script).toContain('"$SCIM_BASE')
     expect(r.story!.script).toContain('Bearer $SCIM_TOKEN')
     expect(r.story!.script).not.toContain(TOKEN)
-    // Every URL starts at $SCIM_BASE (a body may still carry the origin, e.g. Maia's required meta.location).
+    // Every URL starts at $SCIM_BASE, the SCIM base URL as in the other scripts: the vendor's base path is in it
+    // (a body may still carry the origin, e.g. Maia's required meta.location).
     const curls = lines.filter((l) => l.startsWith('curl '))
-    for (const line of curls) expect(line).toMatch(/ -X '?[A-Z]+'? "\$SCIM_BASE("')?\//)
+    for (const line of curls) expect(line).toMatch(/ -X '?[A-Z]+'? "\$SCIM_BASE("')?\/Users\b/)
     // (The replay command in the header names the run's --target: it is the exact command of this run.)
     for (const line of curls) expect(line).not.toContain(`'${origin}`)
     expect(r.finding?.received, r.id).toMatch(/\(lost \d+ of \d+ races\)$/)

@@ -196,7 +196,7 @@ describe('given/want: put.concurrency.username-race (MUST: at most one of two ra
     const lines = story.script.split('\n')
     expect(lines[0]).toBe('#!/usr/bin/env bash')
     expect(story.script).toContain(
-      `: "${shell('SCIM_BASE:?set SCIM_BASE to the --target URL')}" "${shell('SCIM_TOKEN:?set SCIM_TOKEN')}"`,
+      `: "${shell('SCIM_BASE:?set SCIM_BASE to the SCIM base URL')}" "${shell('SCIM_TOKEN:?set SCIM_TOKEN')}"`,
     )
     expect(story.script).toContain(`U1="${shell('U1:-u1')}"`)
     const racing = lines.filter((l) => l.endsWith(' &'))

@@ -197,32 +197,37 @@ export function storyOf(ctx: CheckContext, options: RaceOptions, steps: RaceStep
   return { steps: numbered, script: replayScript(ctx, options, steps, which) }
 }
 
+/** The collection every script names after `$SCIM_BASE`. */
+const USERS = '/Users'
+
 function replayScript(ctx: CheckContext, options: RaceOptions, steps: RaceStep[], which: string): string {
   const usersPath = ctx.users.usersPath()
   const variables = Object.entries(options.ids).map(([name, id]) => ({ name, id }))
+  // $SCIM_BASE is the SCIM base URL, the part before /Users, as in every other script the harness writes.
   const base = (() => {
     const url = steps[0]?.exchange.request.url ?? ''
     const at = url.indexOf(usersPath)
-    return at >= 0 ? url.slice(0, at) : null
+    return at >= 0 ? url.slice(0, at + usersPath.length - USERS.length) : null
   })()
   const curl = (e: Exchange): string => {
     // -i: the status and headers of each answer, which is what a race is judged on.
     let line = toCurl(e.request).replace(/^curl -sS/, 'curl -sS -i')
-    if (base !== null) line = line.split(`'${base}${usersPath}`).join(`"$SCIM_BASE"'${usersPath}`)
+    if (base !== null) line = line.split(`'${base}${USERS}`).join(`"$SCIM_BASE"'${USERS}`)
     for (const { name, id } of variables)
-      line = line.split(`${usersPath}/${encodeURIComponent(id)}`).join(`${usersPath}/'"$${name}"'`)
+      line = line.split(`${USERS}/${encodeURIComponent(id)}`).join(`${USERS}/'"$${name}"'`)
     // Drop the empty '' left where a variable ended a quoted argument.
     return line.replace(/"''(?=\s|$)/g, '"')
   }
   const lines = [
     '#!/usr/bin/env bash',
     `# ${ctx.checkId}: ${options.what} (${which}).`,
-    '# A race: it may take a few runs to lose it again. SCIM_BASE is the URL given as --target, SCIM_TOKEN the token;',
+    '# A race: it may take a few runs to lose it again. SCIM_BASE is the SCIM base URL (the part before /Users),',
+    '# SCIM_TOKEN the token;',
     ...(variables.length > 0
       ? [`# ${variables.map((v) => `$${v.name}`).join(', ')}: ids of users you may modify (the run deleted its own).`]
       : []),
     'set -u',
-    `: "\${SCIM_BASE:?set SCIM_BASE to the --target URL}" "\${SCIM_TOKEN:?set SCIM_TOKEN}"`,
+    `: "\${SCIM_BASE:?set SCIM_BASE to the SCIM base URL}" "\${SCIM_TOKEN:?set SCIM_TOKEN}"`,
     ...variables.map((v) => `${v.name}="\${${v.name}:-${v.id.replace(/[^\w.:@-]/g, '')}}"`),
   ]
   for (let i = 0; i < steps.length; ) {

@@ -310,11 +310,11 @@ export class TestUsers implements UserPool {
    * harness overwrite it. Returns null when the PUT may go, else the GET that forbids it.
    */
   async probeAbsent(id: string): Promise<Exchange | null> {
-    if (this.existing.has(id) || id === this.options.userId)
-      throw new ForeignUserError(`refused to use id ${JSON.stringify(id)} as an unknown id: it belongs to a user`)
-    // An id of the harness's own (a shrunk case drawing the id an earlier case's upsert created): never
-    // PUT there again; the GET shown is why (a user it made and deleted could come back as a stranger).
-    if (this.owned.has(id) || this.ledger.knows(id)) return this.client.send({ method: 'GET', path: this.userPath(id) })
+    // A drawn id that names a user (one listed before the run, e.g. a user another run's PUT created, the
+    // --user-id user, or one of the harness's own): never PUT there; the GET shown is why, and the case is not
+    // judged. It is no harness error: nothing was written, and the write guard still refuses any PUT there.
+    if (this.existing.has(id) || id === this.options.userId || this.owned.has(id) || this.ledger.knows(id))
+      return this.client.send({ method: 'GET', path: this.userPath(id) })
     const get = await this.client.send({ method: 'GET', path: this.userPath(id) })
     const status = get.response?.status
     if (status === 404 || status === 410) {

@@ -4,7 +4,7 @@ import type { Exchange } from '../../http/exchange.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
 import { defineCheck, verdict, violation, type Verdict } from '../define-check.ts'
 import { describeRefusal, refusedByConstraint, refusedValidPut, sendControl } from '../probes/attribution.ts'
-import { findCreated, unknownIdOccupied, type CreatedSearch } from '../probes/created.ts'
+import { findCreated, unknownIdOccupied, unknownIds, type CreatedSearch } from '../probes/created.ts'
 import { everyKindCases, mixedCases, sendCase } from '../probes/mixed-cases.ts'
 import { ownState, ownStateControl, ownStateRefused } from '../probes/own-state.ts'
 import { validPayloads } from '../probes/payloads.ts'
@@ -233,7 +233,7 @@ async function putUnknownId(
   return { put, search, control }
 }
 
-const unknownIdCases = (ctx: CheckContext) => fc.tuple(fc.uuid({ version: 4 }), validPayloads(ctx))
+const unknownIdCases = (ctx: CheckContext) => fc.tuple(unknownIds(), validPayloads(ctx))
 
 /** RFC 7644 §3.5.1 (verified): "HTTP PUT MUST NOT be used to create new resources." */
 export const unknownIdNotCreated = defineCheck({

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { buildConfig } from '../../run/config.ts'
 import type { CheckContext } from '../context.ts'
@@ -11,7 +12,7 @@ import { UserLedger } from '../../run/ledger.ts'
 import { runCheck } from '../../run/run-check.ts'
 import { errorFormat } from '../areas/errors.ts'
 import { unknownIdIs404, unknownIdNotCreated } from '../areas/status.ts'
-import { findCreated } from './created.ts'
+import { findCreated, unknownIds } from './created.ts'
 
 type User = { id: string; userName: string }
 
@@ -226,4 +227,16 @@ describe('a target whose filter is ignored: the harness deletes no user it did n
     // The deleted user went through the ledger (created, then removed); the run's own test user is still there.
     expect(ledger.leftovers()).toEqual([{ id: 'own-test-user', userName: 'Probe@Example.com' }])
   })
+})
+
+test('unknown ids differ from one seed to the next from the first case on, and are not shrunk', () => {
+  // Runs at once against one server must not draw the same id (fast-check's bias starts at 00000000-…).
+  const firsts = Array.from({ length: 50 }, (_, seed) => fc.sample(unknownIds(), { seed, numRuns: 1 })[0])
+  expect(new Set(firsts).size).toBe(50)
+  for (const id of firsts) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  const shrunk = fc.check(
+    fc.property(unknownIds(), () => false),
+    { seed: 1 },
+  )
+  expect(shrunk.counterexample?.[0]).toBe(fc.sample(unknownIds(), { seed: 1, numRuns: 1 })[0])
 })

@@ -3,7 +3,7 @@ import { INVALID_MUTATIONS } from '../../generate/invalid-scim-user.ts'
 import type { Exchange } from '../../http/exchange.ts'
 import type { CheckContext, CheckUsers } from '../context.ts'
 import { violation, type Verdict } from '../define-check.ts'
-import { findCreated, unknownIdOccupied } from './created.ts'
+import { findCreated, unknownIdOccupied, unknownIds } from './created.ts'
 import { invalidCases, type ProbeCase } from './mixed-cases.ts'
 import { validPayloads } from './payloads.ts'
 import { is2xx, putRaw } from './requests.ts'
@@ -15,7 +15,7 @@ export function errorCases(
   /** Weight of the unknown-id case against 4 for all the invalid payloads together. @defaultValue 1 */
   unknownWeight = 1,
 ): fc.Arbitrary<ProbeCase & { unknownId?: string }> {
-  const unknown = fc.tuple(fc.uuid({ version: 4 }), validPayloads(ctx)).map(([uuid, body]) => ({
+  const unknown = fc.tuple(unknownIds(), validPayloads(ctx)).map(([uuid, body]) => ({
     label: 'a PUT on an unknown id',
     kind: 'unknown-id',
     body: JSON.stringify(body),

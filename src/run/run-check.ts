@@ -491,7 +491,6 @@ export async function runCheck(
             const i = next++
             const drawn = await stream.at(i)
             // Never for an index below numRuns: a case lost here would be a check judged on fewer cases.
-            // Never for an index below numRuns: a case lost here would be a check judged on fewer cases.
             if (drawn === null) throw new Error(`case ${i} of the seed could not be drawn`)
             const verdict = await runCase(lane, drawn.value, String(i))
             ran++

@@ -313,11 +313,10 @@ export class TestUsers implements UserPool {
     // A drawn id that names a user (one listed before the run, e.g. a user another run's PUT created, the
     // --user-id user, or one of the harness's own): never PUT there; the GET shown is why, and the case is not
     // judged. It is no harness error: nothing was written, and the write guard still refuses any PUT there.
-    if (this.existing.has(id) || id === this.options.userId || this.owned.has(id) || this.ledger.knows(id))
-      return this.client.send({ method: 'GET', path: this.userPath(id) })
+    const named = this.existing.has(id) || id === this.options.userId || this.owned.has(id) || this.ledger.knows(id)
     const get = await this.client.send({ method: 'GET', path: this.userPath(id) })
     const status = get.response?.status
-    if (status === 404 || status === 410) {
+    if (!named && (status === 404 || status === 410)) {
       this.absent.add(id)
       return null
     }
